@@ -1,0 +1,38 @@
+// The REST side of the training API (see the spec), as small fetch wrappers.
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body.message || `HTTP ${status}`);
+    this.status = status;
+    this.errors = body.errors || null;
+  }
+
+  // The message followed by each field's messages, for a banner.
+  describe() {
+    if (!this.errors) return this.message;
+    const details = Object.entries(this.errors).map(([field, messages]) => `${field}: ${[].concat(messages).join(' ')}`);
+    return `${this.message} (${details.join('; ')})`;
+  }
+}
+
+async function request(method, path, body) {
+  const init = { method, headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  const payload = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, payload);
+  return payload;
+}
+
+export const api = {
+  scenarios: async () => (await request('GET', '/api/scenarios')).scenarios,
+  status: () => request('GET', '/api/training/status'),
+  // Every training_progress row of the current (or last) run.
+  progress: async () => (await request('GET', '/api/training/progress')).progress,
+  start: (config) => request('POST', '/api/training/start', config),
+  stop: () => request('POST', '/api/training/stop'),
+  models: async () => (await request('GET', '/api/models')).models,
+  history: (name) => request('GET', `/api/models/${encodeURIComponent(name)}/history`),
+};

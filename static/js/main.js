@@ -1,0 +1,124 @@
+// Dashboard entry point: wires the REST calls and Socket.IO events to the views.
+import { io } from '../vendor/socket.io-client/socket.io.esm.min.js';
+import { api } from './api.js';
+import { hideBanner, showBanner } from './banner.js';
+import { ChartGroup } from './charts.js';
+import { formatNumber } from './format.js';
+import { ModelBrowser } from './models.js';
+import { RunView } from './runview.js';
+import { renderScenarios } from './scenarios.js';
+
+const $ = (id) => document.getElementById(id);
+const form = $('start-form');
+const startButton = $('start-button');
+const stopButton = $('stop-button');
+
+const view = new RunView();
+const liveCharts = new ChartGroup($('live-charts'));
+const models = new ModelBrowser(reportError);
+let runKey = null;
+
+function reportError(error) {
+  showBanner('error', error.describe ? error.describe() : error.message);
+}
+
+function setConnection(state, text) {
+  $('connection').dataset.state = state;
+  $('connection').textContent = text;
+}
+
+function setRunning(running) {
+  startButton.disabled = running;
+  stopButton.disabled = !running;
+}
+
+// Called for the start response, training_started and a status showing a run:
+// only a run not seen before clears the progress and charts.
+function beginRun({ scenario_name: scenarioName, num_episodes: total, start_time: startTime }) {
+  const key = `${scenarioName}@${startTime}`;
+  setRunning(true);
+  if (key === runKey) return;
+  runKey = key;
+  hideBanner();
+  liveCharts.reset();
+  view.start(scenarioName, total);
+}
+
+function endRun(state, kind, message) {
+  setRunning(false);
+  view.setState(state);
+  showBanner(kind, message);
+  models.refresh();
+}
+
+function onProgress(progress) {
+  view.update(progress);
+  liveCharts.push(progress);
+}
+
+function completedMessage({ scenario_name: name, episodes_completed: done, final_metrics: metrics }) {
+  const reward = metrics && metrics.avg_reward !== undefined ? `, final average reward ${formatNumber(metrics.avg_reward, 2)}` : '';
+  return `Training of ${name} completed: ${done} episodes${reward}. The model is saved.`;
+}
+
+function stoppedMessage({ scenario_name: name, episodes_completed: done }) {
+  return `Training of ${name} stopped after ${done} episodes. The model so far is saved.`;
+}
+
+// Brings the page in line with the server after (re)connecting.
+async function sync() {
+  const status = await api.status();
+  if (status.is_training) {
+    beginRun({ scenario_name: status.scenario_name, num_episodes: status.total_episodes, start_time: status.start_time });
+    const history = await api.progress();
+    liveCharts.catchUp(history);
+    if (history.length) view.update(history[history.length - 1]);
+  } else if (view.state === 'running') {
+    endRun('interrupted', 'warning', 'The run ended while this page was disconnected. Its model, if saved, is under Trained models.');
+  }
+}
+
+const socket = io({ path: '/socket.io' });
+socket.on('connect', () => {
+  setConnection('connected', 'Live');
+  socket.emit('subscribe_training', {});
+  sync().catch(reportError);
+});
+socket.on('disconnect', (reason) => {
+  setConnection('reconnecting', 'Reconnecting…');
+  if (reason === 'io server disconnect') socket.connect();
+});
+socket.on('training_started', beginRun);
+socket.on('training_progress', onProgress);
+socket.on('training_completed', (data) => endRun('completed', 'success', completedMessage(data)));
+socket.on('training_stopped', (data) => endRun('stopped', 'info', stoppedMessage(data)));
+socket.on('training_error', (data) => endRun('error', 'error', `Training failed: ${data.message}${data.details ? ` (${data.details})` : ''}`));
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const fields = new FormData(form);
+  const config = { scenario_name: fields.get('scenario_name') };
+  for (const name of ['num_episodes', 'save_interval', 'eval_episodes', 'seed']) {
+    if (fields.get(name) !== '') config[name] = Number(fields.get(name));
+  }
+  startButton.disabled = true;
+  try {
+    beginRun((await api.start(config)).data);
+  } catch (error) {
+    setRunning(false);
+    reportError(error);
+  }
+});
+
+stopButton.addEventListener('click', async () => {
+  stopButton.disabled = true;
+  try {
+    endRun('stopped', 'info', stoppedMessage((await api.stop()).data));
+  } catch (error) {
+    setRunning(view.state === 'running');
+    reportError(error);
+  }
+});
+
+api.scenarios().then((scenarios) => renderScenarios($('scenario-list'), scenarios)).catch(reportError);
+models.refresh();
