@@ -1,0 +1,97 @@
+"""REST control of the training run: /api/training/start, /stop, /status, /progress."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from hrl_api.catalog import get_scenario
+from hrl_api.extensions import get_supervisor
+from hrl_api.schemas import progress_query, start_training_request
+
+training_bp = Blueprint("training", __name__, url_prefix="/api/training")
+
+
+@training_bp.post("/start")
+def start_training():
+    """Start training a model on a scenario, in the background.
+    ---
+    post:
+      tags: [training]
+      summary: Start a training run
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: StartTrainingRequest
+      responses:
+        202:
+          description: Training started
+          content:
+            application/json:
+              schema: StartTrainingResponse
+        400: {$ref: "#/components/responses/BadRequest"}
+        404: {$ref: "#/components/responses/NotFound"}
+        500: {$ref: "#/components/responses/ServerError"}
+    """
+    params = start_training_request.load(request.get_json(silent=True))
+    get_scenario(params["scenario_name"], field="scenario_name")
+    data = get_supervisor().start(params)
+    return jsonify({"message": "Training started successfully", "data": data}), 202
+
+
+@training_bp.post("/stop")
+def stop_training():
+    """Stop the current run after its episode; answers once the model is saved.
+    ---
+    post:
+      tags: [training]
+      summary: Stop the training run gracefully
+      responses:
+        200:
+          description: Training stopped and saved
+          content:
+            application/json:
+              schema: StopTrainingResponse
+        400: {$ref: "#/components/responses/BadRequest"}
+        500: {$ref: "#/components/responses/ServerError"}
+    """
+    data = get_supervisor().stop()
+    return jsonify({"message": "Training stopped successfully", "data": data})
+
+
+@training_bp.get("/status")
+def training_status():
+    """The current run, or the last one when idle.
+    ---
+    get:
+      tags: [training]
+      summary: Training status
+      responses:
+        200:
+          description: Status
+          content:
+            application/json:
+              schema: TrainingStatus
+    """
+    return jsonify(get_supervisor().status())
+
+
+@training_bp.get("/progress")
+def training_progress():
+    """Every episode so far of the current (or last) run, so a late client can draw its charts.
+    ---
+    get:
+      tags: [training]
+      summary: Progress records of the current or last run
+      parameters:
+        - in: query
+          schema: ProgressQuery
+      responses:
+        200:
+          description: Progress records after episode `since`
+          content:
+            application/json:
+              schema: TrainingProgressLog
+        400: {$ref: "#/components/responses/BadRequest"}
+    """
+    query = progress_query.load(request.args)
+    return jsonify(get_supervisor().progress_log(query["since"]))

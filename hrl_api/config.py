@@ -1,0 +1,39 @@
+"""Configuration defaults in one place, overridable from the environment and the factory."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from hrl_api.async_mode import selected_async_mode
+
+DEFAULTS: dict[str, Any] = {
+    # None -> hrl_trainer.resolve_*_dir decides ($HRL_MODELS_DIR / $HRL_SCENARIOS_DIR / repo folders).
+    "MODELS_DIR": None,
+    "SCENARIOS_DIR": None,
+    # "module:function" run in the training child; same signature as hrl_trainer.train.
+    "TRAINER_ENTRY": "hrl_trainer:train",
+    # Seconds stop waits for the child to finish its episode and save before terminating it.
+    "STOP_TIMEOUT": 60.0,
+    # Minimum seconds between two training_progress events; 0 sends every episode.
+    "PROGRESS_MIN_INTERVAL": 0.0,
+    # Seconds between two looks at the child's pipe and liveness.
+    "RELAY_POLL_INTERVAL": 0.01,
+}
+
+# Environment variable -> (config key, type).
+ENVIRONMENT: dict[str, tuple[str, type]] = {
+    "HRL_TRAINER_ENTRY": ("TRAINER_ENTRY", str),
+    "HRL_STOP_TIMEOUT": ("STOP_TIMEOUT", float),
+    "HRL_PROGRESS_MIN_INTERVAL": ("PROGRESS_MIN_INTERVAL", float),
+}
+
+
+def build_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return defaults, then environment values, then ``overrides`` (highest precedence)."""
+    config = dict(DEFAULTS, ASYNC_MODE=selected_async_mode())
+    for variable, (key, cast) in ENVIRONMENT.items():
+        if os.environ.get(variable):
+            config[key] = cast(os.environ[variable])
+    config.update(overrides or {})
+    return config

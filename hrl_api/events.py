@@ -1,0 +1,28 @@
+"""Socket.IO events on the default namespace."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_socketio import emit, join_room
+
+from hrl_api.extensions import get_supervisor, socketio
+from hrl_api.supervisor import TRAINING_ROOM
+
+
+@socketio.on("connect")
+def on_connect(auth: Any = None) -> None:
+    """Greet every new client with its session id."""
+    emit("connection_established", {"message": "Connected to training updates", "sid": request.sid})
+
+
+@socketio.on("subscribe_training")
+def on_subscribe_training(_data: Any = None) -> dict[str, Any]:
+    """Join the training room and answer at once with the status, so late clients catch up.
+
+    The status goes out as a ``training_status`` event and as the acknowledgement.
+    """
+    join_room(TRAINING_ROOM)
+    status = get_supervisor().status()
+    emit("training_status", status)
+    return status

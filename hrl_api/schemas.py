@@ -1,0 +1,177 @@
+"""marshmallow schemas: request validation and the documented shape of every response and event.
+
+Instances used by the views are built once, here, at import time.
+"""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+NAME_PATTERN = r"^[a-z0-9_-]{1,64}\Z"
+NAME_MESSAGE = "Must be 1-64 characters from a-z, 0-9, '_' and '-'."
+MAX_SEED = 2**32 - 1
+
+class StartTrainingRequest(Schema):
+    """Body of POST /api/training/start."""
+
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {"type": "Request body must be a JSON object."}
+
+    scenario_name = fields.String(required=True, validate=validate.Regexp(NAME_PATTERN, error=NAME_MESSAGE))
+    num_episodes = fields.Integer(strict=True, load_default=1000, validate=validate.Range(1, 100_000))
+    save_interval = fields.Integer(strict=True, load_default=100, validate=validate.Range(min=1))
+    eval_episodes = fields.Integer(strict=True, load_default=10, validate=validate.Range(1, 1000))
+    seed = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(0, MAX_SEED))
+
+
+class Error(Schema):
+    """Every error response."""
+
+    message = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True)
+
+
+class TrainingStarted(Schema):
+    """``data`` of the start response and the ``training_started`` event."""
+
+    status = fields.String(metadata={"example": "started"})
+    scenario_name = fields.String()
+    num_episodes = fields.Integer()
+    start_time = fields.String(metadata={"example": "2025-11-06T10:30:00"})
+
+
+class StartTrainingResponse(Schema):
+    message = fields.String(metadata={"example": "Training started successfully"})
+    data = fields.Nested(TrainingStarted)
+
+
+class TrainingStoppedData(Schema):
+    status = fields.String(metadata={"example": "stopped"})
+    scenario_name = fields.String()
+    episodes_completed = fields.Integer()
+    total_episodes = fields.Integer()
+
+
+class StopTrainingResponse(Schema):
+    message = fields.String(metadata={"example": "Training stopped successfully"})
+    data = fields.Nested(TrainingStoppedData)
+
+
+class TrainingProgress(Schema):
+    """One completed episode: the ``training_progress`` event and ``latest_progress``."""
+
+    episode = fields.Integer()
+    total_episodes = fields.Integer()
+    avg_reward = fields.Float()
+    avg_duration = fields.Float()
+    avg_cash = fields.Float()
+    avg_invested = fields.Float()
+    stability = fields.Float()
+    goal_adherence = fields.Float()
+    elapsed_time = fields.Float()
+
+
+class TrainingStatus(Schema):
+    """GET /api/training/status: the current run, or the last one when idle."""
+
+    is_training = fields.Boolean()
+    scenario_name = fields.String(allow_none=True)
+    current_episode = fields.Integer()
+    total_episodes = fields.Integer()
+    start_time = fields.String(allow_none=True)
+    latest_progress = fields.Nested(TrainingProgress, allow_none=True)
+
+
+class TrainingProgressLog(Schema):
+    """GET /api/training/progress: every episode of the current or last run (from ``since``)."""
+
+    scenario_name = fields.String(allow_none=True)
+    progress = fields.List(fields.Nested(TrainingProgress))
+
+
+class ProgressQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    since = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class FinalMetrics(Schema):
+    avg_reward = fields.Float()
+    avg_duration = fields.Float()
+    avg_cash = fields.Float()
+    avg_invested = fields.Float()
+    stability = fields.Float()
+    goal_adherence = fields.Float()
+
+
+class ScenarioSummary(Schema):
+    """A scenario's household figures (monthly, in euro)."""
+
+    name = fields.String()
+    description = fields.String()
+    monthly_income = fields.Float()
+    fixed_expenses = fields.Float()
+    variable_expenses_mean = fields.Float()
+    monthly_expenses = fields.Float(metadata={"description": "fixed + mean variable expenses"})
+    monthly_margin = fields.Float(metadata={"description": "income - monthly_expenses"})
+
+
+class ScenarioList(Schema):
+    scenarios = fields.List(fields.Nested(ScenarioSummary))
+
+
+class ScenarioDetail(ScenarioSummary):
+    """Every field of the scenario file, plus the summary figures."""
+
+    safety_buffer = fields.Float()
+    months = fields.Integer()
+    initial_cash = fields.Float()
+    risk_tolerance = fields.Float()
+    profile = fields.String()
+
+
+class ModelFiles(Schema):
+    high_agent = fields.String(allow_none=True)
+    low_agent = fields.String(allow_none=True)
+    history = fields.String()
+
+
+class TrainedModel(Schema):
+    scenario_name = fields.String()
+    files = fields.Nested(ModelFiles)
+    episodes_completed = fields.Integer()
+    final_metrics = fields.Nested(FinalMetrics)
+    finished_at = fields.String()
+
+
+class ModelList(Schema):
+    models = fields.List(fields.Nested(TrainedModel))
+
+
+class TrainingHistory(Schema):
+    """A finished run's ``{scenario}_history.json``."""
+
+    scenario_name = fields.String()
+    config = fields.Dict()
+    seed = fields.Integer(allow_none=True)
+    versions = fields.Dict()
+    started_at = fields.String()
+    finished_at = fields.String()
+    episodes_completed = fields.Integer()
+    total_episodes = fields.Integer()
+    stopped = fields.Boolean()
+    final_metrics = fields.Nested(FinalMetrics)
+    progress = fields.List(fields.Nested(TrainingProgress))
+    evaluations = fields.List(fields.Dict())
+
+
+class Health(Schema):
+    status = fields.String(metadata={"example": "ok"})
+    async_mode = fields.String(metadata={"example": "eventlet"})
+    is_training = fields.Boolean()
+
+
+start_training_request = StartTrainingRequest()
+progress_query = ProgressQuery()

@@ -1,0 +1,81 @@
+"""Entry point of the spawned training child process.
+
+Imported by the child without the web app: it builds no Flask app and never
+monkey-patches. The parent talks to it over one duplex pipe:
+
+* child -> parent: ``("progress", dict)`` per episode, then exactly one of
+  ``("result", TrainResult.to_dict())`` or ``("error", "Type: message")``;
+* parent -> child: ``"stop"``; a closed pipe (parent gone) also means stop.
+"""
+from __future__ import annotations
+
+import importlib
+import signal
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+
+def load_entry(entry: str) -> Callable[..., Any]:
+    """Resolve ``"package.module:function"`` to the function."""
+    module_name, _, attribute = entry.partition(":")
+    if not module_name or not attribute:
+        raise ValueError(f"Trainer entry must look like 'module:function', got {entry!r}")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+class ParentLink:
+    """The child's end of the pipe: sends messages and answers ``should_stop``."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._stop = False
+
+    def send(self, kind: str, payload: Any) -> None:
+        """Send a message; if the parent is gone, remember to stop instead of failing."""
+        if self._conn.closed:
+            return
+        try:
+            self._conn.send((kind, payload))
+        except OSError:
+            self._parent_gone()
+
+    def should_stop(self) -> bool:
+        """True once the parent asked to stop or went away."""
+        if not self._stop:
+            try:
+                if self._conn.poll():
+                    self._stop = self._conn.recv() == "stop"
+            except (EOFError, OSError):
+                self._parent_gone()
+        return self._stop
+
+    def _parent_gone(self) -> None:
+        self._stop = True
+        self._conn.close()
+
+
+def run_training(entry: str, config: dict[str, Any], conn: Connection) -> None:
+    """Train with the function named by ``entry`` and report everything through ``conn``."""
+    # Ctrl-C in a terminal signals the whole process group; the server decides
+    # how to stop us (gracefully, via the pipe), so the child ignores SIGINT.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    link = ParentLink(conn)
+    try:
+        import torch
+
+        # Two cores: one for this trainer, one for the server (see stack notes).
+        torch.set_num_threads(1)
+        from hrl_trainer import TrainConfig
+
+        train = load_entry(entry)
+        result = train(
+            TrainConfig(**config),
+            on_progress=lambda progress: link.send("progress", progress),
+            should_stop=link.should_stop,
+        )
+        link.send("result", result.to_dict())
+    except Exception as exc:  # every failure becomes one message to the parent
+        link.send("error", f"{type(exc).__name__}: {exc}")
+    finally:
+        conn.close()
