@@ -13,19 +13,20 @@ from hrl_api import schemas
 OPENAPI_KEY = "hrl_openapi_document"
 DOCUMENTED_PREFIX = "/api/"
 
+# Nested schemas register themselves when first used, so leaves come first.
 COMPONENT_SCHEMAS = (
+    schemas.Error,
+    schemas.TrainingProgress,
     schemas.StartTrainingRequest,
     schemas.StartTrainingResponse,
     schemas.StopTrainingResponse,
     schemas.TrainingStatus,
-    schemas.TrainingProgress,
     schemas.TrainingProgressLog,
     schemas.ScenarioList,
     schemas.ScenarioDetail,
     schemas.ModelList,
     schemas.TrainingHistory,
     schemas.Health,
-    schemas.Error,
 )
 
 ERROR_RESPONSES = {

@@ -1,0 +1,75 @@
+"""The spec's payloads as data: field -> expected type, for type and shape assertions."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+NUMBER = (int, float)
+OPTIONAL_STR = (str, type(None))
+
+PROGRESS = {
+    "episode": int,
+    "total_episodes": int,
+    "avg_reward": NUMBER,
+    "avg_duration": NUMBER,
+    "avg_cash": NUMBER,
+    "avg_invested": NUMBER,
+    "stability": NUMBER,
+    "goal_adherence": NUMBER,
+    "elapsed_time": NUMBER,
+}
+FINAL_METRICS = {k: NUMBER for k in ("avg_reward", "avg_duration", "stability")}
+START_DATA = {"status": str, "scenario_name": str, "num_episodes": int, "start_time": str}
+STOP_DATA = {"status": str, "scenario_name": str, "episodes_completed": int, "total_episodes": int}
+STATUS = {
+    "is_training": bool,
+    "scenario_name": OPTIONAL_STR,
+    "current_episode": int,
+    "total_episodes": int,
+    "start_time": OPTIONAL_STR,
+    "latest_progress": (dict, type(None)),
+}
+EVENTS = {
+    "connection_established": {"message": str, "sid": str},
+    "training_started": {"scenario_name": str, "num_episodes": int, "start_time": str},
+    "training_progress": PROGRESS,
+    "training_completed": {"scenario_name": str, "episodes_completed": int, "final_metrics": dict},
+    "training_stopped": {"scenario_name": str, "episodes_completed": int},
+    "training_error": {"message": str, "details": str},
+    "training_status": STATUS,
+}
+ERROR = {"message": str, "errors": dict}
+
+
+def assert_fields(payload: Any, expected: dict[str, Any], exact: bool = True) -> None:
+    """``payload`` has every expected field with the right type (and, if ``exact``, no others)."""
+    assert isinstance(payload, dict), payload
+    if exact:
+        assert set(payload) == set(expected), (sorted(payload), sorted(expected))
+    for name, kind in expected.items():
+        assert name in payload, f"missing {name!r} in {payload}"
+        value = payload[name]
+        assert isinstance(value, kind) and not (kind is int and isinstance(value, bool)), (name, value)
+        if isinstance(value, float):
+            assert math.isfinite(value), (name, value)
+
+
+def assert_error(response: Any, status: int, field: str | None = None) -> dict[str, Any]:
+    """A JSON error body with ``status`` (and messages for ``field`` when given); returns the body."""
+    assert response.status_code == status, (response.status_code, response.text)
+    assert response.headers["Content-Type"].startswith("application/json"), response.headers
+    body = response.json() if callable(response.json) else response.json  # requests vs Flask
+    assert_fields(body, ERROR)
+    assert body["message"]
+    if field is not None:
+        assert isinstance(body["errors"].get(field), list) and body["errors"][field], body
+        assert all(isinstance(m, str) for m in body["errors"][field])
+    return body
+
+
+def assert_progress_sequence(events: list[dict[str, Any]], total: int, upto: int | None = None) -> None:
+    """Progress events numbered 1..upto (default: total), none skipped, all well-typed."""
+    for event in events:
+        assert_fields(event, PROGRESS)
+        assert event["total_episodes"] == total
+    assert [e["episode"] for e in events] == list(range(1, (upto or total) + 1))

@@ -1,0 +1,72 @@
+"""Trainer entry points with misbehaviours, run by the server's child via ``HRL_TRAINER_ENTRY``.
+
+Each has the signature of ``hrl_trainer.train``.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from hrl_trainer import TrainConfig, TrainingError, TrainResult
+
+EPISODE_SECONDS = 0.05
+Progress = Callable[[dict[str, Any]], None]
+ShouldStop = Callable[[], bool]
+
+
+def _progress(config: TrainConfig, episode: int, started: float) -> dict[str, Any]:
+    return {
+        "episode": episode,
+        "total_episodes": config.num_episodes,
+        "avg_reward": float(episode),
+        "avg_duration": 120.0,
+        "avg_cash": 1000.0,
+        "avg_invested": 10.0 * episode,
+        "stability": 0.9,
+        "goal_adherence": 0.1,
+        "elapsed_time": time.monotonic() - started,
+    }
+
+
+def _episodes(config: TrainConfig, on_progress: Progress, count: int) -> None:
+    started = time.monotonic()
+    for episode in range(1, count + 1):
+        time.sleep(EPISODE_SECONDS)
+        on_progress(_progress(config, episode, started))
+
+
+def steady(config: TrainConfig, on_progress: Progress, should_stop: ShouldStop) -> TrainResult:
+    """A well-behaved, fast trainer that saves nothing."""
+    started = time.monotonic()
+    episode = 0
+    while episode < config.num_episodes and not should_stop():
+        episode += 1
+        time.sleep(EPISODE_SECONDS)
+        on_progress(_progress(config, episode, started))
+    return TrainResult(
+        scenario_name=config.scenario_name,
+        episodes_completed=episode,
+        total_episodes=config.num_episodes,
+        stopped=episode < config.num_episodes,
+        final_metrics={k: v for k, v in _progress(config, episode, started).items() if k.startswith("avg_")},
+    )
+
+
+def raises(config: TrainConfig, on_progress: Progress, should_stop: ShouldStop) -> TrainResult:
+    """Crashes with an ordinary exception after two episodes."""
+    _episodes(config, on_progress, 2)
+    raise RuntimeError("fake trainer exploded")
+
+
+def nan_loss(config: TrainConfig, on_progress: Progress, should_stop: ShouldStop) -> TrainResult:
+    """Fails the way the real trainer does when a loss becomes NaN."""
+    _episodes(config, on_progress, 3)
+    raise TrainingError("policy loss became nan at episode 4")
+
+
+def ignores_stop(config: TrainConfig, on_progress: Progress, should_stop: ShouldStop) -> TrainResult:
+    """Never looks at should_stop and never finishes: only terminating it ends the run."""
+    _episodes(config, on_progress, 2)
+    while True:
+        time.sleep(1.0)

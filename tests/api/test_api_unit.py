@@ -1,0 +1,169 @@
+"""Unit-level tests on the app object: Flask and Socket.IO test clients, no server process."""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openapi_spec_validator import validate
+
+from api_contract import EVENTS, STATUS, assert_error, assert_fields, assert_progress_sequence
+from app import create_app
+from hrl_api.extensions import socketio
+from hrl_api.supervisor import TrainingSupervisor
+
+
+@pytest.fixture
+def app(tmp_path: Path):
+    app = create_app({"TESTING": True, "MODELS_DIR": tmp_path / "models", "ASYNC_MODE": "threading"})
+
+    @app.get("/api/_boom")
+    def boom():
+        raise ZeroDivisionError("secret internals")
+
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def test_status_when_idle_is_the_spec_body_with_nulls(client):
+    response = client.get("/api/training/status")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert_fields(body, STATUS)
+    assert body == {
+        "is_training": False,
+        "scenario_name": None,
+        "current_episode": 0,
+        "total_episodes": 0,
+        "start_time": None,
+        "latest_progress": None,
+    }
+
+
+def test_stop_when_idle_is_400(client):
+    assert_error(client.post("/api/training/stop"), 400)
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "status"),
+    [("/api/nowhere", "get", 404), ("/nowhere", "get", 404), ("/api/training/start", "get", 405),
+     ("/api/training/status", "delete", 405), ("/api/_boom", "get", 500)],
+)
+def test_http_errors_are_json_without_internals(client, path, method, status):
+    response = getattr(client, method)(path)
+    body = assert_error(response, status)
+    assert "secret internals" not in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+    if status == 405:
+        assert "GET" in response.headers["Allow"] or "POST" in response.headers["Allow"]
+    assert body["errors"] == {}
+
+
+def test_health(client):
+    assert client.get("/api/health").get_json() == {"status": "ok", "async_mode": "threading", "is_training": False}
+
+
+def test_scenarios_list_and_detail(client, scenario_name):
+    listed = client.get("/api/scenarios").get_json()["scenarios"]
+    names = [s["name"] for s in listed]
+    assert names == sorted(names) and scenario_name in names
+    for summary in listed:
+        assert_fields(summary, {"name": str, "description": str, "monthly_income": (int, float),
+                                "fixed_expenses": (int, float), "variable_expenses_mean": (int, float),
+                                "monthly_expenses": (int, float), "monthly_margin": (int, float)})
+        assert summary["monthly_expenses"] == pytest.approx(summary["fixed_expenses"] + summary["variable_expenses_mean"])
+        assert summary["monthly_margin"] == pytest.approx(summary["monthly_income"] - summary["monthly_expenses"])
+    detail = client.get(f"/api/scenarios/{scenario_name}").get_json()
+    summary = next(s for s in listed if s["name"] == scenario_name)
+    assert {k: detail[k] for k in summary} == summary
+    assert "months" in detail and "initial_cash" in detail
+
+
+@pytest.mark.parametrize(("name", "status"), [("no_such_scenario", 404), ("Bad.Name", 400)])
+def test_scenario_lookup_errors(client, name, status):
+    assert_error(client.get(f"/api/scenarios/{name}"), status, "name")
+
+
+def test_models_empty_and_history_errors(client):
+    assert client.get("/api/models").get_json() == {"models": []}
+    assert_error(client.get("/api/models/never_trained/history"), 404, "name")
+    assert_error(client.get("/api/models/NOT-valid/history"), 400, "name")
+
+
+def test_progress_log_when_idle_and_bad_query(client):
+    assert client.get("/api/training/progress").get_json() == {"scenario_name": None, "progress": []}
+    assert_error(client.get("/api/training/progress?since=-1"), 400, "since")
+    assert_error(client.get("/api/training/progress?bogus=1"), 400, "bogus")
+
+
+def test_openapi_document_is_valid_and_lists_every_route(app, client):
+    document = client.get("/api/openapi.json").get_json()
+    validate(document)
+    documented = {(path, method) for path, item in document["paths"].items() for method in item}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/") or rule.endpoint == "_boom" or rule.rule == "/api/_boom":
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (path, method.lower()) in documented, (path, method)
+    start = document["paths"]["/api/training/start"]["post"]
+    assert set(start["responses"]) == {"202", "400", "404", "500"}
+    request_schema = document["components"]["schemas"]["StartTrainingRequest"]
+    assert request_schema["required"] == ["scenario_name"]
+
+
+def test_socket_connect_and_subscribe_answer_with_status(app):
+    sio = socketio.test_client(app, flask_test_client=app.test_client())
+    received = sio.get_received()
+    assert [m["name"] for m in received] == ["connection_established"]
+    assert_fields(received[0]["args"][0], EVENTS["connection_established"])
+    ack = sio.emit("subscribe_training", {}, callback=True)
+    assert_fields(ack, STATUS)
+    received = sio.get_received()
+    assert [m["name"] for m in received] == ["training_status"]
+    assert received[0]["args"][0] == ack
+    sio.disconnect()
+
+
+class RecordingEmitter:
+    """Stands in for Flask-SocketIO: records emits, runs background tasks in threads."""
+
+    def __init__(self) -> None:
+        self.emitted: list[tuple[str, Any]] = []
+
+    def emit(self, event: str, data: Any, to: str | None = None) -> None:
+        self.emitted.append((event, data))
+
+    def start_background_task(self, target, *args):
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        thread.start()
+        return thread
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+def test_throttled_progress_still_ends_with_last_episode_and_completion(tmp_path, scenario_name):
+    emitter = RecordingEmitter()
+    supervisor = TrainingSupervisor(
+        emitter, trainer_entry="fake_trainers:steady", models_dir=str(tmp_path), scenarios_dir=None,
+        stop_timeout=10, progress_min_interval=0.3,
+    )
+    supervisor.start({"scenario_name": scenario_name, "num_episodes": 20, "save_interval": 5,
+                      "eval_episodes": 1, "seed": None})
+    deadline = time.monotonic() + 60
+    while supervisor.is_training and time.monotonic() < deadline:
+        time.sleep(0.05)
+    names = [name for name, _ in emitter.emitted]
+    assert names[0] == "training_started" and names[-1] == "training_completed"
+    episodes = [data["episode"] for name, data in emitter.emitted if name == "training_progress"]
+    assert 2 <= len(episodes) < 20
+    assert episodes == sorted(episodes) and episodes[0] == 1 and episodes[-1] == 20
+    assert_progress_sequence(supervisor.progress_log()["progress"], 20)
