@@ -1,0 +1,6 @@
+"""`python -m hrl_trainer`."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,123 @@
+"""Command line: `python -m hrl_trainer train | evaluate | scenarios`."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import torch
+from tqdm import tqdm
+
+from .checkpoints import load_trained_models, model_paths
+from .config import TrainConfig
+from .evaluation import compare_with_baselines
+from .metrics import METRIC_NAMES, TrainingError
+from .scenarios import ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
+from .trainer import train
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be a positive integer")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m hrl_trainer", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train the Strategist and the Executor on a scenario")
+    t.add_argument("--scenario", required=True)
+    t.add_argument("--episodes", type=positive_int, default=1000)
+    t.add_argument("--save-interval", type=positive_int, default=100)
+    t.add_argument("--eval-episodes", type=positive_int, default=10)
+    t.add_argument("--seed", type=int, default=None)
+    t.add_argument("--models-dir")
+    t.add_argument("--scenarios-dir")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    e = sub.add_parser("evaluate", help="score a trained model against baselines on held-out households")
+    e.add_argument("--scenario", required=True)
+    e.add_argument("--episodes", type=positive_int, default=1000)
+    e.add_argument("--models-dir")
+    e.add_argument("--scenarios-dir")
+    e.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+
+    s = sub.add_parser("scenarios", help="list the scenarios")
+    s.add_argument("--scenarios-dir")
+    return parser
+
+
+def format_table(rows: list[dict], columns: list[str]) -> str:
+    """A plain text table; floats with two decimals."""
+    cells = [[f"{r[c]:.2f}" if isinstance(r.get(c), float) else str(r.get(c, "")) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(columns, widths))]
+    lines += ["  ".join(v.rjust(w) for v, w in zip(row, widths)) for row in cells]
+    return "\n".join(lines)
+
+
+def evaluation_table(report: dict) -> str:
+    rows = []
+    for name, metrics in report["policies"].items():
+        diff = report["paired"].get(name)
+        rows.append({"policy": name, **metrics, "split": metrics.get("split", ""),
+                     "hrl minus policy": f"{diff['diff']:+.2f} ± {diff['stderr']:.2f}" if diff else ""})
+    columns = ["policy", *(m for m in METRIC_NAMES if m != "goal_adherence"), "split", "hrl minus policy"]
+    return format_table(rows, columns)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    config = TrainConfig(scenario_name=args.scenario, num_episodes=args.episodes, save_interval=args.save_interval,
+                         eval_episodes=args.eval_episodes, seed=args.seed, models_dir=args.models_dir,
+                         scenarios_dir=args.scenarios_dir)
+    load_scenario(config.scenario_name, config.scenarios_dir)  # fail before drawing a progress bar
+    start = time.perf_counter()
+    with tqdm(total=config.num_episodes, unit="ep", disable=args.quiet, file=sys.stderr) as bar:
+        def on_progress(record: dict) -> None:
+            bar.update(1)
+            bar.set_postfix(reward=f"{record['avg_reward']:.1f}", stability=f"{record['stability']:.2f}", refresh=False)
+
+        result = train(config, on_progress=on_progress)
+    seconds = time.perf_counter() - start
+    print(f"Trained {result.scenario_name}: {result.episodes_completed} episodes in {seconds:.1f} s "
+          f"({result.episodes_completed / seconds:.0f} episodes/s)")
+    print(format_table([result.final_metrics], list(METRIC_NAMES)))
+    for path in model_paths(result.scenario_name, args.models_dir).values():
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.scenarios_dir)
+    try:
+        strategist, executor = load_trained_models(args.scenario, args.models_dir)
+    except FileNotFoundError:
+        raise ScenarioNotFound(f"No trained model for '{args.scenario}': run `python -m hrl_trainer train` first")
+    report = compare_with_baselines(scenario, strategist, executor, episodes=args.episodes)
+    print(json.dumps(report, indent=2, allow_nan=False) if args.json else evaluation_table(report))
+    return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    rows = [load_scenario(name, args.scenarios_dir).to_dict() for name in list_scenarios(args.scenarios_dir)]
+    columns = ["name", "monthly_income", "fixed_expenses", "variable_expenses_mean", "monthly_margin",
+               "safety_buffer", "months", "description"]
+    print(format_table(rows, columns))
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "scenarios": cmd_scenarios}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    torch.set_num_threads(1)  # one thread is as fast at this size and leaves the other core free
+    try:
+        return COMMANDS[args.command](args)
+    except (ScenarioNotFound, ScenarioError, TrainingError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,73 @@
+"""PPO machinery shared by both levels: GAE and the clipped-ratio update."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .agents import ActorCritic
+
+
+@dataclass(frozen=True)
+class PPOSettings:
+    """The update's hyper-parameters (see TrainConfig for their meaning)."""
+
+    clip_coef: float
+    ent_coef: float
+    vf_coef: float
+    update_epochs: int
+    num_minibatches: int
+    max_grad_norm: float
+
+
+def compute_gae(rewards: torch.Tensor, values: torch.Tensor, valid: torch.Tensor,
+                gamma: float, lam: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Advantages and returns for (T, B) arrays; a step is terminal when the next one is not valid.
+
+    Episodes end at the horizon or when the household goes broke, so nothing is bootstrapped
+    past the last valid step.
+    """
+    steps = rewards.shape[0]
+    advantages = torch.zeros_like(rewards)
+    running = torch.zeros_like(rewards[0])
+    for t in reversed(range(steps)):
+        if t + 1 < steps:
+            next_valid, next_value = valid[t + 1].float(), values[t + 1]
+        else:
+            next_valid, next_value = torch.zeros_like(running), torch.zeros_like(running)
+        delta = rewards[t] + gamma * next_value * next_valid - values[t]
+        running = delta + gamma * lam * next_valid * running
+        advantages[t] = running
+    advantages = advantages * valid
+    return advantages, advantages + values
+
+
+def ppo_update(agent: ActorCritic, optimizer: torch.optim.Optimizer, obs: torch.Tensor, actions: torch.Tensor,
+               advantages: torch.Tensor, returns: torch.Tensor, settings: PPOSettings,
+               generator: torch.Generator) -> dict[str, float]:
+    """Clipped-ratio PPO epochs over flat samples; returns the last minibatch's losses."""
+    with torch.no_grad():
+        _, old_logprob, _, _ = agent.get_action_and_value(obs, actions)
+    n = obs.shape[0]
+    size = max(1, n // settings.num_minibatches)
+    stats: dict[str, float] = {}
+    for _ in range(settings.update_epochs):
+        order = torch.randperm(n, generator=generator)
+        for start in range(0, n, size):
+            idx = order[start:start + size]
+            _, logprob, entropy, value = agent.get_action_and_value(obs[idx], actions[idx])
+            ratio = torch.exp(logprob - old_logprob[idx])
+            adv = advantages[idx]
+            if len(idx) > 1:
+                adv = (adv - adv.mean()) / (adv.std() + 1e-8)
+            policy_loss = torch.max(-adv * ratio, -adv * ratio.clamp(1 - settings.clip_coef, 1 + settings.clip_coef)).mean()
+            value_loss = 0.5 * ((value - returns[idx]) ** 2).mean()
+            loss = policy_loss - settings.ent_coef * entropy.mean() + settings.vf_coef * value_loss
+            optimizer.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(agent.parameters(), settings.max_grad_norm)
+            optimizer.step()
+            stats = {"policy_loss": policy_loss.item(), "value_loss": value_loss.item(),
+                     "entropy": entropy.mean().item()}
+    return stats

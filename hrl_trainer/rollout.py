@@ -1,0 +1,144 @@
+"""Running policies on a HouseholdBatch: one loop for training, evaluation and baselines."""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import torch
+
+from .agents import GOAL_DIM, MAX_BUFFER_TARGET, Executor, Strategist
+from .simulation import HouseholdBatch
+
+
+class Policy(Protocol):
+    """Anything that picks each household's split for the coming month."""
+
+    def reset(self, batch: HouseholdBatch) -> None: ...
+
+    def act(self, batch: HouseholdBatch) -> np.ndarray: ...
+
+
+class Stopwatch:
+    """Accumulates wall time per named section (for the benchmark's breakdown)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    @contextmanager
+    def section(self, name: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] += time.perf_counter() - start
+
+
+@dataclass
+class Trajectory:
+    """What a rollout saw and did, month by month, for learning afterwards."""
+
+    obs_high: list = field(default_factory=list)
+    goals: list = field(default_factory=list)
+    obs_low: list = field(default_factory=list)
+    splits: list = field(default_factory=list)
+    rewards: list = field(default_factory=list)
+    active: list = field(default_factory=list)
+    liquid: list = field(default_factory=list)
+
+
+class HierarchicalPolicy:
+    """The Strategist sets a goal every `strategist.period` months; the Executor splits each month."""
+
+    def __init__(self, strategist: Strategist, executor: Executor,
+                 deterministic: bool = False, trajectory: Trajectory | None = None):
+        self.strategist, self.executor = strategist, executor
+        self.deterministic, self.trajectory = deterministic, trajectory
+
+    def reset(self, batch: HouseholdBatch) -> None:
+        self.goal = np.zeros((batch.size, GOAL_DIM), dtype=np.float32)
+        self.adherence_sum = np.zeros(batch.size)
+
+    def _choose(self, agent, obs: np.ndarray) -> np.ndarray:
+        x = torch.from_numpy(obs)
+        with torch.no_grad():
+            action = agent.mean_action(x) if self.deterministic else agent.dist(x).sample()
+        return action.numpy()
+
+    def act(self, batch: HouseholdBatch) -> np.ndarray:
+        obs = batch.observe()
+        if batch.month % self.strategist.period == 0:
+            self.goal = self._choose(self.strategist, obs)
+            if self.trajectory is not None:
+                self.trajectory.obs_high.append(obs)
+                self.trajectory.goals.append(self.goal)
+        obs_low = np.concatenate([obs, self.goal], axis=1)
+        split = self._choose(self.executor, obs_low)
+        self.adherence_sum += batch.alive * goal_distance(split, self.goal)
+        if self.trajectory is not None:
+            self.trajectory.obs_low.append(obs_low)
+            self.trajectory.splits.append(split)
+        return split
+
+    def goal_adherence(self, duration: np.ndarray) -> np.ndarray:
+        return self.adherence_sum / np.maximum(duration, 1)
+
+
+def goal_distance(split: np.ndarray, goal: np.ndarray) -> np.ndarray:
+    """Half the L1 distance between a split and the goal's target shares, in [0, 1]."""
+    return 0.5 * np.abs(np.asarray(split, dtype=np.float64) - goal[:, :3]).sum(axis=1)
+
+
+def buffer_target(goal: np.ndarray, safety_buffer: float) -> np.ndarray:
+    """The goal's target liquid balance in euros."""
+    return goal[:, 3] * MAX_BUFFER_TARGET * safety_buffer
+
+
+@dataclass
+class EpisodeStats:
+    """Per-household results of one batch of episodes (arrays of length B)."""
+
+    reward: np.ndarray
+    duration: np.ndarray
+    cash: np.ndarray
+    invested: np.ndarray
+    stability: np.ndarray
+    goal_adherence: np.ndarray | None
+
+    def metrics(self, index: int | slice = slice(None)) -> dict:
+        """Mean metrics, with the spec's names, over the selected households."""
+        out = {
+            "avg_reward": self.reward[index], "avg_duration": self.duration[index], "avg_cash": self.cash[index],
+            "avg_invested": self.invested[index], "stability": self.stability[index],
+        }
+        if self.goal_adherence is not None:
+            out["goal_adherence"] = self.goal_adherence[index]
+        return {k: float(np.mean(v)) for k, v in out.items()}
+
+
+def run_episodes(batch: HouseholdBatch, policy: Policy, trajectory: Trajectory | None = None,
+                 stopwatch: Stopwatch | None = None) -> EpisodeStats:
+    """Live every household of `batch` to the end of its episode under `policy`."""
+    stopwatch = stopwatch or Stopwatch()
+    batch.reset()
+    policy.reset(batch)
+    total = np.zeros(batch.size)
+    while not batch.done:
+        with stopwatch.section("forward"):
+            split = policy.act(batch)
+        with stopwatch.section("simulation"):
+            result = batch.step(split)
+        total += result.reward
+        if trajectory is not None:
+            trajectory.rewards.append(result.reward)
+            trajectory.active.append(result.active)
+            trajectory.liquid.append(batch.liquid.copy())
+    adherence = policy.goal_adherence(batch.duration) if hasattr(policy, "goal_adherence") else None
+    return EpisodeStats(
+        reward=total, duration=batch.duration.astype(np.float64), cash=batch.liquid.copy(),
+        invested=batch.invested.copy(), stability=batch.months_above_buffer / np.maximum(batch.duration, 1),
+        goal_adherence=adherence,
+    )

@@ -1,0 +1,199 @@
+"""The training loop: two-level PPO on rollouts of many households side by side.
+
+Each iteration simulates up to `num_envs` households for a whole episode,
+updates both agents once, then reports the episodes one by one. Iterations end
+exactly on `save_interval` boundaries, so `checkpoint_episode_{N}/` holds the
+agents as they were after N episodes.
+"""
+from __future__ import annotations
+
+import math
+import platform
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Callable
+
+import numpy as np
+import torch
+
+from . import __version__
+from .agents import GOAL_DIM, ActorCritic, Executor, Strategist
+from .checkpoints import checkpoint_dir, model_paths, save_checkpoint, save_trained_models, write_json
+from .config import TrainConfig
+from .evaluation import fixed_households, hrl_policy, score
+from .metrics import MetricsWindow, TrainingError, ensure_finite
+from .paths import resolve_models_dir
+from .ppo import PPOSettings, compute_gae, ppo_update
+from .rollout import HierarchicalPolicy, Stopwatch, Trajectory, buffer_target, goal_distance, run_episodes
+from .scenarios import load_scenario
+from .simulation import OBS_DIM, HouseholdBatch, LifeEvents
+
+ProgressCallback = Callable[[dict], None]
+StopCheck = Callable[[], bool]
+
+
+@dataclass
+class TrainResult:
+    """How a run ended."""
+
+    scenario_name: str
+    episodes_completed: int
+    total_episodes: int
+    stopped: bool
+    final_metrics: dict
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def now_iso() -> str:
+    return datetime.now().isoformat(timespec="seconds")
+
+
+class Trainer:
+    """Owns the agents, their optimisers and the run's bookkeeping."""
+
+    def __init__(self, config: TrainConfig, on_progress: ProgressCallback | None = None,
+                 should_stop: StopCheck | None = None):
+        self.config = config
+        self.scenario = load_scenario(config.scenario_name, config.scenarios_dir)
+        self.models_dir = resolve_models_dir(config.models_dir)
+        self.on_progress = on_progress or (lambda record: None)
+        self.should_stop = should_stop or (lambda: False)
+
+        self.seed = config.seed if config.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
+        self.rng = np.random.default_rng([self.seed, 0, 0])
+        torch.manual_seed(self.seed)
+        self.generator = torch.Generator().manual_seed(self.seed)
+
+        self.strategist = Strategist(OBS_DIM, config.hidden, config.high_period)
+        self.executor = Executor(OBS_DIM + GOAL_DIM, config.hidden)
+        self.optimizers = {agent: torch.optim.Adam(agent.parameters(), lr=config.learning_rate, eps=1e-5)
+                           for agent in (self.strategist, self.executor)}
+        self.ppo = PPOSettings(config.clip_coef, config.ent_coef, config.vf_coef, config.update_epochs,
+                               config.num_minibatches, config.max_grad_norm)
+        self.checkpoint_events = fixed_households(self.scenario, config.eval_episodes, "checkpoint")
+        self.window = MetricsWindow(config.metrics_window)
+        self.stopwatch = Stopwatch()
+        self.progress: list[dict] = []
+        self.evaluations: list[dict] = []
+        self.best_eval = -math.inf
+        self.started_at = now_iso()
+        self.start_time = time.perf_counter()
+
+    # --- one iteration -------------------------------------------------------------------------
+    def collect(self, households: int) -> tuple[Trajectory, object]:
+        """Simulate `households` new episodes with the current (sampling) policy."""
+        batch = HouseholdBatch(self.scenario, LifeEvents.draw(self.scenario, households, self.rng))
+        trajectory = Trajectory()
+        policy = HierarchicalPolicy(self.strategist, self.executor, trajectory=trajectory)
+        stats = run_episodes(batch, policy, trajectory, self.stopwatch)
+        return trajectory, stats
+
+    def learn(self, traj: Trajectory) -> None:
+        """One PPO update of each agent from a finished rollout."""
+        c, period = self.config, self.config.high_period
+        rewards, active = np.stack(traj.rewards), np.stack(traj.active)
+        months = rewards.shape[0]
+        goals = np.stack(traj.goals)
+        monthly_goal = np.repeat(goals, period, axis=0)[:months]
+        splits = np.stack(traj.splits)
+        adherence = goal_distance(splits.reshape(-1, 3), monthly_goal.reshape(-1, GOAL_DIM)).reshape(months, -1)
+        buffer = self.scenario.safety_buffer
+        target = buffer_target(monthly_goal.reshape(-1, GOAL_DIM), buffer).reshape(months, -1)
+        shortfall = np.clip((target - np.stack(traj.liquid)) / max(buffer, 1.0), 0.0, 1.0)
+        low_reward = (rewards - c.intrinsic_coef * (adherence + 0.5 * shortfall)) * c.reward_scale
+        high_reward = np.add.reduceat(rewards, np.arange(0, months, period), axis=0) * c.reward_scale
+        with self.stopwatch.section("update"):
+            self._update(self.strategist, np.stack(traj.obs_high), goals, high_reward, active[::period], c.gamma**period)
+            self._update(self.executor, np.stack(traj.obs_low), splits, low_reward, active, c.gamma)
+
+    def _update(self, agent: ActorCritic, obs: np.ndarray, actions: np.ndarray, rewards: np.ndarray,
+                valid: np.ndarray, gamma: float) -> None:
+        obs_t, valid_t = torch.from_numpy(obs), torch.from_numpy(valid)
+        agent.norm.update(obs_t[valid_t])
+        with torch.no_grad():
+            values = agent.get_value(obs_t)
+        advantages, returns = compute_gae(torch.from_numpy(rewards).float(), values, valid_t.float(),
+                                          gamma, self.config.gae_lambda)
+        actions_t = torch.from_numpy(np.asarray(actions, dtype=np.float32))
+        stats = ppo_update(agent, self.optimizers[agent], obs_t[valid_t], actions_t[valid_t],
+                           advantages[valid_t], returns[valid_t], self.ppo, self.generator)
+        ensure_finite(stats, f"{type(agent).__name__} update")
+
+    # --- checkpoints ---------------------------------------------------------------------------
+    def evaluate_and_checkpoint(self, episode: int) -> None:
+        """Score the deterministic policy on the fixed households; write the periodic and best checkpoints."""
+        with self.stopwatch.section("evaluation"):
+            metrics = ensure_finite(
+                score(self.scenario, self.checkpoint_events, hrl_policy(self.strategist, self.executor)).metrics(),
+                f"evaluation at episode {episode}")
+        record = {"episode": episode, **metrics}
+        self.evaluations.append(record)
+        self._save(f"episode_{episode}", record)
+        if metrics["avg_reward"] > self.best_eval:
+            self.best_eval = metrics["avg_reward"]
+            self._save("best", record)
+
+    def _save(self, label: str, evaluation: dict | None) -> None:
+        with self.stopwatch.section("saving"):
+            metadata = {"scenario_name": self.scenario.name, "label": label, "saved_at": now_iso(),
+                        "seed": self.seed, "episodes_completed": len(self.progress), "evaluation": evaluation,
+                        "config": self.config.to_dict()}
+            save_checkpoint(checkpoint_dir(self.scenario.name, label, self.models_dir),
+                            self.strategist, self.executor, metadata)
+
+    def history(self, stopped: bool) -> dict:
+        """Everything about the run, JSON-safe."""
+        return {
+            "scenario_name": self.scenario.name, "config": self.config.to_dict(), "seed": self.seed,
+            "scenario": self.scenario.to_dict(),
+            "versions": {"hrl_trainer": __version__, "python": platform.python_version(),
+                         "numpy": np.__version__, "torch": torch.__version__},
+            "started_at": self.started_at, "finished_at": now_iso(),
+            "episodes_completed": len(self.progress), "total_episodes": self.config.num_episodes,
+            "stopped": stopped, "final_metrics": self.final_metrics(),
+            "progress": self.progress, "evaluations": self.evaluations,
+        }
+
+    def final_metrics(self) -> dict:
+        return self.window.means() if self.progress else {}
+
+    def finish(self, stopped: bool) -> None:
+        """Write checkpoint_final/, the two model files and the history (nothing if no episode ran)."""
+        if not self.progress:
+            return
+        self._save("final", self.evaluations[-1] if self.evaluations else None)
+        with self.stopwatch.section("saving"):
+            save_trained_models(self.scenario.name, self.strategist, self.executor, self.models_dir)
+            write_json(model_paths(self.scenario.name, self.models_dir)["history"], self.history(stopped))
+
+    # --- the run -------------------------------------------------------------------------------
+    def run(self) -> TrainResult:
+        """Train until `num_episodes` or until `should_stop()`; always leaves consistent files."""
+        total, interval = self.config.num_episodes, self.config.save_interval
+        done, stopped = 0, self.should_stop()
+        while done < total and not stopped:
+            households = min(self.config.num_envs, total - done, interval - done % interval)
+            trajectory, stats = self.collect(households)
+            self.learn(trajectory)
+            for index in range(households):
+                done += 1
+                self.window.add(stats.metrics(index))
+                record = self.window.progress(done, total, round(time.perf_counter() - self.start_time, 3))
+                self.progress.append(record)
+                self.on_progress(record)
+                if self.should_stop():
+                    stopped = True
+                    break
+            if done % interval == 0 and not stopped:
+                self.evaluate_and_checkpoint(done)
+        self.finish(stopped)
+        return TrainResult(self.scenario.name, done, total, stopped, self.final_metrics())
+
+
+def train(config: TrainConfig, on_progress: ProgressCallback | None = None,
+          should_stop: StopCheck | None = None) -> TrainResult:
+    """Train the Strategist and the Executor on `config.scenario_name` and write the model files."""
+    return Trainer(config, on_progress, should_stop).run()

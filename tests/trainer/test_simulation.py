@@ -1,0 +1,134 @@
+"""The month: money conservation, compounding, life events, termination, determinism."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hrl_trainer.scenarios import scenario_from_dict
+from hrl_trainer.simulation import HouseholdBatch, LifeEvents, monthly_rate, to_split
+
+
+def make_batch(scenario, households=64, seed=0):
+    return HouseholdBatch(scenario, LifeEvents.draw(scenario, households, np.random.default_rng(seed)))
+
+
+def live(batch, policy):
+    total = np.zeros(batch.size)
+    while not batch.done:
+        total += batch.step(policy(batch)).reward
+    return total
+
+
+scenario_dicts = st.fixed_dictionaries({
+    "name": st.just("prop"),
+    "monthly_income": st.floats(100, 20000),
+    "fixed_expenses": st.floats(0, 15000),
+    "variable_expenses_mean": st.floats(0, 5000),
+    "variable_expenses_std": st.floats(0, 2000),
+    "safety_buffer": st.floats(0, 50000),
+    "months": st.integers(1, 60),
+    "initial_cash": st.floats(0, 100000),
+    "risk_tolerance": st.floats(0, 1),
+    "inflation_annual": st.floats(-0.05, 0.3),
+    "investment_return_annual": st.floats(-0.3, 0.3),
+    "investment_volatility_monthly": st.floats(0, 0.2),
+    "shock_probability_monthly": st.floats(0, 1),
+    "income_loss_probability_monthly": st.floats(0, 1),
+    "sell_cost": st.floats(0, 0.2),
+})
+
+
+@settings(max_examples=40, deadline=None)
+@given(raw=scenario_dicts, seed=st.integers(0, 2**31))
+def test_money_is_conserved_to_the_cent(raw, seed):
+    scenario = scenario_from_dict(raw)
+    batch = make_batch(scenario, households=8, seed=seed)
+    rng = np.random.default_rng(seed)
+    while not batch.done:
+        result = batch.step(rng.dirichlet(np.full(3, 0.5), size=batch.size))
+        assert np.all(np.isfinite(result.reward))
+        assert np.all(np.isfinite(batch.observe()))
+        ledger = batch.ledger
+        sources = scenario.initial_cash + ledger.income + ledger.interest + ledger.market
+        uses = ledger.expenses + ledger.spending + ledger.sell_cost
+        np.testing.assert_allclose(batch.wealth, sources - uses, atol=0.005, rtol=0)
+
+
+def test_annual_rates_compound_to_the_annual_figure():
+    assert (1 + monthly_rate(0.02)) ** 12 == pytest.approx(1.02, abs=1e-12)
+    assert monthly_rate(0.06) == pytest.approx(0.0048676, abs=1e-6)
+
+
+def test_prices_grow_two_percent_a_year_not_a_month(bologna):
+    batch = make_batch(bologna)
+    for _ in range(12):
+        batch.step(np.tile([0.0, 1.0, 0.0], (batch.size, 1)))
+    assert batch.alive.sum() > 50
+    np.testing.assert_allclose(batch.price[batch.alive], 1.02)
+
+
+def test_save_and_spend_have_different_effects(bologna):
+    saver, spender = make_batch(bologna), make_batch(bologna)
+    live(saver, lambda b: np.tile([0.0, 1.0, 0.0], (b.size, 1)))
+    live(spender, lambda b: np.tile([0.0, 0.0, 1.0], (b.size, 1)))
+    assert saver.savings.mean() > 20000
+    assert spender.ledger.spending.mean() > 10000
+    assert spender.ledger.spending.mean() > saver.ledger.spending.mean()
+    assert spender.broke.mean() > saver.broke.mean()
+
+
+def test_going_broke_terminates_with_the_penalty(bologna):
+    batch = make_batch(bologna, households=256)
+    terminated_rewards = []
+    while not batch.done:
+        result = batch.step(np.tile([0.0, 0.0, 1.0], (batch.size, 1)))
+        terminated_rewards.extend(result.reward[result.terminated])
+        assert not np.any(result.active & ~batch.alive & ~result.terminated)
+    assert batch.broke.all()
+    assert max(terminated_rewards) < -batch.weights.broke_penalty + 5
+    assert np.all(batch.duration < bologna.months)
+    assert np.all(batch.invested == 0) and np.all(batch.savings == 0)
+
+
+def test_horizon_ends_the_episode(bologna):
+    batch = make_batch(bologna, households=16)
+    live(batch, lambda b: np.tile([0.3, 0.6, 0.1], (b.size, 1)))
+    assert batch.month == bologna.months
+    assert np.all(batch.duration[~batch.broke] == bologna.months)
+    with pytest.raises(RuntimeError):
+        batch.step(np.tile([1.0, 0.0, 0.0], (batch.size, 1)))
+
+
+def test_every_point_of_the_simplex_is_reachable():
+    corners = np.eye(3)
+    np.testing.assert_array_equal(to_split(corners), corners)
+    np.testing.assert_array_equal(to_split([[0.9995, 0.0004, 0.0001]]), [[1.0, 0.0, 0.0]])
+    np.testing.assert_allclose(to_split([[2.0, 1.0, 1.0]]), [[0.5, 0.25, 0.25]])
+
+
+def test_all_invested_grows_the_portfolio_and_all_saved_keeps_the_buffer(bologna):
+    investor, saver = make_batch(bologna), make_batch(bologna)
+    live(investor, lambda b: np.tile([1.0, 0.0, 0.0], (b.size, 1)))
+    live(saver, lambda b: np.tile([0.0, 1.0, 0.0], (b.size, 1)))
+    assert investor.invested.mean() > saver.savings.mean()
+    assert (saver.months_above_buffer / saver.duration).mean() > 0.95
+    assert (investor.months_above_buffer / investor.duration).mean() < 0.2
+
+
+def test_life_events_happen_at_their_rates(bologna):
+    events = LifeEvents.draw(bologna, 2000, np.random.default_rng(1))
+    assert events.shock.mean() == pytest.approx(bologna.shock_probability_monthly, abs=0.005)
+    assert events.loss_start.mean() == pytest.approx(bologna.income_loss_probability_monthly, abs=0.001)
+    assert events.loss_months.min() == 2 and events.loss_months.max() == 6
+    assert events.market_return.mean() == pytest.approx(monthly_rate(0.06), abs=0.0005)
+
+
+def test_same_seed_same_month_by_month_results(bologna):
+    results = []
+    for _ in range(2):
+        batch = make_batch(bologna, seed=7)
+        rng = np.random.default_rng(3)
+        results.append(live(batch, lambda b: rng.dirichlet(np.ones(3), size=b.size)))
+    np.testing.assert_array_equal(results[0], results[1])
+    other = live(make_batch(bologna, seed=8), lambda b: np.tile([0.3, 0.6, 0.1], (b.size, 1)))
+    assert not np.array_equal(results[0], other)
