@@ -1,0 +1,100 @@
+"""A misbehaving trainer or a signalled server must never wedge the service (real server processes)."""
+from __future__ import annotations
+
+import json
+import signal
+import time
+
+import psutil
+import pytest
+
+from api_contract import EVENTS, assert_error, assert_fields, assert_progress_sequence
+from conftest import ASYNC_MODES, EventRecorder, wait_until
+
+
+def trainer_child(server) -> psutil.Process:
+    """The server's spawned training child (not multiprocessing's resource tracker)."""
+    def find():
+        children = psutil.Process(server.process.pid).children()
+        return next((p for p in children if "spawn_main" in " ".join(p.cmdline())), None)
+    return wait_until(find, 30, "the training child process")
+
+
+def assert_one_error_then_idle(server, recorder, scenario_name, details: str) -> None:
+    error = recorder.wait_for("training_error")[0]
+    assert_fields(error, EVENTS["training_error"])
+    assert error["message"] == "Training failed" and details in error["details"], error
+    time.sleep(0.3)  # a duplicate or late event would show up here
+    assert recorder.names().count("training_error") == 1
+    assert "training_completed" not in recorder.names() and "training_stopped" not in recorder.names()
+    assert server.wait_idle(10)["is_training"] is False
+    assert_error(server.post("/api/training/stop"), 400)
+
+
+def assert_next_start_accepted(server, recorder, scenario_name) -> None:
+    response = server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 3})
+    assert response.status_code == 202, response.text
+    done = recorder.wait_for("training_completed", timeout=60)
+    assert done[-1]["episodes_completed"] == 3
+
+
+@pytest.mark.parametrize("async_mode", ASYNC_MODES)
+def test_trainer_exception_becomes_one_training_error(start_server, scenario_name, async_mode):
+    server = start_server(async_mode, HRL_TRAINER_ENTRY="fake_trainers:raises")
+    recorder = EventRecorder(server.url)
+    assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 50}).status_code == 202
+    assert_one_error_then_idle(server, recorder, scenario_name, "RuntimeError: fake trainer exploded")
+    assert_progress_sequence(recorder.named("training_progress"), 50, upto=2)
+    recorder.close()
+
+
+def test_nan_training_error_is_reported_and_next_start_accepted(start_server, scenario_name):
+    server = start_server(HRL_TRAINER_ENTRY="fake_trainers:nan_loss")
+    recorder = EventRecorder(server.url)
+    assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 50}).status_code == 202
+    assert_one_error_then_idle(server, recorder, scenario_name, "TrainingError: policy loss became nan")
+    assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 3}).status_code == 202
+    recorder.close()
+
+
+@pytest.mark.parametrize("async_mode", ASYNC_MODES)
+def test_killed_trainer_becomes_training_error_and_server_recovers(start_server, scenario_name, async_mode):
+    server = start_server(async_mode)  # the real trainer
+    recorder = EventRecorder(server.url)
+    assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 5000}).status_code == 202
+    recorder.wait_for("training_progress", count=2)
+    child = trainer_child(server)
+    child.send_signal(signal.SIGKILL)
+    assert_one_error_then_idle(server, recorder, scenario_name, "SIGKILL")
+    assert not psutil.pid_exists(child.pid) or child.status() == psutil.STATUS_ZOMBIE
+    assert_next_start_accepted(server, recorder, scenario_name)
+    recorder.close()
+
+
+def test_stop_of_a_trainer_that_ignores_it_times_out_terminates_and_reports(start_server, scenario_name):
+    server = start_server(HRL_TRAINER_ENTRY="fake_trainers:ignores_stop", HRL_STOP_TIMEOUT="1.5")
+    recorder = EventRecorder(server.url)
+    assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 50}).status_code == 202
+    recorder.wait_for("training_progress", count=2)
+    child = trainer_child(server)
+    body = assert_error(server.post("/api/training/stop"), 500)
+    assert "did not stop within 1.5 s" in body["errors"]["_schema"][0]
+    assert_one_error_then_idle(server, recorder, scenario_name, "terminated")
+    assert not psutil.pid_exists(child.pid) or child.status() == psutil.STATUS_ZOMBIE
+    recorder.close()
+
+
+@pytest.mark.parametrize("async_mode", ASYNC_MODES)
+def test_sigterm_on_the_server_stops_training_gracefully(start_server, scenario_name, async_mode):
+    server = start_server(async_mode)  # the real trainer
+    recorder = EventRecorder(server.url)
+    assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 5000}).status_code == 202
+    recorder.wait_for("training_progress", count=2)
+    child = trainer_child(server)
+    recorder.close()
+    assert server.terminate() == 0, server.log()
+    assert not psutil.pid_exists(child.pid) or child.status() == psutil.STATUS_ZOMBIE
+    checkpoint = server.models_dir / "checkpoints" / scenario_name / "checkpoint_final"
+    assert checkpoint.is_dir() and any(checkpoint.iterdir())
+    history = json.loads((server.models_dir / f"{scenario_name}_history.json").read_text())
+    assert history["stopped"] is True and 2 <= history["episodes_completed"] < 5000
