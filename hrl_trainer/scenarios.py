@@ -86,7 +86,7 @@ class ScenarioSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    name = fields.String(required=True, validate=validate.Regexp(NAME_PATTERN, error="Must match [a-z0-9_-]{1,64}."))
+    name = fields.String(required=True, validate=validate.Regexp(NAME_PATTERN, error="Must match [a-z0-9_-]{{1,64}}."))
     description = fields.String(load_default="", validate=validate.Length(max=500))
     monthly_income = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False), allow_nan=False)
     fixed_expenses = _money(required=True)

@@ -1,0 +1,108 @@
+"""The training loop: progress records, determinism, stopping, NaN guard, learning."""
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from hrl_trainer import TrainConfig, TrainingError, load_history, train
+from hrl_trainer.evaluation import compare_with_baselines
+from hrl_trainer.checkpoints import model_paths
+from hrl_trainer.simulation import HouseholdBatch
+from hrl_trainer.trainer import Trainer
+
+SPEC_FIELDS = {"episode": int, "total_episodes": int, "avg_reward": float, "avg_duration": float,
+               "avg_cash": float, "avg_invested": float, "stability": float, "goal_adherence": float,
+               "elapsed_time": float}
+
+
+def run(models_dir, episodes=12, seed=3, **kwargs):
+    records = []
+    result = train(TrainConfig("torino_single", num_episodes=episodes, save_interval=kwargs.pop("save_interval", 6),
+                               eval_episodes=2, seed=seed, models_dir=str(models_dir), **kwargs),
+                   on_progress=records.append)
+    return result, records
+
+
+def test_one_progress_record_per_episode_with_the_spec_fields(models_dir):
+    result, records = run(models_dir, num_envs=5)
+    assert [r["episode"] for r in records] == list(range(1, 13))
+    for record in records:
+        assert {k: type(v) for k, v in record.items()} == SPEC_FIELDS
+        assert record["total_episodes"] == 12
+        assert all(math.isfinite(v) for v in record.values())
+        assert 0 <= record["stability"] <= 1 and 0 <= record["goal_adherence"] <= 1
+        assert 1 <= record["avg_duration"] <= 120
+    assert [r["elapsed_time"] for r in records] == sorted(r["elapsed_time"] for r in records)
+    assert result.episodes_completed == 12 and not result.stopped
+    assert result.final_metrics == {k: records[-1][k] for k in result.final_metrics}
+
+
+def test_same_seed_same_run(tmp_path):
+    (_, a), (_, b) = run(tmp_path / "a", seed=9), run(tmp_path / "b", seed=9)
+    strip = lambda records: [{k: v for k, v in r.items() if k != "elapsed_time"} for r in records]
+    assert strip(a) == strip(b)
+    ta = torch.load(tmp_path / "a" / "torino_single_low_agent.pt", weights_only=True)["state_dict"]
+    tb = torch.load(tmp_path / "b" / "torino_single_low_agent.pt", weights_only=True)["state_dict"]
+    assert all(torch.equal(ta[k], tb[k]) for k in ta)
+    (_, c) = run(tmp_path / "c", seed=10)
+    assert strip(a) != strip(c)
+
+
+def test_stop_finishes_the_episode_and_writes_the_final_files(models_dir):
+    records = []
+    result = train(TrainConfig("torino_single", num_episodes=500, save_interval=100, seed=1,
+                               models_dir=str(models_dir)),
+                   on_progress=records.append, should_stop=lambda: len(records) >= 7)
+    assert result.stopped and result.episodes_completed == 7 and len(records) == 7
+    history = load_history("torino_single", models_dir)
+    assert history["stopped"] is True and history["episodes_completed"] == 7
+    assert (models_dir / "checkpoints" / "torino_single" / "checkpoint_final" / "low_agent.pt").is_file()
+    assert all(p.is_file() for p in model_paths("torino_single", models_dir).values())
+
+
+def test_stop_before_the_first_episode_keeps_the_previous_model(models_dir):
+    run(models_dir)
+    before = {k: p.read_bytes() for k, p in model_paths("torino_single", models_dir).items()}
+    result = train(TrainConfig("torino_single", num_episodes=50, models_dir=str(models_dir)), should_stop=lambda: True)
+    assert result.episodes_completed == 0 and result.stopped and result.final_metrics == {}
+    assert {k: p.read_bytes() for k, p in model_paths("torino_single", models_dir).items()} == before
+
+
+def test_history_is_strict_json(models_dir):
+    run(models_dir)
+    text = (models_dir / "torino_single_history.json").read_text()
+
+    def refuse(constant):
+        raise AssertionError(f"{constant} in history")
+
+    history = json.loads(text, parse_constant=refuse)
+    assert history["seed"] == 3 and history["config"]["num_episodes"] == 12
+    assert len(history["progress"]) == 12
+
+
+def test_nan_fails_the_run_clearly_and_writes_nothing(models_dir, monkeypatch):
+    monkeypatch.setattr(HouseholdBatch, "_reward", lambda self, *args: np.full(self.size, np.nan))
+    with pytest.raises(TrainingError, match="nan"):
+        run(models_dir)
+    assert not models_dir.exists() or not list(models_dir.rglob("*.pt"))
+
+
+def test_invalid_config_is_refused():
+    with pytest.raises(ValueError, match="num_episodes"):
+        TrainConfig("torino_single", num_episodes=0)
+    with pytest.raises(ValueError, match="save_interval"):
+        TrainConfig("torino_single", save_interval=True)
+
+
+def test_a_short_run_learns(models_dir):
+    trainer = Trainer(TrainConfig("bologna_coppia", num_episodes=320, save_interval=160, eval_episodes=20, seed=0,
+                                  models_dir=str(models_dir)))
+    trainer.run()
+    report = compare_with_baselines(trainer.scenario, trainer.strategist, trainer.executor,
+                                    episodes=300, tuning_episodes=60)
+    vs_random = report["paired"]["random"]
+    assert vs_random["diff"] > 3 * vs_random["stderr"] and vs_random["diff"] > 5
+    first, last = trainer.evaluations[0]["avg_reward"], trainer.evaluations[-1]["avg_reward"]
+    assert last > first
