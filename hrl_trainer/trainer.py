@@ -155,6 +155,7 @@ class Trainer:
             "episodes_completed": len(self.progress), "total_episodes": self.config.num_episodes,
             "stopped": stopped, "final_metrics": self.final_metrics(),
             "progress": self.progress, "evaluations": self.evaluations,
+            "timings": {name: round(seconds, 3) for name, seconds in self.stopwatch.seconds.items()},
         }
 
     def final_metrics(self) -> dict:
