@@ -14,10 +14,10 @@ from typing import Any
 
 from flask import Flask
 
-from hrl_api import events  # noqa: F401  (registers the Socket.IO handlers)
 from hrl_api.blueprints import API_BLUEPRINTS
 from hrl_api.config import build_config
 from hrl_api.errors import register_error_handlers
+from hrl_api.events import register_socket_events
 from hrl_api.extensions import SUPERVISOR_KEY, socketio
 from hrl_api.supervisor import TrainingSupervisor
 from hrl_trainer import resolve_models_dir, resolve_scenarios_dir
@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     for blueprint in API_BLUEPRINTS:
         app.register_blueprint(blueprint)
+    register_socket_events(socketio)
     socketio.init_app(app, async_mode=app.config["ASYNC_MODE"])
     app.extensions[SUPERVISOR_KEY] = TrainingSupervisor(
         socketio,

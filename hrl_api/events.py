@@ -4,19 +4,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_socketio import emit, join_room
+from flask_socketio import SocketIO, emit, join_room
 
-from hrl_api.extensions import get_supervisor, socketio
+from hrl_api.extensions import get_supervisor
 from hrl_api.supervisor import TRAINING_ROOM
 
 
-@socketio.on("connect")
 def on_connect(auth: Any = None) -> None:
     """Greet every new client with its session id."""
     emit("connection_established", {"message": "Connected to training updates", "sid": request.sid})
 
 
-@socketio.on("subscribe_training")
 def on_subscribe_training(_data: Any = None) -> dict[str, Any]:
     """Join the training room and answer at once with the status, so late clients catch up.
 
@@ -26,3 +24,9 @@ def on_subscribe_training(_data: Any = None) -> dict[str, Any]:
     status = get_supervisor().status()
     emit("training_status", status)
     return status
+
+
+def register_socket_events(socketio: SocketIO) -> None:
+    """Attach the handlers above to ``socketio`` (default namespace)."""
+    socketio.on_event("connect", on_connect)
+    socketio.on_event("subscribe_training", on_subscribe_training)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import threading
-from pathlib import Path
 
 import pytest
 import requests
@@ -18,7 +17,7 @@ from api_contract import (
     assert_fields,
     assert_progress_sequence,
 )
-from conftest import EventRecorder, wait_until
+from api_server import EventRecorder
 
 BAD_BODIES = [
     ("no body", None, "_schema"),

@@ -9,7 +9,7 @@ import psutil
 import pytest
 
 from api_contract import EVENTS, assert_error, assert_fields, assert_progress_sequence
-from conftest import ASYNC_MODES, EventRecorder, wait_until
+from api_server import ASYNC_MODES, EventRecorder, wait_until
 
 
 def trainer_child(server) -> psutil.Process:
@@ -40,7 +40,7 @@ def assert_next_start_accepted(server, recorder, scenario_name) -> None:
 
 @pytest.mark.parametrize("async_mode", ASYNC_MODES)
 def test_trainer_exception_becomes_one_training_error(start_server, scenario_name, async_mode):
-    server = start_server(async_mode, HRL_TRAINER_ENTRY="fake_trainers:raises")
+    server = start_server(async_mode, HRL_TRAINER_ENTRY="api_fake_trainers:raises")
     recorder = EventRecorder(server.url)
     assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 50}).status_code == 202
     assert_one_error_then_idle(server, recorder, scenario_name, "RuntimeError: fake trainer exploded")
@@ -49,7 +49,7 @@ def test_trainer_exception_becomes_one_training_error(start_server, scenario_nam
 
 
 def test_nan_training_error_is_reported_and_next_start_accepted(start_server, scenario_name):
-    server = start_server(HRL_TRAINER_ENTRY="fake_trainers:nan_loss")
+    server = start_server(HRL_TRAINER_ENTRY="api_fake_trainers:nan_loss")
     recorder = EventRecorder(server.url)
     assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 50}).status_code == 202
     assert_one_error_then_idle(server, recorder, scenario_name, "TrainingError: policy loss became nan")
@@ -57,9 +57,8 @@ def test_nan_training_error_is_reported_and_next_start_accepted(start_server, sc
     recorder.close()
 
 
-@pytest.mark.parametrize("async_mode", ASYNC_MODES)
-def test_killed_trainer_becomes_training_error_and_server_recovers(start_server, scenario_name, async_mode):
-    server = start_server(async_mode)  # the real trainer
+def test_killed_trainer_becomes_training_error_and_server_recovers(start_server, scenario_name):
+    server = start_server()  # the real trainer
     recorder = EventRecorder(server.url)
     assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 5000}).status_code == 202
     recorder.wait_for("training_progress", count=2)
@@ -72,7 +71,7 @@ def test_killed_trainer_becomes_training_error_and_server_recovers(start_server,
 
 
 def test_stop_of_a_trainer_that_ignores_it_times_out_terminates_and_reports(start_server, scenario_name):
-    server = start_server(HRL_TRAINER_ENTRY="fake_trainers:ignores_stop", HRL_STOP_TIMEOUT="1.5")
+    server = start_server(HRL_TRAINER_ENTRY="api_fake_trainers:ignores_stop", HRL_STOP_TIMEOUT="1.5")
     recorder = EventRecorder(server.url)
     assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 50}).status_code == 202
     recorder.wait_for("training_progress", count=2)

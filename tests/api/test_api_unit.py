@@ -153,7 +153,7 @@ class RecordingEmitter:
 def test_throttled_progress_still_ends_with_last_episode_and_completion(tmp_path, scenario_name):
     emitter = RecordingEmitter()
     supervisor = TrainingSupervisor(
-        emitter, trainer_entry="fake_trainers:steady", models_dir=str(tmp_path), scenarios_dir=None,
+        emitter, trainer_entry="api_fake_trainers:steady", models_dir=str(tmp_path), scenarios_dir=None,
         stop_timeout=10, progress_min_interval=0.3,
     )
     supervisor.start({"scenario_name": scenario_name, "num_episodes": 20, "save_interval": 5,
