@@ -30,6 +30,7 @@ function chartOptions(spec, width) {
       ...spec.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: false } })),
     ],
     cursor: { drag: { x: false, y: false } },
+    legend: { live: false },
   };
 }
 

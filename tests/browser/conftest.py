@@ -1,0 +1,69 @@
+"""Fixtures for the dashboard tests: a live server and Debian's Chromium driven by Playwright."""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, sync_playwright
+
+from browser.dashboard import Dashboard
+from clients.live_server import LiveServer, running_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless, and with nothing that reaches for the network: this machine's network is closed.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: run `make test-deps` (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with running_server(tmp_path_factory) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def browser_context(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            tmp_path_factory.mktemp("chromium-profile"),
+            executable_path=str(chromium),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+        )
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def open_dashboard(browser_context: BrowserContext, server: LiveServer) -> Iterator[Callable[..., Dashboard]]:
+    """Opens the dashboard in a new tab; at the end, no tab may have logged a console error."""
+    opened: list[tuple[Dashboard, re.Pattern | None]] = []
+
+    def open_tab(tolerate: str | None = None) -> Dashboard:
+        dashboard = Dashboard(browser_context, server.url)
+        opened.append((dashboard, re.compile(tolerate) if tolerate else None))
+        return dashboard
+
+    yield open_tab
+    server.ensure_idle()
+    errors = []
+    for dashboard, tolerated in opened:
+        errors += [e for e in dashboard.console_errors if not (tolerated and tolerated.search(e))]
+        dashboard.page.close()
+    assert not errors, f"console errors: {errors}"

@@ -1,0 +1,74 @@
+"""A page object for the dashboard: what a person sees and does, as Playwright calls."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
+
+TIMEOUT_MS = 60_000
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+class Dashboard:
+    def __init__(self, context: BrowserContext, url: str) -> None:
+        self.url = url
+        self.page: Page = context.new_page()
+        self.page.set_default_timeout(TIMEOUT_MS)
+        self.console_errors: list[str] = []
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", lambda error: self.console_errors.append(f"page error: {error}"))
+        self.page.goto(url)
+        expect(self.page.locator(".scenario-card").first).to_be_visible()
+        expect(self.page.locator("#connection")).to_have_attribute("data-state", "connected")
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def start(self, scenario: str, episodes: int, save_interval: int = 20, eval_episodes: int = 2, seed: int = 7) -> None:
+        self.page.locator(f'.scenario-card[data-scenario="{scenario}"]').click()
+        for name, value in [("num_episodes", episodes), ("save_interval", save_interval),
+                            ("eval_episodes", eval_episodes), ("seed", seed)]:
+            self.page.fill(f'input[name="{name}"]', str(value))
+        self.page.click("#start-button")
+
+    def stop(self) -> None:
+        self.page.click("#stop-button")
+
+    def episode_shown(self) -> int:
+        return int(self.page.get_attribute("#progress-bar", "aria-valuenow"))
+
+    def wait_for_episode(self, at_least: int) -> None:
+        self.page.wait_for_function(
+            "n => Number(document.getElementById('progress-bar').getAttribute('aria-valuenow')) >= n", arg=at_least
+        )
+
+    def expect_banner(self, kind: str, pattern: str) -> str:
+        banner = self.page.locator("#banner")
+        expect(banner).to_have_attribute("data-kind", kind)
+        expect(banner).to_contain_text(re.compile(pattern))
+        return banner.inner_text()
+
+    def card(self, metric: str) -> str:
+        return self.page.locator(f'.card[data-metric="{metric}"] .value').inner_text()
+
+    def chart_points(self, container: str = "#live-charts") -> dict[str, int]:
+        """Episodes plotted by each chart, by chart id."""
+        return self.page.eval_on_selector_all(
+            f"{container} figure.chart", "figures => Object.fromEntries(figures.map(f => [f.dataset.chart, Number(f.dataset.points)]))"
+        )
+
+    def record_progress(self) -> None:
+        """From now on, keep every progress-bar value and reward-chart size the page shows."""
+        self.page.evaluate("""() => {
+            window.seen = { bar: [], points: [] };
+            const bar = document.getElementById('progress-bar');
+            const chart = document.querySelector('#live-charts figure[data-chart="reward"]');
+            new MutationObserver(() => window.seen.bar.push(Number(bar.getAttribute('aria-valuenow'))))
+                .observe(bar, { attributes: true, attributeFilter: ['aria-valuenow'] });
+            new MutationObserver(() => window.seen.points.push(Number(chart.dataset.points)))
+                .observe(chart, { attributes: true, attributeFilter: ['data-points'] });
+        }""")
+
+    def recorded_progress(self) -> dict[str, list[int]]:
+        return self.page.evaluate("window.seen")
