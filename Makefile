@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Written by `npm ci`; newer than package-lock.json while node_modules is current.
+NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: run test stress bench install clean
+.PHONY: run test test-deps vendor stress bench install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +21,21 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python app.py
 
-test: $(STAMP)
+test: $(STAMP) test-deps
 	$(BIN)/python -m pytest -m "not slow"
+
+# What the client and browser tests need beyond Python: Debian's Chromium and
+# the npm packages (socket.io-client, newman). Installs only what is missing.
+test-deps: $(NPM_STAMP)
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NPM_STAMP)
+
+# Refresh the dashboard's committed copies of socket.io-client and uPlot.
+vendor: $(NPM_STAMP)
+	bash scripts/vendor_frontend.sh
 
 stress: $(STAMP)
 	$(BIN)/python -m pytest -m slow
