@@ -15,6 +15,7 @@ export function formatPercent(share, digits) {
 
 export function formatDuration(seconds) {
   if (!Number.isFinite(seconds) || seconds < 0) return '–';
+  if (seconds < 10) return `${seconds.toFixed(1)}s`;
   const total = Math.round(seconds);
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
