@@ -63,8 +63,9 @@ socket.on('training_completed', async (data) => {
 });
 
 socket.once('connect', async () => {
-  socket.emit('subscribe_training', {});
   try {
+    // Join the training room before starting, so no event of the run is missed.
+    await socket.emitWithAck('subscribe_training', {});
     const scenario = await api('GET', `/api/scenarios/${args.scenario}`);
     console.log(
       `Scenario ${scenario.name}: income ${scenario.monthly_income}, expenses ${scenario.monthly_expenses}, ` +

@@ -65,9 +65,8 @@ function stoppedMessage({ scenario_name: name, episodes_completed: done }) {
   return `Training of ${name} stopped after ${done} episodes. The model so far is saved.`;
 }
 
-// Brings the page in line with the server after (re)connecting.
-async function sync() {
-  const status = await api.status();
+// Brings the page in line with the server's status after (re)connecting.
+async function sync(status) {
   if (status.is_training) {
     beginRun({ scenario_name: status.scenario_name, num_episodes: status.total_episodes, start_time: status.start_time });
     const history = await api.progress();
@@ -79,10 +78,15 @@ async function sync() {
 }
 
 const socket = io({ path: '/socket.io' });
-socket.on('connect', () => {
+socket.on('connect', async () => {
   setConnection('connected', 'Live');
-  socket.emit('subscribe_training', {});
-  sync().catch(reportError);
+  try {
+    // The answer is the status, sent once this page is in the training room:
+    // no event can fall between the status and the live updates.
+    await sync(await socket.emitWithAck('subscribe_training', {}));
+  } catch (error) {
+    reportError(error);
+  }
 });
 socket.on('disconnect', (reason) => {
   setConnection('reconnecting', 'Reconnecting…');

@@ -1,6 +1,7 @@
 """A real ``python app.py`` in a subprocess on a free 127.0.0.1 port, for the client and browser tests."""
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -37,9 +38,10 @@ def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
 class LiveServer:
     """The service with its own models folder; ``restart`` keeps the port, as a redeploy would."""
 
-    def __init__(self, models_dir: Path, log_path: Path) -> None:
+    def __init__(self, models_dir: Path, log_path: Path, env: dict[str, str] | None = None) -> None:
         self.models_dir = models_dir
         self.log_path = log_path
+        self.env = dict(os.environ, **(env or {}))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -48,6 +50,7 @@ class LiveServer:
         self.process = subprocess.Popen(
             [sys.executable, "app.py", "--port", str(self.port), "--models-dir", str(self.models_dir)],
             cwd=REPO,
+            env=self.env,
             stdout=self.log_path.open("a"),
             stderr=subprocess.STDOUT,
         )
@@ -93,10 +96,11 @@ class LiveServer:
 
 
 @contextmanager
-def running_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def running_server(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """A started server with an empty models folder; ``env`` adds environment variables."""
     folder = tmp_path_factory.mktemp("server")
     (folder / "models").mkdir()
-    server = LiveServer(folder / "models", folder / "server.log")
+    server = LiveServer(folder / "models", folder / "server.log", env)
     server.start()
     try:
         yield server
