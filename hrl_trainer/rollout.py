@@ -42,8 +42,10 @@ class Trajectory:
     """What a rollout saw and did, month by month, for learning afterwards."""
 
     obs_high: list = field(default_factory=list)
+    goal_logits: list = field(default_factory=list)
     goals: list = field(default_factory=list)
     obs_low: list = field(default_factory=list)
+    split_logits: list = field(default_factory=list)
     splits: list = field(default_factory=list)
     rewards: list = field(default_factory=list)
     active: list = field(default_factory=list)
@@ -62,24 +64,29 @@ class HierarchicalPolicy:
         self.goal = np.zeros((batch.size, GOAL_DIM), dtype=np.float32)
         self.adherence_sum = np.zeros(batch.size)
 
-    def _choose(self, agent, obs: np.ndarray) -> np.ndarray:
+    def _choose(self, agent, obs: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+        """(sampled logits or None when deterministic, the action the household sees)."""
         x = torch.from_numpy(obs)
-        with torch.no_grad():
-            action = agent.mean_action(x) if self.deterministic else agent.dist(x).sample()
-        return action.numpy()
+        with torch.inference_mode():
+            if self.deterministic:
+                return None, agent.mean_action(x).numpy()
+            logits = agent.dist(x).sample()
+            return logits.numpy(), agent.to_env(logits).numpy()
 
     def act(self, batch: HouseholdBatch) -> np.ndarray:
         obs = batch.observe()
         if batch.month % self.strategist.period == 0:
-            self.goal = self._choose(self.strategist, obs)
+            goal_logits, self.goal = self._choose(self.strategist, obs)
             if self.trajectory is not None:
                 self.trajectory.obs_high.append(obs)
+                self.trajectory.goal_logits.append(goal_logits)
                 self.trajectory.goals.append(self.goal)
         obs_low = np.concatenate([obs, self.goal], axis=1)
-        split = self._choose(self.executor, obs_low)
+        split_logits, split = self._choose(self.executor, obs_low)
         self.adherence_sum += batch.alive * goal_distance(split, self.goal)
         if self.trajectory is not None:
             self.trajectory.obs_low.append(obs_low)
+            self.trajectory.split_logits.append(split_logits)
             self.trajectory.splits.append(split)
         return split
 

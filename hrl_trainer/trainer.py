@@ -106,8 +106,9 @@ class Trainer:
         low_reward = (rewards - c.intrinsic_coef * (adherence + 0.5 * shortfall)) * c.reward_scale
         high_reward = np.add.reduceat(rewards, np.arange(0, months, period), axis=0) * c.reward_scale
         with self.stopwatch.section("update"):
-            self._update(self.strategist, np.stack(traj.obs_high), goals, high_reward, active[::period], c.gamma**period)
-            self._update(self.executor, np.stack(traj.obs_low), splits, low_reward, active, c.gamma)
+            self._update(self.strategist, np.stack(traj.obs_high), np.stack(traj.goal_logits), high_reward,
+                         active[::period], c.gamma**period)
+            self._update(self.executor, np.stack(traj.obs_low), np.stack(traj.split_logits), low_reward, active, c.gamma)
 
     def _update(self, agent: ActorCritic, obs: np.ndarray, actions: np.ndarray, rewards: np.ndarray,
                 valid: np.ndarray, gamma: float) -> None:

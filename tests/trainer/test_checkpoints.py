@@ -95,7 +95,7 @@ def test_json_with_nan_is_refused_and_the_old_file_stays(tmp_path):
 
 def test_loading_refuses_pickled_code(tmp_path):
     path = tmp_path / "evil.pt"
-    path.write_bytes(pickle.dumps({"kind": "executor", "hook": print}))
+    path.write_bytes(pickle.dumps({"kind": "executor", "hook": print}, protocol=2))
     with pytest.raises(pickle.UnpicklingError):
         load_agent(path)
 

@@ -132,3 +132,14 @@ def test_same_seed_same_month_by_month_results(bologna):
     np.testing.assert_array_equal(results[0], results[1])
     other = live(make_batch(bologna, seed=8), lambda b: np.tile([0.3, 0.6, 0.1], (b.size, 1)))
     assert not np.array_equal(results[0], other)
+
+
+def test_the_executor_policy_reaches_the_corners_exactly():
+    import torch
+
+    from hrl_trainer.agents import Executor
+
+    executor = Executor(obs_dim=4)
+    logits = torch.tensor([[12.0, 0.0, 0.0], [0.0, 12.0, 0.0], [0.0, 0.0, 12.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(to_split(executor.to_env(logits).numpy())[:3], np.eye(3))
+    np.testing.assert_allclose(to_split(executor.to_env(logits).numpy())[3], [1 / 3] * 3, rtol=1e-6)
