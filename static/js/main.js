@@ -57,8 +57,7 @@ function onProgress(progress) {
 }
 
 function completedMessage({ scenario_name: name, episodes_completed: done, final_metrics: metrics }) {
-  const reward = metrics && metrics.avg_reward !== undefined ? `, final average reward ${formatNumber(metrics.avg_reward, 2)}` : '';
-  return `Training of ${name} completed: ${done} episodes${reward}. The model is saved.`;
+  return `Training of ${name} completed: ${done} episodes, final average reward ${formatNumber(metrics.avg_reward, 2)}. The model is saved.`;
 }
 
 function stoppedMessage({ scenario_name: name, episodes_completed: done }) {
@@ -96,7 +95,7 @@ socket.on('training_started', beginRun);
 socket.on('training_progress', onProgress);
 socket.on('training_completed', (data) => endRun('completed', 'success', completedMessage(data)));
 socket.on('training_stopped', (data) => endRun('stopped', 'info', stoppedMessage(data)));
-socket.on('training_error', (data) => endRun('error', 'error', `Training failed: ${data.message}${data.details ? ` (${data.details})` : ''}`));
+socket.on('training_error', (data) => endRun('error', 'error', `${data.message}: ${data.details}`));
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -117,7 +116,9 @@ form.addEventListener('submit', async (event) => {
 stopButton.addEventListener('click', async () => {
   stopButton.disabled = true;
   try {
-    endRun('stopped', 'info', stoppedMessage((await api.stop()).data));
+    const { data } = await api.stop();
+    // A run that completed just before the stop is reported by training_completed.
+    if (data.status === 'stopped') endRun('stopped', 'info', stoppedMessage(data));
   } catch (error) {
     setRunning(view.state === 'running');
     reportError(error);

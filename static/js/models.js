@@ -6,17 +6,17 @@ import { formatNumber, formatPercent } from './format.js';
 
 const $ = (id) => document.getElementById(id);
 
-function cell(text) {
+function cell(text, className = '') {
   const td = document.createElement('td');
   td.textContent = text;
+  td.className = className;
   return td;
 }
 
 function emptyRow() {
   const tr = document.createElement('tr');
-  const td = cell('No trained models yet.');
+  const td = cell('No trained models yet.', 'muted');
   td.colSpan = 6;
-  td.className = 'muted';
   tr.append(td);
   return tr;
 }
@@ -43,7 +43,7 @@ export class ModelBrowser {
   }
 
   row(model) {
-    const metrics = model.final_metrics || {};
+    const metrics = model.final_metrics;
     const tr = document.createElement('tr');
     tr.dataset.model = model.scenario_name;
     const button = document.createElement('button');
@@ -55,9 +55,9 @@ export class ModelBrowser {
     tr.append(
       cell(model.scenario_name),
       cell(String(model.episodes_completed)),
-      cell(metrics.avg_reward === undefined ? '–' : formatNumber(metrics.avg_reward, 2)),
-      cell(metrics.stability === undefined ? '–' : formatPercent(metrics.stability, 1)),
-      cell(model.finished_at ? new Date(model.finished_at).toLocaleString() : '–'),
+      cell(formatNumber(metrics.avg_reward, 2)),
+      cell(formatPercent(metrics.stability, 1), 'optional'),
+      cell(new Date(model.finished_at).toLocaleString(), 'optional'),
       action,
     );
     return tr;
