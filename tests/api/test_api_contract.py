@@ -111,6 +111,9 @@ def test_full_run_events_status_and_saved_files(server, recorder, scenario_name)
 def test_stop_mid_run_saves_then_next_start_is_accepted(server, recorder, scenario_name):
     total = 5000
     assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": total}).status_code == 202
+    early = server.status()
+    assert early["is_training"] is True and early["total_episodes"] == total
+    assert (early["latest_progress"] is None) == (early["current_episode"] == 0)
     recorder.wait_for("training_progress", count=2)
     assert_error(server.post("/api/training/start", json={"scenario_name": scenario_name}), 400)
 
