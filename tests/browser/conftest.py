@@ -1,7 +1,6 @@
 """Fixtures for the dashboard tests: a live server and Debian's Chromium driven by Playwright."""
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,7 +9,7 @@ import pytest
 from playwright.sync_api import BrowserContext, sync_playwright
 
 from browser.dashboard import Dashboard
-from clients.live_server import LiveServer, running_server
+from clients.harness import LiveServer, required_tool, server  # noqa: F401  (server is a fixture)
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless, and with nothing that reaches for the network: this machine's network is closed.
@@ -21,27 +20,16 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: run `make test-deps` (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
+def chromium() -> str:
+    return required_tool(CHROMIUM, "Debian's Chromium")
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with running_server(tmp_path_factory) as live:
-        yield live
-
-
-@pytest.fixture(scope="module")
-def browser_context(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+def browser_context(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             tmp_path_factory.mktemp("chromium-profile"),
-            executable_path=str(chromium),
+            executable_path=chromium,
             headless=True,
             args=CHROMIUM_ARGS,
             viewport={"width": 1280, "height": 900},

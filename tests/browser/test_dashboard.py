@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from clients.live_server import LiveServer
+from clients.harness import LiveServer
 
 pytestmark = pytest.mark.browser
 

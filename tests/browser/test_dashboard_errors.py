@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser.failing_trainer import MESSAGE
-from clients.live_server import LiveServer, running_server
+from clients.harness import LiveServer, running_server
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from clients.live_server import REPO, LiveServer
+from clients.harness import REPO, LiveServer
 
 pytestmark = pytest.mark.usefixtures("socketio_client_package")
 

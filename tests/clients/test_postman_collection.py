@@ -6,7 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from clients.live_server import REPO, LiveServer
+from clients.harness import REPO, LiveServer
 
 COLLECTION = REPO / "postman" / "hrl-training.postman_collection.json"
 ENVIRONMENT = REPO / "postman" / "hrl-training.postman_environment.json"

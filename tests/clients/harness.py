@@ -1,4 +1,5 @@
-"""A real ``python app.py`` in a subprocess on a free 127.0.0.1 port, for the client and browser tests."""
+"""Shared by the client and browser tests: a real ``python app.py`` in a subprocess on a free
+127.0.0.1 port, and the check for tools that `make test-deps` installs."""
 from __future__ import annotations
 
 import os
@@ -17,6 +18,16 @@ import requests
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0
+
+
+def required_tool(path: Path | str | None, what: str) -> str:
+    """The tool's path; without it, skip on a developer machine and fail on CI (`make test-deps` installs it)."""
+    if path and Path(path).exists():
+        return str(path)
+    message = f"{what} is missing: run `make test-deps`"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def free_port() -> int:
@@ -106,3 +117,10 @@ def running_server(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A live server for a test module (import this fixture into a conftest)."""
+    with running_server(tmp_path_factory) as live:
+        yield live
