@@ -146,7 +146,7 @@ class TrainingSupervisor:
     def start(self, params: dict[str, Any]) -> dict[str, Any]:
         """Spawn a child training with ``params`` (validated request fields).
 
-        Returns the ``training_started`` payload. Raises TrainingInProgress or StartFailed.
+        Returns the start response's ``data``. Raises TrainingInProgress or StartFailed.
         """
         config = dict(params, models_dir=self._models_dir, scenarios_dir=self._scenarios_dir)
         with self._lock:
@@ -174,15 +174,10 @@ class TrainingSupervisor:
                 conn=parent_conn,
             )
             self._run = run
-        started = {
-            "status": "started",
-            "scenario_name": run.scenario_name,
-            "num_episodes": run.total_episodes,
-            "start_time": run.start_time,
-        }
-        self._emitter.emit("training_started", {k: v for k, v in started.items() if k != "status"}, to=TRAINING_ROOM)
+        started = {"scenario_name": run.scenario_name, "num_episodes": run.total_episodes, "start_time": run.start_time}
+        self._emitter.emit("training_started", started, to=TRAINING_ROOM)
         self._emitter.start_background_task(self._relay, run)
-        return started
+        return {"status": "started", **started}
 
     def stop(self) -> dict[str, Any]:
         """Ask the child to finish its episode and save; wait (bounded) for it to end.
@@ -219,6 +214,17 @@ class TrainingSupervisor:
     # -- the relay (background task) ---------------------------------------------
 
     def _relay(self, run: Run) -> None:
+        try:
+            self._follow(run)
+        except Exception as exc:  # a bug here must not leave the service "training" forever
+            self._fail(run, f"Supervisor error: {type(exc).__name__}: {exc}")
+            run.process.kill()
+        finally:
+            self._reap(run)
+            self._finish(run)
+
+    def _follow(self, run: Run) -> None:
+        """Relay the child's messages until it reports an outcome or dies."""
         while run.outcome is None:
             alive = run.process.is_alive()  # before draining: what it sent before dying is read below
             self._drain(run)
@@ -226,8 +232,6 @@ class TrainingSupervisor:
                 self._fail(run, run.forced_exit_reason or self._describe_exit(run.process))
             elif run.outcome is None:
                 self._emitter.sleep(self._poll_interval)
-        self._reap(run)
-        self._finish(run)
 
     def _drain(self, run: Run) -> None:
         try:
@@ -268,9 +272,16 @@ class TrainingSupervisor:
         run.conn.close()
 
     def _finish(self, run: Run) -> None:
-        """Mark the run finished (so the next start is accepted), then send its final events."""
+        """Send the run's final events and mark it finished, atomically with respect to start().
+
+        A client that reacts to the final event by starting again is accepted, and
+        the next run's ``training_started`` can never overtake this run's last event.
+        """
         with self._lock:
+            self._emit_final_events(run)
             run.finished = True
+
+    def _emit_final_events(self, run: Run) -> None:
         if run.unsent_progress is not None:
             self._emitter.emit("training_progress", run.unsent_progress, to=TRAINING_ROOM)
         if run.outcome == "completed" and run.result is not None:

@@ -25,18 +25,49 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
         server.terminate()
 
 
-@pytest.fixture(scope="module", params=ASYNC_MODES)
-def shared_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One real server per async mode, shared by a module's tests (each test leaves it idle)."""
-    root = tmp_path_factory.mktemp(f"server-{request.param}")
-    server = Server(root / "models", root / "server.log", request.param, {})
+class ServerPool:
+    """Real servers shared by the whole session, one per async mode, started on first use."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._servers: dict[str, Server] = {}
+
+    def get(self, async_mode: str) -> Server:
+        if async_mode not in self._servers:
+            root = self._root / f"server-{async_mode}"
+            root.mkdir()
+            self._servers[async_mode] = Server(root / "models", root / "server.log", async_mode, {})
+        return self._servers[async_mode]
+
+    def terminate(self) -> None:
+        for server in self._servers.values():
+            server.terminate()
+
+
+@pytest.fixture(scope="session")
+def server_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPool]:
+    pool = ServerPool(tmp_path_factory.mktemp("shared"))
+    yield pool
+    pool.terminate()
+
+
+@pytest.fixture(params=ASYNC_MODES)
+def shared_server(request: pytest.FixtureRequest, server_pool: ServerPool) -> Server:
+    """The session's real server for each async mode (tests using it run once per mode)."""
+    return server_pool.get(request.param)
+
+
+@pytest.fixture
+def eventlet_server(server_pool: ServerPool) -> Iterator[Server]:
+    """The session's real server in the default (eventlet) mode, made idle again after the test."""
+    server = server_pool.get("eventlet")
     yield server
-    server.terminate()
+    server.ensure_idle()
 
 
 @pytest.fixture
 def server(shared_server: Server) -> Iterator[Server]:
-    """The module's shared server, made idle again after the test."""
+    """The shared server of the current async mode, made idle again after the test."""
     yield shared_server
     shared_server.ensure_idle()
 

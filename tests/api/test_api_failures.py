@@ -57,8 +57,8 @@ def test_nan_training_error_is_reported_and_next_start_accepted(start_server, sc
     recorder.close()
 
 
-def test_killed_trainer_becomes_training_error_and_server_recovers(start_server, scenario_name):
-    server = start_server()  # the real trainer
+def test_killed_trainer_becomes_training_error_and_server_recovers(eventlet_server, scenario_name):
+    server = eventlet_server  # the real trainer
     recorder = EventRecorder(server.url)
     assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 5000}).status_code == 202
     recorder.wait_for("training_progress", count=2)

@@ -5,19 +5,8 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 from api_contract import EVENTS, FINAL_METRICS, START_DATA, STATUS, assert_fields, assert_progress_sequence
-from api_server import REPO, Server
-
-
-@pytest.fixture(scope="module")
-def shared_server(tmp_path_factory: pytest.TempPathFactory):
-    """The example is checked against the default (eventlet) server only."""
-    root = tmp_path_factory.mktemp("client-server")
-    server = Server(root / "models", root / "server.log", "eventlet", {})
-    yield server
-    server.terminate()
+from api_server import REPO
 
 
 def run_client(server, *args: str) -> subprocess.CompletedProcess:
@@ -27,9 +16,9 @@ def run_client(server, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_python_client_sees_the_whole_run(server, scenario_name):
+def test_python_client_sees_the_whole_run(eventlet_server, scenario_name):
     episodes = 6
-    done = run_client(server, "--scenario", scenario_name, "--episodes", str(episodes), "--seed", "3",
+    done = run_client(eventlet_server, "--scenario", scenario_name, "--episodes", str(episodes), "--seed", "3",
                       "--save-interval", "3", "--eval-episodes", "2")
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
@@ -55,8 +44,8 @@ def test_python_client_sees_the_whole_run(server, scenario_name):
     assert_fields(completed["final_metrics"], FINAL_METRICS, exact=False)
 
 
-def test_python_client_reports_a_rejected_start(server):
-    done = run_client(server, "--scenario", "no_such_scenario", "--episodes", "5")
+def test_python_client_reports_a_rejected_start(eventlet_server):
+    done = run_client(eventlet_server, "--scenario", "no_such_scenario", "--episodes", "5")
     assert done.returncode == 1
     start = json.loads(done.stdout.splitlines()[-1])
     assert start["event"] == "start_response" and start["data"]["status_code"] == 404
