@@ -49,9 +49,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--host", default=os.environ.get("HRL_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("HRL_PORT", "8000")))
+    parser = argparse.ArgumentParser(description="Serve the HRL Finance training API and its Socket.IO events.")
+    parser.add_argument("--host", default=os.environ.get("HRL_HOST", "127.0.0.1"),
+                        help="interface to listen on (default: $HRL_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("HRL_PORT", "8000")),
+                        help="port to listen on (default: $HRL_PORT or 8000)")
     parser.add_argument("--models-dir", help="where trained models go (default: $HRL_MODELS_DIR or ./models)")
     parser.add_argument("--scenarios-dir", help="scenario YAML files (default: $HRL_SCENARIOS_DIR or ./scenarios)")
     return parser.parse_args(argv)
@@ -68,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     app = create_app({"MODELS_DIR": args.models_dir, "SCENARIOS_DIR": args.scenarios_dir})
     signal.signal(signal.SIGTERM, _interrupt)
     options = {"allow_unsafe_werkzeug": True} if socketio.async_mode == "threading" else {}
+    print(f"HRL Finance API on http://{args.host}:{args.port} ({socketio.async_mode} mode, "
+          f"models in {app.config['MODELS_DIR']}); Ctrl-C stops", flush=True)
     try:
         socketio.run(app, host=args.host, port=args.port, **options)
     except KeyboardInterrupt:
