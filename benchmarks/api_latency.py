@@ -7,9 +7,9 @@ GET /api/training/status every 10 ms and a python-socketio client counts
 (``python -m hrl_trainer train``) and compares episodes per second, both taken
 from the trainer's own clock (``elapsed_time`` of the last episode).
 
-Each measurement is repeated (``--repeats``): latencies and events are pooled
-over the repeats, speeds are best-of-N for the server and the CLI alike, since
-other work on this shared 2-core machine only ever slows a run down.
+Each measurement is repeated (``--repeats``, interleaved): latencies and events
+are pooled over the repeats, speeds are best-of-N for the server and the CLI
+alike, since other work on this shared 2-core machine only ever slows a run down.
 
     .venv/bin/python benchmarks/api_latency.py [--scenario bologna_coppia] [--episodes 300] [--repeats 3]
 
@@ -149,10 +149,16 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        cli_eps = max(run_cli(args.scenario, args.episodes, workdir) for _ in range(args.repeats))
+        # Interleaved, so that a burst of outside load hits the CLI and each mode alike.
+        cli_speeds: list[float] = []
+        runs_by_mode: dict[str, list[dict]] = {mode: [] for mode in args.modes}
+        for _ in range(args.repeats):
+            cli_speeds.append(run_cli(args.scenario, args.episodes, workdir))
+            for mode in args.modes:
+                runs_by_mode[mode].append(run_under_server(mode, args.scenario, args.episodes, workdir))
+        cli_eps = max(cli_speeds)
         rows = []
-        for mode in args.modes:
-            runs = [run_under_server(mode, args.scenario, args.episodes, workdir) for _ in range(args.repeats)]
+        for mode, runs in runs_by_mode.items():
             latencies = [latency for run in runs for latency in run["latencies"]]
             p50, p99, worst = statistics.median(latencies), percentile(latencies, 0.99), max(latencies)
             received, expected = sum(run["received"] for run in runs), args.episodes * len(runs)
@@ -173,8 +179,8 @@ def main() -> None:
           f"max < {TARGET_MAX_MS:g} ms, 0 events lost, <= {TARGET_SLOWDOWN:.0%} slower than the CLI")
     for row in [header, *rows]:
         print("  ".join(str(cell).rjust(width) for cell, width in zip(row, widths)))
-    print(f"1-minute load average before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f} "
-          "(above ~1.2, other processes share the two cores and the speeds are not comparable)")
+    print(f"1-minute load average before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f} (this benchmark "
+          "alone adds about 1.2; more means other work shared the two cores and slowed some runs)")
 
 
 if __name__ == "__main__":
