@@ -1,6 +1,7 @@
 """Unit-level tests on the app object: Flask and Socket.IO test clients, no server process."""
 from __future__ import annotations
 
+import multiprocessing
 import re
 import threading
 import time
@@ -14,6 +15,7 @@ from api_contract import EVENTS, STATUS, assert_error, assert_fields, assert_pro
 from app import create_app
 from hrl_api.extensions import socketio
 from hrl_api.supervisor import TrainingSupervisor
+from hrl_api.worker import run_training
 
 
 @pytest.fixture
@@ -167,3 +169,32 @@ def test_throttled_progress_still_ends_with_last_episode_and_completion(tmp_path
     assert 2 <= len(episodes) < 20
     assert episodes == sorted(episodes) and episodes[0] == 1 and episodes[-1] == 20
     assert_progress_sequence(supervisor.progress_log()["progress"], 20)
+
+
+def test_worker_stops_gracefully_when_the_server_goes_away(tmp_path, scenario_name):
+    """The child treats a closed pipe as a stop request: it finishes and exits 0 instead of crashing."""
+    context = multiprocessing.get_context("spawn")
+    parent, child = context.Pipe(duplex=True)
+    config = {"scenario_name": scenario_name, "num_episodes": 10_000, "models_dir": str(tmp_path)}
+    process = context.Process(target=run_training, args=("api_fake_trainers:steady", config, child))
+    process.start()
+    child.close()
+    messages = [parent.recv() for _ in range(2)]
+    assert [(kind, payload["episode"]) for kind, payload in messages] == [("progress", 1), ("progress", 2)]
+    parent.close()
+    process.join(30)
+    assert process.exitcode == 0
+
+
+def test_worker_reports_a_bad_entry_as_one_error_message(tmp_path, scenario_name):
+    context = multiprocessing.get_context("spawn")
+    parent, child = context.Pipe(duplex=True)
+    config = {"scenario_name": scenario_name, "num_episodes": 5, "models_dir": str(tmp_path)}
+    process = context.Process(target=run_training, args=("api_fake_trainers:no_such_function", config, child))
+    process.start()
+    child.close()
+    assert parent.recv() == ("error", "AttributeError: module 'api_fake_trainers' has no attribute 'no_such_function'")
+    process.join(30)
+    assert process.exitcode == 0
+    with pytest.raises(EOFError):
+        parent.recv()
