@@ -155,6 +155,7 @@ class TrainingHistory(Schema):
 
     scenario_name = fields.String()
     config = fields.Dict()
+    scenario = fields.Dict(metadata={"description": "the scenario file's fields at training time"})
     seed = fields.Integer(allow_none=True)
     versions = fields.Dict()
     started_at = fields.String()
