@@ -40,7 +40,8 @@ def browser_context(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture
 def open_dashboard(browser_context: BrowserContext, server: LiveServer) -> Iterator[Callable[..., Dashboard]]:
-    """Opens the dashboard in a new tab; at the end, no tab may have logged a console error."""
+    """Opens the dashboard in a new tab; at the end, no tab may have logged a console error
+    or fetched anything from elsewhere than the server."""
     opened: list[tuple[Dashboard, re.Pattern | None]] = []
 
     def open_tab(tolerate: str | None = None) -> Dashboard:
@@ -50,8 +51,10 @@ def open_dashboard(browser_context: BrowserContext, server: LiveServer) -> Itera
 
     yield open_tab
     server.ensure_idle()
-    errors = []
+    errors, foreign = [], []
     for dashboard, tolerated in opened:
         errors += [e for e in dashboard.console_errors if not (tolerated and tolerated.search(e))]
+        foreign += dashboard.foreign_requests
         dashboard.page.close()
     assert not errors, f"console errors: {errors}"
+    assert not foreign, f"requests to elsewhere than the server: {foreign}"

@@ -15,7 +15,9 @@ class Dashboard:
         self.page: Page = context.new_page()
         self.page.set_default_timeout(TIMEOUT_MS)
         self.console_errors: list[str] = []
+        self.foreign_requests: list[str] = []  # anything not asked of the server under test
         self.page.on("console", self._on_console)
+        self.page.on("request", lambda request: request.url.startswith(url) or self.foreign_requests.append(request.url))
         self.page.on("pageerror", lambda error: self.console_errors.append(f"page error: {error}"))
         self.page.goto(url)
         expect(self.page.locator(".scenario-card").first).to_be_visible()
