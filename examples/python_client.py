@@ -57,9 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     finished = threading.Event()
     outcome: list[str] = []
+    output_lock = threading.Lock()  # events arrive on the client's thread, the start response on ours
 
     def show(event: str, data: Any) -> None:
-        print(json.dumps({"event": event, "data": data}) if args.json else describe(event, data), flush=True)
+        line = json.dumps({"event": event, "data": data}) if args.json else describe(event, data)
+        with output_lock:
+            print(line, flush=True)
 
     sio = socketio.Client(reconnection=False)
 
