@@ -1,9 +1,11 @@
 """The training loop: two-level PPO on rollouts of many households side by side.
 
-Each iteration simulates up to `num_envs` households for a whole episode,
+Each iteration simulates about `num_envs` households for a whole episode,
 updates both agents once, then reports the episodes one by one. Iterations end
 exactly on `save_interval` boundaries, so `checkpoint_episode_{N}/` holds the
-agents as they were after N episodes.
+agents as they were after N episodes. A stop request is honoured after the
+episode being reported, or before the next iteration starts: at most one
+iteration (a fraction of a second) after it arrives.
 """
 from __future__ import annotations
 
@@ -172,12 +174,23 @@ class Trainer:
             write_json(model_paths(self.scenario.name, self.models_dir)["history"], self.history(stopped))
 
     # --- the run -------------------------------------------------------------------------------
+    def next_batch_size(self, done: int) -> int:
+        """Households in the next rollout: about `num_envs`, in even batches that end exactly at the
+        next save boundary (or the end of the run)."""
+        interval = self.config.save_interval
+        remaining = min(self.config.num_episodes - done, interval - done % interval)
+        batches = max(1, round(remaining / self.config.num_envs))
+        return math.ceil(remaining / batches)
+
     def run(self) -> TrainResult:
         """Train until `num_episodes` or until `should_stop()`; always leaves consistent files."""
-        total, interval = self.config.num_episodes, self.config.save_interval
-        done, stopped = 0, self.should_stop()
+        total = self.config.num_episodes
+        done, stopped = 0, False
         while done < total and not stopped:
-            households = min(self.config.num_envs, total - done, interval - done % interval)
+            stopped = self.should_stop()
+            if stopped:
+                break
+            households = self.next_batch_size(done)
             trajectory, stats = self.collect(households)
             self.learn(trajectory)
             for index in range(households):
@@ -189,7 +202,7 @@ class Trainer:
                 if self.should_stop():
                     stopped = True
                     break
-            if done % interval == 0 and not stopped:
+            if done % self.config.save_interval == 0 and not stopped:
                 self.evaluate_and_checkpoint(done)
         self.finish(stopped)
         return TrainResult(self.scenario.name, done, total, stopped, self.final_metrics())
