@@ -4,11 +4,21 @@ Instances used by the views are built once, here, at import time.
 """
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-NAME_PATTERN = r"^[a-z0-9_-]{1,64}\Z"
+from hrl_trainer.paths import NAME_PATTERN as TRAINER_NAME_PATTERN
+
+NAME_PATTERN = "^[a-z0-9_-]{1,64}$"
+"""The documented (ECMA-262) form of hrl_trainer's name rule, for OpenAPI clients."""
 NAME_MESSAGE = "Must be 1-64 characters from a-z, 0-9, '_' and '-'."
 MAX_SEED = 2**32 - 1
+
+
+def validate_scenario_name(value: str) -> None:
+    """The trainer's own rule (a full match, so no trailing newline slips through)."""
+    if not TRAINER_NAME_PATTERN.fullmatch(value):
+        raise ValidationError(NAME_MESSAGE)
+
 
 class StartTrainingRequest(Schema):
     """Body of POST /api/training/start."""
@@ -18,7 +28,7 @@ class StartTrainingRequest(Schema):
 
     error_messages = {"type": "Request body must be a JSON object."}
 
-    scenario_name = fields.String(required=True, validate=validate.Regexp(NAME_PATTERN, error=NAME_MESSAGE))
+    scenario_name = fields.String(required=True, validate=validate_scenario_name, metadata={"pattern": NAME_PATTERN})
     num_episodes = fields.Integer(strict=True, load_default=1000, validate=validate.Range(1, 100_000))
     save_interval = fields.Integer(strict=True, load_default=100, validate=validate.Range(min=1))
     eval_episodes = fields.Integer(strict=True, load_default=10, validate=validate.Range(1, 1000))
@@ -58,17 +68,22 @@ class StopTrainingResponse(Schema):
     data = fields.Nested(TrainingStoppedData)
 
 
-class TrainingProgress(Schema):
-    """One completed episode: the ``training_progress`` event and ``latest_progress``."""
+class FinalMetrics(Schema):
+    """The progress metrics, each a mean over the most recent episodes."""
 
-    episode = fields.Integer()
-    total_episodes = fields.Integer()
     avg_reward = fields.Float()
     avg_duration = fields.Float()
     avg_cash = fields.Float()
     avg_invested = fields.Float()
     stability = fields.Float()
     goal_adherence = fields.Float()
+
+
+class TrainingProgress(FinalMetrics):
+    """One completed episode: the ``training_progress`` event and ``latest_progress``."""
+
+    episode = fields.Integer()
+    total_episodes = fields.Integer()
     elapsed_time = fields.Float()
 
 
@@ -95,15 +110,6 @@ class ProgressQuery(Schema):
         unknown = RAISE
 
     since = fields.Integer(load_default=0, validate=validate.Range(min=0))
-
-
-class FinalMetrics(Schema):
-    avg_reward = fields.Float()
-    avg_duration = fields.Float()
-    avg_cash = fields.Float()
-    avg_invested = fields.Float()
-    stability = fields.Float()
-    goal_adherence = fields.Float()
 
 
 class ScenarioSummary(Schema):
