@@ -46,7 +46,7 @@ class Trajectory:
     goals: list = field(default_factory=list)
     obs_low: list = field(default_factory=list)
     split_logits: list = field(default_factory=list)
-    splits: list = field(default_factory=list)
+    goal_distance: list = field(default_factory=list)
     rewards: list = field(default_factory=list)
     active: list = field(default_factory=list)
     liquid: list = field(default_factory=list)
@@ -83,11 +83,12 @@ class HierarchicalPolicy:
                 self.trajectory.goals.append(self.goal)
         obs_low = np.concatenate([obs, self.goal], axis=1)
         split_logits, split = self._choose(self.executor, obs_low)
-        self.adherence_sum += batch.alive * goal_distance(split, self.goal)
+        distance = goal_distance(split, self.goal)
+        self.adherence_sum += batch.alive * distance
         if self.trajectory is not None:
             self.trajectory.obs_low.append(obs_low)
             self.trajectory.split_logits.append(split_logits)
-            self.trajectory.splits.append(split)
+            self.trajectory.goal_distance.append(distance)
         return split
 
     def goal_adherence(self, duration: np.ndarray) -> np.ndarray:

@@ -27,7 +27,7 @@ from .evaluation import fixed_households, hrl_policy, score
 from .metrics import MetricsWindow, TrainingError, ensure_finite
 from .paths import resolve_models_dir
 from .ppo import PPOSettings, compute_gae, ppo_update
-from .rollout import HierarchicalPolicy, Stopwatch, Trajectory, buffer_target, goal_distance, run_episodes
+from .rollout import EpisodeStats, HierarchicalPolicy, Stopwatch, Trajectory, buffer_target, run_episodes
 from .scenarios import load_scenario
 from .simulation import OBS_DIM, HouseholdBatch, LifeEvents
 
@@ -85,7 +85,7 @@ class Trainer:
         self.start_time = time.perf_counter()
 
     # --- one iteration -------------------------------------------------------------------------
-    def collect(self, households: int) -> tuple[Trajectory, object]:
+    def collect(self, households: int) -> tuple[Trajectory, EpisodeStats]:
         """Simulate `households` new episodes with the current (sampling) policy."""
         batch = HouseholdBatch(self.scenario, LifeEvents.draw(self.scenario, households, self.rng))
         trajectory = Trajectory()
@@ -98,14 +98,12 @@ class Trainer:
         c, period = self.config, self.config.high_period
         rewards, active = np.stack(traj.rewards), np.stack(traj.active)
         months = rewards.shape[0]
-        goals = np.stack(traj.goals)
-        monthly_goal = np.repeat(goals, period, axis=0)[:months]
-        splits = np.stack(traj.splits)
-        adherence = goal_distance(splits.reshape(-1, 3), monthly_goal.reshape(-1, GOAL_DIM)).reshape(months, -1)
+        monthly_goal = np.repeat(np.stack(traj.goals), period, axis=0)[:months]
         buffer = self.scenario.safety_buffer
         target = buffer_target(monthly_goal.reshape(-1, GOAL_DIM), buffer).reshape(months, -1)
         shortfall = np.clip((target - np.stack(traj.liquid)) / max(buffer, 1.0), 0.0, 1.0)
-        low_reward = (rewards - c.intrinsic_coef * (adherence + 0.5 * shortfall)) * c.reward_scale
+        intrinsic = -c.intrinsic_coef * (np.stack(traj.goal_distance) + 0.5 * shortfall)
+        low_reward = (rewards + intrinsic) * c.reward_scale
         high_reward = np.add.reduceat(rewards, np.arange(0, months, period), axis=0) * c.reward_scale
         with self.stopwatch.section("update"):
             self._update(self.strategist, np.stack(traj.obs_high), np.stack(traj.goal_logits), high_reward,
