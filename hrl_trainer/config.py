@@ -24,7 +24,7 @@ class TrainConfig:
     scenarios_dir: str | None = None
     """Scenarios folder; None means $HRL_SCENARIOS_DIR or `<project>/scenarios`."""
 
-    num_envs: int = 32
+    num_envs: int = 25
     """Households simulated side by side per rollout (and per PPO update)."""
     high_period: int = 6
     """Months between two goals of the Strategist."""
