@@ -47,6 +47,10 @@ def _build(app: Flask) -> dict[str, Any]:
     )
     for schema in COMPONENT_SCHEMAS:
         spec.components.schema(schema.__name__, schema=schema)
+    spec.components.parameter("ScenarioName", "path", {
+        "name": "name", "description": "A scenario name", "required": True,
+        "schema": {"type": "string", "pattern": schemas.NAME_PATTERN},
+    })
     for name, description in ERROR_RESPONSES.items():
         spec.components.response(
             name, {"description": description, "content": {"application/json": {"schema": "Error"}}}

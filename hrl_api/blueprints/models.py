@@ -33,10 +33,7 @@ def model_history(name: str):
       tags: [models]
       summary: Training history of a model
       parameters:
-        - in: path
-          name: name
-          required: true
-          schema: {type: string, pattern: "^[a-z0-9_-]{1,64}$"}
+        - ScenarioName
       responses:
         200:
           description: The history

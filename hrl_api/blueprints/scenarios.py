@@ -33,10 +33,7 @@ def show_scenario(name: str):
       tags: [scenarios]
       summary: Show a scenario
       parameters:
-        - in: path
-          name: name
-          required: true
-          schema: {type: string, pattern: "^[a-z0-9_-]{1,64}$"}
+        - ScenarioName
       responses:
         200:
           description: The scenario

@@ -171,14 +171,20 @@ def test_throttled_progress_still_ends_with_last_episode_and_completion(tmp_path
     assert_progress_sequence(supervisor.progress_log()["progress"], 20)
 
 
-def test_worker_stops_gracefully_when_the_server_goes_away(tmp_path, scenario_name):
-    """The child treats a closed pipe as a stop request: it finishes and exits 0 instead of crashing."""
+def spawn_worker(entry: str, scenario_name: str, episodes: int, models_dir):
+    """The training child as the supervisor starts it; returns (process, the parent's pipe end)."""
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe(duplex=True)
-    config = {"scenario_name": scenario_name, "num_episodes": 10_000, "models_dir": str(tmp_path)}
-    process = context.Process(target=run_training, args=("api_fake_trainers:steady", config, child))
+    config = {"scenario_name": scenario_name, "num_episodes": episodes, "models_dir": str(models_dir)}
+    process = context.Process(target=run_training, args=(entry, config, child))
     process.start()
     child.close()
+    return process, parent
+
+
+def test_worker_stops_gracefully_when_the_server_goes_away(tmp_path, scenario_name):
+    """The child treats a closed pipe as a stop request: it finishes and exits 0 instead of crashing."""
+    process, parent = spawn_worker("api_fake_trainers:steady", scenario_name, 10_000, tmp_path)
     messages = [parent.recv() for _ in range(2)]
     assert [(kind, payload["episode"]) for kind, payload in messages] == [("progress", 1), ("progress", 2)]
     parent.close()
@@ -187,12 +193,7 @@ def test_worker_stops_gracefully_when_the_server_goes_away(tmp_path, scenario_na
 
 
 def test_worker_reports_a_bad_entry_as_one_error_message(tmp_path, scenario_name):
-    context = multiprocessing.get_context("spawn")
-    parent, child = context.Pipe(duplex=True)
-    config = {"scenario_name": scenario_name, "num_episodes": 5, "models_dir": str(tmp_path)}
-    process = context.Process(target=run_training, args=("api_fake_trainers:no_such_function", config, child))
-    process.start()
-    child.close()
+    process, parent = spawn_worker("api_fake_trainers:no_such_function", scenario_name, 5, tmp_path)
     assert parent.recv() == ("error", "AttributeError: module 'api_fake_trainers' has no attribute 'no_such_function'")
     process.join(30)
     assert process.exitcode == 0
