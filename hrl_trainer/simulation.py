@@ -184,7 +184,7 @@ class HouseholdBatch:
         """Live one month with `split` (B, 3 invest/save/spend shares) for the active households."""
         if self.done:
             raise RuntimeError("step() called on a finished batch; call reset()")
-        s, w, t, rows = self.scenario, self.weights, self.month, self.rows
+        s, t, rows = self.scenario, self.month, self.rows
         split = to_split(split)
         active = self.alive.copy()
         on = active.astype(np.float64)

@@ -24,7 +24,7 @@ from .agents import GOAL_DIM, ActorCritic, Executor, Strategist
 from .checkpoints import checkpoint_dir, model_paths, save_checkpoint, save_trained_models, write_json
 from .config import TrainConfig
 from .evaluation import fixed_households, hrl_policy, score
-from .metrics import MetricsWindow, TrainingError, ensure_finite
+from .metrics import MetricsWindow, ensure_finite
 from .paths import resolve_models_dir
 from .ppo import PPOSettings, compute_gae, ppo_update
 from .rollout import EpisodeStats, HierarchicalPolicy, Stopwatch, Trajectory, buffer_target, run_episodes

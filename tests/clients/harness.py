@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,8 @@ from typing import Any
 import pytest
 import requests
 
-REPO = Path(__file__).resolve().parents[2]
+from live_server import REPO, free_port, wait_until
+
 START_TIMEOUT = 60.0
 
 
@@ -28,22 +27,6 @@ def required_tool(path: Path | str | None, what: str) -> str:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll ``predicate`` until it returns something truthy; fail the test after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
 class LiveServer:
@@ -65,7 +48,7 @@ class LiveServer:
             stdout=self.log_path.open("a"),
             stderr=subprocess.STDOUT,
         )
-        wait_for(self._answers, START_TIMEOUT, f"the server at {self.url} (log: {self.log_path})")
+        wait_until(self._answers, START_TIMEOUT, f"the server at {self.url} (log: {self.log_path})")
 
     def _answers(self) -> bool:
         if self.process.poll() is not None:
@@ -97,7 +80,7 @@ class LiveServer:
         return requests.post(self.url + path, json=body, timeout=90)
 
     def wait_idle(self, timeout: float = 90.0) -> dict[str, Any]:
-        return wait_for(lambda: (s := self.get("/api/training/status")) and not s["is_training"] and s, timeout, "no run in progress")
+        return wait_until(lambda: (s := self.get("/api/training/status")) and not s["is_training"] and s, timeout, "no run in progress")
 
     def ensure_idle(self) -> None:
         """Stop a run a test left behind, so the next test starts from idle."""
