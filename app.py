@@ -8,12 +8,14 @@ if __name__ == "__main__":
 
 import argparse
 import os
+import select
 import signal
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import Flask
 
+from hrl_api.access import register_cors
 from hrl_api.blueprints import API_BLUEPRINTS
 from hrl_api.config import build_config
 from hrl_api.errors import register_error_handlers
@@ -32,10 +34,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
 
     register_error_handlers(app)
+    register_cors(app)
     for blueprint in API_BLUEPRINTS:
         app.register_blueprint(blueprint)
     register_socket_events(socketio)
-    socketio.init_app(app, async_mode=app.config["ASYNC_MODE"])
+    # None keeps python-engineio's same-origin check; never "*" by default.
+    socketio.init_app(app, async_mode=app.config["ASYNC_MODE"], cors_allowed_origins=app.config["CORS_ORIGINS"])
     app.extensions[SUPERVISOR_KEY] = TrainingSupervisor(
         socketio,
         trainer_entry=app.config["TRAINER_ENTRY"],
@@ -59,23 +63,45 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _interrupt(signum: int, _frame: Any) -> None:
-    """SIGTERM ends the server like Ctrl-C does."""
-    raise KeyboardInterrupt(signal.Signals(signum).name)
+def _handle_shutdown_signals(app: Flask) -> None:
+    """SIGTERM and Ctrl-C (SIGINT): stop a running training the graceful way (it saves), then end
+    the process at once; a second signal ends it at once.
+
+    Not by unwinding the server: eventlet's would first wait for every open websocket and long poll
+    (a client that never closes would keep the server, and its training, running). The interpreter
+    writes each signal to a pipe, which wakes the event loop however long it meant to sleep."""
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+    signal.set_wakeup_fd(write_fd)
+    received: list[int] = []
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        if received:
+            os._exit(128 + signum)
+        received.append(signum)
+
+    def stop_training_and_exit() -> None:
+        select.select([read_fd], [], [])  # green under eventlet, a plain thread otherwise
+        print(f"{signal.Signals(os.read(read_fd, 1)[0]).name}: stopping", flush=True)
+        app.extensions[SUPERVISOR_KEY].shutdown()
+        print("Stopped", flush=True)
+        os._exit(0)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, on_signal)
+    socketio.start_background_task(stop_training_and_exit)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Serve the API and Socket.IO; on Ctrl-C or SIGTERM, stop a running training gracefully."""
     args = parse_args(argv)
     app = create_app({"MODELS_DIR": args.models_dir, "SCENARIOS_DIR": args.scenarios_dir})
-    signal.signal(signal.SIGTERM, _interrupt)
+    _handle_shutdown_signals(app)
     options = {"allow_unsafe_werkzeug": True} if socketio.async_mode == "threading" else {}
     print(f"HRL Finance API on http://{args.host}:{args.port} ({socketio.async_mode} mode, "
           f"models in {app.config['MODELS_DIR']}); Ctrl-C stops", flush=True)
     try:
         socketio.run(app, host=args.host, port=args.port, **options)
-    except KeyboardInterrupt:
-        pass
     finally:
         app.extensions[SUPERVISOR_KEY].shutdown()
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from hrl_api.async_mode import selected_async_mode
@@ -19,13 +19,27 @@ DEFAULTS: dict[str, Any] = {
     "PROGRESS_MIN_INTERVAL": 0.0,
     # Seconds between two looks at the child's pipe and liveness.
     "RELAY_POLL_INTERVAL": 0.01,
+    # Larger request bodies get 413.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # When set, start, stop and Socket.IO connections need it (see hrl_api.access).
+    "API_TOKEN": None,
+    # Browser origins allowed besides the page's own; None: same origin only.
+    "CORS_ORIGINS": None,
 }
 
-# Environment variable -> (config key, type).
-ENVIRONMENT: dict[str, tuple[str, type]] = {
+
+def origins_list(value: str) -> list[str]:
+    """``"http://a, http://b"`` -> ``["http://a", "http://b"]``."""
+    return [origin.strip() for origin in value.split(",") if origin.strip()]
+
+
+# Environment variable -> (config key, conversion).
+ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "HRL_TRAINER_ENTRY": ("TRAINER_ENTRY", str),
     "HRL_STOP_TIMEOUT": ("STOP_TIMEOUT", float),
     "HRL_PROGRESS_MIN_INTERVAL": ("PROGRESS_MIN_INTERVAL", float),
+    "HRL_API_TOKEN": ("API_TOKEN", str),
+    "HRL_CORS_ORIGINS": ("CORS_ORIGINS", origins_list),
 }
 
 

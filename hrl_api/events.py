@@ -4,14 +4,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_socketio import SocketIO, emit, join_room
+from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 
+from hrl_api.access import token_accepted
 from hrl_api.extensions import get_supervisor
 from hrl_api.supervisor import TRAINING_ROOM
 
 
 def on_connect(auth: Any = None) -> None:
-    """Greet every new client with its session id."""
+    """Refuse a client without the API token (when one is set); greet the others with their session id."""
+    if not token_accepted(auth.get("token") if isinstance(auth, dict) else None):
+        raise ConnectionRefusedError("Missing or invalid API token: connect with auth={'token': ...}")
     emit("connection_established", {"message": "Connected to training updates", "sid": request.sid})
 
 

@@ -12,6 +12,7 @@ NAME_PATTERN = "^[a-z0-9_-]{1,64}$"
 """The documented (ECMA-262) form of hrl_trainer's name rule, for OpenAPI clients."""
 NAME_MESSAGE = "Must be 1-64 characters from a-z, 0-9, '_' and '-'."
 MAX_SEED = 2**32 - 1
+MAX_EPISODES = 100_000
 
 
 def validate_scenario_name(value: str) -> None:
@@ -29,8 +30,8 @@ class StartTrainingRequest(Schema):
     error_messages = {"type": "Request body must be a JSON object."}
 
     scenario_name = fields.String(required=True, validate=validate_scenario_name, metadata={"pattern": NAME_PATTERN})
-    num_episodes = fields.Integer(strict=True, load_default=1000, validate=validate.Range(1, 100_000))
-    save_interval = fields.Integer(strict=True, load_default=100, validate=validate.Range(min=1))
+    num_episodes = fields.Integer(strict=True, load_default=1000, validate=validate.Range(1, MAX_EPISODES))
+    save_interval = fields.Integer(strict=True, load_default=100, validate=validate.Range(1, MAX_EPISODES))
     eval_episodes = fields.Integer(strict=True, load_default=10, validate=validate.Range(1, 1000))
     seed = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(0, MAX_SEED))
 

@@ -1,8 +1,11 @@
 """REST control of the training run: /api/training/start, /stop, /status, /progress."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, jsonify, request
 
+from hrl_api.access import token_required
 from hrl_api.catalog import get_scenario
 from hrl_api.extensions import get_supervisor
 from hrl_api.schemas import progress_query, start_training_request
@@ -10,7 +13,16 @@ from hrl_api.schemas import progress_query, start_training_request
 training_bp = Blueprint("training", __name__, url_prefix="/api/training")
 
 
+def json_body() -> Any:
+    """The request's JSON; None when it is not JSON or is nested too deeply to parse."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 @training_bp.post("/start")
+@token_required
 def start_training():
     """Start training a model on a scenario, in the background.
     ---
@@ -32,13 +44,14 @@ def start_training():
         404: {$ref: "#/components/responses/NotFound"}
         500: {$ref: "#/components/responses/ServerError"}
     """
-    params = start_training_request.load(request.get_json(silent=True))
+    params = start_training_request.load(json_body())
     get_scenario(params["scenario_name"], field="scenario_name")
     data = get_supervisor().start(params)
     return jsonify({"message": "Training started successfully", "data": data}), 202
 
 
 @training_bp.post("/stop")
+@token_required
 def stop_training():
     """Stop the current run after its episode; answers once the model is saved.
     ---

@@ -1,0 +1,100 @@
+"""Access: loopback by default, an optional API token on start/stop and Socket.IO, browser
+origins limited to the page's own unless configured (never ``*`` by default)."""
+from __future__ import annotations
+
+import psutil
+import pytest
+import requests
+import socketio
+
+from api_server import EventRecorder, Server
+from reliability.runs import SHORT_RUN
+
+TOKEN = "s3cret-token"
+ALLOWED_ORIGIN = "http://dashboard.example:8080"
+FOREIGN_ORIGIN = "http://evil.example"
+POLLING_HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
+
+
+@pytest.fixture(scope="module")
+def open_server(module_servers) -> Server:
+    """Default configuration: no token, no extra origins."""
+    return module_servers(HRL_TRAINER_ENTRY="api_fake_trainers:steady")
+
+
+@pytest.fixture(scope="module")
+def guarded_server(module_servers) -> Server:
+    return module_servers(HRL_TRAINER_ENTRY="api_fake_trainers:steady", HRL_API_TOKEN=TOKEN,
+                          HRL_CORS_ORIGINS=ALLOWED_ORIGIN)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_listens_on_loopback_only_by_default(open_server):
+    listening = [c.laddr for c in psutil.Process(open_server.process.pid).net_connections("tcp")
+                 if c.status == psutil.CONN_LISTEN]
+    assert listening and {address.ip for address in listening} == {"127.0.0.1"}, listening
+
+
+@pytest.mark.parametrize("headers", [{}, bearer("wrong"), {"Authorization": TOKEN}, {"Authorization": f"Basic {TOKEN}"}],
+                         ids=["none", "wrong token", "no scheme", "basic"])
+@pytest.mark.parametrize("path", ["/api/training/start", "/api/training/stop"])
+def test_start_and_stop_need_the_token(guarded_server, path, headers):
+    response = guarded_server.post(path, json=SHORT_RUN, headers=headers)
+    assert response.status_code == 401, response.text
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert set(response.json()) == {"message", "errors"}
+    assert guarded_server.status()["is_training"] is False
+
+
+def test_the_token_opens_start_and_stop_and_reads_stay_open(guarded_server):
+    assert guarded_server.post("/api/training/start", json=SHORT_RUN, headers=bearer(TOKEN)).status_code == 202
+    for path in ("/api/training/status", "/api/scenarios", "/api/models", "/api/health"):
+        assert guarded_server.get(path).status_code == 200, path
+    assert guarded_server.post("/api/training/stop", headers=bearer(TOKEN)).status_code == 200
+    guarded_server.wait_idle()
+
+
+@pytest.mark.parametrize("auth", [None, {"token": "wrong"}, {"token": None}, "not a dict"],
+                         ids=["none", "wrong", "null", "not a dict"])
+def test_socketio_needs_the_token(guarded_server, auth):
+    client = socketio.Client(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(guarded_server.url, auth=auth, wait_timeout=10)
+
+
+def test_socketio_with_the_token_gets_events(guarded_server):
+    client = socketio.Client(reconnection=False)
+    greeted = []
+    client.on("connection_established", greeted.append)
+    client.connect(guarded_server.url, auth={"token": TOKEN}, wait_timeout=10)
+    client.sleep(0.5)
+    assert greeted and greeted[0]["sid"]
+    client.disconnect()
+
+
+def origin_check(server: Server, origin: str) -> requests.Response:
+    return requests.get(server.url + POLLING_HANDSHAKE, headers={"Origin": origin}, timeout=10)
+
+
+def test_same_origin_only_by_default(open_server):
+    assert origin_check(open_server, FOREIGN_ORIGIN).status_code == 400
+    assert origin_check(open_server, open_server.url).status_code == 200
+    response = open_server.get("/api/training/status", headers={"Origin": FOREIGN_ORIGIN})
+    assert "Access-Control-Allow-Origin" not in response.headers
+    EventRecorder(open_server.url).close()  # no Origin header (not a browser): allowed
+
+
+def test_configured_origins_only(guarded_server):
+    assert origin_check(guarded_server, FOREIGN_ORIGIN).status_code == 400
+    allowed = origin_check(guarded_server, ALLOWED_ORIGIN)
+    assert allowed.status_code == 200 and allowed.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+    preflight = requests.options(f"{guarded_server.url}/api/training/start", timeout=10, headers={
+        "Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type"})
+    assert preflight.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+    assert "authorization" in preflight.headers["Access-Control-Allow-Headers"].lower()
+    foreign = guarded_server.get("/api/training/status", headers={"Origin": FOREIGN_ORIGIN})
+    assert "Access-Control-Allow-Origin" not in foreign.headers

@@ -1,0 +1,201 @@
+"""Hostile and malformed requests: never a 5xx, never a crash, never a file read or written
+outside the models and scenarios folders.
+
+The server's folders live in a sandbox that also holds a valid scenario and history *outside*
+them (``secret``): any path trick that reached them would answer 200.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import requests
+
+from api_server import REPO, EventRecorder, Server
+from reliability.model_files import digests
+from reliability.raw_engineio import open_session, post_packet
+from reliability.runs import SCENARIO
+
+SECRET = "secret"
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("sandbox")
+    (root / "scenarios").mkdir()
+    yaml_text = (REPO / "scenarios" / f"{SCENARIO}.yaml").read_text()
+    (root / "scenarios" / f"{SCENARIO}.yaml").write_text(yaml_text)
+    (root / f"{SECRET}.yaml").write_text(yaml_text.replace(f"name: {SCENARIO}", f"name: {SECRET}"))
+    (root / f"{SECRET}_history.json").write_text(json.dumps({"scenario_name": SECRET, "progress": []}))
+    return root
+
+
+@pytest.fixture(scope="module")
+def hostile_server(module_servers, sandbox: Path) -> Iterator[Server]:
+    """A server over the sandbox whose trainer is a fake that writes nothing."""
+    before = digests(sandbox)
+    server = module_servers(sandbox / "models", HRL_SCENARIOS_DIR=str(sandbox / "scenarios"),
+                            HRL_TRAINER_ENTRY="api_fake_trainers:steady")
+    yield server
+    assert server.process.poll() is None, server.log()
+    assert digests(sandbox) == before, "a hostile request changed a file"
+    assert "Unhandled error" not in server.log(), server.log()
+
+
+@pytest.fixture
+def api(hostile_server: Server) -> Iterator[Server]:
+    """The hostile-input server; after each test it is still healthy and no run was started."""
+    yield hostile_server
+    started = hostile_server.get("/api/health").json()["is_training"]
+    hostile_server.ensure_idle()
+    assert not started, "a hostile request started a training run"
+
+
+def assert_json_client_error(response: requests.Response, *allowed: int) -> dict:
+    assert response.status_code in allowed, (response.status_code, response.text[:300])
+    assert response.headers["Content-Type"].startswith("application/json"), response.headers
+    body = response.json()
+    assert isinstance(body["message"], str) and isinstance(body["errors"], dict), body
+    return body
+
+
+HOSTILE_NAMES = {
+    "parent": f"../{SECRET}",
+    "parent twice": f"../../{SECRET}",
+    "encoded parent": f"%2e%2e%2f{SECRET}",
+    "backslash parent": f"..\\{SECRET}",
+    "dot dot": "..",
+    "dot": ".",
+    "absolute": "/etc/passwd",
+    "NUL": f"{SCENARIO}\x00",
+    "newline": f"{SCENARIO}\n",
+    "capitals": SCENARIO.upper(),
+    "unicode look-alike": "\uff54orino_single",
+    "very long": "a" * 4000,
+    "empty": "",
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES.values(), ids=HOSTILE_NAMES.keys())
+def test_hostile_names_never_reach_a_file(api, sandbox, name):
+    absolute = str(sandbox / SECRET)  # the secret's own absolute path, too
+    for candidate in (name, absolute):
+        segment = quote(candidate, safe="")
+        if candidate:
+            assert_json_client_error(api.get(f"/api/scenarios/{segment}"), 400, 404)
+            assert_json_client_error(api.get(f"/api/models/{segment}/history"), 400, 404)
+        assert_json_client_error(api.post("/api/training/start", json={"scenario_name": candidate}), 400)
+
+
+BAD_FIELDS = {
+    "episodes bool": ("num_episodes", True),
+    "episodes float": ("num_episodes", 5.0),
+    "episodes string": ("num_episodes", "5"),
+    "episodes null": ("num_episodes", None),
+    "episodes list": ("num_episodes", [5]),
+    "episodes huge": ("num_episodes", 10**30),
+    "episodes negative huge": ("num_episodes", -(10**30)),
+    "save interval huge": ("save_interval", 10**30),
+    "save interval bool": ("save_interval", False),
+    "eval episodes huge": ("eval_episodes", 2**63),
+    "seed huge": ("seed", 2**64),
+    "seed float": ("seed", 1.0),
+    "seed bool": ("seed", True),
+    "scenario object": ("scenario_name", {"$ref": "/etc/passwd"}),
+    "scenario list": ("scenario_name", [SCENARIO]),
+}
+
+
+@pytest.mark.parametrize(("field", "value"), BAD_FIELDS.values(), ids=BAD_FIELDS.keys())
+def test_wrong_types_and_huge_numbers_are_400(api, field, value):
+    body = assert_json_client_error(
+        api.post("/api/training/start", json={"scenario_name": SCENARIO, "num_episodes": 3, field: value}), 400)
+    assert field in body["errors"], body
+
+
+RAW_BODIES = {
+    "text/plain": ("text/plain", b'{"scenario_name": "torino_single"}'),
+    "form": ("application/x-www-form-urlencoded", b"scenario_name=torino_single&num_episodes=3"),
+    "multipart": ("multipart/form-data; boundary=x", b'--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--\r\n'),
+    "xml": ("application/xml", b"<scenario_name>torino_single</scenario_name>"),
+    "invalid UTF-8": ("application/json", b'{"scenario_name": "\xff\xfe"}'),
+    "truncated JSON": ("application/json", b'{"scenario_name": '),
+    "JSON NaN": ("application/json", b'{"scenario_name": "torino_single", "num_episodes": NaN}'),
+    "nested arrays": ("application/json", b"[" * 100_000 + b"]" * 100_000),
+    "nested objects": ("application/json", b'{"a":' * 50_000 + b"1" + b"}" * 50_000),
+    "latin-1 charset": ("application/json; charset=latin-1", '{"scenario_name": "t\xf6rino"}'.encode("latin-1")),
+}
+
+
+@pytest.mark.parametrize(("content_type", "data"), RAW_BODIES.values(), ids=RAW_BODIES.keys())
+def test_malformed_bodies_are_400(api, content_type, data):
+    assert_json_client_error(api.post("/api/training/start", data=data, headers={"Content-Type": content_type}), 400)
+
+
+def chunked(data: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
+    for offset in range(0, len(data), size):
+        yield data[offset:offset + size]
+
+
+def test_bodies_over_1_mb_are_413(api):
+    data = json.dumps({"scenario_name": SCENARIO, "padding": "x" * (1024 * 1024)}).encode()
+    assert_json_client_error(api.post("/api/training/start", data=data, headers={"Content-Type": "application/json"}), 413)
+
+
+def test_chunked_bodies_are_not_read(api):
+    """Werkzeug reads no body without a length (the server does not mark chunked input as terminated)."""
+    data = json.dumps({"scenario_name": SCENARIO, "padding": "x" * (1024 * 1024)}).encode()
+    response = api.post("/api/training/start", data=chunked(data), headers={"Content-Type": "application/json"})
+    assert_json_client_error(response, 400, 413)
+
+
+def nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+SOCKET_PAYLOADS = {
+    "none": None, "string": "x", "number": 1, "list": [1, 2], "nested": nested(200),
+    "big string": "x" * 500_000, "bytes": bytes(range(256)) * 100,
+}
+
+
+def test_unknown_socket_events_and_malformed_payloads_are_ignored(api):
+    client = EventRecorder(api.url, subscribe=False)
+    for payload in SOCKET_PAYLOADS.values():
+        client.client.emit("no_such_event", payload)
+        client.client.emit("subscribe_training", payload)
+    client.wait_for("training_status", count=len(SOCKET_PAYLOADS))
+    assert client.client.connected
+    client.close()
+    EventRecorder(api.url).close()  # a new client still connects and subscribes
+
+
+RAW_PACKETS = {
+    "not a packet": "garbage",
+    "unknown packet type": "9",
+    "truncated event": '42["subscribe_training",',
+    "event not a list": '42{"a":1}',
+    "event name a number": "42[5]",
+    "empty event": "42[]",
+    "nested event": "42" + "[" * 100_000 + "]" * 100_000,
+    "attachments that never come": '451-["subscribe_training",{"_placeholder":true,"num":5}]',
+    "huge ack id": '4299999999999999999999999["subscribe_training"]',
+    "unknown namespace": "40/admin,",
+    "over 1 MB": '42["x","' + "y" * 1_100_000 + '"]',
+}
+
+
+@pytest.mark.parametrize("packet", RAW_PACKETS.values(), ids=RAW_PACKETS.keys())
+def test_malformed_engineio_packets_do_not_hurt_the_server(api, packet):
+    params = open_session(api)
+    status = post_packet(api, params, packet)
+    assert status is None or status < 500, status
+    assert post_packet(api, {**params, "sid": "no-such-session"}, packet) == 400
+    assert api.get("/api/health").status_code == 200
+    EventRecorder(api.url).close()  # other clients are served meanwhile

@@ -1,0 +1,112 @@
+"""The whole server killed, signalled, or given a models folder it cannot write."""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from api_server import EventRecorder, wait_until
+from reliability.model_files import assert_model_set_whole, assert_nothing_partial, digests
+from reliability.processes import gone, training_child
+from reliability.raw_engineio import leave_a_request_hanging
+from reliability.runs import SCENARIO, complete_run, start_run
+
+LONG_RUN = {"num_episodes": 5000, "save_interval": 50}
+GRACEFUL_EXIT_SECONDS = 10
+
+
+def test_server_killed_mid_run_restarts_idle_with_every_model(start_server, tmp_path):
+    models = tmp_path / "shared-models"
+    first = start_server(models)
+    recorder = EventRecorder(first.url)
+    complete_run(first, recorder)
+    before = digests(models)
+    start_run(first, **LONG_RUN)
+    recorder.wait_for("training_progress")
+    child = training_child(first)
+    first.process.kill()
+    first.process.wait()
+    # The orphaned child sees its pipe close, stops the graceful way and saves.
+    wait_until(lambda: gone(child), 60, "the orphaned training child to exit")
+
+    second = start_server(models)
+    status = second.status()
+    assert status["is_training"] is False and status["scenario_name"] is None, status
+    listed = second.get("/api/models").json()["models"]
+    assert [model["scenario_name"] for model in listed] == [SCENARIO]
+    assert listed[0]["files"] == {"high_agent": f"{SCENARIO}_high_agent.pt", "low_agent": f"{SCENARIO}_low_agent.pt",
+                                  "history": f"{SCENARIO}_history.json"}
+    assert_model_set_whole(before, digests(models), SCENARIO)
+    assert_nothing_partial(models)
+    recorder = EventRecorder(second.url)
+    complete_run(second, recorder)
+    recorder.close()
+
+
+@pytest.mark.parametrize("how", [
+    "SIGTERM beside a hanging request", pytest.param("SIGTERM", marks=pytest.mark.slow),
+    pytest.param("Ctrl-C", marks=pytest.mark.slow),
+])
+def test_signal_stops_the_run_gracefully_and_exits_within_10_s(start_server, how):
+    server = start_server()
+    recorder = EventRecorder(server.url)
+    start_run(server, **LONG_RUN)
+    recorder.wait_for("training_progress")
+    child = training_child(server)
+    if how == "SIGTERM beside a hanging request":
+        leave_a_request_hanging(server)
+    if how.startswith("SIGTERM"):
+        server.process.send_signal(signal.SIGTERM)
+    else:  # a terminal's Ctrl-C signals the whole foreground process group
+        server.process.send_signal(signal.SIGINT)
+        child.send_signal(signal.SIGINT)
+    try:
+        assert server.process.wait(GRACEFUL_EXIT_SECONDS) == 0, server.log()
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the server did not exit within {GRACEFUL_EXIT_SECONDS} s of {how}")
+    assert gone(child)
+    final = server.models_dir / "checkpoints" / SCENARIO / "checkpoint_final"
+    assert final.is_dir()
+    assert_nothing_partial(server.models_dir)
+    saved = json.loads((server.models_dir / f"{SCENARIO}_history.json").read_text())
+    assert saved["stopped"] is True and 1 <= saved["episodes_completed"] < LONG_RUN["num_episodes"]
+    recorder.close()
+
+
+DISK_FAULTS = {
+    "read-only": ("ro", "Read-only file system"),
+    "full": pytest.param(("size=64k", "No space left on device"), marks=[pytest.mark.slow, pytest.mark.xfail(
+        strict=True, reason="torch.save straight into the file turns ENOSPC into 'RuntimeError: [enforce fail at "
+        "inline_container.cc] unexpected pos'; hrl_trainer.checkpoints.save_agent could serialise to memory first")]),
+}
+
+
+@pytest.fixture(params=DISK_FAULTS.values(), ids=DISK_FAULTS.keys())
+def faulty_models(request, tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A models folder on a small tmpfs, read-only or nearly full; skips where mounting is not allowed."""
+    options, message = request.param
+    folder = tmp_path / "faulty-models"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"mounting a tmpfs needs root: {mounted.stderr.decode().strip()}")
+    yield folder, message
+    subprocess.run(["umount", "--lazy", str(folder)], check=True)
+
+
+def test_unwritable_models_folder_is_one_clear_error_and_no_partial_file(faulty_models, start_server):
+    models, message = faulty_models
+    server = start_server(models)
+    recorder = EventRecorder(server.url)
+    start_run(server, num_episodes=10)
+    error = recorder.wait_for("training_error", timeout=60)[0]
+    assert message in error["details"], error
+    assert server.wait_idle(10)["is_training"] is False
+    assert recorder.names().count("training_error") == 1
+    assert "training_completed" not in recorder.names()
+    assert_nothing_partial(models)
+    recorder.close()
