@@ -56,7 +56,7 @@ def module_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerF
 @pytest.fixture(scope="module")
 def fault_server(module_servers: ServerFactory) -> Server:
     """A server whose trainer pauses in the middle of every file write, with one model already trained."""
-    server = module_servers(HRL_TRAINER_ENTRY=FAULT_TRAINER, HRL_TEST_WRITE_PAUSE="0.3")
+    server = module_servers(HRL_TRAINER_ENTRY=FAULT_TRAINER, HRL_TEST_WRITE_PAUSE="0.2")
     recorder = EventRecorder(server.url)
     complete_run(server, recorder)
     recorder.close()
