@@ -14,7 +14,7 @@ from .config import TrainConfig
 from .evaluation import compare_with_baselines
 from .metrics import METRIC_NAMES, TrainingError
 from .scenarios import ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
-from .trainer import train
+from .trainer import Trainer
 
 
 def positive_int(text: str) -> int:
@@ -73,14 +73,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     config = TrainConfig(scenario_name=args.scenario, num_episodes=args.episodes, save_interval=args.save_interval,
                          eval_episodes=args.eval_episodes, seed=args.seed, models_dir=args.models_dir,
                          scenarios_dir=args.scenarios_dir)
-    load_scenario(config.scenario_name, config.scenarios_dir)  # fail before drawing a progress bar
     start = time.perf_counter()
+    trainer = Trainer(config)  # loads the scenario: a bad one fails before the progress bar is drawn
     with tqdm(total=config.num_episodes, unit="ep", disable=args.quiet, file=sys.stderr) as bar:
         def on_progress(record: dict) -> None:
             bar.update(1)
             bar.set_postfix(reward=f"{record['avg_reward']:.1f}", stability=f"{record['stability']:.2f}", refresh=False)
 
-        result = train(config, on_progress=on_progress)
+        trainer.on_progress = on_progress
+        result = trainer.run()
     seconds = time.perf_counter() - start
     print(f"Trained {result.scenario_name}: {result.episodes_completed} episodes in {seconds:.1f} s "
           f"({result.episodes_completed / seconds:.0f} episodes/s)")
