@@ -1,4 +1,7 @@
 // The REST side of the training API (see the spec), as small fetch wrappers.
+// The API token, once entered, goes with every request (only start and stop need it).
+import { savedToken, withToken } from './access.js';
+
 export class ApiError extends Error {
   constructor(status, body) {
     super(body.message || `HTTP ${status}`);
@@ -16,6 +19,8 @@ export class ApiError extends Error {
 
 async function request(method, path, body) {
   const init = { method, headers: { Accept: 'application/json' } };
+  const token = savedToken();
+  if (token) init.headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -31,8 +36,9 @@ export const api = {
   status: () => request('GET', '/api/training/status'),
   // Every training_progress row of the current (or last) run.
   progress: async () => (await request('GET', '/api/training/progress')).progress,
-  start: (config) => request('POST', '/api/training/start', config),
-  stop: () => request('POST', '/api/training/stop'),
+  // Both ask for the API token on a 401, then try again.
+  start: (config) => withToken(() => request('POST', '/api/training/start', config)),
+  stop: () => withToken(() => request('POST', '/api/training/stop')),
   models: async () => (await request('GET', '/api/models')).models,
   history: (name) => request('GET', `/api/models/${encodeURIComponent(name)}/history`),
 };

@@ -1,5 +1,6 @@
 // Dashboard entry point: wires the REST calls and Socket.IO events to the views.
 import { io } from '../vendor/socket.io-client/socket.io.esm.min.js';
+import { askForToken, onTokenEntered, savedToken } from './access.js';
 import { api } from './api.js';
 import { hideBanner, showBanner } from './banner.js';
 import { ChartGroup } from './charts.js';
@@ -76,7 +77,18 @@ async function sync(status) {
   }
 }
 
-const socket = io({ path: '/socket.io' });
+// The token (if any) is read again for every connection attempt.
+let sentToken = null;
+const socket = io({
+  path: '/socket.io',
+  auth: (send) => {
+    sentToken = savedToken();
+    send(sentToken ? { token: sentToken } : {});
+  },
+});
+function reopenSocket() {
+  if (!socket.active) socket.connect();
+}
 socket.on('connect', async () => {
   setConnection('connected', 'Live');
   try {
@@ -91,6 +103,15 @@ socket.on('disconnect', (reason) => {
   setConnection('reconnecting', 'Reconnecting…');
   if (reason === 'io server disconnect') socket.connect();
 });
+socket.on('connect_error', async () => {
+  // While the socket is active, the error is the network's and the client retries by itself.
+  // Otherwise the server refused the connection: it does so only for a missing or wrong token.
+  if (socket.active) return;
+  setConnection('locked', 'Token needed');
+  if (await askForToken(sentToken)) reopenSocket();
+});
+// A token entered for a start or stop opens a refused socket too.
+onTokenEntered(reopenSocket);
 socket.on('training_started', beginRun);
 socket.on('training_progress', onProgress);
 socket.on('training_completed', (data) => endRun('completed', 'success', completedMessage(data)));
