@@ -12,6 +12,7 @@ TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS / "api"))
 
 from api_server import EventRecorder, Server  # noqa: E402
+from reliability.figures import figures, pytest_terminal_summary  # noqa: E402,F401  (fixture and hook)
 from reliability.runs import complete_run  # noqa: E402
 
 FAULT_TRAINER = "reliability.fault_trainers:slow_writes"
