@@ -32,7 +32,7 @@ def as_openapi_path(raw_url: str) -> str:
 def test_collection_calls_every_documented_route(server: LiveServer) -> None:
     collection = json.loads(COLLECTION.read_text())
     called = {(item["request"]["method"], as_openapi_path(item["request"]["url"]["raw"])) for item in requests_in(collection)}
-    document = server.get("/api/openapi.json")
+    document = server.get_json("/api/openapi.json")
     documented = {
         (method.upper(), re.sub(r"\{\w+\}", "{}", path))
         for path, operations in document["paths"].items()
@@ -78,7 +78,7 @@ def test_newman_runs_the_collection(newman: str, server: LiveServer, tmp_path: P
     assert codes["Start training"] == [202]
     assert codes["Stop training"] == [200]
 
-    history = server.get("/api/models/bologna_coppia/history")
+    history = server.get_json("/api/models/bologna_coppia/history")
     assert history["stopped"] is True
     assert 3 <= history["episodes_completed"] < 1000
 

@@ -11,8 +11,7 @@ import pytest
 import websocket
 
 from api_contract import assert_progress_sequence
-from api_server import EventRecorder, Server
-from reliability.processes import training_child
+from live_server import EventRecorder, LiveServer, training_child, training_children
 from reliability.runs import complete_run, start_run
 
 pytestmark = pytest.mark.slow
@@ -24,7 +23,7 @@ FD_GROWTH_LIMIT = 5
 RSS_GROWTH_LIMIT_MB = 50
 
 
-def silent_subscriber(server: Server) -> websocket.WebSocket:
+def silent_subscriber(server: LiveServer) -> websocket.WebSocket:
     """A raw Socket.IO client with a tiny receive buffer that subscribes and then never reads."""
     ws = websocket.create_connection(
         f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket",
@@ -48,7 +47,7 @@ def queued_bytes(local_port: int, remote_port: int) -> tuple[int, int]:
     pytest.fail(f"no TCP connection from port {local_port} to {remote_port}")
 
 
-def server_usage(server: Server) -> tuple[int, float]:
+def server_usage(server: LiveServer) -> tuple[int, float]:
     process = psutil.Process(server.process.pid)
     return process.num_fds(), process.memory_info().rss / 2**20
 
@@ -90,10 +89,6 @@ def test_fifty_clients_each_get_every_progress_event_in_order_beside_one_that_ne
     stuck.close()
 
 
-def spawned_children(server: Server) -> list[psutil.Process]:
-    return [p for p in psutil.Process(server.process.pid).children() if "spawn_main" in " ".join(p.cmdline())]
-
-
 def test_a_hundred_start_stop_cycles_leave_no_child_and_no_leak(start_server, figures):
     server = start_server(HRL_TRAINER_ENTRY="api_fake_trainers:steady")
     recorder = EventRecorder(server.url)
@@ -109,7 +104,7 @@ def test_a_hundred_start_stop_cycles_leave_no_child_and_no_leak(start_server, fi
         assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE, f"cycle {cycle}: child left running"
     duration = time.monotonic() - started
     fds, rss = server_usage(server)
-    orphans = spawned_children(server)
+    orphans = training_children(server)
     for measure, value in [
         ("cycles", CYCLES), ("duration (s)", duration), ("per cycle (s)", duration / CYCLES),
         ("server open files before / after", f"{baseline[0]} / {fds}"),

@@ -12,7 +12,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
 
-from api_server import Server
+from live_server import LiveServer
 
 # The spec answers state conflicts (stop while idle, start while training) with 400, where this
 # check expects 409; every other default check (no 5xx, status codes, content types, headers,
@@ -24,17 +24,17 @@ GUARDED_OPERATIONS = {"POST /api/training/start", "POST /api/training/stop"}
 
 
 @pytest.fixture(scope="module")
-def fuzzed_server(module_servers) -> Server:
+def fuzzed_server(module_servers) -> LiveServer:
     return module_servers(HRL_TRAINER_ENTRY="api_fake_trainers:steady")
 
 
 @pytest.fixture(scope="module")
-def guarded_server(module_servers) -> Server:
+def guarded_server(module_servers) -> LiveServer:
     """A server with HRL_API_TOKEN set, whose token the generated requests never carry."""
     return module_servers(HRL_TRAINER_ENTRY="api_fake_trainers:steady", HRL_API_TOKEN="never-generated")
 
 
-def fuzz_every_operation(server: Server, examples: int, only: set[str] | None = None) -> dict[str, set[int]]:
+def fuzz_every_operation(server: LiveServer, examples: int, only: set[str] | None = None) -> dict[str, set[int]]:
     """Run up to ``examples`` valid and as many invalid generated requests per operation (those
     labelled in ``only``, if given); returns each covered operation's answered status codes."""
     schema = schemathesis.openapi.from_url(f"{server.url}/api/openapi.json")
