@@ -29,10 +29,31 @@ COMPONENT_SCHEMAS = (
     schemas.Health,
 )
 
-ERROR_RESPONSES = {
-    "BadRequest": "Invalid request body, name or state",
-    "NotFound": "Resource not found",
-    "ServerError": "The server failed to carry out the request",
+ERROR_BODY = {"application/json": {"schema": "Error"}}
+# Every error answer the API gives (the body is always an Error), referenced by the views' docstrings.
+ERROR_RESPONSES: dict[str, dict[str, Any]] = {
+    "BadRequest": {"description": (
+        "Invalid request: a field, name or query parameter fails validation (named in `errors`); "
+        "or the body is not a JSON object (another Content-Type such as text/plain or a form, "
+        "malformed JSON, invalid UTF-8, NaN, or JSON nested too deeply to parse: `errors._schema`; "
+        "there is no 415); or the run is in the wrong state (start while training, stop while idle)")},
+    "Unauthorized": {
+        "description": "Only when the server sets HRL_API_TOKEN: the request lacks `Authorization: Bearer <token>` "
+                       "or carries another token",
+        "headers": {"WWW-Authenticate": {"description": "Always `Bearer`", "schema": {"type": "string"}}},
+    },
+    "NotFound": {"description": "Resource not found"},
+    "PayloadTooLarge": {"description": "The request body is over 1 MB"},
+    "ServerError": {"description": "The server failed to carry out the request (for example an invalid "
+                                   "scenario file, an unreadable history, a training child that did not start)"},
+}
+
+API_TOKEN_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "Optional: only when the server sets HRL_API_TOKEN do starting and stopping a run need "
+                   "`Authorization: Bearer <HRL_API_TOKEN>` (and a Socket.IO connection `auth={\"token\": ...}`); "
+                   "otherwise no operation needs it. Reading never does.",
 }
 
 
@@ -51,10 +72,9 @@ def _build(app: Flask) -> dict[str, Any]:
         "name": "name", "description": "A scenario name", "required": True,
         "schema": {"type": "string", "pattern": schemas.NAME_PATTERN},
     })
-    for name, description in ERROR_RESPONSES.items():
-        spec.components.response(
-            name, {"description": description, "content": {"application/json": {"schema": "Error"}}}
-        )
+    spec.components.security_scheme("ApiToken", API_TOKEN_SCHEME)
+    for name, response in ERROR_RESPONSES.items():
+        spec.components.response(name, {**response, "content": ERROR_BODY})
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if rule.rule.startswith(DOCUMENTED_PREFIX):

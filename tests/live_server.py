@@ -1,15 +1,31 @@
-"""Helpers shared by every suite that talks to a real server: the repository, a free port, polling."""
+"""What every suite that talks to a real server shares: ``python app.py`` on a free 127.0.0.1 port
+(``LiveServer``), a factory that starts and ends such servers, a recording Socket.IO client, the
+server's training child, and polling."""
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
+import requests
+import socketio
 
-REPO = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+# The training child can import fake and fault trainers from here, e.g. "api_fake_trainers:steady"
+# or "reliability.fault_trainers:slow_writes" as HRL_TRAINER_ENTRY.
+TRAINER_PATHS = (TESTS, TESTS / "api")
+ASYNC_MODES = ("eventlet", "threading")
+START_TIMEOUT = 60.0
 
 
 def free_port() -> int:
@@ -27,3 +43,146 @@ def wait_until(predicate: Callable[[], Any], timeout: float, what: str, interval
             return value
         time.sleep(interval)
     pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+class LiveServer:
+    """``python app.py`` in a subprocess with its own models folder and log, started on creation.
+    ``terminate`` then ``start`` brings it back on the same port, as a redeploy would."""
+
+    def __init__(self, models_dir: Path, log_path: Path, async_mode: str = "eventlet",
+                 env: Mapping[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.models_dir = models_dir
+        self.log_path = log_path
+        self.async_mode = async_mode
+        self.env = dict(os.environ, HRL_ASYNC_MODE=async_mode, PYTHONUNBUFFERED="1", **(env or {}))
+        self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [*map(str, TRAINER_PATHS), self.env.get("PYTHONPATH")]))
+        self.start()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "app.py", "--port", str(self.port), "--models-dir", str(self.models_dir)],
+            cwd=REPO, env=self.env, stdout=self.log_path.open("a"), stderr=subprocess.STDOUT,
+        )
+        wait_until(self._answers, START_TIMEOUT, f"the server on {self.url} (log: {self.log_path})")
+
+    def _answers(self) -> bool:
+        if self.process.poll() is not None:
+            pytest.fail(f"server exited with {self.process.returncode}:\n{self.log()}")
+        try:
+            return requests.get(f"{self.url}/api/health", timeout=1).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    def terminate(self, timeout: float = 60.0) -> int:
+        """SIGTERM (a running training stops gracefully), SIGKILL if the server is still there
+        after ``timeout`` s; returns the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return requests.get(self.url + path, timeout=30, **kwargs)
+
+    def get_json(self, path: str) -> Any:
+        """The JSON body of a GET that must succeed."""
+        response = self.get(path)
+        response.raise_for_status()
+        return response.json()
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> requests.Response:
+        return requests.post(self.url + path, json=json, timeout=90, **kwargs)
+
+    def status(self) -> dict[str, Any]:
+        return self.get_json("/api/training/status")
+
+    def wait_idle(self, timeout: float = 90.0) -> dict[str, Any]:
+        return wait_until(lambda: (s := self.status()) and not s["is_training"] and s, timeout, "an idle server")
+
+    def ensure_idle(self) -> None:
+        """Stop whatever a test left running, so the next test starts from idle."""
+        if self.process.poll() is None and self.status()["is_training"]:
+            self.post("/api/training/stop")
+            self.wait_idle()
+
+
+class ServerFactory:
+    """Starts servers with their folders under ``root``; ``terminate_all`` ends them."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.servers: list[LiveServer] = []
+
+    def start(self, models_dir: Path | None = None, *, async_mode: str = "eventlet", **env: str) -> LiveServer:
+        """A running server; its models folder is ``models_dir``, or a new one."""
+        index = len(self.servers)
+        server = LiveServer(models_dir or self.root / f"models{index}", self.root / f"server{index}.log",
+                            async_mode, env)
+        self.servers.append(server)
+        return server
+
+    def terminate_all(self) -> None:
+        for server in self.servers:
+            server.terminate()
+
+
+def training_children(server: LiveServer) -> list[psutil.Process]:
+    """The server's spawned training children (not multiprocessing's resource tracker)."""
+    return [p for p in psutil.Process(server.process.pid).children() if "spawn_main" in " ".join(p.cmdline())]
+
+
+def training_child(server: LiveServer, timeout: float = 30.0) -> psutil.Process:
+    """The server's training child, once it exists."""
+    return wait_until(lambda: next(iter(training_children(server)), None), timeout, "the training child process")
+
+
+def gone(process: psutil.Process) -> bool:
+    """True once ``process`` has exited (a zombie not yet reaped counts as exited)."""
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+class EventRecorder:
+    """A real python-socketio client that records every event it receives, in order."""
+
+    def __init__(self, url: str, subscribe: bool = True) -> None:
+        self.events: list[tuple[str, Any]] = []
+        self._lock = threading.Lock()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("*", self._record)
+        self.client.connect(url, socketio_path="/socket.io", wait_timeout=10)
+        wait_until(lambda: self.named("connection_established"), 10, "connection_established")
+        if subscribe:
+            self.client.emit("subscribe_training", {})
+            wait_until(lambda: self.named("training_status"), 10, "the subscribe_training answer")
+
+    def _record(self, event: str, data: Any = None) -> None:
+        with self._lock:
+            self.events.append((event, data))
+
+    def named(self, event: str) -> list[Any]:
+        with self._lock:
+            return [data for name, data in self.events if name == event]
+
+    def names(self) -> list[str]:
+        with self._lock:
+            return [name for name, _ in self.events]
+
+    def wait_for(self, event: str, timeout: float = 60.0, count: int = 1) -> list[Any]:
+        return wait_until(lambda: (found := self.named(event)) and len(found) >= count and found, timeout, event)
+
+    def close(self) -> None:
+        """Disconnect without waiting: websocket-client waits up to 3 s for a close frame that
+        the threading-mode (Werkzeug) server does not send, which would only slow the tests."""
+        threading.Thread(target=self.client.disconnect, daemon=True).start()

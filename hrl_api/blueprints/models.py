@@ -42,5 +42,6 @@ def model_history(name: str):
               schema: TrainingHistory
         400: {$ref: "#/components/responses/BadRequest"}
         404: {$ref: "#/components/responses/NotFound"}
+        500: {$ref: "#/components/responses/ServerError"}
     """
     return jsonify(history(name))

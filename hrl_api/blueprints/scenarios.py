@@ -42,6 +42,7 @@ def show_scenario(name: str):
               schema: ScenarioDetail
         400: {$ref: "#/components/responses/BadRequest"}
         404: {$ref: "#/components/responses/NotFound"}
+        500: {$ref: "#/components/responses/ServerError"}
     """
     scenario = get_scenario(name)
     return jsonify({**scenario.to_dict(), **scenario_summary(scenario)})

@@ -29,6 +29,7 @@ def start_training():
     post:
       tags: [training]
       summary: Start a training run
+      security: [{}, {ApiToken: []}]
       requestBody:
         required: true
         content:
@@ -41,7 +42,9 @@ def start_training():
             application/json:
               schema: StartTrainingResponse
         400: {$ref: "#/components/responses/BadRequest"}
+        401: {$ref: "#/components/responses/Unauthorized"}
         404: {$ref: "#/components/responses/NotFound"}
+        413: {$ref: "#/components/responses/PayloadTooLarge"}
         500: {$ref: "#/components/responses/ServerError"}
     """
     params = start_training_request.load(json_body())
@@ -58,6 +61,7 @@ def stop_training():
     post:
       tags: [training]
       summary: Stop the training run gracefully
+      security: [{}, {ApiToken: []}]
       responses:
         200:
           description: Training stopped and saved
@@ -65,6 +69,7 @@ def stop_training():
             application/json:
               schema: StopTrainingResponse
         400: {$ref: "#/components/responses/BadRequest"}
+        401: {$ref: "#/components/responses/Unauthorized"}
         500: {$ref: "#/components/responses/ServerError"}
     """
     data = get_supervisor().stop()

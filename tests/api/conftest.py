@@ -1,64 +1,41 @@
 """Shared fixtures for the API tests: real servers in subprocesses and subscribed Socket.IO clients."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 
-from api_server import ASYNC_MODES, EventRecorder, Server
-
-
-@pytest.fixture
-def start_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
-    """Factory: ``start_server(async_mode="eventlet", **env)`` -> a running Server, terminated afterwards."""
-    servers: list[Server] = []
-
-    def start(async_mode: str = "eventlet", **env: str) -> Server:
-        index = len(servers)
-        server = Server(tmp_path / f"models{index}", tmp_path / f"server{index}.log", async_mode, env)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.terminate()
+from live_server import ASYNC_MODES, EventRecorder, LiveServer, ServerFactory
 
 
 class ServerPool:
     """Real servers shared by the whole session, one per async mode, started on first use."""
 
-    def __init__(self, root: Path) -> None:
-        self._root = root
-        self._servers: dict[str, Server] = {}
+    def __init__(self, factory: ServerFactory) -> None:
+        self._factory = factory
+        self._servers: dict[str, LiveServer] = {}
 
-    def get(self, async_mode: str) -> Server:
+    def get(self, async_mode: str) -> LiveServer:
         if async_mode not in self._servers:
-            root = self._root / f"server-{async_mode}"
-            root.mkdir()
-            self._servers[async_mode] = Server(root / "models", root / "server.log", async_mode, {})
+            self._servers[async_mode] = self._factory.start(async_mode=async_mode)
         return self._servers[async_mode]
-
-    def terminate(self) -> None:
-        for server in self._servers.values():
-            server.terminate()
 
 
 @pytest.fixture(scope="session")
 def server_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPool]:
-    pool = ServerPool(tmp_path_factory.mktemp("shared"))
-    yield pool
-    pool.terminate()
+    factory = ServerFactory(tmp_path_factory.mktemp("shared"))
+    yield ServerPool(factory)
+    factory.terminate_all()
 
 
 @pytest.fixture(params=ASYNC_MODES)
-def shared_server(request: pytest.FixtureRequest, server_pool: ServerPool) -> Server:
+def shared_server(request: pytest.FixtureRequest, server_pool: ServerPool) -> LiveServer:
     """The session's real server for each async mode (tests using it run once per mode)."""
     return server_pool.get(request.param)
 
 
 @pytest.fixture
-def eventlet_server(server_pool: ServerPool) -> Iterator[Server]:
+def eventlet_server(server_pool: ServerPool) -> Iterator[LiveServer]:
     """The session's real server in the default (eventlet) mode, made idle again after the test."""
     server = server_pool.get("eventlet")
     yield server
@@ -66,14 +43,14 @@ def eventlet_server(server_pool: ServerPool) -> Iterator[Server]:
 
 
 @pytest.fixture
-def server(shared_server: Server) -> Iterator[Server]:
+def server(shared_server: LiveServer) -> Iterator[LiveServer]:
     """The shared server of the current async mode, made idle again after the test."""
     yield shared_server
     shared_server.ensure_idle()
 
 
 @pytest.fixture
-def recorder(server: Server) -> Iterator[EventRecorder]:
+def recorder(server: LiveServer) -> Iterator[EventRecorder]:
     """A subscribed Socket.IO client on the shared server."""
     client = EventRecorder(server.url)
     yield client

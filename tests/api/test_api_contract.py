@@ -17,7 +17,7 @@ from api_contract import (
     assert_fields,
     assert_progress_sequence,
 )
-from api_server import EventRecorder
+from live_server import EventRecorder
 
 BAD_BODIES = [
     ("no body", None, "_schema"),

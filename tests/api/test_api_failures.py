@@ -9,15 +9,7 @@ import psutil
 import pytest
 
 from api_contract import EVENTS, assert_error, assert_fields, assert_progress_sequence
-from api_server import ASYNC_MODES, EventRecorder, wait_until
-
-
-def trainer_child(server) -> psutil.Process:
-    """The server's spawned training child (not multiprocessing's resource tracker)."""
-    def find():
-        children = psutil.Process(server.process.pid).children()
-        return next((p for p in children if "spawn_main" in " ".join(p.cmdline())), None)
-    return wait_until(find, 30, "the training child process")
+from live_server import ASYNC_MODES, EventRecorder, training_child
 
 
 def assert_one_error_then_idle(server, recorder, scenario_name, details: str) -> None:
@@ -40,7 +32,7 @@ def assert_next_start_accepted(server, recorder, scenario_name) -> None:
 
 @pytest.mark.parametrize("async_mode", ASYNC_MODES)
 def test_trainer_exception_becomes_one_training_error(start_server, scenario_name, async_mode):
-    server = start_server(async_mode, HRL_TRAINER_ENTRY="api_fake_trainers:raises")
+    server = start_server(async_mode=async_mode, HRL_TRAINER_ENTRY="api_fake_trainers:raises")
     recorder = EventRecorder(server.url)
     assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 50}).status_code == 202
     assert_one_error_then_idle(server, recorder, scenario_name, "RuntimeError: fake trainer exploded")
@@ -62,7 +54,7 @@ def test_killed_trainer_becomes_training_error_and_server_recovers(eventlet_serv
     recorder = EventRecorder(server.url)
     assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 5000}).status_code == 202
     recorder.wait_for("training_progress", count=2)
-    child = trainer_child(server)
+    child = training_child(server)
     child.send_signal(signal.SIGKILL)
     assert_one_error_then_idle(server, recorder, scenario_name, "SIGKILL")
     assert not psutil.pid_exists(child.pid) or child.status() == psutil.STATUS_ZOMBIE
@@ -75,7 +67,7 @@ def test_stop_of_a_trainer_that_ignores_it_times_out_terminates_and_reports(star
     recorder = EventRecorder(server.url)
     assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 50}).status_code == 202
     recorder.wait_for("training_progress", count=2)
-    child = trainer_child(server)
+    child = training_child(server)
     body = assert_error(server.post("/api/training/stop"), 500)
     assert "did not stop within 1.5 s" in body["errors"]["_schema"][0]
     assert_one_error_then_idle(server, recorder, scenario_name, "terminated")
@@ -85,11 +77,11 @@ def test_stop_of_a_trainer_that_ignores_it_times_out_terminates_and_reports(star
 
 @pytest.mark.parametrize("async_mode", ASYNC_MODES)
 def test_sigterm_on_the_server_stops_training_gracefully(start_server, scenario_name, async_mode):
-    server = start_server(async_mode)  # the real trainer
+    server = start_server(async_mode=async_mode)  # the real trainer
     recorder = EventRecorder(server.url)
     assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 5000}).status_code == 202
     recorder.wait_for("training_progress", count=2)
-    child = trainer_child(server)
+    child = training_child(server)
     recorder.close()
     assert server.terminate() == 0, server.log()
     assert not psutil.pid_exists(child.pid) or child.status() == psutil.STATUS_ZOMBIE

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from api_contract import EVENTS, FINAL_METRICS, START_DATA, STATUS, assert_fields, assert_progress_sequence
-from api_server import REPO
+from live_server import REPO
 
 
 def run_client(server, *args: str) -> subprocess.CompletedProcess:

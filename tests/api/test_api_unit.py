@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from openapi_spec_validator import validate
@@ -116,7 +117,17 @@ def test_openapi_document_is_valid_and_lists_every_route(app, client):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method.lower()) in documented, (path, method)
     start = document["paths"]["/api/training/start"]["post"]
-    assert set(start["responses"]) == {"202", "400", "404", "500"}
+    assert set(start["responses"]) == {"202", "400", "401", "404", "413", "500"}
+    stop = document["paths"]["/api/training/stop"]["post"]
+    assert set(stop["responses"]) == {"200", "400", "401", "500"}
+    for operation in (start, stop):
+        assert operation["security"] == [{}, {"ApiToken": []}]  # optional: only with HRL_API_TOKEN
+    assert document["components"]["securitySchemes"]["ApiToken"] == {
+        "type": "http", "scheme": "bearer", "description": ANY}
+    responses = document["components"]["responses"]
+    for name in ("BadRequest", "Unauthorized", "NotFound", "PayloadTooLarge", "ServerError"):
+        assert responses[name]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert "WWW-Authenticate" in responses["Unauthorized"]["headers"]
     request_schema = document["components"]["schemas"]["StartTrainingRequest"]
     assert request_schema["required"] == ["scenario_name"]
 

@@ -29,7 +29,7 @@ def test_a_short_run_is_followed_to_completion(open_dashboard, server: LiveServe
     dashboard = open_dashboard()
     page = dashboard.page
 
-    scenarios = server.get("/api/scenarios")["scenarios"]
+    scenarios = server.get_json("/api/scenarios")["scenarios"]
     expect(page.locator(".scenario-card")).to_have_count(len(scenarios))
     torino = next(s for s in scenarios if s["name"] == "torino_single")
     card = page.locator('.scenario-card[data-scenario="torino_single"]')
@@ -52,7 +52,7 @@ def test_a_short_run_is_followed_to_completion(open_dashboard, server: LiveServe
     expect(page.locator("#progress-eta")).to_have_text("done")
     assert set(dashboard.chart_points().values()) == {40}
 
-    last = server.get("/api/models/torino_single/history")["progress"][-1]
+    last = server.get_json("/api/models/torino_single/history")["progress"][-1]
     assert_shows(dashboard.card("avg_reward"), last["avg_reward"], 2)
     assert_shows(dashboard.card("stability"), 100 * last["stability"], 1)
     assert dashboard.card("stability").endswith(" %")
@@ -79,13 +79,13 @@ def test_a_run_can_be_stopped(open_dashboard, server: LiveServer) -> None:
     dashboard.stop()
 
     text = dashboard.expect_banner("info", r"Training of bologna_coppia stopped after \d+ episodes")
-    history = server.get("/api/models/bologna_coppia/history")
+    history = server.get_json("/api/models/bologna_coppia/history")
     assert history["stopped"] is True and 5 <= history["episodes_completed"] < LONG_RUN
     assert f"stopped after {history['episodes_completed']} episodes" in text
     expect(page.locator("#run")).to_have_attribute("data-state", "stopped")
     expect(page.locator("#start-button")).to_be_enabled()
     expect(page.locator("#stop-button")).to_be_disabled()
-    assert not server.get("/api/training/status")["is_training"]
+    assert not server.get_json("/api/training/status")["is_training"]
 
 
 def test_a_second_tab_catches_up_mid_run(open_dashboard, server: LiveServer) -> None:
@@ -123,7 +123,7 @@ def test_the_page_reconnects_after_a_server_restart(open_dashboard, server: Live
     # While the server is down, Chromium logs the refused connection attempts.
     dashboard = open_dashboard(tolerate=r"ERR_CONNECTION_REFUSED|WebSocket connection to .* failed")
     pill = dashboard.page.locator("#connection")
-    server.stop()
+    server.terminate()
     expect(pill).to_have_attribute("data-state", "reconnecting")
     server.start()
     expect(pill).to_have_attribute("data-state", "connected")

@@ -38,4 +38,4 @@ def test_a_rejected_start_shows_the_servers_reasons(open_dashboard, server: Live
     text = dashboard.expect_banner("error", "Invalid request body")
     assert "seed:" in text
     expect(dashboard.page.locator("#start-button")).to_be_enabled()
-    assert server.get("/api/training/status")["is_training"] is False
+    assert server.get_json("/api/training/status")["is_training"] is False

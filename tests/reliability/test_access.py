@@ -7,7 +7,7 @@ import pytest
 import requests
 import socketio
 
-from api_server import EventRecorder, Server
+from live_server import EventRecorder, LiveServer
 from reliability.runs import SHORT_RUN
 
 TOKEN = "s3cret-token"
@@ -17,13 +17,13 @@ POLLING_HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
 
 
 @pytest.fixture(scope="module")
-def open_server(module_servers) -> Server:
+def open_server(module_servers) -> LiveServer:
     """Default configuration: no token, no extra origins."""
     return module_servers(HRL_TRAINER_ENTRY="api_fake_trainers:steady")
 
 
 @pytest.fixture(scope="module")
-def guarded_server(module_servers) -> Server:
+def guarded_server(module_servers) -> LiveServer:
     return module_servers(HRL_TRAINER_ENTRY="api_fake_trainers:steady", HRL_API_TOKEN=TOKEN,
                           HRL_CORS_ORIGINS=ALLOWED_ORIGIN)
 
@@ -75,7 +75,7 @@ def test_socketio_with_the_token_gets_events(guarded_server):
     client.disconnect()
 
 
-def origin_check(server: Server, origin: str) -> requests.Response:
+def origin_check(server: LiveServer, origin: str) -> requests.Response:
     return requests.get(server.url + POLLING_HANDSHAKE, headers={"Origin": origin}, timeout=10)
 
 

@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from api_server import EventRecorder, Server, wait_until
+from live_server import EventRecorder, LiveServer as Server, gone, training_child, wait_until
 from reliability.model_files import assert_nothing_partial, assert_model_set_whole, digests
-from reliability.processes import gone, training_child
 from reliability.runs import SCENARIO, complete_run, start_run
 
 KILLED_RUN = {"num_episodes": 20, "save_interval": 10}

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from api_server import REPO, EventRecorder, Server
+from live_server import REPO, EventRecorder, LiveServer
 from reliability.model_files import digests
 from reliability.raw_engineio import open_session, post_packet
 from reliability.runs import SCENARIO
@@ -34,7 +34,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def hostile_server(module_servers, sandbox: Path) -> Iterator[Server]:
+def hostile_server(module_servers, sandbox: Path) -> Iterator[LiveServer]:
     """A server over the sandbox whose trainer is a fake that writes nothing."""
     before = digests(sandbox)
     server = module_servers(sandbox / "models", HRL_SCENARIOS_DIR=str(sandbox / "scenarios"),
@@ -46,7 +46,7 @@ def hostile_server(module_servers, sandbox: Path) -> Iterator[Server]:
 
 
 @pytest.fixture
-def api(hostile_server: Server) -> Iterator[Server]:
+def api(hostile_server: LiveServer) -> Iterator[LiveServer]:
     """The hostile-input server; after each test it is still healthy and no run was started."""
     yield hostile_server
     started = hostile_server.get("/api/health").json()["is_training"]

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import json
 import socket
+import time
+from pathlib import Path
 
 import psutil
 import pytest
 import websocket
 
 from api_contract import assert_progress_sequence
-from api_server import EventRecorder, Server
-from reliability.processes import training_child
+from live_server import EventRecorder, LiveServer, training_child, training_children
 from reliability.runs import complete_run, start_run
 
 pytestmark = pytest.mark.slow
@@ -22,7 +23,7 @@ FD_GROWTH_LIMIT = 5
 RSS_GROWTH_LIMIT_MB = 50
 
 
-def silent_subscriber(server: Server) -> websocket.WebSocket:
+def silent_subscriber(server: LiveServer) -> websocket.WebSocket:
     """A raw Socket.IO client with a tiny receive buffer that subscribes and then never reads."""
     ws = websocket.create_connection(
         f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket",
@@ -35,29 +36,65 @@ def silent_subscriber(server: Server) -> websocket.WebSocket:
     return ws
 
 
-def test_fifty_clients_each_get_every_progress_event_in_order_beside_one_that_never_reads(start_server):
+def queued_bytes(local_port: int, remote_port: int) -> tuple[int, int]:
+    """The kernel's (send queue, receive queue) in bytes of this machine's TCP connection from
+    ``local_port`` to ``remote_port``, from /proc/net/tcp."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if tuple(int(address.split(":")[1], 16) for address in fields[1:3]) == (local_port, remote_port):
+            send_queue, receive_queue = (int(size, 16) for size in fields[4].split(":"))
+            return send_queue, receive_queue
+    pytest.fail(f"no TCP connection from port {local_port} to {remote_port}")
+
+
+def server_usage(server: LiveServer) -> tuple[int, float]:
+    process = psutil.Process(server.process.pid)
+    return process.num_fds(), process.memory_info().rss / 2**20
+
+
+def test_fifty_clients_each_get_every_progress_event_in_order_beside_one_that_never_reads(start_server, figures):
     server = start_server()
+    idle_fds, idle_rss = server_usage(server)
     stuck = silent_subscriber(server)
     clients = [EventRecorder(server.url) for _ in range(CLIENTS)]
+    connected_fds, connected_rss = server_usage(server)
+    started = time.monotonic()
     complete_run(server, clients[0], num_episodes=EPISODES, save_interval=EPISODES)
+    first_completed = time.monotonic()
     for client in clients:
         client.wait_for("training_completed", timeout=60)
+    all_completed = time.monotonic()
+    stuck_port = stuck.sock.getsockname()[1]
+    (server_send_queue, _), (_, stuck_receive_queue) = queued_bytes(server.port, stuck_port), queued_bytes(stuck_port, server.port)
+    after_fds, after_rss = server_usage(server)
+    progress_counts = [len(client.named("training_progress")) for client in clients]
+    event_counts = [len(client.events) for client in clients]
+    for measure, value in [
+        ("clients (+1 that never reads)", CLIENTS), ("episodes", EPISODES),
+        ("training_progress per client, min", min(progress_counts)),
+        ("training_progress per client, max", max(progress_counts)),
+        ("events per client, min", min(event_counts)), ("events per client, max", max(event_counts)),
+        ("start to first client's completion (s)", first_completed - started),
+        ("then until all 50 completed (s)", all_completed - first_completed),
+        ("bytes queued to the silent client: server send queue", server_send_queue),
+        ("bytes queued to the silent client: its receive queue", stuck_receive_queue),
+        ("server open files idle / with 51 clients / after", f"{idle_fds} / {connected_fds} / {after_fds}"),
+        ("server RSS MB idle / with 51 clients / after", f"{idle_rss:.1f} / {connected_rss:.1f} / {after_rss:.1f}"),
+    ]:
+        figures.add(measure, value)
+    for client in clients:
         assert_progress_sequence(client.named("training_progress"), EPISODES)
         client.close()
     assert server.get("/api/health").status_code == 200
     stuck.close()
 
 
-def server_usage(server: Server) -> tuple[int, float]:
-    process = psutil.Process(server.process.pid)
-    return process.num_fds(), process.memory_info().rss / 2**20
-
-
-def test_a_hundred_start_stop_cycles_leave_no_child_and_no_leak(start_server):
+def test_a_hundred_start_stop_cycles_leave_no_child_and_no_leak(start_server, figures):
     server = start_server(HRL_TRAINER_ENTRY="api_fake_trainers:steady")
     recorder = EventRecorder(server.url)
     complete_run(server, recorder, num_episodes=2)  # warm up
     baseline = server_usage(server)
+    started = time.monotonic()
     for cycle in range(CYCLES):
         start_run(server, num_episodes=10_000)
         child = training_child(server)
@@ -65,8 +102,19 @@ def test_a_hundred_start_stop_cycles_leave_no_child_and_no_leak(start_server):
             recorder.wait_for("training_progress", count=len(recorder.named("training_progress")) + 1)
         assert server.post("/api/training/stop").status_code == 200
         assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE, f"cycle {cycle}: child left running"
+    duration = time.monotonic() - started
     fds, rss = server_usage(server)
+    orphans = training_children(server)
+    for measure, value in [
+        ("cycles", CYCLES), ("duration (s)", duration), ("per cycle (s)", duration / CYCLES),
+        ("server open files before / after", f"{baseline[0]} / {fds}"),
+        ("growth (bound +5)", f"{fds - baseline[0]:+d}"),
+        ("server RSS MB before / after", f"{baseline[1]:.1f} / {rss:.1f}"),
+        ("growth MB (bound +50)", f"{rss - baseline[1]:+.1f}"),
+        ("orphan training children", len(orphans)),
+    ]:
+        figures.add(measure, value)
     assert fds - baseline[0] <= FD_GROWTH_LIMIT, (baseline, (fds, rss))
     assert rss - baseline[1] <= RSS_GROWTH_LIMIT_MB, (baseline, (fds, rss))
-    assert [p for p in psutil.Process(server.process.pid).children() if "spawn_main" in " ".join(p.cmdline())] == []
+    assert orphans == []
     recorder.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from api_server import REPO
+from live_server import REPO
 
 SOURCES = [REPO / "app.py", *sorted((REPO / "hrl_api").rglob("*.py")), *sorted((REPO / "hrl_trainer").rglob("*.py"))]
 

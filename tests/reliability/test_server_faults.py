@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from api_server import EventRecorder, wait_until
+from live_server import EventRecorder, gone, training_child, wait_until
 from reliability.model_files import assert_model_set_whole, assert_nothing_partial, digests
-from reliability.processes import gone, training_child
 from reliability.raw_engineio import leave_a_request_hanging
 from reliability.runs import SCENARIO, complete_run, start_run
 
