@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from .agents import ActorCritic, Executor, Strategist
-from .filesets import FileSet
+from .filesets import COMMITTED, FileSet
 from .paths import resolve_models_dir, validate_name
 
 AGENT_CLASSES: dict[str, type[ActorCritic]] = {"strategist": Strategist, "executor": Executor}
@@ -121,7 +121,8 @@ def list_trained_models(models_dir: str | Path | None = None) -> list[dict]:
     """Every scenario with a readable history in the models folder, with its files and final metrics."""
     folder = resolve_models_dir(models_dir)
     suffix = MODEL_SUFFIXES["history"]
-    histories = [*folder.glob(f"*{suffix}"), *folder.glob(f".*.commit/*{suffix}")]  # the second: see filesets
+    # a history committed but not yet moved into place counts too (see filesets)
+    histories = [*folder.glob(f"*{suffix}"), *folder.glob(f".*{COMMITTED}/*{suffix}")]
     models = []
     for name in sorted({path.name[: -len(suffix)] for path in histories}):
         try:

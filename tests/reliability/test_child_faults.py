@@ -35,7 +35,7 @@ Moment = Callable[[Path, EventRecorder], object]
 MOMENTS: dict[str, Moment] = {
     "after_first_episodes": lambda models, recorder: recorder.named("training_progress"),
     "writing_a_checkpoint": lambda models, recorder: temp_files(models / "checkpoints"),
-    "writing_the_final_model": lambda models, recorder: list(models.glob(f".{SCENARIO}.*.tmp/{SCENARIO}_low_agent.pt")),
+    "writing_the_final_model": lambda models, recorder: list(models.glob(f".{SCENARIO}.*.tmp/*_low_agent.pt")),
     "moving_the_final_model": lambda models, recorder: [  # the new Strategist is in place, the rest is not
         commit for commit in models.glob(f".{SCENARIO}.*.commit") if not (commit / f"{SCENARIO}_high_agent.pt").exists()],
 }
