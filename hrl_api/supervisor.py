@@ -9,7 +9,6 @@ Socket.IO events.
 from __future__ import annotations
 
 import multiprocessing
-import shutil
 import signal
 import threading
 import time
@@ -18,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from pathlib import Path
 from typing import Any, Protocol
 
 from hrl_api.worker import run_training
@@ -62,21 +60,6 @@ class Emitter(Protocol):
 
 def _now_iso() -> str:
     return datetime.now().isoformat(timespec="seconds")
-
-
-def discard_partial_files(models_dir: Path, scenario: str) -> None:
-    """Delete what a trainer that died mid-write leaves behind: its temporary files
-    (``.{name}.*.tmp``, see ``hrl_trainer.checkpoints.atomic_write``) and the checkpoint folders
-    it had not finished (``metadata.json`` is written last). Best effort: never raises."""
-    checkpoints = models_dir / "checkpoints" / scenario
-    try:
-        for temporary in [*models_dir.glob(f".{scenario}_*.tmp"), *checkpoints.glob("checkpoint_*/.*.tmp")]:
-            temporary.unlink(missing_ok=True)
-        for folder in checkpoints.glob("checkpoint_*"):
-            if not (folder / "metadata.json").is_file():
-                shutil.rmtree(folder, ignore_errors=True)
-    except OSError:
-        pass  # e.g. a read-only models folder: nothing could have been written there either
 
 
 @dataclass
@@ -240,8 +223,6 @@ class TrainingSupervisor:
             run.process.kill()
         finally:
             self._reap(run)
-            if run.outcome == "failed":
-                discard_partial_files(Path(self._models_dir), run.scenario_name)
             self._finish(run)
 
     def _follow(self, run: Run) -> None:

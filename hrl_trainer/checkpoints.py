@@ -1,127 +1,159 @@
-"""Model and history files: the layout of the models folder, written atomically.
+"""Model and history files: the layout of the models folder, each set of files replaced all at once.
 
-Every file is written to a temporary file in the same folder, flushed to disk
-and renamed into place, so an interrupted run leaves either the previous file
-or the new one, never half of one. Models are loaded with
+A scenario's `{name}_high_agent.pt`, `_low_agent.pt` and `_history.json` form one set, and so do the
+`high_agent.pt`, `low_agent.pt` and `metadata.json` of each checkpoint folder: a set is replaced as a
+whole (see `filesets`), so a reader, even right after the writer was killed, finds the previous set
+or the new one, never a new Strategist beside an old Executor. Agents are serialised in memory first,
+so a full disk fails with the system's own "No space left on device". Models are loaded with
 `torch.load(..., weights_only=True)`.
 """
 from __future__ import annotations
 
+import io
 import json
-import os
-import tempfile
+import shutil
 from pathlib import Path
-from typing import Callable
 
 import torch
 
 from .agents import ActorCritic, Executor, Strategist
+from .filesets import COMMITTED, FileSet
 from .paths import resolve_models_dir, validate_name
 
 AGENT_CLASSES: dict[str, type[ActorCritic]] = {"strategist": Strategist, "executor": Executor}
-CHECKPOINT_FILES = {"strategist": "high_agent.pt", "executor": "low_agent.pt"}
-METADATA_FILE = "metadata.json"
+CHECKPOINT_FILES = ("high_agent.pt", "low_agent.pt", "metadata.json")
+MODEL_SUFFIXES = {"high_agent": "_high_agent.pt", "low_agent": "_low_agent.pt", "history": "_history.json"}
 
 
-def atomic_write(path: Path, write: Callable[[object], None]) -> None:
-    """Call `write(binary_file)` on a temporary file, then rename it to `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def json_bytes(data: dict) -> bytes:
+    """JSON for a file; NaN or infinity raise ValueError before anything is written."""
+    return json.dumps(data, indent=2, allow_nan=False).encode()
 
 
-def write_json(path: Path, data: dict) -> None:
-    """Write JSON atomically; NaN or infinity raise ValueError before anything is written."""
-    text = json.dumps(data, indent=2, allow_nan=False).encode()
-    atomic_write(path, lambda f: f.write(text))
-
-
-def save_agent(path: Path, agent: ActorCritic) -> None:
-    """Save an agent's kind, architecture and state dict."""
+def agent_bytes(agent: ActorCritic) -> bytes:
+    """An agent's kind, architecture and state dict, serialised."""
     kind = next(k for k, cls in AGENT_CLASSES.items() if isinstance(agent, cls))
-    payload = {"kind": kind, "architecture": agent.architecture(), "state_dict": agent.state_dict()}
-    atomic_write(path, lambda f: torch.save(payload, f))
+    buffer = io.BytesIO()
+    torch.save({"kind": kind, "architecture": agent.architecture(), "state_dict": agent.state_dict()}, buffer)
+    return buffer.getvalue()
 
 
-def load_agent(path: Path) -> ActorCritic:
-    """Rebuild an agent saved by `save_agent` (tensors and plain types only)."""
-    payload = torch.load(path, map_location="cpu", weights_only=True)
-    agent = AGENT_CLASSES[payload["kind"]](**payload["architecture"])
+def agent_from_bytes(data: bytes) -> ActorCritic:
+    """Rebuild an agent serialised by `agent_bytes` (tensors and plain types only). The global random
+    state is left alone, so a seeded run that loads an agent stays reproducible."""
+    payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    with torch.random.fork_rng(devices=[]):  # building the network draws its initial weights
+        agent = AGENT_CLASSES[payload["kind"]](**payload["architecture"])
     agent.load_state_dict(payload["state_dict"])
     return agent.eval()
 
 
-def model_paths(name: str, models_dir: str | Path | None = None) -> dict[str, Path]:
-    """The trained-model files of scenario `name`."""
+# --- the sets of files ---------------------------------------------------------------------------
+def model_files(name: str, models_dir: str | Path | None = None) -> FileSet:
+    """`{name}_high_agent.pt`, `{name}_low_agent.pt` and `{name}_history.json`, as one set."""
     folder = resolve_models_dir(models_dir)
     validate_name(name)
-    return {
-        "high_agent": folder / f"{name}_high_agent.pt",
-        "low_agent": folder / f"{name}_low_agent.pt",
-        "history": folder / f"{name}_history.json",
-    }
+    return FileSet(folder, tuple(name + suffix for suffix in MODEL_SUFFIXES.values()), folder / f".{name}")
+
+
+def model_paths(name: str, models_dir: str | Path | None = None) -> dict[str, Path]:
+    """The trained-model files of scenario `name`."""
+    files = model_files(name, models_dir)
+    return {key: files.folder / file for key, file in zip(MODEL_SUFFIXES, files.names)}
+
+
+def checkpoints_root(name: str, models_dir: str | Path | None = None) -> Path:
+    """`models/checkpoints/{name}/`."""
+    return resolve_models_dir(models_dir) / "checkpoints" / validate_name(name)
 
 
 def checkpoint_dir(name: str, label: str, models_dir: str | Path | None = None) -> Path:
     """`models/checkpoints/{name}/checkpoint_{label}/` (label: `episode_N`, `best` or `final`)."""
-    return resolve_models_dir(models_dir) / "checkpoints" / validate_name(name) / f"checkpoint_{label}"
+    return checkpoints_root(name, models_dir) / f"checkpoint_{label}"
 
 
+def checkpoint_files(folder: Path) -> FileSet:
+    """The files of a checkpoint folder, as one set staged beside the folder."""
+    return FileSet(folder, CHECKPOINT_FILES, folder.parent / f".{folder.name}")
+
+
+def checkpoint_folders(name: str, models_dir: str | Path | None = None) -> list[Path]:
+    """Every checkpoint folder of scenario `name`, including one whose first version is only staged."""
+    root = checkpoints_root(name, models_dir)
+    return sorted({root / entry.name.lstrip(".").split(".")[0] for entry in root.glob("*checkpoint_*")})
+
+
+# --- saving and loading --------------------------------------------------------------------------
 def save_checkpoint(folder: Path, strategist: Strategist, executor: Executor, metadata: dict) -> None:
-    """Write both agents and a metadata JSON into `folder`."""
-    for kind, agent in (("strategist", strategist), ("executor", executor)):
-        save_agent(folder / CHECKPOINT_FILES[kind], agent)
-    write_json(folder / METADATA_FILE, metadata)
+    """Replace the checkpoint in `folder` with both agents and a metadata JSON."""
+    contents = (agent_bytes(strategist), agent_bytes(executor), json_bytes(metadata))
+    checkpoint_files(folder).replace(dict(zip(CHECKPOINT_FILES, contents)))
 
 
 def load_checkpoint(folder: Path) -> tuple[Strategist, Executor]:
     """Load the two agents of a checkpoint folder."""
-    return load_agent(folder / CHECKPOINT_FILES["strategist"]), load_agent(folder / CHECKPOINT_FILES["executor"])
+    high, low = checkpoint_files(folder).read(*CHECKPOINT_FILES[:2])
+    return agent_from_bytes(high), agent_from_bytes(low)
 
 
-def save_trained_models(name: str, strategist: Strategist, executor: Executor,
+def save_trained_models(name: str, strategist: Strategist, executor: Executor, history: dict,
                         models_dir: str | Path | None = None) -> None:
-    """Write `{name}_high_agent.pt` and `{name}_low_agent.pt`."""
-    paths = model_paths(name, models_dir)
-    save_agent(paths["high_agent"], strategist)
-    save_agent(paths["low_agent"], executor)
+    """Replace `{name}_high_agent.pt`, `{name}_low_agent.pt` and `{name}_history.json` together."""
+    files = model_files(name, models_dir)
+    files.replace(dict(zip(files.names, (agent_bytes(strategist), agent_bytes(executor), json_bytes(history)))))
 
 
 def load_trained_models(name: str, models_dir: str | Path | None = None) -> tuple[Strategist, Executor]:
     """Load the trained agents of scenario `name`; FileNotFoundError if it was never trained."""
-    paths = model_paths(name, models_dir)
-    return load_agent(paths["high_agent"]), load_agent(paths["low_agent"])
+    files = model_files(name, models_dir)
+    high, low = files.read(*files.names[:2])
+    return agent_from_bytes(high), agent_from_bytes(low)
 
 
 def load_history(name: str, models_dir: str | Path | None = None) -> dict:
     """The training history of scenario `name`; ValueError for a bad name, FileNotFoundError if absent."""
-    return json.loads(model_paths(name, models_dir)["history"].read_text(encoding="utf-8"))
+    files = model_files(name, models_dir)
+    (history,) = files.read(files.names[2])
+    return json.loads(history)
 
 
 def list_trained_models(models_dir: str | Path | None = None) -> list[dict]:
     """Every scenario with a readable history in the models folder, with its files and final metrics."""
     folder = resolve_models_dir(models_dir)
+    suffix = MODEL_SUFFIXES["history"]
+    # a history committed but not yet moved into place counts too (see filesets)
+    histories = [*folder.glob(f"*{suffix}"), *folder.glob(f".*{COMMITTED}/*{suffix}")]
     models = []
-    for history_file in sorted(folder.glob("*_history.json")):
-        name = history_file.name[: -len("_history.json")]
+    for name in sorted({path.name[: -len(suffix)] for path in histories}):
         try:
-            paths = model_paths(name, folder)
+            files = model_files(name, folder)
             history = load_history(name, folder)
         except (ValueError, OSError):
             continue
         models.append({
             "scenario_name": name,
-            "files": {key: (path.name if path.is_file() else None) for key, path in paths.items()},
+            "files": {key: (file if files.exists(file) else None) for key, file in zip(MODEL_SUFFIXES, files.names)},
             "episodes_completed": history.get("episodes_completed"),
             "final_metrics": history.get("final_metrics"),
             "finished_at": history.get("finished_at"),
         })
     return models
+
+
+def tidy_models_folder(name: str, models_dir: str | Path | None = None) -> None:
+    """Finish or discard what a killed writer of scenario `name` left (the trainer calls this when a
+    run starts): pending swaps are completed, staged files deleted. Also deletes the leftovers of
+    earlier versions, which wrote one file at a time: `.{file}.*.tmp` files and checkpoint folders
+    missing a file."""
+    files = model_files(name, models_dir)
+    sets = [files, *map(checkpoint_files, checkpoint_folders(name, models_dir))]
+    for file_set in sets:
+        file_set.recover()
+    for file in files.names:
+        for temporary in files.folder.glob(f".{file}.*.tmp"):
+            temporary.unlink()
+    for checkpoint in sets[1:]:
+        for temporary in checkpoint.folder.glob(".*.tmp"):
+            temporary.unlink()
+        if checkpoint.folder.is_dir() and not all(map(checkpoint.exists, CHECKPOINT_FILES)):
+            shutil.rmtree(checkpoint.folder)

@@ -21,7 +21,7 @@ import torch
 
 from . import __version__
 from .agents import GOAL_DIM, ActorCritic, Executor, Strategist
-from .checkpoints import checkpoint_dir, model_paths, save_checkpoint, save_trained_models, write_json
+from .checkpoints import checkpoint_dir, load_checkpoint, save_checkpoint, save_trained_models, tidy_models_folder
 from .config import TrainConfig
 from .evaluation import fixed_households, hrl_policy, score
 from .metrics import MetricsWindow, ensure_finite
@@ -124,12 +124,30 @@ class Trainer:
         ensure_finite(stats, f"{type(agent).__name__} update")
 
     # --- checkpoints ---------------------------------------------------------------------------
-    def evaluate_and_checkpoint(self, episode: int) -> None:
-        """Score the deterministic policy on the fixed households; write the periodic and best checkpoints."""
+    def evaluate(self, strategist: Strategist, executor: Executor, what: str) -> dict:
+        """The metrics of the agents acting deterministically on this run's fixed evaluation households."""
         with self.stopwatch.section("evaluation"):
-            metrics = ensure_finite(
-                score(self.scenario, self.checkpoint_events, hrl_policy(self.strategist, self.executor)).metrics(),
-                f"evaluation at episode {episode}")
+            return ensure_finite(
+                score(self.scenario, self.checkpoint_events, hrl_policy(strategist, executor)).metrics(), what)
+
+    def stored_best_score(self) -> float:
+        """The avg_reward a new best must beat: the agents of the checkpoint_best/ an earlier run left,
+        scored on this run's evaluation households. Rescoring them, rather than trusting the score in
+        their metadata.json, keeps the comparison fair whatever changed since (the scenario's figures,
+        `eval_episodes`, the code) and needs no metadata at all. A best that is missing, unreadable or
+        no longer fits the scenario cannot be ranked: -inf, so this run's first evaluation replaces it."""
+        try:
+            agents = load_checkpoint(checkpoint_dir(self.scenario.name, "best", self.models_dir))
+            return self.evaluate(*agents, "evaluation of the stored best checkpoint")["avg_reward"]
+        except Exception:  # anything that stops it being scored makes it unrankable
+            return -math.inf
+
+    def evaluate_and_checkpoint(self, episode: int) -> None:
+        """Score the deterministic policy on the fixed households; write the periodic checkpoint, and the
+        best one when it beats every earlier evaluation, of this run or of earlier ones."""
+        if not self.evaluations:
+            self.best_eval = self.stored_best_score()
+        metrics = self.evaluate(self.strategist, self.executor, f"evaluation at episode {episode}")
         record = {"episode": episode, **metrics}
         self.evaluations.append(record)
         self._save(f"episode_{episode}", record)
@@ -163,13 +181,14 @@ class Trainer:
         return self.window.means() if self.progress else {}
 
     def finish(self, stopped: bool) -> None:
-        """Write checkpoint_final/, the two model files and the history (nothing if no episode ran)."""
+        """Write checkpoint_final/, then the two model files and the history as one set (nothing if no
+        episode ran)."""
         if not self.progress:
             return
         self._save("final", self.evaluations[-1] if self.evaluations else None)
         with self.stopwatch.section("saving"):
-            save_trained_models(self.scenario.name, self.strategist, self.executor, self.models_dir)
-            write_json(model_paths(self.scenario.name, self.models_dir)["history"], self.history(stopped))
+            save_trained_models(self.scenario.name, self.strategist, self.executor, self.history(stopped),
+                                self.models_dir)
 
     # --- the run -------------------------------------------------------------------------------
     def next_batch_size(self, done: int) -> int:
@@ -182,6 +201,7 @@ class Trainer:
 
     def run(self) -> TrainResult:
         """Train until `num_episodes` or until `should_stop()`; always leaves consistent files."""
+        tidy_models_folder(self.scenario.name, self.models_dir)  # what a killed run of this scenario left
         total = self.config.num_episodes
         done, stopped = 0, False
         while done < total and not stopped:

@@ -1,21 +1,28 @@
-"""What "nothing lost" means for a models folder, as assertions on the files themselves."""
+"""What "nothing lost" means for a models folder, as assertions on the files themselves and on what
+hrl_trainer's readers see of them."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from pathlib import Path
 
 import torch
 
-TEMP_SUFFIX = ".tmp"
+from hrl_trainer.checkpoints import checkpoint_files, checkpoint_folders, model_files
+
 CHECKPOINT_FILES = {"high_agent.pt", "low_agent.pt", "metadata.json"}
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def digests(models_dir: Path) -> dict[str, str]:
     """sha256 of every file under ``models_dir``, by path relative to it."""
     if not models_dir.exists():
         return {}
-    return {str(path.relative_to(models_dir)): hashlib.sha256(path.read_bytes()).hexdigest()
+    return {str(path.relative_to(models_dir)): sha256(path.read_bytes())
             for path in sorted(models_dir.rglob("*")) if path.is_file()}
 
 
@@ -24,20 +31,38 @@ def model_set(scenario: str) -> tuple[str, str, str]:
     return f"{scenario}_high_agent.pt", f"{scenario}_low_agent.pt", f"{scenario}_history.json"
 
 
+def assert_loads(name: str, data: bytes) -> None:
+    """A model loads with ``weights_only=True`` and holds an agent; anything else is JSON."""
+    if name.endswith(".pt"):
+        payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+        assert {"kind", "architecture", "state_dict"} <= set(payload), name
+    else:
+        assert name.endswith(".json"), f"unexpected file: {name}"
+        json.loads(data)
+
+
 def assert_nothing_partial(models_dir: Path) -> None:
-    """Every model loads with ``weights_only=True``, every JSON parses, no temporary file is left
-    and every checkpoint folder holds both agents and its metadata."""
+    """No hidden file or folder is left (staging, commits, temporary files), every checkpoint folder
+    holds both agents and its metadata, every model loads and every JSON parses."""
+    leftovers = sorted(str(path.relative_to(models_dir)) for path in models_dir.rglob(".*"))
+    assert not leftovers, f"left behind: {leftovers}"
     for folder in models_dir.glob("checkpoints/*/checkpoint_*"):
         assert {p.name for p in folder.iterdir()} == CHECKPOINT_FILES, f"incomplete checkpoint: {folder}"
     for relative in digests(models_dir):
-        path = models_dir / relative
-        assert not path.name.endswith(TEMP_SUFFIX), f"temporary file left behind: {relative}"
-        if path.suffix == ".pt":
-            payload = torch.load(path, map_location="cpu", weights_only=True)
-            assert {"kind", "architecture", "state_dict"} <= set(payload), relative
-        else:
-            assert path.suffix == ".json", f"unexpected file: {relative}"
-            json.loads(path.read_text(encoding="utf-8"))
+        assert_loads(relative, (models_dir / relative).read_bytes())
+
+
+def reader_digests(models_dir: Path, scenario: str) -> dict[str, str]:
+    """What hrl_trainer's readers see of ``scenario``'s files, named like ``digests``: checks that each
+    set (the model files, each checkpoint folder) is whole or absent and that its files load."""
+    seen = {}
+    for files in [model_files(scenario, models_dir), *map(checkpoint_files, checkpoint_folders(scenario, models_dir))]:
+        if not any(map(files.exists, files.names)):
+            continue
+        for name, data in zip(files.names, files.read()):
+            assert_loads(name, data)
+            seen[str((files.folder / name).relative_to(models_dir))] = sha256(data)
+    return seen
 
 
 def assert_model_set_whole(before: dict[str, str], after: dict[str, str], scenario: str) -> None:

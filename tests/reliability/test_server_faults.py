@@ -78,9 +78,7 @@ def test_signal_stops_the_run_gracefully_and_exits_within_10_s(start_server, how
 
 DISK_FAULTS = {
     "read-only": ("ro", "Read-only file system"),
-    "full": pytest.param(("size=64k", "No space left on device"), marks=[pytest.mark.slow, pytest.mark.xfail(
-        strict=True, reason="torch.save straight into the file turns ENOSPC into 'RuntimeError: [enforce fail at "
-        "inline_container.cc] unexpected pos'; hrl_trainer.checkpoints.save_agent could serialise to memory first")]),
+    "full": pytest.param(("size=64k", "No space left on device"), marks=pytest.mark.slow),
 }
 
 

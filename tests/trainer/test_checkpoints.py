@@ -1,17 +1,23 @@
-"""Files on disk: the promised layout, reload round trips and atomic writes."""
+"""Files on disk: the promised layout, reload round trips, sets of files replaced all at once, the best
+checkpoint across runs and the tidying a run does when it starts."""
 import json
+import os
 import pickle
+import shutil
+import signal
+from itertools import count
 
 import numpy as np
 import pytest
 import torch
 
-from hrl_trainer import TrainConfig, list_trained_models, load_history
-from hrl_trainer.checkpoints import (checkpoint_dir, load_agent, load_checkpoint, load_trained_models, model_paths,
-                                     save_agent, write_json)
+from hrl_trainer import TrainConfig, filesets, list_trained_models, load_history
+from hrl_trainer.checkpoints import (agent_from_bytes, checkpoint_dir, checkpoint_files, load_checkpoint,
+                                     load_trained_models, model_files, model_paths, save_checkpoint,
+                                     tidy_models_folder)
 from hrl_trainer.evaluation import fixed_households, hrl_policy, score
+from hrl_trainer.filesets import FileSet
 from hrl_trainer.trainer import Trainer
-
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
@@ -67,11 +73,11 @@ def test_history_and_model_listing(trained):
         load_history("never_trained", models)
 
 
-def test_interrupted_save_keeps_the_previous_file(trained, tmp_path, monkeypatch):
+def test_interrupted_save_keeps_the_previous_checkpoint(trained, tmp_path, monkeypatch):
     trainer, _ = trained
-    path = tmp_path / "agent.pt"
-    save_agent(path, trainer.executor)
-    before = path.read_bytes()
+    folder = tmp_path / "checkpoint_best"
+    save_checkpoint(folder, trainer.strategist, trainer.executor, {"run": 1})
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
 
     def crash_midway(obj, handle):
         handle.write(b"half a model")
@@ -79,27 +85,219 @@ def test_interrupted_save_keeps_the_previous_file(trained, tmp_path, monkeypatch
 
     monkeypatch.setattr(torch, "save", crash_midway)
     with pytest.raises(KeyboardInterrupt):
-        save_agent(path, trainer.executor)
-    assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["agent.pt"]
-    assert load_agent(path).hidden == trainer.executor.hidden
+        save_checkpoint(folder, trainer.strategist, trainer.executor, {"run": 2})
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint_best"]
+    assert load_checkpoint(folder)[1].hidden == trainer.executor.hidden
 
 
-def test_json_with_nan_is_refused_and_the_old_file_stays(tmp_path):
-    path = tmp_path / "h.json"
-    write_json(path, {"ok": 1.0})
+def test_a_write_error_keeps_the_previous_set_and_leaves_nothing(trained, tmp_path, monkeypatch):
+    trainer, _ = trained
+    folder = tmp_path / "checkpoint_final"
+    save_checkpoint(folder, trainer.strategist, trainer.executor, {"run": 1})
+    writes = count()
+
+    def disk_full_at_the_second_file(path, data):
+        if next(writes) == 1:
+            path.write_bytes(data[:10])
+            raise OSError(28, os.strerror(28))
+        path.write_bytes(data)
+
+    monkeypatch.setattr(filesets, "write_file", disk_full_at_the_second_file)
+    with pytest.raises(OSError, match="No space left on device"):
+        save_checkpoint(folder, trainer.strategist, trainer.executor, {"run": 2})
+    assert json.loads((folder / "metadata.json").read_text()) == {"run": 1}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint_final"]
+
+
+def test_json_with_nan_is_refused_and_the_old_set_stays(trained, tmp_path):
+    trainer, _ = trained
+    folder = tmp_path / "checkpoint_final"
+    save_checkpoint(folder, trainer.strategist, trainer.executor, {"ok": 1.0})
     with pytest.raises(ValueError):
-        write_json(path, {"bad": float("nan")})
-    assert json.loads(path.read_text()) == {"ok": 1.0}
+        save_checkpoint(folder, trainer.strategist, trainer.executor, {"bad": float("nan")})
+    assert json.loads((folder / "metadata.json").read_text()) == {"ok": 1.0}
 
 
-def test_loading_refuses_pickled_code(tmp_path):
-    path = tmp_path / "evil.pt"
-    path.write_bytes(pickle.dumps({"kind": "executor", "hook": print}, protocol=2))
+def test_loading_refuses_pickled_code():
     with pytest.raises(pickle.UnpicklingError):
-        load_agent(path)
+        agent_from_bytes(pickle.dumps({"kind": "executor", "hook": print}, protocol=2))
 
 
 def test_model_paths_refuse_unsafe_names(tmp_path):
     with pytest.raises(ValueError):
         model_paths("../../etc", tmp_path)
+
+
+# --- sets of files: a kill at any step, a read overlapping a swap ----------------------------------
+def set_contents(files: FileSet, version: int) -> list[bytes]:
+    return [json.dumps({"version": version, "file": name}).encode() for name in files.names]
+
+
+def killed_at(step: int, action) -> bool:
+    """Run `action` in a forked child that SIGKILLs itself at its `step`-th file-system change (before
+    each file write, half way through it, before each rename and each folder removal); True if killed."""
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        code = 1
+        try:
+            changes = count(1)
+
+            def change() -> None:
+                if next(changes) == step:
+                    os.kill(os.getpid(), signal.SIGKILL)
+
+            def before(function):
+                def wrapped(*args, **kwargs):
+                    change()
+                    return function(*args, **kwargs)
+                return wrapped
+
+            def half_then_rest(path, data):
+                change()
+                with open(path, "xb") as handle:
+                    handle.write(data[: len(data) // 2])
+                    handle.flush()
+                    change()
+                    handle.write(data[len(data) // 2:])
+
+            filesets.write_file = half_then_rest
+            os.rename, os.replace, shutil.rmtree = before(os.rename), before(os.replace), before(shutil.rmtree)
+            action()
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) or os.WEXITSTATUS(status) == 0, status
+    return os.WIFSIGNALED(status)
+
+
+SETS = {"model files": lambda models: model_files("bologna_coppia", models),
+        "checkpoint folder": lambda models: checkpoint_files(checkpoint_dir("bologna_coppia", "best", models))}
+
+
+@pytest.mark.parametrize("previous", [True, False], ids=["replacing a set", "first set"])
+@pytest.mark.parametrize("which", SETS)
+def test_a_swap_killed_at_any_step_leaves_the_old_set_or_the_new_one(models_dir, which, previous):
+    files = SETS[which](models_dir)
+    old, new = set_contents(files, 1), set_contents(files, 2)
+    seen = []
+    for step in count(1):
+        shutil.rmtree(models_dir, ignore_errors=True)
+        if previous:
+            files.replace(dict(zip(files.names, old)))
+        killed = killed_at(step, lambda: files.replace(dict(zip(files.names, new))))
+        try:
+            view = files.read()  # what a reader sees before anyone tidies up
+        except FileNotFoundError:
+            view = None
+        assert view in ([old] if previous else [None]) + [new], (step, view)
+        if which == "model files":  # the listing and the history agree with the reader
+            assert [m["scenario_name"] for m in list_trained_models(models_dir)] == (["bologna_coppia"] if view else [])
+            assert load_history("bologna_coppia", models_dir) == json.loads(view[2]) if view else True
+        tidy_models_folder("bologna_coppia", models_dir)  # what the next run does first
+        assert [(files.folder / name).read_bytes() for name in files.names] == view if view else \
+            not any((files.folder / name).exists() for name in files.names)
+        assert not list(models_dir.rglob(".*")), f"left after tidying: {list(models_dir.rglob('.*'))}"
+        seen.append(view == new)
+        if not killed:
+            break
+    assert seen == sorted(seen) and seen[0] is False and seen[-1] is True, seen  # old, ..., old, new, ..., new
+    assert len(seen) >= 10, seen
+
+
+def test_a_read_overlapping_a_swap_reads_again_and_gets_one_version(models_dir, monkeypatch):
+    files = model_files("bologna_coppia", models_dir)
+    old, new = set_contents(files, 1), set_contents(files, 2)
+    files.replace(dict(zip(files.names, old)))
+    real_open, opened = FileSet._open, []
+
+    def open_then_swap_once(self, name):
+        handle = real_open(self, name)
+        opened.append(name)
+        if len(opened) == 1:  # the first file is open: a whole new set is swapped in before the others
+            files.replace(dict(zip(files.names, new)))
+        return handle
+
+    monkeypatch.setattr(FileSet, "_open", open_then_swap_once)
+    assert files.read() == new
+    assert len(opened) > len(files.names)
+
+
+# --- the best checkpoint across runs -----------------------------------------------------------------
+def short_run(models, seed: int) -> Trainer:
+    trainer = Trainer(TrainConfig("torino_single", num_episodes=40, save_interval=20, eval_episodes=3, seed=seed,
+                                  models_dir=str(models)))
+    trainer.run()
+    return trainer
+
+
+def best_metadata(models) -> dict:
+    return json.loads((checkpoint_dir("torino_single", "best", models) / "metadata.json").read_text())
+
+
+def test_an_identical_run_does_not_replace_the_best_checkpoint(models_dir):
+    first = short_run(models_dir, seed=3)
+    best = checkpoint_dir("torino_single", "best", models_dir)
+    inodes = {path.name: path.stat().st_ino for path in best.iterdir()}
+    second = short_run(models_dir, seed=3)
+    assert second.evaluations == first.evaluations  # the same agents, scored on the same households
+    assert second.best_eval == max(e["avg_reward"] for e in first.evaluations)  # the stored best, rescored
+    assert {path.name: path.stat().st_ino for path in best.iterdir()} == inodes  # a tie is not an improvement
+
+
+@pytest.fixture
+def scripted_scores(monkeypatch):
+    """`scripted_scores(own, stored)`: the next run's evaluations score `own`, one by one, and the stored
+    best checkpoint's agents score `stored`."""
+    def script(own: list[float], stored: float) -> None:
+        scores = iter(own)
+        monkeypatch.setattr(Trainer, "evaluate", lambda self, strategist, executor, what: {
+            "avg_reward": next(scores) if strategist is self.strategist else stored})
+    return script
+
+
+def test_the_best_checkpoint_is_replaced_only_by_a_better_evaluation(models_dir, scripted_scores):
+    scripted_scores([1.0, 3.0], stored=99.0)  # no stored best yet: 99 is never asked for
+    short_run(models_dir, seed=1)
+    assert (best_metadata(models_dir)["seed"], best_metadata(models_dir)["episodes_completed"]) == (1, 40)
+    scripted_scores([2.0, 2.5], stored=3.0)
+    short_run(models_dir, seed=2)
+    assert best_metadata(models_dir)["seed"] == 1
+    scripted_scores([2.0, 3.5], stored=3.0)
+    short_run(models_dir, seed=3)
+    assert (best_metadata(models_dir)["seed"], best_metadata(models_dir)["episodes_completed"]) == (3, 40)
+
+
+def test_an_unreadable_best_checkpoint_is_replaced_at_the_first_evaluation(models_dir, scripted_scores):
+    scripted_scores([1.0, 3.0], stored=99.0)
+    short_run(models_dir, seed=1)
+    (checkpoint_dir("torino_single", "best", models_dir) / "high_agent.pt").write_bytes(b"not a model")
+    scripted_scores([0.5, 0.1], stored=99.0)  # were it readable, it would win
+    short_run(models_dir, seed=4)
+    assert (best_metadata(models_dir)["seed"], best_metadata(models_dir)["episodes_completed"]) == (4, 20)
+
+
+# --- a run starts by tidying up ------------------------------------------------------------------------
+def test_a_run_starts_by_finishing_or_discarding_what_a_killed_run_left(models_dir):
+    pending = checkpoint_files(checkpoint_dir("torino_single", "episode_500", models_dir))
+    committed = set_contents(pending, 7)
+    # killed after the commit and one move (changes: 2 per file written, the commit, the first move)
+    assert killed_at(3 * 2 + 2 + 1, lambda: pending.replace(dict(zip(pending.names, committed))))
+    assert list(models_dir.glob("checkpoints/torino_single/.checkpoint_episode_500.*.commit"))
+    staged = models_dir / ".torino_single.x1.tmp"  # killed while staging the model files
+    staged.mkdir(parents=True)
+    (staged / "torino_single_high_agent.pt").write_bytes(b"half")
+    older = [models_dir / ".torino_single_history.json.x2.tmp",  # earlier versions' leftovers
+             checkpoint_dir("torino_single", "best", models_dir) / ".low_agent.pt.x3.tmp",
+             checkpoint_dir("torino_single", "episode_5", models_dir) / "high_agent.pt"]
+    for path in older:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half")
+    other = models_dir / ".milano_junior.x4.tmp"  # another scenario's: not this run's business
+    other.mkdir()
+
+    Trainer(TrainConfig("torino_single", num_episodes=2, save_interval=100, models_dir=str(models_dir))).run()
+    assert [path.relative_to(models_dir) for path in models_dir.rglob(".*")] == [other.relative_to(models_dir)]
+    assert [(pending.folder / name).read_bytes() for name in pending.names] == committed
+    assert not any(checkpoint_dir("torino_single", label, models_dir).exists() for label in ("episode_5", "best"))
