@@ -75,9 +75,9 @@ def test_the_token_is_asked_for_once_and_kept_for_the_session(open_dashboard, se
     assert start.value.headers["authorization"] == f"Bearer {TOKEN}"
     dashboard.expect_banner("success", rf"Training of torino_single completed: {SHORT_RUN} episodes")
     expect(token_form(page)).to_be_hidden()
-    status = server.get("/api/training/status")
+    status = server.get_json("/api/training/status")
     assert (status["scenario_name"], status["current_episode"]) == ("torino_single", SHORT_RUN)
-    assert server.get("/api/models/torino_single/history")["episodes_completed"] == SHORT_RUN
+    assert server.get_json("/api/models/torino_single/history")["episodes_completed"] == SHORT_RUN
 
 
 def test_a_start_asks_for_the_token_and_a_wrong_one_is_asked_again(open_dashboard, server: LiveServer) -> None:
@@ -96,13 +96,13 @@ def test_a_start_asks_for_the_token_and_a_wrong_one_is_asked_again(open_dashboar
     expect(token_input(page)).to_have_attribute("aria-invalid", "true")
     expect(token_input(page)).to_have_value("")
     assert stored_token(page) is None
-    assert server.get("/api/training/status")["is_training"] is False
+    assert server.get_json("/api/training/status")["is_training"] is False
 
     enter_token(page, TOKEN)  # the start is tried again, and the socket connects
     expect(token_form(page)).to_be_hidden()
     expect(page.locator("#run")).to_have_attribute("data-state", "running")
     expect(page.locator("#run-title")).to_have_text("bologna_coppia · running")
-    status = server.get("/api/training/status")
+    status = server.get_json("/api/training/status")
     assert status["is_training"] is True and status["scenario_name"] == "bologna_coppia"
     expect_connection(page, "connected")
     dashboard.wait_for_episode(2)  # progress arrives over the socket
@@ -125,7 +125,7 @@ def test_cancelling_the_form_reports_the_refused_start(open_dashboard, server: L
     expect(page.locator("#start-button")).to_be_enabled()
     expect_connection(page, "locked")
     assert stored_token(page) is None
-    assert server.get("/api/training/status")["is_training"] is False
+    assert server.get_json("/api/training/status")["is_training"] is False
 
 
 @pytest.mark.parametrize("server", [""], indirect=True, ids=["no token"])
