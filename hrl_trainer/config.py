@@ -26,6 +26,10 @@ class TrainConfig:
 
     num_envs: int = 25
     """Households simulated side by side per rollout (and per PPO update)."""
+    rollouts_per_life: int = 5
+    """Households of a rollout that live the same life (same markets, expenses and shocks); each
+    one's advantages are measured against the mean of its siblings', which removes the luck of the
+    life from the learning signal."""
     high_period: int = 6
     """Months between two goals of the Strategist."""
     hidden: int = 64
@@ -56,7 +60,7 @@ class TrainConfig:
     """Episodes averaged into each progress metric."""
 
     def __post_init__(self) -> None:
-        for name in ("num_episodes", "save_interval", "eval_episodes", "num_envs", "high_period", "hidden",
+        for name in ("num_episodes", "save_interval", "eval_episodes", "num_envs", "rollouts_per_life", "high_period", "hidden",
                      "update_epochs", "num_minibatches", "metrics_window"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:

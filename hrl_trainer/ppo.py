@@ -43,6 +43,25 @@ def compute_gae(rewards: torch.Tensor, values: torch.Tensor, valid: torch.Tensor
     return advantages, advantages + values
 
 
+def center_on_siblings(advantages: torch.Tensor, valid: torch.Tensor, life: torch.Tensor) -> torch.Tensor:
+    """Subtract from each (T, B) advantage the mean advantage, at the same step, of its siblings.
+
+    Siblings (households with the same `life` index) face the same markets, expenses and shocks, so
+    their mean advantage measures the luck of that life, not the quality of an action. It is a
+    leave-one-out baseline that does not depend on the household's own action, so the policy
+    gradient stays unbiased while most of the variance due to luck goes. A household without valid
+    siblings at a step keeps its advantage.
+    """
+    valid = valid.float()
+    adv = advantages * valid
+    groups = int(life.max()) + 1
+    sums = torch.zeros(adv.shape[0], groups).index_add_(1, life, adv)[:, life]
+    counts = torch.zeros(adv.shape[0], groups).index_add_(1, life, valid)[:, life]
+    others = counts - valid
+    baseline = torch.where(others > 0, (sums - adv) / others.clamp(min=1), torch.zeros_like(adv))
+    return (advantages - baseline) * valid
+
+
 def ppo_update(agent: ActorCritic, optimizer: torch.optim.Optimizer, obs: torch.Tensor, actions: torch.Tensor,
                advantages: torch.Tensor, returns: torch.Tensor, settings: PPOSettings,
                generator: torch.Generator) -> dict[str, float]:

@@ -41,6 +41,8 @@ class Stopwatch:
 class Trajectory:
     """What a rollout saw and did, month by month, for learning afterwards."""
 
+    life: np.ndarray
+    """Per household, the index of the life it lives; households sharing one are siblings."""
     obs_high: list = field(default_factory=list)
     goal_logits: list = field(default_factory=list)
     goals: list = field(default_factory=list)

@@ -1,7 +1,8 @@
 """The training loop: two-level PPO on rollouts of many households side by side.
 
-Each iteration simulates about `num_envs` households for a whole episode,
-updates both agents once, then reports the episodes one by one. Iterations end
+Each iteration simulates about `num_envs` households for a whole episode, in
+groups of `rollouts_per_life` siblings that live the same life (only their
+actions differ, and each is judged against its siblings), updates both agents once, then reports the episodes one by one. Iterations end
 exactly on `save_interval` boundaries, so `checkpoint_episode_{N}/` holds the
 agents as they were after N episodes. A stop request is honoured after the
 episode being reported, or before the next iteration starts: at most one
@@ -26,7 +27,7 @@ from .config import TrainConfig
 from .evaluation import fixed_households, hrl_policy, score
 from .metrics import MetricsWindow, ensure_finite
 from .paths import resolve_models_dir
-from .ppo import PPOSettings, compute_gae, ppo_update
+from .ppo import PPOSettings, center_on_siblings, compute_gae, ppo_update
 from .rollout import EpisodeStats, HierarchicalPolicy, Stopwatch, Trajectory, buffer_target, run_episodes
 from .scenarios import load_scenario
 from .simulation import OBS_DIM, HouseholdBatch, LifeEvents
@@ -87,8 +88,11 @@ class Trainer:
     # --- one iteration -------------------------------------------------------------------------
     def collect(self, households: int) -> tuple[Trajectory, EpisodeStats]:
         """Simulate `households` new episodes with the current (sampling) policy."""
-        batch = HouseholdBatch(self.scenario, LifeEvents.draw(self.scenario, households, self.rng))
-        trajectory = Trajectory()
+        siblings = self.config.rollouts_per_life
+        life = np.repeat(np.arange(-(-households // siblings)), siblings)[:households]
+        events = LifeEvents.draw(self.scenario, int(life[-1]) + 1, self.rng)
+        batch = HouseholdBatch(self.scenario, events, rows=life)
+        trajectory = Trajectory(life=life)
         policy = HierarchicalPolicy(self.strategist, self.executor, trajectory=trajectory)
         stats = run_episodes(batch, policy, trajectory, self.stopwatch)
         return trajectory, stats
@@ -107,17 +111,19 @@ class Trainer:
         high_reward = np.add.reduceat(rewards, np.arange(0, months, period), axis=0) * c.reward_scale
         with self.stopwatch.section("update"):
             self._update(self.strategist, np.stack(traj.obs_high), np.stack(traj.goal_logits), high_reward,
-                         active[::period], c.gamma**period)
-            self._update(self.executor, np.stack(traj.obs_low), np.stack(traj.split_logits), low_reward, active, c.gamma)
+                         active[::period], traj.life, c.gamma**period)
+            self._update(self.executor, np.stack(traj.obs_low), np.stack(traj.split_logits), low_reward, active,
+                         traj.life, c.gamma)
 
     def _update(self, agent: ActorCritic, obs: np.ndarray, actions: np.ndarray, rewards: np.ndarray,
-                valid: np.ndarray, gamma: float) -> None:
+                valid: np.ndarray, life: np.ndarray, gamma: float) -> None:
         obs_t, valid_t = torch.from_numpy(obs), torch.from_numpy(valid)
         agent.norm.update(obs_t[valid_t])
         with torch.no_grad():
             values = agent.get_value(obs_t)
         advantages, returns = compute_gae(torch.from_numpy(rewards).float(), values, valid_t.float(),
                                           gamma, self.config.gae_lambda)
+        advantages = center_on_siblings(advantages, valid_t, torch.from_numpy(life))
         actions_t = torch.from_numpy(np.asarray(actions, dtype=np.float32))
         stats = ppo_update(agent, self.optimizers[agent], obs_t[valid_t], actions_t[valid_t],
                            advantages[valid_t], returns[valid_t], self.ppo, self.generator)
