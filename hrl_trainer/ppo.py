@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from .agents import ActorCritic
+from .optim import Adam
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def center_on_siblings(advantages: torch.Tensor, valid: torch.Tensor, life: torc
     return (advantages - baseline) * valid
 
 
-def ppo_update(agent: ActorCritic, optimizer: torch.optim.Optimizer, obs: torch.Tensor, actions: torch.Tensor,
+def ppo_update(agent: ActorCritic, optimizer: Adam, obs: torch.Tensor, actions: torch.Tensor,
                advantages: torch.Tensor, returns: torch.Tensor, settings: PPOSettings,
                generator: torch.Generator) -> dict[str, float]:
     """Clipped-ratio PPO epochs over flat samples; returns the last minibatch's losses."""

@@ -26,6 +26,7 @@ from .checkpoints import checkpoint_dir, load_checkpoint, save_checkpoint, save_
 from .config import TrainConfig
 from .evaluation import fixed_households, hrl_policy, score
 from .metrics import MetricsWindow, ensure_finite
+from .optim import Adam
 from .paths import resolve_models_dir
 from .ppo import PPOSettings, center_on_siblings, compute_gae, ppo_update
 from .rollout import EpisodeStats, HierarchicalPolicy, Stopwatch, Trajectory, buffer_target, run_episodes
@@ -72,7 +73,7 @@ class Trainer:
 
         self.strategist = Strategist(OBS_DIM, config.hidden, config.high_period)
         self.executor = Executor(OBS_DIM + GOAL_DIM, config.hidden)
-        self.optimizers = {agent: torch.optim.Adam(agent.parameters(), lr=config.learning_rate, eps=1e-5)
+        self.optimizers = {agent: Adam(agent.parameters(), lr=config.learning_rate, eps=1e-5)
                            for agent in (self.strategist, self.executor)}
         self.ppo = PPOSettings(config.clip_coef, config.ent_coef, config.vf_coef, config.update_epochs,
                                config.num_minibatches, config.max_grad_norm)
