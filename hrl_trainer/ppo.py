@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -29,18 +30,16 @@ def compute_gae(rewards: torch.Tensor, values: torch.Tensor, valid: torch.Tensor
     Episodes end at the horizon or when the household goes broke, so nothing is bootstrapped
     past the last valid step.
     """
-    steps = rewards.shape[0]
-    advantages = torch.zeros_like(rewards)
-    running = torch.zeros_like(rewards[0])
-    for t in reversed(range(steps)):
-        if t + 1 < steps:
-            next_valid, next_value = valid[t + 1].float(), values[t + 1]
-        else:
-            next_valid, next_value = torch.zeros_like(running), torch.zeros_like(running)
-        delta = rewards[t] + gamma * next_value * next_valid - values[t]
-        running = delta + gamma * lam * next_valid * running
+    next_valid = torch.cat([valid[1:], torch.zeros_like(valid[:1])]).float()
+    next_value = torch.cat([values[1:], torch.zeros_like(values[:1])])
+    delta = (rewards + gamma * next_value * next_valid - values).numpy()
+    carry = (gamma * lam * next_valid).numpy()
+    advantages = np.zeros_like(delta)
+    running = np.zeros_like(delta[0])
+    for t in reversed(range(len(delta))):  # NumPy: this loop runs on small rows, where torch's overhead dominates
+        running = delta[t] + carry[t] * running
         advantages[t] = running
-    advantages = advantages * valid
+    advantages = torch.from_numpy(advantages) * valid
     return advantages, advantages + values
 
 
