@@ -76,24 +76,20 @@ class ActorCritic(nn.Module):
         self.actor_logstd = nn.Parameter(torch.full((self.action_dim,), INITIAL_LOG_STD))
         self.critic = mlp(obs_dim, 1, hidden, out_std=1.0)
 
-    def _dist(self, x: torch.Tensor) -> Normal:
-        mean = self.actor(x)
-        return Normal(mean, self.actor_logstd.expand_as(mean).exp(), validate_args=False)
-
-    def dist(self, obs: torch.Tensor) -> Normal:
-        """The distribution of the logits for these observations."""
-        return self._dist(self.norm(obs))
+    def sample(self, obs: torch.Tensor) -> torch.Tensor:
+        """Logits drawn from the policy for these observations."""
+        mean = self.actor(self.norm(obs))
+        return mean + self.actor_logstd.exp() * torch.randn_like(mean)
 
     def get_value(self, obs: torch.Tensor) -> torch.Tensor:
         return self.critic(self.norm(obs)).squeeze(-1)
 
-    def get_action_and_value(self, obs: torch.Tensor, logits: torch.Tensor | None = None):
-        """Sample (or score) logits: (logits, log_prob, entropy, value)."""
+    def score(self, obs: torch.Tensor, logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(log-probability of `logits`, entropy of the policy, value) for these observations."""
         x = self.norm(obs)
-        dist = self._dist(x)
-        if logits is None:
-            logits = dist.sample()
-        return logits, dist.log_prob(logits).sum(-1), dist.entropy().sum(-1), self.critic(x).squeeze(-1)
+        mean = self.actor(x)
+        dist = Normal(mean, self.actor_logstd.expand_as(mean).exp(), validate_args=False)
+        return dist.log_prob(logits).sum(-1), dist.entropy().sum(-1), self.critic(x).squeeze(-1)
 
     def to_env(self, logits: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError

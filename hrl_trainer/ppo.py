@@ -67,7 +67,7 @@ def ppo_update(agent: ActorCritic, optimizer: Adam, obs: torch.Tensor, actions: 
                generator: torch.Generator) -> dict[str, float]:
     """Clipped-ratio PPO epochs over flat samples; returns the last minibatch's losses."""
     with torch.no_grad():
-        _, old_logprob, _, _ = agent.get_action_and_value(obs, actions)
+        old_logprob, _, _ = agent.score(obs, actions)
     n = obs.shape[0]
     size = max(1, n // settings.num_minibatches)
     stats: dict[str, float] = {}
@@ -75,7 +75,7 @@ def ppo_update(agent: ActorCritic, optimizer: Adam, obs: torch.Tensor, actions: 
         order = torch.randperm(n, generator=generator)
         for start in range(0, n, size):
             idx = order[start:start + size]
-            _, logprob, entropy, value = agent.get_action_and_value(obs[idx], actions[idx])
+            logprob, entropy, value = agent.score(obs[idx], actions[idx])
             ratio = torch.exp(logprob - old_logprob[idx])
             adv = advantages[idx]
             if len(idx) > 1:

@@ -72,7 +72,7 @@ class HierarchicalPolicy:
         with torch.inference_mode():
             if self.deterministic:
                 return None, agent.mean_action(x).numpy()
-            logits = agent.dist(x).sample()
+            logits = agent.sample(x)
             return logits.numpy(), agent.to_env(logits).numpy()
 
     def act(self, batch: HouseholdBatch) -> np.ndarray:
