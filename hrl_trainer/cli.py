@@ -119,6 +119,6 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)  # one thread is as fast at this size and leaves the other core free
     try:
         return COMMANDS[args.command](args)
-    except (ScenarioNotFound, ScenarioError, TrainingError) as exc:
+    except (ScenarioNotFound, ScenarioError, TrainingError, OSError) as exc:  # OSError: e.g. a full disk
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -57,6 +57,8 @@ def test_scenarios_lists_the_bundled_households():
     (["train", "--scenario", "atlantis"], "not found"),
     (["train", "--scenario", "../etc"], "scenario_name"),
     (["evaluate", "--scenario", "bologna_coppia", "--models-dir", "/nonexistent-models"], "No trained model"),
+    (["train", "--scenario", "torino_single", "--episodes", "2", "--models-dir", __file__ + "/models"],
+     "Not a directory"),
 ])
 def test_errors_are_one_clear_line(args, message):
     result = cli(*args, check=False)
