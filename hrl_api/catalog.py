@@ -83,3 +83,5 @@ def history(name: str) -> dict[str, Any]:
         return load_history(name, _models_dir())
     except FileNotFoundError as exc:
         raise ApiError(404, f"No trained model for '{name}'", {"name": ["No training history."]}) from exc
+    except ValueError as exc:  # not JSON, or not UTF-8: the file was damaged outside the service
+        raise ApiError(500, f"The saved history of '{name}' is unreadable", {"name": [str(exc)]}) from exc

@@ -127,6 +127,14 @@ def test_two_concurrent_starts_give_one_run_reported_in_full(server, recorder, s
     assert on_disk["final_metrics"] == history["final_metrics"]
 
 
+def test_a_damaged_history_is_a_clear_500_and_leaves_the_model_list_working(server):
+    server.models_dir.mkdir(parents=True, exist_ok=True)
+    (server.models_dir / "damaged_one_history.json").write_bytes(b'{"scenario_name": "damaged_one", "progr')
+    body = assert_error(server.get("/api/models/damaged_one/history"), 500, "name")
+    assert "damaged_one" in body["message"] and "unreadable" in body["message"]
+    assert "damaged_one" not in [m["scenario_name"] for m in server.get_json("/api/models")["models"]]
+
+
 def test_stop_mid_run_saves_then_next_start_is_accepted(server, recorder, scenario_name):
     total = 5000
     assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": total}).status_code == 202
