@@ -14,7 +14,7 @@ from hrl_api.supervisor import TRAINING_ROOM
 def on_connect(auth: Any = None) -> None:
     """Refuse a client without the API token (when one is set); greet the others with their session id."""
     if not token_accepted(auth.get("token") if isinstance(auth, dict) else None):
-        raise ConnectionRefusedError("Missing or invalid API token: connect with auth={'token': ...}")
+        raise ConnectionRefusedError("Missing or invalid API token: connect with auth={'token': ...}", {"status": 401})
     emit("connection_established", {"message": "Connected to training updates", "sid": request.sid})
 
 

@@ -103,10 +103,10 @@ socket.on('disconnect', (reason) => {
   setConnection('reconnecting', 'Reconnecting…');
   if (reason === 'io server disconnect') socket.connect();
 });
-socket.on('connect_error', async () => {
+socket.on('connect_error', async (error) => {
   // While the socket is active, the error is the network's and the client retries by itself.
-  // Otherwise the server refused the connection: it does so only for a missing or wrong token.
-  if (socket.active) return;
+  // Otherwise the server refused the connection; status 401 means a missing or wrong token.
+  if (socket.active || error.data?.status !== 401) return;
   setConnection('locked', 'Token needed');
   if (await askForToken(sentToken)) reopenSocket();
 });

@@ -61,8 +61,11 @@ def test_the_token_opens_start_and_stop_and_reads_stay_open(guarded_server):
                          ids=["none", "wrong", "null", "not a dict"])
 def test_socketio_needs_the_token(guarded_server, auth):
     client = socketio.Client(reconnection=False)
+    refusals = []
+    client.on("connect_error", refusals.append)
     with pytest.raises(socketio.exceptions.ConnectionError):
         client.connect(guarded_server.url, auth=auth, wait_timeout=10)
+    assert refusals and refusals[0]["data"] == {"status": 401}  # what the dashboard asks for a token on
 
 
 def test_socketio_with_the_token_gets_events(guarded_server):
