@@ -81,9 +81,6 @@ class ActorCritic(nn.Module):
         mean = self.actor(self.norm(obs))
         return mean + self.actor_logstd.exp() * torch.randn_like(mean)
 
-    def get_value(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.critic(self.norm(obs)).squeeze(-1)
-
     def score(self, obs: torch.Tensor, logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(log-probability of `logits`, entropy of the policy, value) for these observations."""
         x = self.norm(obs)

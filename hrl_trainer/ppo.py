@@ -63,11 +63,9 @@ def center_on_siblings(advantages: torch.Tensor, valid: torch.Tensor, life: torc
 
 
 def ppo_update(agent: ActorCritic, optimizer: Adam, obs: torch.Tensor, actions: torch.Tensor,
-               advantages: torch.Tensor, returns: torch.Tensor, settings: PPOSettings,
+               old_logprob: torch.Tensor, advantages: torch.Tensor, returns: torch.Tensor, settings: PPOSettings,
                generator: torch.Generator) -> dict[str, float]:
     """Clipped-ratio PPO epochs over flat samples; returns the last minibatch's losses."""
-    with torch.no_grad():
-        old_logprob, _, _ = agent.score(obs, actions)
     n = obs.shape[0]
     size = max(1, n // settings.num_minibatches)
     stats: dict[str, float] = {}

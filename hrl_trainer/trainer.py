@@ -119,14 +119,15 @@ class Trainer:
     def _update(self, agent: ActorCritic, obs: np.ndarray, actions: np.ndarray, rewards: np.ndarray,
                 valid: np.ndarray, life: np.ndarray, gamma: float) -> None:
         obs_t, valid_t = torch.from_numpy(obs), torch.from_numpy(valid)
-        agent.norm.update(obs_t[valid_t])
-        with torch.no_grad():
-            values = agent.get_value(obs_t)
+        obs_t, actions_t = obs_t[valid_t], torch.from_numpy(np.asarray(actions, dtype=np.float32))[valid_t]
+        agent.norm.update(obs_t)
+        with torch.no_grad():  # one pass gives the old policy's log-probabilities and the values
+            old_logprob, _, value = agent.score(obs_t, actions_t)
+        values = torch.zeros(valid_t.shape).index_put_((valid_t,), value)
         advantages, returns = compute_gae(torch.from_numpy(rewards).float(), values, valid_t.float(),
                                           gamma, self.config.gae_lambda)
         advantages = center_on_siblings(advantages, valid_t, torch.from_numpy(life))
-        actions_t = torch.from_numpy(np.asarray(actions, dtype=np.float32))
-        stats = ppo_update(agent, self.optimizers[agent], obs_t[valid_t], actions_t[valid_t],
+        stats = ppo_update(agent, self.optimizers[agent], obs_t, actions_t, old_logprob,
                            advantages[valid_t], returns[valid_t], self.ppo, self.generator)
         ensure_finite(stats, f"{type(agent).__name__} update")
 
