@@ -2,8 +2,9 @@
 
 Each iteration simulates about `num_envs` households for a whole episode, in
 groups of `rollouts_per_life` siblings that live the same life (only their
-actions differ, and each is judged against its siblings), updates both agents once, then reports the episodes one by one. Iterations end
-exactly on `save_interval` boundaries, so `checkpoint_episode_{N}/` holds the
+actions differ, and each is judged against its siblings), updates both agents
+once, then reports the episodes one by one. Iterations end exactly on
+`save_interval` boundaries, so `checkpoint_episode_{N}/` holds the
 agents as they were after N episodes. A stop request is honoured after the
 episode being reported, or before the next iteration starts: at most one
 iteration (a fraction of a second) after it arrives.
