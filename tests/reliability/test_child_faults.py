@@ -65,12 +65,25 @@ def test_sigkill_of_the_training_child_loses_nothing(fault_server, recorder, mom
     kill_child_and_check(fault_server, recorder, MOMENTS[moment])
 
 
+def random_moment(seed: int) -> Moment:
+    """A random episode of the killed run, then a random part of a second: the kill lands in an
+    episode, an evaluation or the middle of a (paused) write, and always while the run still lives
+    (its final save alone lasts longer than the extra delay)."""
+    rng = random.Random(seed)
+    episode, extra = rng.randint(1, KILLED_RUN["num_episodes"]), rng.uniform(0.0, 0.6)
+    reached: list[float] = []
+
+    def moment(models: Path, recorder: EventRecorder) -> bool:
+        if not reached and len(recorder.named("training_progress")) >= episode:
+            reached.append(time.monotonic())
+        return bool(reached) and time.monotonic() - reached[0] >= extra
+    return moment
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(24))
 def test_sigkill_at_a_random_moment_loses_nothing(fault_server, recorder, seed):
-    delay = random.Random(seed).uniform(0.0, 10.0)  # the killed run lasts about 10 s with paused writes
-    started = time.monotonic()
-    kill_child_and_check(fault_server, recorder, lambda models, _: time.monotonic() - started >= delay)
+    kill_child_and_check(fault_server, recorder, random_moment(seed))
 
 
 def test_stop_after_the_last_episode_while_saving_answers_promptly(fault_server, recorder):
