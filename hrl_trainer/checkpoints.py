@@ -90,10 +90,15 @@ def save_checkpoint(folder: Path, strategist: Strategist, executor: Executor, me
     checkpoint_files(folder).replace(dict(zip(CHECKPOINT_FILES, contents)))
 
 
+def read_agents(files: FileSet) -> tuple[Strategist, Executor]:
+    """The Strategist and the Executor of a set whose first two files are theirs, of one version."""
+    high, low = files.read(*files.names[:2])
+    return agent_from_bytes(high), agent_from_bytes(low)
+
+
 def load_checkpoint(folder: Path) -> tuple[Strategist, Executor]:
     """Load the two agents of a checkpoint folder."""
-    high, low = checkpoint_files(folder).read(*CHECKPOINT_FILES[:2])
-    return agent_from_bytes(high), agent_from_bytes(low)
+    return read_agents(checkpoint_files(folder))
 
 
 def save_trained_models(name: str, strategist: Strategist, executor: Executor, history: dict,
@@ -105,9 +110,7 @@ def save_trained_models(name: str, strategist: Strategist, executor: Executor, h
 
 def load_trained_models(name: str, models_dir: str | Path | None = None) -> tuple[Strategist, Executor]:
     """Load the trained agents of scenario `name`; FileNotFoundError if it was never trained."""
-    files = model_files(name, models_dir)
-    high, low = files.read(*files.names[:2])
-    return agent_from_bytes(high), agent_from_bytes(low)
+    return read_agents(model_files(name, models_dir))
 
 
 def load_history(name: str, models_dir: str | Path | None = None) -> dict:
