@@ -96,6 +96,9 @@ def test_stop_after_the_last_episode_while_saving_answers_promptly(fault_server,
         pytest.fail(f"/api/training/stop did not answer within {STOP_ANSWER_SECONDS} s")
     assert response.status_code == 200, response.text
     assert response.json()["data"]["episodes_completed"] == 10
+    # the final event travels by Socket.IO and may arrive just after the HTTP answer
+    wait_until(lambda: [name for name in recorder.names() if name in FINAL_EVENTS], 10, "the final event")
+    time.sleep(0.3)  # a duplicate would arrive here
     finals = [name for name in recorder.names() if name in FINAL_EVENTS]
     assert len(finals) == 1 and finals[0] != "training_error", finals
     assert fault_server.wait_idle(10)["is_training"] is False
