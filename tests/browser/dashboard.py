@@ -5,8 +5,25 @@ import re
 
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 
+from clients.harness import REPO, required_tool
+
 TIMEOUT_MS = 60_000
 expect.set_options(timeout=TIMEOUT_MS)
+# axe-core from npm (`make test-deps`): a test tool, injected into the page, never served.
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def accessibility_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now, one line each."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=required_tool(AXE, "axe-core (npm)"))
+    found = page.evaluate("""async tags => {
+        const result = await axe.run(document, { runOnly: { type: 'tag', values: tags } });
+        return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => `${v.impact} ${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`);
+    }""", AXE_TAGS)
+    return found
 
 
 class Dashboard:
@@ -51,6 +68,11 @@ class Dashboard:
         expect(banner).to_have_attribute("data-kind", kind)
         expect(banner).to_contain_text(re.compile(pattern))
         return banner.inner_text()
+
+    def assert_accessible(self, state: str) -> None:
+        """No serious or critical axe-core violation in this state of the page (named in the message)."""
+        violations = accessibility_violations(self.page)
+        assert violations == [], f"{state}: {violations}"
 
     def card(self, metric: str) -> str:
         return self.page.locator(f'.card[data-metric="{metric}"] .value').inner_text()
