@@ -32,10 +32,16 @@ function setConnection(state, text) {
   $('connection').textContent = text;
 }
 
+const startedOf = (status) => ({
+  scenario_name: status.scenario_name, num_episodes: status.total_episodes, start_time: status.start_time,
+});
+const keyOf = ({ scenario_name: scenarioName, start_time: startTime }) => `${scenarioName}@${startTime}`;
+
 // Called for the start response, training_started and a status showing a run:
 // only a run not seen before clears the progress and charts. settings: null if unknown.
-function beginRun({ scenario_name: scenarioName, num_episodes: total, start_time: startTime }, settings = null) {
-  const key = `${scenarioName}@${startTime}`;
+function beginRun(started, settings = null) {
+  const { scenario_name: scenarioName, num_episodes: total } = started;
+  const key = keyOf(started);
   form.setRunning(true);
   if (settings) runSettings = settings;
   if (key === runKey) {
@@ -99,20 +105,27 @@ function failedMessage(name, episode) {
     + 'if it fails again, the technical details below help whoever runs the server.';
 }
 
-// Shows the status's run and its progress so far.
+// Shows the status's running run and its progress so far.
 async function followRun(status) {
-  beginRun({ scenario_name: status.scenario_name, num_episodes: status.total_episodes, start_time: status.start_time },
-    status.settings ?? null);
+  beginRun(startedOf(status), status.settings ?? null);
+  const key = runKey;
   const progress = await api.progress();
+  if (runKey !== key) return; // another run began meanwhile
   liveCharts.catchUp(progress);
   if (progress.length) view.update(progress[progress.length - 1]);
 }
 
-// A reloaded page (or one opened after a run ended) shows the last run, its outcome and charts.
+// A reloaded page (or one opened after a run ended) shows the last run, its outcome and
+// charts; the form keeps what the person may be typing.
 async function showLastRun(status) {
-  await followRun(status);
+  const progress = await api.progress();
+  if (runKey !== null) return; // a run began meanwhile
+  runKey = keyOf(startedOf(status));
+  runSettings = status.settings ?? null;
   runEnded = true;
-  form.setRunning(false);
+  view.start(status.scenario_name, status.total_episodes, runSettings);
+  liveCharts.reset(progress);
+  if (progress.length) view.update(progress[progress.length - 1]);
   const done = status.current_episode;
   if (status.outcome === 'completed') {
     view.setState('completed');
@@ -180,7 +193,7 @@ socket.on('training_started', async (data) => {
   if (!runSettings) {
     // Started elsewhere: the status has the run's settings.
     const status = await api.status().catch(() => null);
-    if (status?.is_training && status.settings && `${status.scenario_name}@${status.start_time}` === runKey) {
+    if (status?.is_training && status.settings && keyOf(status) === runKey) {
       beginRun(data, status.settings);
     }
   }

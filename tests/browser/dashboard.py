@@ -83,6 +83,38 @@ class Dashboard:
             f"{container} figure.chart", "figures => Object.fromEntries(figures.map(f => [f.dataset.chart, Number(f.dataset.points)]))"
         )
 
+    def chart(self, chart: str, container: str = "#live-charts") -> dict:
+        """What a chart shows: legend labels and values, tick labels of each axis, x range, points drawn."""
+        return self.page.eval_on_selector(f'{container} figure[data-chart="{chart}"]', """figure => {
+            const plot = figure.chart.plot;
+            const legend = [...figure.querySelectorAll('.u-legend .u-series')];
+            return {
+                labels: legend.map(row => row.querySelector('.u-label').textContent),
+                values: legend.map(row => row.querySelector('.u-value').textContent),
+                ticks: plot.axes.map(axis => axis._values || []),
+                x: [plot.scales.x.min, plot.scales.x.max],
+                drawn: plot.data[0].length,
+                hidden: figure.hidden,
+                lastEpisode: figure.dataset.lastEpisode,
+                evaluations: Number(figure.dataset.evaluations || 0),
+                summary: figure.querySelector('.chart-summary').textContent,
+                name: figure.querySelector('figcaption').textContent,
+            };
+        }""")
+
+    def hover_chart(self, chart: str, fraction: float, container: str = "#live-charts") -> None:
+        """Moves the mouse over a chart's plot, `fraction` of the way across."""
+        box = self.page.locator(f'{container} figure[data-chart="{chart}"] .u-over').bounding_box()
+        self.page.mouse.move(box["x"] + fraction * box["width"], box["y"] + box["height"] / 2)
+
+    def drag_across_chart(self, chart: str, start: float, end: float, container: str = "#live-charts") -> None:
+        box = self.page.locator(f'{container} figure[data-chart="{chart}"] .u-over').bounding_box()
+        y = box["y"] + box["height"] / 2
+        self.page.mouse.move(box["x"] + start * box["width"], y)
+        self.page.mouse.down()
+        self.page.mouse.move(box["x"] + end * box["width"], y, steps=8)
+        self.page.mouse.up()
+
     def record_progress(self) -> None:
         """From now on, keep every progress-bar value and reward-chart size the page shows."""
         self.page.evaluate("""() => {
