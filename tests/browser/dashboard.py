@@ -14,6 +14,14 @@ AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
+def train_to_the_end(server, scenario: str, episodes: int, save_interval: int, seed: int) -> None:
+    """A run started over the API (2 evaluation episodes), waited for until the server is idle."""
+    run = {"scenario_name": scenario, "num_episodes": episodes, "save_interval": save_interval, "eval_episodes": 2, "seed": seed}
+    response = server.post("/api/training/start", run)
+    assert response.status_code == 202, response.text
+    server.wait_idle()
+
+
 def accessibility_violations(page: Page) -> list[str]:
     """axe-core's serious and critical violations on the page as it is now, one line each."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):

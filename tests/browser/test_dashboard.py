@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from browser.dashboard import train_to_the_end
 from clients.harness import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -45,6 +46,7 @@ def test_a_short_run_is_followed_to_completion(open_dashboard, server: LiveServe
     expect(page.locator("#live-charts .chart-hint")).to_be_visible()
     expect(page.locator("#live-charts figure.chart").first).to_be_hidden()
     expect(page).to_have_title("HRL Finance · training dashboard")
+    expect(page.get_by_role("status").filter(has_text="Live")).to_have_attribute("id", "connection")  # announced
     dashboard.assert_accessible("idle")
 
     dashboard.record_progress()
@@ -70,6 +72,7 @@ def test_a_short_run_is_followed_to_completion(open_dashboard, server: LiveServe
     assert dashboard.card("avg_invested").startswith("€")
     expect(page.locator('#model-table tr[data-model="torino_single"]')).to_contain_text("40")
     expect(page).to_have_title("torino_single · completed · HRL Finance")
+    expect(page.get_by_role("status").filter(has_text="completed: 40 episodes")).to_have_attribute("id", "banner")
 
     # The held-out evaluation at every save interval is drawn on the reward chart.
     evaluations = server.get_json("/api/models/torino_single/history")["evaluations"]
@@ -87,6 +90,9 @@ def test_a_short_run_is_followed_to_completion(open_dashboard, server: LiveServe
     assert stability["name"] == "Stability (higher is better)" and stability["summary"].startswith("At episode 40: Stability")
     dashboard.assert_accessible("finished run")
 
+    page.get_by_role("button", name="Dismiss").click()  # the run panel keeps the outcome
+    expect(page.locator("#banner")).to_be_hidden()
+    expect(page.locator("#run-outcome")).to_contain_text("Training of torino_single completed: 40 episodes")
     page.set_viewport_size(LAPTOP)
     page.wait_for_timeout(300)  # let the charts follow the resize
     screenshot = tmp_path / "finished-run.png"
@@ -148,9 +154,7 @@ def test_a_second_tab_catches_up_mid_run(open_dashboard, server: LiveServer) -> 
 
 
 def test_a_saved_models_history_is_plotted_on_a_phone(open_dashboard, server: LiveServer) -> None:
-    run = {"scenario_name": "milano_senior", "num_episodes": 12, "save_interval": 4, "eval_episodes": 2, "seed": 3}
-    assert server.post("/api/training/start", run).status_code == 202
-    server.wait_idle()
+    train_to_the_end(server, "milano_senior", episodes=12, save_interval=4, seed=3)
     dashboard = open_dashboard()
     page = dashboard.page
     page.set_viewport_size(PHONE)
@@ -229,9 +233,7 @@ def test_charts_stay_cheap_over_thousands_of_episodes(open_dashboard) -> None:
 
 
 def test_a_reload_shows_the_last_run_and_its_charts_can_be_explored(open_dashboard, server: LiveServer) -> None:
-    run = {"scenario_name": "roma_famiglia", "num_episodes": 60, "save_interval": 20, "eval_episodes": 2, "seed": 5}
-    assert server.post("/api/training/start", run).status_code == 202
-    server.wait_idle()
+    train_to_the_end(server, "roma_famiglia", episodes=60, save_interval=20, seed=5)
     history = server.get_json("/api/models/roma_famiglia/history")
     dashboard = open_dashboard()
     page = dashboard.page

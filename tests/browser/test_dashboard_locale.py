@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import BrowserContext, expect
 
 from browser.conftest import chromium_context
+from browser.dashboard import train_to_the_end
 from clients.harness import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -25,9 +26,7 @@ def browser_context(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def test_an_italian_browser_sees_italian_numbers_everywhere(open_dashboard, server: LiveServer) -> None:
-    run = {"scenario_name": "bologna_coppia", "num_episodes": 30, "save_interval": 10, "eval_episodes": 2, "seed": 4}
-    assert server.post("/api/training/start", run).status_code == 202
-    server.wait_idle()
+    train_to_the_end(server, "bologna_coppia", episodes=30, save_interval=10, seed=4)
     dashboard = open_dashboard()
     page = dashboard.page
     assert page.evaluate("navigator.language") == "it-IT"
