@@ -1,7 +1,7 @@
 """Service endpoints: the dashboard page, /api/health and /api/openapi.json."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template, request
 from jinja2 import TemplateNotFound
 
 from hrl_api.extensions import get_supervisor, socketio
@@ -38,10 +38,10 @@ def health():
 
 @system_bp.get("/api/openapi.json")
 def openapi():
-    """This API as an OpenAPI 3 document.
+    """This API as an OpenAPI 3 document; its server is the one answering.
     ---
     get:
-      tags: [system]
+      tags: [docs]
       summary: OpenAPI document
       responses:
         200:
@@ -50,4 +50,4 @@ def openapi():
             application/json:
               schema: {type: object}
     """
-    return jsonify(openapi_document(current_app))
+    return jsonify(openapi_document(current_app, request.url_root.rstrip("/")))
