@@ -73,8 +73,8 @@ def _build(app: Flask) -> dict[str, Any]:
         version="0.1.0",
         openapi_version="3.0.3",
         info={"description": "Train hierarchical RL agents on personal-finance scenarios. Live progress "
-                             "comes over Socket.IO at /socket.io; its events are described by the AsyncAPI "
-                             "document at /api/asyncapi.json. Browsable: /api/docs."},
+                             "comes over Socket.IO at `/socket.io`; its events are described by the AsyncAPI "
+                             "3.0 document at `/api/asyncapi.json`. Browsable: `/api/docs`."},
         tags=list(TAGS),
         plugins=[FlaskPlugin(), MarshmallowPlugin()],
     )

@@ -73,7 +73,7 @@ def test_docs_page_loads_the_vendored_swagger_ui_over_the_openapi_document(clien
     page = response.get_data(as_text=True)
     assert 'data-openapi-url="/api/openapi.json"' in page
     for asset in ("/static/vendor/swagger-ui/swagger-ui.css", "/static/vendor/swagger-ui/swagger-ui-bundle.js",
-                  "/static/js/api-docs.js"):
+                  "/static/css/api-docs.css", "/static/js/api-docs.js"):
         assert f'"{asset}"' in page
         assert client.get(asset).status_code == 200
     assert "<script>" not in page and "http://" not in page and "https://" not in page
