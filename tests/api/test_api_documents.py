@@ -67,6 +67,16 @@ def test_openapi_names_this_server_and_tags_every_operation(client):
     assert document["paths"]["/api/asyncapi.json"]["get"]["tags"] == ["docs"]
 
 
+@pytest.mark.parametrize("host", ["a b", "<script>", "127.0.0.1:99999", "é.com"])
+def test_an_invalid_host_header_names_the_listening_address(client, host):
+    """Werkzeug drops a Host header it finds invalid; the documents then name the listening address."""
+    openapi = client.get("/api/openapi.json", headers={"Host": host})
+    assert openapi.status_code == 200
+    assert openapi.get_json()["servers"][0]["url"] == "http://localhost:80"  # the test client's address
+    asyncapi = client.get("/api/asyncapi.json", headers={"Host": host})
+    assert asyncapi.get_json()["servers"]["this"]["host"] == "localhost:80"
+
+
 def test_docs_page_loads_the_vendored_swagger_ui_over_the_openapi_document(client):
     response = client.get("/api/docs")
     assert response.status_code == 200 and response.mimetype == "text/html"
