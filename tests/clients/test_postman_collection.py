@@ -43,7 +43,8 @@ def test_collection_calls_every_documented_route(server: LiveServer) -> None:
     assert documented <= called, f"not in the collection: {sorted(documented - called)}"
 
 
-def newman_run(newman: str, server: LiveServer, report_path: Path, *options: str) -> tuple[subprocess.CompletedProcess, dict]:
+def newman_run(newman: str, server: LiveServer, report_path: Path,
+               *options: str) -> tuple[subprocess.CompletedProcess, dict]:
     """Run the collection against ``server`` (``options`` may add an environment and variables);
     returns the finished process and newman's JSON report of the run."""
     result = subprocess.run(
@@ -71,7 +72,7 @@ def status_codes(run: dict) -> dict[str, list[int]]:
     return codes
 
 
-def test_the_collection_stands_alone(server: LiveServer) -> None:
+def test_the_collection_stands_alone() -> None:
     """Every variable it uses has a default in the collection; the environment only overrides some;
     no legacy ``postman.*`` or environment-bound script calls; the warning about trained models."""
     collection = json.loads(COLLECTION.read_text())
