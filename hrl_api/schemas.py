@@ -88,6 +88,15 @@ class TrainingProgress(FinalMetrics):
     elapsed_time = fields.Float(required=True, metadata={"description": "seconds since the run started"})
 
 
+class RunSettings(Schema):
+    """The settings a run was started with (seed null: a random one)."""
+
+    num_episodes = fields.Integer()
+    save_interval = fields.Integer()
+    eval_episodes = fields.Integer()
+    seed = fields.Integer(allow_none=True)
+
+
 class TrainingStatus(Schema):
     """GET /api/training/status: the current run, or the last one when idle."""
 
@@ -97,6 +106,12 @@ class TrainingStatus(Schema):
     total_episodes = fields.Integer(required=True)
     start_time = fields.String(required=True, allow_none=True)
     latest_progress = fields.Nested(TrainingProgress, required=True, allow_none=True)
+    settings = fields.Nested(RunSettings, allow_none=True, metadata={"description": "extra: the run's start settings"})
+    outcome = fields.String(
+        allow_none=True,
+        metadata={"description": "extra: how the last run ended (completed, stopped, failed); null while training"},
+    )
+    error = fields.String(allow_none=True, metadata={"description": "extra: why the last run failed"})
 
 
 class ConnectionEstablished(Schema):

@@ -58,6 +58,10 @@ class Emitter(Protocol):
     def sleep(self, seconds: float) -> None: ...
 
 
+RUN_SETTINGS = ("num_episodes", "save_interval", "eval_episodes", "seed")
+"""The start request's fields the status reports back as ``settings``."""
+
+
 def _now_iso() -> str:
     return datetime.now().isoformat(timespec="seconds")
 
@@ -69,6 +73,7 @@ class Run:
     scenario_name: str
     total_episodes: int
     start_time: str
+    settings: dict[str, Any]  # num_episodes, save_interval, eval_episodes, seed as requested
     process: BaseProcess
     conn: Connection
     progress: list[dict[str, Any]] = field(default_factory=list)
@@ -131,6 +136,10 @@ class TrainingSupervisor:
             "total_episodes": run.total_episodes if run else 0,
             "start_time": run.start_time if run else None,
             "latest_progress": run.progress[-1] if run and run.progress else None,
+            # Extras beyond the spec, for a page opened mid-run or after the run ended.
+            "settings": run.settings if run else None,
+            "outcome": run.outcome if run and run.finished else None,
+            "error": run.error if run and run.finished else None,
         }
 
     def progress_log(self, since: int = 0) -> dict[str, Any]:
@@ -170,6 +179,7 @@ class TrainingSupervisor:
                 scenario_name=params["scenario_name"],
                 total_episodes=params["num_episodes"],
                 start_time=_now_iso(),
+                settings={key: params.get(key) for key in RUN_SETTINGS},
                 process=process,
                 conn=parent_conn,
             )

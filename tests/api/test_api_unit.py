@@ -47,6 +47,9 @@ def test_status_when_idle_is_the_spec_body_with_nulls(client):
         "total_episodes": 0,
         "start_time": None,
         "latest_progress": None,
+        "settings": None,
+        "outcome": None,
+        "error": None,
     }
 
 
