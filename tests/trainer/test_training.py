@@ -50,16 +50,33 @@ def test_same_seed_same_run(tmp_path):
     assert strip(a) != strip(c)
 
 
-def test_stop_finishes_the_episode_and_writes_the_final_files(models_dir):
+def test_a_stop_mid_batch_counts_exactly_the_episodes_the_saved_agents_learned_from(tmp_path):
+    records = []
+    stopped = train(TrainConfig("torino_single", num_episodes=500, save_interval=100, seed=1,
+                                models_dir=str(tmp_path / "stopped")),
+                    on_progress=records.append, should_stop=lambda: len(records) >= 7)
+    # batches of 25 (save_interval 100 / num_envs 25): the first batch is finished and reported
+    assert stopped.stopped and stopped.episodes_completed == 25
+    assert [r["episode"] for r in records] == list(range(1, 26))
+    history = load_history("torino_single", tmp_path / "stopped")
+    assert history["stopped"] is True and history["episodes_completed"] == 25 and len(history["progress"]) == 25
+    final = tmp_path / "stopped" / "checkpoints" / "torino_single" / "checkpoint_final"
+    assert json.loads((final / "metadata.json").read_text())["episodes_completed"] == 25
+    assert all(p.is_file() for p in model_paths("torino_single", tmp_path / "stopped").values())
+    # the same seed trained on exactly 25 episodes, unstopped, gives the very same agents
+    train(TrainConfig("torino_single", num_episodes=25, save_interval=100, seed=1, models_dir=str(tmp_path / "full")))
+    for agent in ("high_agent", "low_agent"):
+        a, b = (torch.load(model_paths("torino_single", tmp_path / run)[agent], weights_only=True)["state_dict"]
+                for run in ("stopped", "full"))
+        assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_a_stop_in_a_later_batch_ends_at_that_batch(models_dir):
     records = []
     result = train(TrainConfig("torino_single", num_episodes=500, save_interval=100, seed=1,
                                models_dir=str(models_dir)),
-                   on_progress=records.append, should_stop=lambda: len(records) >= 7)
-    assert result.stopped and result.episodes_completed == 7 and len(records) == 7
-    history = load_history("torino_single", models_dir)
-    assert history["stopped"] is True and history["episodes_completed"] == 7
-    assert (models_dir / "checkpoints" / "torino_single" / "checkpoint_final" / "low_agent.pt").is_file()
-    assert all(p.is_file() for p in model_paths("torino_single", models_dir).values())
+                   on_progress=records.append, should_stop=lambda: len(records) >= 51)
+    assert result.episodes_completed == len(records) == 75 and result.stopped
 
 
 def test_stop_before_the_first_episode_keeps_the_previous_model(models_dir):
