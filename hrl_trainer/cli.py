@@ -147,6 +147,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(train_summary(result, seconds, config.metrics_window))
         for path in model_paths(result.scenario_name, args.models_dir).values():
             print(f"wrote {path}")
+    for note in trainer.notes:
+        print(f"note: {note}")
     if signals.received is None:
         return 0
     saved = ("saved checkpoint_final/ and the model files" if result.episodes_completed

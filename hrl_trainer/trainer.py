@@ -27,7 +27,8 @@ import torch
 
 from . import __version__
 from .agents import GOAL_DIM, ActorCritic, Executor, Strategist
-from .checkpoints import checkpoint_dir, load_checkpoint, save_checkpoint, save_trained_models, tidy_models_folder
+from .checkpoints import (IncompatibleModel, checkpoint_dir, load_checkpoint, save_checkpoint, save_trained_models,
+                          tidy_models_folder)
 from .config import TrainConfig
 from .evaluation import fixed_households, hrl_policy, score
 from .metrics import MetricsWindow, ensure_finite
@@ -87,6 +88,7 @@ class Trainer:
         self.checkpoint_events = fixed_households(self.scenario, config.eval_episodes, "checkpoint")
         self.update_stats: dict[str, dict[str, float]] = {}
         self.heldout: dict = {}
+        self.notes: list[str] = []
         self.window = MetricsWindow(config.metrics_window)
         self.stopwatch = Stopwatch()
         self.progress: list[dict] = []
@@ -167,10 +169,14 @@ class Trainer:
         scored on this run's evaluation households. Rescoring them, rather than trusting the score in
         their metadata.json, keeps the comparison fair whatever changed since (the scenario's figures,
         `eval_episodes`, the code) and needs no metadata at all. A best that is missing, unreadable or
-        no longer fits the scenario cannot be ranked: -inf, so this run's first evaluation replaces it."""
+        no longer fits the scenario cannot be ranked: -inf, so this run's first evaluation replaces it.
+        One trained on another observation layout is replaced too, and `history["notes"]` says why."""
         try:
             agents = load_checkpoint(checkpoint_dir(self.scenario.name, "best", self.models_dir))
             return self.evaluate(*agents, "evaluation of the stored best checkpoint")["avg_reward"]
+        except IncompatibleModel as exc:
+            self.notes.append(f"checkpoint_best/ of an earlier run was replaced: {exc}")
+            return -math.inf
         except Exception:  # anything that stops it being scored makes it unrankable
             return -math.inf
 
@@ -205,6 +211,7 @@ class Trainer:
             "started_at": self.started_at, "finished_at": now_iso(),
             "episodes_completed": len(self.progress), "total_episodes": self.config.num_episodes,
             "stopped": stopped, "final_metrics": self.final_metrics(), "heldout": self.heldout,
+            "notes": self.notes,
             "progress": self.progress, "evaluations": self.evaluations,
             "timings": {name: round(seconds, 3) for name, seconds in self.stopwatch.seconds.items()},
         }

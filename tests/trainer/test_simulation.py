@@ -1,4 +1,6 @@
 """The month: money conservation, compounding, life events, termination, determinism."""
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -143,3 +145,88 @@ def test_the_executor_policy_reaches_the_corners_exactly():
     logits = torch.tensor([[12.0, 0.0, 0.0], [0.0, 12.0, 0.0], [0.0, 0.0, 12.0], [0.0, 0.0, 0.0]])
     np.testing.assert_array_equal(to_split(executor.to_env(logits).numpy())[:3], np.eye(3))
     np.testing.assert_allclose(to_split(executor.to_env(logits).numpy())[3], [1 / 3] * 3, rtol=1e-6)
+
+
+# --- the month's reward and the observation, on hand-computed numbers ------------------------------------
+CALM = {"name": "calm", "monthly_income": 2000.0, "fixed_expenses": 1000.0, "variable_expenses_mean": 500.0,
+        "variable_expenses_std": 0.0, "safety_buffer": 3000.0, "months": 12, "initial_cash": 1000.0,
+        "risk_tolerance": 0.5, "inflation_annual": 0.12, "investment_return_annual": 0.0,
+        "investment_volatility_monthly": 0.0, "savings_interest_annual": 0.0, "shock_probability_monthly": 0.0,
+        "income_loss_probability_monthly": 0.0, "sell_cost": 0.0}
+"""No randomness at all: markets flat, no shocks, no income loss; prices rise 12 % a year."""
+
+
+def first_month(raw: dict, split) -> tuple[HouseholdBatch, float]:
+    scenario = scenario_from_dict(raw)
+    batch = make_batch(scenario, households=1)
+    return batch, float(batch.step(np.array([split])).reward[0])
+
+
+def test_the_monthly_reward_on_hand_computed_numbers():
+    batch, reward = first_month(CALM, [0.2, 0.5, 0.3])
+    price = 1.12 ** (1 / 12)                      # 1.009489
+    cash = 1000 + 2000 - 1500 * price             # income in, fixed and variable expenses (inflated) out
+    invested, saved, spent = 0.2 * cash, 0.5 * cash, 0.3 * cash
+    wealth_gain = ((invested + saved) / price - 1000) / 2000       # real wealth, in first-month incomes
+    joy = 0.12 * math.log1p(spent / price / (0.05 * 2000))
+    buffer_penalty = 1.0 * (1 - 0.5) * (3000 - saved) / 3000        # liquid money under the buffer, pro rata
+    assert reward == pytest.approx(wealth_gain + joy - buffer_penalty, abs=1e-9)
+    assert buffer_penalty == pytest.approx(0.3762, abs=1e-4) and wealth_gain == pytest.approx(0.0151, abs=1e-4)
+    assert (batch.invested[0], batch.savings[0], batch.cash[0]) == pytest.approx((invested, saved, 0.0))
+
+
+def test_no_buffer_penalty_at_or_above_the_buffer_and_a_full_one_when_empty():
+    _, reward = first_month({**CALM, "safety_buffer": 500.0}, [0.0, 1.0, 0.0])
+    price = 1.12 ** (1 / 12)
+    saved = 1000 + 2000 - 1500 * price
+    assert reward == pytest.approx((saved / price - 1000) / 2000, abs=1e-9)  # no joy, no penalty
+    _, reward = first_month(CALM, [1.0, 0.0, 0.0])
+    invested = 1000 + 2000 - 1500 * price
+    assert reward == pytest.approx((invested / price - 1000) / 2000 - 0.5, abs=1e-9)  # nothing liquid: 0.5 x 1
+
+
+def test_going_broke_costs_the_penalty_on_top_of_the_month():
+    broke = {**CALM, "monthly_income": 1000.0, "fixed_expenses": 3000.0, "variable_expenses_mean": 0.0,
+             "initial_cash": 500.0, "safety_buffer": 1000.0, "inflation_annual": 0.0}
+    batch, reward = first_month(broke, [0.3, 0.3, 0.4])
+    # 500 + 1000 - 3000 = -1500 with nothing to sell: broke, real wealth -1500 (a fall of 2 incomes),
+    # liquid money under the buffer entirely (penalty 0.5), plus the broke penalty
+    assert reward == pytest.approx(-2.0 - 0.5 - 25.0, abs=1e-9)
+    assert batch.broke[0] and not batch.alive[0] and batch.duration[0] == 1
+
+
+def test_the_observation_on_hand_computed_numbers():
+    raw = {**CALM, "investment_return_annual": 0.12}
+    batch = make_batch(scenario_from_dict(raw), households=1)
+    np.testing.assert_allclose(batch.observe()[0], [
+        1000 / 3000,  # liquid_in_buffers
+        1000 / 1500,  # months_covered: the first month's expected expenses
+        0.0, 0.0,     # invested_in_years, portfolio_share
+        1.0,          # time_left
+        1.0, 0.0,     # income_ratio, income_loss_left
+        1.0,          # price_level
+        1500 / 2000,  # expenses_ratio
+        0.5 * (3000 - 1000) / 3000,  # buffer_penalty
+        1000 / 24000,  # real_wealth_in_years
+    ], rtol=1e-6)
+    batch.step(np.array([[0.5, 0.5, 0.0]]))
+    batch.step(np.array([[0.5, 0.5, 0.0]]))
+    price, growth = 1.12 ** (2 / 12), 1.12 ** (1 / 12)
+    cash1 = 1000 + 2000 - 1500 * growth
+    invested = 0.5 * cash1 * growth + 0.5 * (2000 - 1500 * price)  # month 1: the market moved, then new money
+    saved = 0.5 * cash1 + 0.5 * (2000 - 1500 * price)
+    np.testing.assert_allclose(batch.observe()[0], [
+        saved / 3000, saved / (1500 * price), invested / 24000, invested / (invested + saved), 1 - 2 / 12,
+        1.0, 0.0, price, 1500 * price / 2000, 0.5 * (3000 - saved) / 3000, (invested + saved) / price / 24000,
+    ], rtol=1e-6)
+
+
+def test_the_observation_sees_an_income_loss_and_an_empty_household():
+    raw = {**CALM, "income_loss_probability_monthly": 1.0, "income_loss_min_months": 4, "income_loss_max_months": 4,
+           "income_loss_factor": 0.25, "initial_cash": 0.0}
+    batch = make_batch(scenario_from_dict(raw), households=1)
+    obs = batch.observe()[0]
+    assert obs[3] == 0.0 and obs[9] == pytest.approx(0.5) and obs[1] == 0.0  # no wealth: share 0, full penalty
+    batch.step(np.array([[0.0, 0.0, 1.0]]))  # the loss starts in month 0 and has 3 months left
+    obs = batch.observe()[0]
+    assert obs[5] == pytest.approx(0.25) and obs[6] == pytest.approx(3 / 4)

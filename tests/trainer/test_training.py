@@ -123,3 +123,39 @@ def test_a_short_run_learns(models_dir):
     assert vs_random["diff"] > 3 * vs_random["stderr"] and vs_random["diff"] > 5
     first, last = trainer.evaluations[0]["avg_reward"], trainer.evaluations[-1]["avg_reward"]
     assert last > first
+
+
+def test_the_first_minibatch_ratio_is_exactly_one_against_the_behaviour_policy(models_dir):
+    """The old log-probabilities are those recorded while collecting, and the agents (weights and observation
+    normalisers) are unchanged until the update starts, so the first ratio of every update is exactly 1."""
+    trainer = Trainer(TrainConfig("torino_single", num_episodes=75, seed=2, models_dir=str(models_dir)))
+    for _ in range(3):
+        norms = {name: agent.norm.mean.clone() for name, agent in (("Strategist", trainer.strategist),
+                                                                     ("Executor", trainer.executor))}
+        trajectory, _ = trainer.collect(25)
+        trainer.learn(trajectory)
+        for name, agent in (("Strategist", trainer.strategist), ("Executor", trainer.executor)):
+            assert trainer.update_stats[name]["first_ratio_change"] == 0.0
+            assert trainer.update_stats[name]["ratio_change"] > 0  # later minibatches do move
+            assert not torch.equal(agent.norm.mean, norms[name])  # the normaliser learns, after the update
+
+
+def test_the_run_ends_with_a_held_out_evaluation_of_the_final_agents(models_dir):
+    trainer = Trainer(TrainConfig("torino_single", num_episodes=12, save_interval=6, eval_episodes=2, seed=3,
+                                  models_dir=str(models_dir), heldout_episodes=30))
+    result = trainer.run()
+    report = compare_with_baselines(trainer.scenario, trainer.strategist, trainer.executor, episodes=30,
+                                    tuning_episodes=5)
+    assert result.heldout == {"households": 30, **report["policies"]["hrl"]}  # what `evaluate` reports
+    history = load_history("torino_single", models_dir)
+    assert history["heldout"] == result.heldout == result.to_dict()["heldout"]
+    assert set(result.heldout) == {"households", "avg_reward", "avg_duration", "avg_cash", "avg_invested",
+                                   "stability", "goal_adherence"}
+
+
+def test_run_settings_outside_their_bounds_are_refused():
+    for name, value in [("num_episodes", 100_001), ("eval_episodes", 1001), ("seed", -1), ("seed", 2**32),
+                        ("save_interval", 0)]:
+        with pytest.raises(ValueError, match=name):
+            TrainConfig("torino_single", **{name: value})
+    assert TrainConfig("torino_single", num_episodes=100_000, seed=2**32 - 1, eval_episodes=1000).seed == 2**32 - 1
