@@ -151,3 +151,52 @@ def test_minibatches_are_split_evenly(samples, minibatches, sizes):
     update(agent, obs, actions, logprob, torch.randn(samples), torch.zeros(samples), update_epochs=2,
            num_minibatches=minibatches)
     assert agent.sizes == sizes * 2
+
+
+def test_gae_of_a_single_step_is_its_td_error():
+    advantages, returns = compute_gae(torch.tensor([[2.0, 1.0]]), torch.tensor([[0.5, 3.0]]),
+                                      torch.tensor([[1.0, 1.0]]), gamma=0.9, lam=0.9)
+    assert torch.allclose(advantages, torch.tensor([[1.5, -2.0]])) and torch.allclose(returns, torch.tensor([[2.0, 1.0]]))
+
+
+def test_the_first_ratio_is_reported_before_any_step_and_later_ones_move():
+    agent, obs, actions, logprob, value = agent_and_batch(n=8)
+    _, stats = update(agent, obs, actions, logprob, torch.randn(8, generator=torch.Generator().manual_seed(1)),
+                      value, update_epochs=3, num_minibatches=2)
+    assert stats["first_ratio_change"] == 0.0 and stats["ratio_change"] > 0.0
+
+
+def test_advantages_are_normalised_in_each_minibatch():
+    """Shifting and scaling every advantage changes nothing: each minibatch's advantages are centred and
+    scaled to unit standard deviation before the loss."""
+    advantages = torch.tensor([0.3, -1.2, 2.0, 0.1, -0.4, 0.9])
+    results = []
+    for scaled in (advantages, 100.0 * advantages + 7.0):
+        agent, obs, actions, logprob, value = agent_and_batch()
+        update(agent, obs, actions, logprob, scaled, value, ent_coef=0.0, vf_coef=0.0, update_epochs=2,
+               num_minibatches=2)
+        results.append(parameters(agent.actor))
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(*results))
+    assert not all(torch.equal(a, b) for a, b in zip(results[0], parameters(agent_and_batch()[0].actor)))
+
+
+def test_a_minibatch_of_two_is_normalised_and_one_of_one_is_left_alone():
+    # one minibatch, before any step (ratio 1): the policy loss is minus the mean (normalised) advantage
+    for samples, expected in ((2, 0.0), (1, -5.0)):  # advantages 5, 6 become -1/sqrt(2), +1/sqrt(2); a lone 5 stays
+        agent, obs, actions, logprob, value = agent_and_batch(n=samples)
+        before = parameters(agent.actor)
+        _, stats = update(agent, obs, actions, logprob, torch.tensor([5.0, 6.0])[:samples], value, ent_coef=0.0,
+                          vf_coef=0.0)
+        assert stats["policy_loss"] == pytest.approx(expected, abs=1e-6)
+        assert all(torch.isfinite(p).all() for p in parameters(agent.actor))
+        assert not all(torch.equal(a, b) for a, b in zip(parameters(agent.actor), before))
+
+
+def test_the_minibatch_order_comes_from_the_given_generator_only():
+    results = []
+    for global_seed in (1, 2):
+        agent, obs, actions, logprob, value = agent_and_batch()
+        torch.manual_seed(global_seed)  # the global random state must not matter
+        update(agent, obs, actions, logprob, torch.arange(6.0), value, update_epochs=2, num_minibatches=3)
+        results.append(parameters(agent))
+    assert all(torch.equal(a, b) for a, b in zip(*results))
