@@ -129,10 +129,11 @@ class Trainer:
 
     def _update(self, agent: ActorCritic, obs: np.ndarray, actions: np.ndarray, logprob: np.ndarray,
                 rewards: np.ndarray, valid: np.ndarray, life: np.ndarray, gamma: float) -> None:
-        """PPO on one agent's (T, B) rollout: `obs` (T, B, D), `actions` (T, B, A), `logprob` (the behaviour
-        policy's, recorded while collecting), `rewards` and `valid` (T, B), `life` (B,). The observation
-        normaliser takes in the new observations only after the update, so the agent still is the behaviour
-        policy when the update starts (its first ratio is exactly 1) and the values are the behaviour critic's."""
+        """PPO on one agent's (T, B) rollout: `obs` (T, B, D) normalised as the agent saw them, `actions`
+        (T, B, A) and their `logprob` (the behaviour policy's, recorded while collecting), `rewards` and `valid`
+        (T, B), `life` (B,). Nothing has changed the agent since it collected, and it learns from the very
+        inputs it acted on, so the update starts from the behaviour policy (its first ratio is exactly 1) and
+        the values are the behaviour critic's."""
         obs_t, valid_t = torch.from_numpy(obs), torch.from_numpy(valid)
         obs_t, actions_t = obs_t[valid_t], torch.from_numpy(np.asarray(actions, dtype=np.float32))[valid_t]  # (N, .)
         old_logprob = torch.from_numpy(logprob)[valid_t]  # (N,)
@@ -144,7 +145,6 @@ class Trainer:
         advantages = center_on_siblings(advantages, valid_t, torch.from_numpy(life))
         stats = ppo_update(agent, self.optimizers[agent], obs_t, actions_t, old_logprob,
                            advantages[valid_t], returns[valid_t], self.ppo, self.generator)
-        agent.norm.update(obs_t)
         self.update_stats[type(agent).__name__] = ensure_finite(stats, f"{type(agent).__name__} update")
 
     # --- checkpoints ---------------------------------------------------------------------------

@@ -126,18 +126,20 @@ def test_a_short_run_learns(models_dir):
 
 
 def test_the_first_minibatch_ratio_is_exactly_one_against_the_behaviour_policy(models_dir):
-    """The old log-probabilities are those recorded while collecting, and the agents (weights and observation
-    normalisers) are unchanged until the update starts, so the first ratio of every update is exactly 1."""
+    """The old log-probabilities are those recorded while collecting, the agents learn from the normalised
+    inputs they acted on, and nothing changes them between collecting and learning (the normalisers take
+    in each observation while collecting, as cleanrl's do), so the first ratio of every update is exactly 1."""
     trainer = Trainer(TrainConfig("torino_single", num_episodes=75, seed=2, models_dir=str(models_dir)))
+    agents = {"Strategist": trainer.strategist, "Executor": trainer.executor}
     for _ in range(3):
-        norms = {name: agent.norm.mean.clone() for name, agent in (("Strategist", trainer.strategist),
-                                                                     ("Executor", trainer.executor))}
+        means = {name: agent.norm.mean.clone() for name, agent in agents.items()}
         trajectory, _ = trainer.collect(25)
+        collected = {name: agent.norm.mean.clone() for name, agent in agents.items()}
         trainer.learn(trajectory)
-        for name, agent in (("Strategist", trainer.strategist), ("Executor", trainer.executor)):
+        for name, agent in agents.items():
             assert trainer.update_stats[name]["first_ratio_change"] == 0.0
             assert trainer.update_stats[name]["ratio_change"] > 0  # later minibatches do move
-            assert not torch.equal(agent.norm.mean, norms[name])  # the normaliser learns, after the update
+            assert not torch.equal(collected[name], means[name]) and torch.equal(agent.norm.mean, collected[name])
 
 
 def test_the_run_ends_with_a_held_out_evaluation_of_the_final_agents(models_dir):
