@@ -120,7 +120,6 @@ class StepResult:
     reward: np.ndarray
     terminated: np.ndarray
     active: np.ndarray
-    spending: np.ndarray
 
 
 @dataclass
@@ -242,7 +241,7 @@ class HouseholdBatch:
         self.broke |= broke
         self.alive &= ~broke
         self.month += 1
-        return StepResult(reward=reward, terminated=broke, active=active, spending=spending)
+        return StepResult(reward=reward, terminated=broke, active=active)
 
     def _cover_shortfall(self) -> np.ndarray:
         """Pay a negative cash balance from savings, then by selling investments; return the selling cost."""

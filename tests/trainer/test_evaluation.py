@@ -1,4 +1,6 @@
 """Scoring policies on fixed households: the streams, the baselines, the grid search and the paired report."""
+import inspect
+
 import numpy as np
 import pytest
 import torch
@@ -96,6 +98,12 @@ def test_paired_difference_and_standard_error_on_hand_computed_numbers():
     assert paired(stats([3.0, 5.0, 10.0]), stats([2.0, 3.0, 7.0])) == pytest.approx(
         {"diff": 2.0, "stderr": 1.0 / np.sqrt(3)})  # differences 1, 2, 3: sample sd 1
     assert paired(stats([4.0]), stats([1.5])) == {"diff": 2.5, "stderr": 0.0}
+    assert paired(stats([1.0, 3.0]), stats([0.0, 0.0])) == pytest.approx({"diff": 2.0, "stderr": 1.0})
+
+
+def test_evaluate_defaults_to_1000_held_out_and_200_tuning_households():
+    defaults = inspect.signature(compare_with_baselines).parameters
+    assert (defaults["episodes"].default, defaults["tuning_episodes"].default) == (1000, 200)
 
 
 def test_compare_with_baselines_scores_everyone_on_the_same_held_out_households():

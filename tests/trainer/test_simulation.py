@@ -97,7 +97,7 @@ def test_horizon_ends_the_episode(bologna):
     live(batch, lambda b: np.tile([0.3, 0.6, 0.1], (b.size, 1)))
     assert batch.month == bologna.months
     assert np.all(batch.duration[~batch.broke] == bologna.months)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match=r"step\(\) called on a finished batch; call reset\(\)"):
         batch.step(np.tile([1.0, 0.0, 0.0], (batch.size, 1)))
 
 
@@ -230,3 +230,90 @@ def test_the_observation_sees_an_income_loss_and_an_empty_household():
     batch.step(np.array([[0.0, 0.0, 1.0]]))  # the loss starts in month 0 and has 3 months left
     obs = batch.observe()[0]
     assert obs[5] == pytest.approx(0.25) and obs[6] == pytest.approx(3 / 4)
+
+
+def calm_batch(households: int = 1, **changes) -> HouseholdBatch:
+    return make_batch(scenario_from_dict({**CALM, **changes}), households=households)
+
+
+def test_the_second_month_is_scored_in_real_terms_too():
+    batch = calm_batch()
+    batch.step(np.array([[0.0, 1.0, 0.0]]))
+    price1, price2 = 1.12 ** (1 / 12), 1.12 ** (2 / 12)
+    saved1 = 1000 + 2000 - 1500 * price1
+    reward = float(batch.step(np.array([[0.0, 1.0, 0.0]])).reward[0])
+    saved2 = saved1 + 2000 - 1500 * price2
+    expected = (saved2 / price2 - saved1 / price1) / 2000 - 0.5 * max(3000 - saved2, 0) / 3000
+    assert reward == pytest.approx(expected, abs=1e-9)
+
+
+def test_income_rises_every_twelve_months_and_is_cut_exactly_while_a_loss_lasts():
+    batch = calm_batch(months=14, salary_raise_annual=0.1, income_loss_factor=0.25, initial_cash=100000.0)
+    batch.events.loss_start[0, 5] = True  # one loss, starting in month 5, lasting 3 months
+    batch.events.loss_months[0, 5] = 3
+    incomes, income_ratio, loss_left = [], [], []
+    while not batch.done:
+        before = batch.ledger.income[0]
+        obs = batch.observe()[0]
+        income_ratio.append(obs[5])
+        loss_left.append(obs[6])
+        batch.step(np.array([[0.0, 1.0, 0.0]]))
+        incomes.append(batch.ledger.income[0] - before)
+    assert incomes == pytest.approx([2000] * 5 + [500] * 3 + [2000] * 4 + [2200] * 2)
+    assert income_ratio == pytest.approx([1] * 6 + [0.25] * 2 + [1] * 5 + [1.1])  # seen the month after
+    assert loss_left == pytest.approx([0] * 6 + [2 / 6, 1 / 6] + [0] * 6)
+
+
+def test_variable_expenses_follow_their_noise():
+    batch = calm_batch(variable_expenses_std=100.0, inflation_annual=0.0)
+    batch.events.variable_noise[0, 0] = 2.0
+    batch.step(np.array([[0.0, 1.0, 0.0]]))
+    assert batch.ledger.expenses[0] == pytest.approx(1000 + 500 + 2 * 100)
+
+
+def test_a_shortfall_is_paid_from_savings_then_by_selling_at_a_cost():
+    batch = calm_batch(inflation_annual=0.0, sell_cost=0.1, fixed_expenses=2500.0, variable_expenses_mean=0.0,
+                       initial_cash=0.0)
+    batch.savings[0], batch.invested[0] = 300.0, 1000.0  # month 0: 2000 in, 2500 out: 500 missing
+    batch.step(np.array([[0.0, 1.0, 0.0]]))
+    sold = 200 / 0.9  # after the 300 of savings, 200 more at a 10 % cost
+    assert (batch.savings[0], batch.invested[0], batch.cash[0]) == pytest.approx((0.0, 1000 - sold, 0.0))
+    assert batch.ledger.sell_cost[0] == pytest.approx(sold * 0.1) and batch.alive[0]
+
+
+def test_half_a_euro_short_is_broke_and_half_a_euro_spare_is_split():
+    batch = calm_batch(households=2, inflation_annual=0.0, initial_cash=0.0, variable_expenses_mean=0.0,
+                       fixed_expenses=2000.5)
+    batch.cash[1] = 1.0  # household 1 has 0.5 left after expenses
+    result = batch.step(np.array([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0]]))
+    assert result.terminated.tolist() == [True, False] and batch.alive.tolist() == [False, True]
+    assert batch.savings[1] == pytest.approx(0.5) and batch.cash[1] == pytest.approx(0.0)
+
+
+def test_a_broke_household_stays_as_it_was():
+    batch = calm_batch(households=2, initial_cash=0.0, fixed_expenses=3000.0, variable_expenses_mean=0.0)
+    batch.cash[1] = 1e6
+    batch.step(np.array([[0.0, 1.0, 0.0]] * 2))
+    state = lambda: (batch.price[0], batch.cash[0], batch.duration[0], np.delete(batch.observe()[0], 4).tolist())
+    frozen = state()  # all but time_left, which is the month's
+    batch.step(np.array([[0.0, 1.0, 0.0]] * 2))
+    assert state() == frozen
+    assert batch.price[1] == pytest.approx(1.12 ** (2 / 12)) and batch.duration.tolist() == [1, 2]
+
+
+def test_a_month_exactly_at_the_buffer_counts_as_stable():
+    batch = calm_batch(inflation_annual=0.0, monthly_income=1500.0, safety_buffer=1000.0)
+    batch.step(np.array([[0.0, 1.0, 0.0]]))
+    assert batch.liquid[0] == 1000.0 and batch.months_above_buffer[0] == 1
+
+
+def test_observations_without_a_buffer_or_expenses_and_at_the_limits():
+    batch = calm_batch(households=4, safety_buffer=0.0, fixed_expenses=0.0, variable_expenses_mean=0.0)
+    batch.last_expenses[:] = 0.0
+    batch.cash[:] = [0.75, 1e6, -1e6, 0.25]
+    batch.invested[3] = 0.25  # half of a wealth of 0.5 euro is invested
+    obs = batch.observe()
+    np.testing.assert_allclose(obs[:, 0], [0.75, 100.0, -100.0, 0.25])  # liquid / max(buffer, 1), clipped to 100
+    np.testing.assert_allclose(obs[:, 1], [0.75, 100.0, -100.0, 0.25])  # liquid / max(expenses, 1)
+    np.testing.assert_allclose(obs[:, 3], [0.0, 0.0, 0.0, 0.5])
+    np.testing.assert_allclose(obs[:, 9], [0.0, 0.0, 0.5, 0.0])  # no buffer, no penalty (unless in debt)
