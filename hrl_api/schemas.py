@@ -173,6 +173,9 @@ class TrainingHistory(Schema):
     total_episodes = fields.Integer()
     stopped = fields.Boolean()
     final_metrics = fields.Nested(FinalMetrics)
+    heldout = fields.Dict(metadata={"description": "the final agents on held-out households: `households` and "
+                                                   "the metrics (empty if no episode ran)"})
+    notes = fields.List(fields.String(), metadata={"description": "what the run had to replace, and why"})
     progress = fields.List(fields.Nested(TrainingProgress))
     evaluations = fields.List(fields.Dict())
 
