@@ -200,3 +200,11 @@ def test_the_minibatch_order_comes_from_the_given_generator_only():
         update(agent, obs, actions, logprob, torch.arange(6.0), value, update_epochs=2, num_minibatches=3)
         results.append(parameters(agent))
     assert all(torch.equal(a, b) for a, b in zip(*results))
+
+
+def test_advantage_normalisation_on_hand_computed_numbers():
+    agent, obs, actions, logprob, value = agent_and_batch(n=2)
+    old = logprob - torch.tensor([math.log(1.5), 0.0])  # ratios 1.5 and 1
+    _, stats = update(agent, obs, actions, old, torch.tensor([5.0, 6.0]), value, ent_coef=0.0, vf_coef=0.0)
+    a = 1 / math.sqrt(2)  # 5 and 6 become -a and +a (sample standard deviation)
+    assert stats["policy_loss"] == pytest.approx((max(a * 1.5, a * 1.2) - a) / 2, rel=1e-5)

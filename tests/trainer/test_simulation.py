@@ -97,7 +97,7 @@ def test_horizon_ends_the_episode(bologna):
     live(batch, lambda b: np.tile([0.3, 0.6, 0.1], (b.size, 1)))
     assert batch.month == bologna.months
     assert np.all(batch.duration[~batch.broke] == bologna.months)
-    with pytest.raises(RuntimeError, match=r"step\(\) called on a finished batch; call reset\(\)"):
+    with pytest.raises(RuntimeError, match=r"^step\(\) called on a finished batch; call reset\(\)$"):
         batch.step(np.tile([1.0, 0.0, 0.0], (batch.size, 1)))
 
 
@@ -317,3 +317,23 @@ def test_observations_without_a_buffer_or_expenses_and_at_the_limits():
     np.testing.assert_allclose(obs[:, 1], [0.75, 100.0, -100.0, 0.25])  # liquid / max(expenses, 1)
     np.testing.assert_allclose(obs[:, 3], [0.0, 0.0, 0.0, 0.5])
     np.testing.assert_allclose(obs[:, 9], [0.0, 0.0, 0.5, 0.0])  # no buffer, no penalty (unless in debt)
+
+
+def test_to_split_edge_cases():
+    np.testing.assert_allclose(to_split([[-1.0, 1.0, 1.0], [0.0, 0.0, 0.0]]), [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+    np.testing.assert_allclose(to_split([0.0, 0.0, 0.0]), [1 / 3, 1 / 3, 1 / 3])  # one row, without a batch axis
+    np.testing.assert_allclose(to_split([0.2, 0.3, 0.5]), [0.2, 0.3, 0.5])
+    np.testing.assert_allclose(to_split([[0.001, 0.5, 0.499]]), [[0.001, 0.5, 0.499]])  # the smallest share kept
+
+
+def test_market_returns_never_lose_more_than_95_percent():
+    scenario = scenario_from_dict({**CALM, "investment_volatility_monthly": 0.5})
+    events = LifeEvents.draw(scenario, 50, np.random.default_rng(0))
+    assert events.market_return.min() == -0.95 and (events.market_return == -0.95).mean() > 0.01
+
+
+def test_a_buffer_under_one_euro_is_penalised_in_euros():
+    batch = calm_batch(safety_buffer=1.5, initial_cash=0.0)
+    assert batch._buffer_penalty()[0] == pytest.approx(0.5 * 1.5 / 1.5)
+    batch.cash[0] = 1.0
+    assert batch._buffer_penalty()[0] == pytest.approx(0.5 * 0.5 / 1.5)
