@@ -1,6 +1,4 @@
 """Scoring policies on fixed households: the streams, the baselines, the grid search and the paired report."""
-import inspect
-
 import numpy as np
 import pytest
 import torch
@@ -102,8 +100,11 @@ def test_paired_difference_and_standard_error_on_hand_computed_numbers():
 
 
 def test_evaluate_defaults_to_1000_held_out_and_200_tuning_households():
-    defaults = inspect.signature(compare_with_baselines).parameters
-    assert (defaults["episodes"].default, defaults["tuning_episodes"].default) == (1000, 200)
+    torch.manual_seed(2)
+    agents = Strategist(OBS_DIM), Executor(OBS_DIM + 4)
+    report = compare_with_baselines(SMALL, *agents)
+    assert report["episodes"] == 1000
+    assert report == compare_with_baselines(SMALL, *agents, episodes=1000, tuning_episodes=200)
 
 
 def test_compare_with_baselines_scores_everyone_on_the_same_held_out_households():
