@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from hrl_trainer.config import DEFAULT_EPISODES, DEFAULT_EVAL_EPISODES, DEFAULT_SAVE_INTERVAL, SETTING_BOUNDS
 from hrl_trainer.paths import NAME_PATTERN as TRAINER_NAME_PATTERN
 
 NAME_PATTERN = "^[a-z0-9_-]{1,64}$"
 """The documented (ECMA-262) form of hrl_trainer's name rule, for OpenAPI clients."""
 NAME_MESSAGE = "Must be 1-64 characters from a-z, 0-9, '_' and '-'."
-MAX_SEED = 2**32 - 1
-MAX_EPISODES = 100_000
 
 
 def validate_scenario_name(value: str) -> None:
@@ -30,10 +29,13 @@ class StartTrainingRequest(Schema):
     error_messages = {"type": "Request body must be a JSON object."}
 
     scenario_name = fields.String(required=True, validate=validate_scenario_name, metadata={"pattern": NAME_PATTERN})
-    num_episodes = fields.Integer(strict=True, load_default=1000, validate=validate.Range(1, MAX_EPISODES))
-    save_interval = fields.Integer(strict=True, load_default=100, validate=validate.Range(1, MAX_EPISODES))
-    eval_episodes = fields.Integer(strict=True, load_default=10, validate=validate.Range(1, 1000))
-    seed = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(0, MAX_SEED))
+    num_episodes = fields.Integer(strict=True, load_default=DEFAULT_EPISODES,
+                                  validate=validate.Range(*SETTING_BOUNDS["num_episodes"]))
+    save_interval = fields.Integer(strict=True, load_default=DEFAULT_SAVE_INTERVAL,
+                                   validate=validate.Range(*SETTING_BOUNDS["save_interval"]))
+    eval_episodes = fields.Integer(strict=True, load_default=DEFAULT_EVAL_EPISODES,
+                                   validate=validate.Range(*SETTING_BOUNDS["eval_episodes"]))
+    seed = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(*SETTING_BOUNDS["seed"]))
 
 
 class Error(Schema):
@@ -219,6 +221,9 @@ class TrainingHistory(Schema):
     total_episodes = fields.Integer()
     stopped = fields.Boolean()
     final_metrics = fields.Nested(FinalMetrics)
+    heldout = fields.Dict(metadata={"description": "the final agents on held-out households: `households` and "
+                                                   "the metrics (empty if no episode ran)"})
+    notes = fields.List(fields.String(), metadata={"description": "what the run had to replace, and why"})
     progress = fields.List(fields.Nested(TrainingProgress))
     evaluations = fields.List(fields.Dict())
 

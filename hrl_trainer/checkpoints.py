@@ -16,13 +16,33 @@ from pathlib import Path
 
 import torch
 
-from .agents import ActorCritic, Executor, Strategist
+from .agents import GOAL_FEATURES, ActorCritic, Executor, Strategist
 from .filesets import COMMITTED, FileSet
 from .paths import resolve_models_dir, validate_name
+from .simulation import OBS_FEATURES
 
 AGENT_CLASSES: dict[str, type[ActorCritic]] = {"strategist": Strategist, "executor": Executor}
 CHECKPOINT_FILES = ("high_agent.pt", "low_agent.pt", "metadata.json")
 MODEL_SUFFIXES = {"high_agent": "_high_agent.pt", "low_agent": "_low_agent.pt", "history": "_history.json"}
+
+
+class IncompatibleModel(ValueError):
+    """A saved agent this version cannot run: it was trained on another observation layout."""
+
+
+def observation_layout(kind: str) -> list[str]:
+    """The name of each input of an agent of `kind` ("strategist" or "executor"), in order."""
+    return [*OBS_FEATURES, *(GOAL_FEATURES if kind == "executor" else ())]
+
+
+def layout_difference(saved: list[str] | None, expected: list[str]) -> str:
+    """How a saved observation layout differs from this version's, in a few words."""
+    if not isinstance(saved, list):
+        return "it was saved before observation layouts were recorded"
+    if len(saved) != len(expected):
+        return f"it has {len(saved)} inputs, this version {len(expected)}"
+    index = next(i for i, (a, b) in enumerate(zip(saved, expected)) if a != b)
+    return f"its input {index} is '{saved[index]}', this version's is '{expected[index]}'"
 
 
 def json_bytes(data: dict) -> bytes:
@@ -31,17 +51,23 @@ def json_bytes(data: dict) -> bytes:
 
 
 def agent_bytes(agent: ActorCritic) -> bytes:
-    """An agent's kind, architecture and state dict, serialised."""
+    """An agent's kind, architecture, observation layout and state dict, serialised."""
     kind = next(k for k, cls in AGENT_CLASSES.items() if isinstance(agent, cls))
     buffer = io.BytesIO()
-    torch.save({"kind": kind, "architecture": agent.architecture(), "state_dict": agent.state_dict()}, buffer)
+    torch.save({"kind": kind, "architecture": agent.architecture(), "observation": observation_layout(kind),
+                "state_dict": agent.state_dict()}, buffer)
     return buffer.getvalue()
 
 
 def agent_from_bytes(data: bytes) -> ActorCritic:
-    """Rebuild an agent serialised by `agent_bytes` (tensors and plain types only). The global random
-    state is left alone, so a seeded run that loads an agent stays reproducible."""
+    """Rebuild an agent serialised by `agent_bytes` (tensors and plain types only); IncompatibleModel if it
+    was trained on other observations than this version's. The global random state is left alone, so a
+    seeded run that loads an agent stays reproducible."""
     payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    saved, expected = payload.get("observation"), observation_layout(payload["kind"])
+    if saved != expected:
+        raise IncompatibleModel(f"the saved {payload['kind']} cannot run in this version: "
+                                f"{layout_difference(saved, expected)}; train the scenario again")
     with torch.random.fork_rng(devices=[]):  # building the network draws its initial weights
         agent = AGENT_CLASSES[payload["kind"]](**payload["architecture"])
     agent.load_state_dict(payload["state_dict"])

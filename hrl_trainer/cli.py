@@ -3,40 +3,75 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
+from collections.abc import Callable
 
 import torch
 from tqdm import tqdm
 
-from .checkpoints import load_trained_models, model_paths
-from .config import TrainConfig
+from .checkpoints import IncompatibleModel, load_trained_models, model_paths
+from .config import DEFAULT_EPISODES, DEFAULT_EVAL_EPISODES, DEFAULT_SAVE_INTERVAL, SETTING_BOUNDS, TrainConfig
 from .evaluation import compare_with_baselines
+from .interrupts import Aborted, StopOnSignals, exit_status
 from .metrics import METRIC_NAMES, TrainingError
-from .scenarios import ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
-from .trainer import Trainer
+from .paths import check_writable_folder, resolve_models_dir
+from .scenarios import Scenario, ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
+from .trainer import Trainer, TrainResult
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be a positive integer")
-    return value
+def bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer from `low` to `high` (no upper bound if None), with a plain message."""
+    if low == 1:
+        wanted = "a positive integer" + (f" (at most {high})" if high is not None else "")
+    else:
+        wanted = f"an integer from {low} to {high}" if high is not None else f"an integer of at least {low}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}")
+        return value
+
+    return parse
+
+
+positive_int = bounded_int(1)
+
+
+def setting(name: str) -> Callable[[str], int]:
+    """The argparse type of a run setting, with the bounds the API uses (`config.SETTING_BOUNDS`)."""
+    return bounded_int(*SETTING_BOUNDS[name])
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m hrl_trainer", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    t = sub.add_parser("train", help="train the Strategist and the Executor on a scenario")
-    t.add_argument("--scenario", required=True)
-    t.add_argument("--episodes", type=positive_int, default=1000)
-    t.add_argument("--save-interval", type=positive_int, default=100)
-    t.add_argument("--eval-episodes", type=positive_int, default=10)
-    t.add_argument("--seed", type=int, default=None)
-    t.add_argument("--models-dir")
-    t.add_argument("--scenarios-dir")
-    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t = sub.add_parser("train", help="train the Strategist and the Executor on a scenario",
+                       description="Train the Strategist and the Executor on a scenario and write the model files. "
+                                   "Ctrl-C or SIGTERM stops like the API's stop (the batch is finished and saved, "
+                                   "exit status 130 or 143); a second Ctrl-C aborts at once.")
+    low, high = SETTING_BOUNDS["num_episodes"]
+    t.add_argument("--scenario", required=True, help="scenario name (required; `scenarios` lists them)")
+    t.add_argument("--episodes", type=setting("num_episodes"), default=DEFAULT_EPISODES,
+                   help=f"households (episodes) to train on, {low} to {high} (default: {DEFAULT_EPISODES})")
+    t.add_argument("--save-interval", type=setting("save_interval"), default=DEFAULT_SAVE_INTERVAL,
+                   help=f"evaluate and write checkpoint_episode_N/ every this many episodes "
+                        f"(default: {DEFAULT_SAVE_INTERVAL})")
+    low, high = SETTING_BOUNDS["eval_episodes"]
+    t.add_argument("--eval-episodes", type=setting("eval_episodes"), default=DEFAULT_EVAL_EPISODES,
+                   help=f"households of each periodic evaluation, {low} to {high} (default: {DEFAULT_EVAL_EPISODES})")
+    low, high = SETTING_BOUNDS["seed"]
+    t.add_argument("--seed", type=setting("seed"), default=None,
+                   help=f"seed of every random draw, {low} to {high} (default: a random one, recorded in the history)")
+    t.add_argument("--models-dir", help="models folder (default: $HRL_MODELS_DIR, else <project>/models)")
+    t.add_argument("--scenarios-dir", help="scenarios folder (default: $HRL_SCENARIOS_DIR, else <project>/scenarios)")
+    t.add_argument("--quiet", action="store_true", help="no progress bar (default: a progress bar on stderr)")
 
     e = sub.add_parser("evaluate", help="score a trained model against baselines on held-out households")
     e.add_argument("--scenario", required=True)
@@ -69,26 +104,58 @@ def evaluation_table(report: dict) -> str:
     return format_table(rows, columns)
 
 
+def scenario_or_choices(name: str, scenarios_dir: str | None) -> Scenario:
+    """Load scenario `name`; an unknown one raises ScenarioNotFound listing the available scenarios."""
+    try:
+        return load_scenario(name, scenarios_dir)
+    except ScenarioNotFound as exc:
+        choices = ", ".join(list_scenarios(scenarios_dir)) or "none"
+        raise ScenarioNotFound(f"{exc}; available: {choices}") from None
+
+
+def train_summary(result: TrainResult, seconds: float, window: int) -> str:
+    """The closing summary: the held-out evaluation first, then the training figures."""
+    heldout = result.heldout
+    return "\n".join([
+        f"Held-out evaluation of {result.scenario_name}: {heldout['households']} households never trained on",
+        format_table([heldout], list(heldout)),
+        f"Trained {result.scenario_name}: {result.episodes_completed} episodes in {seconds:.1f} s "
+        f"({result.episodes_completed / seconds:.0f} episodes/s); mean of the last {window} training episodes:",
+        format_table([result.final_metrics], list(METRIC_NAMES)),
+    ])
+
+
 def cmd_train(args: argparse.Namespace) -> int:
+    check_writable_folder(resolve_models_dir(args.models_dir))  # now, not after minutes of training
+    scenario_or_choices(args.scenario, args.scenarios_dir)
     config = TrainConfig(scenario_name=args.scenario, num_episodes=args.episodes, save_interval=args.save_interval,
                          eval_episodes=args.eval_episodes, seed=args.seed, models_dir=args.models_dir,
                          scenarios_dir=args.scenarios_dir)
     start = time.perf_counter()
-    trainer = Trainer(config)  # loads the scenario: a bad one fails before the progress bar is drawn
-    with tqdm(total=config.num_episodes, unit="ep", disable=args.quiet, file=sys.stderr) as bar:
-        def on_progress(record: dict) -> None:
-            bar.update(1)
-            bar.set_postfix(reward=f"{record['avg_reward']:.1f}", stability=f"{record['stability']:.2f}", refresh=False)
+    with StopOnSignals() as signals:
+        trainer = Trainer(config, should_stop=signals.should_stop)
+        with tqdm(total=config.num_episodes, unit="ep", disable=args.quiet, file=sys.stderr) as bar:
+            def on_progress(record: dict) -> None:
+                bar.update(1)
+                bar.set_postfix(reward=f"{record['avg_reward']:.1f}", stability=f"{record['stability']:.2f}",
+                                refresh=False)
 
-        trainer.on_progress = on_progress
-        result = trainer.run()
+            trainer.on_progress = on_progress
+            result = trainer.run()
     seconds = time.perf_counter() - start
-    print(f"Trained {result.scenario_name}: {result.episodes_completed} episodes in {seconds:.1f} s "
-          f"({result.episodes_completed / seconds:.0f} episodes/s)")
-    print(format_table([result.final_metrics], list(METRIC_NAMES)))
-    for path in model_paths(result.scenario_name, args.models_dir).values():
-        print(f"wrote {path}")
-    return 0
+    if result.episodes_completed:
+        print(train_summary(result, seconds, config.metrics_window))
+        for path in model_paths(result.scenario_name, args.models_dir).values():
+            print(f"wrote {path}")
+    for note in trainer.notes:
+        print(f"note: {note}")
+    if signals.received is None:
+        return 0
+    saved = ("saved checkpoint_final/ and the model files" if result.episodes_completed
+             else "nothing to save, the previous model files are untouched")
+    print(f"Stopped by {signals.name} after {result.episodes_completed} of {result.total_episodes} episodes: {saved}",
+          file=sys.stderr)
+    return exit_status(signals.received)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -119,6 +186,12 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)  # one thread is as fast at this size and leaves the other core free
     try:
         return COMMANDS[args.command](args)
-    except (ScenarioNotFound, ScenarioError, TrainingError, OSError) as exc:  # OSError: e.g. a full disk
+    except (ScenarioNotFound, ScenarioError, TrainingError, IncompatibleModel, OSError) as exc:  # OSError: a full disk
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Aborted as exc:
+        print(f"error: {exc}: the model files and checkpoint_final/ were not written", file=sys.stderr)
+        return exit_status(exc.signum)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return exit_status(signal.SIGINT)

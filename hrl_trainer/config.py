@@ -4,6 +4,21 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+# The run settings a person picks (API, CLI, dashboard): defaults and inclusive bounds, defined here only.
+DEFAULT_EPISODES = 1000
+MAX_EPISODES = 100_000
+DEFAULT_SAVE_INTERVAL = 100
+DEFAULT_EVAL_EPISODES = 10
+MAX_EVAL_EPISODES = 1000
+MAX_SEED = 2**32 - 1
+SETTING_BOUNDS: dict[str, tuple[int, int]] = {
+    "num_episodes": (1, MAX_EPISODES),
+    "save_interval": (1, MAX_EPISODES),
+    "eval_episodes": (1, MAX_EVAL_EPISODES),
+    "seed": (0, MAX_SEED),
+}
+"""(lowest, highest) accepted value of each run setting; `seed` may also be None."""
+
 
 @dataclass
 class TrainConfig:
@@ -11,11 +26,11 @@ class TrainConfig:
 
     scenario_name: str
     """Scenario file name under the scenarios folder, without `.yaml`."""
-    num_episodes: int = 1000
+    num_episodes: int = DEFAULT_EPISODES
     """Households (episodes) to train on."""
-    save_interval: int = 100
+    save_interval: int = DEFAULT_SAVE_INTERVAL
     """Evaluate and write `checkpoint_episode_{N}/` every this many episodes."""
-    eval_episodes: int = 10
+    eval_episodes: int = DEFAULT_EVAL_EPISODES
     """Fixed-seed households used by each periodic evaluation."""
     seed: int | None = None
     """Seed of every random draw; None picks one and records it in the history."""
@@ -58,13 +73,19 @@ class TrainConfig:
     """Weight of the Executor's intrinsic reward for following the goal."""
     metrics_window: int = 10
     """Episodes averaged into each progress metric."""
+    heldout_episodes: int = 200
+    """Held-out households on which the final agents are scored when the run ends (`history["heldout"]`)."""
 
     def __post_init__(self) -> None:
         for name in ("num_episodes", "save_interval", "eval_episodes", "num_envs", "rollouts_per_life", "high_period", "hidden",
-                     "update_epochs", "num_minibatches", "metrics_window"):
+                     "update_epochs", "num_minibatches", "metrics_window", "heldout_episodes"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        for name, (low, high) in SETTING_BOUNDS.items():
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, int) and not isinstance(value, bool) and low <= value <= high):
+                raise ValueError(f"{name} must be an integer from {low} to {high}, got {value!r}")
 
     def to_dict(self) -> dict:
         """A JSON-safe, picklable copy."""

@@ -5,16 +5,20 @@ groups of `rollouts_per_life` siblings that live the same life (only their
 actions differ, and each is judged against its siblings), updates both agents
 once, then reports the episodes one by one. Iterations end exactly on
 `save_interval` boundaries, so `checkpoint_episode_{N}/` holds the
-agents as they were after N episodes. A stop request is honoured after the
-episode being reported, or before the next iteration starts: at most one
-iteration (a fraction of a second) after it arrives.
+agents as they were after N episodes. A stop request is honoured at the end
+of the iteration (its remaining episodes are still reported: the agents
+learned from them), or before the next iteration starts: at most one
+iteration (a fraction of a second) after it arrives. So `episodes_completed`,
+everywhere, is exactly the number of episodes the saved agents learned from.
+When the run ends, the final agents are scored on held-out households
+(`history["heldout"]`, `TrainResult.heldout`).
 """
 from __future__ import annotations
 
 import math
 import platform
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Callable
 
@@ -23,7 +27,8 @@ import torch
 
 from . import __version__
 from .agents import GOAL_DIM, ActorCritic, Executor, Strategist
-from .checkpoints import checkpoint_dir, load_checkpoint, save_checkpoint, save_trained_models, tidy_models_folder
+from .checkpoints import (IncompatibleModel, checkpoint_dir, load_checkpoint, save_checkpoint, save_trained_models,
+                          tidy_models_folder)
 from .config import TrainConfig
 from .evaluation import fixed_households, hrl_policy, score
 from .metrics import MetricsWindow, ensure_finite
@@ -47,6 +52,8 @@ class TrainResult:
     total_episodes: int
     stopped: bool
     final_metrics: dict
+    heldout: dict = field(default_factory=dict)
+    """The final agents on held-out households: `households` and the `metrics()` fields ({} if no episode ran)."""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -79,6 +86,9 @@ class Trainer:
         self.ppo = PPOSettings(config.clip_coef, config.ent_coef, config.vf_coef, config.update_epochs,
                                config.num_minibatches, config.max_grad_norm)
         self.checkpoint_events = fixed_households(self.scenario, config.eval_episodes, "checkpoint")
+        self.update_stats: dict[str, dict[str, float]] = {}
+        self.heldout: dict = {}
+        self.notes: list[str] = []
         self.window = MetricsWindow(config.metrics_window)
         self.stopwatch = Stopwatch()
         self.progress: list[dict] = []
@@ -112,42 +122,61 @@ class Trainer:
         low_reward = (rewards + intrinsic) * c.reward_scale
         high_reward = np.add.reduceat(rewards, np.arange(0, months, period), axis=0) * c.reward_scale
         with self.stopwatch.section("update"):
-            self._update(self.strategist, np.stack(traj.obs_high), np.stack(traj.goal_logits), high_reward,
-                         active[::period], traj.life, c.gamma**period)
-            self._update(self.executor, np.stack(traj.obs_low), np.stack(traj.split_logits), low_reward, active,
-                         traj.life, c.gamma)
+            self._update(self.strategist, np.stack(traj.obs_high), np.stack(traj.goal_logits),
+                         np.stack(traj.goal_logprob), high_reward, active[::period], traj.life, c.gamma**period)
+            self._update(self.executor, np.stack(traj.obs_low), np.stack(traj.split_logits),
+                         np.stack(traj.split_logprob), low_reward, active, traj.life, c.gamma)
 
-    def _update(self, agent: ActorCritic, obs: np.ndarray, actions: np.ndarray, rewards: np.ndarray,
-                valid: np.ndarray, life: np.ndarray, gamma: float) -> None:
+    def _update(self, agent: ActorCritic, obs: np.ndarray, actions: np.ndarray, logprob: np.ndarray,
+                rewards: np.ndarray, valid: np.ndarray, life: np.ndarray, gamma: float) -> None:
+        """PPO on one agent's (T, B) rollout: `obs` (T, B, D) normalised as the agent saw them, `actions`
+        (T, B, A) and their `logprob` (the behaviour policy's, recorded while collecting), `rewards` and `valid`
+        (T, B), `life` (B,). Nothing has changed the agent since it collected, and it learns from the very
+        inputs it acted on, so the update starts from the behaviour policy (its first ratio is exactly 1) and
+        the values are the behaviour critic's."""
         obs_t, valid_t = torch.from_numpy(obs), torch.from_numpy(valid)
-        obs_t, actions_t = obs_t[valid_t], torch.from_numpy(np.asarray(actions, dtype=np.float32))[valid_t]
-        agent.norm.update(obs_t)
-        with torch.no_grad():  # one pass gives the old policy's log-probabilities and the values
-            old_logprob, _, value = agent.score(obs_t, actions_t)
+        obs_t, actions_t = obs_t[valid_t], torch.from_numpy(np.asarray(actions, dtype=np.float32))[valid_t]  # (N, .)
+        old_logprob = torch.from_numpy(logprob)[valid_t]  # (N,)
+        with torch.no_grad():
+            _, _, value = agent.score(obs_t, actions_t)
         values = torch.zeros(valid_t.shape).index_put_((valid_t,), value)
         advantages, returns = compute_gae(torch.from_numpy(rewards).float(), values, valid_t.float(),
                                           gamma, self.config.gae_lambda)
         advantages = center_on_siblings(advantages, valid_t, torch.from_numpy(life))
         stats = ppo_update(agent, self.optimizers[agent], obs_t, actions_t, old_logprob,
                            advantages[valid_t], returns[valid_t], self.ppo, self.generator)
-        ensure_finite(stats, f"{type(agent).__name__} update")
+        self.update_stats[type(agent).__name__] = ensure_finite(stats, f"{type(agent).__name__} update")
 
     # --- checkpoints ---------------------------------------------------------------------------
+    def _score(self, strategist: Strategist, executor: Executor, events: LifeEvents, what: str) -> dict:
+        """The metrics of the agents acting deterministically on the households of `events`."""
+        with self.stopwatch.section("evaluation"):
+            return ensure_finite(score(self.scenario, events, hrl_policy(strategist, executor)).metrics(), what)
+
     def evaluate(self, strategist: Strategist, executor: Executor, what: str) -> dict:
         """The metrics of the agents acting deterministically on this run's fixed evaluation households."""
-        with self.stopwatch.section("evaluation"):
-            return ensure_finite(
-                score(self.scenario, self.checkpoint_events, hrl_policy(strategist, executor)).metrics(), what)
+        return self._score(strategist, executor, self.checkpoint_events, what)
+
+    def evaluate_heldout(self) -> dict:
+        """The final agents on `heldout_episodes` held-out households (evaluation's `held_out` stream, never
+        used to train or to pick anything): what `evaluate` reports, rather than the noisy training window."""
+        households = self.config.heldout_episodes
+        events = fixed_households(self.scenario, households, "held_out")
+        return {"households": households, **self._score(self.strategist, self.executor, events, "held-out evaluation")}
 
     def stored_best_score(self) -> float:
         """The avg_reward a new best must beat: the agents of the checkpoint_best/ an earlier run left,
         scored on this run's evaluation households. Rescoring them, rather than trusting the score in
         their metadata.json, keeps the comparison fair whatever changed since (the scenario's figures,
         `eval_episodes`, the code) and needs no metadata at all. A best that is missing, unreadable or
-        no longer fits the scenario cannot be ranked: -inf, so this run's first evaluation replaces it."""
+        no longer fits the scenario cannot be ranked: -inf, so this run's first evaluation replaces it.
+        One trained on another observation layout is replaced too, and `history["notes"]` says why."""
         try:
             agents = load_checkpoint(checkpoint_dir(self.scenario.name, "best", self.models_dir))
             return self.evaluate(*agents, "evaluation of the stored best checkpoint")["avg_reward"]
+        except IncompatibleModel as exc:
+            self.notes.append(f"checkpoint_best/ of an earlier run was replaced: {exc}")
+            return -math.inf
         except Exception:  # anything that stops it being scored makes it unrankable
             return -math.inf
 
@@ -181,7 +210,8 @@ class Trainer:
                          "numpy": np.__version__, "torch": torch.__version__},
             "started_at": self.started_at, "finished_at": now_iso(),
             "episodes_completed": len(self.progress), "total_episodes": self.config.num_episodes,
-            "stopped": stopped, "final_metrics": self.final_metrics(),
+            "stopped": stopped, "final_metrics": self.final_metrics(), "heldout": self.heldout,
+            "notes": self.notes,
             "progress": self.progress, "evaluations": self.evaluations,
             "timings": {name: round(seconds, 3) for name, seconds in self.stopwatch.seconds.items()},
         }
@@ -220,19 +250,19 @@ class Trainer:
             households = self.next_batch_size(done)
             trajectory, stats = self.collect(households)
             self.learn(trajectory)
-            for index in range(households):
+            for index in range(households):  # every one, even after a stop: the agents learned from them all
                 done += 1
                 self.window.add(stats.metrics(index))
                 record = self.window.progress(done, total, round(time.perf_counter() - self.start_time, 3))
                 self.progress.append(record)
                 self.on_progress(record)
-                if self.should_stop():
-                    stopped = True
-                    break
+                stopped = stopped or self.should_stop()
             if done % self.config.save_interval == 0 and not stopped:
                 self.evaluate_and_checkpoint(done)
+        if self.progress:
+            self.heldout = self.evaluate_heldout()
         self.finish(stopped)
-        return TrainResult(self.scenario.name, done, total, stopped, self.final_metrics())
+        return TrainResult(self.scenario.name, done, total, stopped, self.final_metrics(), self.heldout)
 
 
 def train(config: TrainConfig, on_progress: ProgressCallback | None = None,

@@ -5,6 +5,8 @@ import os
 import pickle
 import shutil
 import signal
+import subprocess
+import sys
 from itertools import count
 
 import numpy as np
@@ -12,11 +14,12 @@ import pytest
 import torch
 
 from hrl_trainer import TrainConfig, filesets, list_trained_models, load_history
-from hrl_trainer.checkpoints import (agent_from_bytes, checkpoint_dir, checkpoint_files, load_checkpoint,
+from hrl_trainer.checkpoints import (IncompatibleModel, agent_from_bytes, checkpoint_dir, checkpoint_files, load_checkpoint,
                                      load_trained_models, model_files, model_paths, save_checkpoint,
                                      tidy_models_folder)
 from hrl_trainer.evaluation import fixed_households, hrl_policy, score
 from hrl_trainer.filesets import FileSet
+from hrl_trainer.simulation import OBS_FEATURES
 from hrl_trainer.trainer import Trainer
 
 @pytest.fixture(scope="module")
@@ -301,3 +304,60 @@ def test_a_run_starts_by_finishing_or_discarding_what_a_killed_run_left(models_d
     assert [path.relative_to(models_dir) for path in models_dir.rglob(".*")] == [other.relative_to(models_dir)]
     assert [(pending.folder / name).read_bytes() for name in pending.names] == committed
     assert not any(checkpoint_dir("torino_single", label, models_dir).exists() for label in ("episode_5", "best"))
+
+
+# --- the observation layout ------------------------------------------------------------------------------
+def rewrite_payload(path, change) -> None:
+    """Rewrite a saved agent file with `change(payload)` applied (as an older version would have saved it)."""
+    payload = torch.load(path, weights_only=True)
+    change(payload)
+    torch.save(payload, path)
+
+
+def test_saved_agents_record_their_observation_layout(trained):
+    _, models = trained
+    high = torch.load(models / "bologna_coppia_high_agent.pt", weights_only=True)
+    low = torch.load(models / "bologna_coppia_low_agent.pt", weights_only=True)
+    assert high["observation"] == list(OBS_FEATURES) and len(OBS_FEATURES) == high["architecture"]["obs_dim"]
+    assert low["observation"] == [*OBS_FEATURES, "goal_invest", "goal_save", "goal_spend", "goal_buffer"]
+    assert len(low["observation"]) == low["architecture"]["obs_dim"]
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda payload: payload.pop("observation"), "it was saved before observation layouts were recorded"),
+    (lambda payload: payload["observation"].__setitem__(1, "savings_in_buffers"),
+     "its input 1 is 'savings_in_buffers', this version's is 'months_covered'"),
+    (lambda payload: payload["observation"].pop(), "it has 10 inputs, this version 11"),
+])
+def test_loading_an_agent_of_another_observation_layout_is_a_clear_error(trained, tmp_path, change, reason):
+    _, models = trained
+    shutil.copytree(models, tmp_path / "models")
+    rewrite_payload(tmp_path / "models" / "bologna_coppia_high_agent.pt", change)
+    with pytest.raises(IncompatibleModel) as error:
+        load_trained_models("bologna_coppia", tmp_path / "models")
+    assert str(error.value) == f"the saved strategist cannot run in this version: {reason}; train the scenario again"
+
+
+def test_evaluate_refuses_an_incompatible_model_in_one_line(trained, tmp_path):
+    _, models = trained
+    shutil.copytree(models, tmp_path / "models")
+    rewrite_payload(tmp_path / "models" / "bologna_coppia_low_agent.pt", lambda payload: payload.pop("observation"))
+    result = subprocess.run([sys.executable, "-m", "hrl_trainer", "evaluate", "--scenario", "bologna_coppia",
+                             "--models-dir", str(tmp_path / "models"), "--episodes", "5"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == ("error: the saved executor cannot run in this version: it was saved before observation "
+                             "layouts were recorded; train the scenario again\n")
+
+
+def test_an_incompatible_best_checkpoint_is_replaced_and_the_history_says_why(trained, tmp_path):
+    _, models = trained
+    shutil.copytree(models, tmp_path / "models")
+    best = checkpoint_dir("bologna_coppia", "best", tmp_path / "models")
+    rewrite_payload(best / "high_agent.pt", lambda payload: payload.pop("observation"))
+    Trainer(TrainConfig("bologna_coppia", num_episodes=20, save_interval=20, eval_episodes=3, seed=6,
+                        models_dir=str(tmp_path / "models"))).run()
+    assert json.loads((best / "metadata.json").read_text())["seed"] == 6
+    notes = load_history("bologna_coppia", tmp_path / "models")["notes"]
+    assert notes == ["checkpoint_best/ of an earlier run was replaced: the saved strategist cannot run in this "
+                     "version: it was saved before observation layouts were recorded; train the scenario again"]
