@@ -9,6 +9,7 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 
 from hrl_api import schemas
+from hrl_trainer.households import HouseholdSchema
 
 OPENAPI_KEY = "hrl_openapi_document"
 DOCUMENTED_PREFIX = "/api/"
@@ -24,10 +25,13 @@ COMPONENT_SCHEMAS = (
     schemas.TrainingProgressLog,
     schemas.ScenarioList,
     schemas.ScenarioDetail,
+    HouseholdSchema,
     schemas.ModelList,
     schemas.TrainingHistory,
     schemas.Health,
 )
+
+COMPONENT_NAMES = {HouseholdSchema: "Household"}
 
 ERROR_BODY = {"application/json": {"schema": "Error"}}
 # Every error answer the API gives (the body is always an Error), referenced by the views' docstrings.
@@ -42,7 +46,9 @@ ERROR_RESPONSES: dict[str, dict[str, Any]] = {
                        "or carries another token",
         "headers": {"WWW-Authenticate": {"description": "Always `Bearer`", "schema": {"type": "string"}}},
     },
+    "Forbidden": {"description": "The resource is read-only (a bundled household)"},
     "NotFound": {"description": "Resource not found"},
+    "Conflict": {"description": "The resource already exists"},
     "PayloadTooLarge": {"description": "The request body is over 1 MB"},
     "ServerError": {"description": "The server failed to carry out the request (for example an invalid "
                                    "scenario file, an unreadable history, a training child that did not start)"},
@@ -67,7 +73,7 @@ def _build(app: Flask) -> dict[str, Any]:
         plugins=[FlaskPlugin(), MarshmallowPlugin()],
     )
     for schema in COMPONENT_SCHEMAS:
-        spec.components.schema(schema.__name__, schema=schema)
+        spec.components.schema(COMPONENT_NAMES.get(schema, schema.__name__), schema=schema)
     spec.components.parameter("ScenarioName", "path", {
         "name": "name", "description": "A scenario name", "required": True,
         "schema": {"type": "string", "pattern": schemas.NAME_PATTERN},

@@ -123,6 +123,7 @@ class ScenarioSummary(Schema):
     variable_expenses_mean = fields.Float()
     monthly_expenses = fields.Float(metadata={"description": "fixed + mean variable expenses"})
     monthly_margin = fields.Float(metadata={"description": "income - monthly_expenses"})
+    read_only = fields.Boolean(metadata={"description": "a bundled household: copy it to change it"})
 
 
 class ScenarioList(Schema):

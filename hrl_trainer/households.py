@@ -1,0 +1,149 @@
+"""Households a user creates, edits and deletes: scenario files written atomically (no torch here).
+
+The body is validated by the YAML loader's own schema (`scenarios.ScenarioSchema`) with the ranges
+narrowed to what a person would accept (`HouseholdSchema`). The five bundled households are
+read-only: they can be copied under another name, never changed or deleted. Editing a household
+leaves its trained models and runs alone (each run records the figures it was trained on).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import yaml
+from marshmallow import ValidationError, fields, validate
+
+from .scenarios import (
+    Scenario,
+    ScenarioError,
+    ScenarioNotFound,
+    ScenarioSchema,
+    scenario_from_dict,
+    scenario_path,
+)
+
+BUNDLED_HOUSEHOLDS = frozenset({"bologna_coppia", "milano_junior", "milano_senior", "roma_famiglia", "torino_single"})
+
+
+class HouseholdExists(FileExistsError):
+    """A household with that name already exists (POST of an existing name)."""
+
+
+class ReadOnlyHousehold(PermissionError):
+    """The bundled households cannot be changed or deleted."""
+
+
+def _person_rate(low: float, high: float) -> fields.Float:
+    return fields.Float(validate=validate.Range(min=low, max=high), allow_nan=False)
+
+
+class HouseholdSchema(ScenarioSchema):
+    """`ScenarioSchema` with the ranges a person would accept for their own household."""
+
+    monthly_income = fields.Float(required=True, allow_nan=False,
+                                  validate=validate.Range(min=0, min_inclusive=False, max=1_000_000))
+    months = fields.Integer(required=True, strict=True, validate=validate.Range(min=12, max=600))
+    inflation_annual = _person_rate(-0.05, 0.5)
+    investment_return_annual = _person_rate(-0.5, 0.5)
+    investment_volatility_monthly = _person_rate(0, 0.2)
+    savings_interest_annual = _person_rate(-0.05, 0.2)
+    salary_raise_annual = _person_rate(-0.2, 0.5)
+    shock_cost_multiplier = _person_rate(0, 20)
+
+
+HOUSEHOLD_SCHEMA = HouseholdSchema()
+MAX_MONEY = 100_000_000.0
+MONEY_FIELDS = ("fixed_expenses", "variable_expenses_mean", "variable_expenses_std", "safety_buffer", "initial_cash")
+
+
+def validate_household(body: object) -> Scenario:
+    """A Scenario from a request body; ScenarioError naming every bad field."""
+    if not isinstance(body, dict):
+        raise ScenarioError("Invalid household", {"_schema": ["A household must be a JSON object of fields."]})
+    try:
+        data = HOUSEHOLD_SCHEMA.load(body)
+    except ValidationError as exc:
+        errors = exc.normalized_messages()
+    else:
+        errors = {}
+    for name in MONEY_FIELDS:  # amounts beyond any household's are typos
+        value = body.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > MAX_MONEY and name not in errors:
+            errors[name] = [f"Must be at most {MAX_MONEY:.0f}."]
+    if errors:
+        raise ScenarioError("Invalid household", errors)
+    return scenario_from_dict(data)
+
+
+def household_yaml(body: dict) -> str:
+    """The YAML file of a validated household body (fields in the order given)."""
+    return yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
+
+
+def _write_atomically(path: Path, text: str, *, exclusive: bool) -> None:
+    """Write `text` to a temporary file beside `path`, flush it, then move it into place in one step.
+
+    `exclusive`: fail with HouseholdExists if `path` exists (checked by the same atomic link)."""
+    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.stem}.",
+                                         suffix=".tmp", delete=False)
+    temporary = Path(handle.name)
+    try:
+        with handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if exclusive:
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                raise HouseholdExists(f"Household '{path.stem}' already exists") from None
+        else:
+            os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _checked_body(body: object, name: str | None) -> dict:
+    """The body with `name` filled in (PUT may omit it) after validation; ScenarioError if invalid."""
+    if isinstance(body, dict) and name is not None:
+        if "name" in body and body["name"] != name:
+            raise ScenarioError("Invalid household", {"name": [f"Must equal the household in the URL, '{name}'."]})
+        body = {"name": name, **body}
+    validate_household(body)
+    return body  # type: ignore[return-value]
+
+
+def create_household(body: object, scenarios_dir: str | Path | None = None) -> Scenario:
+    """Write a new household; ScenarioError for a bad body, HouseholdExists if the name is taken."""
+    body = _checked_body(body, None)
+    path = scenario_path(body["name"], scenarios_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(path, household_yaml(body), exclusive=True)
+    return scenario_from_dict(body)
+
+
+def _editable_path(name: str, scenarios_dir: str | Path | None) -> Path:
+    path = scenario_path(name, scenarios_dir)
+    if name in BUNDLED_HOUSEHOLDS:
+        raise ReadOnlyHousehold(f"'{name}' is a bundled household: copy it under another name to change it")
+    if not path.is_file():
+        raise ScenarioNotFound(f"Scenario '{name}' not found")
+    return path
+
+
+def update_household(name: str, body: object, scenarios_dir: str | Path | None = None) -> Scenario:
+    """Replace household `name`; ReadOnlyHousehold, ScenarioNotFound or ScenarioError."""
+    path = _editable_path(name, scenarios_dir)
+    body = _checked_body(body, name)
+    _write_atomically(path, household_yaml(body), exclusive=False)
+    return scenario_from_dict(body)
+
+
+def delete_household(name: str, scenarios_dir: str | Path | None = None) -> None:
+    """Delete household `name` (its trained models and runs stay); ReadOnlyHousehold or ScenarioNotFound."""
+    path = _editable_path(name, scenarios_dir)
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        raise ScenarioNotFound(f"Scenario '{name}' not found") from None
