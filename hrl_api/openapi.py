@@ -8,7 +8,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 
-from hrl_api import schemas
+from hrl_api import schemas, simulation_schemas
 from hrl_trainer.households import HouseholdSchema
 
 OPENAPI_KEY = "hrl_openapi_document"
@@ -26,6 +26,11 @@ COMPONENT_SCHEMAS = (
     schemas.ScenarioList,
     schemas.ScenarioDetail,
     HouseholdSchema,
+    simulation_schemas.SimulationRequest,
+    simulation_schemas.Simulation,
+    simulation_schemas.SimulationList,
+    simulation_schemas.AdviceRequest,
+    simulation_schemas.Advice,
     schemas.ModelList,
     schemas.TrainingHistory,
     schemas.Health,
@@ -76,6 +81,10 @@ def _build(app: Flask) -> dict[str, Any]:
         spec.components.schema(COMPONENT_NAMES.get(schema, schema.__name__), schema=schema)
     spec.components.parameter("ScenarioName", "path", {
         "name": "name", "description": "A scenario name", "required": True,
+        "schema": {"type": "string", "pattern": schemas.NAME_PATTERN},
+    })
+    spec.components.parameter("SimulationId", "path", {
+        "name": "simulation_id", "description": "A simulation's id", "required": True,
         "schema": {"type": "string", "pattern": schemas.NAME_PATTERN},
     })
     spec.components.security_scheme("ApiToken", API_TOKEN_SCHEME)

@@ -7,13 +7,12 @@ leaves its trained models and runs alone (each run records the figures it was tr
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import yaml
 from marshmallow import ValidationError, fields, validate
 
+from .atomic import write_text_atomically
 from .scenarios import (
     Scenario,
     ScenarioError,
@@ -81,29 +80,6 @@ def household_yaml(body: dict) -> str:
     return yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
 
 
-def _write_atomically(path: Path, text: str, *, exclusive: bool) -> None:
-    """Write `text` to a temporary file beside `path`, flush it, then move it into place in one step.
-
-    `exclusive`: fail with HouseholdExists if `path` exists (checked by the same atomic link)."""
-    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.stem}.",
-                                         suffix=".tmp", delete=False)
-    temporary = Path(handle.name)
-    try:
-        with handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if exclusive:
-            try:
-                os.link(temporary, path)
-            except FileExistsError:
-                raise HouseholdExists(f"Household '{path.stem}' already exists") from None
-        else:
-            os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
 def _checked_body(body: object, name: str | None) -> dict:
     """The body with `name` filled in (PUT may omit it) after validation; ScenarioError if invalid."""
     if isinstance(body, dict) and name is not None:
@@ -118,8 +94,10 @@ def create_household(body: object, scenarios_dir: str | Path | None = None) -> S
     """Write a new household; ScenarioError for a bad body, HouseholdExists if the name is taken."""
     body = _checked_body(body, None)
     path = scenario_path(body["name"], scenarios_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomically(path, household_yaml(body), exclusive=True)
+    try:
+        write_text_atomically(path, household_yaml(body), exclusive=True)
+    except FileExistsError:
+        raise HouseholdExists(f"Household '{body['name']}' already exists") from None
     return scenario_from_dict(body)
 
 
@@ -136,7 +114,7 @@ def update_household(name: str, body: object, scenarios_dir: str | Path | None =
     """Replace household `name`; ReadOnlyHousehold, ScenarioNotFound or ScenarioError."""
     path = _editable_path(name, scenarios_dir)
     body = _checked_body(body, name)
-    _write_atomically(path, household_yaml(body), exclusive=False)
+    write_text_atomically(path, household_yaml(body))
     return scenario_from_dict(body)
 
 
