@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .money import format_euro
 from .rule_of_thumb import EmergencyFundFirst
 from .scenarios import Scenario
 from .simulation import HouseholdBatch, LifeEvents
@@ -223,3 +224,21 @@ def heldout_summary(scenario: Scenario, strategist: Strategist, executor: Execut
     lives = live(scenario, fixed_households(scenario, households, "held_out"), hrl_policy(strategist, executor))
     summary = totals(lives, scenario.months)
     return {key: summary[key] for key in ("median_real_net_worth", "p5_real_net_worth", "share_broke")}
+
+
+def simulation_table(result: dict[str, Any]) -> str:
+    """The policies side by side, as plain text (euros in today's euros)."""
+    header = ("policy", "median real net worth", "p5 real net worth", "median total spending", "broke",
+              "months under buffer", "model minus policy (net worth)")
+    rows = [header]
+    for name, policy in result["policies"].items():
+        t, diff = policy["totals"], result["paired"].get(name)
+        rows.append((name, format_euro(t["median_real_net_worth"]), format_euro(t["p5_real_net_worth"]),
+                     format_euro(t["median_total_spending"]), f"{t['share_broke']:.1%}",
+                     f"{t['share_months_under_buffer']:.1%}",
+                     f"{format_euro(diff['real_net_worth']['diff'])} ± {format_euro(diff['real_net_worth']['stderr'])}"
+                     if diff else ""))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths)) for row in rows]
+    return "\n".join([f"{result['households']} households, {result['months']} months, seed {result['seed']}; "
+                      "euros are today's euros", *lines])
