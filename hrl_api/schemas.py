@@ -138,6 +138,19 @@ class ScenarioDetail(ScenarioSummary):
     initial_cash = fields.Float()
     risk_tolerance = fields.Float()
     profile = fields.String()
+    variable_expenses_std = fields.Float()
+    inflation_annual = fields.Float()
+    investment_return_annual = fields.Float()
+    investment_volatility_monthly = fields.Float()
+    savings_interest_annual = fields.Float()
+    salary_raise_annual = fields.Float()
+    shock_probability_monthly = fields.Float()
+    shock_cost_multiplier = fields.Float()
+    income_loss_probability_monthly = fields.Float()
+    income_loss_min_months = fields.Integer()
+    income_loss_max_months = fields.Integer()
+    income_loss_factor = fields.Float()
+    sell_cost = fields.Float()
 
 
 class ModelFiles(Schema):
