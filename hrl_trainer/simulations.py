@@ -10,6 +10,7 @@ Torch is imported only by the functions that run the agents, so importing this m
 from __future__ import annotations
 
 import dataclasses
+import os
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
@@ -69,12 +70,33 @@ def resolve_agents(scenario_name: str, run_id: str | None, models_dir: str | Pat
             return load_run_agents(run_id, models_dir)
         except RunNotFound:
             raise ModelNotFound("run_id", f"Run '{run_id}' not found") from None
-    from .checkpoints import load_trained_models
-
     try:
-        return load_trained_models(scenario_name, models_dir)
+        return published_agents(scenario_name, models_dir)
     except FileNotFoundError:
         raise ModelNotFound("scenario_name", f"No trained model for '{scenario_name}': train it first") from None
+
+
+AGENT_CACHE_SIZE = 16
+_published: dict[tuple, tuple[Strategist, Executor]] = {}
+
+
+def published_agents(scenario_name: str, models_dir: str | Path | None) -> tuple[Strategist, Executor]:
+    """`checkpoints.load_trained_models`, remembered while the model files stay the same ones (same
+    inode and modification time), so advice does not read them again on every request."""
+    from .checkpoints import load_trained_models, model_paths
+
+    paths = model_paths(scenario_name, models_dir)
+    try:
+        stats = [os.stat(paths[kind]) for kind in ("high_agent", "low_agent")]
+    except FileNotFoundError:
+        return load_trained_models(scenario_name, models_dir)  # absent, or a swap is being applied
+    key = (str(paths["high_agent"]), *((st.st_ino, st.st_mtime_ns) for st in stats))
+    if key not in _published:
+        agents = load_trained_models(scenario_name, models_dir)
+        while len(_published) >= AGENT_CACHE_SIZE:
+            _published.pop(next(iter(_published)), None)
+        _published[key] = agents
+    return _published[key]
 
 
 def figures_key(scenario: Scenario) -> Scenario:
@@ -137,9 +159,17 @@ def live(scenario: Scenario, events: LifeEvents, policy) -> Lives:
 
 
 def percentile_bands(values: np.ndarray) -> dict[str, list[float]]:
-    """`{"p5": [...], ..., "p95": [...]}` over households of (months, B) values, one entry a month."""
-    bands = np.percentile(values, PERCENTILES, axis=1)  # (5, months)
-    return {f"p{p}": np.round(row, 2).tolist() for p, row in zip(PERCENTILES, bands)}
+    """`{"p5": [...], ..., "p95": [...]}` over households of (months, B) values, one entry a month.
+
+    Linear interpolation between order statistics, as `np.percentile`; one sort serves every band."""
+    ordered = np.sort(values, axis=1)  # (months, B)
+    bands = {}
+    for p in PERCENTILES:
+        rank = (ordered.shape[1] - 1) * p / 100
+        low, high = int(np.floor(rank)), int(np.ceil(rank))
+        row = ordered[:, low] + (ordered[:, high] - ordered[:, low]) * (rank - low)  # (months,)
+        bands[f"p{p}"] = np.round(row, 2).tolist()
+    return bands
 
 
 def totals(lives: Lives, months: int) -> dict[str, Any]:

@@ -176,3 +176,17 @@ def test_simulate_cli(tmp_path, agents):
     assert data["households"] == 30 and set(data["policies"]) == {"hrl", "best_fixed", "buffer_first", "rule_of_thumb", "random"}
     missing = run("--run", "nope")
     assert missing.returncode == 2 and "nope" in missing.stderr
+
+
+def test_a_republished_model_replaces_the_remembered_one(tmp_path):
+    from hrl_trainer.simulations import resolve_agents
+
+    first = (Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM))
+    save_trained_models("torino_single", *first, {}, tmp_path)
+    loaded = resolve_agents("torino_single", None, tmp_path)
+    assert resolve_agents("torino_single", None, tmp_path) is loaded  # remembered
+    second = (Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM))
+    save_trained_models("torino_single", *second, {}, tmp_path)
+    reloaded = resolve_agents("torino_single", None, tmp_path)
+    weights = lambda agent: agent.actor[0].weight  # noqa: E731
+    assert torch.equal(weights(reloaded[1]), weights(second[1])) and not torch.equal(weights(reloaded[1]), weights(first[1]))
