@@ -7,6 +7,7 @@ import { ChartGroup } from './charts.js';
 import { formatNumber } from './format.js';
 import { ModelBrowser } from './models.js';
 import { RunView } from './runview.js';
+import { heldoutText } from './use/money.js';
 import { renderScenarios } from './scenarios.js';
 
 const $ = (id) => document.getElementById(id);
@@ -57,8 +58,9 @@ function onProgress(progress) {
   liveCharts.push(progress);
 }
 
-function completedMessage({ scenario_name: name, episodes_completed: done, final_metrics: metrics }) {
-  return `Training of ${name} completed: ${done} episodes, final average reward ${formatNumber(metrics.avg_reward, 2)}. The model is saved.`;
+function completedMessage(data) {
+  const { scenario_name: name, episodes_completed: done, final_metrics: metrics } = data;
+  return `Training of ${name} completed: ${done} episodes, final average reward ${formatNumber(metrics.avg_reward, 2)}. The model is saved.${heldoutText(data.heldout)}`;
 }
 
 function stoppedMessage({ scenario_name: name, episodes_completed: done }) {
