@@ -18,16 +18,21 @@ def _balance(**kwargs) -> fields.Float:
     return fields.Float(allow_nan=False, validate=validate.Range(0, MAX_BALANCE), **kwargs)
 
 
-class SimulationRequest(Schema):
-    """Body of POST /api/simulations."""
+class ModelRequest(Schema):
+    """What every request that runs a trained model names: the household and, optionally, a run."""
 
     class Meta:
         unknown = RAISE
 
     error_messages = {"type": "Request body must be a JSON object."}
 
-    scenario_name = _name("the household to simulate", required=True)
+    scenario_name = _name("the household", required=True)
     run_id = _name("a training run's model; default: the scenario's published model", load_default=None, allow_none=True)
+
+
+class SimulationRequest(ModelRequest):
+    """Body of POST /api/simulations."""
+
     households = fields.Integer(strict=True, load_default=DEFAULT_HOUSEHOLDS, validate=validate.Range(1, MAX_HOUSEHOLDS))
     seed = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(0, MAX_SEED))
     months = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(12, 600),
@@ -39,16 +44,9 @@ class SimulationRequest(Schema):
             raise ValidationError(f"households x months must be at most {MAX_HOUSEHOLD_MONTHS}.", "households")
 
 
-class AdviceRequest(Schema):
+class AdviceRequest(ModelRequest):
     """Body of POST /api/advice: the household's balances now (nominal euros)."""
 
-    class Meta:
-        unknown = RAISE
-
-    error_messages = {"type": "Request body must be a JSON object."}
-
-    scenario_name = _name("the household", required=True)
-    run_id = _name("a training run's model; default: the scenario's published model", load_default=None, allow_none=True)
     month = fields.Integer(strict=True, required=True, validate=validate.Range(0, 1199),
                            metadata={"description": "months since the start of the scenario (0-based)"})
     savings = _balance(required=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from marshmallow import ValidationError, fields, validate
+from marshmallow import fields, validate
 
 from .atomic import write_text_atomically
 from .scenarios import (
@@ -37,9 +37,22 @@ def _person_rate(low: float, high: float) -> fields.Float:
     return fields.Float(validate=validate.Range(min=low, max=high), allow_nan=False)
 
 
+MAX_MONEY = 100_000_000.0
+"""Amounts beyond any household's are typos."""
+
+
+def _person_money() -> fields.Float:
+    return fields.Float(required=True, validate=validate.Range(min=0, max=MAX_MONEY), allow_nan=False)
+
+
 class HouseholdSchema(ScenarioSchema):
     """`ScenarioSchema` with the ranges a person would accept for their own household."""
 
+    fixed_expenses = _person_money()
+    variable_expenses_mean = _person_money()
+    variable_expenses_std = _person_money()
+    safety_buffer = _person_money()
+    initial_cash = _person_money()
     monthly_income = fields.Float(required=True, allow_nan=False,
                                   validate=validate.Range(min=0, min_inclusive=False, max=1_000_000))
     months = fields.Integer(required=True, strict=True, validate=validate.Range(min=12, max=600))
@@ -52,27 +65,11 @@ class HouseholdSchema(ScenarioSchema):
 
 
 HOUSEHOLD_SCHEMA = HouseholdSchema()
-MAX_MONEY = 100_000_000.0
-MONEY_FIELDS = ("fixed_expenses", "variable_expenses_mean", "variable_expenses_std", "safety_buffer", "initial_cash")
 
 
 def validate_household(body: object) -> Scenario:
     """A Scenario from a request body; ScenarioError naming every bad field."""
-    if not isinstance(body, dict):
-        raise ScenarioError("Invalid household", {"_schema": ["A household must be a JSON object of fields."]})
-    try:
-        data = HOUSEHOLD_SCHEMA.load(body)
-    except ValidationError as exc:
-        errors = exc.normalized_messages()
-    else:
-        errors = {}
-    for name in MONEY_FIELDS:  # amounts beyond any household's are typos
-        value = body.get(name)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > MAX_MONEY and name not in errors:
-            errors[name] = [f"Must be at most {MAX_MONEY:.0f}."]
-    if errors:
-        raise ScenarioError("Invalid household", errors)
-    return scenario_from_dict(data)
+    return scenario_from_dict(body, HOUSEHOLD_SCHEMA, "household")
 
 
 def household_yaml(body: dict) -> str:
@@ -80,25 +77,19 @@ def household_yaml(body: dict) -> str:
     return yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
 
 
-def _checked_body(body: object, name: str | None) -> dict:
-    """The body with `name` filled in (PUT may omit it) after validation; ScenarioError if invalid."""
-    if isinstance(body, dict) and name is not None:
-        if "name" in body and body["name"] != name:
-            raise ScenarioError("Invalid household", {"name": [f"Must equal the household in the URL, '{name}'."]})
-        body = {"name": name, **body}
-    validate_household(body)
-    return body  # type: ignore[return-value]
+def _write(path: Path, body: dict, scenario: Scenario, *, new: bool) -> Scenario:
+    """Write a validated body to `path` as YAML (`new`: HouseholdExists if the file exists)."""
+    try:
+        write_text_atomically(path, household_yaml(body), exclusive=new)
+    except FileExistsError:
+        raise HouseholdExists(f"Household '{scenario.name}' already exists") from None
+    return scenario
 
 
 def create_household(body: object, scenarios_dir: str | Path | None = None) -> Scenario:
     """Write a new household; ScenarioError for a bad body, HouseholdExists if the name is taken."""
-    body = _checked_body(body, None)
-    path = scenario_path(body["name"], scenarios_dir)
-    try:
-        write_text_atomically(path, household_yaml(body), exclusive=True)
-    except FileExistsError:
-        raise HouseholdExists(f"Household '{body['name']}' already exists") from None
-    return scenario_from_dict(body)
+    scenario = validate_household(body)
+    return _write(scenario_path(scenario.name, scenarios_dir), body, scenario, new=True)  # type: ignore[arg-type]
 
 
 def _editable_path(name: str, scenarios_dir: str | Path | None) -> Path:
@@ -113,9 +104,11 @@ def _editable_path(name: str, scenarios_dir: str | Path | None) -> Path:
 def update_household(name: str, body: object, scenarios_dir: str | Path | None = None) -> Scenario:
     """Replace household `name`; ReadOnlyHousehold, ScenarioNotFound or ScenarioError."""
     path = _editable_path(name, scenarios_dir)
-    body = _checked_body(body, name)
-    write_text_atomically(path, household_yaml(body))
-    return scenario_from_dict(body)
+    if isinstance(body, dict):  # the name may be left out; another name is an error
+        if body.get("name", name) != name:
+            raise ScenarioError("Invalid household", {"name": [f"Must equal the household in the URL, '{name}'."]})
+        body = {"name": name, **body}
+    return _write(path, body, validate_household(body), new=False)  # type: ignore[arg-type]
 
 
 def delete_household(name: str, scenarios_dir: str | Path | None = None) -> None:

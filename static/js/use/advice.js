@@ -2,6 +2,7 @@
 import { showBanner } from '../banner.js';
 import { formatMoney, formatShare } from './money.js';
 import { useApi } from './requests.js';
+import { fillHouseholdSelect } from './select.js';
 
 const PARTS = [['invest', 'Invest'], ['save', 'Save'], ['spend', 'Spend']];
 
@@ -17,9 +18,7 @@ export class AdvicePanel {
   }
 
   render(scenarios) {
-    const chosen = this.household.value;
-    this.household.replaceChildren(...scenarios.map((s) => new Option(s.name, s.name)));
-    if (scenarios.some((s) => s.name === chosen)) this.household.value = chosen;
+    fillHouseholdSelect(this.household, scenarios);
   }
 
   async ask() {

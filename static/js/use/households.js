@@ -3,6 +3,7 @@
 import { showBanner } from '../banner.js';
 import { formatMoney } from './money.js';
 import { useApi } from './requests.js';
+import { fillHouseholdSelect } from './select.js';
 
 // [field, label, kind]: kind 'text', 'money' (nominal euros of month 0), 'int', 'rate' or 'profile'.
 const MAIN_FIELDS = [
@@ -81,9 +82,7 @@ export class HouseholdsPanel {
   }
 
   render(scenarios) {
-    const chosen = this.source.value;
-    this.source.replaceChildren(...scenarios.map((s) => new Option(s.name, s.name)));
-    if (scenarios.some((s) => s.name === chosen)) this.source.value = chosen;
+    fillHouseholdSelect(this.source, scenarios);
     this.list.replaceChildren(...scenarios.map((s) => this.row(s)));
     if (!this.editing && !this.form.elements.name.value && scenarios.length) this.copy(this.source.value);
   }

@@ -3,6 +3,7 @@
 import { showBanner } from '../banner.js';
 import { formatMoney, formatShare } from './money.js';
 import { useApi } from './requests.js';
+import { fillHouseholdSelect } from './select.js';
 import { lineChart } from './svgchart.js';
 
 const COLORS = { hrl: '#1f5fa8', best_fixed: '#c0392b', buffer_first: '#27864a', rule_of_thumb: '#8e44ad', random: '#7f7f7f' };
@@ -33,9 +34,7 @@ export class SimulateView {
   }
 
   render(scenarios) {
-    const chosen = this.household.value;
-    this.household.replaceChildren(...scenarios.map((s) => new Option(s.name, s.name)));
-    if (scenarios.some((s) => s.name === chosen)) this.household.value = chosen;
+    fillHouseholdSelect(this.household, scenarios);
   }
 
   async run() {
