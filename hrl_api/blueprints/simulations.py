@@ -67,6 +67,7 @@ def create_simulation():
         401: {$ref: "#/components/responses/Unauthorized"}
         404: {$ref: "#/components/responses/NotFound"}
         413: {$ref: "#/components/responses/PayloadTooLarge"}
+        500: {$ref: "#/components/responses/ServerError"}
     """
     params = simulation_request.load(json_body())
     scenario = get_scenario(params["scenario_name"], field="scenario_name")
@@ -188,6 +189,7 @@ def advice():
         400: {$ref: "#/components/responses/BadRequest"}
         404: {$ref: "#/components/responses/NotFound"}
         413: {$ref: "#/components/responses/PayloadTooLarge"}
+        500: {$ref: "#/components/responses/ServerError"}
     """
     from hrl_trainer.advice import AdviceError, advise
 

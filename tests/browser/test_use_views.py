@@ -152,3 +152,15 @@ def test_report_prints_to_pdf_with_the_household_and_the_tables(server, chromium
     hrl = record["policies"]["hrl"]["totals"]
     assert re.sub(r"\s", "", format_euro(hrl["median_real_net_worth"])) in flat
     assert re.sub(r"\s", "", format_euro(1600)) in flat
+
+
+def test_completion_banner_text_reports_the_heldout_result_in_euros(open_dashboard):
+    page = open_dashboard().page
+    text = page.evaluate("""async () => {
+        const { heldoutText } = await import('/static/js/use/money.js');
+        return [heldoutText({ median_real_net_worth: 41234.4, p5_real_net_worth: -512, share_broke: 0.034 }),
+                heldoutText(undefined)];
+    }""")
+    assert spaced(text[0]) == (" On held-out households: median real net worth at the end 41 234 € (today's euros; "
+                               "5th percentile -512 €), 3,4 % went broke.")
+    assert text[1] == ""
