@@ -24,6 +24,10 @@ class SimulationNotFound(LookupError):
     """No saved simulation with that id."""
 
 
+class SimulationDamaged(ValueError):
+    """A saved simulation's file is not the JSON this module wrote (changed outside the service)."""
+
+
 def simulations_dir(models_dir: str | Path | None = None) -> Path:
     """`models/simulations/`, next to the runs."""
     return resolve_models_dir(models_dir) / FOLDER
@@ -76,6 +80,8 @@ def load_simulation(simulation_id: str, models_dir: str | Path | None = None) ->
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SimulationNotFound(f"Simulation '{simulation_id}' not found") from None
+    except ValueError as exc:  # not JSON, or not UTF-8
+        raise SimulationDamaged(f"The saved simulation '{simulation_id}' is unreadable: {exc}") from None
 
 
 def summary(record: dict[str, Any]) -> dict[str, Any]:

@@ -91,12 +91,16 @@ def published_agents(scenario_name: str, models_dir: str | Path | None) -> tuple
     except FileNotFoundError:
         return load_trained_models(scenario_name, models_dir)  # absent, or a swap is being applied
     key = (str(paths["high_agent"]), *((st.st_ino, st.st_mtime_ns) for st in stats))
-    if key not in _published:
+    agents = _published.get(key)
+    if agents is None:
         agents = load_trained_models(scenario_name, models_dir)
-        while len(_published) >= AGENT_CACHE_SIZE:
-            _published.pop(next(iter(_published)), None)
+        while len(_published) >= AGENT_CACHE_SIZE:  # forget the oldest (simulations run in other threads)
+            try:
+                _published.pop(next(iter(_published)), None)
+            except (StopIteration, RuntimeError):
+                break
         _published[key] = agents
-    return _published[key]
+    return agents
 
 
 def figures_key(scenario: Scenario) -> Scenario:

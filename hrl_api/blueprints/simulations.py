@@ -33,6 +33,8 @@ def simulation_errors() -> Iterator[None]:
         raise ApiError(404, str(exc), {exc.field: ["No such trained model."]}) from exc
     except simulation_store.SimulationNotFound as exc:
         raise ApiError(404, str(exc), {"id": ["Unknown simulation."]}) from exc
+    except simulation_store.SimulationDamaged as exc:
+        raise ApiError(500, str(exc), {"id": ["The saved file is damaged."]}) from exc
 
 
 def single_threaded(function, *args: Any, **kwargs: Any) -> Any:
@@ -112,6 +114,7 @@ def show_simulation(simulation_id: str):
               schema: Simulation
         400: {$ref: "#/components/responses/BadRequest"}
         404: {$ref: "#/components/responses/NotFound"}
+        500: {$ref: "#/components/responses/ServerError"}
     """
     checked_name(simulation_id, "id")
     with simulation_errors():
@@ -159,6 +162,7 @@ def simulation_report(simulation_id: str):
               schema: {type: string}
         400: {$ref: "#/components/responses/BadRequest"}
         404: {$ref: "#/components/responses/NotFound"}
+        500: {$ref: "#/components/responses/ServerError"}
     """
     from hrl_trainer.report import render_report
 

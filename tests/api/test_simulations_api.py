@@ -193,3 +193,14 @@ def test_concurrent_simulations_while_a_training_runs(sim_server):
     assert server.status()["is_training"] is True
     assert server.post("/api/training/stop").status_code == 200
     server.wait_idle()
+
+
+def test_a_damaged_simulation_file_is_a_clear_500_and_the_list_skips_it(sim_server):
+    folder = sim_server.models_dir / "simulations"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "damaged1.json").write_bytes(b'{"id": "damaged1", "poli')
+    body = assert_error(sim_server.get("/api/simulations/damaged1"), 500, "id")
+    assert "unreadable" in body["message"]
+    assert_error(sim_server.get("/api/simulations/damaged1/report"), 500, "id")
+    assert "damaged1" not in [s["id"] for s in sim_server.get_json("/api/simulations")["simulations"]]
+    assert requests.delete(f"{sim_server.url}/api/simulations/damaged1", timeout=30).status_code == 204
