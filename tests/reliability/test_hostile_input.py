@@ -162,9 +162,13 @@ def chunked(data: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
         yield data[offset:offset + size]
 
 
-def test_bodies_over_1_mb_are_413(api):
+@pytest.mark.parametrize(("method", "path"), [("POST", "/api/training/start"), ("POST", "/api/scenarios"),
+                                             ("PUT", f"/api/scenarios/{SCENARIO}"), ("POST", "/api/simulations"),
+                                             ("POST", "/api/advice")])
+def test_bodies_over_1_mb_are_413(api, method, path):
     data = json.dumps({"scenario_name": SCENARIO, "padding": "x" * (1024 * 1024)}).encode()
-    assert_json_client_error(api.post("/api/training/start", data=data, headers={"Content-Type": "application/json"}), 413)
+    response = requests.request(method, api.url + path, data=data, headers={"Content-Type": "application/json"}, timeout=30)
+    assert_json_client_error(response, 413)
 
 
 def test_chunked_bodies_are_not_read(api):
