@@ -113,6 +113,17 @@ def test_simulate_view_charts_and_compares_the_policies(open_dashboard, server):
     expect(view.locator('#simulate-liquid polyline[data-line="safety_buffer"]')).to_have_count(1)
     expect(view.locator("#simulate-report")).to_have_attribute("href", f"/api/simulations/{simulation_id}/report")
 
+    saved = view.locator(f'#simulation-list tr[data-simulation="{simulation_id}"]')
+    expect(saved).to_contain_text(MODEL)
+    assert spaced(format_euro(record["policies"]["hrl"]["totals"]["median_real_net_worth"])) in spaced(saved.inner_text())
+    view.locator("#simulate-result").evaluate("node => { node.hidden = true; }")
+    saved.locator(".simulation-open").click()
+    expect(view.locator("#simulate-result")).to_be_visible()
+    saved.locator(".simulation-delete").click()
+    expect(saved).to_have_count(0)
+    expect(view.locator("#simulate-result")).to_be_hidden()
+    assert not (server.models_dir / "simulations" / f"{simulation_id}.json").exists()
+
     view.locator('input[name="run_id"]').fill("no-such-run")
     view.locator("#simulate-run-button").click()
     expect(page.locator("#banner")).to_contain_text("Run 'no-such-run' not found")

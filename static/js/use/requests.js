@@ -12,5 +12,8 @@ export const useApi = {
   deleteHousehold: (name) => withToken(() => request('DELETE', `/api/scenarios/${path(name)}`)),
   models: async () => (await request('GET', '/api/models')).models,
   simulate: (body) => withToken(() => request('POST', '/api/simulations', body)),
+  simulations: async () => (await request('GET', '/api/simulations')).simulations,
+  simulation: (id) => request('GET', `/api/simulations/${path(id)}`),
+  deleteSimulation: (id) => withToken(() => request('DELETE', `/api/simulations/${path(id)}`)),
   advice: (body) => request('POST', '/api/advice', body),
 };

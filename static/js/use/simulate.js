@@ -27,10 +27,50 @@ export class SimulateView {
     this.form = root.querySelector('#simulate-form');
     this.household = root.querySelector('#simulate-household');
     this.result = root.querySelector('#simulate-result');
+    this.saved = root.querySelector('#simulation-list tbody');
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
       this.run();
     });
+    this.refreshSaved();
+  }
+
+  async refreshSaved() {
+    try {
+      this.saved.replaceChildren(...(await useApi.simulations()).map((s) => this.savedRow(s)));
+    } catch (error) {
+      showBanner('error', error.message);
+    }
+  }
+
+  savedRow(summary) {
+    const tr = document.createElement('tr');
+    tr.dataset.simulation = summary.id;
+    tr.append(cell(summary.created_at.replace('T', ' ').slice(0, 16)), cell(summary.scenario_name),
+      cell(summary.run_id ? `run ${summary.run_id}` : 'published'), cell(String(summary.households)),
+      cell(summary.totals ? formatMoney(summary.totals.median_real_net_worth) : '–'));
+    const actions = document.createElement('td');
+    const open = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Open', className: 'simulation-open' });
+    const remove = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Delete', className: 'simulation-delete' });
+    open.addEventListener('click', async () => {
+      try {
+        this.show(await useApi.simulation(summary.id));
+      } catch (error) {
+        showBanner('error', error.message);
+      }
+    });
+    remove.addEventListener('click', async () => {
+      try {
+        await useApi.deleteSimulation(summary.id);
+        if (this.result.dataset.simulation === summary.id) this.result.hidden = true;
+        await this.refreshSaved();
+      } catch (error) {
+        showBanner('error', error.message);
+      }
+    });
+    actions.append(open, remove);
+    tr.append(actions);
+    return tr;
   }
 
   render(scenarios) {
@@ -48,6 +88,7 @@ export class SimulateView {
     try {
       this.show(await useApi.simulate(body));
       this.root.dataset.state = 'done';
+      await this.refreshSaved();
     } catch (error) {
       this.root.dataset.state = 'error';
       showBanner('error', error.describe ? error.describe() : error.message);
