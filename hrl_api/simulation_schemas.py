@@ -92,7 +92,9 @@ class PolicyResult(Schema):
     series = fields.Nested(SimulationSeries)
 
 
-class SimulationSummary(Schema):
+class SimulationIdentity(Schema):
+    """What identifies a saved simulation."""
+
     id = fields.String()
     created_at = fields.String()
     scenario_name = fields.String()
@@ -100,23 +102,19 @@ class SimulationSummary(Schema):
     households = fields.Integer()
     months = fields.Integer()
     seed = fields.Integer()
-    totals = fields.Nested(SimulationTotals, allow_none=True)
+
+
+class SimulationSummary(SimulationIdentity):
+    totals = fields.Nested(SimulationTotals, allow_none=True, metadata={"description": "the trained model's"})
 
 
 class SimulationList(Schema):
     simulations = fields.List(fields.Nested(SimulationSummary))
 
 
-class Simulation(Schema):
+class Simulation(SimulationIdentity):
     """A saved simulation: the trained model and the baselines on the same households."""
 
-    id = fields.String()
-    created_at = fields.String()
-    scenario_name = fields.String()
-    run_id = fields.String(allow_none=True)
-    households = fields.Integer()
-    months = fields.Integer()
-    seed = fields.Integer()
     scenario = fields.Dict(metadata={"description": "the household's figures"})
     model = fields.Dict(metadata={"description": "the simulated model and its training"})
     units = fields.Dict(keys=fields.String(), values=fields.String())
