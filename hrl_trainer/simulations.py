@@ -137,6 +137,19 @@ class Lives:
     def total_spending(self) -> np.ndarray:
         return self.series["spending"].sum(axis=0)
 
+    def outcome(self) -> Outcome:
+        """What the paired comparison needs, without the monthly series."""
+        return Outcome(self.reward, self.real_net_worth_end, self.total_spending)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Per-household results of one policy, (B,) each."""
+
+    reward: np.ndarray
+    real_net_worth: np.ndarray
+    total_spending: np.ndarray
+
 
 def live(scenario: Scenario, events: LifeEvents, policy) -> Lives:
     """Run `policy` on every household of `events`, recording each month's end."""
@@ -195,15 +208,12 @@ def totals(lives: Lives, months: int) -> dict[str, Any]:
     }
 
 
-def paired_against(model: Lives, other: Lives) -> dict[str, dict[str, float]]:
+def paired_against(model: Outcome, other: Outcome) -> dict[str, dict[str, float]]:
     """Trained model minus `other`, household by household: reward, real net worth at the end, spending."""
     from .evaluation import mean_and_stderr
 
-    return {
-        "reward": mean_and_stderr(model.reward - other.reward),
-        "real_net_worth": mean_and_stderr(model.real_net_worth_end - other.real_net_worth_end),
-        "total_spending": mean_and_stderr(model.total_spending - other.total_spending),
-    }
+    return {name: mean_and_stderr(getattr(model, name) - getattr(other, name))
+            for name in ("reward", "real_net_worth", "total_spending")}
 
 
 def baseline_policies(scenario: Scenario, seed: int) -> dict[str, tuple[Any, dict[str, Any]]]:
@@ -235,18 +245,19 @@ def simulate(scenario: Scenario, strategist: Strategist, executor: Executor, hou
     seed = secrets.randbelow(2**32) if seed is None else seed
     events = LifeEvents.draw(scenario, households, np.random.default_rng(seed))
     policies = {"hrl": (hrl_policy(strategist, executor), {}), **baseline_policies(scenario, seed)}
-    results, lives = {}, {}
+    results, outcomes = {}, {}
     for name, (policy, extra) in policies.items():
-        lives[name] = live(scenario, events, policy)
+        lives = live(scenario, events, policy)  # one policy's monthly series at a time: bounded memory
+        outcomes[name] = lives.outcome()
         results[name] = {
             "description": extra.pop("description", POLICIES[name]), **extra,
-            "totals": totals(lives[name], scenario.months),
-            "series": {key: percentile_bands(values) for key, values in lives[name].series.items()},
+            "totals": totals(lives, scenario.months),
+            "series": {key: percentile_bands(values) for key, values in lives.series.items()},
         }
     return {
         "seed": seed, "households": households, "months": scenario.months, "units": SERIES_UNITS,
         "policies": results,
-        "paired": {name: paired_against(lives["hrl"], lives[name]) for name in policies if name != "hrl"},
+        "paired": {name: paired_against(outcomes["hrl"], outcomes[name]) for name in policies if name != "hrl"},
     }
 
 
