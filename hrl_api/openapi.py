@@ -62,8 +62,10 @@ ERROR_RESPONSES: dict[str, dict[str, Any]] = {
 # Every operation carries one of these tags (a test checks it), in this order on the /api/docs page.
 TAGS = (
     {"name": "training", "description": "Start, stop and follow the one training run"},
-    {"name": "scenarios", "description": "The households a model can be trained on"},
+    {"name": "scenarios", "description": "The households a model can be trained on; create, edit and delete your own"},
     {"name": "models", "description": "Trained models and their saved training history"},
+    {"name": "simulations", "description": "A trained model and the baselines simulated in euros on the same "
+                                           "households, saved with a printable report; this month's advice"},
     {"name": "system", "description": "Liveness"},
     {"name": "docs", "description": "This documentation: the OpenAPI document, the AsyncAPI document of the "
                                     "Socket.IO events, and the browsable page"},
@@ -72,7 +74,8 @@ TAGS = (
 API_TOKEN_SCHEME = {
     "type": "http",
     "scheme": "bearer",
-    "description": "Optional: only when the server sets HRL_API_TOKEN do starting and stopping a run need "
+    "description": "Optional: only when the server sets HRL_API_TOKEN do starting and stopping a run, and "
+                   "creating, changing or deleting households and simulations, need "
                    "`Authorization: Bearer <HRL_API_TOKEN>` (and a Socket.IO connection `auth={\"token\": ...}`); "
                    "otherwise no operation needs it. Reading never does.",
 }
