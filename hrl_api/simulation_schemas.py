@@ -40,8 +40,15 @@ class SimulationRequest(ModelRequest):
 
     @validates_schema
     def _bounded(self, data: dict, **_) -> None:
-        if data.get("households", 0) * (data.get("months") or 120) > MAX_HOUSEHOLD_MONTHS:
-            raise ValidationError(f"households x months must be at most {MAX_HOUSEHOLD_MONTHS}.", "households")
+        if data.get("months"):  # without months, the view checks against the scenario's horizon
+            check_size(data.get("households", DEFAULT_HOUSEHOLDS), data["months"])
+
+
+def check_size(households: int, months: int) -> None:
+    """ValidationError naming `households` when the simulation would be too large for memory."""
+    if households * months > MAX_HOUSEHOLD_MONTHS:
+        raise ValidationError({"households": [f"households x months must be at most {MAX_HOUSEHOLD_MONTHS} "
+                                              f"(here {households} x {months})."]})
 
 
 class AdviceRequest(ModelRequest):

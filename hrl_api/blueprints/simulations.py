@@ -13,7 +13,7 @@ from hrl_api.blueprints.training import json_body
 from hrl_api.catalog import checked_name, get_scenario
 from hrl_api.errors import ApiError
 from hrl_api.extensions import socketio
-from hrl_api.simulation_schemas import advice_request, simulation_request
+from hrl_api.simulation_schemas import advice_request, check_size, simulation_request
 from hrl_trainer import simulation_store
 from hrl_trainer.simulations import ModelNotFound, resolve_agents
 
@@ -73,6 +73,7 @@ def create_simulation():
     """
     params = simulation_request.load(json_body())
     scenario = get_scenario(params["scenario_name"], field="scenario_name")
+    check_size(params["households"], params["months"] or scenario.months)
     with simulation_errors():
         record = run_off_event_loop(socketio.async_mode, single_threaded, simulation_store.create_simulation,
                                     scenario, params["run_id"], params["households"], params["seed"],

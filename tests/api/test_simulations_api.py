@@ -204,3 +204,12 @@ def test_a_damaged_simulation_file_is_a_clear_500_and_the_list_skips_it(sim_serv
     assert_error(sim_server.get("/api/simulations/damaged1/report"), 500, "id")
     assert "damaged1" not in [s["id"] for s in sim_server.get_json("/api/simulations")["simulations"]]
     assert requests.delete(f"{sim_server.url}/api/simulations/damaged1", timeout=30).status_code == 204
+
+
+def test_a_long_household_bounds_the_number_of_households(sim_server):
+    body = {k: v for k, v in sim_server.get_json(f"/api/scenarios/{MODEL}").items()
+            if k not in ("monthly_margin", "monthly_expenses", "read_only")}
+    assert sim_server.post("/api/scenarios", json={**body, "name": "long_life", "months": 600}).status_code == 201
+    errors = assert_error(simulate(sim_server, scenario_name="long_life", households=2001), 400, "households")["errors"]
+    assert "2001 x 600" in errors["households"][0]
+    requests.delete(f"{sim_server.url}/api/scenarios/long_life", timeout=30).raise_for_status()

@@ -55,7 +55,6 @@ function fieldRow([name, label, kind]) {
   const error = document.createElement('span');
   error.className = 'field-error';
   error.id = `household-error-${name}`;
-  error.setAttribute('role', 'alert');
   input.setAttribute('aria-describedby', error.id);
   wrapper.append(caption, input, error);
   return wrapper;
