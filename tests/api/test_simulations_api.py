@@ -213,3 +213,18 @@ def test_a_long_household_bounds_the_number_of_households(sim_server):
     errors = assert_error(simulate(sim_server, scenario_name="long_life", households=2001), 400, "households")["errors"]
     assert "2001 x 600" in errors["households"][0]
     requests.delete(f"{sim_server.url}/api/scenarios/long_life", timeout=30).raise_for_status()
+
+
+def test_an_edited_household_keeps_its_model_and_is_simulated_with_its_new_figures(sim_server):
+    body = {k: v for k, v in sim_server.get_json(f"/api/scenarios/{MODEL}").items()
+            if k not in ("monthly_margin", "monthly_expenses", "read_only")}
+    assert sim_server.post("/api/scenarios", json={**body, "name": "edited_home"}).status_code == 201
+    publish_untrained_model(sim_server.models_dir, "edited_home")
+    history_before = sim_server.get_json("/api/models/edited_home/history")
+    edited = requests.put(f"{sim_server.url}/api/scenarios/edited_home", json={**body, "name": "edited_home", "monthly_income": 2500.0}, timeout=30)
+    assert edited.status_code == 200, edited.text
+    assert sim_server.get_json("/api/models/edited_home/history") == history_before
+    record = simulate(sim_server, scenario_name="edited_home").json()
+    assert record["scenario"]["monthly_income"] == 2500.0 and record["model"]["source"] == "published"
+    assert requests.delete(f"{sim_server.url}/api/scenarios/edited_home", timeout=30).status_code == 204
+    assert "edited_home" in [m["scenario_name"] for m in sim_server.get_json("/api/models")["models"]]
