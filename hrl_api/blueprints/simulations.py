@@ -1,6 +1,7 @@
 """Simulations in euros and this month's advice: /api/simulations[/<id>[/report]] and /api/advice."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -35,6 +36,12 @@ def simulation_errors() -> Iterator[None]:
         raise ApiError(404, str(exc), {"id": ["Unknown simulation."]}) from exc
     except simulation_store.SimulationDamaged as exc:
         raise ApiError(500, str(exc), {"id": ["The saved file is damaged."]}) from exc
+
+
+def simulation_slots() -> threading.BoundedSemaphore:
+    """The app's limit on simulations computed at once (SIMULATIONS_AT_ONCE); green under eventlet."""
+    return current_app.extensions.setdefault(
+        "hrl_simulation_slots", threading.BoundedSemaphore(int(current_app.config["SIMULATIONS_AT_ONCE"])))
 
 
 def single_threaded(function, *args: Any, **kwargs: Any) -> Any:
@@ -74,7 +81,7 @@ def create_simulation():
     params = simulation_request.load(json_body())
     scenario = get_scenario(params["scenario_name"], field="scenario_name")
     check_size(params["households"], params["months"] or scenario.months)
-    with simulation_errors():
+    with simulation_errors(), simulation_slots():
         record = run_off_event_loop(socketio.async_mode, single_threaded, simulation_store.create_simulation,
                                     scenario, params["run_id"], params["households"], params["seed"],
                                     params["months"], _models_dir())
