@@ -8,7 +8,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 
-from hrl_api import schemas
+from hrl_api import schemas, simulation_schemas
+from hrl_trainer.households import HouseholdSchema
 
 OPENAPI_KEY = "hrl_openapi_document"
 DOCUMENTED_PREFIX = "/api/"
@@ -24,10 +25,18 @@ COMPONENT_SCHEMAS = (
     schemas.TrainingProgressLog,
     schemas.ScenarioList,
     schemas.ScenarioDetail,
+    HouseholdSchema,
+    simulation_schemas.SimulationRequest,
+    simulation_schemas.Simulation,
+    simulation_schemas.SimulationList,
+    simulation_schemas.AdviceRequest,
+    simulation_schemas.Advice,
     schemas.ModelList,
     schemas.TrainingHistory,
     schemas.Health,
 )
+
+COMPONENT_NAMES = {HouseholdSchema: "Household"}
 
 ERROR_BODY = {"application/json": {"schema": "Error"}}
 # Every error answer the API gives (the body is always an Error), referenced by the views' docstrings.
@@ -42,7 +51,9 @@ ERROR_RESPONSES: dict[str, dict[str, Any]] = {
                        "or carries another token",
         "headers": {"WWW-Authenticate": {"description": "Always `Bearer`", "schema": {"type": "string"}}},
     },
+    "Forbidden": {"description": "The resource is read-only (a bundled household)"},
     "NotFound": {"description": "Resource not found"},
+    "Conflict": {"description": "The resource already exists"},
     "PayloadTooLarge": {"description": "The request body is over 1 MB"},
     "ServerError": {"description": "The server failed to carry out the request (for example an invalid "
                                    "scenario file, an unreadable history, a training child that did not start)"},
@@ -51,8 +62,10 @@ ERROR_RESPONSES: dict[str, dict[str, Any]] = {
 # Every operation carries one of these tags (a test checks it), in this order on the /api/docs page.
 TAGS = (
     {"name": "training", "description": "Start, stop and follow the one training run"},
-    {"name": "scenarios", "description": "The households a model can be trained on"},
+    {"name": "scenarios", "description": "The households a model can be trained on; create, edit and delete your own"},
     {"name": "models", "description": "Trained models and their saved training history"},
+    {"name": "simulations", "description": "A trained model and the baselines simulated in euros on the same "
+                                           "households, saved with a printable report; this month's advice"},
     {"name": "system", "description": "Liveness"},
     {"name": "docs", "description": "This documentation: the OpenAPI document, the AsyncAPI document of the "
                                     "Socket.IO events, and the browsable page"},
@@ -61,7 +74,8 @@ TAGS = (
 API_TOKEN_SCHEME = {
     "type": "http",
     "scheme": "bearer",
-    "description": "Optional: only when the server sets HRL_API_TOKEN do starting and stopping a run need "
+    "description": "Optional: only when the server sets HRL_API_TOKEN do starting and stopping a run, and "
+                   "creating, changing or deleting households and simulations, need "
                    "`Authorization: Bearer <HRL_API_TOKEN>` (and a Socket.IO connection `auth={\"token\": ...}`); "
                    "otherwise no operation needs it. Reading never does.",
 }
@@ -79,9 +93,13 @@ def _build(app: Flask) -> dict[str, Any]:
         plugins=[FlaskPlugin(), MarshmallowPlugin()],
     )
     for schema in COMPONENT_SCHEMAS:
-        spec.components.schema(schema.__name__, schema=schema)
+        spec.components.schema(COMPONENT_NAMES.get(schema, schema.__name__), schema=schema)
     spec.components.parameter("ScenarioName", "path", {
         "name": "name", "description": "A scenario name", "required": True,
+        "schema": {"type": "string", "pattern": schemas.NAME_PATTERN},
+    })
+    spec.components.parameter("SimulationId", "path", {
+        "name": "simulation_id", "description": "A simulation's id", "required": True,
         "schema": {"type": "string", "pattern": schemas.NAME_PATTERN},
     })
     spec.components.security_scheme("ApiToken", API_TOKEN_SCHEME)

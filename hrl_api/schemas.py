@@ -173,6 +173,7 @@ class ScenarioSummary(Schema):
     variable_expenses_mean = fields.Float()
     monthly_expenses = fields.Float(metadata={"description": "fixed + mean variable expenses"})
     monthly_margin = fields.Float(metadata={"description": "income - monthly_expenses"})
+    read_only = fields.Boolean(metadata={"description": "a bundled household: copy it to change it"})
 
 
 class ScenarioList(Schema):
@@ -187,6 +188,19 @@ class ScenarioDetail(ScenarioSummary):
     initial_cash = fields.Float()
     risk_tolerance = fields.Float()
     profile = fields.String()
+    variable_expenses_std = fields.Float()
+    inflation_annual = fields.Float()
+    investment_return_annual = fields.Float()
+    investment_volatility_monthly = fields.Float()
+    savings_interest_annual = fields.Float()
+    salary_raise_annual = fields.Float()
+    shock_probability_monthly = fields.Float()
+    shock_cost_multiplier = fields.Float()
+    income_loss_probability_monthly = fields.Float()
+    income_loss_min_months = fields.Integer()
+    income_loss_max_months = fields.Integer()
+    income_loss_factor = fields.Float()
+    sell_cost = fields.Float()
 
 
 class ModelFiles(Schema):
@@ -221,8 +235,9 @@ class TrainingHistory(Schema):
     total_episodes = fields.Integer()
     stopped = fields.Boolean()
     final_metrics = fields.Nested(FinalMetrics)
-    heldout = fields.Dict(metadata={"description": "the final agents on held-out households: `households` and "
-                                                   "the metrics (empty if no episode ran)"})
+    heldout = fields.Dict(metadata={"description": "the final agents on held-out households: `households`, "
+                                                   "the metrics, and in today's euros `median_real_net_worth`, "
+                                                   "`p5_real_net_worth` and `share_broke` (empty if no episode ran)"})
     notes = fields.List(fields.String(), metadata={"description": "what the run had to replace, and why"})
     progress = fields.List(fields.Nested(TrainingProgress))
     evaluations = fields.List(fields.Dict())

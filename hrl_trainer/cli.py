@@ -1,4 +1,4 @@
-"""Command line: `python -m hrl_trainer train | evaluate | scenarios`."""
+"""Command line: `python -m hrl_trainer train | evaluate | simulate | scenarios`."""
 from __future__ import annotations
 
 import argparse
@@ -79,6 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--models-dir")
     e.add_argument("--scenarios-dir")
     e.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+
+    m = sub.add_parser("simulate", help="simulate a trained model and the baselines on the same households, in euros")
+    m.add_argument("--scenario", required=True)
+    m.add_argument("--run", help="a training run's id (default: the scenario's published model)")
+    m.add_argument("--households", type=positive_int, default=1000)
+    m.add_argument("--months", type=positive_int, help="default: the scenario's horizon")
+    m.add_argument("--seed", type=int)
+    m.add_argument("--models-dir")
+    m.add_argument("--scenarios-dir")
+    m.add_argument("--json", action="store_true", help="print the whole result as one JSON object")
 
     s = sub.add_parser("scenarios", help="list the scenarios")
     s.add_argument("--scenarios-dir")
@@ -169,6 +179,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from .simulations import ModelNotFound, simulate, simulation_table, resolve_agents
+
+    scenario = load_scenario(args.scenario, args.scenarios_dir)
+    try:
+        strategist, executor = resolve_agents(args.scenario, args.run, args.models_dir)
+    except ModelNotFound as exc:
+        raise ScenarioNotFound(str(exc)) from None
+    result = simulate(scenario, strategist, executor, households=args.households, seed=args.seed, months=args.months)
+    print(json.dumps(result, allow_nan=False) if args.json else simulation_table(result))
+    return 0
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     rows = [load_scenario(name, args.scenarios_dir).to_dict() for name in list_scenarios(args.scenarios_dir)]
     columns = ["name", "monthly_income", "fixed_expenses", "variable_expenses_mean", "monthly_margin",
@@ -177,7 +200,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "scenarios": cmd_scenarios}
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "simulate": cmd_simulate, "scenarios": cmd_scenarios}
 
 
 def main(argv: list[str] | None = None) -> int:

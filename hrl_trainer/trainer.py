@@ -37,6 +37,7 @@ from .paths import resolve_models_dir
 from .ppo import PPOSettings, center_on_siblings, compute_gae, ppo_update
 from .rollout import EpisodeStats, HierarchicalPolicy, Stopwatch, Trajectory, buffer_target, run_episodes
 from .scenarios import load_scenario
+from .simulations import heldout_summary
 from .simulation import OBS_DIM, HouseholdBatch, LifeEvents
 
 ProgressCallback = Callable[[dict], None]
@@ -162,7 +163,9 @@ class Trainer:
         used to train or to pick anything): what `evaluate` reports, rather than the noisy training window."""
         households = self.config.heldout_episodes
         events = fixed_households(self.scenario, households, "held_out")
-        return {"households": households, **self._score(self.strategist, self.executor, events, "held-out evaluation")}
+        in_euros = heldout_summary(self.scenario, self.strategist, self.executor, households)
+        return {"households": households, **self._score(self.strategist, self.executor, events, "held-out evaluation"),
+                **in_euros}
 
     def stored_best_score(self) -> float:
         """The avg_reward a new best must beat: the agents of the checkpoint_best/ an earlier run left,

@@ -17,7 +17,7 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body) {
+export async function request(method, path, body) {
   const init = { method, headers: { Accept: 'application/json' } };
   const token = savedToken();
   if (token) init.headers.Authorization = `Bearer ${token}`;

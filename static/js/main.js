@@ -9,6 +9,7 @@ import { formatMetric } from './metrics.js';
 import { ModelBrowser } from './models.js';
 import { RunForm } from './runform.js';
 import { RunView } from './runview.js';
+import { heldoutText } from './use/money.js';
 import { renderScenarios } from './scenarios.js';
 
 const $ = (id) => document.getElementById(id);
@@ -86,9 +87,10 @@ function onProgress(progress) {
   liveCharts.push(progress);
 }
 
-function completedMessage({ scenario_name: name, episodes_completed: done, final_metrics: metrics }) {
+function completedMessage(data) {
+  const { scenario_name: name, episodes_completed: done, final_metrics: metrics } = data;
   const reward = metrics.avg_reward === undefined ? '' : `, final average reward ${formatMetric('avg_reward', metrics.avg_reward)}`;
-  return `Training of ${name} completed: ${formatNumber(done)} episodes${reward}. The model is saved.`;
+  return `Training of ${name} completed: ${formatNumber(done)} episodes${reward}. The model is saved.${heldoutText(data.heldout)}`;
 }
 
 function stoppedMessage({ scenario_name: name, episodes_completed: done }) {

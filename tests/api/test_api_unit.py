@@ -83,7 +83,7 @@ def test_scenarios_list_and_detail(client, scenario_name):
     for summary in listed:
         assert_fields(summary, {"name": str, "description": str, "monthly_income": (int, float),
                                 "fixed_expenses": (int, float), "variable_expenses_mean": (int, float),
-                                "monthly_expenses": (int, float), "monthly_margin": (int, float)})
+                                "monthly_expenses": (int, float), "monthly_margin": (int, float), "read_only": bool})
         assert summary["monthly_expenses"] == pytest.approx(summary["fixed_expenses"] + summary["variable_expenses_mean"])
         assert summary["monthly_margin"] == pytest.approx(summary["monthly_income"] - summary["monthly_expenses"])
     detail = client.get(f"/api/scenarios/{scenario_name}").get_json()

@@ -102,3 +102,33 @@ def test_configured_origins_only(guarded_server):
     assert "authorization" in preflight.headers["Access-Control-Allow-Headers"].lower()
     foreign = guarded_server.get("/api/training/status", headers={"Origin": FOREIGN_ORIGIN})
     assert "Access-Control-Allow-Origin" not in foreign.headers
+
+
+# The state-changing endpoints of households and simulations: (method, path, body).
+GUARDED_WRITES = [
+    ("POST", "/api/scenarios", {"name": "guarded_home"}),
+    ("PUT", "/api/scenarios/guarded_home", {}),
+    ("DELETE", "/api/scenarios/guarded_home", None),
+    ("POST", "/api/simulations", {"scenario_name": "torino_single", "households": 5}),
+    ("DELETE", "/api/simulations/abc123", None),
+]
+
+
+@pytest.mark.parametrize("headers", [{}, bearer("wrong")], ids=["none", "wrong token"])
+@pytest.mark.parametrize(("method", "path", "body"), GUARDED_WRITES, ids=[f"{m} {p}" for m, p, _ in GUARDED_WRITES])
+def test_household_and_simulation_writes_need_the_token(guarded_server, method, path, body, headers):
+    response = requests.request(method, guarded_server.url + path, json=body, headers=headers, timeout=30)
+    assert response.status_code == 401, response.text
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_the_token_opens_household_and_simulation_writes(guarded_server):
+    """With the token the same requests reach validation (400/404 here), and reads stay open."""
+    for method, path, body in GUARDED_WRITES:
+        response = requests.request(method, guarded_server.url + path, json=body, headers=bearer(TOKEN), timeout=30)
+        assert response.status_code in (400, 403, 404), (method, path, response.text)
+    for path in ("/api/simulations", "/api/scenarios/torino_single"):
+        assert guarded_server.get(path).status_code == 200, path
+    advice = guarded_server.post("/api/advice", json={"scenario_name": "torino_single", "month": 0, "savings": 0,
+                                                      "invested": 0})
+    assert advice.status_code == 404, advice.text  # open to read (no model on this server), never 401
