@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from hrl_api.schemas import MAX_SEED, NAME_PATTERN, validate_scenario_name
+from hrl_api.schemas import NAME_PATTERN, validate_scenario_name
+from hrl_trainer.config import MAX_SEED
 from hrl_trainer.simulations import DEFAULT_HOUSEHOLDS, MAX_HOUSEHOLD_MONTHS, MAX_HOUSEHOLDS
 
 MAX_BALANCE = 1e9
