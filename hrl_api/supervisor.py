@@ -4,7 +4,7 @@ The trainer runs in a ``multiprocessing`` "spawn" child so that neither its
 CPU use nor its crashes reach the server. A background task (started through
 Flask-SocketIO, so it is a green thread or a real thread depending on the
 async mode) watches the child's pipe and liveness and turns what it sees into
-Socket.IO events.
+Socket.IO events, broadcast to every connected client (no subscription needed).
 """
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from typing import Any, Protocol
 
 from hrl_api.worker import run_training
 
-TRAINING_ROOM = "training"
 EXIT_GRACE_SECONDS = 5.0
 
 
@@ -175,7 +174,7 @@ class TrainingSupervisor:
             )
             self._run = run
         started = {"scenario_name": run.scenario_name, "num_episodes": run.total_episodes, "start_time": run.start_time}
-        self._emitter.emit("training_started", started, to=TRAINING_ROOM)
+        self._emitter.emit("training_started", started)
         self._emitter.start_background_task(self._relay, run)
         return {"status": "started", **started}
 
@@ -255,7 +254,7 @@ class TrainingSupervisor:
         if now - run.last_emit >= self._progress_min_interval:
             run.last_emit = now
             run.unsent_progress = None
-            self._emitter.emit("training_progress", progress, to=TRAINING_ROOM)
+            self._emitter.emit("training_progress", progress)
         else:
             run.unsent_progress = progress
 
@@ -285,7 +284,7 @@ class TrainingSupervisor:
 
     def _emit_final_events(self, run: Run) -> None:
         if run.unsent_progress is not None:
-            self._emitter.emit("training_progress", run.unsent_progress, to=TRAINING_ROOM)
+            self._emitter.emit("training_progress", run.unsent_progress)
         if run.outcome == "completed" and run.result is not None:
             event, payload = "training_completed", {
                 "scenario_name": run.scenario_name,
@@ -299,7 +298,7 @@ class TrainingSupervisor:
             }
         else:
             event, payload = "training_error", {"message": "Training failed", "details": run.error}
-        self._emitter.emit(event, payload, to=TRAINING_ROOM)
+        self._emitter.emit(event, payload)
 
     def _wait_finished(self, run: Run, timeout: float) -> bool:
         deadline = time.monotonic() + timeout

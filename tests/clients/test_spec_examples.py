@@ -1,0 +1,109 @@
+"""The two client examples of the API contract, run as written against a real server.
+
+`spec_examples/` holds them verbatim (the contract's "Usage Example" section: the Python client with
+python-socketio and requests, the JavaScript client with socket.io-client and axios). Only the
+server's URL and `num_episodes` are substituted here. Neither example subscribes before the run
+starts (the Python one never does), so this checks that every connected client receives the
+training events. Both examples wait forever after the run, so the test ends them once the
+completion line is printed.
+"""
+from __future__ import annotations
+
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from clients.harness import REPO, LiveServer, required_tool
+from live_server import ASYNC_MODES
+
+EXAMPLES = Path(__file__).resolve().parent / "spec_examples"
+SPEC_URL = "http://localhost:8000"
+EPISODES = 4
+CLIENT_TIMEOUT = 240.0
+COMPLETION_LINE = "Training completed: bologna_coppia"
+
+
+@pytest.fixture(scope="module", params=ASYNC_MODES)
+def live(request: pytest.FixtureRequest, module_servers) -> Iterator[LiveServer]:
+    server = module_servers(async_mode=request.param)
+    yield server
+    server.ensure_idle()
+
+
+def example_source(name: str, server: LiveServer, episodes_pattern: str) -> str:
+    """The stored example with the server's URL and a small `num_episodes` put in."""
+    source = (EXAMPLES / name).read_text()
+    assert source.count(SPEC_URL) == 2 and len(re.findall(episodes_pattern, source)) == 1
+    source = source.replace(SPEC_URL, server.url)
+    return re.sub(episodes_pattern, lambda match: match.group(0).replace("1000", str(EPISODES)), source)
+
+
+def printed_everything(output: list[str]) -> bool:
+    """The completion line and one episode line and one reward line per episode are there (the
+    Python client runs each event handler in its own thread, so their lines may interleave)."""
+    return (COMPLETION_LINE in output and sum(line.startswith("Episode ") for line in output) >= EPISODES
+            and sum(line.startswith("Reward: ") for line in output) >= EPISODES)
+
+
+def run_until_completed(command: list[str], source: str) -> list[str]:
+    """Feed ``source`` to ``command`` (run in the repository, so node_modules resolve) and collect
+    its output lines until the whole run is printed, within a hard timeout; then end the client."""
+    process = subprocess.Popen(command, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for line in process.stdout:
+            lines.put(line.rstrip("\n"))
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    process.stdin.write(source)
+    process.stdin.close()
+    output: list[str] = []
+    deadline = time.monotonic() + CLIENT_TIMEOUT
+    try:
+        while not printed_everything(output):
+            try:
+                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                pytest.fail(f"the run was not printed within {CLIENT_TIMEOUT} s; output so far:\n" + "\n".join(output))
+            if line is None:
+                pytest.fail(f"the client exited with {process.wait()} before completing:\n" + "\n".join(output))
+            output.append(line)
+    finally:
+        process.kill()
+        process.wait()
+    return output
+
+
+def assert_followed_the_run(output: list[str]) -> None:
+    """Exactly one "Episode i/N" line per episode, one reward line each, the start answer and completion."""
+    episodes = sorted(line for line in output if line.startswith("Episode "))
+    assert episodes == sorted(f"Episode {n}/{EPISODES}" for n in range(1, EPISODES + 1)), output
+    rewards = [line for line in output if line.startswith("Reward: ")]
+    assert len(rewards) == EPISODES and all(re.fullmatch(r"Reward: -?\d+\.\d\d", line) for line in rewards), output
+    assert output.count(COMPLETION_LINE) == 1, output
+    assert any("Training started successfully" in line for line in output), output
+
+
+def test_the_spec_python_client_follows_a_run(live: LiveServer) -> None:
+    source = example_source("python_client.py", live, r"'num_episodes': 1000")
+    output = run_until_completed([sys.executable, "-u", "-"], source)
+    assert_followed_the_run(output)
+    assert live.wait_idle()["current_episode"] == EPISODES
+
+
+def test_the_spec_javascript_client_follows_a_run(live: LiveServer, node: str, socketio_client_package: str) -> None:
+    required_tool(REPO / "node_modules" / "axios", "axios (npm)")
+    source = example_source("js_client.mjs", live, r"num_episodes: 1000")
+    output = run_until_completed([node, "--input-type=module"], source)
+    assert_followed_the_run(output)
+    assert live.wait_idle()["current_episode"] == EPISODES
