@@ -8,6 +8,7 @@ Socket.IO events, broadcast to every connected client (no subscription needed).
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import signal
 import threading
@@ -22,6 +23,7 @@ from typing import Any, Protocol
 from hrl_api.worker import run_training
 
 EXIT_GRACE_SECONDS = 5.0
+log = logging.getLogger(__name__)
 
 
 class SupervisorError(Exception):
@@ -70,6 +72,7 @@ class Run:
     start_time: str
     process: BaseProcess
     conn: Connection
+    started: float = field(default_factory=time.monotonic)
     progress: list[dict[str, Any]] = field(default_factory=list)
     outcome: str | None = None  # "completed" | "stopped" | "failed"
     result: dict[str, Any] | None = None
@@ -173,6 +176,7 @@ class TrainingSupervisor:
                 conn=parent_conn,
             )
             self._run = run
+        log.info("Run started: %s, %d episodes", run.scenario_name, run.total_episodes)
         started = {"scenario_name": run.scenario_name, "num_episodes": run.total_episodes, "start_time": run.start_time}
         self._emitter.emit("training_started", started)
         self._emitter.start_background_task(self._relay, run)
@@ -281,6 +285,7 @@ class TrainingSupervisor:
         with self._lock:
             self._emit_final_events(run)
             run.finished = True
+        self._log_end(run)
 
     def _emit_final_events(self, run: Run) -> None:
         if run.unsent_progress is not None:
@@ -299,6 +304,13 @@ class TrainingSupervisor:
         else:
             event, payload = "training_error", {"message": "Training failed", "details": run.error}
         self._emitter.emit(event, payload)
+
+    @staticmethod
+    def _log_end(run: Run) -> None:
+        outcome = "failed" if run.outcome not in ("completed", "stopped") else run.outcome
+        level = logging.WARNING if outcome == "failed" else logging.INFO
+        log.log(level, "Run %s: %s, %d/%d episodes in %.1f s%s", outcome, run.scenario_name, run.episodes_completed,
+                run.total_episodes, time.monotonic() - run.started, f": {run.error}" if outcome == "failed" else "")
 
     def _wait_finished(self, run: Run, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
