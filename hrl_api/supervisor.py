@@ -20,14 +20,19 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any, Protocol
 
+from hrl_api.progress_log import ProgressLog
 from hrl_api.worker import run_training
+from hrl_trainer.thinning import thin_evenly
 
 EXIT_GRACE_SECONDS = 5.0
 log = logging.getLogger(__name__)
 
 
 class SupervisorError(Exception):
-    """A request the supervisor cannot satisfy; ``errors`` maps fields to messages."""
+    """A request the supervisor cannot satisfy; ``errors`` maps fields to messages. ``status`` is
+    the HTTP status the API answers with (a subclass inherits its parent's)."""
+
+    status = 500
 
     def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
         super().__init__(message)
@@ -38,9 +43,13 @@ class SupervisorError(Exception):
 class TrainingInProgress(SupervisorError):
     """Start asked while a run is active."""
 
+    status = 400
+
 
 class NoTrainingInProgress(SupervisorError):
     """Stop asked while idle."""
+
+    status = 400
 
 
 class StartFailed(SupervisorError):
@@ -48,7 +57,7 @@ class StartFailed(SupervisorError):
 
 
 class StopFailed(SupervisorError):
-    """The run did not end cleanly after a stop request."""
+    """The run did not end cleanly after a stop request, or its outcome is unknown."""
 
 
 class Emitter(Protocol):
@@ -73,7 +82,7 @@ class Run:
     process: BaseProcess
     conn: Connection
     started: float = field(default_factory=time.monotonic)
-    progress: list[dict[str, Any]] = field(default_factory=list)
+    progress: ProgressLog = field(default_factory=ProgressLog)
     outcome: str | None = None  # "completed" | "stopped" | "failed"
     result: dict[str, Any] | None = None
     error: str | None = None
@@ -84,7 +93,8 @@ class Run:
 
     @property
     def current_episode(self) -> int:
-        return self.progress[-1]["episode"] if self.progress else 0
+        latest = self.progress.latest
+        return latest["episode"] if latest else 0
 
     @property
     def episodes_completed(self) -> int:
@@ -124,23 +134,29 @@ class TrainingSupervisor:
         return run is not None and not run.finished
 
     def status(self) -> dict[str, Any]:
-        """The spec's status body for the active run, or the last one when idle."""
+        """The spec's status body for the active run, or the last one when idle (one run, read once)."""
         run = self._run
+        if run is None:
+            return {"is_training": False, "scenario_name": None, "current_episode": 0, "total_episodes": 0,
+                    "start_time": None, "latest_progress": None}
+        finished, latest = run.finished, run.progress.latest
         return {
-            "is_training": self.is_training,
-            "scenario_name": run.scenario_name if run else None,
-            "current_episode": run.current_episode if run else 0,
-            "total_episodes": run.total_episodes if run else 0,
-            "start_time": run.start_time if run else None,
-            "latest_progress": run.progress[-1] if run and run.progress else None,
+            "is_training": not finished,
+            "scenario_name": run.scenario_name,
+            "current_episode": latest["episode"] if latest else 0,
+            "total_episodes": run.total_episodes,
+            "start_time": run.start_time,
+            "latest_progress": latest,
         }
 
-    def progress_log(self, since: int = 0) -> dict[str, Any]:
-        """Every progress record of the active (or last) run after episode ``since``."""
+    def progress_log(self, since: int = 0, max_points: int | None = None) -> dict[str, Any]:
+        """The progress records of the active (or last) run after episode ``since``: every record of
+        its latest episodes and evenly spread older ones (see ProgressLog), at most ``max_points``
+        of them (evenly thinned, first and last kept) when given."""
         run = self._run
         return {
             "scenario_name": run.scenario_name if run else None,
-            "progress": run.progress[since:] if run else [],
+            "progress": thin_evenly(run.progress.records(since), max_points) if run else [],
         }
 
     # -- commands --------------------------------------------------------------
@@ -199,7 +215,10 @@ class TrainingSupervisor:
                 pass
         if not self._wait_finished(run, self._stop_timeout):
             self._force_exit(run, f"Trainer did not stop within {self._stop_timeout:g} s and was terminated")
-            self._wait_finished(run, EXIT_GRACE_SECONDS * 2)
+            if not self._wait_finished(run, EXIT_GRACE_SECONDS * 2):
+                run.process.kill()  # so that the relay can end the run (e.g. a child ignoring SIGTERM)
+                raise StopFailed("Failed to stop training", {"_schema": [
+                    f"The run's outcome is still unknown {EXIT_GRACE_SECONDS * 2:g} s after terminating its trainer"]})
         if run.outcome == "failed":
             raise StopFailed("Failed to stop training", {"_schema": [run.error or "unknown error"]})
         return {
