@@ -1,11 +1,11 @@
-"""The two client examples of the API contract, run as written against a real server.
+"""The client examples of the API contract and of docs/api.md, run as written against a real server.
 
-`spec_examples/` holds them verbatim (the contract's "Usage Example" section: the Python client with
-python-socketio and requests, the JavaScript client with socket.io-client and axios). Only the
-server's URL and `num_episodes` are substituted here. Neither example subscribes before the run
+`spec_examples/` holds the contract's two examples verbatim (its "Usage Example" section: the Python
+client with python-socketio and requests, the JavaScript client with socket.io-client and axios).
+Only the server's URL and `num_episodes` are substituted here. Neither subscribes before the run
 starts (the Python one never does), so this checks that every connected client receives the
-training events. Both examples wait forever after the run, so the test ends them once the
-completion line is printed.
+training events. Both wait forever after the run, so the test ends them once the completion line
+is printed. The corrected examples of docs/api.md must end by themselves.
 """
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ from live_server import ASYNC_MODES
 
 EXAMPLES = Path(__file__).resolve().parent / "spec_examples"
 SPEC_URL = "http://localhost:8000"
+DOCS = REPO / "docs" / "api.md"
+DOCS_URL = "http://127.0.0.1:8000"
 EPISODES = 4
 CLIENT_TIMEOUT = 240.0
 COMPLETION_LINE = "Training completed: bologna_coppia"
@@ -37,12 +39,22 @@ def live(request: pytest.FixtureRequest, module_servers) -> Iterator[LiveServer]
     server.ensure_idle()
 
 
-def example_source(name: str, server: LiveServer, episodes_pattern: str) -> str:
-    """The stored example with the server's URL and a small `num_episodes` put in."""
-    source = (EXAMPLES / name).read_text()
-    assert source.count(SPEC_URL) == 2 and len(re.findall(episodes_pattern, source)) == 1
-    source = source.replace(SPEC_URL, server.url)
+def with_server(source: str, url: str, server: LiveServer, episodes_pattern: str) -> str:
+    """``source`` with the server's URL for ``url`` and a small `num_episodes`."""
+    assert source.count(url) == 2 and len(re.findall(episodes_pattern, source)) == 1
+    source = source.replace(url, server.url)
     return re.sub(episodes_pattern, lambda match: match.group(0).replace("1000", str(EPISODES)), source)
+
+
+def example_source(name: str, server: LiveServer, episodes_pattern: str) -> str:
+    """The stored example of the contract, made to run against ``server``."""
+    return with_server((EXAMPLES / name).read_text(), SPEC_URL, server, episodes_pattern)
+
+
+def documented_source(language: str, server: LiveServer, episodes_pattern: str) -> str:
+    """The example of docs/api.md in ``language``, made to run against ``server``."""
+    (source,) = re.findall(rf"^```{language}\n(.*?)^```", DOCS.read_text(), re.M | re.S)
+    return with_server(source, DOCS_URL, server, episodes_pattern)
 
 
 def printed_everything(output: list[str]) -> bool:
@@ -107,3 +119,23 @@ def test_the_spec_javascript_client_follows_a_run(live: LiveServer, node: str, s
     output = run_until_completed([node, "--input-type=module"], source)
     assert_followed_the_run(output)
     assert live.wait_idle()["current_episode"] == EPISODES
+
+
+def run_to_exit(command: list[str], source: str) -> list[str]:
+    """Run a client that must end by itself once the run is over; its output lines."""
+    done = subprocess.run(command, cwd=REPO, input=source, capture_output=True, text=True, timeout=CLIENT_TIMEOUT)
+    output = done.stdout.splitlines()
+    assert done.returncode == 0, done.stdout + done.stderr
+    return output
+
+
+def test_the_documented_python_example_follows_a_run_and_ends(live: LiveServer) -> None:
+    output = run_to_exit([sys.executable, "-u", "-"], documented_source("python", live, r"'num_episodes': 1000"))
+    assert_followed_the_run(output)
+
+
+def test_the_documented_javascript_example_follows_a_run_and_ends(live: LiveServer, node: str,
+                                                                   socketio_client_package: str) -> None:
+    required_tool(REPO / "node_modules" / "axios", "axios (npm)")
+    output = run_to_exit([node, "--input-type=module"], documented_source("javascript", live, r"num_episodes: 1000"))
+    assert_followed_the_run(output)
