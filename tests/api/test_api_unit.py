@@ -16,7 +16,7 @@ from api_contract import EVENTS, STATUS, assert_error, assert_fields, assert_pro
 from app import create_app
 from hrl_api.extensions import socketio
 from hrl_api import supervisor as supervisor_module
-from hrl_api.supervisor import StopFailed, SupervisorError, TrainingInProgress, TrainingSupervisor
+from hrl_api.supervisor import Run, StopFailed, SupervisorError, TrainingInProgress, TrainingSupervisor
 from hrl_api.worker import run_training
 
 
@@ -251,3 +251,32 @@ def test_supervisor_errors_answer_the_status_of_their_class(app, error, status):
     response = app.test_client().get("/api/_raise")
     body = assert_error(response, status, "field")
     assert body == {"message": "Refused", "errors": {"field": ["why"]}}
+
+
+def test_status_describes_one_run_even_when_the_run_changes_meanwhile(tmp_path):
+    """A run starting while status() builds its answer must not mix two runs' fields."""
+    finished, active = (Run(scenario_name=name, total_episodes=total, start_time=name, process=None, conn=None)
+                        for name, total in (("last", 10), ("next", 20)))
+    finished.progress.append({"episode": 10})
+    finished.finished = True
+    active.progress.append({"episode": 3})
+
+    class ChangingSupervisor(TrainingSupervisor):
+        reads = 0
+
+        @property
+        def _run(self):
+            self.reads += 1
+            return (finished, active)[self.reads % 2]
+
+        @_run.setter
+        def _run(self, _value):
+            pass
+
+    supervisor = ChangingSupervisor(RecordingEmitter(), trainer_entry="x:y", models_dir=str(tmp_path),
+                                    scenarios_dir=None, stop_timeout=1)
+    for _ in range(2):
+        status = supervisor.status()
+        described = (status["is_training"], status["scenario_name"], status["start_time"], status["current_episode"],
+                     status["total_episodes"], status["latest_progress"])
+        assert described in [(False, "last", "last", 10, 10, {"episode": 10}), (True, "next", "next", 3, 20, {"episode": 3})]
