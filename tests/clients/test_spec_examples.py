@@ -57,14 +57,23 @@ def documented_source(language: str, server: LiveServer, episodes_pattern: str) 
     return with_server(source, DOCS_URL, server, episodes_pattern)
 
 
-def printed_everything(output: list[str]) -> bool:
-    """The completion line and one episode line and one reward line per episode are there (the
-    Python client runs each event handler in its own thread, so their lines may interleave)."""
-    return (COMPLETION_LINE in output and sum(line.startswith("Episode ") for line in output) >= EPISODES
-            and sum(line.startswith("Reward: ") for line in output) >= EPISODES)
+def episodes_printed(output: str) -> list[int]:
+    return [int(n) for n in re.findall(rf"Episode (\d+)/{EPISODES}", output)]
 
 
-def run_until_completed(command: list[str], source: str) -> list[str]:
+def rewards_printed(output: str) -> list[str]:
+    return re.findall(r"Reward: -?\d+\.\d\d", output)
+
+
+def printed_everything(output: str) -> bool:
+    """The completion line and one episode line and one reward line per episode are there. (The
+    Python client runs each event handler in a thread of its own, and print writes the text and
+    the newline separately, so the lines of two events may interleave, even within a line.)"""
+    return (COMPLETION_LINE in output and len(episodes_printed(output)) >= EPISODES
+            and len(rewards_printed(output)) >= EPISODES)
+
+
+def run_until_completed(command: list[str], source: str) -> str:
     """Feed ``source`` to ``command`` (run in the repository, so node_modules resolve) and collect
     its output lines until the whole run is printed, within a hard timeout; then end the client."""
     process = subprocess.Popen(command, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -73,37 +82,35 @@ def run_until_completed(command: list[str], source: str) -> list[str]:
 
     def read() -> None:
         for line in process.stdout:
-            lines.put(line.rstrip("\n"))
+            lines.put(line)
         lines.put(None)
 
     threading.Thread(target=read, daemon=True).start()
     process.stdin.write(source)
     process.stdin.close()
-    output: list[str] = []
+    output = ""
     deadline = time.monotonic() + CLIENT_TIMEOUT
     try:
         while not printed_everything(output):
             try:
                 line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
-                pytest.fail(f"the run was not printed within {CLIENT_TIMEOUT} s; output so far:\n" + "\n".join(output))
+                pytest.fail(f"the run was not printed within {CLIENT_TIMEOUT} s; output so far:\n{output}")
             if line is None:
-                pytest.fail(f"the client exited with {process.wait()} before completing:\n" + "\n".join(output))
-            output.append(line)
+                pytest.fail(f"the client exited with {process.wait()} before completing:\n{output}")
+            output += line
     finally:
         process.kill()
         process.wait()
     return output
 
 
-def assert_followed_the_run(output: list[str]) -> None:
+def assert_followed_the_run(output: str) -> None:
     """Exactly one "Episode i/N" line per episode, one reward line each, the start answer and completion."""
-    episodes = sorted(line for line in output if line.startswith("Episode "))
-    assert episodes == sorted(f"Episode {n}/{EPISODES}" for n in range(1, EPISODES + 1)), output
-    rewards = [line for line in output if line.startswith("Reward: ")]
-    assert len(rewards) == EPISODES and all(re.fullmatch(r"Reward: -?\d+\.\d\d", line) for line in rewards), output
+    assert sorted(episodes_printed(output)) == list(range(1, EPISODES + 1)), output
+    assert len(rewards_printed(output)) == EPISODES, output
     assert output.count(COMPLETION_LINE) == 1, output
-    assert any("Training started successfully" in line for line in output), output
+    assert "Training started successfully" in output, output
 
 
 def test_the_spec_python_client_follows_a_run(live: LiveServer) -> None:
@@ -121,12 +128,11 @@ def test_the_spec_javascript_client_follows_a_run(live: LiveServer, node: str, s
     assert live.wait_idle()["current_episode"] == EPISODES
 
 
-def run_to_exit(command: list[str], source: str) -> list[str]:
-    """Run a client that must end by itself once the run is over; its output lines."""
+def run_to_exit(command: list[str], source: str) -> str:
+    """Run a client that must end by itself once the run is over; its output."""
     done = subprocess.run(command, cwd=REPO, input=source, capture_output=True, text=True, timeout=CLIENT_TIMEOUT)
-    output = done.stdout.splitlines()
     assert done.returncode == 0, done.stdout + done.stderr
-    return output
+    return done.stdout
 
 
 def test_the_documented_python_example_follows_a_run_and_ends(live: LiveServer) -> None:
