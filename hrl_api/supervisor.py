@@ -68,6 +68,10 @@ class Emitter(Protocol):
     def sleep(self, seconds: float) -> None: ...
 
 
+RUN_SETTINGS = ("num_episodes", "save_interval", "eval_episodes", "seed")
+"""The start request's fields the status reports back as ``settings``."""
+
+
 def _now_iso() -> str:
     return datetime.now().isoformat(timespec="seconds")
 
@@ -79,6 +83,7 @@ class Run:
     scenario_name: str
     total_episodes: int
     start_time: str
+    settings: dict[str, Any]  # num_episodes, save_interval, eval_episodes, seed as requested
     process: BaseProcess
     conn: Connection
     started: float = field(default_factory=time.monotonic)
@@ -138,7 +143,7 @@ class TrainingSupervisor:
         run = self._run
         if run is None:
             return {"is_training": False, "scenario_name": None, "current_episode": 0, "total_episodes": 0,
-                    "start_time": None, "latest_progress": None}
+                    "start_time": None, "latest_progress": None, "settings": None, "outcome": None, "error": None}
         finished, latest = run.finished, run.progress.latest
         return {
             "is_training": not finished,
@@ -147,6 +152,10 @@ class TrainingSupervisor:
             "total_episodes": run.total_episodes,
             "start_time": run.start_time,
             "latest_progress": latest,
+            # Extras beyond the spec, for a page opened mid-run or after the run ended.
+            "settings": run.settings,
+            "outcome": run.outcome if finished else None,
+            "error": run.error if finished else None,
         }
 
     def progress_log(self, since: int = 0, max_points: int | None = None) -> dict[str, Any]:
@@ -188,6 +197,7 @@ class TrainingSupervisor:
                 scenario_name=params["scenario_name"],
                 total_episodes=params["num_episodes"],
                 start_time=_now_iso(),
+                settings={key: params.get(key) for key in RUN_SETTINGS},
                 process=process,
                 conn=parent_conn,
             )

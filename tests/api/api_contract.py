@@ -28,6 +28,10 @@ STATUS = {
     "total_episodes": int,
     "start_time": OPTIONAL_STR,
     "latest_progress": (dict, type(None)),
+    # Extras beyond the spec (the dashboard's): the run's settings and, once it ended, its outcome.
+    "settings": (dict, type(None)),
+    "outcome": OPTIONAL_STR,
+    "error": OPTIONAL_STR,
 }
 EVENTS = {
     "connection_established": {"message": str, "sid": str},
