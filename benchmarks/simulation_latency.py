@@ -36,7 +36,8 @@ from hrl_trainer.advice import advise  # noqa: E402
 from hrl_trainer.agents import GOAL_DIM, Executor, Strategist  # noqa: E402
 from hrl_trainer.checkpoints import save_trained_models  # noqa: E402
 from hrl_trainer.simulation import OBS_DIM  # noqa: E402
-from hrl_trainer.simulations import resolve_agents, simulate  # noqa: E402
+from hrl_trainer.model_lookup import resolve_agents  # noqa: E402
+from hrl_trainer.simulations import simulate  # noqa: E402
 
 
 def free_port() -> int:

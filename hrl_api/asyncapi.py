@@ -33,8 +33,8 @@ class Event:
 
 EVENTS = (
     Event("subscribe_training", "receive", schemas.SubscribeTraining,
-          "Follow training: answered at once with the current status, as a `training_status` event "
-          "and as the acknowledgement."),
+          "Ask for the current status (training events reach every connected client without it): "
+          "answered at once, as a `training_status` event and as the acknowledgement."),
     Event("connection_established", "send", schemas.ConnectionEstablished,
           "Sent to each client as it connects."),
     Event("training_status", "send", schemas.TrainingStatus,

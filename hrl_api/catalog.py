@@ -20,6 +20,7 @@ from hrl_trainer import (
     validate_name,
 )
 from hrl_trainer.households import BUNDLED_HOUSEHOLDS, HouseholdExists, ReadOnlyHousehold
+from hrl_trainer.thinning import thin_evenly
 
 
 def _scenarios_dir() -> Path:
@@ -95,12 +96,15 @@ def trained_models() -> list[dict[str, Any]]:
     return list_trained_models(_models_dir())
 
 
-def history(name: str) -> dict[str, Any]:
-    """A trained scenario's history; 404 when there is none."""
+def history(name: str, max_points: int | None = None) -> dict[str, Any]:
+    """A trained scenario's history, its progress records thinned to ``max_points``; 404 when there is none."""
     checked_name(name)
     try:
-        return load_history(name, _models_dir())
+        saved = load_history(name, _models_dir())
     except FileNotFoundError as exc:
         raise ApiError(404, f"No trained model for '{name}'", {"name": ["No training history."]}) from exc
     except ValueError as exc:  # not JSON, or not UTF-8: the file was damaged outside the service
         raise ApiError(500, f"The saved history of '{name}' is unreadable", {"name": [str(exc)]}) from exc
+    if "progress" in saved:
+        saved["progress"] = thin_evenly(saved["progress"], max_points)
+    return saved

@@ -156,11 +156,22 @@ class TrainingProgressLog(Schema):
     progress = fields.List(fields.Nested(TrainingProgress))
 
 
-class ProgressQuery(Schema):
+class HistoryQuery(Schema):
+    """Query of GET /api/models/<name>/history."""
+
     class Meta:
         unknown = RAISE
 
-    since = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    max_points = fields.Integer(load_default=None, validate=validate.Range(min=2), metadata={
+        "description": "At most this many progress records, evenly spread over the run, the first and "
+                       "the last always kept (default: all)"})
+
+
+class ProgressQuery(HistoryQuery):
+    """Query of GET /api/training/progress."""
+
+    since = fields.Integer(load_default=0, validate=validate.Range(min=0),
+                           metadata={"description": "Only the episodes after this one"})
 
 
 class ScenarioSummary(Schema):
@@ -251,3 +262,4 @@ class Health(Schema):
 
 start_training_request = StartTrainingRequest()
 progress_query = ProgressQuery()
+history_query = HistoryQuery()

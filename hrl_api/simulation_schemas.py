@@ -4,8 +4,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from hrl_api.schemas import NAME_PATTERN, validate_scenario_name
-from hrl_trainer.config import MAX_SEED
-from hrl_trainer.simulations import DEFAULT_HOUSEHOLDS, MAX_HOUSEHOLD_MONTHS, MAX_HOUSEHOLDS
+from hrl_trainer.config import DEFAULT_HOUSEHOLDS, MAX_HOUSEHOLD_MONTHS, MAX_HOUSEHOLDS, MAX_SEED
 
 MAX_BALANCE = 1e9
 

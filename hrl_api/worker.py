@@ -10,6 +10,7 @@ monkey-patches. The parent talks to it over one duplex pipe:
 from __future__ import annotations
 
 import importlib
+import os
 import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -60,6 +61,10 @@ def run_training(entry: str, config: dict[str, Any], conn: Connection) -> None:
     # Ctrl-C in a terminal signals the whole process group; the server decides
     # how to stop us (gracefully, via the pipe), so the child ignores SIGINT.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Under eventlet the parent creates the pipe from green (non-blocking) sockets: a send to a full
+    # pipe would then fail with EAGAIN, read as "parent gone", and end the run early whenever the
+    # trainer outpaces the relay. The child blocks instead, until the relay catches up.
+    os.set_blocking(conn.fileno(), True)
     link = ParentLink(conn)
     try:
         import torch

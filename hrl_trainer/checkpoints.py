@@ -5,7 +5,8 @@ A scenario's `{name}_high_agent.pt`, `_low_agent.pt` and `_history.json` form on
 whole (see `filesets`), so a reader, even right after the writer was killed, finds the previous set
 or the new one, never a new Strategist beside an old Executor. Agents are serialised in memory first,
 so a full disk fails with the system's own "No space left on device". Models are loaded with
-`torch.load(..., weights_only=True)`.
+`torch.load(..., weights_only=True)`. Torch is imported only by the functions that (de)serialise
+agents: the web server lists models and reads histories without it.
 """
 from __future__ import annotations
 
@@ -13,15 +14,13 @@ import io
 import json
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-
-from .agents import GOAL_FEATURES, ActorCritic, Executor, Strategist
 from .filesets import COMMITTED, FileSet
 from .paths import resolve_models_dir, validate_name
-from .simulation import OBS_FEATURES
 
-AGENT_CLASSES: dict[str, type[ActorCritic]] = {"strategist": Strategist, "executor": Executor}
+if TYPE_CHECKING:
+    from .agents import ActorCritic, Executor, Strategist
 CHECKPOINT_FILES = ("high_agent.pt", "low_agent.pt", "metadata.json")
 MODEL_SUFFIXES = {"high_agent": "_high_agent.pt", "low_agent": "_low_agent.pt", "history": "_history.json"}
 
@@ -32,6 +31,9 @@ class IncompatibleModel(ValueError):
 
 def observation_layout(kind: str) -> list[str]:
     """The name of each input of an agent of `kind` ("strategist" or "executor"), in order."""
+    from .agents import GOAL_FEATURES
+    from .simulation import OBS_FEATURES
+
     return [*OBS_FEATURES, *(GOAL_FEATURES if kind == "executor" else ())]
 
 
@@ -50,9 +52,18 @@ def json_bytes(data: dict) -> bytes:
     return json.dumps(data, indent=2, allow_nan=False).encode()
 
 
+def agent_classes() -> dict[str, type[ActorCritic]]:
+    """The agent class of each kind recorded in a model file."""
+    from .agents import Executor, Strategist
+
+    return {"strategist": Strategist, "executor": Executor}
+
+
 def agent_bytes(agent: ActorCritic) -> bytes:
     """An agent's kind, architecture, observation layout and state dict, serialised."""
-    kind = next(k for k, cls in AGENT_CLASSES.items() if isinstance(agent, cls))
+    import torch
+
+    kind = next(k for k, cls in agent_classes().items() if isinstance(agent, cls))
     buffer = io.BytesIO()
     torch.save({"kind": kind, "architecture": agent.architecture(), "observation": observation_layout(kind),
                 "state_dict": agent.state_dict()}, buffer)
@@ -63,13 +74,15 @@ def agent_from_bytes(data: bytes) -> ActorCritic:
     """Rebuild an agent serialised by `agent_bytes` (tensors and plain types only); IncompatibleModel if it
     was trained on other observations than this version's. The global random state is left alone, so a
     seeded run that loads an agent stays reproducible."""
+    import torch
+
     payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     saved, expected = payload.get("observation"), observation_layout(payload["kind"])
     if saved != expected:
         raise IncompatibleModel(f"the saved {payload['kind']} cannot run in this version: "
                                 f"{layout_difference(saved, expected)}; train the scenario again")
     with torch.random.fork_rng(devices=[]):  # building the network draws its initial weights
-        agent = AGENT_CLASSES[payload["kind"]](**payload["architecture"])
+        agent = agent_classes()[payload["kind"]](**payload["architecture"])
     agent.load_state_dict(payload["state_dict"])
     return agent.eval()
 

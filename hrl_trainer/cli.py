@@ -180,7 +180,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from .simulations import ModelNotFound, simulate, simulation_table, resolve_agents
+    from .model_lookup import ModelNotFound, resolve_agents
+    from .simulations import simulate, simulation_table
 
     scenario = load_scenario(args.scenario, args.scenarios_dir)
     try:

@@ -11,6 +11,11 @@ DEFAULT_SAVE_INTERVAL = 100
 DEFAULT_EVAL_EPISODES = 10
 MAX_EVAL_EPISODES = 1000
 MAX_SEED = 2**32 - 1
+DEFAULT_HOUSEHOLDS = 1000
+"""Households of a simulation, unless the request says otherwise."""
+MAX_HOUSEHOLDS = 10_000
+MAX_HOUSEHOLD_MONTHS = 1_200_000
+"""households x months of one simulation (10 000 households of 120 months): bounds its memory."""
 SETTING_BOUNDS: dict[str, tuple[int, int]] = {
     "num_episodes": (1, MAX_EPISODES),
     "save_interval": (1, MAX_EPISODES),

@@ -14,7 +14,7 @@ from typing import Any
 from .atomic import write_text_atomically
 from .paths import resolve_models_dir, validate_name
 from .scenarios import Scenario
-from .simulations import resolve_agents, simulate
+from .model_lookup import resolve_agents
 
 FOLDER = "simulations"
 SUMMARY_FIELDS = ("id", "created_at", "scenario_name", "run_id", "households", "months", "seed")
@@ -59,7 +59,9 @@ def create_simulation(scenario: Scenario, run_id: str | None = None, households:
                       months: int | None = None, models_dir: str | Path | None = None) -> dict[str, Any]:
     """Simulate the model (the run's, or the scenario's published one) on `scenario` and save it.
 
-    Raises simulations.ModelNotFound when there is no such model."""
+    Raises model_lookup.ModelNotFound when there is no such model."""
+    from .simulations import simulate  # NumPy and the agents, only once a simulation is asked for
+
     strategist, executor = resolve_agents(scenario.name, run_id, models_dir)
     result = simulate(scenario, strategist, executor, households=households, seed=seed, months=months)
     record = {

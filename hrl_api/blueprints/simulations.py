@@ -16,7 +16,7 @@ from hrl_api.errors import ApiError
 from hrl_api.extensions import socketio
 from hrl_api.simulation_schemas import advice_request, check_size, simulation_request
 from hrl_trainer import simulation_store
-from hrl_trainer.simulations import ModelNotFound, resolve_agents
+from hrl_trainer.model_lookup import ModelNotFound, resolve_agents
 
 simulations_bp = Blueprint("simulations", __name__, url_prefix="/api")
 

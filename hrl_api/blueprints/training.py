@@ -95,7 +95,10 @@ def training_status():
 
 @training_bp.get("/progress")
 def training_progress():
-    """Every episode so far of the current (or last) run, so a late client can draw its charts.
+    """The episodes so far of the current (or last) run, so a late client can draw its charts.
+
+    Every episode of the latest 1000 and, before them, at most 1000 more evenly spread over the run
+    (memory stays bounded however long the run); ``max_points`` thins the answer further.
     ---
     get:
       tags: [training]
@@ -105,11 +108,11 @@ def training_progress():
           schema: ProgressQuery
       responses:
         200:
-          description: Progress records after episode `since`
+          description: Progress records after episode `since`, in episode order
           content:
             application/json:
               schema: TrainingProgressLog
         400: {$ref: "#/components/responses/BadRequest"}
     """
     query = progress_query.load(request.args)
-    return jsonify(get_supervisor().progress_log(query["since"]))
+    return jsonify(get_supervisor().progress_log(query["since"], query["max_points"]))

@@ -170,8 +170,8 @@ function reopenSocket() {
 socket.on('connect', async () => {
   setConnection('connected', 'Live');
   try {
-    // The answer is the status, sent once this page is in the training room:
-    // no event can fall between the status and the live updates.
+    // Training events reach this page from the moment it connects; the answer is the
+    // status, so a page opened (or reconnected) mid-run catches up with the run so far.
     await sync(await socket.emitWithAck('subscribe_training', {}));
   } catch (error) {
     reportError(error);

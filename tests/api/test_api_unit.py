@@ -15,7 +15,8 @@ from openapi_spec_validator import validate
 from api_contract import EVENTS, STATUS, assert_error, assert_fields, assert_progress_sequence
 from app import create_app
 from hrl_api.extensions import socketio
-from hrl_api.supervisor import TrainingSupervisor
+from hrl_api import supervisor as supervisor_module
+from hrl_api.supervisor import Run, StopFailed, SupervisorError, TrainingInProgress, TrainingSupervisor
 from hrl_api.worker import run_training
 
 
@@ -213,3 +214,73 @@ def test_worker_reports_a_bad_entry_as_one_error_message(tmp_path, scenario_name
     assert process.exitcode == 0
     with pytest.raises(EOFError):
         parent.recv()
+
+
+class BrokenRelayEmitter(RecordingEmitter):
+    """Never runs the relay, so a run's outcome never becomes known (as with a relay that hangs)."""
+
+    def start_background_task(self, target, *args):
+        return None
+
+
+def test_stop_answers_failed_when_the_outcome_stays_unknown(tmp_path, scenario_name, monkeypatch):
+    monkeypatch.setattr(supervisor_module, "EXIT_GRACE_SECONDS", 0.5)
+    supervisor = TrainingSupervisor(
+        BrokenRelayEmitter(), trainer_entry="api_fake_trainers:steady", models_dir=str(tmp_path),
+        scenarios_dir=None, stop_timeout=0.5,
+    )
+    supervisor.start({"scenario_name": scenario_name, "num_episodes": 10_000, "save_interval": 5,
+                      "eval_episodes": 1, "seed": None})
+    process = supervisor._run.process
+    with pytest.raises(StopFailed) as raised:
+        supervisor.stop()
+    assert raised.value.status == 500 and raised.value.message == "Failed to stop training"
+    assert "outcome is still unknown" in raised.value.errors["_schema"][0]
+    process.join(30)
+    assert process.exitcode is not None and process.exitcode < 0  # terminated, then killed
+
+
+@pytest.mark.parametrize(("error", "status"), [
+    (type("Subclass", (TrainingInProgress,), {}), 400),
+    (type("Conflict", (SupervisorError,), {"status": 409}), 409),
+    (SupervisorError, 500),
+    (StopFailed, 500),
+])
+def test_supervisor_errors_answer_the_status_of_their_class(app, error, status):
+    @app.get("/api/_raise")
+    def raise_it():
+        raise error("Refused", {"field": ["why"]})
+
+    response = app.test_client().get("/api/_raise")
+    body = assert_error(response, status, "field")
+    assert body == {"message": "Refused", "errors": {"field": ["why"]}}
+
+
+def test_status_describes_one_run_even_when_the_run_changes_meanwhile(tmp_path):
+    """A run starting while status() builds its answer must not mix two runs' fields."""
+    finished, active = (Run(scenario_name=name, total_episodes=total, start_time=name, settings={}, process=None,
+                            conn=None)
+                        for name, total in (("last", 10), ("next", 20)))
+    finished.progress.append({"episode": 10})
+    finished.finished = True
+    active.progress.append({"episode": 3})
+
+    class ChangingSupervisor(TrainingSupervisor):
+        reads = 0
+
+        @property
+        def _run(self):
+            self.reads += 1
+            return (finished, active)[self.reads % 2]
+
+        @_run.setter
+        def _run(self, _value):
+            pass
+
+    supervisor = ChangingSupervisor(RecordingEmitter(), trainer_entry="x:y", models_dir=str(tmp_path),
+                                    scenarios_dir=None, stop_timeout=1)
+    for _ in range(2):
+        status = supervisor.status()
+        described = (status["is_training"], status["scenario_name"], status["start_time"], status["current_episode"],
+                     status["total_episodes"], status["latest_progress"])
+        assert described in [(False, "last", "last", 10, 10, {"episode": 10}), (True, "next", "next", 3, 20, {"episode": 3})]

@@ -137,6 +137,19 @@ def test_wrong_types_and_huge_numbers_are_400(api, field, value):
     assert field in body["errors"], body
 
 
+BAD_MAX_POINTS = {"one": "1", "zero": "0", "negative": "-5", "word": "abc", "float": "2.5", "exponent": "1e3",
+                  "empty": "", "bool": "true", "NUL": "3%00"}
+
+
+@pytest.mark.parametrize("value", BAD_MAX_POINTS.values(), ids=BAD_MAX_POINTS.keys())
+def test_bad_max_points_are_400(api, value):
+    for path in ("/api/training/progress", f"/api/models/{SCENARIO}/history"):
+        body = assert_json_client_error(api.get(f"{path}?max_points={value}"), 400)
+        assert "max_points" in body["errors"], body
+    huge = api.get(f"/api/training/progress?max_points={10**30}")
+    assert huge.status_code == 200 and huge.json()["progress"] == []
+
+
 RAW_BODIES = {
     "text/plain": ("text/plain", b'{"scenario_name": "torino_single"}'),
     "form": ("application/x-www-form-urlencoded", b"scenario_name=torino_single&num_episodes=3"),

@@ -179,7 +179,7 @@ def test_simulate_cli(tmp_path, agents):
 
 
 def test_a_republished_model_replaces_the_remembered_one(tmp_path):
-    from hrl_trainer.simulations import resolve_agents
+    from hrl_trainer.model_lookup import resolve_agents
 
     first = (Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM))
     save_trained_models("torino_single", *first, {}, tmp_path)
