@@ -5,6 +5,12 @@ import dataclasses
 from dataclasses import dataclass
 
 
+HELD_OUT_EPISODES = 100
+"""Held-out households (never used to pick anything) a finished run is scored on, for its summary."""
+MAX_KEEP_CHECKPOINTS = 1000
+"""Upper bound of `keep_checkpoints` accepted from the API and the CLI."""
+
+
 @dataclass
 class TrainConfig:
     """Everything that defines a training run; `TrainConfig(**config.to_dict())` rebuilds it."""
@@ -23,6 +29,13 @@ class TrainConfig:
     """Models folder; None means $HRL_MODELS_DIR or `<project>/models`."""
     scenarios_dir: str | None = None
     """Scenarios folder; None means $HRL_SCENARIOS_DIR or `<project>/scenarios`."""
+    run_id: str | None = None
+    """Id of this run (`runs.new_run_id`); None makes a new one."""
+    resume_from: str | None = None
+    """Id of a finished or stopped run of the same scenario to continue: its networks, observation
+    normalisers and optimiser state; episode numbers continue its count."""
+    keep_checkpoints: int = 5
+    """Periodic `checkpoint_episode_N/` folders a run keeps (the newest); `best` and `final` always stay."""
 
     num_envs: int = 25
     """Households simulated side by side per rollout (and per PPO update)."""
@@ -60,6 +73,8 @@ class TrainConfig:
     """Episodes averaged into each progress metric."""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.keep_checkpoints, int) or isinstance(self.keep_checkpoints, bool) or self.keep_checkpoints < 0:
+            raise ValueError(f"keep_checkpoints must be a non-negative integer, got {self.keep_checkpoints!r}")
         for name in ("num_episodes", "save_interval", "eval_episodes", "num_envs", "rollouts_per_life", "high_period", "hidden",
                      "update_epochs", "num_minibatches", "metrics_window"):
             value = getattr(self, name)
