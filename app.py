@@ -23,6 +23,7 @@ from hrl_api.events import register_socket_events
 from hrl_api.extensions import SUPERVISOR_KEY, socketio
 from hrl_api.supervisor import TrainingSupervisor
 from hrl_trainer import resolve_models_dir, resolve_scenarios_dir
+from hrl_trainer.adoption import adopt_models_folder
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -32,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MODELS_DIR"] = resolve_models_dir(app.config["MODELS_DIR"])
     app.config["SCENARIOS_DIR"] = resolve_scenarios_dir(app.config["SCENARIOS_DIR"])
     app.json.sort_keys = False
+    adopt_models_folder(app.config["MODELS_DIR"])  # a models folder from before runs becomes runs, nothing lost
 
     register_error_handlers(app)
     register_cors(app)

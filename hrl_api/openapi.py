@@ -8,7 +8,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 
-from hrl_api import schemas
+from hrl_api import run_schemas, schemas
 
 OPENAPI_KEY = "hrl_openapi_document"
 DOCUMENTED_PREFIX = "/api/"
@@ -27,6 +27,13 @@ COMPONENT_SCHEMAS = (
     schemas.ModelList,
     schemas.TrainingHistory,
     schemas.Health,
+    run_schemas.RunsQuery,
+    run_schemas.HistoryQuery,
+    run_schemas.RunList,
+    run_schemas.RunDetail,
+    run_schemas.RunHistory,
+    run_schemas.RunDeleted,
+    run_schemas.RunPublished,
 )
 
 ERROR_BODY = {"application/json": {"schema": "Error"}}
@@ -44,6 +51,8 @@ ERROR_RESPONSES: dict[str, dict[str, Any]] = {
     },
     "NotFound": {"description": "Resource not found"},
     "PayloadTooLarge": {"description": "The request body is over 1 MB"},
+    "Conflict": {"description": "The scenario is being written by another run (named in `message`): training, "
+                                "publishing or deleting one of its runs, in this server or another process"},
     "ServerError": {"description": "The server failed to carry out the request (for example an invalid "
                                    "scenario file, an unreadable history, a training child that did not start)"},
 }
@@ -71,6 +80,10 @@ def _build(app: Flask) -> dict[str, Any]:
     spec.components.parameter("ScenarioName", "path", {
         "name": "name", "description": "A scenario name", "required": True,
         "schema": {"type": "string", "pattern": schemas.NAME_PATTERN},
+    })
+    spec.components.parameter("RunId", "path", {
+        "name": "run_id", "description": "A run id", "required": True,
+        "schema": {"type": "string", "pattern": run_schemas.RUN_ID_DOC_PATTERN},
     })
     spec.components.security_scheme("ApiToken", API_TOKEN_SCHEME)
     for name, response in ERROR_RESPONSES.items():

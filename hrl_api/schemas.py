@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from hrl_trainer.config import MAX_KEEP_CHECKPOINTS
 from hrl_trainer.paths import NAME_PATTERN as TRAINER_NAME_PATTERN
+from hrl_trainer.runs import RUN_ID_DOC_PATTERN, RUN_ID_PATTERN
 
 NAME_PATTERN = "^[a-z0-9_-]{1,64}$"
 """The documented (ECMA-262) form of hrl_trainer's name rule, for OpenAPI clients."""
@@ -34,6 +36,13 @@ class StartTrainingRequest(Schema):
     save_interval = fields.Integer(strict=True, load_default=100, validate=validate.Range(1, MAX_EPISODES))
     eval_episodes = fields.Integer(strict=True, load_default=10, validate=validate.Range(1, 1000))
     seed = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(0, MAX_SEED))
+    # No load_default below: TrainConfig holds the defaults.
+    keep_checkpoints = fields.Integer(strict=True, validate=validate.Range(0, MAX_KEEP_CHECKPOINTS), metadata={
+        "description": "periodic checkpoint folders the run keeps, the newest (default 5); best and final stay"})
+    resume_from = fields.String(allow_none=True, validate=validate.Regexp(RUN_ID_PATTERN, error="Must be a run id."),
+                                metadata={"pattern": RUN_ID_DOC_PATTERN, "description": (
+                                    "continue a finished or stopped run of the same scenario: its networks, "
+                                    "observation normalisers and optimiser state; episodes continue its count")})
 
 
 class Error(Schema):
@@ -50,6 +59,7 @@ class TrainingStarted(Schema):
     scenario_name = fields.String()
     num_episodes = fields.Integer()
     start_time = fields.String(metadata={"example": "2025-11-06T10:30:00"})
+    run_id = fields.String(metadata={"example": "bologna_coppia-20261201-073012-3f9a"})
 
 
 class StartTrainingResponse(Schema):
@@ -58,6 +68,7 @@ class StartTrainingResponse(Schema):
 
 
 class TrainingStoppedData(Schema):
+    run_id = fields.String()
     status = fields.String(metadata={"example": "stopped"})
     scenario_name = fields.String()
     episodes_completed = fields.Integer()
@@ -86,12 +97,14 @@ class TrainingProgress(FinalMetrics):
     episode = fields.Integer()
     total_episodes = fields.Integer()
     elapsed_time = fields.Float()
+    run_id = fields.String(metadata={"description": "in training_progress events"})
 
 
 class TrainingStatus(Schema):
     """GET /api/training/status: the current run, or the last one when idle."""
 
     is_training = fields.Boolean()
+    run_id = fields.String(allow_none=True)
     scenario_name = fields.String(allow_none=True)
     current_episode = fields.Integer()
     total_episodes = fields.Integer()
@@ -102,6 +115,7 @@ class TrainingStatus(Schema):
 class TrainingProgressLog(Schema):
     """GET /api/training/progress: every episode of the current or last run (from ``since``)."""
 
+    run_id = fields.String(allow_none=True)
     scenario_name = fields.String(allow_none=True)
     progress = fields.List(fields.Nested(TrainingProgress))
 
@@ -143,10 +157,12 @@ class ModelFiles(Schema):
     high_agent = fields.String(allow_none=True)
     low_agent = fields.String(allow_none=True)
     history = fields.String()
+    summary = fields.String(allow_none=True)
 
 
 class TrainedModel(Schema):
     scenario_name = fields.String()
+    run_id = fields.String(allow_none=True, metadata={"description": "the published run"})
     files = fields.Nested(ModelFiles)
     episodes_completed = fields.Integer()
     final_metrics = fields.Nested(FinalMetrics)

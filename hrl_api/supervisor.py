@@ -20,6 +20,8 @@ from multiprocessing.process import BaseProcess
 from typing import Any, Protocol
 
 from hrl_api.worker import run_training
+from hrl_trainer.runlock import ScenarioLock
+from hrl_trainer.runs import new_run_id
 
 TRAINING_ROOM = "training"
 EXIT_GRACE_SECONDS = 5.0
@@ -66,6 +68,7 @@ def _now_iso() -> str:
 class Run:
     """One training run, from spawn to its final event."""
 
+    run_id: str
     scenario_name: str
     total_episodes: int
     start_time: str
@@ -126,6 +129,7 @@ class TrainingSupervisor:
         run = self._run
         return {
             "is_training": self.is_training,
+            "run_id": run.run_id if run else None,
             "scenario_name": run.scenario_name if run else None,
             "current_episode": run.current_episode if run else 0,
             "total_episodes": run.total_episodes if run else 0,
@@ -137,25 +141,32 @@ class TrainingSupervisor:
         """Every progress record of the active (or last) run after episode ``since``."""
         run = self._run
         return {
+            "run_id": run.run_id if run else None,
             "scenario_name": run.scenario_name if run else None,
             "progress": run.progress[since:] if run else [],
         }
 
     # -- commands --------------------------------------------------------------
 
-    def start(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Spawn a child training with ``params`` (validated request fields).
+    def start(self, params: dict[str, Any], episode_offset: int = 0) -> dict[str, Any]:
+        """Spawn a child training with ``params`` (validated request fields); ``episode_offset``: the
+        episodes of the run it resumes.
 
-        Returns the start response's ``data``. Raises TrainingInProgress or StartFailed.
+        Returns the start response's ``data``. Raises TrainingInProgress, StartFailed, or
+        ``runlock.ScenarioLocked`` when another process (a CLI run, another server) trains the scenario.
+        The scenario's lock is taken here, before the child exists, so that refusal is synchronous;
+        the child inherits the locked file and holds the lock until it exits.
         """
-        config = dict(params, models_dir=self._models_dir, scenarios_dir=self._scenarios_dir)
+        run_id = new_run_id(params["scenario_name"])
+        config = dict(params, models_dir=self._models_dir, scenarios_dir=self._scenarios_dir, run_id=run_id)
         with self._lock:
             if self.is_training:
                 raise TrainingInProgress("Training already in progress")
+            scenario_lock = ScenarioLock.acquire(params["scenario_name"], run_id, self._models_dir)
             parent_conn, child_conn = self._context.Pipe(duplex=True)
             process = self._context.Process(
                 target=run_training,
-                args=(self._trainer_entry, config, child_conn),
+                args=(self._trainer_entry, config, child_conn, scenario_lock),
                 name=f"hrl-trainer-{params['scenario_name']}",
                 daemon=True,
             )
@@ -166,15 +177,18 @@ class TrainingSupervisor:
                 raise StartFailed("Training failed to start", {"_schema": [str(exc)]}) from exc
             finally:
                 child_conn.close()
+                scenario_lock.release()  # this process's copy; the child's keeps the scenario locked
             run = Run(
+                run_id=run_id,
                 scenario_name=params["scenario_name"],
-                total_episodes=params["num_episodes"],
+                total_episodes=episode_offset + params["num_episodes"],
                 start_time=_now_iso(),
                 process=process,
                 conn=parent_conn,
             )
             self._run = run
-        started = {"scenario_name": run.scenario_name, "num_episodes": run.total_episodes, "start_time": run.start_time}
+        started = {"scenario_name": run.scenario_name, "num_episodes": params["num_episodes"],
+                   "start_time": run.start_time, "run_id": run_id}
         self._emitter.emit("training_started", started, to=TRAINING_ROOM)
         self._emitter.start_background_task(self._relay, run)
         return {"status": "started", **started}
@@ -200,6 +214,7 @@ class TrainingSupervisor:
         if run.outcome == "failed":
             raise StopFailed("Failed to stop training", {"_schema": [run.error or "unknown error"]})
         return {
+            "run_id": run.run_id,
             "status": "stopped" if run.outcome == "stopped" else "completed",
             "scenario_name": run.scenario_name,
             "episodes_completed": run.episodes_completed,
@@ -255,7 +270,7 @@ class TrainingSupervisor:
         if now - run.last_emit >= self._progress_min_interval:
             run.last_emit = now
             run.unsent_progress = None
-            self._emitter.emit("training_progress", progress, to=TRAINING_ROOM)
+            self._emitter.emit("training_progress", {**progress, "run_id": run.run_id}, to=TRAINING_ROOM)
         else:
             run.unsent_progress = progress
 
@@ -285,7 +300,7 @@ class TrainingSupervisor:
 
     def _emit_final_events(self, run: Run) -> None:
         if run.unsent_progress is not None:
-            self._emitter.emit("training_progress", run.unsent_progress, to=TRAINING_ROOM)
+            self._emitter.emit("training_progress", {**run.unsent_progress, "run_id": run.run_id}, to=TRAINING_ROOM)
         if run.outcome == "completed" and run.result is not None:
             event, payload = "training_completed", {
                 "scenario_name": run.scenario_name,
@@ -299,7 +314,7 @@ class TrainingSupervisor:
             }
         else:
             event, payload = "training_error", {"message": "Training failed", "details": run.error}
-        self._emitter.emit(event, payload, to=TRAINING_ROOM)
+        self._emitter.emit(event, {**payload, "run_id": run.run_id}, to=TRAINING_ROOM)
 
     def _wait_finished(self, run: Run, timeout: float) -> bool:
         deadline = time.monotonic() + timeout

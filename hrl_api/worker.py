@@ -55,12 +55,17 @@ class ParentLink:
         self._conn.close()
 
 
-def run_training(entry: str, config: dict[str, Any], conn: Connection) -> None:
-    """Train with the function named by ``entry`` and report everything through ``conn``."""
+def run_training(entry: str, config: dict[str, Any], conn: Connection, scenario_lock: Any = None) -> None:
+    """Train with the function named by ``entry`` and report everything through ``conn``, holding
+    ``scenario_lock`` (a ``runlock.ScenarioLock`` the parent took for this run) until the end."""
     # Ctrl-C in a terminal signals the whole process group; the server decides
     # how to stop us (gracefully, via the pipe), so the child ignores SIGINT.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     link = ParentLink(conn)
+    if scenario_lock is not None:
+        from hrl_trainer.runlock import hold
+
+        hold(scenario_lock)  # the trainer finds it instead of locking the scenario again
     try:
         import torch
 

@@ -222,6 +222,17 @@ def read_run_history(run_id: str, models_dir: str | Path | None = None, max_poin
     return history
 
 
+def resume_point(run_id: str, scenario_name: str, models_dir: str | Path | None = None) -> int:
+    """The episodes a run that a new run of `scenario_name` may resume has trained. RunNotFound if
+    it does not exist or has no final agents; ValueError if it trained another scenario."""
+    summary = read_run(run_id, models_dir)
+    if summary["scenario_name"] != scenario_name:
+        raise ValueError(f"Run '{run_id}' trained '{summary['scenario_name']}', not '{scenario_name}'.")
+    if not publishable(run_dir(run_id, models_dir), summary):
+        raise RunNotFound(f"Run '{run_id}' has no final agents to resume from (status {summary['status']})")
+    return int(summary["episodes_completed"])
+
+
 def load_run_agents(run_id: str, models_dir: str | Path | None = None) -> tuple["Strategist", "Executor"]:
     """The final Strategist and Executor of a run; RunNotFound if it does not exist or has none."""
     from .checkpoints import agent_from_bytes
