@@ -265,12 +265,13 @@ class TrainingSupervisor:
             pass  # the child closed its end; liveness tells the rest
 
     def _on_progress(self, run: Run, progress: dict[str, Any]) -> None:
+        progress = {**progress, "run_id": run.run_id}
         run.progress.append(progress)
         now = time.monotonic()
         if now - run.last_emit >= self._progress_min_interval:
             run.last_emit = now
             run.unsent_progress = None
-            self._emitter.emit("training_progress", {**progress, "run_id": run.run_id}, to=TRAINING_ROOM)
+            self._emitter.emit("training_progress", progress, to=TRAINING_ROOM)
         else:
             run.unsent_progress = progress
 
@@ -300,7 +301,7 @@ class TrainingSupervisor:
 
     def _emit_final_events(self, run: Run) -> None:
         if run.unsent_progress is not None:
-            self._emitter.emit("training_progress", {**run.unsent_progress, "run_id": run.run_id}, to=TRAINING_ROOM)
+            self._emitter.emit("training_progress", run.unsent_progress, to=TRAINING_ROOM)
         if run.outcome == "completed" and run.result is not None:
             event, payload = "training_completed", {
                 "scenario_name": run.scenario_name,
