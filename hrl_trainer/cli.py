@@ -1,19 +1,23 @@
-"""Command line: `python -m hrl_trainer train | evaluate | scenarios`."""
+"""Command line: `python -m hrl_trainer train | evaluate | runs | scenarios`."""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
-from .checkpoints import load_trained_models, model_paths
-from .config import TrainConfig
+from . import runs
+from .adoption import adopt_models_folder
+from .checkpoints import agent_from_bytes, load_trained_models, model_paths
+from .config import MAX_KEEP_CHECKPOINTS, TrainConfig
 from .evaluation import compare_with_baselines
 from .metrics import METRIC_NAMES, TrainingError
-from .scenarios import ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
+from .runlock import ScenarioLocked
+from .scenarios import Scenario, ScenarioError, ScenarioNotFound, list_scenarios, load_scenario, scenario_from_dict
 from .trainer import Trainer
 
 
@@ -22,6 +26,20 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be a positive integer")
     return value
+
+
+def keep_count(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= MAX_KEEP_CHECKPOINTS:
+        raise argparse.ArgumentTypeError(f"must be an integer from 0 to {MAX_KEEP_CHECKPOINTS}")
+    return value
+
+
+def run_id_arg(text: str) -> str:
+    try:
+        return runs.validate_run_id(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,16 +52,26 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--save-interval", type=positive_int, default=100)
     t.add_argument("--eval-episodes", type=positive_int, default=10)
     t.add_argument("--seed", type=int, default=None)
+    t.add_argument("--keep-checkpoints", type=keep_count, default=TrainConfig.keep_checkpoints,
+                   help="periodic checkpoint folders to keep, the newest (default: %(default)s); best and final stay")
+    t.add_argument("--resume", type=run_id_arg, metavar="RUN_ID",
+                   help="continue a finished or stopped run of the scenario (agents, normalisers, optimiser state)")
     t.add_argument("--models-dir")
     t.add_argument("--scenarios-dir")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
 
     e = sub.add_parser("evaluate", help="score a trained model against baselines on held-out households")
-    e.add_argument("--scenario", required=True)
+    which = e.add_mutually_exclusive_group(required=True)
+    which.add_argument("--scenario", help="the scenario's published model")
+    which.add_argument("--run", metavar="ZIP_OR_ID", help="a run: its id, or a zip from GET /api/runs/{id}/archive")
     e.add_argument("--episodes", type=positive_int, default=1000)
     e.add_argument("--models-dir")
     e.add_argument("--scenarios-dir")
     e.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+
+    r = sub.add_parser("runs", help="list the runs, newest first")
+    r.add_argument("--scenario", help="only this scenario's runs")
+    r.add_argument("--models-dir")
 
     s = sub.add_parser("scenarios", help="list the scenarios")
     s.add_argument("--scenarios-dir")
@@ -72,9 +100,16 @@ def evaluation_table(report: dict) -> str:
 def cmd_train(args: argparse.Namespace) -> int:
     config = TrainConfig(scenario_name=args.scenario, num_episodes=args.episodes, save_interval=args.save_interval,
                          eval_episodes=args.eval_episodes, seed=args.seed, models_dir=args.models_dir,
-                         scenarios_dir=args.scenarios_dir)
+                         scenarios_dir=args.scenarios_dir, keep_checkpoints=args.keep_checkpoints,
+                         resume_from=args.resume)
+    if args.resume:
+        try:
+            runs.resume_point(args.resume, args.scenario, args.models_dir)
+        except ValueError as exc:
+            raise ScenarioError("--resume", {"resume": [str(exc)]}) from None
     start = time.perf_counter()
     trainer = Trainer(config)  # loads the scenario: a bad one fails before the progress bar is drawn
+    print(f"run {trainer.run_id}" + (f" (resuming {args.resume})" if args.resume else ""), flush=True)
     with tqdm(total=config.num_episodes, unit="ep", disable=args.quiet, file=sys.stderr) as bar:
         def on_progress(record: dict) -> None:
             bar.update(1)
@@ -91,14 +126,51 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario, args.scenarios_dir)
+def run_to_evaluate(args: argparse.Namespace) -> tuple:
+    """(scenario, strategist, executor) of `--run`: a zip made by the archive endpoint (scored on the
+    scenario figures it was trained on), or the id of a run in the models folder."""
+    if args.run.endswith(".zip") or Path(args.run).is_file():
+        try:
+            files = runs.read_archive(Path(args.run).read_bytes())
+        except ValueError as exc:
+            raise ScenarioError(f"{args.run}", {"run": [str(exc)]}) from None
+        config = json.loads(files[runs.CONFIG_FILE])
+        figures = {key: value for key, value in (config.get("scenario") or {}).items() if key in Scenario.__dataclass_fields__}
+        scenario = scenario_from_dict(figures) if figures else \
+            load_scenario(json.loads(files[runs.SUMMARY_FILE])["scenario_name"], args.scenarios_dir)
+        return scenario, agent_from_bytes(files["high_agent.pt"]), agent_from_bytes(files["low_agent.pt"])
     try:
-        strategist, executor = load_trained_models(args.scenario, args.models_dir)
-    except FileNotFoundError:
-        raise ScenarioNotFound(f"No trained model for '{args.scenario}': run `python -m hrl_trainer train` first")
+        strategist, executor = runs.load_run_agents(runs.validate_run_id(args.run), args.models_dir)
+    except ValueError as exc:
+        raise ScenarioNotFound(f"--run: {exc}") from None
+    except runs.RunNotFound as exc:
+        raise ScenarioNotFound(str(exc)) from None
+    return load_scenario(runs.run_scenario(args.run), args.scenarios_dir), strategist, executor
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.run:
+        scenario, strategist, executor = run_to_evaluate(args)
+    else:
+        scenario = load_scenario(args.scenario, args.scenarios_dir)
+        try:
+            strategist, executor = load_trained_models(args.scenario, args.models_dir)
+        except FileNotFoundError:
+            raise ScenarioNotFound(f"No trained model for '{args.scenario}': run `python -m hrl_trainer train` first")
     report = compare_with_baselines(scenario, strategist, executor, episodes=args.episodes)
     print(json.dumps(report, indent=2, allow_nan=False) if args.json else evaluation_table(report))
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    adopt_models_folder(args.models_dir)
+    listed, _ = runs.list_runs(args.models_dir, scenario_name=args.scenario)
+    rows = [{"run_id": r["run_id"], "status": r["status"], "episodes": r.get("episodes_completed"), "seed": r.get("seed"),
+             "started": r.get("started_at"), "reward": (r.get("final_metrics") or {}).get("avg_reward"),
+             "held-out": (r.get("held_out") or {}).get("avg_reward"), "published": "*" if r["published"] else "",
+             "parent": r.get("parent") or ""} for r in listed]
+    columns = ["run_id", "status", "episodes", "seed", "started", "reward", "held-out", "published", "parent"]
+    print(format_table(rows, columns) if rows else "no runs")
     return 0
 
 
@@ -110,7 +182,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "scenarios": cmd_scenarios}
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "runs": cmd_runs, "scenarios": cmd_scenarios}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)  # one thread is as fast at this size and leaves the other core free
     try:
         return COMMANDS[args.command](args)
-    except (ScenarioNotFound, ScenarioError, TrainingError, OSError) as exc:  # OSError: e.g. a full disk
+    except (ScenarioNotFound, ScenarioError, TrainingError, ScenarioLocked, runs.RunNotFound,
+            OSError) as exc:  # OSError: e.g. a full disk
         print(f"error: {exc}", file=sys.stderr)
         return 2
