@@ -162,7 +162,10 @@ class TrainingSupervisor:
         with self._lock:
             if self.is_training:
                 raise TrainingInProgress("Training already in progress")
-            scenario_lock = ScenarioLock.acquire(params["scenario_name"], run_id, self._models_dir)
+            try:
+                scenario_lock = ScenarioLock.acquire(params["scenario_name"], run_id, self._models_dir)
+            except OSError as exc:  # e.g. a read-only models folder: the run could not save anything
+                raise StartFailed("Training failed to start", {"_schema": [f"models folder: {exc}"]}) from exc
             parent_conn, child_conn = self._context.Pipe(duplex=True)
             process = self._context.Process(
                 target=run_training,
