@@ -6,6 +6,7 @@ import { hideBanner, showBanner } from './banner.js';
 import { ChartGroup } from './charts.js';
 import { formatNumber } from './format.js';
 import { ModelBrowser } from './models.js';
+import { RunsTable } from './runs.js';
 import { RunView } from './runview.js';
 import { renderScenarios } from './scenarios.js';
 
@@ -17,6 +18,7 @@ const stopButton = $('stop-button');
 const view = new RunView();
 const liveCharts = new ChartGroup($('live-charts'));
 const models = new ModelBrowser(reportError);
+const runs = new RunsTable({ onError: reportError, onStarted: (data) => beginRun(data), startSettings });
 let runKey = null;
 
 function reportError(error) {
@@ -50,6 +52,7 @@ function endRun(state, kind, message) {
   view.setState(state);
   showBanner(kind, message);
   models.refresh();
+  runs.refresh();
 }
 
 function onProgress(progress) {
@@ -118,13 +121,19 @@ socket.on('training_completed', (data) => endRun('completed', 'success', complet
 socket.on('training_stopped', (data) => endRun('stopped', 'info', stoppedMessage(data)));
 socket.on('training_error', (data) => endRun('error', 'error', `${data.message}: ${data.details}`));
 
-form.addEventListener('submit', async (event) => {
-  event.preventDefault();
+// The New run form's numbers (for a new run, or for resuming one from the runs table).
+function startSettings() {
   const fields = new FormData(form);
-  const config = { scenario_name: fields.get('scenario_name') };
+  const config = {};
   for (const name of ['num_episodes', 'save_interval', 'eval_episodes', 'seed']) {
     if (fields.get(name) !== '') config[name] = Number(fields.get(name));
   }
+  return config;
+}
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const config = { scenario_name: new FormData(form).get('scenario_name'), ...startSettings() };
   startButton.disabled = true;
   try {
     beginRun((await api.start(config)).data);
@@ -148,3 +157,4 @@ stopButton.addEventListener('click', async () => {
 
 api.scenarios().then((scenarios) => renderScenarios($('scenario-list'), scenarios)).catch(reportError);
 models.refresh();
+runs.refresh();
