@@ -25,8 +25,9 @@ def requests_in(collection: dict) -> list[dict]:
 
 def as_openapi_path(raw_url: str) -> str:
     """``{{baseUrl}}/api/models/{{scenarioName}}/history`` -> ``/api/models/{}/history``."""
-    path = raw_url.removeprefix("{{baseUrl}}")
-    return re.sub(r"\{\{\w+\}\}|(?<=/api/scenarios/)[\w-]+|(?<=/api/models/)[\w-]+(?=/history)", "{}", path)
+    path = raw_url.removeprefix("{{baseUrl}}").split("?")[0]
+    return re.sub(r"(?<=/api/runs/)[^/]+|\{\{\w+\}\}|(?<=/api/scenarios/)[\w-]+|(?<=/api/models/)[\w-]+(?=/history)",
+                  "{}", path)
 
 
 def test_collection_calls_every_documented_route(server: LiveServer) -> None:
