@@ -52,3 +52,40 @@ def test_a_killed_trainer_leaves_a_failed_run_no_lock_and_the_published_model(tm
     assert not list(tmp_path.rglob(".*"))  # its half-written files were tidied when it was marked failed
     nxt = train(tmp_path, seed=3)
     assert runs.read_run(nxt.run_id, tmp_path)["published"]
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    process = cli(*args)
+    out, err = process.communicate(timeout=600)
+    return process.returncode, out, err
+
+
+def test_the_cli_lists_runs_resumes_and_evaluates_a_run_or_its_archive(tmp_path):
+    code, out, _ = run_cli("train", "--scenario", SCENARIO, "--episodes", "10", "--save-interval", "5",
+                           "--keep-checkpoints", "1", "--models-dir", str(tmp_path), "--quiet")
+    assert code == 0
+    parent = out.splitlines()[0].removeprefix("run ")
+    assert [p.name for p in (tmp_path / "runs" / parent / "checkpoints").glob("checkpoint_episode_*")] == [
+        "checkpoint_episode_10"]
+    code, out, _ = run_cli("train", "--scenario", SCENARIO, "--episodes", "5", "--save-interval", "5",
+                           "--resume", parent, "--models-dir", str(tmp_path), "--quiet")
+    assert code == 0 and f"(resuming {parent})" in out.splitlines()[0] and "15 episodes" in out
+    child = out.splitlines()[0].split()[1]
+    code, out, _ = run_cli("runs", "--scenario", SCENARIO, "--models-dir", str(tmp_path))
+    lines = out.splitlines()
+    assert code == 0 and lines[1].split()[0] == child and lines[2].split()[0] == parent
+    assert "*" in lines[1].split() and "*" not in lines[2].split() and parent in lines[1]
+    archive = tmp_path / "parent.zip"
+    archive.write_bytes(runs.archive_run(parent, tmp_path))
+    reports = []
+    for which in (parent, str(archive)):
+        code, out, err = run_cli("evaluate", "--run", which, "--episodes", "40", "--json", "--models-dir", str(tmp_path))
+        assert code == 0, err
+        reports.append(json.loads(out))
+    assert reports[0]["policies"]["hrl"] == reports[1]["policies"]["hrl"]  # the same agents, the same households
+    for bad in ("nope", f"{SCENARIO}-20000101-000000-0000"):
+        code, _, err = run_cli("evaluate", "--run", bad, "--models-dir", str(tmp_path))
+        assert code == 2 and err.startswith("error:"), err
+    code, _, err = run_cli("train", "--scenario", "milano_junior", "--episodes", "5", "--resume", parent,
+                           "--models-dir", str(tmp_path))
+    assert code == 2 and "trained 'torino_single'" in err
