@@ -21,7 +21,7 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .checkpoints import checkpoints_root, json_bytes, model_files
+from .checkpoints import checkpoints_root, json_bytes, model_files  # layout helpers only: no torch
 from .filesets import fsync_dir, replace_file
 from .paths import resolve_models_dir
 from .runlock import ScenarioLock, ScenarioLocked

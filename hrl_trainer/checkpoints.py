@@ -14,14 +14,13 @@ import io
 import json
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-
-from .agents import ActorCritic, Executor, Strategist
 from .filesets import COMMITTED, FileSet
 from .paths import resolve_models_dir, validate_name
 
-AGENT_CLASSES: dict[str, type[ActorCritic]] = {"strategist": Strategist, "executor": Executor}
+if TYPE_CHECKING:
+    from .agents import ActorCritic, Executor, Strategist
 CHECKPOINT_FILES = ("high_agent.pt", "low_agent.pt", "metadata.json")
 MODEL_SUFFIXES = {"high_agent": "_high_agent.pt", "low_agent": "_low_agent.pt", "history": "_history.json",
                   "summary": "_run.json"}
@@ -33,9 +32,17 @@ def json_bytes(data: dict) -> bytes:
     return json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
 
 
+def agent_classes() -> dict[str, type[ActorCritic]]:
+    """Agent classes by the kind saved with them. Torch is imported here, when agents are written or
+    read, so that the layout helpers of this module (and the runs listing) stay light."""
+    from .agents import Executor, Strategist
+    return {"strategist": Strategist, "executor": Executor}
+
+
 def agent_bytes(agent: ActorCritic) -> bytes:
     """An agent's kind, architecture and state dict, serialised."""
-    kind = next(k for k, cls in AGENT_CLASSES.items() if isinstance(agent, cls))
+    import torch
+    kind = next(k for k, cls in agent_classes().items() if isinstance(agent, cls))
     buffer = io.BytesIO()
     torch.save({"kind": kind, "architecture": agent.architecture(), "state_dict": agent.state_dict()}, buffer)
     return buffer.getvalue()
@@ -44,9 +51,10 @@ def agent_bytes(agent: ActorCritic) -> bytes:
 def agent_from_bytes(data: bytes) -> ActorCritic:
     """Rebuild an agent serialised by `agent_bytes` (tensors and plain types only). The global random
     state is left alone, so a seeded run that loads an agent stays reproducible."""
+    import torch
     payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     with torch.random.fork_rng(devices=[]):  # building the network draws its initial weights
-        agent = AGENT_CLASSES[payload["kind"]](**payload["architecture"])
+        agent = agent_classes()[payload["kind"]](**payload["architecture"])
     agent.load_state_dict(payload["state_dict"])
     return agent.eval()
 
