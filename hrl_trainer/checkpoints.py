@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -138,22 +139,33 @@ def load_summary(name: str, models_dir: str | Path | None = None) -> dict:
 def list_trained_models(models_dir: str | Path | None = None) -> list[dict]:
     """Every scenario with a published model, with its files, run id and final metrics: read from the
     small `{name}_run.json`, never by parsing histories (a model without one, from before runs existed
-    and not adopted yet, is read from its history)."""
+    and not adopted yet, is read from its history). The folder is listed once; a scenario with a swap
+    of its files pending is read through its file set (see filesets)."""
     folder = resolve_models_dir(models_dir)
+    try:
+        entries = set(os.listdir(folder))
+    except FileNotFoundError:
+        return []
     suffix = MODEL_SUFFIXES["history"]
-    # a history committed but not yet moved into place counts too (see filesets)
-    histories = [*folder.glob(f"*{suffix}"), *folder.glob(f".*{COMMITTED}/*{suffix}")]
+    pending = {entry[1:].split(".")[0] for entry in entries if entry.startswith(".") and entry.endswith(COMMITTED)}
     models = []
-    for name in sorted({path.name[: -len(suffix)] for path in histories}):
+    for name in sorted({entry[: -len(suffix)] for entry in entries if entry.endswith(suffix)} | pending):
         try:
             files = model_files(name, folder)
-            summary = load_summary(name, folder) if files.exists(files.names[3]) else load_history(name, folder)
+            if name in pending:  # a history committed but not yet moved into place counts too
+                present = {file for file in files.names if files.exists(file)}
+                summary = load_summary(name, folder) if files.names[3] in present else load_history(name, folder)
+            else:
+                present = entries & set(files.names)
+                summary = json.loads((folder / files.names[3 if files.names[3] in present else 2]).read_bytes())
         except (ValueError, OSError):
+            continue
+        if files.names[2] not in present:
             continue
         models.append({
             "scenario_name": name,
             "run_id": summary.get("run_id"),
-            "files": {key: (file if files.exists(file) else None) for key, file in zip(MODEL_SUFFIXES, files.names)},
+            "files": {key: (file if file in present else None) for key, file in zip(MODEL_SUFFIXES, files.names)},
             "episodes_completed": summary.get("episodes_completed"),
             "final_metrics": summary.get("final_metrics"),
             "finished_at": summary.get("finished_at"),
