@@ -57,6 +57,16 @@ ERROR_RESPONSES: dict[str, dict[str, Any]] = {
                                    "scenario file, an unreadable history, a training child that did not start)"},
 }
 
+# Every operation carries one of these tags (a test checks it), in this order on the /api/docs page.
+TAGS = (
+    {"name": "training", "description": "Start, stop and follow the one training run"},
+    {"name": "scenarios", "description": "The households a model can be trained on"},
+    {"name": "models", "description": "Trained models and their saved training history"},
+    {"name": "system", "description": "Liveness"},
+    {"name": "docs", "description": "This documentation: the OpenAPI document, the AsyncAPI document of the "
+                                    "Socket.IO events, and the browsable page"},
+)
+
 API_TOKEN_SCHEME = {
     "type": "http",
     "scheme": "bearer",
@@ -71,8 +81,10 @@ def _build(app: Flask) -> dict[str, Any]:
         title="HRL Finance Training API",
         version="0.1.0",
         openapi_version="3.0.3",
-        info={"description": "Train hierarchical RL agents on personal-finance scenarios; "
-                             "live progress over Socket.IO at /socket.io (see the README)."},
+        info={"description": "Train hierarchical RL agents on personal-finance scenarios. Live progress "
+                             "comes over Socket.IO at `/socket.io`; its events are described by the AsyncAPI "
+                             "3.0 document at `/api/asyncapi.json`. Browsable: `/api/docs`."},
+        tags=list(TAGS),
         plugins=[FlaskPlugin(), MarshmallowPlugin()],
     )
     for schema in COMPONENT_SCHEMAS:
@@ -95,8 +107,9 @@ def _build(app: Flask) -> dict[str, Any]:
     return spec.to_dict()
 
 
-def openapi_document(app: Flask) -> dict[str, Any]:
-    """The app's OpenAPI document, built on first use and then reused."""
+def openapi_document(app: Flask, server_url: str) -> dict[str, Any]:
+    """The app's OpenAPI document (built on first use, then reused) for the server at ``server_url``
+    (``"http://127.0.0.1:8000"``), so that tools such as Swagger UI and Postman call that server."""
     if OPENAPI_KEY not in app.extensions:
         app.extensions[OPENAPI_KEY] = _build(app)
-    return app.extensions[OPENAPI_KEY]
+    return {**app.extensions[OPENAPI_KEY], "servers": [{"url": server_url, "description": "This server"}]}

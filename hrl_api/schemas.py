@@ -53,13 +53,13 @@ class Error(Schema):
 
 
 class TrainingStarted(Schema):
-    """``data`` of the start response and the ``training_started`` event."""
+    """``data`` of the start response and the ``training_started`` event (which has no ``status``)."""
 
     status = fields.String(metadata={"example": "started"})
-    scenario_name = fields.String()
-    num_episodes = fields.Integer()
-    start_time = fields.String(metadata={"example": "2025-11-06T10:30:00"})
-    run_id = fields.String(metadata={"example": "bologna_coppia-20261201-073012-3f9a"})
+    scenario_name = fields.String(required=True)
+    num_episodes = fields.Integer(required=True)
+    start_time = fields.String(required=True, metadata={"example": "2025-11-06T10:30:00"})
+    run_id = fields.String(required=True, metadata={"example": "bologna_coppia-20261201-073012-3f9a"})
 
 
 class StartTrainingResponse(Schema):
@@ -94,22 +94,58 @@ class FinalMetrics(Schema):
 class TrainingProgress(FinalMetrics):
     """One completed episode: the ``training_progress`` event and ``latest_progress``."""
 
-    episode = fields.Integer()
-    total_episodes = fields.Integer()
-    elapsed_time = fields.Float()
-    run_id = fields.String(metadata={"description": "in training_progress events"})
+    episode = fields.Integer(required=True)
+    total_episodes = fields.Integer(required=True)
+    elapsed_time = fields.Float(required=True, metadata={"description": "seconds since the run started"})
+    run_id = fields.String(metadata={"description": "the run (in events and the status; not in saved histories)"})
 
 
 class TrainingStatus(Schema):
     """GET /api/training/status: the current run, or the last one when idle."""
 
-    is_training = fields.Boolean()
-    run_id = fields.String(allow_none=True)
-    scenario_name = fields.String(allow_none=True)
-    current_episode = fields.Integer()
-    total_episodes = fields.Integer()
-    start_time = fields.String(allow_none=True)
-    latest_progress = fields.Nested(TrainingProgress, allow_none=True)
+    is_training = fields.Boolean(required=True)
+    run_id = fields.String(required=True, allow_none=True, metadata={"description": "see docs/runs.md"})
+    scenario_name = fields.String(required=True, allow_none=True)
+    current_episode = fields.Integer(required=True)
+    total_episodes = fields.Integer(required=True)
+    start_time = fields.String(required=True, allow_none=True)
+    latest_progress = fields.Nested(TrainingProgress, required=True, allow_none=True)
+
+
+class ConnectionEstablished(Schema):
+    """The ``connection_established`` event, sent to each client as it connects."""
+
+    message = fields.String(required=True, metadata={"example": "Connected to training updates"})
+    sid = fields.String(required=True, metadata={"description": "the client's Socket.IO session id"})
+
+
+class SubscribeTraining(Schema):
+    """The ``subscribe_training`` event a client emits (any object, usually ``{}``, or nothing)."""
+
+
+class TrainingCompleted(Schema):
+    """The ``training_completed`` event: the run did every episode and saved its model."""
+
+    scenario_name = fields.String(required=True)
+    episodes_completed = fields.Integer(required=True)
+    final_metrics = fields.Nested(FinalMetrics, required=True)
+    run_id = fields.String(required=True)
+
+
+class TrainingStopped(Schema):
+    """The ``training_stopped`` event: a stop ended the run after an episode; the model so far is saved."""
+
+    scenario_name = fields.String(required=True)
+    episodes_completed = fields.Integer(required=True)
+    run_id = fields.String(required=True)
+
+
+class TrainingError(Schema):
+    """The ``training_error`` event: the run failed (the trainer raised, crashed or was killed)."""
+
+    message = fields.String(required=True, metadata={"example": "Training failed"})
+    details = fields.String(required=True, metadata={"description": "what went wrong, for a person"})
+    run_id = fields.String(required=True)
 
 
 class TrainingProgressLog(Schema):
