@@ -62,6 +62,8 @@ TAGS = (
     {"name": "training", "description": "Start, stop and follow the one training run"},
     {"name": "scenarios", "description": "The households a model can be trained on"},
     {"name": "models", "description": "Trained models and their saved training history"},
+    {"name": "runs", "description": "Every training run kept: list, show, history, archive, publish, delete "
+                                    "(docs/runs.md)"},
     {"name": "system", "description": "Liveness"},
     {"name": "docs", "description": "This documentation: the OpenAPI document, the AsyncAPI document of the "
                                     "Socket.IO events, and the browsable page"},

@@ -59,7 +59,7 @@ class TrainingStarted(Schema):
     scenario_name = fields.String(required=True)
     num_episodes = fields.Integer(required=True)
     start_time = fields.String(required=True, metadata={"example": "2025-11-06T10:30:00"})
-    run_id = fields.String(required=True, metadata={"example": "bologna_coppia-20261201-073012-3f9a"})
+    run_id = fields.String(metadata={"example": "bologna_coppia-20261201-073012-3f9a"})
 
 
 class StartTrainingResponse(Schema):
@@ -104,7 +104,7 @@ class TrainingStatus(Schema):
     """GET /api/training/status: the current run, or the last one when idle."""
 
     is_training = fields.Boolean(required=True)
-    run_id = fields.String(required=True, allow_none=True, metadata={"description": "see docs/runs.md"})
+    run_id = fields.String(allow_none=True, metadata={"description": "the current or last run (docs/runs.md)"})
     scenario_name = fields.String(required=True, allow_none=True)
     current_episode = fields.Integer(required=True)
     total_episodes = fields.Integer(required=True)
@@ -129,7 +129,7 @@ class TrainingCompleted(Schema):
     scenario_name = fields.String(required=True)
     episodes_completed = fields.Integer(required=True)
     final_metrics = fields.Nested(FinalMetrics, required=True)
-    run_id = fields.String(required=True)
+    run_id = fields.String(metadata={"description": "the run (docs/runs.md); an addition to the spec's fields"})
 
 
 class TrainingStopped(Schema):
@@ -137,7 +137,7 @@ class TrainingStopped(Schema):
 
     scenario_name = fields.String(required=True)
     episodes_completed = fields.Integer(required=True)
-    run_id = fields.String(required=True)
+    run_id = fields.String(metadata={"description": "the run (docs/runs.md); an addition to the spec's fields"})
 
 
 class TrainingError(Schema):
@@ -145,7 +145,7 @@ class TrainingError(Schema):
 
     message = fields.String(required=True, metadata={"example": "Training failed"})
     details = fields.String(required=True, metadata={"description": "what went wrong, for a person"})
-    run_id = fields.String(required=True)
+    run_id = fields.String(metadata={"description": "the run (docs/runs.md); an addition to the spec's fields"})
 
 
 class TrainingProgressLog(Schema):

@@ -52,17 +52,21 @@ def adopted_run_id(scenario: str, history_bytes: bytes | None, started: datetime
     return f"{scenario}-{started.strftime('%Y%m%d-%H%M%S')}-{digest}"
 
 
-def _summary(run_id: str, scenario: str, history: dict | None, started: datetime) -> dict:
+def _summary(run_id: str, scenario: str, history: dict | None, started: datetime, agents: bool) -> dict:
     if history is None:
         return {"run_id": run_id, "scenario_name": scenario, "status": "failed", "started_at": iso(started),
                 "finished_at": None, "episodes_completed": 0, "total_episodes": None, "seed": None,
                 "final_metrics": {}, "held_out": None, "parent": None, "episode_offset": 0, "adopted": True,
                 "error": "Adopted from a models folder that had checkpoints but no model files"}
-    return {"run_id": run_id, "scenario_name": scenario, "status": "stopped" if history.get("stopped") else "completed",
-            "started_at": history.get("started_at") or iso(started), "finished_at": history.get("finished_at"),
-            "episodes_completed": history.get("episodes_completed"), "total_episodes": history.get("total_episodes"),
-            "seed": history.get("seed"), "settings": history.get("config"), "final_metrics": history.get("final_metrics") or {},
-            "held_out": None, "parent": None, "episode_offset": 0, "adopted": True}
+    summary = {"run_id": run_id, "scenario_name": scenario, "status": "stopped" if history.get("stopped") else "completed",
+               "started_at": history.get("started_at") or iso(started), "finished_at": history.get("finished_at"),
+               "episodes_completed": history.get("episodes_completed"), "total_episodes": history.get("total_episodes"),
+               "seed": history.get("seed"), "settings": history.get("config"),
+               "final_metrics": history.get("final_metrics") or {},
+               "held_out": None, "parent": None, "episode_offset": 0, "adopted": True}
+    if not agents:  # a history whose agent files were gone: kept, but nothing to publish or resume
+        summary.update(status="failed", error="Adopted from a models folder that had a history but not both agents")
+    return summary
 
 
 def adopt_scenario(scenario: str, models_dir: str | Path | None = None) -> str | None:
@@ -75,23 +79,29 @@ def adopt_scenario(scenario: str, models_dir: str | Path | None = None) -> str |
         shutil.rmtree(aside, ignore_errors=True)
         return None
     files = model_files(scenario, models_dir)
-    has_model = files.exists(files.names[2]) and not files.exists(files.names[3])
+    high, low, hist = files.names[:3]
+    has_history = files.exists(hist) and not files.exists(files.names[3])
+    has_model = has_history and files.exists(high) and files.exists(low)  # else only the history is kept
     legacy_checkpoints = root.is_dir() and not root.is_symlink()
-    contents = dict(zip(files.names[:3], files.read(*files.names[:3]))) if has_model else None
-    history_bytes = contents[files.names[2]] if contents else None
+    present = [name for name in (high, low, hist) if files.exists(name)] if has_history else []
+    contents = dict(zip(present, files.read(*present))) if present else None
+    history_bytes = contents[hist] if contents else None
     history = json.loads(history_bytes) if history_bytes else None
     started = _started(history, root if legacy_checkpoints else aside)
     run_id = adopted_run_id(scenario, history_bytes, started)
     folder = run_dir(run_id, models_dir)
-    summary = _summary(run_id, scenario, history, started)
+    summary = _summary(run_id, scenario, history, started, has_model)
     if not folder.exists():
         staging = runs_root(models_dir) / f".{run_id}.adopt.tmp"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
-        if contents:
-            high, low, hist = contents.values()
-            final_files(staging).replace({"high_agent.pt": high, "low_agent.pt": low, "optimizer.pt": b"",
-                                          "history.json": hist})
+        if has_model:
+            final_files(staging).replace({"high_agent.pt": contents[high], "low_agent.pt": contents[low],
+                                          "optimizer.pt": b"", "history.json": contents[hist]})
+        elif has_history:  # kept as plain files: the run has no final set
+            for name, data in contents.items():
+                replace_file(staging / name[len(scenario) + 1:], data)
+        if history is not None:
             config = {key: history.get(key) for key in ("config", "seed", "scenario", "versions")}
             replace_file(staging / CONFIG_FILE, json_bytes(config))
         if legacy_checkpoints:
@@ -103,6 +113,9 @@ def adopt_scenario(scenario: str, models_dir: str | Path | None = None) -> str |
         os.rename(root, aside)
     if has_model:
         _publish(folder, json.loads((folder / SUMMARY_FILE).read_bytes()), models_dir)
+    elif has_history:  # copied into the run: the published paths no longer claim a model
+        for name in (hist, high, low):
+            (files.folder / name).unlink(missing_ok=True)
     shutil.rmtree(aside, ignore_errors=True)
     return run_id
 

@@ -205,3 +205,18 @@ def test_an_interrupted_adoption_is_finished_by_the_next_one(tmp_path, monkeypat
     assert [r["run_id"] for r in runs.list_runs(tmp_path)[0]] == [adopted]
     assert runs.read_run(adopted, tmp_path)["published"] and checkpoint_dir(SCENARIO, "final", tmp_path).is_dir()
     assert not list(tmp_path.rglob(".*"))
+
+
+def test_a_lone_history_from_before_runs_is_kept_in_a_failed_run(tmp_path):
+    history = {"scenario_name": SCENARIO, "episodes_completed": 5000, "stopped": False, "started_at": "2026-11-01T10:00:00"}
+    (tmp_path / f"{SCENARIO}_history.json").write_text(json.dumps(history))
+    (tmp_path / f"{SCENARIO}_high_agent.pt").write_bytes(b"one agent without the other")
+    (adopted,) = adopt_models_folder(tmp_path)
+    run = runs.read_run(adopted, tmp_path)
+    assert run["status"] == "failed" and run["episodes_completed"] == 5000 and run["published"] is False
+    kept = tmp_path / "runs" / adopted
+    assert json.loads((kept / "history.json").read_text()) == history
+    assert (kept / "high_agent.pt").read_bytes() == b"one agent without the other"
+    assert list_trained_models(tmp_path) == [] and not list(tmp_path.glob(f"{SCENARIO}_*"))
+    trainer = train(tmp_path)  # the scenario trains and publishes as if new
+    assert load_history(SCENARIO, tmp_path)["run_id"] == trainer.run_id
