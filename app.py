@@ -26,6 +26,7 @@ from hrl_api.logs import configure_logging, register_request_log
 from hrl_api.serving import PortUnavailable, ensure_port_free
 from hrl_api.supervisor import TrainingSupervisor
 from hrl_trainer import resolve_models_dir, resolve_scenarios_dir
+from hrl_trainer.adoption import adopt_models_folder
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -35,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MODELS_DIR"] = resolve_models_dir(app.config["MODELS_DIR"])
     app.config["SCENARIOS_DIR"] = resolve_scenarios_dir(app.config["SCENARIOS_DIR"])
     app.json.sort_keys = False
+    adopt_models_folder(app.config["MODELS_DIR"])  # a models folder from before runs becomes runs, nothing lost
 
     register_error_handlers(app)
     register_cors(app)

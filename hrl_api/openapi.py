@@ -8,7 +8,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 
-from hrl_api import schemas, simulation_schemas
+from hrl_api import run_schemas, schemas, simulation_schemas
 from hrl_trainer.households import HouseholdSchema
 
 OPENAPI_KEY = "hrl_openapi_document"
@@ -34,6 +34,13 @@ COMPONENT_SCHEMAS = (
     schemas.ModelList,
     schemas.TrainingHistory,
     schemas.Health,
+    run_schemas.RunsQuery,
+    run_schemas.HistoryQuery,
+    run_schemas.RunList,
+    run_schemas.RunDetail,
+    run_schemas.RunHistory,
+    run_schemas.RunDeleted,
+    run_schemas.RunPublished,
 )
 
 COMPONENT_NAMES = {HouseholdSchema: "Household"}
@@ -55,6 +62,8 @@ ERROR_RESPONSES: dict[str, dict[str, Any]] = {
     "NotFound": {"description": "Resource not found"},
     "Conflict": {"description": "The resource already exists"},
     "PayloadTooLarge": {"description": "The request body is over 1 MB"},
+    "Conflict": {"description": "The scenario is being written by another run (named in `message`): training, "
+                                "publishing or deleting one of its runs, in this server or another process"},
     "ServerError": {"description": "The server failed to carry out the request (for example an invalid "
                                    "scenario file, an unreadable history, a training child that did not start)"},
 }
@@ -66,6 +75,8 @@ TAGS = (
     {"name": "models", "description": "Trained models and their saved training history"},
     {"name": "simulations", "description": "A trained model and the baselines simulated in euros on the same "
                                            "households, saved with a printable report; this month's advice"},
+    {"name": "runs", "description": "Every training run kept: list, show, history, archive, publish, delete "
+                                    "(docs/runs.md)"},
     {"name": "system", "description": "Liveness"},
     {"name": "docs", "description": "This documentation: the OpenAPI document, the AsyncAPI document of the "
                                     "Socket.IO events, and the browsable page"},
@@ -101,6 +112,10 @@ def _build(app: Flask) -> dict[str, Any]:
     spec.components.parameter("SimulationId", "path", {
         "name": "simulation_id", "description": "A simulation's id", "required": True,
         "schema": {"type": "string", "pattern": schemas.NAME_PATTERN},
+    })
+    spec.components.parameter("RunId", "path", {
+        "name": "run_id", "description": "A run id", "required": True,
+        "schema": {"type": "string", "pattern": run_schemas.RUN_ID_DOC_PATTERN},
     })
     spec.components.security_scheme("ApiToken", API_TOKEN_SCHEME)
     for name, response in ERROR_RESPONSES.items():

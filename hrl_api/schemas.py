@@ -6,8 +6,15 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from hrl_trainer.config import DEFAULT_EPISODES, DEFAULT_EVAL_EPISODES, DEFAULT_SAVE_INTERVAL, SETTING_BOUNDS
+from hrl_trainer.config import (
+    DEFAULT_EPISODES,
+    DEFAULT_EVAL_EPISODES,
+    DEFAULT_SAVE_INTERVAL,
+    MAX_KEEP_CHECKPOINTS,
+    SETTING_BOUNDS,
+)
 from hrl_trainer.paths import NAME_PATTERN as TRAINER_NAME_PATTERN
+from hrl_trainer.runs import RUN_ID_DOC_PATTERN, RUN_ID_PATTERN
 
 NAME_PATTERN = "^[a-z0-9_-]{1,64}$"
 """The documented (ECMA-262) form of hrl_trainer's name rule, for OpenAPI clients."""
@@ -36,6 +43,13 @@ class StartTrainingRequest(Schema):
     eval_episodes = fields.Integer(strict=True, load_default=DEFAULT_EVAL_EPISODES,
                                    validate=validate.Range(*SETTING_BOUNDS["eval_episodes"]))
     seed = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(*SETTING_BOUNDS["seed"]))
+    # No load_default below: TrainConfig holds the defaults.
+    keep_checkpoints = fields.Integer(strict=True, validate=validate.Range(0, MAX_KEEP_CHECKPOINTS), metadata={
+        "description": "periodic checkpoint folders the run keeps, the newest (default 5); best and final stay"})
+    resume_from = fields.String(allow_none=True, validate=validate.Regexp(RUN_ID_PATTERN, error="Must be a run id."),
+                                metadata={"pattern": RUN_ID_DOC_PATTERN, "description": (
+                                    "continue a finished or stopped run of the same scenario: its networks, "
+                                    "observation normalisers and optimiser state; episodes continue its count")})
 
 
 class Error(Schema):
@@ -52,6 +66,7 @@ class TrainingStarted(Schema):
     scenario_name = fields.String(required=True)
     num_episodes = fields.Integer(required=True)
     start_time = fields.String(required=True, metadata={"example": "2025-11-06T10:30:00"})
+    run_id = fields.String(metadata={"example": "bologna_coppia-20261201-073012-3f9a"})
 
 
 class StartTrainingResponse(Schema):
@@ -60,6 +75,7 @@ class StartTrainingResponse(Schema):
 
 
 class TrainingStoppedData(Schema):
+    run_id = fields.String()
     status = fields.String(metadata={"example": "stopped"})
     scenario_name = fields.String()
     episodes_completed = fields.Integer()
@@ -88,6 +104,7 @@ class TrainingProgress(FinalMetrics):
     episode = fields.Integer(required=True)
     total_episodes = fields.Integer(required=True)
     elapsed_time = fields.Float(required=True, metadata={"description": "seconds since the run started"})
+    run_id = fields.String(metadata={"description": "the run (in events and the status; not in saved histories)"})
 
 
 class RunSettings(Schema):
@@ -103,6 +120,7 @@ class TrainingStatus(Schema):
     """GET /api/training/status: the current run, or the last one when idle."""
 
     is_training = fields.Boolean(required=True)
+    run_id = fields.String(allow_none=True, metadata={"description": "the current or last run (docs/runs.md)"})
     scenario_name = fields.String(required=True, allow_none=True)
     current_episode = fields.Integer(required=True)
     total_episodes = fields.Integer(required=True)
@@ -133,6 +151,9 @@ class TrainingCompleted(Schema):
     scenario_name = fields.String(required=True)
     episodes_completed = fields.Integer(required=True)
     final_metrics = fields.Nested(FinalMetrics, required=True)
+    run_id = fields.String(metadata={"description": "the run (docs/runs.md); an addition to the spec's fields"})
+    heldout = fields.Dict(metadata={"description": "the final agents on held-out households, as the history's "
+                                                   "`heldout` (reward metrics and euros); an addition"})
 
 
 class TrainingStopped(Schema):
@@ -140,6 +161,7 @@ class TrainingStopped(Schema):
 
     scenario_name = fields.String(required=True)
     episodes_completed = fields.Integer(required=True)
+    run_id = fields.String(metadata={"description": "the run (docs/runs.md); an addition to the spec's fields"})
 
 
 class TrainingError(Schema):
@@ -147,11 +169,13 @@ class TrainingError(Schema):
 
     message = fields.String(required=True, metadata={"example": "Training failed"})
     details = fields.String(required=True, metadata={"description": "what went wrong, for a person"})
+    run_id = fields.String(metadata={"description": "the run (docs/runs.md); an addition to the spec's fields"})
 
 
 class TrainingProgressLog(Schema):
     """GET /api/training/progress: every episode of the current or last run (from ``since``)."""
 
+    run_id = fields.String(allow_none=True)
     scenario_name = fields.String(allow_none=True)
     progress = fields.List(fields.Nested(TrainingProgress))
 
@@ -218,10 +242,12 @@ class ModelFiles(Schema):
     high_agent = fields.String(allow_none=True)
     low_agent = fields.String(allow_none=True)
     history = fields.String()
+    summary = fields.String(allow_none=True)
 
 
 class TrainedModel(Schema):
     scenario_name = fields.String()
+    run_id = fields.String(allow_none=True, metadata={"description": "the published run"})
     files = fields.Nested(ModelFiles)
     episodes_completed = fields.Integer()
     final_metrics = fields.Nested(FinalMetrics)

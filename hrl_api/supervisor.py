@@ -23,6 +23,8 @@ from typing import Any, Protocol
 from hrl_api.progress_log import ProgressLog
 from hrl_api.worker import run_training
 from hrl_trainer.thinning import thin_evenly
+from hrl_trainer.runlock import ScenarioLock
+from hrl_trainer.runs import new_run_id
 
 EXIT_GRACE_SECONDS = 5.0
 log = logging.getLogger(__name__)
@@ -80,6 +82,7 @@ def _now_iso() -> str:
 class Run:
     """One training run, from spawn to its final event."""
 
+    run_id: str
     scenario_name: str
     total_episodes: int
     start_time: str
@@ -143,7 +146,8 @@ class TrainingSupervisor:
         run = self._run
         if run is None:
             return {"is_training": False, "scenario_name": None, "current_episode": 0, "total_episodes": 0,
-                    "start_time": None, "latest_progress": None, "settings": None, "outcome": None, "error": None}
+                    "start_time": None, "latest_progress": None, "run_id": None, "settings": None, "outcome": None,
+                    "error": None}
         finished, latest = run.finished, run.progress.latest
         return {
             "is_training": not finished,
@@ -153,6 +157,7 @@ class TrainingSupervisor:
             "start_time": run.start_time,
             "latest_progress": latest,
             # Extras beyond the spec, for a page opened mid-run or after the run ended.
+            "run_id": run.run_id,
             "settings": run.settings,
             "outcome": run.outcome if finished else None,
             "error": run.error if finished else None,
@@ -164,25 +169,35 @@ class TrainingSupervisor:
         of them (evenly thinned, first and last kept) when given."""
         run = self._run
         return {
+            "run_id": run.run_id if run else None,
             "scenario_name": run.scenario_name if run else None,
             "progress": thin_evenly(run.progress.records(since), max_points) if run else [],
         }
 
     # -- commands --------------------------------------------------------------
 
-    def start(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Spawn a child training with ``params`` (validated request fields).
+    def start(self, params: dict[str, Any], episode_offset: int = 0) -> dict[str, Any]:
+        """Spawn a child training with ``params`` (validated request fields); ``episode_offset``: the
+        episodes of the run it resumes.
 
-        Returns the start response's ``data``. Raises TrainingInProgress or StartFailed.
+        Returns the start response's ``data``. Raises TrainingInProgress, StartFailed, or
+        ``runlock.ScenarioLocked`` when another process (a CLI run, another server) trains the scenario.
+        The scenario's lock is taken here, before the child exists, so that refusal is synchronous;
+        the child inherits the locked file and holds the lock until it exits.
         """
-        config = dict(params, models_dir=self._models_dir, scenarios_dir=self._scenarios_dir)
+        run_id = new_run_id(params["scenario_name"])
+        config = dict(params, models_dir=self._models_dir, scenarios_dir=self._scenarios_dir, run_id=run_id)
         with self._lock:
             if self.is_training:
                 raise TrainingInProgress("Training already in progress")
+            try:
+                scenario_lock = ScenarioLock.acquire(params["scenario_name"], run_id, self._models_dir)
+            except OSError as exc:  # e.g. a read-only models folder: the run could not save anything
+                raise StartFailed("Training failed to start", {"_schema": [f"models folder: {exc}"]}) from exc
             parent_conn, child_conn = self._context.Pipe(duplex=True)
             process = self._context.Process(
                 target=run_training,
-                args=(self._trainer_entry, config, child_conn),
+                args=(self._trainer_entry, config, child_conn, scenario_lock),
                 name=f"hrl-trainer-{params['scenario_name']}",
                 daemon=True,
             )
@@ -193,9 +208,11 @@ class TrainingSupervisor:
                 raise StartFailed("Training failed to start", {"_schema": [str(exc)]}) from exc
             finally:
                 child_conn.close()
+                scenario_lock.release()  # this process's copy; the child's keeps the scenario locked
             run = Run(
+                run_id=run_id,
                 scenario_name=params["scenario_name"],
-                total_episodes=params["num_episodes"],
+                total_episodes=episode_offset + params["num_episodes"],
                 start_time=_now_iso(),
                 settings={key: params.get(key) for key in RUN_SETTINGS},
                 process=process,
@@ -203,7 +220,8 @@ class TrainingSupervisor:
             )
             self._run = run
         log.info("Run started: %s, %d episodes", run.scenario_name, run.total_episodes)
-        started = {"scenario_name": run.scenario_name, "num_episodes": run.total_episodes, "start_time": run.start_time}
+        started = {"scenario_name": run.scenario_name, "num_episodes": params["num_episodes"],
+                   "start_time": run.start_time, "run_id": run.run_id}
         self._emitter.emit("training_started", started)
         self._emitter.start_background_task(self._relay, run)
         return {"status": "started", **started}
@@ -232,6 +250,7 @@ class TrainingSupervisor:
         if run.outcome == "failed":
             raise StopFailed("Failed to stop training", {"_schema": [run.error or "unknown error"]})
         return {
+            "run_id": run.run_id,
             "status": "stopped" if run.outcome == "stopped" else "completed",
             "scenario_name": run.scenario_name,
             "episodes_completed": run.episodes_completed,
@@ -282,6 +301,7 @@ class TrainingSupervisor:
             pass  # the child closed its end; liveness tells the rest
 
     def _on_progress(self, run: Run, progress: dict[str, Any]) -> None:
+        progress = {**progress, "run_id": run.run_id}
         run.progress.append(progress)
         now = time.monotonic()
         if now - run.last_emit >= self._progress_min_interval:
@@ -324,6 +344,7 @@ class TrainingSupervisor:
                 "scenario_name": run.scenario_name,
                 "episodes_completed": run.result["episodes_completed"],
                 "final_metrics": run.result["final_metrics"],
+                **({"heldout": run.result["heldout"]} if run.result.get("heldout") else {}),
             }
         elif run.outcome == "stopped":
             event, payload = "training_stopped", {
@@ -332,7 +353,7 @@ class TrainingSupervisor:
             }
         else:
             event, payload = "training_error", {"message": "Training failed", "details": run.error}
-        self._emitter.emit(event, payload)
+        self._emitter.emit(event, {**payload, "run_id": run.run_id})
 
     @staticmethod
     def _log_end(run: Run) -> None:

@@ -1,6 +1,7 @@
 """Model and history files: the layout of the models folder, each set of files replaced all at once.
 
-A scenario's `{name}_high_agent.pt`, `_low_agent.pt` and `_history.json` form one set, and so do the
+A scenario's `{name}_high_agent.pt`, `_low_agent.pt`, `_history.json` and `_run.json` (the small summary
+of the published run, see `runs`) form one set, and so do the
 `high_agent.pt`, `low_agent.pt` and `metadata.json` of each checkpoint folder: a set is replaced as a
 whole (see `filesets`), so a reader, even right after the writer was killed, finds the previous set
 or the new one, never a new Strategist beside an old Executor. Agents are serialised in memory first,
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +24,8 @@ from .paths import resolve_models_dir, validate_name
 if TYPE_CHECKING:
     from .agents import ActorCritic, Executor, Strategist
 CHECKPOINT_FILES = ("high_agent.pt", "low_agent.pt", "metadata.json")
-MODEL_SUFFIXES = {"high_agent": "_high_agent.pt", "low_agent": "_low_agent.pt", "history": "_history.json"}
+MODEL_SUFFIXES = {"high_agent": "_high_agent.pt", "low_agent": "_low_agent.pt", "history": "_history.json",
+                  "summary": "_run.json"}
 
 
 class IncompatibleModel(ValueError):
@@ -48,14 +51,15 @@ def layout_difference(saved: list[str] | None, expected: list[str]) -> str:
 
 
 def json_bytes(data: dict) -> bytes:
-    """JSON for a file; NaN or infinity raise ValueError before anything is written."""
-    return json.dumps(data, indent=2, allow_nan=False).encode()
+    """Compact JSON for a file (no indentation: a 100 000-episode history stays a few tens of MB less);
+    NaN or infinity raise ValueError before anything is written."""
+    return json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
 
 
 def agent_classes() -> dict[str, type[ActorCritic]]:
-    """The agent class of each kind recorded in a model file."""
+    """Agent classes by the kind saved with them. Torch is imported here, when agents are written or
+    read, so that the layout helpers of this module (and the runs listing) stay light."""
     from .agents import Executor, Strategist
-
     return {"strategist": Strategist, "executor": Executor}
 
 
@@ -89,7 +93,7 @@ def agent_from_bytes(data: bytes) -> ActorCritic:
 
 # --- the sets of files ---------------------------------------------------------------------------
 def model_files(name: str, models_dir: str | Path | None = None) -> FileSet:
-    """`{name}_high_agent.pt`, `{name}_low_agent.pt` and `{name}_history.json`, as one set."""
+    """`{name}_high_agent.pt`, `_low_agent.pt`, `_history.json` and `_run.json`, as one set."""
     folder = resolve_models_dir(models_dir)
     validate_name(name)
     return FileSet(folder, tuple(name + suffix for suffix in MODEL_SUFFIXES.values()), folder / f".{name}")
@@ -117,8 +121,12 @@ def checkpoint_files(folder: Path) -> FileSet:
 
 
 def checkpoint_folders(name: str, models_dir: str | Path | None = None) -> list[Path]:
-    """Every checkpoint folder of scenario `name`, including one whose first version is only staged."""
-    root = checkpoints_root(name, models_dir)
+    """Every checkpoint folder of scenario `name`'s published run, including one only staged."""
+    return checkpoint_folders_in(checkpoints_root(name, models_dir))
+
+
+def checkpoint_folders_in(root: Path) -> list[Path]:
+    """Every checkpoint folder under `root`, including one whose first version is only staged."""
     return sorted({root / entry.name.lstrip(".").split(".")[0] for entry in root.glob("*checkpoint_*")})
 
 
@@ -140,13 +148,6 @@ def load_checkpoint(folder: Path) -> tuple[Strategist, Executor]:
     return read_agents(checkpoint_files(folder))
 
 
-def save_trained_models(name: str, strategist: Strategist, executor: Executor, history: dict,
-                        models_dir: str | Path | None = None) -> None:
-    """Replace `{name}_high_agent.pt`, `{name}_low_agent.pt` and `{name}_history.json` together."""
-    files = model_files(name, models_dir)
-    files.replace(dict(zip(files.names, (agent_bytes(strategist), agent_bytes(executor), json_bytes(history)))))
-
-
 def load_trained_models(name: str, models_dir: str | Path | None = None) -> tuple[Strategist, Executor]:
     """Load the trained agents of scenario `name`; FileNotFoundError if it was never trained."""
     return read_agents(model_files(name, models_dir))
@@ -159,43 +160,73 @@ def load_history(name: str, models_dir: str | Path | None = None) -> dict:
     return json.loads(history)
 
 
+def load_summary(name: str, models_dir: str | Path | None = None) -> dict:
+    """The small summary of scenario `name`'s published run (`{name}_run.json`); FileNotFoundError if absent."""
+    files = model_files(name, models_dir)
+    (summary,) = files.read(files.names[3])
+    return json.loads(summary)
+
+
 def list_trained_models(models_dir: str | Path | None = None) -> list[dict]:
-    """Every scenario with a readable history in the models folder, with its files and final metrics."""
+    """Every scenario with a published model, with its files, run id and final metrics: read from the
+    small `{name}_run.json`, never by parsing histories (a model without one, from before runs existed
+    and not adopted yet, is read from its history). The folder is listed once; a scenario with a swap
+    of its files pending is read through its file set (see filesets)."""
     folder = resolve_models_dir(models_dir)
+    try:
+        entries = set(os.listdir(folder))
+    except FileNotFoundError:
+        return []
     suffix = MODEL_SUFFIXES["history"]
-    # a history committed but not yet moved into place counts too (see filesets)
-    histories = [*folder.glob(f"*{suffix}"), *folder.glob(f".*{COMMITTED}/*{suffix}")]
+    pending = {entry[1:].split(".")[0] for entry in entries if entry.startswith(".") and entry.endswith(COMMITTED)}
     models = []
-    for name in sorted({path.name[: -len(suffix)] for path in histories}):
+    for name in sorted({entry[: -len(suffix)] for entry in entries if entry.endswith(suffix)} | pending):
         try:
             files = model_files(name, folder)
-            history = load_history(name, folder)
+            if name in pending:  # a history committed but not yet moved into place counts too
+                present = {file for file in files.names if files.exists(file)}
+                summary = load_summary(name, folder) if files.names[3] in present else load_history(name, folder)
+            else:
+                present = entries & set(files.names)
+                summary = json.loads((folder / files.names[3 if files.names[3] in present else 2]).read_bytes())
         except (ValueError, OSError):
+            continue
+        if files.names[2] not in present:
             continue
         models.append({
             "scenario_name": name,
-            "files": {key: (file if files.exists(file) else None) for key, file in zip(MODEL_SUFFIXES, files.names)},
-            "episodes_completed": history.get("episodes_completed"),
-            "final_metrics": history.get("final_metrics"),
-            "finished_at": history.get("finished_at"),
+            "run_id": summary.get("run_id"),
+            "files": {key: (file if file in present else None) for key, file in zip(MODEL_SUFFIXES, files.names)},
+            "episodes_completed": summary.get("episodes_completed"),
+            "final_metrics": summary.get("final_metrics"),
+            "finished_at": summary.get("finished_at"),
         })
     return models
 
 
-def tidy_models_folder(name: str, models_dir: str | Path | None = None) -> None:
-    """Finish or discard what a killed writer of scenario `name` left (the trainer calls this when a
-    run starts): pending swaps are completed, staged files deleted. Also deletes the leftovers of
-    earlier versions, which wrote one file at a time: `.{file}.*.tmp` files and checkpoint folders
-    missing a file."""
-    files = model_files(name, models_dir)
-    sets = [files, *map(checkpoint_files, checkpoint_folders(name, models_dir))]
-    for file_set in sets:
-        file_set.recover()
-    for file in files.names:
-        for temporary in files.folder.glob(f".{file}.*.tmp"):
-            temporary.unlink()
-    for checkpoint in sets[1:]:
+def tidy_checkpoint_folders(root: Path) -> None:
+    """Finish or discard what a killed writer left in the checkpoint folders under `root`: pending swaps
+    are completed, staged files deleted, and so are the leftovers of earlier versions, which wrote one
+    file at a time (`.*.tmp` files, folders missing a file)."""
+    for checkpoint in map(checkpoint_files, checkpoint_folders_in(root)):
+        checkpoint.recover()
         for temporary in checkpoint.folder.glob(".*.tmp"):
             temporary.unlink()
         if checkpoint.folder.is_dir() and not all(map(checkpoint.exists, CHECKPOINT_FILES)):
             shutil.rmtree(checkpoint.folder)
+
+
+def tidy_models_folder(name: str, models_dir: str | Path | None = None) -> None:
+    """Finish or discard what a killed writer of scenario `name`'s published files left (the trainer
+    calls this when a run starts, holding the scenario's lock): the model files' pending swap is
+    completed, staged files deleted, with `.{file}.*.tmp` files of earlier versions; so are the
+    checkpoint folders of a models folder from before runs existed (a real folder, not yet adopted).
+    A published run's own checkpoints are its business, never touched here."""
+    files = model_files(name, models_dir)
+    files.recover()
+    for file in files.names:
+        for temporary in files.folder.glob(f".{file}.*.tmp"):
+            temporary.unlink()
+    root = checkpoints_root(name, models_dir)
+    if root.is_dir() and not root.is_symlink():
+        tidy_checkpoint_folders(root)

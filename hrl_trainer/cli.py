@@ -1,4 +1,4 @@
-"""Command line: `python -m hrl_trainer train | evaluate | simulate | scenarios`."""
+"""Command line: `python -m hrl_trainer train | evaluate | simulate | runs | scenarios`."""
 from __future__ import annotations
 
 import argparse
@@ -7,17 +7,22 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
-from .checkpoints import IncompatibleModel, load_trained_models, model_paths
-from .config import DEFAULT_EPISODES, DEFAULT_EVAL_EPISODES, DEFAULT_SAVE_INTERVAL, SETTING_BOUNDS, TrainConfig
+from . import runs
+from .adoption import adopt_models_folder
+from .checkpoints import IncompatibleModel, agent_from_bytes, load_trained_models, model_paths
+from .config import (DEFAULT_EPISODES, DEFAULT_EVAL_EPISODES, DEFAULT_SAVE_INTERVAL, MAX_KEEP_CHECKPOINTS,
+                     SETTING_BOUNDS, TrainConfig)
 from .evaluation import compare_with_baselines
 from .interrupts import Aborted, StopOnSignals, exit_status
 from .metrics import METRIC_NAMES, TrainingError
 from .paths import check_writable_folder, resolve_models_dir
-from .scenarios import Scenario, ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
+from .runlock import ScenarioLocked
+from .scenarios import Scenario, ScenarioError, ScenarioNotFound, list_scenarios, load_scenario, scenario_from_dict
 from .trainer import Trainer, TrainResult
 
 
@@ -48,6 +53,16 @@ def setting(name: str) -> Callable[[str], int]:
     return bounded_int(*SETTING_BOUNDS[name])
 
 
+keep_count = bounded_int(0, MAX_KEEP_CHECKPOINTS)
+
+
+def run_id_arg(text: str) -> str:
+    try:
+        return runs.validate_run_id(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m hrl_trainer", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -71,10 +86,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"seed of every random draw, {low} to {high} (default: a random one, recorded in the history)")
     t.add_argument("--models-dir", help="models folder (default: $HRL_MODELS_DIR, else <project>/models)")
     t.add_argument("--scenarios-dir", help="scenarios folder (default: $HRL_SCENARIOS_DIR, else <project>/scenarios)")
+    t.add_argument("--keep-checkpoints", type=keep_count, default=TrainConfig.keep_checkpoints,
+                   help="periodic checkpoint folders to keep, the newest (default: %(default)s); best and final stay")
+    t.add_argument("--resume", type=run_id_arg, metavar="RUN_ID",
+                   help="continue a finished or stopped run of the scenario (agents, normalisers, optimiser state; "
+                        "default: start afresh)")
     t.add_argument("--quiet", action="store_true", help="no progress bar (default: a progress bar on stderr)")
 
     e = sub.add_parser("evaluate", help="score a trained model against baselines on held-out households")
-    e.add_argument("--scenario", required=True)
+    which = e.add_mutually_exclusive_group(required=True)
+    which.add_argument("--scenario", help="the scenario's published model")
+    which.add_argument("--run", metavar="ZIP_OR_ID", help="a run: its id, or a zip from GET /api/runs/{id}/archive")
     e.add_argument("--episodes", type=positive_int, default=1000)
     e.add_argument("--models-dir")
     e.add_argument("--scenarios-dir")
@@ -89,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--models-dir")
     m.add_argument("--scenarios-dir")
     m.add_argument("--json", action="store_true", help="print the whole result as one JSON object")
+    r = sub.add_parser("runs", help="list the runs, newest first")
+    r.add_argument("--scenario", help="only this scenario's runs")
+    r.add_argument("--models-dir")
 
     s = sub.add_parser("scenarios", help="list the scenarios")
     s.add_argument("--scenarios-dir")
@@ -140,10 +165,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     scenario_or_choices(args.scenario, args.scenarios_dir)
     config = TrainConfig(scenario_name=args.scenario, num_episodes=args.episodes, save_interval=args.save_interval,
                          eval_episodes=args.eval_episodes, seed=args.seed, models_dir=args.models_dir,
-                         scenarios_dir=args.scenarios_dir)
+                         scenarios_dir=args.scenarios_dir, keep_checkpoints=args.keep_checkpoints,
+                         resume_from=args.resume)
+    if args.resume:
+        try:
+            runs.resume_point(args.resume, args.scenario, args.models_dir)
+        except ValueError as exc:
+            raise ScenarioError("--resume", {"resume": [str(exc)]}) from None
     start = time.perf_counter()
     with StopOnSignals() as signals:
         trainer = Trainer(config, should_stop=signals.should_stop)
+        print(f"run {trainer.run_id}" + (f" (resuming {args.resume})" if args.resume else ""), flush=True)
         with tqdm(total=config.num_episodes, unit="ep", disable=args.quiet, file=sys.stderr) as bar:
             def on_progress(record: dict) -> None:
                 bar.update(1)
@@ -168,12 +200,37 @@ def cmd_train(args: argparse.Namespace) -> int:
     return exit_status(signals.received)
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario, args.scenarios_dir)
+def run_to_evaluate(args: argparse.Namespace) -> tuple:
+    """(scenario, strategist, executor) of `--run`: a zip made by the archive endpoint (scored on the
+    scenario figures it was trained on), or the id of a run in the models folder."""
+    if args.run.endswith(".zip") or Path(args.run).is_file():
+        try:
+            files = runs.read_archive(Path(args.run).read_bytes())
+        except ValueError as exc:
+            raise ScenarioError(f"{args.run}", {"run": [str(exc)]}) from None
+        config = json.loads(files[runs.CONFIG_FILE])
+        figures = {key: value for key, value in (config.get("scenario") or {}).items() if key in Scenario.__dataclass_fields__}
+        scenario = scenario_from_dict(figures) if figures else \
+            load_scenario(json.loads(files[runs.SUMMARY_FILE])["scenario_name"], args.scenarios_dir)
+        return scenario, agent_from_bytes(files["high_agent.pt"]), agent_from_bytes(files["low_agent.pt"])
     try:
-        strategist, executor = load_trained_models(args.scenario, args.models_dir)
-    except FileNotFoundError:
-        raise ScenarioNotFound(f"No trained model for '{args.scenario}': run `python -m hrl_trainer train` first")
+        strategist, executor = runs.load_run_agents(runs.validate_run_id(args.run), args.models_dir)
+    except ValueError as exc:
+        raise ScenarioNotFound(f"--run: {exc}") from None
+    except runs.RunNotFound as exc:
+        raise ScenarioNotFound(str(exc)) from None
+    return load_scenario(runs.run_scenario(args.run), args.scenarios_dir), strategist, executor
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.run:
+        scenario, strategist, executor = run_to_evaluate(args)
+    else:
+        scenario = load_scenario(args.scenario, args.scenarios_dir)
+        try:
+            strategist, executor = load_trained_models(args.scenario, args.models_dir)
+        except FileNotFoundError:
+            raise ScenarioNotFound(f"No trained model for '{args.scenario}': run `python -m hrl_trainer train` first")
     report = compare_with_baselines(scenario, strategist, executor, episodes=args.episodes)
     print(json.dumps(report, indent=2, allow_nan=False) if args.json else evaluation_table(report))
     return 0
@@ -193,6 +250,18 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_runs(args: argparse.Namespace) -> int:
+    adopt_models_folder(args.models_dir)
+    listed, _ = runs.list_runs(args.models_dir, scenario_name=args.scenario)
+    rows = [{"run_id": r["run_id"], "status": r["status"], "episodes": r.get("episodes_completed"), "seed": r.get("seed"),
+             "started": r.get("started_at"), "reward": (r.get("final_metrics") or {}).get("avg_reward"),
+             "held-out": (r.get("held_out") or {}).get("avg_reward"), "published": "*" if r["published"] else "",
+             "parent": r.get("parent") or ""} for r in listed]
+    columns = ["run_id", "status", "episodes", "seed", "started", "reward", "held-out", "published", "parent"]
+    print(format_table(rows, columns) if rows else "no runs")
+    return 0
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     rows = [load_scenario(name, args.scenarios_dir).to_dict() for name in list_scenarios(args.scenarios_dir)]
     columns = ["name", "monthly_income", "fixed_expenses", "variable_expenses_mean", "monthly_margin",
@@ -201,7 +270,8 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "simulate": cmd_simulate, "scenarios": cmd_scenarios}
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "simulate": cmd_simulate, "runs": cmd_runs,
+            "scenarios": cmd_scenarios}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,7 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)  # one thread is as fast at this size and leaves the other core free
     try:
         return COMMANDS[args.command](args)
-    except (ScenarioNotFound, ScenarioError, TrainingError, IncompatibleModel, OSError) as exc:  # OSError: a full disk
+    except (ScenarioNotFound, ScenarioError, TrainingError, IncompatibleModel, ScenarioLocked, runs.RunNotFound,
+            OSError) as exc:  # OSError: e.g. a full disk
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Aborted as exc:

@@ -25,6 +25,10 @@ SETTING_BOUNDS: dict[str, tuple[int, int]] = {
 """(lowest, highest) accepted value of each run setting; `seed` may also be None."""
 
 
+MAX_KEEP_CHECKPOINTS = 1000
+"""Upper bound of `keep_checkpoints` accepted from the API and the CLI."""
+
+
 @dataclass
 class TrainConfig:
     """Everything that defines a training run; `TrainConfig(**config.to_dict())` rebuilds it."""
@@ -43,6 +47,13 @@ class TrainConfig:
     """Models folder; None means $HRL_MODELS_DIR or `<project>/models`."""
     scenarios_dir: str | None = None
     """Scenarios folder; None means $HRL_SCENARIOS_DIR or `<project>/scenarios`."""
+    run_id: str | None = None
+    """Id of this run (`runs.new_run_id`); None makes a new one."""
+    resume_from: str | None = None
+    """Id of a finished or stopped run of the same scenario to continue: its networks, observation
+    normalisers and optimiser state; episode numbers continue its count."""
+    keep_checkpoints: int = 5
+    """Periodic `checkpoint_episode_N/` folders a run keeps (the newest); `best` and `final` always stay."""
 
     num_envs: int = 25
     """Households simulated side by side per rollout (and per PPO update)."""
@@ -82,6 +93,8 @@ class TrainConfig:
     """Held-out households on which the final agents are scored when the run ends (`history["heldout"]`)."""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.keep_checkpoints, int) or isinstance(self.keep_checkpoints, bool) or self.keep_checkpoints < 0:
+            raise ValueError(f"keep_checkpoints must be a non-negative integer, got {self.keep_checkpoints!r}")
         for name in ("num_episodes", "save_interval", "eval_episodes", "num_envs", "rollouts_per_life", "high_period", "hidden",
                      "update_epochs", "num_minibatches", "metrics_window", "heldout_episodes"):
             value = getattr(self, name)

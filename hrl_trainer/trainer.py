@@ -15,6 +15,7 @@ When the run ends, the final agents are scored on held-out households
 """
 from __future__ import annotations
 
+import io
 import math
 import platform
 import time
@@ -27,8 +28,7 @@ import torch
 
 from . import __version__
 from .agents import GOAL_DIM, ActorCritic, Executor, Strategist
-from .checkpoints import (IncompatibleModel, checkpoint_dir, load_checkpoint, save_checkpoint, save_trained_models,
-                          tidy_models_folder)
+from .checkpoints import agent_bytes, json_bytes, save_checkpoint
 from .config import TrainConfig
 from .evaluation import fixed_households, hrl_policy, score
 from .metrics import MetricsWindow, ensure_finite
@@ -36,6 +36,7 @@ from .optim import Adam
 from .paths import resolve_models_dir
 from .ppo import PPOSettings, center_on_siblings, compute_gae, ppo_update
 from .rollout import EpisodeStats, HierarchicalPolicy, Stopwatch, Trajectory, buffer_target, run_episodes
+from .runs import RunWriter, load_run_state, new_run_id
 from .scenarios import load_scenario
 from .simulations import heldout_summary
 from .simulation import OBS_DIM, HouseholdBatch, LifeEvents
@@ -97,6 +98,9 @@ class Trainer:
         self.best_eval = -math.inf
         self.started_at = now_iso()
         self.start_time = time.perf_counter()
+        self.run_id = config.run_id or new_run_id(self.scenario.name)
+        self.record = RunWriter(self.run_id, self.models_dir)
+        self.episode_offset = 0  # episodes the parent of a resumed run had trained
 
     # --- one iteration -------------------------------------------------------------------------
     def collect(self, households: int) -> tuple[Trajectory, EpisodeStats]:
@@ -167,70 +171,97 @@ class Trainer:
         return {"households": households, **self._score(self.strategist, self.executor, events, "held-out evaluation"),
                 **in_euros}
 
-    def stored_best_score(self) -> float:
-        """The avg_reward a new best must beat: the agents of the checkpoint_best/ an earlier run left,
-        scored on this run's evaluation households. Rescoring them, rather than trusting the score in
-        their metadata.json, keeps the comparison fair whatever changed since (the scenario's figures,
-        `eval_episodes`, the code) and needs no metadata at all. A best that is missing, unreadable or
-        no longer fits the scenario cannot be ranked: -inf, so this run's first evaluation replaces it.
-        One trained on another observation layout is replaced too, and `history["notes"]` says why."""
-        try:
-            agents = load_checkpoint(checkpoint_dir(self.scenario.name, "best", self.models_dir))
-            return self.evaluate(*agents, "evaluation of the stored best checkpoint")["avg_reward"]
-        except IncompatibleModel as exc:
-            self.notes.append(f"checkpoint_best/ of an earlier run was replaced: {exc}")
-            return -math.inf
-        except Exception:  # anything that stops it being scored makes it unrankable
-            return -math.inf
-
     def evaluate_and_checkpoint(self, episode: int) -> None:
-        """Score the deterministic policy on the fixed households; write the periodic checkpoint, and the
-        best one when it beats every earlier evaluation, of this run or of earlier ones."""
-        if not self.evaluations:
-            self.best_eval = self.stored_best_score()
+        """Score the deterministic policy on the fixed households; write the periodic checkpoint (keeping
+        the newest `keep_checkpoints`), and the best one when it beats every earlier evaluation of the run."""
         metrics = self.evaluate(self.strategist, self.executor, f"evaluation at episode {episode}")
         record = {"episode": episode, **metrics}
         self.evaluations.append(record)
         self._save(f"episode_{episode}", record)
+        self.record.prune_checkpoints(self.config.keep_checkpoints)
+        self.record.update(episodes_completed=episode)
         if metrics["avg_reward"] > self.best_eval:
             self.best_eval = metrics["avg_reward"]
             self._save("best", record)
 
     def _save(self, label: str, evaluation: dict | None) -> None:
         with self.stopwatch.section("saving"):
-            metadata = {"scenario_name": self.scenario.name, "label": label, "saved_at": now_iso(),
-                        "seed": self.seed, "episodes_completed": len(self.progress), "evaluation": evaluation,
+            metadata = {"scenario_name": self.scenario.name, "run_id": self.run_id, "label": label,
+                        "saved_at": now_iso(), "seed": self.seed,
+                        "episodes_completed": self.episode_offset + len(self.progress), "evaluation": evaluation,
                         "config": self.config.to_dict()}
-            save_checkpoint(checkpoint_dir(self.scenario.name, label, self.models_dir),
-                            self.strategist, self.executor, metadata)
+            save_checkpoint(self.record.checkpoint_dir(label), self.strategist, self.executor, metadata)
+
+    def provenance(self) -> dict:
+        """What defined the run: its whole config, seed, library versions and the scenario's figures."""
+        return {
+            "config": self.config.to_dict(), "seed": self.seed, "scenario": self.scenario.to_dict(),
+            "versions": {"hrl_trainer": __version__, "python": platform.python_version(),
+                         "numpy": np.__version__, "torch": torch.__version__},
+        }
 
     def history(self, stopped: bool) -> dict:
         """Everything about the run, JSON-safe."""
         return {
-            "scenario_name": self.scenario.name, "config": self.config.to_dict(), "seed": self.seed,
-            "scenario": self.scenario.to_dict(),
-            "versions": {"hrl_trainer": __version__, "python": platform.python_version(),
-                         "numpy": np.__version__, "torch": torch.__version__},
-            "started_at": self.started_at, "finished_at": now_iso(),
-            "episodes_completed": len(self.progress), "total_episodes": self.config.num_episodes,
+            "scenario_name": self.scenario.name, "run_id": self.run_id, "parent": self.config.resume_from,
+            **self.provenance(),
+            "started_at": self.started_at, "finished_at": now_iso(), "episode_offset": self.episode_offset,
+            "episodes_completed": self.episode_offset + len(self.progress),
+            "total_episodes": self.episode_offset + self.config.num_episodes,
             "stopped": stopped, "final_metrics": self.final_metrics(), "heldout": self.heldout,
-            "notes": self.notes,
-            "progress": self.progress, "evaluations": self.evaluations,
+            "notes": self.notes, "progress": self.progress, "evaluations": self.evaluations,
             "timings": {name: round(seconds, 3) for name, seconds in self.stopwatch.seconds.items()},
         }
 
     def final_metrics(self) -> dict:
         return self.window.means() if self.progress else {}
 
+    def optimizer_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        torch.save({"strategist": self.optimizers[self.strategist].state_dict(),
+                    "executor": self.optimizers[self.executor].state_dict()}, buffer)
+        return buffer.getvalue()
+
     def finish(self, stopped: bool) -> None:
-        """Write checkpoint_final/, then the two model files and the history as one set (nothing if no
-        episode ran)."""
+        """Write checkpoint_final/, then the run's final agents, optimiser state and history (one set),
+        its summary, and publish it (no files and no publishing if no episode ran)."""
+        outcome = {"status": "stopped" if stopped else "completed", "finished_at": now_iso(),
+                   "episodes_completed": self.episode_offset + len(self.progress)}
         if not self.progress:
+            self.record.finish(publish=False, **outcome)
             return
         self._save("final", self.evaluations[-1] if self.evaluations else None)
         with self.stopwatch.section("saving"):
-            save_trained_models(self.scenario.name, self.strategist, self.executor, self.history(stopped),
-                                self.models_dir)
+            self.record.save_final({"high_agent.pt": agent_bytes(self.strategist),
+                                    "low_agent.pt": agent_bytes(self.executor),
+                                    "optimizer.pt": self.optimizer_bytes(),
+                                    "history.json": json_bytes(self.history(stopped))})
+            self.record.finish(publish=True, final_metrics=self.final_metrics(), held_out=self.heldout, **outcome)
+
+    # --- the run's folder ----------------------------------------------------------------------
+    def resume(self, run_id: str) -> None:
+        """Continue from a run's final agents (networks and observation normalisers) and optimiser state."""
+        strategist, executor, optimizer_state, parent = load_run_state(run_id, self.models_dir)
+        if parent["scenario_name"] != self.scenario.name:
+            raise ValueError(f"resume_from: run {run_id} trained '{parent['scenario_name']}', not '{self.scenario.name}'")
+        for agent, saved, key in ((self.strategist, strategist, "strategist"), (self.executor, executor, "executor")):
+            agent.load_state_dict(saved.state_dict())
+            if optimizer_state.get(key):
+                self.optimizers[agent].load_state_dict(optimizer_state[key])
+        self.episode_offset = int(parent.get("episodes_completed") or 0)
+
+    def open_run(self) -> None:
+        """Load the parent of a resumed run, then take the scenario and create the run's folder."""
+        if self.config.resume_from:
+            self.resume(self.config.resume_from)
+        c = self.config
+        self.record.start(summary={
+            "started_at": self.started_at, "finished_at": None, "episodes_completed": self.episode_offset,
+            "total_episodes": self.episode_offset + c.num_episodes, "seed": self.seed,
+            "settings": {"num_episodes": c.num_episodes, "save_interval": c.save_interval,
+                         "eval_episodes": c.eval_episodes, "keep_checkpoints": c.keep_checkpoints},
+            "final_metrics": {}, "held_out": None, "parent": c.resume_from, "episode_offset": self.episode_offset,
+        }, config=self.provenance())
 
     # --- the run -------------------------------------------------------------------------------
     def next_batch_size(self, done: int) -> int:
@@ -242,9 +273,19 @@ class Trainer:
         return math.ceil(remaining / batches)
 
     def run(self) -> TrainResult:
-        """Train until `num_episodes` or until `should_stop()`; always leaves consistent files."""
-        tidy_models_folder(self.scenario.name, self.models_dir)  # what a killed run of this scenario left
-        total = self.config.num_episodes
+        """Train until `num_episodes` or until `should_stop()`; always leaves consistent files. Raises
+        `runlock.ScenarioLocked` at once if another process writes the scenario."""
+        self.open_run()
+        try:
+            return self._run()
+        except BaseException as exc:
+            self.record.fail(f"{type(exc).__name__}: {exc}")
+            raise
+        finally:
+            self.record.close()
+
+    def _run(self) -> TrainResult:
+        total, offset = self.config.num_episodes, self.episode_offset
         done, stopped = 0, False
         while done < total and not stopped:
             stopped = self.should_stop()
@@ -256,16 +297,18 @@ class Trainer:
             for index in range(households):  # every one, even after a stop: the agents learned from them all
                 done += 1
                 self.window.add(stats.metrics(index))
-                record = self.window.progress(done, total, round(time.perf_counter() - self.start_time, 3))
+                record = self.window.progress(offset + done, offset + total,
+                                              round(time.perf_counter() - self.start_time, 3))
                 self.progress.append(record)
                 self.on_progress(record)
                 stopped = stopped or self.should_stop()
             if done % self.config.save_interval == 0 and not stopped:
-                self.evaluate_and_checkpoint(done)
+                self.evaluate_and_checkpoint(offset + done)
         if self.progress:
             self.heldout = self.evaluate_heldout()
         self.finish(stopped)
-        return TrainResult(self.scenario.name, done, total, stopped, self.final_metrics(), self.heldout)
+        return TrainResult(self.scenario.name, offset + done, offset + total, stopped, self.final_metrics(),
+                           self.heldout)
 
 
 def train(config: TrainConfig, on_progress: ProgressCallback | None = None,

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from hrl_api.access import token_required
+from hrl_api.blueprints.runs import run_errors
 from hrl_api.catalog import get_scenario
 from hrl_api.extensions import get_supervisor
 from hrl_api.schemas import progress_query, start_training_request
+from hrl_trainer.runs import resume_point
 
 training_bp = Blueprint("training", __name__, url_prefix="/api/training")
 
@@ -44,12 +46,18 @@ def start_training():
         400: {$ref: "#/components/responses/BadRequest"}
         401: {$ref: "#/components/responses/Unauthorized"}
         404: {$ref: "#/components/responses/NotFound"}
+        409: {$ref: "#/components/responses/Conflict"}
         413: {$ref: "#/components/responses/PayloadTooLarge"}
         500: {$ref: "#/components/responses/ServerError"}
     """
     params = start_training_request.load(json_body())
     get_scenario(params["scenario_name"], field="scenario_name")
-    data = get_supervisor().start(params)
+    offset = 0
+    if params.get("resume_from"):
+        with run_errors("resume_from"):
+            offset = resume_point(params["resume_from"], params["scenario_name"], current_app.config["MODELS_DIR"])
+    with run_errors():
+        data = get_supervisor().start(params, episode_offset=offset)
     return jsonify({"message": "Training started successfully", "data": data}), 202
 
 

@@ -8,6 +8,7 @@ import { formatNumber } from './format.js';
 import { formatMetric } from './metrics.js';
 import { ModelBrowser } from './models.js';
 import { RunForm } from './runform.js';
+import { RunsTable } from './runs.js';
 import { RunView } from './runview.js';
 import { heldoutText } from './use/money.js';
 import { renderScenarios } from './scenarios.js';
@@ -20,6 +21,12 @@ const liveCharts = new ChartGroup($('live-charts'), {
 });
 const models = new ModelBrowser(reportError);
 const form = new RunForm({ onStart: start, onStop: stop });
+// Resuming a run from the runs table takes the New run form's numbers.
+const startSettings = () => {
+  const { scenario_name: _name, ...settings } = form.request();
+  return settings;
+};
+const runs = new RunsTable({ onError: reportError, onStarted: (data) => beginRun(data), startSettings });
 let runKey = null;
 let runSettings = null;
 let runEnded = false;
@@ -68,6 +75,7 @@ function endRun(state, kind, message, details = null) {
   view.showOutcome(message, details);
   showBanner(kind, message, details);
   models.refresh();
+  runs.refresh();
   if (state === 'completed' || state === 'stopped') drawEvaluations(view.scenarioName, view.episode);
 }
 
@@ -240,3 +248,4 @@ api.scenarios()
   })
   .catch(reportError);
 models.refresh();
+runs.refresh();

@@ -101,7 +101,7 @@ def test_two_concurrent_starts_give_one_run_reported_in_full(server, recorder, s
     for name, data in recorder.events:
         assert_fields(data, EVENTS[name])
     started = recorder.named("training_started")[0]
-    assert started == {k: body["data"][k] for k in ("scenario_name", "num_episodes", "start_time")}
+    assert started == {k: body["data"][k] for k in ("scenario_name", "num_episodes", "start_time", "run_id")}
     progress = recorder.named("training_progress")
     assert_progress_sequence(progress, episodes)
     assert completed["scenario_name"] == scenario_name and completed["episodes_completed"] == episodes
@@ -173,7 +173,8 @@ def test_stop_mid_run_saves_then_next_start_is_accepted(server, recorder, scenar
     assert after["is_training"] is False and after["outcome"] == "stopped"
 
     stopped = recorder.wait_for("training_stopped")[0]
-    assert stopped == {"scenario_name": scenario_name, "episodes_completed": data["episodes_completed"]}
+    assert stopped == {"scenario_name": scenario_name, "episodes_completed": data["episodes_completed"],
+                       "run_id": data["run_id"]}
     assert_progress_sequence(recorder.named("training_progress"), total, upto=data["episodes_completed"])
     assert "training_completed" not in recorder.names()
     history = server.get(f"/api/models/{scenario_name}/history").json()

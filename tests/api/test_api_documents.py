@@ -55,7 +55,7 @@ def test_openapi_names_this_server_and_tags_every_operation(client):
     document = client.get("/api/openapi.json", base_url="http://127.0.0.1:8123").get_json()
     assert document["servers"] == [{"url": "http://127.0.0.1:8123", "description": "This server"}]
     declared = [tag["name"] for tag in document["tags"]]
-    assert declared == ["training", "scenarios", "models", "simulations", "system", "docs"]
+    assert declared == ["training", "scenarios", "models", "simulations", "runs", "system", "docs"]
     assert all(tag["description"] for tag in document["tags"])
     used = set()
     for path, operations in document["paths"].items():

@@ -43,6 +43,7 @@ def test_status_when_idle_is_the_spec_body_with_nulls(client):
     assert_fields(body, STATUS)
     assert body == {
         "is_training": False,
+        "run_id": None,
         "scenario_name": None,
         "current_episode": 0,
         "total_episodes": 0,
@@ -105,7 +106,7 @@ def test_models_empty_and_history_errors(client):
 
 
 def test_progress_log_when_idle_and_bad_query(client):
-    assert client.get("/api/training/progress").get_json() == {"scenario_name": None, "progress": []}
+    assert client.get("/api/training/progress").get_json() == {"run_id": None, "scenario_name": None, "progress": []}
     assert_error(client.get("/api/training/progress?since=-1"), 400, "since")
     assert_error(client.get("/api/training/progress?bogus=1"), 400, "bogus")
 
@@ -121,7 +122,7 @@ def test_openapi_document_is_valid_and_lists_every_route(app, client):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method.lower()) in documented, (path, method)
     start = document["paths"]["/api/training/start"]["post"]
-    assert set(start["responses"]) == {"202", "400", "401", "404", "413", "500"}
+    assert set(start["responses"]) == {"202", "400", "401", "404", "409", "413", "500"}
     stop = document["paths"]["/api/training/stop"]["post"]
     assert set(stop["responses"]) == {"200", "400", "401", "500"}
     for operation in (start, stop):

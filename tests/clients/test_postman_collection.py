@@ -25,8 +25,9 @@ def requests_in(collection: dict) -> list[dict]:
 
 def as_openapi_path(raw_url: str) -> str:
     """``{{baseUrl}}/api/models/{{scenarioName}}/history`` -> ``/api/models/{}/history``."""
-    path = raw_url.removeprefix("{{baseUrl}}")
-    return re.sub(r"\{\{\w+\}\}|(?<=/api/scenarios/)[\w-]+|(?<=/api/models/)[\w-]+(?=/history)", "{}", path)
+    path = raw_url.removeprefix("{{baseUrl}}").split("?")[0]
+    return re.sub(r"(?<=/api/runs/)[^/]+|\{\{\w+\}\}|(?<=/api/scenarios/)[\w-]+|(?<=/api/models/)[\w-]+(?=/history)",
+                  "{}", path)
 
 
 def test_collection_calls_every_documented_route(server: LiveServer) -> None:
@@ -79,7 +80,7 @@ def test_the_collection_stands_alone() -> None:
     defaults = {variable["key"]: variable["value"] for variable in collection["variable"]}
     used = set(re.findall(r"\{\{(\w+)\}\}", COLLECTION.read_text()))
     used |= set(re.findall(r"pm\.variables\.get\('(\w+)'\)", COLLECTION.read_text()))
-    set_at_run_time = {"startTime", "progressTries", "idleTries"}
+    set_at_run_time = {"startTime", "progressTries", "idleTries", "runId"}
     assert used - set_at_run_time <= defaults.keys(), sorted(used - set_at_run_time - defaults.keys())
     assert defaults["baseUrl"] == "http://127.0.0.1:8000" and defaults["replaceTrainedModel"] == "no"
     environment = json.loads(ENVIRONMENT.read_text())

@@ -89,6 +89,18 @@ def test_hostile_names_never_reach_a_file(api, sandbox, name):
             assert_json_client_error(api.get(f"/api/scenarios/{segment}"), 400, 404)
             assert_json_client_error(api.get(f"/api/models/{segment}/history"), 400, 404)
         assert_json_client_error(api.post("/api/training/start", json={"scenario_name": candidate}), 400)
+        run_id = f"{candidate}-20261201-073012-3f9a"  # a hostile scenario part in an id of the right shape
+        for id_candidate in (candidate, run_id):
+            segment = quote(id_candidate, safe="")
+            if id_candidate:
+                for path in ("", "/history", "/archive"):
+                    assert_json_client_error(api.get(f"/api/runs/{segment}{path}"), 400, 404)
+                # "." collapses to /api/runs/publish: a run id the route knows only for GET and DELETE (405)
+                assert_json_client_error(api.post(f"/api/runs/{segment}/publish"), 400, 404, 405)
+                assert_json_client_error(requests.delete(f"{api.url}/api/runs/{segment}", timeout=30), 400, 404)
+            assert_json_client_error(api.post("/api/training/start", json={
+                "scenario_name": SCENARIO, "resume_from": id_candidate}), 400)
+        assert_json_client_error(api.get(f"/api/runs?scenario_name={quote(candidate, safe='')}"), 400)
         assert_hostile_name_refused_by_households_and_simulations(api, candidate)
 
 
