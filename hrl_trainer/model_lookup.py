@@ -29,7 +29,7 @@ def resolve_agents(scenario_name: str, run_id: str | None, models_dir: str | Pat
             raise ModelNotFound("run_id", f"Run '{run_id}' not found") from None
         try:
             return load_run_agents(run_id, models_dir)
-        except RunNotFound:
+        except (RunNotFound, ValueError):  # unknown, or not even the shape of a run id
             raise ModelNotFound("run_id", f"Run '{run_id}' not found") from None
     try:
         return published_agents(scenario_name, models_dir)

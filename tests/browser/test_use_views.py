@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from browser.pdf_text import pdf_text
 from clients.harness import REPO, LiveServer
 from hrl_trainer.agents import GOAL_DIM, Executor, Strategist
-from hrl_trainer.checkpoints import save_trained_models
+from hrl_trainer.runs import record_agents
 from hrl_trainer.money import format_euro
 from hrl_trainer.simulation import OBS_DIM
 
@@ -30,7 +30,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     folder = tmp_path_factory.mktemp("use-views")
     shutil.copytree(REPO / "scenarios", folder / "scenarios")
     torch.manual_seed(2)
-    save_trained_models(MODEL, Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM),
+    record_agents(MODEL, Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM),
                         {"scenario_name": MODEL, "episodes_completed": 5, "seed": 1}, folder / "models")
     live = LiveServer(folder / "models", folder / "server.log", env={"HRL_SCENARIOS_DIR": str(folder / "scenarios")})
     live.scenarios_dir = folder / "scenarios"
