@@ -259,7 +259,7 @@ def test_supervisor_errors_answer_the_status_of_their_class(app, error, status):
 
 def test_status_describes_one_run_even_when_the_run_changes_meanwhile(tmp_path):
     """A run starting while status() builds its answer must not mix two runs' fields."""
-    finished, active = (Run(scenario_name=name, total_episodes=total, start_time=name, settings={}, process=None,
+    finished, active = (Run(run_id=name, scenario_name=name, total_episodes=total, start_time=name, settings={}, process=None,
                             conn=None)
                         for name, total in (("last", 10), ("next", 20)))
     finished.progress.append({"episode": 10})

@@ -11,6 +11,10 @@ import pytest
 
 from live_server import ASYNC_MODES, REPO, LiveServer, wait_until
 
+from hrl_trainer.agents import GOAL_DIM, Executor, Strategist
+from hrl_trainer.runs import record_agents
+from hrl_trainer.simulation import OBS_DIM
+
 WEB_PROCESS_MODULES = """
 import json, sys
 from pathlib import Path
@@ -36,7 +40,7 @@ def test_the_web_process_never_imports_torch(tmp_path: Path) -> None:
     models.mkdir()
     history = {"scenario_name": "bologna_coppia", "episodes_completed": 2, "final_metrics": {"avg_reward": 1.0},
                "finished_at": "2026-12-01T10:00:00", "progress": []}
-    (models / "bologna_coppia_history.json").write_text(json.dumps(history))
+    record_agents("bologna_coppia", Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM), history, models)  # a published run
     done = subprocess.run([sys.executable, "-c", WEB_PROCESS_MODULES, str(models)], cwd=REPO,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
