@@ -95,9 +95,12 @@ class Trainer:
         events = LifeEvents.draw(self.scenario, int(life[-1]) + 1, self.rng)
         batch = HouseholdBatch(self.scenario, events, rows=life)
         trajectory = Trajectory(life=life)
-        policy = HierarchicalPolicy(self.strategist, self.executor, trajectory=trajectory)
-        stats = run_episodes(batch, policy, trajectory, self.stopwatch)
+        stats = run_episodes(batch, self.sampling_policy(trajectory), trajectory, self.stopwatch)
         return trajectory, stats
+
+    def sampling_policy(self, trajectory: Trajectory) -> HierarchicalPolicy:
+        """The policy that collects a rollout, recording into `trajectory`."""
+        return HierarchicalPolicy(self.strategist, self.executor, trajectory=trajectory)
 
     def learn(self, traj: Trajectory) -> None:
         """One PPO update of each agent from a finished rollout."""
