@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -9,9 +10,10 @@ import time
 import torch
 from tqdm import tqdm
 
-from .checkpoints import load_trained_models, model_paths
+from .checkpoints import load_history, load_trained_models, model_paths
 from .config import TrainConfig
 from .evaluation import compare_with_baselines
+from .flat import train_flat
 from .metrics import METRIC_NAMES, TrainingError
 from .scenarios import ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
 from .trainer import Trainer
@@ -44,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--models-dir")
     e.add_argument("--scenarios-dir")
     e.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    e.add_argument("--no-flat", action="store_true",
+                   help="skip the flat PPO baseline (trained on the model's own budget and settings)")
 
     s = sub.add_parser("scenarios", help="list the scenarios")
     s.add_argument("--scenarios-dir")
@@ -59,13 +63,20 @@ def format_table(rows: list[dict], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+def tuned_values(metrics: dict) -> str:
+    """A baseline's tuned split or rule numbers, short."""
+    if "tuned" in metrics:
+        return " ".join(f"{name}={value:g}" for name, value in metrics["tuned"].items())
+    return str(metrics.get("split", ""))
+
+
 def evaluation_table(report: dict) -> str:
     rows = []
     for name, metrics in report["policies"].items():
         diff = report["paired"].get(name)
-        rows.append({"policy": name, **metrics, "split": metrics.get("split", ""),
+        rows.append({"policy": name, **metrics, "tuned": tuned_values(metrics),
                      "hrl minus policy": f"{diff['diff']:+.2f} ± {diff['stderr']:.2f}" if diff else ""})
-    columns = ["policy", *(m for m in METRIC_NAMES if m != "goal_adherence"), "split", "hrl minus policy"]
+    columns = ["policy", *(m for m in METRIC_NAMES if m != "goal_adherence"), "tuned", "hrl minus policy"]
     return format_table(rows, columns)
 
 
@@ -91,13 +102,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def flat_config(history: dict) -> TrainConfig:
+    """The settings, seed and budget (episodes completed) of the run a history describes, for the flat PPO."""
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    config = {k: v for k, v in history["config"].items() if k in known}
+    return TrainConfig(**{**config, "num_episodes": history["episodes_completed"], "seed": history["seed"]})
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.scenarios_dir)
     try:
         strategist, executor = load_trained_models(args.scenario, args.models_dir)
     except FileNotFoundError:
         raise ScenarioNotFound(f"No trained model for '{args.scenario}': run `python -m hrl_trainer train` first")
-    report = compare_with_baselines(scenario, strategist, executor, episodes=args.episodes)
+    flat = None if args.no_flat else train_flat(flat_config(load_history(args.scenario, args.models_dir)))
+    report = compare_with_baselines(scenario, strategist, executor, episodes=args.episodes, flat_executor=flat)
     print(json.dumps(report, indent=2, allow_nan=False) if args.json else evaluation_table(report))
     return 0
 

@@ -21,8 +21,9 @@ import itertools
 
 import numpy as np
 
-from .simulation import HouseholdBatch, LifeEvents
+from .rollout import run_episodes
 from .scenarios import Scenario
+from .simulation import HouseholdBatch, LifeEvents
 
 PARAMS_2 = ("k", "spend")
 PARAMS_4 = ("k", "spend_below", "spend_above", "close")
@@ -74,8 +75,6 @@ def grid_2() -> np.ndarray:
 
 def mean_rewards(scenario: Scenario, events: LifeEvents, candidates: np.ndarray, chunk: int = 100_000) -> np.ndarray:
     """Mean reward on `events` of each four-number rule in `candidates` (P, 4), (P,)."""
-    from .rollout import run_episodes  # rollout imports torch; keep this module light
-
     households = events.households
     out = np.empty(len(candidates))
     per_chunk = max(1, chunk // households)
