@@ -1,4 +1,4 @@
-"""Command line: `python -m hrl_trainer train | evaluate | scenarios`."""
+"""Command line: `python -m hrl_trainer train | evaluate | tune | scenarios`."""
 from __future__ import annotations
 
 import argparse
@@ -17,6 +17,7 @@ from .flat import train_flat
 from .metrics import METRIC_NAMES, TrainingError
 from .scenarios import ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
 from .trainer import Trainer
+from .tuning import SearchSpec, study_path, tune
 
 
 def positive_int(text: str) -> int:
@@ -48,6 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     e.add_argument("--no-flat", action="store_true",
                    help="skip the flat PPO baseline (trained on the model's own budget and settings)")
+
+    u = sub.add_parser("tune", help="search the training settings with Optuna (resumable, shareable study)")
+    u.add_argument("--scenario", required=True)
+    u.add_argument("--trials", type=positive_int, required=True, help="trials to add to the study")
+    u.add_argument("--episodes", type=positive_int, default=1000, help="training budget of every trial")
+    u.add_argument("--evaluations", type=positive_int, default=5, help="periodic evaluations seen by the pruner")
+    u.add_argument("--eval-episodes", type=positive_int, default=50)
+    u.add_argument("--seed", type=int, default=0)
+    u.add_argument("--study", help="study name (default: the scenario); its file is <models>/tuning/<study>.sqlite3")
+    u.add_argument("--models-dir")
+    u.add_argument("--scenarios-dir")
 
     s = sub.add_parser("scenarios", help="list the scenarios")
     s.add_argument("--scenarios-dir")
@@ -121,6 +133,33 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tune(args: argparse.Namespace) -> int:
+    load_scenario(args.scenario, args.scenarios_dir)  # a bad scenario fails before any trial
+    spec = SearchSpec(args.scenario, args.episodes, args.evaluations, args.eval_episodes, args.seed, args.scenarios_dir)
+
+    def on_trial(trial) -> None:
+        value = "pruned" if trial.value is None else f"{trial.value:.3f}"
+        print(f"trial {trial.number}: {trial.state.name.lower()} {value} {trial.params}", flush=True)
+
+    try:
+        study = tune(spec, args.trials, args.study, args.models_dir, on_trial)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finished = [t for t in study.trials if t.value is not None]
+    print(f"study {study.study_name}: {len(study.trials)} trials ({len(finished)} finished) in "
+          f"{study_path(study.study_name, args.models_dir)}")
+    if not finished:
+        print("no finished trial yet")
+        return 0
+    best = study.best_trial
+    print(f"best trial {best.number}: tuning reward {best.value:.3f}, "
+          f"held-out reward {best.user_attrs['held_out_reward']:.3f}")
+    for name, value in best.params.items():
+        print(f"  {name} = {value:.4g}")
+    return 0
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     rows = [load_scenario(name, args.scenarios_dir).to_dict() for name in list_scenarios(args.scenarios_dir)]
     columns = ["name", "monthly_income", "fixed_expenses", "variable_expenses_mean", "monthly_margin",
@@ -129,7 +168,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "scenarios": cmd_scenarios}
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "tune": cmd_tune, "scenarios": cmd_scenarios}
 
 
 def main(argv: list[str] | None = None) -> int:
