@@ -8,6 +8,7 @@ from the run's seed, a different stream.
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 import numpy as np
@@ -92,6 +93,16 @@ def paired(a: EpisodeStats, b: EpisodeStats) -> dict:
     return {"diff": float(diff.mean()), "stderr": float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0}
 
 
+@functools.lru_cache(maxsize=32)
+def tuned_baselines(scenario: Scenario, tuning_episodes: int = 200) -> tuple[np.ndarray, np.ndarray, dict, dict]:
+    """The best fixed split, the buffer-first rule's split and the two target-liquidity rules, tuned on
+    the tuning households (kept per scenario: they do not depend on the policy being scored)."""
+    tuning = fixed_households(scenario, tuning_episodes, "tuning")
+    rule_2 = tune_2(scenario, tuning)
+    return (tune_split(scenario, tuning, FixedSplit), tune_split(scenario, tuning, BufferFirst), rule_2,
+            tune_4(scenario, tuning, start=rule_2))
+
+
 class CallablePolicy:
     """Any function from observations (B, OBS_DIM) float32 to splits (B, 3), acting as a Policy."""
 
@@ -120,12 +131,8 @@ def compare_policy(scenario: Scenario, policy: Policy, episodes: int = 1000, tun
     "stderr"}}}` (`diff` is the policy minus the baseline); the fixed splits and the rules are tuned
     on separate tuning households, and their tuned values are reported beside their metrics.
     """
-    tuning = fixed_households(scenario, tuning_episodes, "tuning")
     held_out = fixed_households(scenario, episodes, "held_out")
-    best_split = tune_split(scenario, tuning, FixedSplit)
-    buffer_split = tune_split(scenario, tuning, BufferFirst)
-    rule_2 = tune_2(scenario, tuning)
-    rule_4 = tune_4(scenario, tuning, start=rule_2)
+    best_split, buffer_split, rule_2, rule_4 = tuned_baselines(scenario, tuning_episodes)
     baselines = {
         "random": RandomSplit(np.random.default_rng([PURPOSES["held_out"], 1])),
         "best_fixed": FixedSplit(best_split),
@@ -140,8 +147,8 @@ def compare_policy(scenario: Scenario, policy: Policy, episodes: int = 1000, tun
     policies = {label: stats.metrics() for label, stats in results.items()}
     policies["best_fixed"]["split"] = [round(float(x), 2) for x in best_split]
     policies["buffer_first"]["split"] = [round(float(x), 2) for x in buffer_split]
-    policies["target_liquidity_2"]["tuned"] = rule_2
-    policies["target_liquidity_4"]["tuned"] = rule_4
+    policies["target_liquidity_2"]["tuned"] = dict(rule_2)
+    policies["target_liquidity_4"]["tuned"] = dict(rule_4)
     return {
         "scenario_name": scenario.name,
         "episodes": episodes,
