@@ -17,7 +17,6 @@ from .flat import train_flat
 from .metrics import METRIC_NAMES, TrainingError
 from .scenarios import ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
 from .trainer import Trainer
-from .tuning import SearchSpec, study_path, tune
 
 
 def positive_int(text: str) -> int:
@@ -134,20 +133,24 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
+    from optuna.trial import TrialState  # Optuna takes a second to import: only `tune` pays for it
+
+    from .tuning import SearchSpec, study_path, tune
+
     load_scenario(args.scenario, args.scenarios_dir)  # a bad scenario fails before any trial
     spec = SearchSpec(args.scenario, args.episodes, args.evaluations, args.eval_episodes, args.seed, args.scenarios_dir)
 
     def on_trial(trial) -> None:
-        value = "pruned" if trial.value is None else f"{trial.value:.3f}"
-        print(f"trial {trial.number}: {trial.state.name.lower()} {value} {trial.params}", flush=True)
+        value = "" if trial.value is None else f" {trial.value:.3f}"  # a pruned trial's: its last evaluation
+        print(f"trial {trial.number}: {trial.state.name.lower()}{value} {trial.params}", flush=True)
 
     try:
         study = tune(spec, args.trials, args.study, args.models_dir, on_trial)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    finished = [t for t in study.trials if t.value is not None]
-    print(f"study {study.study_name}: {len(study.trials)} trials ({len(finished)} finished) in "
+    finished = [t for t in study.trials if t.state == TrialState.COMPLETE]
+    print(f"study {study.study_name}: {len(study.trials)} trials ({len(finished)} complete) in "
           f"{study_path(study.study_name, args.models_dir)}")
     if not finished:
         print("no finished trial yet")

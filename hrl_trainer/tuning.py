@@ -1,7 +1,8 @@
 """Searching the training settings with Optuna (`python -m hrl_trainer tune`).
 
 Each trial trains the agents with settings drawn by the TPE sampler, reports every
-periodic evaluation (on the `checkpoint` households) to the median pruner, and is scored
+periodic evaluation (on the `checkpoint` households) to the median pruner (from the second
+evaluation on, once five trials have finished), and is scored
 on the `tuning` households; the held-out score of every finished trial is recorded
 beside it (never used to pick). Trials live in a SQLite file under the models folder,
 `tuning/{study}.sqlite3`, so a search resumes where it stopped and several processes can
@@ -74,7 +75,7 @@ def run_trial(trial: optuna.Trial, spec: SearchSpec) -> float:
     """Train with the trial's settings; its value is the mean reward on the tuning households."""
     with tempfile.TemporaryDirectory() as models:
         config = TrainConfig(spec.scenario_name, num_episodes=spec.episodes,
-                             save_interval=max(1, spec.episodes // spec.evaluations), eval_episodes=spec.eval_episodes,
+                             save_interval=evaluation_interval(spec), eval_episodes=spec.eval_episodes,
                              seed=spec.seed, models_dir=models, scenarios_dir=spec.scenarios_dir,
                              **suggest_settings(trial))
         trainer = TrialTrainer(config, trial)
@@ -100,7 +101,12 @@ def open_study(study: str, spec: SearchSpec, models_dir: str | Path | None = Non
     return optuna.create_study(
         study_name=study, storage=f"sqlite:///{path}", load_if_exists=True, direction="maximize",
         sampler=optuna.samplers.TPESampler(seed=spec.seed + len(_trials_so_far(study, path))),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1))
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=2 * evaluation_interval(spec)))
+
+
+def evaluation_interval(spec: SearchSpec) -> int:
+    """Episodes between two periodic evaluations (the steps reported to the pruner are episode counts)."""
+    return max(1, spec.episodes // spec.evaluations)
 
 
 def _trials_so_far(study: str, path: Path) -> list:

@@ -15,14 +15,14 @@ def test_a_two_trial_search_resumes_from_its_sqlite_file(tmp_path):
     first = cli("tune", *TINY, "--models-dir", str(tmp_path)).stdout
     path = study_path("torino_single", tmp_path)
     assert path == tmp_path / "tuning" / "torino_single.sqlite3" and path.is_file()
-    assert "study torino_single: 2 trials (2 finished)" in first
+    assert "study torino_single: 2 trials (2 complete)" in first
     best = re.search(r"best trial \d+: tuning reward (-?\d+\.\d+), held-out reward (-?\d+\.\d+)", first)
     assert best, first
     assert re.search(r"^  learning_rate = \S+$", first, re.M)
     assert re.search(r"^  high_period = (3|6|12)$", first, re.M)
 
     second = cli("tune", *TINY, "--models-dir", str(tmp_path)).stdout
-    assert "study torino_single: 4 trials (4 finished)" in second
+    assert "study torino_single: 4 trials (4 complete)" in second
     study = optuna.load_study(study_name="torino_single", storage=f"sqlite:///{path}")
     assert [t.number for t in study.trials] == [0, 1, 2, 3]
     assert all("held_out_reward" in t.user_attrs for t in study.trials)
