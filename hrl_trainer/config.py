@@ -35,7 +35,9 @@ class TrainConfig:
     hidden: int = 64
     """Width of the two hidden layers of every network."""
     learning_rate: float = 1e-3
-    """Adam learning rate of both agents."""
+    """Adam learning rate of both agents at the start of the run."""
+    anneal_lr: bool = True
+    """Lower the learning rate linearly to 0 over the run (as cleanrl's PPO does)."""
     gamma: float = 0.99
     """Monthly discount; the Strategist uses gamma ** high_period."""
     gae_lambda: float = 0.95

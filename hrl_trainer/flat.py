@@ -38,6 +38,7 @@ class FlatTrainer(Trainer):
         while done < self.config.num_episodes:
             households = self.next_batch_size(done)
             trajectory, _ = self.collect(households)
+            self.anneal(done)
             self.learn(trajectory)
             done += households
         return self.executor

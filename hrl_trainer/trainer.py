@@ -135,6 +135,12 @@ class Trainer:
                            advantages[valid_t], returns[valid_t], self.ppo, self.generator)
         ensure_finite(stats, f"{type(agent).__name__} update")
 
+    def anneal(self, done: int) -> None:
+        """With `anneal_lr`, the learning rate falls linearly from `learning_rate` (no episode done) to 0."""
+        if self.config.anneal_lr:
+            for optimizer in self.optimizers.values():
+                optimizer.lr = self.config.learning_rate * (1.0 - done / self.config.num_episodes)
+
     # --- checkpoints ---------------------------------------------------------------------------
     def evaluate(self, strategist: Strategist, executor: Executor, what: str) -> dict:
         """The metrics of the agents acting deterministically on this run's fixed evaluation households."""
@@ -222,6 +228,7 @@ class Trainer:
                 break
             households = self.next_batch_size(done)
             trajectory, stats = self.collect(households)
+            self.anneal(done)
             self.learn(trajectory)
             for index in range(households):
                 done += 1
