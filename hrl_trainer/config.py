@@ -56,8 +56,9 @@ class TrainConfig:
     """Gradient clipping norm."""
     reward_scale: float = 0.1
     """Rewards are multiplied by this before learning, so returns are of order one."""
-    intrinsic_coef: float = 0.1
-    """Weight of the Executor's intrinsic reward for following the goal."""
+    intrinsic_coef: float = 0.0
+    """Weight of the Executor's intrinsic reward for following the goal (0: the goal is only an input to
+    the Executor; see the README's Learning section for the measurements)."""
     metrics_window: int = 10
     """Episodes averaged into each progress metric."""
 
