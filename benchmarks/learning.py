@@ -6,13 +6,16 @@ agents on 1000 held-out households against every baseline (paired differences). 
 one row per run, then per scenario and budget the mean paired difference over the seeds,
 the mean standard error, and how many seeds meet each target, then the targets met.
 
-    .venv/bin/python benchmarks/learning.py [--episodes 1000 5000] [--seeds 42 7 1] [--scenarios ...]
+    .venv/bin/python benchmarks/learning.py [--episodes 1000 5000] [--seeds 42 7 1] [--scenarios ...] [--save F]
+    .venv/bin/python benchmarks/learning.py --load F [G ...]      # the tables again, from saved runs
 """
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
+from pathlib import Path
 
 import torch
 from train_speed import cli
@@ -79,33 +82,42 @@ def summary(rows: list[dict]) -> list[dict]:
     return out
 
 
+def per_run(rows: list[dict]) -> list[dict]:
+    """One line per run: the z of each paired difference."""
+    return [{"scenario": r["scenario"], "episodes": r["episodes"], "seed": r["seed"], "train s": f"{r['train s']:.1f}",
+             "hrl": r["hrl"], **{f"z {name}": f"{z(r['paired'][name]):+.1f}" for name in BASELINES}}
+            for r in sorted(rows, key=lambda r: (r["episodes"], r["scenario"]))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--episodes", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--scenarios", nargs="+", default=list_scenarios())
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 7, 1])
+    parser.add_argument("--save", help="append each run's results to this JSON-lines file")
+    parser.add_argument("--load", nargs="+", default=[],
+                        help="JSON-lines files saved by --save: print their tables instead of running")
     args = parser.parse_args()
     torch.set_num_threads(1)
 
-    rows = []
-    for episodes in args.episodes:
-        for scenario in args.scenarios:
-            for seed in args.seeds:
-                rows.append(run(scenario, episodes, seed))
-                r = rows[-1]
-                print(format_table([{"scenario": scenario, "episodes": episodes, "seed": seed,
-                                     "train s": f"{r['train s']:.1f}", "hrl": r["hrl"],
-                                     **{f"z {name}": f"{z(r['paired'][name]):+.1f}" for name in BASELINES}}],
-                                   ["scenario", "episodes", "seed", "train s", "hrl",
-                                    *(f"z {name}" for name in BASELINES)]), flush=True)
-    table = summary(rows)
+    rows = [json.loads(line) for path in args.load for line in Path(path).read_text().splitlines() if line.strip()]
+    todo = [] if args.load else [(e, sc, seed) for e in args.episodes for sc in args.scenarios for seed in args.seeds]
+    for episodes, scenario, seed in todo:
+        rows.append(run(scenario, episodes, seed))
+        if args.save:
+            with open(args.save, "a") as handle:
+                handle.write(json.dumps(rows[-1]) + "\n")
+        print(format_table(per_run(rows[-1:]), list(per_run(rows[-1:])[0])), flush=True)
+    print("\nEvery run: paired difference in standard errors (z) against each baseline")
+    print(format_table(per_run(rows), list(per_run(rows)[0])))
+    table = summary(sorted(rows, key=lambda r: (r["episodes"], r["scenario"])))
     print("\nMean paired difference (hrl minus baseline) ± mean standard error over the seeds; "
           "seeds meeting the target")
     print(format_table(table, list(table[0])))
     print("\nTargets:")
     for (name, episodes), (_, needed, text) in TARGETS.items():
-        if episodes in args.episodes:
-            print(f"  {episodes:>5} episodes, {text}: {needed} of {len(args.seeds)} seeds needed")
+        if any(r["episodes"] == episodes for r in rows):
+            print(f"  {episodes:>5} episodes, {text}: {needed} of 3 seeds needed")
 
 
 if __name__ == "__main__":
