@@ -10,6 +10,7 @@ import argparse
 import os
 import select
 import signal
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,8 +22,11 @@ from hrl_api.config import build_config
 from hrl_api.errors import register_error_handlers
 from hrl_api.events import register_socket_events
 from hrl_api.extensions import SUPERVISOR_KEY, socketio
+from hrl_api.logs import configure_logging, register_request_log
+from hrl_api.serving import PortUnavailable, ensure_port_free
 from hrl_api.supervisor import TrainingSupervisor
 from hrl_trainer import resolve_models_dir, resolve_scenarios_dir
+from hrl_trainer.adoption import adopt_models_folder
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -32,9 +36,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MODELS_DIR"] = resolve_models_dir(app.config["MODELS_DIR"])
     app.config["SCENARIOS_DIR"] = resolve_scenarios_dir(app.config["SCENARIOS_DIR"])
     app.json.sort_keys = False
+    adopt_models_folder(app.config["MODELS_DIR"])  # a models folder from before runs becomes runs, nothing lost
 
     register_error_handlers(app)
     register_cors(app)
+    register_request_log(app)
     for blueprint in API_BLUEPRINTS:
         app.register_blueprint(blueprint)
     register_socket_events(socketio)
@@ -60,6 +66,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="port to listen on (default: $HRL_PORT or 8000)")
     parser.add_argument("--models-dir", help="where trained models go (default: $HRL_MODELS_DIR or ./models)")
     parser.add_argument("--scenarios-dir", help="scenario YAML files (default: $HRL_SCENARIOS_DIR or ./scenarios)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="log only warnings and errors (no line per API request, run start or run end)")
     return parser.parse_args(argv)
 
 
@@ -95,6 +103,11 @@ def _handle_shutdown_signals(app: Flask) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Serve the API and Socket.IO; on Ctrl-C or SIGTERM, stop a running training gracefully."""
     args = parse_args(argv)
+    try:
+        ensure_port_free(args.host, args.port)
+    except PortUnavailable as exc:
+        sys.exit(f"Error: {exc}")
+    configure_logging(quiet=args.quiet)
     app = create_app({"MODELS_DIR": args.models_dir, "SCENARIOS_DIR": args.scenarios_dir})
     _handle_shutdown_signals(app)
     options = {"allow_unsafe_werkzeug": True} if socketio.async_mode == "threading" else {}

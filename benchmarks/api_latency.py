@@ -22,8 +22,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,16 +33,10 @@ from pathlib import Path
 
 import requests
 import socketio
+from servers import REPO, running_server, wait_until_up
 
-REPO = Path(__file__).resolve().parents[1]
 POLL_INTERVAL = 0.010
 TARGET_P99_MS, TARGET_MAX_MS, TARGET_SLOWDOWN = 25.0, 100.0, 0.15
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def poll_status(url: str, stop: Event, results: multiprocessing.Queue) -> None:
@@ -59,28 +51,8 @@ def poll_status(url: str, stop: Event, results: multiprocessing.Queue) -> None:
     results.put(latencies)
 
 
-def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"server exited with {process.returncode}")
-        try:
-            if requests.get(f"{url}/api/health", timeout=1).ok:
-                return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    sys.exit("server did not start")
-
-
 def run_under_server(mode: str, scenario: str, episodes: int, workdir: Path) -> dict:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(port), "--models-dir", str(workdir / f"server-{mode}")],
-        cwd=REPO, env=dict(os.environ, HRL_ASYNC_MODE=mode),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
+    with running_server(workdir / f"server-{mode}", mode) as (server, url):
         wait_until_up(url, server)
         context = multiprocessing.get_context("spawn")
         stop, results = context.Event(), context.Queue()
@@ -119,9 +91,6 @@ def run_under_server(mode: str, scenario: str, episodes: int, workdir: Path) -> 
             "eps": episodes / elapsed,
             "error": final.get("details"),
         }
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(60)
 
 
 def run_cli(scenario: str, episodes: int, workdir: Path) -> float:

@@ -5,6 +5,7 @@
 //   node examples/js_client.mjs --url http://127.0.0.1:8000 --scenario bologna_coppia --episodes 20
 //
 // Exit status: 0 when the run completes, 1 on an API or training error, 2 on a timeout.
+// It disconnects as soon as the run ends (completed, stopped or failed).
 import { parseArgs } from 'node:util';
 import { io } from 'socket.io-client';
 
@@ -59,12 +60,12 @@ socket.on('training_completed', async (data) => {
   console.log(`Final metrics: ${JSON.stringify(data.final_metrics)}`);
   const history = await api('GET', `/api/models/${data.scenario_name}/history`);
   console.log(`Saved history: ${history.progress.length} progress rows, finished at ${history.finished_at}`);
-  socket.close();
+  socket.disconnect();
 });
 
 socket.once('connect', async () => {
   try {
-    // Join the training room before starting, so no event of the run is missed.
+    // Every connected client receives the training events; the answer is the current status.
     await socket.emitWithAck('subscribe_training', {});
     const scenario = await api('GET', `/api/scenarios/${args.scenario}`);
     console.log(

@@ -6,6 +6,7 @@
 With ``--json`` every server event is printed as one JSON line
 ``{"event": name, "data": payload}`` (the start response as event "start_response").
 Exit status: 0 when the run completes, 1 on an API or training error, 2 on a timeout.
+It disconnects as soon as the run ends (completed, stopped or failed).
 """
 from __future__ import annotations
 
@@ -78,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         sio.on(event, handler(event))
 
     sio.connect(args.url, socketio_path="/socket.io", wait_timeout=10)
-    # Join the training room; the answer (the current status) arrives as "training_status".
+    # Every connected client receives the training events; subscribing only asks for the current
+    # status (answered at once, also as a "training_status" event), e.g. to catch up on a running run.
     sio.call("subscribe_training", {}, timeout=10)
 
     body = {"scenario_name": args.scenario, "num_episodes": args.episodes,

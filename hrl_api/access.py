@@ -18,7 +18,7 @@ from hrl_api.errors import error_response
 
 CORS_HEADERS = {
     "Access-Control-Allow-Headers": "Authorization, Content-Type",
-    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
 }
 
 

@@ -1,6 +1,8 @@
 """Read-only access to scenarios and trained models, with trainer errors mapped to API errors."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,8 @@ from hrl_trainer import (
     load_scenario,
     validate_name,
 )
+from hrl_trainer.households import BUNDLED_HOUSEHOLDS, HouseholdExists, ReadOnlyHousehold
+from hrl_trainer.thinning import thin_evenly
 
 
 def _scenarios_dir() -> Path:
@@ -46,7 +50,23 @@ def scenario_summary(scenario: Scenario) -> dict[str, Any]:
         "variable_expenses_mean": scenario.variable_expenses_mean,
         "monthly_expenses": monthly_expenses,
         "monthly_margin": scenario.monthly_margin,
+        "read_only": scenario.name in BUNDLED_HOUSEHOLDS,
     }
+
+
+@contextmanager
+def household_errors(field: str = "name") -> Iterator[None]:
+    """Translate the household store's errors: 400 bad body, 403 bundled, 404 unknown, 409 taken."""
+    try:
+        yield
+    except ScenarioError as exc:
+        raise ApiError(400, "Invalid household", exc.errors) from exc
+    except ReadOnlyHousehold as exc:
+        raise ApiError(403, str(exc), {field: ["A bundled household is read-only; copy it under another name."]}) from exc
+    except ScenarioNotFound as exc:
+        raise ApiError(404, str(exc), {field: ["Unknown scenario."]}) from exc
+    except HouseholdExists as exc:
+        raise ApiError(409, str(exc), {field: ["A household with this name already exists."]}) from exc
 
 
 def get_scenario(name: str, field: str = "name") -> Scenario:
@@ -76,12 +96,15 @@ def trained_models() -> list[dict[str, Any]]:
     return list_trained_models(_models_dir())
 
 
-def history(name: str) -> dict[str, Any]:
-    """A trained scenario's history; 404 when there is none."""
+def history(name: str, max_points: int | None = None) -> dict[str, Any]:
+    """A trained scenario's history, its progress records thinned to ``max_points``; 404 when there is none."""
     checked_name(name)
     try:
-        return load_history(name, _models_dir())
+        saved = load_history(name, _models_dir())
     except FileNotFoundError as exc:
         raise ApiError(404, f"No trained model for '{name}'", {"name": ["No training history."]}) from exc
     except ValueError as exc:  # not JSON, or not UTF-8: the file was damaged outside the service
         raise ApiError(500, f"The saved history of '{name}' is unreadable", {"name": [str(exc)]}) from exc
+    if "progress" in saved:
+        saved["progress"] = thin_evenly(saved["progress"], max_points)
+    return saved

@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "API_TOKEN": None,
     # Browser origins allowed besides the page's own; None: same origin only.
     "CORS_ORIGINS": None,
+    # Simulations computed at the same time; more wait their turn (two cores, and memory).
+    "SIMULATIONS_AT_ONCE": 2,
 }
 
 
@@ -40,6 +42,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "HRL_PROGRESS_MIN_INTERVAL": ("PROGRESS_MIN_INTERVAL", float),
     "HRL_API_TOKEN": ("API_TOKEN", str),
     "HRL_CORS_ORIGINS": ("CORS_ORIGINS", origins_list),
+    "HRL_SIMULATIONS_AT_ONCE": ("SIMULATIONS_AT_ONCE", int),
 }
 
 

@@ -7,22 +7,9 @@ from flask import Flask, Response, jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from hrl_api.supervisor import (
-    NoTrainingInProgress,
-    StartFailed,
-    StopFailed,
-    SupervisorError,
-    TrainingInProgress,
-)
+from hrl_api.supervisor import SupervisorError
 
 ErrorDetails = dict[str, list[str]]
-
-SUPERVISOR_STATUS: dict[type[SupervisorError], int] = {
-    TrainingInProgress: 400,
-    NoTrainingInProgress: 400,
-    StartFailed: 500,
-    StopFailed: 500,
-}
 
 
 class ApiError(Exception):
@@ -57,7 +44,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(SupervisorError)
     def _supervisor_error(error: SupervisorError):
-        return error_response(SUPERVISOR_STATUS[type(error)], error.message, error.errors)
+        return error_response(error.status, error.message, error.errors)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

@@ -4,11 +4,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
+from flask_socketio import ConnectionRefusedError, SocketIO, emit
 
 from hrl_api.access import token_accepted
 from hrl_api.extensions import get_supervisor
-from hrl_api.supervisor import TRAINING_ROOM
 
 
 def on_connect(auth: Any = None) -> None:
@@ -19,11 +18,11 @@ def on_connect(auth: Any = None) -> None:
 
 
 def on_subscribe_training(_data: Any = None) -> dict[str, Any]:
-    """Join the training room and answer at once with the status, so late clients catch up.
+    """Answer at once with the current status, so a late client catches up.
 
-    The status goes out as a ``training_status`` event and as the acknowledgement.
+    Training events go to every connected client whether it subscribed or not; this is a
+    confirmation. The status goes out as a ``training_status`` event and as the acknowledgement.
     """
-    join_room(TRAINING_ROOM)
     status = get_supervisor().status()
     emit("training_status", status)
     return status

@@ -8,7 +8,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 
-from hrl_api import schemas
+from hrl_api import run_schemas, schemas, simulation_schemas
+from hrl_trainer.households import HouseholdSchema
 
 OPENAPI_KEY = "hrl_openapi_document"
 DOCUMENTED_PREFIX = "/api/"
@@ -24,10 +25,25 @@ COMPONENT_SCHEMAS = (
     schemas.TrainingProgressLog,
     schemas.ScenarioList,
     schemas.ScenarioDetail,
+    HouseholdSchema,
+    simulation_schemas.SimulationRequest,
+    simulation_schemas.Simulation,
+    simulation_schemas.SimulationList,
+    simulation_schemas.AdviceRequest,
+    simulation_schemas.Advice,
     schemas.ModelList,
     schemas.TrainingHistory,
     schemas.Health,
+    run_schemas.RunsQuery,
+    run_schemas.HistoryQuery,
+    run_schemas.RunList,
+    run_schemas.RunDetail,
+    run_schemas.RunHistory,
+    run_schemas.RunDeleted,
+    run_schemas.RunPublished,
 )
+
+COMPONENT_NAMES = {HouseholdSchema: "Household"}
 
 ERROR_BODY = {"application/json": {"schema": "Error"}}
 # Every error answer the API gives (the body is always an Error), referenced by the views' docstrings.
@@ -42,16 +58,35 @@ ERROR_RESPONSES: dict[str, dict[str, Any]] = {
                        "or carries another token",
         "headers": {"WWW-Authenticate": {"description": "Always `Bearer`", "schema": {"type": "string"}}},
     },
+    "Forbidden": {"description": "The resource is read-only (a bundled household)"},
     "NotFound": {"description": "Resource not found"},
+    "Conflict": {"description": "The resource already exists"},
     "PayloadTooLarge": {"description": "The request body is over 1 MB"},
+    "Conflict": {"description": "The scenario is being written by another run (named in `message`): training, "
+                                "publishing or deleting one of its runs, in this server or another process"},
     "ServerError": {"description": "The server failed to carry out the request (for example an invalid "
                                    "scenario file, an unreadable history, a training child that did not start)"},
 }
 
+# Every operation carries one of these tags (a test checks it), in this order on the /api/docs page.
+TAGS = (
+    {"name": "training", "description": "Start, stop and follow the one training run"},
+    {"name": "scenarios", "description": "The households a model can be trained on; create, edit and delete your own"},
+    {"name": "models", "description": "Trained models and their saved training history"},
+    {"name": "simulations", "description": "A trained model and the baselines simulated in euros on the same "
+                                           "households, saved with a printable report; this month's advice"},
+    {"name": "runs", "description": "Every training run kept: list, show, history, archive, publish, delete "
+                                    "(docs/runs.md)"},
+    {"name": "system", "description": "Liveness"},
+    {"name": "docs", "description": "This documentation: the OpenAPI document, the AsyncAPI document of the "
+                                    "Socket.IO events, and the browsable page"},
+)
+
 API_TOKEN_SCHEME = {
     "type": "http",
     "scheme": "bearer",
-    "description": "Optional: only when the server sets HRL_API_TOKEN do starting and stopping a run need "
+    "description": "Optional: only when the server sets HRL_API_TOKEN do starting and stopping a run, and "
+                   "creating, changing or deleting households and simulations, need "
                    "`Authorization: Bearer <HRL_API_TOKEN>` (and a Socket.IO connection `auth={\"token\": ...}`); "
                    "otherwise no operation needs it. Reading never does.",
 }
@@ -62,15 +97,25 @@ def _build(app: Flask) -> dict[str, Any]:
         title="HRL Finance Training API",
         version="0.1.0",
         openapi_version="3.0.3",
-        info={"description": "Train hierarchical RL agents on personal-finance scenarios; "
-                             "live progress over Socket.IO at /socket.io (see the README)."},
+        info={"description": "Train hierarchical RL agents on personal-finance scenarios. Live progress "
+                             "comes over Socket.IO at `/socket.io`; its events are described by the AsyncAPI "
+                             "3.0 document at `/api/asyncapi.json`. Browsable: `/api/docs`."},
+        tags=list(TAGS),
         plugins=[FlaskPlugin(), MarshmallowPlugin()],
     )
     for schema in COMPONENT_SCHEMAS:
-        spec.components.schema(schema.__name__, schema=schema)
+        spec.components.schema(COMPONENT_NAMES.get(schema, schema.__name__), schema=schema)
     spec.components.parameter("ScenarioName", "path", {
         "name": "name", "description": "A scenario name", "required": True,
         "schema": {"type": "string", "pattern": schemas.NAME_PATTERN},
+    })
+    spec.components.parameter("SimulationId", "path", {
+        "name": "simulation_id", "description": "A simulation's id", "required": True,
+        "schema": {"type": "string", "pattern": schemas.NAME_PATTERN},
+    })
+    spec.components.parameter("RunId", "path", {
+        "name": "run_id", "description": "A run id", "required": True,
+        "schema": {"type": "string", "pattern": run_schemas.RUN_ID_DOC_PATTERN},
     })
     spec.components.security_scheme("ApiToken", API_TOKEN_SCHEME)
     for name, response in ERROR_RESPONSES.items():
@@ -82,8 +127,9 @@ def _build(app: Flask) -> dict[str, Any]:
     return spec.to_dict()
 
 
-def openapi_document(app: Flask) -> dict[str, Any]:
-    """The app's OpenAPI document, built on first use and then reused."""
+def openapi_document(app: Flask, server_url: str) -> dict[str, Any]:
+    """The app's OpenAPI document (built on first use, then reused) for the server at ``server_url``
+    (``"http://127.0.0.1:8000"``), so that tools such as Swagger UI and Postman call that server."""
     if OPENAPI_KEY not in app.extensions:
         app.extensions[OPENAPI_KEY] = _build(app)
-    return app.extensions[OPENAPI_KEY]
+    return {**app.extensions[OPENAPI_KEY], "servers": [{"url": server_url, "description": "This server"}]}

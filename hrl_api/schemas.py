@@ -6,13 +6,19 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from hrl_trainer.config import (
+    DEFAULT_EPISODES,
+    DEFAULT_EVAL_EPISODES,
+    DEFAULT_SAVE_INTERVAL,
+    MAX_KEEP_CHECKPOINTS,
+    SETTING_BOUNDS,
+)
 from hrl_trainer.paths import NAME_PATTERN as TRAINER_NAME_PATTERN
+from hrl_trainer.runs import RUN_ID_DOC_PATTERN, RUN_ID_PATTERN
 
 NAME_PATTERN = "^[a-z0-9_-]{1,64}$"
 """The documented (ECMA-262) form of hrl_trainer's name rule, for OpenAPI clients."""
 NAME_MESSAGE = "Must be 1-64 characters from a-z, 0-9, '_' and '-'."
-MAX_SEED = 2**32 - 1
-MAX_EPISODES = 100_000
 
 
 def validate_scenario_name(value: str) -> None:
@@ -30,10 +36,20 @@ class StartTrainingRequest(Schema):
     error_messages = {"type": "Request body must be a JSON object."}
 
     scenario_name = fields.String(required=True, validate=validate_scenario_name, metadata={"pattern": NAME_PATTERN})
-    num_episodes = fields.Integer(strict=True, load_default=1000, validate=validate.Range(1, MAX_EPISODES))
-    save_interval = fields.Integer(strict=True, load_default=100, validate=validate.Range(1, MAX_EPISODES))
-    eval_episodes = fields.Integer(strict=True, load_default=10, validate=validate.Range(1, 1000))
-    seed = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(0, MAX_SEED))
+    num_episodes = fields.Integer(strict=True, load_default=DEFAULT_EPISODES,
+                                  validate=validate.Range(*SETTING_BOUNDS["num_episodes"]))
+    save_interval = fields.Integer(strict=True, load_default=DEFAULT_SAVE_INTERVAL,
+                                   validate=validate.Range(*SETTING_BOUNDS["save_interval"]))
+    eval_episodes = fields.Integer(strict=True, load_default=DEFAULT_EVAL_EPISODES,
+                                   validate=validate.Range(*SETTING_BOUNDS["eval_episodes"]))
+    seed = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(*SETTING_BOUNDS["seed"]))
+    # No load_default below: TrainConfig holds the defaults.
+    keep_checkpoints = fields.Integer(strict=True, validate=validate.Range(0, MAX_KEEP_CHECKPOINTS), metadata={
+        "description": "periodic checkpoint folders the run keeps, the newest (default 5); best and final stay"})
+    resume_from = fields.String(allow_none=True, validate=validate.Regexp(RUN_ID_PATTERN, error="Must be a run id."),
+                                metadata={"pattern": RUN_ID_DOC_PATTERN, "description": (
+                                    "continue a finished or stopped run of the same scenario: its networks, "
+                                    "observation normalisers and optimiser state; episodes continue its count")})
 
 
 class Error(Schema):
@@ -44,12 +60,13 @@ class Error(Schema):
 
 
 class TrainingStarted(Schema):
-    """``data`` of the start response and the ``training_started`` event."""
+    """``data`` of the start response and the ``training_started`` event (which has no ``status``)."""
 
     status = fields.String(metadata={"example": "started"})
-    scenario_name = fields.String()
-    num_episodes = fields.Integer()
-    start_time = fields.String(metadata={"example": "2025-11-06T10:30:00"})
+    scenario_name = fields.String(required=True)
+    num_episodes = fields.Integer(required=True)
+    start_time = fields.String(required=True, metadata={"example": "2025-11-06T10:30:00"})
+    run_id = fields.String(metadata={"example": "bologna_coppia-20261201-073012-3f9a"})
 
 
 class StartTrainingResponse(Schema):
@@ -58,6 +75,7 @@ class StartTrainingResponse(Schema):
 
 
 class TrainingStoppedData(Schema):
+    run_id = fields.String()
     status = fields.String(metadata={"example": "stopped"})
     scenario_name = fields.String()
     episodes_completed = fields.Integer()
@@ -83,34 +101,101 @@ class FinalMetrics(Schema):
 class TrainingProgress(FinalMetrics):
     """One completed episode: the ``training_progress`` event and ``latest_progress``."""
 
-    episode = fields.Integer()
-    total_episodes = fields.Integer()
-    elapsed_time = fields.Float()
+    episode = fields.Integer(required=True)
+    total_episodes = fields.Integer(required=True)
+    elapsed_time = fields.Float(required=True, metadata={"description": "seconds since the run started"})
+    run_id = fields.String(metadata={"description": "the run (in events and the status; not in saved histories)"})
+
+
+class RunSettings(Schema):
+    """The settings a run was started with (seed null: a random one)."""
+
+    num_episodes = fields.Integer()
+    save_interval = fields.Integer()
+    eval_episodes = fields.Integer()
+    seed = fields.Integer(allow_none=True)
 
 
 class TrainingStatus(Schema):
     """GET /api/training/status: the current run, or the last one when idle."""
 
-    is_training = fields.Boolean()
-    scenario_name = fields.String(allow_none=True)
-    current_episode = fields.Integer()
-    total_episodes = fields.Integer()
-    start_time = fields.String(allow_none=True)
-    latest_progress = fields.Nested(TrainingProgress, allow_none=True)
+    is_training = fields.Boolean(required=True)
+    run_id = fields.String(allow_none=True, metadata={"description": "the current or last run (docs/runs.md)"})
+    scenario_name = fields.String(required=True, allow_none=True)
+    current_episode = fields.Integer(required=True)
+    total_episodes = fields.Integer(required=True)
+    start_time = fields.String(required=True, allow_none=True)
+    latest_progress = fields.Nested(TrainingProgress, required=True, allow_none=True)
+    settings = fields.Nested(RunSettings, allow_none=True, metadata={"description": "extra: the run's start settings"})
+    outcome = fields.String(
+        allow_none=True,
+        metadata={"description": "extra: how the last run ended (completed, stopped, failed); null while training"},
+    )
+    error = fields.String(allow_none=True, metadata={"description": "extra: why the last run failed"})
+
+
+class ConnectionEstablished(Schema):
+    """The ``connection_established`` event, sent to each client as it connects."""
+
+    message = fields.String(required=True, metadata={"example": "Connected to training updates"})
+    sid = fields.String(required=True, metadata={"description": "the client's Socket.IO session id"})
+
+
+class SubscribeTraining(Schema):
+    """The ``subscribe_training`` event a client emits (any object, usually ``{}``, or nothing)."""
+
+
+class TrainingCompleted(Schema):
+    """The ``training_completed`` event: the run did every episode and saved its model."""
+
+    scenario_name = fields.String(required=True)
+    episodes_completed = fields.Integer(required=True)
+    final_metrics = fields.Nested(FinalMetrics, required=True)
+    run_id = fields.String(metadata={"description": "the run (docs/runs.md); an addition to the spec's fields"})
+    heldout = fields.Dict(metadata={"description": "the final agents on held-out households, as the history's "
+                                                   "`heldout` (reward metrics and euros); an addition"})
+
+
+class TrainingStopped(Schema):
+    """The ``training_stopped`` event: a stop ended the run after an episode; the model so far is saved."""
+
+    scenario_name = fields.String(required=True)
+    episodes_completed = fields.Integer(required=True)
+    run_id = fields.String(metadata={"description": "the run (docs/runs.md); an addition to the spec's fields"})
+
+
+class TrainingError(Schema):
+    """The ``training_error`` event: the run failed (the trainer raised, crashed or was killed)."""
+
+    message = fields.String(required=True, metadata={"example": "Training failed"})
+    details = fields.String(required=True, metadata={"description": "what went wrong, for a person"})
+    run_id = fields.String(metadata={"description": "the run (docs/runs.md); an addition to the spec's fields"})
 
 
 class TrainingProgressLog(Schema):
     """GET /api/training/progress: every episode of the current or last run (from ``since``)."""
 
+    run_id = fields.String(allow_none=True)
     scenario_name = fields.String(allow_none=True)
     progress = fields.List(fields.Nested(TrainingProgress))
 
 
-class ProgressQuery(Schema):
+class HistoryQuery(Schema):
+    """Query of GET /api/models/<name>/history."""
+
     class Meta:
         unknown = RAISE
 
-    since = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    max_points = fields.Integer(load_default=None, validate=validate.Range(min=2), metadata={
+        "description": "At most this many progress records, evenly spread over the run, the first and "
+                       "the last always kept (default: all)"})
+
+
+class ProgressQuery(HistoryQuery):
+    """Query of GET /api/training/progress."""
+
+    since = fields.Integer(load_default=0, validate=validate.Range(min=0),
+                           metadata={"description": "Only the episodes after this one"})
 
 
 class ScenarioSummary(Schema):
@@ -123,6 +208,7 @@ class ScenarioSummary(Schema):
     variable_expenses_mean = fields.Float()
     monthly_expenses = fields.Float(metadata={"description": "fixed + mean variable expenses"})
     monthly_margin = fields.Float(metadata={"description": "income - monthly_expenses"})
+    read_only = fields.Boolean(metadata={"description": "a bundled household: copy it to change it"})
 
 
 class ScenarioList(Schema):
@@ -137,16 +223,31 @@ class ScenarioDetail(ScenarioSummary):
     initial_cash = fields.Float()
     risk_tolerance = fields.Float()
     profile = fields.String()
+    variable_expenses_std = fields.Float()
+    inflation_annual = fields.Float()
+    investment_return_annual = fields.Float()
+    investment_volatility_monthly = fields.Float()
+    savings_interest_annual = fields.Float()
+    salary_raise_annual = fields.Float()
+    shock_probability_monthly = fields.Float()
+    shock_cost_multiplier = fields.Float()
+    income_loss_probability_monthly = fields.Float()
+    income_loss_min_months = fields.Integer()
+    income_loss_max_months = fields.Integer()
+    income_loss_factor = fields.Float()
+    sell_cost = fields.Float()
 
 
 class ModelFiles(Schema):
     high_agent = fields.String(allow_none=True)
     low_agent = fields.String(allow_none=True)
     history = fields.String()
+    summary = fields.String(allow_none=True)
 
 
 class TrainedModel(Schema):
     scenario_name = fields.String()
+    run_id = fields.String(allow_none=True, metadata={"description": "the published run"})
     files = fields.Nested(ModelFiles)
     episodes_completed = fields.Integer()
     final_metrics = fields.Nested(FinalMetrics)
@@ -171,6 +272,10 @@ class TrainingHistory(Schema):
     total_episodes = fields.Integer()
     stopped = fields.Boolean()
     final_metrics = fields.Nested(FinalMetrics)
+    heldout = fields.Dict(metadata={"description": "the final agents on held-out households: `households`, "
+                                                   "the metrics, and in today's euros `median_real_net_worth`, "
+                                                   "`p5_real_net_worth` and `share_broke` (empty if no episode ran)"})
+    notes = fields.List(fields.String(), metadata={"description": "what the run had to replace, and why"})
     progress = fields.List(fields.Nested(TrainingProgress))
     evaluations = fields.List(fields.Dict())
 
@@ -183,3 +288,4 @@ class Health(Schema):
 
 start_training_request = StartTrainingRequest()
 progress_query = ProgressQuery()
+history_query = HistoryQuery()

@@ -4,10 +4,11 @@ The trainer runs in a ``multiprocessing`` "spawn" child so that neither its
 CPU use nor its crashes reach the server. A background task (started through
 Flask-SocketIO, so it is a green thread or a real thread depending on the
 async mode) watches the child's pipe and liveness and turns what it sees into
-Socket.IO events.
+Socket.IO events, broadcast to every connected client (no subscription needed).
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import signal
 import threading
@@ -19,14 +20,21 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any, Protocol
 
+from hrl_api.progress_log import ProgressLog
 from hrl_api.worker import run_training
+from hrl_trainer.thinning import thin_evenly
+from hrl_trainer.runlock import ScenarioLock
+from hrl_trainer.runs import new_run_id
 
-TRAINING_ROOM = "training"
 EXIT_GRACE_SECONDS = 5.0
+log = logging.getLogger(__name__)
 
 
 class SupervisorError(Exception):
-    """A request the supervisor cannot satisfy; ``errors`` maps fields to messages."""
+    """A request the supervisor cannot satisfy; ``errors`` maps fields to messages. ``status`` is
+    the HTTP status the API answers with (a subclass inherits its parent's)."""
+
+    status = 500
 
     def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
         super().__init__(message)
@@ -37,9 +45,13 @@ class SupervisorError(Exception):
 class TrainingInProgress(SupervisorError):
     """Start asked while a run is active."""
 
+    status = 400
+
 
 class NoTrainingInProgress(SupervisorError):
     """Stop asked while idle."""
+
+    status = 400
 
 
 class StartFailed(SupervisorError):
@@ -47,7 +59,7 @@ class StartFailed(SupervisorError):
 
 
 class StopFailed(SupervisorError):
-    """The run did not end cleanly after a stop request."""
+    """The run did not end cleanly after a stop request, or its outcome is unknown."""
 
 
 class Emitter(Protocol):
@@ -58,6 +70,10 @@ class Emitter(Protocol):
     def sleep(self, seconds: float) -> None: ...
 
 
+RUN_SETTINGS = ("num_episodes", "save_interval", "eval_episodes", "seed")
+"""The start request's fields the status reports back as ``settings``."""
+
+
 def _now_iso() -> str:
     return datetime.now().isoformat(timespec="seconds")
 
@@ -66,12 +82,15 @@ def _now_iso() -> str:
 class Run:
     """One training run, from spawn to its final event."""
 
+    run_id: str
     scenario_name: str
     total_episodes: int
     start_time: str
+    settings: dict[str, Any]  # num_episodes, save_interval, eval_episodes, seed as requested
     process: BaseProcess
     conn: Connection
-    progress: list[dict[str, Any]] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+    progress: ProgressLog = field(default_factory=ProgressLog)
     outcome: str | None = None  # "completed" | "stopped" | "failed"
     result: dict[str, Any] | None = None
     error: str | None = None
@@ -82,7 +101,8 @@ class Run:
 
     @property
     def current_episode(self) -> int:
-        return self.progress[-1]["episode"] if self.progress else 0
+        latest = self.progress.latest
+        return latest["episode"] if latest else 0
 
     @property
     def episodes_completed(self) -> int:
@@ -122,40 +142,62 @@ class TrainingSupervisor:
         return run is not None and not run.finished
 
     def status(self) -> dict[str, Any]:
-        """The spec's status body for the active run, or the last one when idle."""
+        """The spec's status body for the active run, or the last one when idle (one run, read once)."""
         run = self._run
+        if run is None:
+            return {"is_training": False, "scenario_name": None, "current_episode": 0, "total_episodes": 0,
+                    "start_time": None, "latest_progress": None, "run_id": None, "settings": None, "outcome": None,
+                    "error": None}
+        finished, latest = run.finished, run.progress.latest
         return {
-            "is_training": self.is_training,
-            "scenario_name": run.scenario_name if run else None,
-            "current_episode": run.current_episode if run else 0,
-            "total_episodes": run.total_episodes if run else 0,
-            "start_time": run.start_time if run else None,
-            "latest_progress": run.progress[-1] if run and run.progress else None,
+            "is_training": not finished,
+            "scenario_name": run.scenario_name,
+            "current_episode": latest["episode"] if latest else 0,
+            "total_episodes": run.total_episodes,
+            "start_time": run.start_time,
+            "latest_progress": latest,
+            # Extras beyond the spec, for a page opened mid-run or after the run ended.
+            "run_id": run.run_id,
+            "settings": run.settings,
+            "outcome": run.outcome if finished else None,
+            "error": run.error if finished else None,
         }
 
-    def progress_log(self, since: int = 0) -> dict[str, Any]:
-        """Every progress record of the active (or last) run after episode ``since``."""
+    def progress_log(self, since: int = 0, max_points: int | None = None) -> dict[str, Any]:
+        """The progress records of the active (or last) run after episode ``since``: every record of
+        its latest episodes and evenly spread older ones (see ProgressLog), at most ``max_points``
+        of them (evenly thinned, first and last kept) when given."""
         run = self._run
         return {
+            "run_id": run.run_id if run else None,
             "scenario_name": run.scenario_name if run else None,
-            "progress": run.progress[since:] if run else [],
+            "progress": thin_evenly(run.progress.records(since), max_points) if run else [],
         }
 
     # -- commands --------------------------------------------------------------
 
-    def start(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Spawn a child training with ``params`` (validated request fields).
+    def start(self, params: dict[str, Any], episode_offset: int = 0) -> dict[str, Any]:
+        """Spawn a child training with ``params`` (validated request fields); ``episode_offset``: the
+        episodes of the run it resumes.
 
-        Returns the start response's ``data``. Raises TrainingInProgress or StartFailed.
+        Returns the start response's ``data``. Raises TrainingInProgress, StartFailed, or
+        ``runlock.ScenarioLocked`` when another process (a CLI run, another server) trains the scenario.
+        The scenario's lock is taken here, before the child exists, so that refusal is synchronous;
+        the child inherits the locked file and holds the lock until it exits.
         """
-        config = dict(params, models_dir=self._models_dir, scenarios_dir=self._scenarios_dir)
+        run_id = new_run_id(params["scenario_name"])
+        config = dict(params, models_dir=self._models_dir, scenarios_dir=self._scenarios_dir, run_id=run_id)
         with self._lock:
             if self.is_training:
                 raise TrainingInProgress("Training already in progress")
+            try:
+                scenario_lock = ScenarioLock.acquire(params["scenario_name"], run_id, self._models_dir)
+            except OSError as exc:  # e.g. a read-only models folder: the run could not save anything
+                raise StartFailed("Training failed to start", {"_schema": [f"models folder: {exc}"]}) from exc
             parent_conn, child_conn = self._context.Pipe(duplex=True)
             process = self._context.Process(
                 target=run_training,
-                args=(self._trainer_entry, config, child_conn),
+                args=(self._trainer_entry, config, child_conn, scenario_lock),
                 name=f"hrl-trainer-{params['scenario_name']}",
                 daemon=True,
             )
@@ -166,16 +208,21 @@ class TrainingSupervisor:
                 raise StartFailed("Training failed to start", {"_schema": [str(exc)]}) from exc
             finally:
                 child_conn.close()
+                scenario_lock.release()  # this process's copy; the child's keeps the scenario locked
             run = Run(
+                run_id=run_id,
                 scenario_name=params["scenario_name"],
-                total_episodes=params["num_episodes"],
+                total_episodes=episode_offset + params["num_episodes"],
                 start_time=_now_iso(),
+                settings={key: params.get(key) for key in RUN_SETTINGS},
                 process=process,
                 conn=parent_conn,
             )
             self._run = run
-        started = {"scenario_name": run.scenario_name, "num_episodes": run.total_episodes, "start_time": run.start_time}
-        self._emitter.emit("training_started", started, to=TRAINING_ROOM)
+        log.info("Run started: %s, %d episodes", run.scenario_name, run.total_episodes)
+        started = {"scenario_name": run.scenario_name, "num_episodes": params["num_episodes"],
+                   "start_time": run.start_time, "run_id": run.run_id}
+        self._emitter.emit("training_started", started)
         self._emitter.start_background_task(self._relay, run)
         return {"status": "started", **started}
 
@@ -196,10 +243,14 @@ class TrainingSupervisor:
                 pass
         if not self._wait_finished(run, self._stop_timeout):
             self._force_exit(run, f"Trainer did not stop within {self._stop_timeout:g} s and was terminated")
-            self._wait_finished(run, EXIT_GRACE_SECONDS * 2)
+            if not self._wait_finished(run, EXIT_GRACE_SECONDS * 2):
+                run.process.kill()  # so that the relay can end the run (e.g. a child ignoring SIGTERM)
+                raise StopFailed("Failed to stop training", {"_schema": [
+                    f"The run's outcome is still unknown {EXIT_GRACE_SECONDS * 2:g} s after terminating its trainer"]})
         if run.outcome == "failed":
             raise StopFailed("Failed to stop training", {"_schema": [run.error or "unknown error"]})
         return {
+            "run_id": run.run_id,
             "status": "stopped" if run.outcome == "stopped" else "completed",
             "scenario_name": run.scenario_name,
             "episodes_completed": run.episodes_completed,
@@ -250,12 +301,13 @@ class TrainingSupervisor:
             pass  # the child closed its end; liveness tells the rest
 
     def _on_progress(self, run: Run, progress: dict[str, Any]) -> None:
+        progress = {**progress, "run_id": run.run_id}
         run.progress.append(progress)
         now = time.monotonic()
         if now - run.last_emit >= self._progress_min_interval:
             run.last_emit = now
             run.unsent_progress = None
-            self._emitter.emit("training_progress", progress, to=TRAINING_ROOM)
+            self._emitter.emit("training_progress", progress)
         else:
             run.unsent_progress = progress
 
@@ -282,15 +334,17 @@ class TrainingSupervisor:
         with self._lock:
             self._emit_final_events(run)
             run.finished = True
+        self._log_end(run)
 
     def _emit_final_events(self, run: Run) -> None:
         if run.unsent_progress is not None:
-            self._emitter.emit("training_progress", run.unsent_progress, to=TRAINING_ROOM)
+            self._emitter.emit("training_progress", run.unsent_progress)
         if run.outcome == "completed" and run.result is not None:
             event, payload = "training_completed", {
                 "scenario_name": run.scenario_name,
                 "episodes_completed": run.result["episodes_completed"],
                 "final_metrics": run.result["final_metrics"],
+                **({"heldout": run.result["heldout"]} if run.result.get("heldout") else {}),
             }
         elif run.outcome == "stopped":
             event, payload = "training_stopped", {
@@ -299,7 +353,14 @@ class TrainingSupervisor:
             }
         else:
             event, payload = "training_error", {"message": "Training failed", "details": run.error}
-        self._emitter.emit(event, payload, to=TRAINING_ROOM)
+        self._emitter.emit(event, {**payload, "run_id": run.run_id})
+
+    @staticmethod
+    def _log_end(run: Run) -> None:
+        outcome = "failed" if run.outcome not in ("completed", "stopped") else run.outcome
+        level = logging.WARNING if outcome == "failed" else logging.INFO
+        log.log(level, "Run %s: %s, %d/%d episodes in %.1f s%s", outcome, run.scenario_name, run.episodes_completed,
+                run.total_episodes, time.monotonic() - run.started, f": {run.error}" if outcome == "failed" else "")
 
     def _wait_finished(self, run: Run, timeout: float) -> bool:
         deadline = time.monotonic() + timeout

@@ -10,6 +10,7 @@ monkey-patches. The parent talks to it over one duplex pipe:
 from __future__ import annotations
 
 import importlib
+import os
 import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -55,12 +56,21 @@ class ParentLink:
         self._conn.close()
 
 
-def run_training(entry: str, config: dict[str, Any], conn: Connection) -> None:
-    """Train with the function named by ``entry`` and report everything through ``conn``."""
+def run_training(entry: str, config: dict[str, Any], conn: Connection, scenario_lock: Any = None) -> None:
+    """Train with the function named by ``entry`` and report everything through ``conn``, holding
+    ``scenario_lock`` (a ``runlock.ScenarioLock`` the parent took for this run) until the end."""
     # Ctrl-C in a terminal signals the whole process group; the server decides
     # how to stop us (gracefully, via the pipe), so the child ignores SIGINT.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Under eventlet the parent creates the pipe from green (non-blocking) sockets: a send to a full
+    # pipe would then fail with EAGAIN, read as "parent gone", and end the run early whenever the
+    # trainer outpaces the relay. The child blocks instead, until the relay catches up.
+    os.set_blocking(conn.fileno(), True)
     link = ParentLink(conn)
+    if scenario_lock is not None:
+        from hrl_trainer.runlock import hold
+
+        hold(scenario_lock)  # the trainer finds it instead of locking the scenario again
     try:
         import torch
 

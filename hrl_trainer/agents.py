@@ -13,8 +13,10 @@ import torch
 from torch import nn
 from torch.distributions import Normal
 
-GOAL_DIM = 4
-"""Strategist's goal: target invest / save / spend shares and a target liquid buffer."""
+GOAL_FEATURES = ("goal_invest", "goal_save", "goal_spend", "goal_buffer")
+"""Strategist's goal, as the Executor sees it after the state: target invest / save / spend shares and a
+target liquid buffer."""
+GOAL_DIM = len(GOAL_FEATURES)
 MAX_BUFFER_TARGET = 3.0
 """The target buffer is a fraction of this many safety buffers."""
 INITIAL_LOG_STD = -0.5
@@ -37,7 +39,9 @@ def mlp(in_dim: int, out_dim: int, hidden: int, out_std: float) -> nn.Sequential
 
 
 class RunningNorm(nn.Module):
-    """Normalises inputs with running mean and variance (parallel Welford update)."""
+    """Normalises inputs with running mean and variance (parallel Welford update). While training, the
+    statistics take in every observation just before the agent acts on it, as cleanrl's
+    NormalizeObservation wrapper does."""
 
     def __init__(self, dim: int, clip: float = 10.0):
         super().__init__()
@@ -76,14 +80,17 @@ class ActorCritic(nn.Module):
         self.actor_logstd = nn.Parameter(torch.full((self.action_dim,), INITIAL_LOG_STD))
         self.critic = mlp(obs_dim, 1, hidden, out_std=1.0)
 
-    def sample(self, obs: torch.Tensor) -> torch.Tensor:
-        """Logits drawn from the policy for these observations."""
-        mean = self.actor(self.norm(obs))
-        return mean + self.actor_logstd.exp() * torch.randn_like(mean)
+    def sample(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits (B, A) drawn from the policy for normalised observations `x` (B, D) (`self.norm(obs)`),
+        and their log-probability (B,): the behaviour policy's, which PPO's ratio is taken against."""
+        mean = self.actor(x)
+        std = self.actor_logstd.exp().expand_as(mean)
+        logits = mean + std * torch.randn_like(mean)
+        return logits, Normal(mean, std, validate_args=False).log_prob(logits).sum(-1)
 
-    def score(self, obs: torch.Tensor, logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(log-probability of `logits`, entropy of the policy, value) for these observations."""
-        x = self.norm(obs)
+    def score(self, x: torch.Tensor, logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(log-probability of `logits`, entropy of the policy, value) for normalised observations `x` (N, D),
+        the very inputs the policy acted on (as cleanrl stores them), so learning never renormalises them."""
         mean = self.actor(x)
         dist = Normal(mean, self.actor_logstd.expand_as(mean).exp(), validate_args=False)
         return dist.log_prob(logits).sum(-1), dist.entropy().sum(-1), self.critic(x).squeeze(-1)

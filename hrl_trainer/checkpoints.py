@@ -1,56 +1,99 @@
 """Model and history files: the layout of the models folder, each set of files replaced all at once.
 
-A scenario's `{name}_high_agent.pt`, `_low_agent.pt` and `_history.json` form one set, and so do the
+A scenario's `{name}_high_agent.pt`, `_low_agent.pt`, `_history.json` and `_run.json` (the small summary
+of the published run, see `runs`) form one set, and so do the
 `high_agent.pt`, `low_agent.pt` and `metadata.json` of each checkpoint folder: a set is replaced as a
 whole (see `filesets`), so a reader, even right after the writer was killed, finds the previous set
 or the new one, never a new Strategist beside an old Executor. Agents are serialised in memory first,
 so a full disk fails with the system's own "No space left on device". Models are loaded with
-`torch.load(..., weights_only=True)`.
+`torch.load(..., weights_only=True)`. Torch is imported only by the functions that (de)serialise
+agents: the web server lists models and reads histories without it.
 """
 from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-
-from .agents import ActorCritic, Executor, Strategist
 from .filesets import COMMITTED, FileSet
 from .paths import resolve_models_dir, validate_name
 
-AGENT_CLASSES: dict[str, type[ActorCritic]] = {"strategist": Strategist, "executor": Executor}
+if TYPE_CHECKING:
+    from .agents import ActorCritic, Executor, Strategist
 CHECKPOINT_FILES = ("high_agent.pt", "low_agent.pt", "metadata.json")
-MODEL_SUFFIXES = {"high_agent": "_high_agent.pt", "low_agent": "_low_agent.pt", "history": "_history.json"}
+MODEL_SUFFIXES = {"high_agent": "_high_agent.pt", "low_agent": "_low_agent.pt", "history": "_history.json",
+                  "summary": "_run.json"}
+
+
+class IncompatibleModel(ValueError):
+    """A saved agent this version cannot run: it was trained on another observation layout."""
+
+
+def observation_layout(kind: str) -> list[str]:
+    """The name of each input of an agent of `kind` ("strategist" or "executor"), in order."""
+    from .agents import GOAL_FEATURES
+    from .simulation import OBS_FEATURES
+
+    return [*OBS_FEATURES, *(GOAL_FEATURES if kind == "executor" else ())]
+
+
+def layout_difference(saved: list[str] | None, expected: list[str]) -> str:
+    """How a saved observation layout differs from this version's, in a few words."""
+    if not isinstance(saved, list):
+        return "it was saved before observation layouts were recorded"
+    if len(saved) != len(expected):
+        return f"it has {len(saved)} inputs, this version {len(expected)}"
+    index = next(i for i, (a, b) in enumerate(zip(saved, expected)) if a != b)
+    return f"its input {index} is '{saved[index]}', this version's is '{expected[index]}'"
 
 
 def json_bytes(data: dict) -> bytes:
-    """JSON for a file; NaN or infinity raise ValueError before anything is written."""
-    return json.dumps(data, indent=2, allow_nan=False).encode()
+    """Compact JSON for a file (no indentation: a 100 000-episode history stays a few tens of MB less);
+    NaN or infinity raise ValueError before anything is written."""
+    return json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
+
+
+def agent_classes() -> dict[str, type[ActorCritic]]:
+    """Agent classes by the kind saved with them. Torch is imported here, when agents are written or
+    read, so that the layout helpers of this module (and the runs listing) stay light."""
+    from .agents import Executor, Strategist
+    return {"strategist": Strategist, "executor": Executor}
 
 
 def agent_bytes(agent: ActorCritic) -> bytes:
-    """An agent's kind, architecture and state dict, serialised."""
-    kind = next(k for k, cls in AGENT_CLASSES.items() if isinstance(agent, cls))
+    """An agent's kind, architecture, observation layout and state dict, serialised."""
+    import torch
+
+    kind = next(k for k, cls in agent_classes().items() if isinstance(agent, cls))
     buffer = io.BytesIO()
-    torch.save({"kind": kind, "architecture": agent.architecture(), "state_dict": agent.state_dict()}, buffer)
+    torch.save({"kind": kind, "architecture": agent.architecture(), "observation": observation_layout(kind),
+                "state_dict": agent.state_dict()}, buffer)
     return buffer.getvalue()
 
 
 def agent_from_bytes(data: bytes) -> ActorCritic:
-    """Rebuild an agent serialised by `agent_bytes` (tensors and plain types only). The global random
-    state is left alone, so a seeded run that loads an agent stays reproducible."""
+    """Rebuild an agent serialised by `agent_bytes` (tensors and plain types only); IncompatibleModel if it
+    was trained on other observations than this version's. The global random state is left alone, so a
+    seeded run that loads an agent stays reproducible."""
+    import torch
+
     payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    saved, expected = payload.get("observation"), observation_layout(payload["kind"])
+    if saved != expected:
+        raise IncompatibleModel(f"the saved {payload['kind']} cannot run in this version: "
+                                f"{layout_difference(saved, expected)}; train the scenario again")
     with torch.random.fork_rng(devices=[]):  # building the network draws its initial weights
-        agent = AGENT_CLASSES[payload["kind"]](**payload["architecture"])
+        agent = agent_classes()[payload["kind"]](**payload["architecture"])
     agent.load_state_dict(payload["state_dict"])
     return agent.eval()
 
 
 # --- the sets of files ---------------------------------------------------------------------------
 def model_files(name: str, models_dir: str | Path | None = None) -> FileSet:
-    """`{name}_high_agent.pt`, `{name}_low_agent.pt` and `{name}_history.json`, as one set."""
+    """`{name}_high_agent.pt`, `_low_agent.pt`, `_history.json` and `_run.json`, as one set."""
     folder = resolve_models_dir(models_dir)
     validate_name(name)
     return FileSet(folder, tuple(name + suffix for suffix in MODEL_SUFFIXES.values()), folder / f".{name}")
@@ -78,8 +121,12 @@ def checkpoint_files(folder: Path) -> FileSet:
 
 
 def checkpoint_folders(name: str, models_dir: str | Path | None = None) -> list[Path]:
-    """Every checkpoint folder of scenario `name`, including one whose first version is only staged."""
-    root = checkpoints_root(name, models_dir)
+    """Every checkpoint folder of scenario `name`'s published run, including one only staged."""
+    return checkpoint_folders_in(checkpoints_root(name, models_dir))
+
+
+def checkpoint_folders_in(root: Path) -> list[Path]:
+    """Every checkpoint folder under `root`, including one whose first version is only staged."""
     return sorted({root / entry.name.lstrip(".").split(".")[0] for entry in root.glob("*checkpoint_*")})
 
 
@@ -101,13 +148,6 @@ def load_checkpoint(folder: Path) -> tuple[Strategist, Executor]:
     return read_agents(checkpoint_files(folder))
 
 
-def save_trained_models(name: str, strategist: Strategist, executor: Executor, history: dict,
-                        models_dir: str | Path | None = None) -> None:
-    """Replace `{name}_high_agent.pt`, `{name}_low_agent.pt` and `{name}_history.json` together."""
-    files = model_files(name, models_dir)
-    files.replace(dict(zip(files.names, (agent_bytes(strategist), agent_bytes(executor), json_bytes(history)))))
-
-
 def load_trained_models(name: str, models_dir: str | Path | None = None) -> tuple[Strategist, Executor]:
     """Load the trained agents of scenario `name`; FileNotFoundError if it was never trained."""
     return read_agents(model_files(name, models_dir))
@@ -120,43 +160,73 @@ def load_history(name: str, models_dir: str | Path | None = None) -> dict:
     return json.loads(history)
 
 
+def load_summary(name: str, models_dir: str | Path | None = None) -> dict:
+    """The small summary of scenario `name`'s published run (`{name}_run.json`); FileNotFoundError if absent."""
+    files = model_files(name, models_dir)
+    (summary,) = files.read(files.names[3])
+    return json.loads(summary)
+
+
 def list_trained_models(models_dir: str | Path | None = None) -> list[dict]:
-    """Every scenario with a readable history in the models folder, with its files and final metrics."""
+    """Every scenario with a published model, with its files, run id and final metrics: read from the
+    small `{name}_run.json`, never by parsing histories (a model without one, from before runs existed
+    and not adopted yet, is read from its history). The folder is listed once; a scenario with a swap
+    of its files pending is read through its file set (see filesets)."""
     folder = resolve_models_dir(models_dir)
+    try:
+        entries = set(os.listdir(folder))
+    except FileNotFoundError:
+        return []
     suffix = MODEL_SUFFIXES["history"]
-    # a history committed but not yet moved into place counts too (see filesets)
-    histories = [*folder.glob(f"*{suffix}"), *folder.glob(f".*{COMMITTED}/*{suffix}")]
+    pending = {entry[1:].split(".")[0] for entry in entries if entry.startswith(".") and entry.endswith(COMMITTED)}
     models = []
-    for name in sorted({path.name[: -len(suffix)] for path in histories}):
+    for name in sorted({entry[: -len(suffix)] for entry in entries if entry.endswith(suffix)} | pending):
         try:
             files = model_files(name, folder)
-            history = load_history(name, folder)
+            if name in pending:  # a history committed but not yet moved into place counts too
+                present = {file for file in files.names if files.exists(file)}
+                summary = load_summary(name, folder) if files.names[3] in present else load_history(name, folder)
+            else:
+                present = entries & set(files.names)
+                summary = json.loads((folder / files.names[3 if files.names[3] in present else 2]).read_bytes())
         except (ValueError, OSError):
+            continue
+        if files.names[2] not in present:
             continue
         models.append({
             "scenario_name": name,
-            "files": {key: (file if files.exists(file) else None) for key, file in zip(MODEL_SUFFIXES, files.names)},
-            "episodes_completed": history.get("episodes_completed"),
-            "final_metrics": history.get("final_metrics"),
-            "finished_at": history.get("finished_at"),
+            "run_id": summary.get("run_id"),
+            "files": {key: (file if file in present else None) for key, file in zip(MODEL_SUFFIXES, files.names)},
+            "episodes_completed": summary.get("episodes_completed"),
+            "final_metrics": summary.get("final_metrics"),
+            "finished_at": summary.get("finished_at"),
         })
     return models
 
 
-def tidy_models_folder(name: str, models_dir: str | Path | None = None) -> None:
-    """Finish or discard what a killed writer of scenario `name` left (the trainer calls this when a
-    run starts): pending swaps are completed, staged files deleted. Also deletes the leftovers of
-    earlier versions, which wrote one file at a time: `.{file}.*.tmp` files and checkpoint folders
-    missing a file."""
-    files = model_files(name, models_dir)
-    sets = [files, *map(checkpoint_files, checkpoint_folders(name, models_dir))]
-    for file_set in sets:
-        file_set.recover()
-    for file in files.names:
-        for temporary in files.folder.glob(f".{file}.*.tmp"):
-            temporary.unlink()
-    for checkpoint in sets[1:]:
+def tidy_checkpoint_folders(root: Path) -> None:
+    """Finish or discard what a killed writer left in the checkpoint folders under `root`: pending swaps
+    are completed, staged files deleted, and so are the leftovers of earlier versions, which wrote one
+    file at a time (`.*.tmp` files, folders missing a file)."""
+    for checkpoint in map(checkpoint_files, checkpoint_folders_in(root)):
+        checkpoint.recover()
         for temporary in checkpoint.folder.glob(".*.tmp"):
             temporary.unlink()
         if checkpoint.folder.is_dir() and not all(map(checkpoint.exists, CHECKPOINT_FILES)):
             shutil.rmtree(checkpoint.folder)
+
+
+def tidy_models_folder(name: str, models_dir: str | Path | None = None) -> None:
+    """Finish or discard what a killed writer of scenario `name`'s published files left (the trainer
+    calls this when a run starts, holding the scenario's lock): the model files' pending swap is
+    completed, staged files deleted, with `.{file}.*.tmp` files of earlier versions; so are the
+    checkpoint folders of a models folder from before runs existed (a real folder, not yet adopted).
+    A published run's own checkpoints are its business, never touched here."""
+    files = model_files(name, models_dir)
+    files.recover()
+    for file in files.names:
+        for temporary in files.folder.glob(f".{file}.*.tmp"):
+            temporary.unlink()
+    root = checkpoints_root(name, models_dir)
+    if root.is_dir() and not root.is_symlink():
+        tidy_checkpoint_folders(root)

@@ -1,47 +1,104 @@
-"""Command line: `python -m hrl_trainer train | evaluate | tune | scenarios`."""
+"""Command line: `python -m hrl_trainer train | evaluate | tune | simulate | runs | scenarios`."""
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import json
+import signal
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
-from .checkpoints import load_history, load_trained_models, model_paths
-from .config import TrainConfig
+from . import runs
+from .adoption import adopt_models_folder
+from .checkpoints import IncompatibleModel, agent_from_bytes, load_history, load_trained_models, model_paths
+from .config import (DEFAULT_EPISODES, DEFAULT_EVAL_EPISODES, DEFAULT_SAVE_INTERVAL, MAX_KEEP_CHECKPOINTS,
+                     SETTING_BOUNDS, TrainConfig)
 from .evaluation import compare_with_baselines
 from .flat import train_flat
+from .interrupts import Aborted, StopOnSignals, exit_status
 from .metrics import METRIC_NAMES, TrainingError
-from .scenarios import ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
-from .trainer import Trainer
+from .paths import check_writable_folder, resolve_models_dir
+from .runlock import ScenarioLocked
+from .scenarios import Scenario, ScenarioError, ScenarioNotFound, list_scenarios, load_scenario, scenario_from_dict
+from .trainer import Trainer, TrainResult
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be a positive integer")
-    return value
+def bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer from `low` to `high` (no upper bound if None), with a plain message."""
+    if low == 1:
+        wanted = "a positive integer" + (f" (at most {high})" if high is not None else "")
+    else:
+        wanted = f"an integer from {low} to {high}" if high is not None else f"an integer of at least {low}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}")
+        return value
+
+    return parse
+
+
+positive_int = bounded_int(1)
+
+
+def setting(name: str) -> Callable[[str], int]:
+    """The argparse type of a run setting, with the bounds the API uses (`config.SETTING_BOUNDS`)."""
+    return bounded_int(*SETTING_BOUNDS[name])
+
+
+keep_count = bounded_int(0, MAX_KEEP_CHECKPOINTS)
+
+
+def run_id_arg(text: str) -> str:
+    try:
+        return runs.validate_run_id(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m hrl_trainer", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    t = sub.add_parser("train", help="train the Strategist and the Executor on a scenario")
-    t.add_argument("--scenario", required=True)
-    t.add_argument("--episodes", type=positive_int, default=1000)
-    t.add_argument("--save-interval", type=positive_int, default=100)
-    t.add_argument("--eval-episodes", type=positive_int, default=10)
-    t.add_argument("--seed", type=int, default=None)
-    t.add_argument("--models-dir")
-    t.add_argument("--scenarios-dir")
-    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t = sub.add_parser("train", help="train the Strategist and the Executor on a scenario",
+                       description="Train the Strategist and the Executor on a scenario and write the model files. "
+                                   "Ctrl-C or SIGTERM stops like the API's stop (the batch is finished and saved, "
+                                   "exit status 130 or 143); a second Ctrl-C aborts at once.")
+    low, high = SETTING_BOUNDS["num_episodes"]
+    t.add_argument("--scenario", required=True, help="scenario name (required; `scenarios` lists them)")
+    t.add_argument("--episodes", type=setting("num_episodes"), default=DEFAULT_EPISODES,
+                   help=f"households (episodes) to train on, {low} to {high} (default: {DEFAULT_EPISODES})")
+    t.add_argument("--save-interval", type=setting("save_interval"), default=DEFAULT_SAVE_INTERVAL,
+                   help=f"evaluate and write checkpoint_episode_N/ every this many episodes "
+                        f"(default: {DEFAULT_SAVE_INTERVAL})")
+    low, high = SETTING_BOUNDS["eval_episodes"]
+    t.add_argument("--eval-episodes", type=setting("eval_episodes"), default=DEFAULT_EVAL_EPISODES,
+                   help=f"households of each periodic evaluation, {low} to {high} (default: {DEFAULT_EVAL_EPISODES})")
+    low, high = SETTING_BOUNDS["seed"]
+    t.add_argument("--seed", type=setting("seed"), default=None,
+                   help=f"seed of every random draw, {low} to {high} (default: a random one, recorded in the history)")
+    t.add_argument("--models-dir", help="models folder (default: $HRL_MODELS_DIR, else <project>/models)")
+    t.add_argument("--scenarios-dir", help="scenarios folder (default: $HRL_SCENARIOS_DIR, else <project>/scenarios)")
+    t.add_argument("--keep-checkpoints", type=keep_count, default=TrainConfig.keep_checkpoints,
+                   help="periodic checkpoint folders to keep, the newest (default: %(default)s); best and final stay")
+    t.add_argument("--resume", type=run_id_arg, metavar="RUN_ID",
+                   help="continue a finished or stopped run of the scenario (agents, normalisers, optimiser state; "
+                        "default: start afresh)")
+    t.add_argument("--quiet", action="store_true", help="no progress bar (default: a progress bar on stderr)")
 
     e = sub.add_parser("evaluate", help="score a trained model against baselines on held-out households")
-    e.add_argument("--scenario", required=True)
+    which = e.add_mutually_exclusive_group(required=True)
+    which.add_argument("--scenario", help="the scenario's published model")
+    which.add_argument("--run", metavar="ZIP_OR_ID", help="a run: its id, or a zip from GET /api/runs/{id}/archive")
     e.add_argument("--episodes", type=positive_int, default=1000)
     e.add_argument("--models-dir")
     e.add_argument("--scenarios-dir")
@@ -59,6 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--study", help="study name (default: the scenario); its file is <models>/tuning/<study>.sqlite3")
     u.add_argument("--models-dir")
     u.add_argument("--scenarios-dir")
+
+    m = sub.add_parser("simulate", help="simulate a trained model and the baselines on the same households, in euros")
+    m.add_argument("--scenario", required=True)
+    m.add_argument("--run", help="a training run's id (default: the scenario's published model)")
+    m.add_argument("--households", type=positive_int, default=1000)
+    m.add_argument("--months", type=positive_int, help="default: the scenario's horizon")
+    m.add_argument("--seed", type=int)
+    m.add_argument("--models-dir")
+    m.add_argument("--scenarios-dir")
+    m.add_argument("--json", action="store_true", help="print the whole result as one JSON object")
+    r = sub.add_parser("runs", help="list the runs, newest first")
+    r.add_argument("--scenario", help="only this scenario's runs")
+    r.add_argument("--models-dir")
 
     s = sub.add_parser("scenarios", help="list the scenarios")
     s.add_argument("--scenarios-dir")
@@ -91,26 +161,87 @@ def evaluation_table(report: dict) -> str:
     return format_table(rows, columns)
 
 
+def scenario_or_choices(name: str, scenarios_dir: str | None) -> Scenario:
+    """Load scenario `name`; an unknown one raises ScenarioNotFound listing the available scenarios."""
+    try:
+        return load_scenario(name, scenarios_dir)
+    except ScenarioNotFound as exc:
+        choices = ", ".join(list_scenarios(scenarios_dir)) or "none"
+        raise ScenarioNotFound(f"{exc}; available: {choices}") from None
+
+
+def train_summary(result: TrainResult, seconds: float, window: int) -> str:
+    """The closing summary: the held-out evaluation first, then the training figures."""
+    heldout = result.heldout
+    return "\n".join([
+        f"Held-out evaluation of {result.scenario_name}: {heldout['households']} households never trained on",
+        format_table([heldout], list(heldout)),
+        f"Trained {result.scenario_name}: {result.episodes_completed} episodes in {seconds:.1f} s "
+        f"({result.episodes_completed / seconds:.0f} episodes/s); mean of the last {window} training episodes:",
+        format_table([result.final_metrics], list(METRIC_NAMES)),
+    ])
+
+
 def cmd_train(args: argparse.Namespace) -> int:
+    check_writable_folder(resolve_models_dir(args.models_dir))  # now, not after minutes of training
+    scenario_or_choices(args.scenario, args.scenarios_dir)
     config = TrainConfig(scenario_name=args.scenario, num_episodes=args.episodes, save_interval=args.save_interval,
                          eval_episodes=args.eval_episodes, seed=args.seed, models_dir=args.models_dir,
-                         scenarios_dir=args.scenarios_dir)
+                         scenarios_dir=args.scenarios_dir, keep_checkpoints=args.keep_checkpoints,
+                         resume_from=args.resume)
+    if args.resume:
+        try:
+            runs.resume_point(args.resume, args.scenario, args.models_dir)
+        except ValueError as exc:
+            raise ScenarioError("--resume", {"resume": [str(exc)]}) from None
     start = time.perf_counter()
-    trainer = Trainer(config)  # loads the scenario: a bad one fails before the progress bar is drawn
-    with tqdm(total=config.num_episodes, unit="ep", disable=args.quiet, file=sys.stderr) as bar:
-        def on_progress(record: dict) -> None:
-            bar.update(1)
-            bar.set_postfix(reward=f"{record['avg_reward']:.1f}", stability=f"{record['stability']:.2f}", refresh=False)
+    with StopOnSignals() as signals:
+        trainer = Trainer(config, should_stop=signals.should_stop)
+        print(f"run {trainer.run_id}" + (f" (resuming {args.resume})" if args.resume else ""), flush=True)
+        with tqdm(total=config.num_episodes, unit="ep", disable=args.quiet, file=sys.stderr) as bar:
+            def on_progress(record: dict) -> None:
+                bar.update(1)
+                bar.set_postfix(reward=f"{record['avg_reward']:.1f}", stability=f"{record['stability']:.2f}",
+                                refresh=False)
 
-        trainer.on_progress = on_progress
-        result = trainer.run()
+            trainer.on_progress = on_progress
+            result = trainer.run()
     seconds = time.perf_counter() - start
-    print(f"Trained {result.scenario_name}: {result.episodes_completed} episodes in {seconds:.1f} s "
-          f"({result.episodes_completed / seconds:.0f} episodes/s)")
-    print(format_table([result.final_metrics], list(METRIC_NAMES)))
-    for path in model_paths(result.scenario_name, args.models_dir).values():
-        print(f"wrote {path}")
-    return 0
+    if result.episodes_completed:
+        print(train_summary(result, seconds, config.metrics_window))
+        for path in model_paths(result.scenario_name, args.models_dir).values():
+            print(f"wrote {path}")
+    for note in trainer.notes:
+        print(f"note: {note}")
+    if signals.received is None:
+        return 0
+    saved = ("saved checkpoint_final/ and the model files" if result.episodes_completed
+             else "nothing to save, the previous model files are untouched")
+    print(f"Stopped by {signals.name} after {result.episodes_completed} of {result.total_episodes} episodes: {saved}",
+          file=sys.stderr)
+    return exit_status(signals.received)
+
+
+def run_to_evaluate(args: argparse.Namespace) -> tuple:
+    """(scenario, strategist, executor) of `--run`: a zip made by the archive endpoint (scored on the
+    scenario figures it was trained on), or the id of a run in the models folder."""
+    if is_archive(args.run):
+        try:
+            files = runs.read_archive(Path(args.run).read_bytes())
+        except ValueError as exc:
+            raise ScenarioError(f"{args.run}", {"run": [str(exc)]}) from None
+        config = json.loads(files[runs.CONFIG_FILE])
+        figures = {key: value for key, value in (config.get("scenario") or {}).items() if key in Scenario.__dataclass_fields__}
+        scenario = scenario_from_dict(figures) if figures else \
+            load_scenario(json.loads(files[runs.SUMMARY_FILE])["scenario_name"], args.scenarios_dir)
+        return scenario, agent_from_bytes(files["high_agent.pt"]), agent_from_bytes(files["low_agent.pt"])
+    try:
+        strategist, executor = runs.load_run_agents(runs.validate_run_id(args.run), args.models_dir)
+    except ValueError as exc:
+        raise ScenarioNotFound(f"--run: {exc}") from None
+    except runs.RunNotFound as exc:
+        raise ScenarioNotFound(str(exc)) from None
+    return load_scenario(runs.run_scenario(args.run), args.scenarios_dir), strategist, executor
 
 
 def flat_config(history: dict) -> TrainConfig:
@@ -120,14 +251,31 @@ def flat_config(history: dict) -> TrainConfig:
     return TrainConfig(**{**config, "num_episodes": history["episodes_completed"], "seed": history["seed"]})
 
 
+def is_archive(run: str | None) -> bool:
+    return bool(run) and (run.endswith(".zip") or Path(run).is_file())
+
+
+def flat_baseline(args: argparse.Namespace):
+    """The flat PPO `evaluate` compares with: the Executor alone, trained on the evaluated model's budget,
+    settings and seed. None with `--no-flat`, or for a run archive (its figures may be in no scenario file)."""
+    if args.no_flat or is_archive(args.run):
+        return None
+    history = runs.read_run_history(args.run, args.models_dir) if args.run else load_history(args.scenario,
+                                                                                              args.models_dir)
+    return train_flat(flat_config(history))
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario, args.scenarios_dir)
-    try:
-        strategist, executor = load_trained_models(args.scenario, args.models_dir)
-    except FileNotFoundError:
-        raise ScenarioNotFound(f"No trained model for '{args.scenario}': run `python -m hrl_trainer train` first")
-    flat = None if args.no_flat else train_flat(flat_config(load_history(args.scenario, args.models_dir)))
-    report = compare_with_baselines(scenario, strategist, executor, episodes=args.episodes, flat_executor=flat)
+    if args.run:
+        scenario, strategist, executor = run_to_evaluate(args)
+    else:
+        scenario = load_scenario(args.scenario, args.scenarios_dir)
+        try:
+            strategist, executor = load_trained_models(args.scenario, args.models_dir)
+        except FileNotFoundError:
+            raise ScenarioNotFound(f"No trained model for '{args.scenario}': run `python -m hrl_trainer train` first")
+    report = compare_with_baselines(scenario, strategist, executor, episodes=args.episodes,
+                                    flat_executor=flat_baseline(args))
     print(json.dumps(report, indent=2, allow_nan=False) if args.json else evaluation_table(report))
     return 0
 
@@ -163,6 +311,32 @@ def cmd_tune(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from .model_lookup import ModelNotFound, resolve_agents
+    from .simulations import simulate, simulation_table
+
+    scenario = load_scenario(args.scenario, args.scenarios_dir)
+    try:
+        strategist, executor = resolve_agents(args.scenario, args.run, args.models_dir)
+    except ModelNotFound as exc:
+        raise ScenarioNotFound(str(exc)) from None
+    result = simulate(scenario, strategist, executor, households=args.households, seed=args.seed, months=args.months)
+    print(json.dumps(result, allow_nan=False) if args.json else simulation_table(result))
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    adopt_models_folder(args.models_dir)
+    listed, _ = runs.list_runs(args.models_dir, scenario_name=args.scenario)
+    rows = [{"run_id": r["run_id"], "status": r["status"], "episodes": r.get("episodes_completed"), "seed": r.get("seed"),
+             "started": r.get("started_at"), "reward": (r.get("final_metrics") or {}).get("avg_reward"),
+             "held-out": (r.get("held_out") or {}).get("avg_reward"), "published": "*" if r["published"] else "",
+             "parent": r.get("parent") or ""} for r in listed]
+    columns = ["run_id", "status", "episodes", "seed", "started", "reward", "held-out", "published", "parent"]
+    print(format_table(rows, columns) if rows else "no runs")
+    return 0
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     rows = [load_scenario(name, args.scenarios_dir).to_dict() for name in list_scenarios(args.scenarios_dir)]
     columns = ["name", "monthly_income", "fixed_expenses", "variable_expenses_mean", "monthly_margin",
@@ -171,7 +345,8 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "tune": cmd_tune, "scenarios": cmd_scenarios}
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "tune": cmd_tune, "simulate": cmd_simulate, "runs": cmd_runs,
+            "scenarios": cmd_scenarios}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,6 +355,13 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)  # one thread is as fast at this size and leaves the other core free
     try:
         return COMMANDS[args.command](args)
-    except (ScenarioNotFound, ScenarioError, TrainingError, OSError) as exc:  # OSError: e.g. a full disk
+    except (ScenarioNotFound, ScenarioError, TrainingError, IncompatibleModel, ScenarioLocked, runs.RunNotFound,
+            OSError) as exc:  # OSError: e.g. a full disk
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Aborted as exc:
+        print(f"error: {exc}: the model files and checkpoint_final/ were not written", file=sys.stderr)
+        return exit_status(exc.signum)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return exit_status(signal.SIGINT)

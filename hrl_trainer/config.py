@@ -4,6 +4,30 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+# The run settings a person picks (API, CLI, dashboard): defaults and inclusive bounds, defined here only.
+DEFAULT_EPISODES = 1000
+MAX_EPISODES = 100_000
+DEFAULT_SAVE_INTERVAL = 100
+DEFAULT_EVAL_EPISODES = 10
+MAX_EVAL_EPISODES = 1000
+MAX_SEED = 2**32 - 1
+DEFAULT_HOUSEHOLDS = 1000
+"""Households of a simulation, unless the request says otherwise."""
+MAX_HOUSEHOLDS = 10_000
+MAX_HOUSEHOLD_MONTHS = 1_200_000
+"""households x months of one simulation (10 000 households of 120 months): bounds its memory."""
+SETTING_BOUNDS: dict[str, tuple[int, int]] = {
+    "num_episodes": (1, MAX_EPISODES),
+    "save_interval": (1, MAX_EPISODES),
+    "eval_episodes": (1, MAX_EVAL_EPISODES),
+    "seed": (0, MAX_SEED),
+}
+"""(lowest, highest) accepted value of each run setting; `seed` may also be None."""
+
+
+MAX_KEEP_CHECKPOINTS = 1000
+"""Upper bound of `keep_checkpoints` accepted from the API and the CLI."""
+
 
 @dataclass
 class TrainConfig:
@@ -11,11 +35,11 @@ class TrainConfig:
 
     scenario_name: str
     """Scenario file name under the scenarios folder, without `.yaml`."""
-    num_episodes: int = 1000
+    num_episodes: int = DEFAULT_EPISODES
     """Households (episodes) to train on."""
-    save_interval: int = 100
+    save_interval: int = DEFAULT_SAVE_INTERVAL
     """Evaluate and write `checkpoint_episode_{N}/` every this many episodes."""
-    eval_episodes: int = 10
+    eval_episodes: int = DEFAULT_EVAL_EPISODES
     """Fixed-seed households used by each periodic evaluation."""
     seed: int | None = None
     """Seed of every random draw; None picks one and records it in the history."""
@@ -23,6 +47,13 @@ class TrainConfig:
     """Models folder; None means $HRL_MODELS_DIR or `<project>/models`."""
     scenarios_dir: str | None = None
     """Scenarios folder; None means $HRL_SCENARIOS_DIR or `<project>/scenarios`."""
+    run_id: str | None = None
+    """Id of this run (`runs.new_run_id`); None makes a new one."""
+    resume_from: str | None = None
+    """Id of a finished or stopped run of the same scenario to continue: its networks, observation
+    normalisers and optimiser state; episode numbers continue its count."""
+    keep_checkpoints: int = 5
+    """Periodic `checkpoint_episode_N/` folders a run keeps (the newest); `best` and `final` always stay."""
 
     num_envs: int = 25
     """Households simulated side by side per rollout (and per PPO update)."""
@@ -61,13 +92,21 @@ class TrainConfig:
     the Executor; see the README's Learning section for the measurements)."""
     metrics_window: int = 10
     """Episodes averaged into each progress metric."""
+    heldout_episodes: int = 200
+    """Held-out households on which the final agents are scored when the run ends (`history["heldout"]`)."""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.keep_checkpoints, int) or isinstance(self.keep_checkpoints, bool) or self.keep_checkpoints < 0:
+            raise ValueError(f"keep_checkpoints must be a non-negative integer, got {self.keep_checkpoints!r}")
         for name in ("num_episodes", "save_interval", "eval_episodes", "num_envs", "rollouts_per_life", "high_period", "hidden",
-                     "update_epochs", "num_minibatches", "metrics_window"):
+                     "update_epochs", "num_minibatches", "metrics_window", "heldout_episodes"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        for name, (low, high) in SETTING_BOUNDS.items():
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, int) and not isinstance(value, bool) and low <= value <= high):
+                raise ValueError(f"{name} must be an integer from {low} to {high}, got {value!r}")
 
     def to_dict(self) -> dict:
         """A JSON-safe, picklable copy."""

@@ -87,10 +87,14 @@ def tune_split(scenario: Scenario, events: LifeEvents, policy_class: type[FixedS
     return grid[int(np.argmax(stats.reward.reshape(len(grid), households).mean(axis=1)))]
 
 
+def mean_and_stderr(diff: np.ndarray) -> dict:
+    """`{"diff": mean, "stderr": standard error of the mean}` of per-household differences (B,)."""
+    return {"diff": float(diff.mean()), "stderr": float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0}
+
+
 def paired(a: EpisodeStats, b: EpisodeStats) -> dict:
     """Mean and standard error of the per-household reward difference a - b."""
-    diff = a.reward - b.reward
-    return {"diff": float(diff.mean()), "stderr": float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0}
+    return mean_and_stderr(a.reward - b.reward)
 
 
 @functools.lru_cache(maxsize=32)

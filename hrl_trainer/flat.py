@@ -31,7 +31,8 @@ class FlatTrainer(Trainer):
         c = self.config
         with self.stopwatch.section("update"):
             self._update(self.executor, np.stack(traj.obs_low), np.stack(traj.split_logits),
-                         np.stack(traj.rewards) * c.reward_scale, np.stack(traj.active), traj.life, c.gamma)
+                         np.stack(traj.split_logprob), np.stack(traj.rewards) * c.reward_scale,
+                         np.stack(traj.active), traj.life, c.gamma)
 
     def train_executor(self) -> Executor:
         done = 0

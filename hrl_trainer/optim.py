@@ -43,3 +43,18 @@ class Adam:
         torch._foreach_div_(denom, math.sqrt(1 - beta2**self.steps))
         torch._foreach_add_(denom, self.eps)
         torch._foreach_addcdiv_(self.params, self.exp_avg, denom, -self.lr / (1 - beta1**self.steps))
+
+    def state_dict(self) -> dict:
+        """Step count and moment estimates (tensors and ints only, for `torch.load(weights_only=True)`)."""
+        return {"steps": self.steps, "exp_avg": [t.clone() for t in self.exp_avg],
+                "exp_avg_sq": [t.clone() for t in self.exp_avg_sq]}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Continue from a saved `state_dict()` of an optimiser over parameters of the same shapes."""
+        shapes = [p.shape for p in self.params]
+        for key in ("exp_avg", "exp_avg_sq"):
+            if [t.shape for t in state[key]] != shapes:
+                raise ValueError(f"optimiser state does not fit these parameters ({key} shapes differ)")
+        self.steps = int(state["steps"])
+        self.exp_avg = [t.clone() for t in state["exp_avg"]]
+        self.exp_avg_sq = [t.clone() for t in state["exp_avg_sq"]]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -29,3 +30,19 @@ def resolve_models_dir(path: str | os.PathLike | None = None) -> Path:
 def resolve_scenarios_dir(path: str | os.PathLike | None = None) -> Path:
     """The scenarios folder: `path`, else $HRL_SCENARIOS_DIR, else `<project>/scenarios`."""
     return _resolve(path, "HRL_SCENARIOS_DIR", "scenarios")
+
+
+def check_writable_folder(folder: Path) -> Path:
+    """Return `folder` if it is a writable folder, or can be created as one in an existing writable parent;
+    else raise OSError with one clear sentence (checked before a long run, not after it)."""
+    existing = folder if folder.exists() else folder.parent
+    if not existing.exists():
+        raise FileNotFoundError(f"{folder}: its parent folder {existing} does not exist")
+    if not existing.is_dir():
+        raise NotADirectoryError(f"{folder}: {existing} is not a folder (Not a directory)")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        raise PermissionError(f"{folder}: cannot write in {existing} ({exc.strerror})") from None
+    return folder

@@ -62,29 +62,42 @@ def center_on_siblings(advantages: torch.Tensor, valid: torch.Tensor, life: torc
     return (advantages - baseline) * valid
 
 
+def ppo_loss(logprob: torch.Tensor, old_logprob: torch.Tensor, advantages: torch.Tensor, entropy: torch.Tensor,
+             value: torch.Tensor, returns: torch.Tensor, settings: PPOSettings) -> tuple[torch.Tensor, dict[str, float]]:
+    """cleanrl's PPO loss of one minibatch (every input (M,), `advantages` already normalised): the clipped
+    surrogate, minus `ent_coef` times the entropy, plus `vf_coef` times half the squared value error.
+    Returns the loss and its parts; `ratio_change` is the largest |ratio - 1|."""
+    ratio = torch.exp(logprob - old_logprob)
+    clipped = ratio.clamp(1 - settings.clip_coef, 1 + settings.clip_coef)
+    policy_loss = torch.max(-advantages * ratio, -advantages * clipped).mean()
+    value_loss = 0.5 * ((value - returns) ** 2).mean()
+    mean_entropy = entropy.mean()
+    loss = policy_loss - settings.ent_coef * mean_entropy + settings.vf_coef * value_loss
+    change = (ratio - 1).abs().detach()
+    return loss, {"policy_loss": policy_loss.item(), "value_loss": value_loss.item(), "entropy": mean_entropy.item(),
+                  "clip_fraction": (change > settings.clip_coef).float().mean().item(), "ratio_change": change.max().item()}
+
+
 def ppo_update(agent: ActorCritic, optimizer: Adam, obs: torch.Tensor, actions: torch.Tensor,
                old_logprob: torch.Tensor, advantages: torch.Tensor, returns: torch.Tensor, settings: PPOSettings,
                generator: torch.Generator) -> dict[str, float]:
-    """Clipped-ratio PPO epochs over flat samples; returns the last minibatch's losses."""
+    """Clipped-ratio PPO epochs over N flat samples (`obs` (N, D), `actions` (N, A), the rest (N,)), each epoch
+    in `num_minibatches` minibatches of sizes differing by at most one. Returns the last minibatch's
+    `ppo_loss` parts, plus `first_ratio_change`: the largest |ratio - 1| of the very first minibatch, before
+    any step, which is 0 when `old_logprob` comes from the policy being updated."""
     n = obs.shape[0]
-    size = max(1, n // settings.num_minibatches)
     stats: dict[str, float] = {}
     for _ in range(settings.update_epochs):
         order = torch.randperm(n, generator=generator)
-        for start in range(0, n, size):
-            idx = order[start:start + size]
+        for idx in torch.tensor_split(order, min(settings.num_minibatches, n)):
             logprob, entropy, value = agent.score(obs[idx], actions[idx])
-            ratio = torch.exp(logprob - old_logprob[idx])
             adv = advantages[idx]
             if len(idx) > 1:
                 adv = (adv - adv.mean()) / (adv.std() + 1e-8)
-            policy_loss = torch.max(-adv * ratio, -adv * ratio.clamp(1 - settings.clip_coef, 1 + settings.clip_coef)).mean()
-            value_loss = 0.5 * ((value - returns[idx]) ** 2).mean()
-            loss = policy_loss - settings.ent_coef * entropy.mean() + settings.vf_coef * value_loss
+            loss, parts = ppo_loss(logprob, old_logprob[idx], adv, entropy, value, returns[idx], settings)
             optimizer.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(agent.parameters(), settings.max_grad_norm)
             optimizer.step()
-            stats = {"policy_loss": policy_loss.item(), "value_loss": value_loss.item(),
-                     "entropy": entropy.mean().item()}
+            stats = {"first_ratio_change": stats.get("first_ratio_change", parts["ratio_change"]), **parts}
     return stats

@@ -44,10 +44,15 @@ class Trajectory:
     life: np.ndarray
     """Per household, the index of the life it lives; households sharing one are siblings."""
     obs_high: list = field(default_factory=list)
+    """Per goal, (B, D) observations as the Strategist saw them: normalised (and so are `obs_low`)."""
     goal_logits: list = field(default_factory=list)
+    goal_logprob: list = field(default_factory=list)
+    """Per goal, (B,) log-probabilities of the goal logits under the Strategist that drew them."""
     goals: list = field(default_factory=list)
     obs_low: list = field(default_factory=list)
     split_logits: list = field(default_factory=list)
+    split_logprob: list = field(default_factory=list)
+    """Per month, (B,) log-probabilities of the split logits under the Executor that drew them."""
     goal_distance: list = field(default_factory=list)
     rewards: list = field(default_factory=list)
     active: list = field(default_factory=list)
@@ -66,30 +71,39 @@ class HierarchicalPolicy:
         self.goal = np.zeros((batch.size, GOAL_DIM), dtype=np.float32)
         self.adherence_sum = np.zeros(batch.size)
 
-    def _choose(self, agent, obs: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
-        """(sampled logits or None when deterministic, the action the household sees)."""
-        x = torch.from_numpy(obs)
+    def _choose(self, agent, obs: np.ndarray, alive: np.ndarray
+                ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, np.ndarray]:
+        """(the normalised observations the agent acted on, the sampled logits and their log-probability, all
+        None when deterministic; the action the household sees). While recording a trajectory, the agent's
+        normaliser first takes in the observations of the live households."""
+        raw = torch.from_numpy(obs)
+        if self.deterministic:
+            with torch.inference_mode():
+                return None, None, None, agent.mean_action(raw).numpy()
+        if self.trajectory is not None and alive.any():
+            agent.norm.update(raw[torch.from_numpy(alive)])
         with torch.inference_mode():
-            if self.deterministic:
-                return None, agent.mean_action(x).numpy()
-            logits = agent.sample(x)
-            return logits.numpy(), agent.to_env(logits).numpy()
+            x = agent.norm(raw)
+            logits, logprob = agent.sample(x)
+            return x.numpy(), logits.numpy(), logprob.numpy(), agent.to_env(logits).numpy()
 
     def act(self, batch: HouseholdBatch) -> np.ndarray:
         obs = batch.observe()
         if batch.month % self.strategist.period == 0:
-            goal_logits, self.goal = self._choose(self.strategist, obs)
+            x, goal_logits, goal_logprob, self.goal = self._choose(self.strategist, obs, batch.alive)
             if self.trajectory is not None:
-                self.trajectory.obs_high.append(obs)
+                self.trajectory.obs_high.append(x)
                 self.trajectory.goal_logits.append(goal_logits)
+                self.trajectory.goal_logprob.append(goal_logprob)
                 self.trajectory.goals.append(self.goal)
-        obs_low = np.concatenate([obs, self.goal], axis=1)
-        split_logits, split = self._choose(self.executor, obs_low)
+        x, split_logits, split_logprob, split = self._choose(self.executor, np.concatenate([obs, self.goal], axis=1),
+                                                             batch.alive)
         distance = goal_distance(split, self.goal)
         self.adherence_sum += batch.alive * distance
         if self.trajectory is not None:
-            self.trajectory.obs_low.append(obs_low)
+            self.trajectory.obs_low.append(x)
             self.trajectory.split_logits.append(split_logits)
+            self.trajectory.split_logprob.append(split_logprob)
             self.trajectory.goal_distance.append(distance)
         return split
 
@@ -107,11 +121,11 @@ class FlatPolicy(HierarchicalPolicy):
         pass
 
     def act(self, batch: HouseholdBatch) -> np.ndarray:
-        obs = batch.observe()
-        split_logits, split = self._choose(self.executor, obs)
+        x, split_logits, split_logprob, split = self._choose(self.executor, batch.observe(), batch.alive)
         if self.trajectory is not None:
-            self.trajectory.obs_low.append(obs)
+            self.trajectory.obs_low.append(x)
             self.trajectory.split_logits.append(split_logits)
+            self.trajectory.split_logprob.append(split_logprob)
         return split
 
     def goal_adherence(self, duration: np.ndarray) -> None:

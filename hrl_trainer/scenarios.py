@@ -121,14 +121,15 @@ class ScenarioSchema(Schema):
 SCENARIO_SCHEMA = ScenarioSchema()
 
 
-def scenario_from_dict(raw: object) -> Scenario:
-    """Validate a mapping and build a Scenario, filling profile defaults; raise ScenarioError."""
+def scenario_from_dict(raw: object, schema: Schema = SCENARIO_SCHEMA, kind: str = "scenario") -> Scenario:
+    """Validate a mapping (with `schema`, a ScenarioSchema) and build a Scenario, filling profile
+    defaults; raise ScenarioError naming every bad field."""
     if not isinstance(raw, dict):
-        raise ScenarioError("Invalid scenario", {"_schema": ["A scenario must be a mapping of fields."]})
+        raise ScenarioError(f"Invalid {kind}", {"_schema": [f"A {kind} must be a mapping of fields."]})
     try:
-        data = SCENARIO_SCHEMA.load(raw)
+        data = schema.load(raw)
     except ValidationError as exc:
-        raise ScenarioError("Invalid scenario", exc.normalized_messages()) from None
+        raise ScenarioError(f"Invalid {kind}", exc.normalized_messages()) from None
     return Scenario(**{**PROFILES[data["profile"]], **data})
 
 

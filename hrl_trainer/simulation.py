@@ -22,7 +22,21 @@ import numpy as np
 
 from .scenarios import Scenario
 
-OBS_DIM = 11
+OBS_FEATURES = (
+    "liquid_in_buffers",     # cash + savings, in safety buffers
+    "months_covered",        # cash + savings, in months of the latest expenses
+    "invested_in_years",     # portfolio value, in years of the first month's income
+    "portfolio_share",       # portfolio value / wealth (0 with no wealth)
+    "time_left",             # share of the horizon still ahead
+    "income_ratio",          # this month's income (cut during an income loss) / the first month's
+    "income_loss_left",      # months of income loss left / the longest possible loss
+    "price_level",           # prices / prices at month 0
+    "expenses_ratio",        # the latest month's expenses / the first month's income
+    "buffer_penalty",        # the reward's penalty for the current liquid balance (risk-weighted shortfall)
+    "real_wealth_in_years",  # wealth in month-0 euros, in years of the first month's income
+)
+"""The observation layout: what each column of `HouseholdBatch.observe()` means (checkpoints record it)."""
+OBS_DIM = len(OBS_FEATURES)
 SPLIT_NAMES = ("invest", "save", "spend")
 
 
@@ -106,7 +120,6 @@ class StepResult:
     reward: np.ndarray
     terminated: np.ndarray
     active: np.ndarray
-    spending: np.ndarray
 
 
 @dataclass
@@ -159,25 +172,24 @@ class HouseholdBatch:
         return self.cash + self.savings + self.invested
 
     def observe(self) -> np.ndarray:
-        """The state each household's agents see, as float32 (B, OBS_DIM)."""
+        """The state each household's agents see, as float32 (B, OBS_DIM), columns in `OBS_FEATURES` order."""
         s = self.scenario
-        income = s.monthly_income
-        obs = np.stack(
-            [
-                self.liquid / max(s.safety_buffer, 1.0),
-                self.savings / max(s.safety_buffer, 1.0),
-                self.invested / (12.0 * income),
-                self.cash / income,
-                np.full(self.size, self.month / s.months),
-                self.base_income * np.where(self.loss_left > 0, s.income_loss_factor, 1.0) / income,
-                self.loss_left / max(s.income_loss_max_months, 1),
-                self.price,
-                self.last_expenses / income,
-                np.full(self.size, s.risk_tolerance),
-                np.full(self.size, s.safety_buffer / income),
-            ],
-            axis=1,
-        )
+        income, n = s.monthly_income, self.size
+        wealth = self.wealth
+        features = {
+            "liquid_in_buffers": self.liquid / max(s.safety_buffer, 1.0),
+            "months_covered": self.liquid / np.maximum(self.last_expenses, 1.0),
+            "invested_in_years": self.invested / (12.0 * income),
+            "portfolio_share": np.where(wealth > 0, self.invested / np.where(wealth > 0, wealth, 1.0), 0.0),
+            "time_left": np.full(n, 1.0 - self.month / s.months),
+            "income_ratio": self.base_income * np.where(self.loss_left > 0, s.income_loss_factor, 1.0) / income,
+            "income_loss_left": self.loss_left / max(s.income_loss_max_months, 1),
+            "price_level": self.price,
+            "expenses_ratio": self.last_expenses / income,
+            "buffer_penalty": self._buffer_penalty(),
+            "real_wealth_in_years": wealth / self.price / (12.0 * income),
+        }
+        obs = np.stack([features[name] for name in OBS_FEATURES], axis=1)
         return np.clip(obs, -100.0, 100.0).astype(np.float32)
 
     def step(self, split: np.ndarray) -> StepResult:
@@ -229,7 +241,7 @@ class HouseholdBatch:
         self.broke |= broke
         self.alive &= ~broke
         self.month += 1
-        return StepResult(reward=reward, terminated=broke, active=active, spending=spending)
+        return StepResult(reward=reward, terminated=broke, active=active)
 
     def _cover_shortfall(self) -> np.ndarray:
         """Pay a negative cash balance from savings, then by selling investments; return the selling cost."""
@@ -249,6 +261,11 @@ class HouseholdBatch:
         income = s.monthly_income
         wealth_gain = (self.wealth / self.price - wealth_before) / income
         joy = np.log1p(spending / self.price / (w.spend_scale * income))
+        return w.wealth * wealth_gain + w.spend * joy - self._buffer_penalty() - w.broke_penalty * broke
+
+    def _buffer_penalty(self) -> np.ndarray:
+        """The penalty for the liquid balance under the safety buffer: pro rata (1 when empty), times the
+        buffer weight and (1 - risk tolerance)."""
+        s = self.scenario
         shortfall = np.clip((s.safety_buffer - self.liquid) / max(s.safety_buffer, 1.0), 0.0, 1.0)
-        return (w.wealth * wealth_gain + w.spend * joy
-                - w.buffer * (1.0 - s.risk_tolerance) * shortfall - w.broke_penalty * broke)
+        return self.weights.buffer * (1.0 - s.risk_tolerance) * shortfall

@@ -13,7 +13,7 @@ from live_server import LiveServer, ServerFactory
 
 @pytest.fixture
 def start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
-    """``start_server(models_dir=None, async_mode="eventlet", **env)`` -> a running server,
+    """``start_server(models_dir=None, async_mode="eventlet", args=(), **env)`` -> a running server,
     terminated after the test."""
     factory = ServerFactory(tmp_path)
     yield factory.start

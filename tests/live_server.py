@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,19 +50,20 @@ class LiveServer:
     ``terminate`` then ``start`` brings it back on the same port, as a redeploy would."""
 
     def __init__(self, models_dir: Path, log_path: Path, async_mode: str = "eventlet",
-                 env: Mapping[str, str] | None = None) -> None:
+                 env: Mapping[str, str] | None = None, args: Sequence[str] = ()) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.models_dir = models_dir
         self.log_path = log_path
         self.async_mode = async_mode
+        self.args = list(args)
         self.env = dict(os.environ, HRL_ASYNC_MODE=async_mode, PYTHONUNBUFFERED="1", **(env or {}))
         self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [*map(str, TRAINER_PATHS), self.env.get("PYTHONPATH")]))
         self.start()
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "app.py", "--port", str(self.port), "--models-dir", str(self.models_dir)],
+            [sys.executable, "app.py", "--port", str(self.port), "--models-dir", str(self.models_dir), *self.args],
             cwd=REPO, env=self.env, stdout=self.log_path.open("a"), stderr=subprocess.STDOUT,
         )
         wait_until(self._answers, START_TIMEOUT, f"the server on {self.url} (log: {self.log_path})")
@@ -122,11 +123,12 @@ class ServerFactory:
         self.root = root
         self.servers: list[LiveServer] = []
 
-    def start(self, models_dir: Path | None = None, *, async_mode: str = "eventlet", **env: str) -> LiveServer:
-        """A running server; its models folder is ``models_dir``, or a new one."""
+    def start(self, models_dir: Path | None = None, *, async_mode: str = "eventlet", args: Sequence[str] = (),
+              **env: str) -> LiveServer:
+        """A running server; its models folder is ``models_dir``, or a new one; ``args`` go to app.py."""
         index = len(self.servers)
         server = LiveServer(models_dir or self.root / f"models{index}", self.root / f"server{index}.log",
-                            async_mode, env)
+                            async_mode, env, args)
         self.servers.append(server)
         return server
 

@@ -1,9 +1,10 @@
 """Trained models: /api/models and /api/models/<name>/history."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
 from hrl_api.catalog import history, trained_models
+from hrl_api.schemas import history_query
 
 models_bp = Blueprint("models", __name__, url_prefix="/api/models")
 
@@ -34,6 +35,8 @@ def model_history(name: str):
       summary: Training history of a model
       parameters:
         - ScenarioName
+        - in: query
+          schema: HistoryQuery
       responses:
         200:
           description: The history
@@ -44,4 +47,5 @@ def model_history(name: str):
         404: {$ref: "#/components/responses/NotFound"}
         500: {$ref: "#/components/responses/ServerError"}
     """
-    return jsonify(history(name))
+    query = history_query.load(request.args)
+    return jsonify(history(name, query["max_points"]))

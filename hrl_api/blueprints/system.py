@@ -1,11 +1,10 @@
-"""Service endpoints: the dashboard page, /api/health and /api/openapi.json."""
+"""Service endpoints: the dashboard page and /api/health."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, jsonify, render_template
 from jinja2 import TemplateNotFound
 
 from hrl_api.extensions import get_supervisor, socketio
-from hrl_api.openapi import openapi_document
 
 system_bp = Blueprint("system", __name__)
 
@@ -35,19 +34,3 @@ def health():
     """
     return jsonify({"status": "ok", "async_mode": socketio.async_mode, "is_training": get_supervisor().is_training})
 
-
-@system_bp.get("/api/openapi.json")
-def openapi():
-    """This API as an OpenAPI 3 document.
-    ---
-    get:
-      tags: [system]
-      summary: OpenAPI document
-      responses:
-        200:
-          description: OpenAPI 3 document
-          content:
-            application/json:
-              schema: {type: object}
-    """
-    return jsonify(openapi_document(current_app))

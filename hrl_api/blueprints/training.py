@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from hrl_api.access import token_required
+from hrl_api.blueprints.runs import run_errors
 from hrl_api.catalog import get_scenario
 from hrl_api.extensions import get_supervisor
 from hrl_api.schemas import progress_query, start_training_request
+from hrl_trainer.runs import resume_point
 
 training_bp = Blueprint("training", __name__, url_prefix="/api/training")
 
@@ -44,12 +46,18 @@ def start_training():
         400: {$ref: "#/components/responses/BadRequest"}
         401: {$ref: "#/components/responses/Unauthorized"}
         404: {$ref: "#/components/responses/NotFound"}
+        409: {$ref: "#/components/responses/Conflict"}
         413: {$ref: "#/components/responses/PayloadTooLarge"}
         500: {$ref: "#/components/responses/ServerError"}
     """
     params = start_training_request.load(json_body())
     get_scenario(params["scenario_name"], field="scenario_name")
-    data = get_supervisor().start(params)
+    offset = 0
+    if params.get("resume_from"):
+        with run_errors("resume_from"):
+            offset = resume_point(params["resume_from"], params["scenario_name"], current_app.config["MODELS_DIR"])
+    with run_errors():
+        data = get_supervisor().start(params, episode_offset=offset)
     return jsonify({"message": "Training started successfully", "data": data}), 202
 
 
@@ -95,7 +103,10 @@ def training_status():
 
 @training_bp.get("/progress")
 def training_progress():
-    """Every episode so far of the current (or last) run, so a late client can draw its charts.
+    """The episodes so far of the current (or last) run, so a late client can draw its charts.
+
+    Every episode of the latest 1000 and, before them, at most 1000 more evenly spread over the run
+    (memory stays bounded however long the run); ``max_points`` thins the answer further.
     ---
     get:
       tags: [training]
@@ -105,11 +116,11 @@ def training_progress():
           schema: ProgressQuery
       responses:
         200:
-          description: Progress records after episode `since`
+          description: Progress records after episode `since`, in episode order
           content:
             application/json:
               schema: TrainingProgressLog
         400: {$ref: "#/components/responses/BadRequest"}
     """
     query = progress_query.load(request.args)
-    return jsonify(get_supervisor().progress_log(query["since"]))
+    return jsonify(get_supervisor().progress_log(query["since"], query["max_points"]))

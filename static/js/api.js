@@ -17,7 +17,7 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body) {
+export async function request(method, path, body) {
   const init = { method, headers: { Accept: 'application/json' } };
   const token = savedToken();
   if (token) init.headers.Authorization = `Bearer ${token}`;
@@ -41,4 +41,9 @@ export const api = {
   stop: () => withToken(() => request('POST', '/api/training/stop')),
   models: async () => (await request('GET', '/api/models')).models,
   history: (name) => request('GET', `/api/models/${encodeURIComponent(name)}/history`),
+  runs: async () => (await request('GET', '/api/runs?limit=100')).runs,
+  runHistory: (id, maxPoints) => request('GET', `/api/runs/${encodeURIComponent(id)}/history?max_points=${maxPoints}`),
+  runArchiveUrl: (id) => `/api/runs/${encodeURIComponent(id)}/archive`,
+  publishRun: (id) => withToken(() => request('POST', `/api/runs/${encodeURIComponent(id)}/publish`)),
+  deleteRun: (id) => withToken(() => request('DELETE', `/api/runs/${encodeURIComponent(id)}`)),
 };

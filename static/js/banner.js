@@ -1,15 +1,34 @@
-// The one banner at the top of the page: run outcomes and request errors.
+// Messages: the one toast at the bottom of the screen (run outcomes and request errors),
+// and the message blocks it shares with the run panel: a headline saying what happened
+// and what to do, and any technical details folded away in a disclosure.
 const banner = document.getElementById('banner');
-const text = document.getElementById('banner-text');
+const body = document.getElementById('banner-body');
 
 document.getElementById('banner-close').addEventListener('click', hideBanner);
 
-// kind: 'success' | 'info' | 'warning' | 'error'
-export function showBanner(kind, message) {
+// The headline as a paragraph, then `details` (if any) in a closed <details>.
+export function messageBlock(message, details) {
+  const headline = document.createElement('p');
+  headline.className = 'message';
+  headline.textContent = message;
+  if (!details) return [headline];
+  const disclosure = document.createElement('details');
+  const summary = document.createElement('summary');
+  summary.textContent = 'Technical details';
+  const text = document.createElement('pre');
+  text.textContent = details;
+  disclosure.append(summary, text);
+  return [headline, disclosure];
+}
+
+// kind: 'success' | 'info' | 'warning' | 'error'. An error takes the keyboard focus, so the
+// person reads it where they are (and a screen reader announces it).
+export function showBanner(kind, message, details = null) {
   banner.dataset.kind = kind;
   banner.setAttribute('role', kind === 'error' ? 'alert' : 'status');
-  text.textContent = message;
+  body.replaceChildren(...messageBlock(message, details));
   banner.hidden = false;
+  if (kind === 'error') banner.focus();
 }
 
 export function hideBanner() {

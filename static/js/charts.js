@@ -1,53 +1,83 @@
-// Line charts of training_progress over episodes (uPlot). Points are appended
-// as they arrive and drawn at most once per animation frame; long runs are
-// decimated to a bounded number of points so redraws stay cheap.
+// Line charts of training_progress over episodes (uPlot), in groups that share a cursor,
+// a zoom (drag across any chart; double-click or "Reset zoom" to undo) and the page's
+// smoothing. Each metric is drawn smoothed, over its faint raw series; hover values use the
+// page's formatters. Points are appended as they arrive and drawn at most once per
+// animation frame; long runs are thinned to at most MAX_POINTS by min/max per bucket.
 import uPlot from '../vendor/uplot/uPlot.esm.js';
-import { CHARTS } from './metrics.js';
+import { formatAs, formatNumber, formatTicks } from './format.js';
 import { onNextFrame } from './frame.js';
+import { CHARTS, METRIC } from './metrics.js';
+import { bindSmoothingControl, onSmoothingChange, smooth, smoothingWeight } from './smoothing.js';
+import { minMaxIndices } from './thin.js';
 
 const MAX_POINTS = 1200;
 const HEIGHT = 190;
+const EVALUATION_COLOR = '#111827';
+let groupCount = 0;
 
-// Keeps every stride-th point plus the last one.
-export function decimate(columns, maxPoints) {
-  const n = columns[0].length;
-  if (n <= maxPoints) return columns;
-  const stride = Math.ceil(n / maxPoints);
-  const picked = [];
-  for (let i = 0; i < n; i += stride) picked.push(i);
-  if (picked[picked.length - 1] !== n - 1) picked.push(n - 1);
-  return columns.map((column) => picked.map((i) => column[i]));
+// '#2563eb' -> the same colour at a quarter opacity, for the raw series under the smoothed one.
+const faint = (hex) => `${hex}40`;
+
+function valueFormatter(metric) {
+  return (u, value) => formatAs(metric.kind, value, metric.digits);
 }
 
-function chartOptions(spec, width) {
+function chartOptions(spec, width, group) {
+  const metrics = spec.series.map((s) => METRIC[s.key]);
+  const lines = (raw) => metrics.map((metric, i) => ({
+    label: raw ? `${metric.label} (raw)` : metric.label,
+    stroke: raw ? faint(spec.series[i].color) : spec.series[i].color,
+    width: raw ? 1 : 2,
+    points: { show: false },
+    value: valueFormatter(metric),
+  }));
+  const evaluations = spec.evaluations ? [{
+    label: 'Held-out evaluation',
+    stroke: EVALUATION_COLOR,
+    paths: () => null,
+    points: { show: true, size: 8, width: 2, stroke: EVALUATION_COLOR, fill: '#fbbf24' },
+    value: valueFormatter(METRIC[spec.evaluations]),
+  }] : [];
   return {
     width,
     height: HEIGHT,
-    scales: { x: { time: false } },
-    axes: [{ label: 'episode', size: 40 }, { size: 60 }],
-    series: [
-      { label: 'episode' },
-      ...spec.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: false } })),
+    scales: { x: { time: false, range: (u, min, max) => group.xRange(min, max) } },
+    axes: [
+      { label: 'Episode', size: 44, values: (u, splits, i, space, step) => formatTicks('number', splits, step) },
+      { size: 72, values: (u, splits, i, space, step) => formatTicks(metrics[0].kind, splits, step) },
     ],
-    cursor: { drag: { x: false, y: false } },
-    legend: { live: false },
+    series: [{ label: 'Episode', value: (u, value) => formatAs('number', value, 0) }, ...lines(false), ...lines(true), ...evaluations],
+    cursor: { drag: { x: true, y: false, setScale: false }, sync: { key: group.syncKey } },
+    legend: { live: true },
+    hooks: { setSelect: [(u) => group.zoomToSelection(u)] },
   };
 }
 
+// (episodes (n,), evaluation records) -> (n,) column: the record's `key` at its episode, else null.
+function evaluationColumn(episodes, evaluations, key) {
+  const byEpisode = new Map(evaluations.map((record) => [record.episode, record[key]]));
+  return episodes.map((episode) => byEpisode.get(episode) ?? null);
+}
+
 class EpisodeChart {
-  constructor(spec, parent) {
+  constructor(spec, parent, group) {
     this.spec = spec;
     this.figure = document.createElement('figure');
     this.figure.className = 'chart';
     this.figure.dataset.chart = spec.id;
     this.figure.dataset.points = '0';
+    this.figure.chart = this; // for tests and tools: the figure's chart object
     const caption = document.createElement('figcaption');
     caption.textContent = spec.title;
     this.plotArea = document.createElement('div');
     this.plotArea.className = 'chart-plot';
-    this.figure.append(caption, this.plotArea);
+    this.plotArea.setAttribute('aria-hidden', 'true'); // the summary below says it in words
+    this.summary = document.createElement('p');
+    this.summary.className = 'visually-hidden chart-summary';
+    this.figure.append(caption, this.plotArea, this.summary);
     parent.append(this.figure);
-    this.plot = new uPlot(chartOptions(spec, this.width()), this.emptyColumns(), this.plotArea);
+    this.plot = new uPlot(chartOptions(spec, this.width(), group), this.emptyData(), this.plotArea);
+    this.plot.over.addEventListener('dblclick', () => group.zoomTo(null));
     new ResizeObserver(() => this.plot.setSize({ width: this.width(), height: HEIGHT })).observe(this.plotArea);
   }
 
@@ -55,27 +85,129 @@ class EpisodeChart {
     return Math.max(this.plotArea.clientWidth, 200);
   }
 
-  emptyColumns() {
-    return [[], ...this.spec.series.map(() => [])];
+  emptyData() {
+    return [[], ...this.spec.series.flatMap(() => [[], []]), ...(this.spec.evaluations ? [[]] : [])];
   }
 
-  draw(columns) {
+  // columns: {field: (n,)}; evaluations: records with `episode`; weight: the EMA weight.
+  draw(columns, evaluations, weight) {
     const episodes = columns.episode;
-    this.plot.setData(decimate([episodes, ...this.spec.series.map((s) => columns[s.key])], MAX_POINTS));
+    const raw = this.spec.series.map((s) => columns[s.key]);
+    const data = [episodes, ...raw.map((values) => smooth(values, weight)), ...raw];
+    const keep = [];
+    if (this.spec.evaluations) {
+      const column = evaluationColumn(episodes, evaluations, this.spec.evaluations);
+      column.forEach((value, i) => value !== null && keep.push(i));
+      data.push(column);
+    }
+    const picked = minMaxIndices(raw, MAX_POINTS, keep);
+    this.plot.setData(picked ? data.map((column) => picked.map((i) => column[i])) : data);
     this.figure.dataset.points = String(episodes.length);
     this.figure.dataset.lastEpisode = episodes.length ? String(episodes[episodes.length - 1]) : '';
+    this.figure.dataset.evaluations = String(keep.length);
+    this.summary.textContent = this.describe(data, keep);
+  }
+
+  // The latest values in words, for screen readers.
+  describe(data, evaluationIndices) {
+    const n = data[0].length;
+    if (!n) return 'No episodes yet.';
+    const last = n - 1;
+    const parts = this.spec.series.map((s, i) => {
+      const metric = METRIC[s.key];
+      const format = (value) => formatAs(metric.kind, value, metric.digits);
+      return `${metric.label} ${format(data[1 + this.spec.series.length + i][last])} (smoothed ${format(data[1 + i][last])})`;
+    });
+    let text = `At episode ${formatNumber(data[0][last])}: ${parts.join(', ')}.`;
+    if (evaluationIndices.length) {
+      const at = evaluationIndices[evaluationIndices.length - 1];
+      const metric = METRIC[this.spec.evaluations];
+      text += ` Held-out evaluation at episode ${formatNumber(data[0][at])}: ${formatAs(metric.kind, data[data.length - 1][at], metric.digits)}.`;
+    }
+    return text;
   }
 }
 
-// A set of the CHARTS, fed with training_progress rows kept as columns.
+// The tools above a group of charts: smoothing (shared by the page) and zoom reset.
+function toolbar(group) {
+  const bar = document.createElement('div');
+  bar.className = 'chart-tools';
+  const label = document.createElement('label');
+  label.className = 'smoothing';
+  const input = document.createElement('input');
+  input.type = 'range';
+  input.min = '0';
+  input.step = '0.01';
+  const output = document.createElement('output');
+  label.append('Smoothing ', input, output);
+  bindSmoothingControl(input, output);
+  const reset = document.createElement('button');
+  reset.type = 'button';
+  reset.className = 'reset-zoom';
+  reset.textContent = 'Reset zoom';
+  reset.hidden = true;
+  reset.addEventListener('click', () => group.zoomTo(null));
+  const help = document.createElement('span');
+  help.className = 'chart-help';
+  help.textContent = 'Drag across a chart to zoom, double-click to reset.';
+  bar.append(label, reset, help);
+  return { bar, reset };
+}
+
+// A set of the CHARTS, fed with training_progress rows kept as columns. `hint` is shown
+// instead of empty charts.
 export class ChartGroup {
-  constructor(container) {
+  constructor(container, { hint = 'No episodes to plot yet.' } = {}) {
+    this.container = container;
+    this.syncKey = `episodes-${++groupCount}`;
+    this.zoom = null; // {min, max} episodes, or null for the whole run
     this.keys = ['episode', ...new Set(CHARTS.flatMap((spec) => spec.series.map((s) => s.key)))];
-    this.charts = CHARTS.map((spec) => new EpisodeChart(spec, container));
-    this.redraw = () => {
-      for (const chart of this.charts) chart.draw(this.columns);
-    };
+    const { bar, reset } = toolbar(this);
+    this.tools = bar;
+    this.resetButton = reset;
+    this.hint = document.createElement('p');
+    this.hint.className = 'chart-hint muted';
+    this.hint.textContent = hint;
+    container.append(this.tools, this.hint);
+    this.charts = CHARTS.map((spec) => new EpisodeChart(spec, container, this));
+    this.redraw = () => this.draw();
+    onSmoothingChange(() => onNextFrame(this.redraw));
     this.reset();
+  }
+
+  draw() {
+    const empty = this.columns.episode.length === 0;
+    this.hint.hidden = !empty;
+    this.tools.hidden = empty;
+    this.resetButton.hidden = this.zoom === null;
+    const weight = smoothingWeight();
+    for (const chart of this.charts) {
+      chart.figure.hidden = empty;
+      chart.draw(this.columns, this.evaluations, weight);
+    }
+  }
+
+  // uPlot's x range: the zoom, else the data's (a single episode gets some room).
+  xRange(min, max) {
+    if (this.zoom) return [this.zoom.min, this.zoom.max];
+    if (min === null || max === null) return [0, 1];
+    return min === max ? [min - 1, max + 1] : [min, max];
+  }
+
+  // Zooms every chart of the group to the episodes a drag selected in one.
+  zoomToSelection(u) {
+    const { left, width } = u.select;
+    if (width < 4) return;
+    const range = { min: u.posToVal(left, 'x'), max: u.posToVal(left + width, 'x') };
+    u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+    this.zoomTo(range);
+  }
+
+  // range: {min, max} episodes, or null for the whole run.
+  zoomTo(range) {
+    this.zoom = range;
+    this.container.dataset.zoomed = String(range !== null);
+    onNextFrame(this.redraw);
   }
 
   lastEpisode() {
@@ -83,10 +215,16 @@ export class ChartGroup {
     return episodes.length ? episodes[episodes.length - 1] : 0;
   }
 
-  // Replaces everything plotted with the given rows.
-  reset(rows = []) {
-    this.rows = rows.slice();
-    this.columns = Object.fromEntries(this.keys.map((key) => [key, rows.map((row) => row[key])]));
+  // Replaces everything plotted with the given rows (and the evaluations, and the zoom).
+  reset(rows = [], evaluations = []) {
+    this.setRows(rows);
+    this.evaluations = evaluations;
+    this.zoomTo(null);
+  }
+
+  // The held-out evaluations ({episode, avg_reward, ...}) drawn as markers.
+  setEvaluations(evaluations) {
+    this.evaluations = evaluations;
     onNextFrame(this.redraw);
   }
 
@@ -101,6 +239,12 @@ export class ChartGroup {
   // Puts a run's history so far under the rows already received live after it.
   catchUp(history) {
     const last = history.length ? history[history.length - 1].episode : 0;
-    this.reset([...history, ...this.rows.filter((row) => row.episode > last)]);
+    this.setRows([...history, ...this.rows.filter((row) => row.episode > last)]);
+    onNextFrame(this.redraw);
+  }
+
+  setRows(rows) {
+    this.rows = rows.slice();
+    this.columns = Object.fromEntries(this.keys.map((key) => [key, this.rows.map((row) => row[key])]));
   }
 }

@@ -5,19 +5,31 @@ import { api } from './api.js';
 import { hideBanner, showBanner } from './banner.js';
 import { ChartGroup } from './charts.js';
 import { formatNumber } from './format.js';
+import { formatMetric } from './metrics.js';
 import { ModelBrowser } from './models.js';
+import { RunForm } from './runform.js';
+import { RunsTable } from './runs.js';
 import { RunView } from './runview.js';
+import { heldoutText } from './use/money.js';
 import { renderScenarios } from './scenarios.js';
 
 const $ = (id) => document.getElementById(id);
-const form = $('start-form');
-const startButton = $('start-button');
-const stopButton = $('stop-button');
 
 const view = new RunView();
-const liveCharts = new ChartGroup($('live-charts'));
+const liveCharts = new ChartGroup($('live-charts'), {
+  hint: 'Charts of reward, money, stability and goal distance appear here once a run starts: pick a scenario and press Start.',
+});
 const models = new ModelBrowser(reportError);
+const form = new RunForm({ onStart: start, onStop: stop });
+// Resuming a run from the runs table takes the New run form's numbers.
+const startSettings = () => {
+  const { scenario_name: _name, ...settings } = form.request();
+  return settings;
+};
+const runs = new RunsTable({ onError: reportError, onStarted: (data) => beginRun(data), startSettings });
 let runKey = null;
+let runSettings = null;
+let runEnded = false;
 
 function reportError(error) {
   showBanner('error', error.describe ? error.describe() : error.message);
@@ -28,28 +40,54 @@ function setConnection(state, text) {
   $('connection').textContent = text;
 }
 
-function setRunning(running) {
-  startButton.disabled = running;
-  stopButton.disabled = !running;
-}
+const startedOf = (status) => ({
+  scenario_name: status.scenario_name, num_episodes: status.total_episodes, start_time: status.start_time,
+});
+const keyOf = ({ scenario_name: scenarioName, start_time: startTime }) => `${scenarioName}@${startTime}`;
 
 // Called for the start response, training_started and a status showing a run:
-// only a run not seen before clears the progress and charts.
-function beginRun({ scenario_name: scenarioName, num_episodes: total, start_time: startTime }) {
-  const key = `${scenarioName}@${startTime}`;
-  setRunning(true);
-  if (key === runKey) return;
+// only a run not seen before clears the progress and charts. settings: null if unknown.
+function beginRun(started, settings = null) {
+  const { scenario_name: scenarioName, num_episodes: total } = started;
+  const key = keyOf(started);
+  form.setRunning(true);
+  if (settings) runSettings = settings;
+  if (key === runKey) {
+    if (settings) view.showSettings(settings);
+    form.showRun(scenarioName, runSettings);
+    return;
+  }
   runKey = key;
+  runSettings = settings;
+  runEnded = false;
   hideBanner();
   liveCharts.reset();
-  view.start(scenarioName, total);
+  view.start(scenarioName, total, settings);
+  form.showRun(scenarioName, settings);
 }
 
-function endRun(state, kind, message) {
-  setRunning(false);
+// What happened, in the run panel and a toast. details: technical text, folded away.
+function endRun(state, kind, message, details = null) {
+  if (runEnded) return; // the stop's answer and training_stopped both tell it
+  runEnded = true;
+  form.setRunning(false);
   view.setState(state);
-  showBanner(kind, message);
+  view.showOutcome(message, details);
+  showBanner(kind, message, details);
   models.refresh();
+  runs.refresh();
+  if (state === 'completed' || state === 'stopped') drawEvaluations(view.scenarioName, view.episode);
+}
+
+// The held-out evaluations of a saved run, from its history, as markers on the reward chart.
+async function drawEvaluations(scenarioName, episodes) {
+  if (!episodes) return;
+  try {
+    const history = await api.history(scenarioName);
+    if (history.episodes_completed === episodes) liveCharts.setEvaluations(history.evaluations);
+  } catch {
+    // Only the markers are missing; the run's outcome is already shown.
+  }
 }
 
 function onProgress(progress) {
@@ -57,23 +95,71 @@ function onProgress(progress) {
   liveCharts.push(progress);
 }
 
-function completedMessage({ scenario_name: name, episodes_completed: done, final_metrics: metrics }) {
-  return `Training of ${name} completed: ${done} episodes, final average reward ${formatNumber(metrics.avg_reward, 2)}. The model is saved.`;
+function completedMessage(data) {
+  const { scenario_name: name, episodes_completed: done, final_metrics: metrics } = data;
+  const reward = metrics.avg_reward === undefined ? '' : `, final average reward ${formatMetric('avg_reward', metrics.avg_reward)}`;
+  return `Training of ${name} completed: ${formatNumber(done)} episodes${reward}. The model is saved.${heldoutText(data.heldout)}`;
 }
 
 function stoppedMessage({ scenario_name: name, episodes_completed: done }) {
-  return `Training of ${name} stopped after ${done} episodes. The model so far is saved.`;
+  if (!done) {
+    return `Training of ${name} stopped before its first episode ended, so nothing was saved; `
+      + `an earlier model of ${name}, if any, is unchanged.`;
+  }
+  return `Training of ${name} stopped after ${formatNumber(done)} episodes. The model so far is saved.`;
+}
+
+function failedMessage(name, episode) {
+  const when = episode ? `at episode ${formatNumber(episode)}` : 'before its first episode';
+  return `Training of ${name} failed ${when}, and this run was not saved. Start it again; `
+    + 'if it fails again, the technical details below help whoever runs the server.';
+}
+
+// Shows the status's running run and its progress so far.
+async function followRun(status) {
+  beginRun(startedOf(status), status.settings ?? null);
+  const key = runKey;
+  const progress = await api.progress();
+  if (runKey !== key) return; // another run began meanwhile
+  liveCharts.catchUp(progress);
+  if (progress.length) view.update(progress[progress.length - 1]);
+}
+
+// A reloaded page (or one opened after a run ended) shows the last run, its outcome and
+// charts; the form keeps what the person may be typing.
+async function showLastRun(status) {
+  const progress = await api.progress();
+  if (runKey !== null) return; // a run began meanwhile
+  runKey = keyOf(startedOf(status));
+  runSettings = status.settings ?? null;
+  runEnded = true;
+  view.start(status.scenario_name, status.total_episodes, runSettings);
+  liveCharts.reset(progress);
+  if (progress.length) view.update(progress[progress.length - 1]);
+  const done = status.current_episode;
+  if (status.outcome === 'completed') {
+    view.setState('completed');
+    view.showOutcome(completedMessage({ scenario_name: status.scenario_name, episodes_completed: done,
+      final_metrics: status.latest_progress ?? {} }));
+    drawEvaluations(status.scenario_name, done);
+  } else if (status.outcome === 'stopped') {
+    view.setState('stopped');
+    view.showOutcome(stoppedMessage({ scenario_name: status.scenario_name, episodes_completed: done }));
+    drawEvaluations(status.scenario_name, done);
+  } else {
+    view.setState('error');
+    view.showOutcome(failedMessage(status.scenario_name, done), status.error ? `Training failed: ${status.error}` : null);
+  }
 }
 
 // Brings the page in line with the server's status after (re)connecting.
 async function sync(status) {
   if (status.is_training) {
-    beginRun({ scenario_name: status.scenario_name, num_episodes: status.total_episodes, start_time: status.start_time });
-    const history = await api.progress();
-    liveCharts.catchUp(history);
-    if (history.length) view.update(history[history.length - 1]);
-  } else if (view.state === 'running') {
+    await followRun(status);
+  } else if (view.state === 'running' || view.state === 'stopping') {
     endRun('interrupted', 'warning', 'The run ended while this page was disconnected. Its model, if saved, is under Trained models.');
+  } else if (view.state === 'idle' && status.scenario_name) {
+    await showLastRun(status);
   }
 }
 
@@ -92,8 +178,8 @@ function reopenSocket() {
 socket.on('connect', async () => {
   setConnection('connected', 'Live');
   try {
-    // The answer is the status, sent once this page is in the training room:
-    // no event can fall between the status and the live updates.
+    // Training events reach this page from the moment it connects; the answer is the
+    // status, so a page opened (or reconnected) mid-run catches up with the run so far.
     await sync(await socket.emitWithAck('subscribe_training', {}));
   } catch (error) {
     reportError(error);
@@ -112,39 +198,54 @@ socket.on('connect_error', async (error) => {
 });
 // A token entered for a start or stop opens a refused socket too.
 onTokenEntered(reopenSocket);
-socket.on('training_started', beginRun);
+socket.on('training_started', async (data) => {
+  beginRun(data);
+  if (!runSettings) {
+    // Started elsewhere: the status has the run's settings.
+    const status = await api.status().catch(() => null);
+    if (status?.is_training && status.settings && keyOf(status) === runKey) {
+      beginRun(data, status.settings);
+    }
+  }
+});
 socket.on('training_progress', onProgress);
 socket.on('training_completed', (data) => endRun('completed', 'success', completedMessage(data)));
 socket.on('training_stopped', (data) => endRun('stopped', 'info', stoppedMessage(data)));
-socket.on('training_error', (data) => endRun('error', 'error', `${data.message}: ${data.details}`));
+socket.on('training_error', (data) => endRun('error', 'error', failedMessage(view.scenarioName, view.episode),
+  `${data.message}: ${data.details}`));
 
-form.addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const fields = new FormData(form);
-  const config = { scenario_name: fields.get('scenario_name') };
-  for (const name of ['num_episodes', 'save_interval', 'eval_episodes', 'seed']) {
-    if (fields.get(name) !== '') config[name] = Number(fields.get(name));
-  }
-  startButton.disabled = true;
+async function start(config) {
+  form.setStarting(true);
   try {
-    beginRun((await api.start(config)).data);
+    const { data } = await api.start(config);
+    const { scenario_name: name, ...settings } = config;
+    beginRun(data, { ...settings, seed: settings.seed ?? null });
   } catch (error) {
-    setRunning(false);
+    form.setStarting(false);
     reportError(error);
   }
-});
+}
 
-stopButton.addEventListener('click', async () => {
-  stopButton.disabled = true;
+async function stop() {
+  form.setStopping();
+  view.setState('stopping');
   try {
     const { data } = await api.stop();
     // A run that completed just before the stop is reported by training_completed.
     if (data.status === 'stopped') endRun('stopped', 'info', stoppedMessage(data));
   } catch (error) {
-    setRunning(view.state === 'running');
+    const running = (await api.status().catch(() => null))?.is_training ?? false;
+    form.setRunning(running);
+    if (running) view.setState('running');
     reportError(error);
   }
-});
+}
 
-api.scenarios().then((scenarios) => renderScenarios($('scenario-list'), scenarios)).catch(reportError);
+api.scenarios()
+  .then((scenarios) => {
+    renderScenarios($('scenario-list'), scenarios);
+    if (runKey) form.showRun(view.scenarioName, runSettings);
+  })
+  .catch(reportError);
 models.refresh();
+runs.refresh();

@@ -1,8 +1,9 @@
 // Trained models: a table from GET /api/models, and a plot of the history of
-// the one picked (GET /api/models/<name>/history -> its "progress" rows).
+// the one picked (GET /api/models/<name>/history -> its "progress" rows and "evaluations").
 import { api } from './api.js';
 import { ChartGroup } from './charts.js';
-import { formatNumber, formatPercent } from './format.js';
+import { formatDateTime, formatNumber } from './format.js';
+import { formatMetric } from './metrics.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -50,15 +51,17 @@ export class ModelBrowser {
     button.type = 'button';
     button.textContent = 'Plot';
     button.addEventListener('click', () => this.plot(model.scenario_name));
+    button.setAttribute('aria-label', `Plot ${model.scenario_name}`);
     const action = document.createElement('td');
     action.append(button);
+    // The action first: on a phone it is in sight before the table scrolls sideways.
     tr.append(
-      cell(model.scenario_name),
-      cell(String(model.episodes_completed)),
-      cell(formatNumber(metrics.avg_reward, 2)),
-      cell(formatPercent(metrics.stability, 1), 'optional'),
-      cell(new Date(model.finished_at).toLocaleString(), 'optional'),
       action,
+      cell(model.scenario_name),
+      cell(formatNumber(model.episodes_completed)),
+      cell(formatMetric('avg_reward', metrics.avg_reward)),
+      cell(formatMetric('stability', metrics.stability)),
+      cell(formatDateTime(model.finished_at)),
     );
     return tr;
   }
@@ -72,7 +75,7 @@ export class ModelBrowser {
       this.chartBox.hidden = false;
       this.chartBox.dataset.model = name;
       this.charts ??= new ChartGroup(this.chartBox);
-      this.charts.reset(history.progress);
+      this.charts.reset(history.progress, history.evaluations ?? []);
     } catch (error) {
       this.onError(error);
     }

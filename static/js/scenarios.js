@@ -3,9 +3,11 @@ import { formatEuro } from './format.js';
 
 function figure(label, value) {
   const row = document.createElement('div');
-  row.innerHTML = '<dt></dt><dd></dd>';
-  row.querySelector('dt').textContent = label;
-  row.querySelector('dd').textContent = formatEuro(value);
+  const term = document.createElement('dt');
+  term.textContent = label;
+  const amount = document.createElement('dd');
+  amount.textContent = formatEuro(value);
+  row.append(term, amount);
   return row;
 }
 

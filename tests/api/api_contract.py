@@ -18,24 +18,31 @@ PROGRESS = {
     "goal_adherence": NUMBER,
     "elapsed_time": NUMBER,
 }
+RUN_ID = {"run_id": str}  # the one field added to the spec's payloads (issue 10), which stay as they are
+PROGRESS_EVENT = {**PROGRESS, **RUN_ID}
 FINAL_METRICS = {k: NUMBER for k in ("avg_reward", "avg_duration", "stability")}
-START_DATA = {"status": str, "scenario_name": str, "num_episodes": int, "start_time": str}
-STOP_DATA = {"status": str, "scenario_name": str, "episodes_completed": int, "total_episodes": int}
+START_DATA = {"status": str, "scenario_name": str, "num_episodes": int, "start_time": str, **RUN_ID}
+STOP_DATA = {"status": str, "scenario_name": str, "episodes_completed": int, "total_episodes": int, **RUN_ID}
 STATUS = {
     "is_training": bool,
+    "run_id": OPTIONAL_STR,
     "scenario_name": OPTIONAL_STR,
     "current_episode": int,
     "total_episodes": int,
     "start_time": OPTIONAL_STR,
     "latest_progress": (dict, type(None)),
+    # Extras beyond the spec (the dashboard's): the run's settings and, once it ended, its outcome.
+    "settings": (dict, type(None)),
+    "outcome": OPTIONAL_STR,
+    "error": OPTIONAL_STR,
 }
 EVENTS = {
     "connection_established": {"message": str, "sid": str},
-    "training_started": {"scenario_name": str, "num_episodes": int, "start_time": str},
-    "training_progress": PROGRESS,
-    "training_completed": {"scenario_name": str, "episodes_completed": int, "final_metrics": dict},
-    "training_stopped": {"scenario_name": str, "episodes_completed": int},
-    "training_error": {"message": str, "details": str},
+    "training_started": {"scenario_name": str, "num_episodes": int, "start_time": str, **RUN_ID},
+    "training_progress": PROGRESS_EVENT,
+    "training_completed": {"scenario_name": str, "episodes_completed": int, "final_metrics": dict, **RUN_ID},
+    "training_stopped": {"scenario_name": str, "episodes_completed": int, **RUN_ID},
+    "training_error": {"message": str, "details": str, **RUN_ID},
     "training_status": STATUS,
 }
 ERROR = {"message": str, "errors": dict}
@@ -70,6 +77,6 @@ def assert_error(response: Any, status: int, field: str | None = None) -> dict[s
 def assert_progress_sequence(events: list[dict[str, Any]], total: int, upto: int | None = None) -> None:
     """Progress events numbered 1..upto (default: total), none skipped, all well-typed."""
     for event in events:
-        assert_fields(event, PROGRESS)
+        assert_fields(event, PROGRESS_EVENT)
         assert event["total_episodes"] == total
     assert [e["episode"] for e in events] == list(range(1, (upto or total) + 1))

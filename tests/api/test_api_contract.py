@@ -101,7 +101,7 @@ def test_two_concurrent_starts_give_one_run_reported_in_full(server, recorder, s
     for name, data in recorder.events:
         assert_fields(data, EVENTS[name])
     started = recorder.named("training_started")[0]
-    assert started == {k: body["data"][k] for k in ("scenario_name", "num_episodes", "start_time")}
+    assert started == {k: body["data"][k] for k in ("scenario_name", "num_episodes", "start_time", "run_id")}
     progress = recorder.named("training_progress")
     assert_progress_sequence(progress, episodes)
     assert completed["scenario_name"] == scenario_name and completed["episodes_completed"] == episodes
@@ -111,6 +111,8 @@ def test_two_concurrent_starts_give_one_run_reported_in_full(server, recorder, s
     assert_fields(status, STATUS)
     assert status["current_episode"] == episodes and status["total_episodes"] == episodes
     assert status["latest_progress"] == progress[-1]
+    assert status["settings"] == {"num_episodes": episodes, "save_interval": 4, "eval_episodes": 2, "seed": 7}
+    assert (status["outcome"], status["error"]) == ("completed", None)
     assert server.get("/api/training/progress").json()["progress"] == progress
     assert server.get("/api/training/progress?since=6").json()["progress"] == progress[6:]
 
@@ -140,6 +142,8 @@ def test_stop_mid_run_saves_then_next_start_is_accepted(server, recorder, scenar
     assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": total}).status_code == 202
     early = server.status()
     assert early["is_training"] is True and early["total_episodes"] == total
+    assert early["settings"] == {"num_episodes": total, "save_interval": 100, "eval_episodes": 10, "seed": None}
+    assert early["outcome"] is None
     assert (early["latest_progress"] is None) == (early["current_episode"] == 0)
     recorder.wait_for("training_progress", count=2)
     assert_error(server.post("/api/training/start", json={"scenario_name": scenario_name}), 400)
@@ -165,10 +169,12 @@ def test_stop_mid_run_saves_then_next_start_is_accepted(server, recorder, scenar
     assert 2 <= data["episodes_completed"] < total
     checkpoint = server.models_dir / "checkpoints" / scenario_name / "checkpoint_final"
     assert checkpoint.is_dir() and any(checkpoint.iterdir())
-    assert server.status()["is_training"] is False
+    after = server.status()
+    assert after["is_training"] is False and after["outcome"] == "stopped"
 
     stopped = recorder.wait_for("training_stopped")[0]
-    assert stopped == {"scenario_name": scenario_name, "episodes_completed": data["episodes_completed"]}
+    assert stopped == {"scenario_name": scenario_name, "episodes_completed": data["episodes_completed"],
+                       "run_id": data["run_id"]}
     assert_progress_sequence(recorder.named("training_progress"), total, upto=data["episodes_completed"])
     assert "training_completed" not in recorder.names()
     history = server.get(f"/api/models/{scenario_name}/history").json()

@@ -19,7 +19,9 @@ def assert_one_error_then_idle(server, recorder, scenario_name, details: str) ->
     time.sleep(0.3)  # a duplicate or late event would show up here
     assert recorder.names().count("training_error") == 1
     assert "training_completed" not in recorder.names() and "training_stopped" not in recorder.names()
-    assert server.wait_idle(10)["is_training"] is False
+    idle = server.wait_idle(10)
+    assert idle["is_training"] is False
+    assert idle["outcome"] == "failed" and idle["error"] == error["details"]
     assert_error(server.post("/api/training/stop"), 400)
 
 

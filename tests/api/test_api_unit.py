@@ -15,7 +15,8 @@ from openapi_spec_validator import validate
 from api_contract import EVENTS, STATUS, assert_error, assert_fields, assert_progress_sequence
 from app import create_app
 from hrl_api.extensions import socketio
-from hrl_api.supervisor import TrainingSupervisor
+from hrl_api import supervisor as supervisor_module
+from hrl_api.supervisor import Run, StopFailed, SupervisorError, TrainingInProgress, TrainingSupervisor
 from hrl_api.worker import run_training
 
 
@@ -42,11 +43,15 @@ def test_status_when_idle_is_the_spec_body_with_nulls(client):
     assert_fields(body, STATUS)
     assert body == {
         "is_training": False,
+        "run_id": None,
         "scenario_name": None,
         "current_episode": 0,
         "total_episodes": 0,
         "start_time": None,
         "latest_progress": None,
+        "settings": None,
+        "outcome": None,
+        "error": None,
     }
 
 
@@ -80,7 +85,7 @@ def test_scenarios_list_and_detail(client, scenario_name):
     for summary in listed:
         assert_fields(summary, {"name": str, "description": str, "monthly_income": (int, float),
                                 "fixed_expenses": (int, float), "variable_expenses_mean": (int, float),
-                                "monthly_expenses": (int, float), "monthly_margin": (int, float)})
+                                "monthly_expenses": (int, float), "monthly_margin": (int, float), "read_only": bool})
         assert summary["monthly_expenses"] == pytest.approx(summary["fixed_expenses"] + summary["variable_expenses_mean"])
         assert summary["monthly_margin"] == pytest.approx(summary["monthly_income"] - summary["monthly_expenses"])
     detail = client.get(f"/api/scenarios/{scenario_name}").get_json()
@@ -101,7 +106,7 @@ def test_models_empty_and_history_errors(client):
 
 
 def test_progress_log_when_idle_and_bad_query(client):
-    assert client.get("/api/training/progress").get_json() == {"scenario_name": None, "progress": []}
+    assert client.get("/api/training/progress").get_json() == {"run_id": None, "scenario_name": None, "progress": []}
     assert_error(client.get("/api/training/progress?since=-1"), 400, "since")
     assert_error(client.get("/api/training/progress?bogus=1"), 400, "bogus")
 
@@ -117,7 +122,7 @@ def test_openapi_document_is_valid_and_lists_every_route(app, client):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method.lower()) in documented, (path, method)
     start = document["paths"]["/api/training/start"]["post"]
-    assert set(start["responses"]) == {"202", "400", "401", "404", "413", "500"}
+    assert set(start["responses"]) == {"202", "400", "401", "404", "409", "413", "500"}
     stop = document["paths"]["/api/training/stop"]["post"]
     assert set(stop["responses"]) == {"200", "400", "401", "500"}
     for operation in (start, stop):
@@ -210,3 +215,73 @@ def test_worker_reports_a_bad_entry_as_one_error_message(tmp_path, scenario_name
     assert process.exitcode == 0
     with pytest.raises(EOFError):
         parent.recv()
+
+
+class BrokenRelayEmitter(RecordingEmitter):
+    """Never runs the relay, so a run's outcome never becomes known (as with a relay that hangs)."""
+
+    def start_background_task(self, target, *args):
+        return None
+
+
+def test_stop_answers_failed_when_the_outcome_stays_unknown(tmp_path, scenario_name, monkeypatch):
+    monkeypatch.setattr(supervisor_module, "EXIT_GRACE_SECONDS", 0.5)
+    supervisor = TrainingSupervisor(
+        BrokenRelayEmitter(), trainer_entry="api_fake_trainers:steady", models_dir=str(tmp_path),
+        scenarios_dir=None, stop_timeout=0.5,
+    )
+    supervisor.start({"scenario_name": scenario_name, "num_episodes": 10_000, "save_interval": 5,
+                      "eval_episodes": 1, "seed": None})
+    process = supervisor._run.process
+    with pytest.raises(StopFailed) as raised:
+        supervisor.stop()
+    assert raised.value.status == 500 and raised.value.message == "Failed to stop training"
+    assert "outcome is still unknown" in raised.value.errors["_schema"][0]
+    process.join(30)
+    assert process.exitcode is not None and process.exitcode < 0  # terminated, then killed
+
+
+@pytest.mark.parametrize(("error", "status"), [
+    (type("Subclass", (TrainingInProgress,), {}), 400),
+    (type("Conflict", (SupervisorError,), {"status": 409}), 409),
+    (SupervisorError, 500),
+    (StopFailed, 500),
+])
+def test_supervisor_errors_answer_the_status_of_their_class(app, error, status):
+    @app.get("/api/_raise")
+    def raise_it():
+        raise error("Refused", {"field": ["why"]})
+
+    response = app.test_client().get("/api/_raise")
+    body = assert_error(response, status, "field")
+    assert body == {"message": "Refused", "errors": {"field": ["why"]}}
+
+
+def test_status_describes_one_run_even_when_the_run_changes_meanwhile(tmp_path):
+    """A run starting while status() builds its answer must not mix two runs' fields."""
+    finished, active = (Run(scenario_name=name, total_episodes=total, start_time=name, settings={}, process=None,
+                            conn=None)
+                        for name, total in (("last", 10), ("next", 20)))
+    finished.progress.append({"episode": 10})
+    finished.finished = True
+    active.progress.append({"episode": 3})
+
+    class ChangingSupervisor(TrainingSupervisor):
+        reads = 0
+
+        @property
+        def _run(self):
+            self.reads += 1
+            return (finished, active)[self.reads % 2]
+
+        @_run.setter
+        def _run(self, _value):
+            pass
+
+    supervisor = ChangingSupervisor(RecordingEmitter(), trainer_entry="x:y", models_dir=str(tmp_path),
+                                    scenarios_dir=None, stop_timeout=1)
+    for _ in range(2):
+        status = supervisor.status()
+        described = (status["is_training"], status["scenario_name"], status["start_time"], status["current_episode"],
+                     status["total_episodes"], status["latest_progress"])
+        assert described in [(False, "last", "last", 10, 10, {"episode": 10}), (True, "next", "next", 3, 20, {"episode": 3})]

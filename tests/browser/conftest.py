@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, sync_playwright
@@ -24,8 +26,9 @@ def chromium() -> str:
     return required_tool(CHROMIUM, "Debian's Chromium")
 
 
-@pytest.fixture(scope="module")
-def browser_context(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+@contextmanager
+def chromium_context(chromium: str, tmp_path_factory: pytest.TempPathFactory, **options: Any) -> Iterator[BrowserContext]:
+    """Chromium with a fresh profile; ``options`` go to Playwright (``locale="it-IT"``, say)."""
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             tmp_path_factory.mktemp("chromium-profile"),
@@ -33,9 +36,16 @@ def browser_context(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> 
             headless=True,
             args=CHROMIUM_ARGS,
             viewport={"width": 1280, "height": 900},
+            **options,
         )
         yield context
         context.close()
+
+
+@pytest.fixture(scope="module")
+def browser_context(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+    with chromium_context(chromium, tmp_path_factory) as context:
+        yield context
 
 
 @pytest.fixture

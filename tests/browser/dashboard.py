@@ -5,8 +5,33 @@ import re
 
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 
+from clients.harness import REPO, required_tool
+
 TIMEOUT_MS = 60_000
 expect.set_options(timeout=TIMEOUT_MS)
+# axe-core from npm (`make test-deps`): a test tool, injected into the page, never served.
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def train_to_the_end(server, scenario: str, episodes: int, save_interval: int, seed: int) -> None:
+    """A run started over the API (2 evaluation episodes), waited for until the server is idle."""
+    run = {"scenario_name": scenario, "num_episodes": episodes, "save_interval": save_interval, "eval_episodes": 2, "seed": seed}
+    response = server.post("/api/training/start", run)
+    assert response.status_code == 202, response.text
+    server.wait_idle()
+
+
+def accessibility_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now, one line each."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=required_tool(AXE, "axe-core (npm)"))
+    found = page.evaluate("""async tags => {
+        const result = await axe.run(document, { runOnly: { type: 'tag', values: tags } });
+        return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => `${v.impact} ${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`);
+    }""", AXE_TAGS)
+    return found
 
 
 class Dashboard:
@@ -52,6 +77,11 @@ class Dashboard:
         expect(banner).to_contain_text(re.compile(pattern))
         return banner.inner_text()
 
+    def assert_accessible(self, state: str) -> None:
+        """No serious or critical axe-core violation in this state of the page (named in the message)."""
+        violations = accessibility_violations(self.page)
+        assert violations == [], f"{state}: {violations}"
+
     def card(self, metric: str) -> str:
         return self.page.locator(f'.card[data-metric="{metric}"] .value').inner_text()
 
@@ -60,6 +90,38 @@ class Dashboard:
         return self.page.eval_on_selector_all(
             f"{container} figure.chart", "figures => Object.fromEntries(figures.map(f => [f.dataset.chart, Number(f.dataset.points)]))"
         )
+
+    def chart(self, chart: str, container: str = "#live-charts") -> dict:
+        """What a chart shows: legend labels and values, tick labels of each axis, x range, points drawn."""
+        return self.page.eval_on_selector(f'{container} figure[data-chart="{chart}"]', """figure => {
+            const plot = figure.chart.plot;
+            const legend = [...figure.querySelectorAll('.u-legend .u-series')];
+            return {
+                labels: legend.map(row => row.querySelector('.u-label').textContent),
+                values: legend.map(row => row.querySelector('.u-value').textContent),
+                ticks: plot.axes.map(axis => axis._values || []),
+                x: [plot.scales.x.min, plot.scales.x.max],
+                drawn: plot.data[0].length,
+                hidden: figure.hidden,
+                lastEpisode: figure.dataset.lastEpisode,
+                evaluations: Number(figure.dataset.evaluations || 0),
+                summary: figure.querySelector('.chart-summary').textContent,
+                name: figure.querySelector('figcaption').textContent,
+            };
+        }""")
+
+    def hover_chart(self, chart: str, fraction: float, container: str = "#live-charts") -> None:
+        """Moves the mouse over a chart's plot, `fraction` of the way across."""
+        box = self.page.locator(f'{container} figure[data-chart="{chart}"] .u-over').bounding_box()
+        self.page.mouse.move(box["x"] + fraction * box["width"], box["y"] + box["height"] / 2)
+
+    def drag_across_chart(self, chart: str, start: float, end: float, container: str = "#live-charts") -> None:
+        box = self.page.locator(f'{container} figure[data-chart="{chart}"] .u-over').bounding_box()
+        y = box["y"] + box["height"] / 2
+        self.page.mouse.move(box["x"] + start * box["width"], y)
+        self.page.mouse.down()
+        self.page.mouse.move(box["x"] + end * box["width"], y, steps=8)
+        self.page.mouse.up()
 
     def record_progress(self) -> None:
         """From now on, keep every progress-bar value and reward-chart size the page shows."""

@@ -61,6 +61,7 @@ def test_the_token_is_asked_for_once_and_kept_for_the_session(open_dashboard, se
     expect_connection(page, "locked")
     expect(token_input(page)).to_be_focused()
     expect(page.get_by_role("alert")).to_have_count(0)
+    dashboard.assert_accessible("token form")
     enter_token(page, TOKEN)
     expect(token_form(page)).to_be_hidden()
     expect_connection(page, "connected")
@@ -95,6 +96,7 @@ def test_a_start_asks_for_the_token_and_a_wrong_one_is_asked_again(open_dashboar
     expect(token_form(page)).to_be_visible()
     expect(token_input(page)).to_have_attribute("aria-invalid", "true")
     expect(token_input(page)).to_have_value("")
+    dashboard.assert_accessible("token form, wrong token")
     assert stored_token(page) is None
     assert server.get_json("/api/training/status")["is_training"] is False
 

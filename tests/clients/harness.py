@@ -3,6 +3,7 @@ the ``server`` fixture) and the check for tools that `make test-deps` installs."
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,9 +27,12 @@ def required_tool(path: Path | str | None, what: str) -> str:
 
 @contextmanager
 def running_server(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str] | None = None) -> Iterator[LiveServer]:
-    """A started server with an empty models folder; ``env`` adds environment variables."""
+    """A started server with an empty models folder and its own copy of the scenarios (households
+    created by a client land there, not in the repository); ``env`` adds environment variables."""
     folder = tmp_path_factory.mktemp("server")
     (folder / "models").mkdir()
+    shutil.copytree(REPO / "scenarios", folder / "scenarios")
+    env = {"HRL_SCENARIOS_DIR": str(folder / "scenarios"), **(env or {})}
     server = LiveServer(folder / "models", folder / "server.log", env=env)
     try:
         yield server

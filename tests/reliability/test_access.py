@@ -11,6 +11,7 @@ from live_server import EventRecorder, LiveServer
 from reliability.runs import SHORT_RUN
 
 TOKEN = "s3cret-token"
+RUN_ID = "torino_single-20261201-073012-3f9a"
 ALLOWED_ORIGIN = "http://dashboard.example:8080"
 FOREIGN_ORIGIN = "http://evil.example"
 POLLING_HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
@@ -40,9 +41,13 @@ def test_listens_on_loopback_only_by_default(open_server):
 
 @pytest.mark.parametrize("headers", [{}, bearer("wrong"), {"Authorization": TOKEN}, {"Authorization": f"Basic {TOKEN}"}],
                          ids=["none", "wrong token", "no scheme", "basic"])
-@pytest.mark.parametrize("path", ["/api/training/start", "/api/training/stop"])
-def test_start_and_stop_need_the_token(guarded_server, path, headers):
-    response = guarded_server.post(path, json=SHORT_RUN, headers=headers)
+@pytest.mark.parametrize("path", ["/api/training/start", "/api/training/stop", f"/api/runs/{RUN_ID}/publish",
+                                  f"DELETE /api/runs/{RUN_ID}"])
+def test_every_change_needs_the_token(guarded_server, path, headers):
+    if path.startswith("DELETE "):
+        response = requests.delete(guarded_server.url + path.split(" ", 1)[1], headers=headers, timeout=30)
+    else:
+        response = guarded_server.post(path, json=SHORT_RUN, headers=headers)
     assert response.status_code == 401, response.text
     assert response.headers["WWW-Authenticate"] == "Bearer"
     assert set(response.json()) == {"message", "errors"}
@@ -51,10 +56,14 @@ def test_start_and_stop_need_the_token(guarded_server, path, headers):
 
 def test_the_token_opens_start_and_stop_and_reads_stay_open(guarded_server):
     assert guarded_server.post("/api/training/start", json=SHORT_RUN, headers=bearer(TOKEN)).status_code == 202
-    for path in ("/api/training/status", "/api/scenarios", "/api/models", "/api/health"):
+    for path in ("/api/training/status", "/api/scenarios", "/api/models", "/api/health", "/api/runs",
+                 "/api/openapi.json", "/api/asyncapi.json", "/api/docs"):
         assert guarded_server.get(path).status_code == 200, path
     assert guarded_server.post("/api/training/stop", headers=bearer(TOKEN)).status_code == 200
     guarded_server.wait_idle()
+    # with the token, publish and delete get past the guard (the run does not exist: 404)
+    assert guarded_server.post(f"/api/runs/{RUN_ID}/publish", headers=bearer(TOKEN)).status_code == 404
+    assert requests.delete(f"{guarded_server.url}/api/runs/{RUN_ID}", headers=bearer(TOKEN), timeout=30).status_code == 404
 
 
 @pytest.mark.parametrize("auth", [None, {"token": "wrong"}, {"token": None}, "not a dict"],
@@ -101,3 +110,33 @@ def test_configured_origins_only(guarded_server):
     assert "authorization" in preflight.headers["Access-Control-Allow-Headers"].lower()
     foreign = guarded_server.get("/api/training/status", headers={"Origin": FOREIGN_ORIGIN})
     assert "Access-Control-Allow-Origin" not in foreign.headers
+
+
+# The state-changing endpoints of households and simulations: (method, path, body).
+GUARDED_WRITES = [
+    ("POST", "/api/scenarios", {"name": "guarded_home"}),
+    ("PUT", "/api/scenarios/guarded_home", {}),
+    ("DELETE", "/api/scenarios/guarded_home", None),
+    ("POST", "/api/simulations", {"scenario_name": "torino_single", "households": 5}),
+    ("DELETE", "/api/simulations/abc123", None),
+]
+
+
+@pytest.mark.parametrize("headers", [{}, bearer("wrong")], ids=["none", "wrong token"])
+@pytest.mark.parametrize(("method", "path", "body"), GUARDED_WRITES, ids=[f"{m} {p}" for m, p, _ in GUARDED_WRITES])
+def test_household_and_simulation_writes_need_the_token(guarded_server, method, path, body, headers):
+    response = requests.request(method, guarded_server.url + path, json=body, headers=headers, timeout=30)
+    assert response.status_code == 401, response.text
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_the_token_opens_household_and_simulation_writes(guarded_server):
+    """With the token the same requests reach validation (400/404 here), and reads stay open."""
+    for method, path, body in GUARDED_WRITES:
+        response = requests.request(method, guarded_server.url + path, json=body, headers=bearer(TOKEN), timeout=30)
+        assert response.status_code in (400, 403, 404), (method, path, response.text)
+    for path in ("/api/simulations", "/api/scenarios/torino_single"):
+        assert guarded_server.get(path).status_code == 200, path
+    advice = guarded_server.post("/api/advice", json={"scenario_name": "torino_single", "month": 0, "savings": 0,
+                                                      "invested": 0})
+    assert advice.status_code == 404, advice.text  # open to read (no model on this server), never 401

@@ -18,7 +18,8 @@ import pytest
 import requests
 
 from live_server import EventRecorder, LiveServer as Server, gone, training_child, wait_until
-from reliability.model_files import assert_model_set_whole, assert_nothing_partial, digests, reader_digests
+from reliability.model_files import (assert_model_set_whole, assert_nothing_partial, assert_runs_kept, digests,
+                                     reader_digests)
 from reliability.runs import SCENARIO, complete_run, start_run
 
 KILLED_RUN = {"num_episodes": 20, "save_interval": 10}
@@ -33,17 +34,21 @@ def temp_files(folder: Path) -> list[Path]:
 Moment = Callable[[Path, EventRecorder], object]
 MOMENTS: dict[str, Moment] = {
     "after_first_episodes": lambda models, recorder: recorder.named("training_progress"),
-    "writing_a_checkpoint": lambda models, recorder: temp_files(models / "checkpoints"),
+    "writing_a_checkpoint": lambda models, recorder: temp_files(models / "runs"),
     "writing_the_final_model": lambda models, recorder: list(models.glob(f".{SCENARIO}.*.tmp/*_low_agent.pt")),
     "moving_the_final_model": lambda models, recorder: [  # the new Strategist is in place, the rest is not
         commit for commit in models.glob(f".{SCENARIO}.*.commit") if not (commit / f"{SCENARIO}_high_agent.pt").exists()],
 }
 
 
-def kill_child_and_check(server: Server, recorder: EventRecorder, moment: Moment) -> None:
-    """Start a run, SIGKILL its child once ``moment`` holds, and check that nothing was lost."""
+DURING_TRAINING = {"after_first_episodes", "writing_a_checkpoint"}
+
+
+def kill_child_and_check(server: Server, recorder: EventRecorder, moment: Moment, training_moment: bool = False) -> None:
+    """Start a run, SIGKILL its child once ``moment`` holds (``training_moment``: surely before the run
+    finished, so the run must end up failed), and check that nothing was lost."""
     before = digests(server.models_dir)  # a tidy folder: readers see exactly these files
-    start_run(server, **KILLED_RUN)
+    run_id = start_run(server, **KILLED_RUN)["run_id"]
     child = training_child(server)
     wait_until(lambda: moment(server.models_dir, recorder), 60, "the moment to kill")
     child.kill()
@@ -56,13 +61,20 @@ def kill_child_and_check(server: Server, recorder: EventRecorder, moment: Moment
     seen = reader_digests(server.models_dir, SCENARIO)
     assert set(before) <= set(seen), f"lost: {sorted(set(before) - set(seen))}"
     assert_model_set_whole(before, seen, SCENARIO)
+    assert_runs_kept(before, seen)
+    killed = server.get_json(f"/api/runs/{run_id}")  # marked failed when read; the lock died with the child
+    if killed["status"] == "completed":  # killed while publishing: the run itself had finished, whole
+        assert server.get(f"/api/runs/{run_id}/archive").status_code == 200
+        assert not training_moment, killed
+    else:
+        assert killed["status"] == "failed" and killed["published"] is False, killed
     complete_run(server, recorder)  # a new start is accepted, tidies up and trains to the end
     assert_nothing_partial(server.models_dir)
 
 
 @pytest.mark.parametrize("moment", MOMENTS)
 def test_sigkill_of_the_training_child_loses_nothing(fault_server, recorder, moment):
-    kill_child_and_check(fault_server, recorder, MOMENTS[moment])
+    kill_child_and_check(fault_server, recorder, MOMENTS[moment], moment in DURING_TRAINING)
 
 
 def random_moment(seed: int) -> Moment:
@@ -89,7 +101,7 @@ def test_sigkill_at_a_random_moment_loses_nothing(fault_server, recorder, seed):
 def test_stop_after_the_last_episode_while_saving_answers_promptly(fault_server, recorder):
     start_run(fault_server, num_episodes=10, save_interval=10)
     recorder.wait_for("training_progress", count=10, timeout=60)
-    wait_until(lambda: list(fault_server.models_dir.glob(f".{SCENARIO}.*.tmp")), 60, "the final save")
+    wait_until(lambda: list(fault_server.models_dir.glob(f"runs/*/.final.*.tmp")), 60, "the final save")
     try:
         response = requests.post(f"{fault_server.url}/api/training/stop", timeout=STOP_ANSWER_SECONDS)
     except requests.ReadTimeout:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import pytest
 import requests
+import yaml
 
 from live_server import REPO, EventRecorder, LiveServer
 from reliability.model_files import digests
@@ -88,6 +89,38 @@ def test_hostile_names_never_reach_a_file(api, sandbox, name):
             assert_json_client_error(api.get(f"/api/scenarios/{segment}"), 400, 404)
             assert_json_client_error(api.get(f"/api/models/{segment}/history"), 400, 404)
         assert_json_client_error(api.post("/api/training/start", json={"scenario_name": candidate}), 400)
+        run_id = f"{candidate}-20261201-073012-3f9a"  # a hostile scenario part in an id of the right shape
+        for id_candidate in (candidate, run_id):
+            segment = quote(id_candidate, safe="")
+            if id_candidate:
+                for path in ("", "/history", "/archive"):
+                    assert_json_client_error(api.get(f"/api/runs/{segment}{path}"), 400, 404)
+                # "." collapses to /api/runs/publish: a run id the route knows only for GET and DELETE (405)
+                assert_json_client_error(api.post(f"/api/runs/{segment}/publish"), 400, 404, 405)
+                assert_json_client_error(requests.delete(f"{api.url}/api/runs/{segment}", timeout=30), 400, 404)
+            assert_json_client_error(api.post("/api/training/start", json={
+                "scenario_name": SCENARIO, "resume_from": id_candidate}), 400)
+        assert_json_client_error(api.get(f"/api/runs?scenario_name={quote(candidate, safe='')}"), 400)
+        assert_hostile_name_refused_by_households_and_simulations(api, candidate)
+
+
+def assert_hostile_name_refused_by_households_and_simulations(api: LiveServer, name: str) -> None:
+    """Households, simulations and advice refuse the name before touching a file (the sandbox's digests
+    are checked after the module)."""
+    segment = quote(name, safe="")
+    figures = yaml.safe_load((REPO / "scenarios" / f"{SCENARIO}.yaml").read_text())
+    assert_json_client_error(api.post("/api/scenarios", json={**figures, "name": name}), 400)
+    assert_json_client_error(api.post("/api/simulations", json={"scenario_name": name}), 400)
+    assert_json_client_error(api.post("/api/simulations", json={"scenario_name": SCENARIO, "run_id": name}), 400)
+    assert_json_client_error(api.post("/api/advice", json={"scenario_name": name, "month": 0, "savings": 0,
+                                                           "invested": 0}), 400)
+    if name:
+        for method in ("PUT", "DELETE"):
+            response = requests.request(method, f"{api.url}/api/scenarios/{segment}", json=figures, timeout=30)
+            assert_json_client_error(response, 400, 403, 404, 405)
+        for suffix in ("", "/report"):
+            assert_json_client_error(api.get(f"/api/simulations/{segment}{suffix}"), 400, 404)
+        assert_json_client_error(requests.delete(f"{api.url}/api/simulations/{segment}", timeout=30), 400, 404, 405)
 
 
 BAD_FIELDS = {
@@ -116,6 +149,19 @@ def test_wrong_types_and_huge_numbers_are_400(api, field, value):
     assert field in body["errors"], body
 
 
+BAD_MAX_POINTS = {"one": "1", "zero": "0", "negative": "-5", "word": "abc", "float": "2.5", "exponent": "1e3",
+                  "empty": "", "bool": "true", "NUL": "3%00"}
+
+
+@pytest.mark.parametrize("value", BAD_MAX_POINTS.values(), ids=BAD_MAX_POINTS.keys())
+def test_bad_max_points_are_400(api, value):
+    for path in ("/api/training/progress", f"/api/models/{SCENARIO}/history"):
+        body = assert_json_client_error(api.get(f"{path}?max_points={value}"), 400)
+        assert "max_points" in body["errors"], body
+    huge = api.get(f"/api/training/progress?max_points={10**30}")
+    assert huge.status_code == 200 and huge.json()["progress"] == []
+
+
 RAW_BODIES = {
     "text/plain": ("text/plain", b'{"scenario_name": "torino_single"}'),
     "form": ("application/x-www-form-urlencoded", b"scenario_name=torino_single&num_episodes=3"),
@@ -131,8 +177,9 @@ RAW_BODIES = {
 
 
 @pytest.mark.parametrize(("content_type", "data"), RAW_BODIES.values(), ids=RAW_BODIES.keys())
-def test_malformed_bodies_are_400(api, content_type, data):
-    assert_json_client_error(api.post("/api/training/start", data=data, headers={"Content-Type": content_type}), 400)
+@pytest.mark.parametrize("path", ["/api/training/start", "/api/scenarios", "/api/simulations", "/api/advice"])
+def test_malformed_bodies_are_400(api, content_type, data, path):
+    assert_json_client_error(api.post(path, data=data, headers={"Content-Type": content_type}), 400)
 
 
 def chunked(data: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
@@ -140,9 +187,13 @@ def chunked(data: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
         yield data[offset:offset + size]
 
 
-def test_bodies_over_1_mb_are_413(api):
+@pytest.mark.parametrize(("method", "path"), [("POST", "/api/training/start"), ("POST", "/api/scenarios"),
+                                             ("PUT", f"/api/scenarios/{SCENARIO}"), ("POST", "/api/simulations"),
+                                             ("POST", "/api/advice")])
+def test_bodies_over_1_mb_are_413(api, method, path):
     data = json.dumps({"scenario_name": SCENARIO, "padding": "x" * (1024 * 1024)}).encode()
-    assert_json_client_error(api.post("/api/training/start", data=data, headers={"Content-Type": "application/json"}), 413)
+    response = requests.request(method, api.url + path, data=data, headers={"Content-Type": "application/json"}, timeout=30)
+    assert_json_client_error(response, 413)
 
 
 def test_chunked_bodies_are_not_read(api):

@@ -6,13 +6,15 @@ name a real scenario costs a sleeping child, not a training run.
 """
 from __future__ import annotations
 
+import shutil
+
 import pytest
 import schemathesis
 from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
 
-from live_server import LiveServer
+from live_server import REPO, LiveServer
 
 # The spec answers state conflicts (stop while idle, start while training) with 400, where this
 # check expects 409; every other default check (no 5xx, status codes, content types, headers,
@@ -20,12 +22,18 @@ from live_server import LiveServer
 EXCLUDED_CHECKS = [positive_data_acceptance]
 EXAMPLES_PER_OPERATION = 25
 STRESS_EXAMPLES_PER_OPERATION = 300
-GUARDED_OPERATIONS = {"POST /api/training/start", "POST /api/training/stop"}
+GUARDED_OPERATIONS = {"POST /api/training/start", "POST /api/training/stop", "POST /api/scenarios",
+                      "PUT /api/scenarios/{name}", "DELETE /api/scenarios/{name}", "POST /api/simulations",
+                      "DELETE /api/simulations/{simulation_id}", "POST /api/runs/{run_id}/publish",
+                      "DELETE /api/runs/{run_id}"}
 
 
 @pytest.fixture(scope="module")
-def fuzzed_server(module_servers) -> LiveServer:
-    return module_servers(HRL_TRAINER_ENTRY="api_fake_trainers:steady")
+def fuzzed_server(module_servers, tmp_path_factory) -> LiveServer:
+    """Over a copy of the scenarios: generated households are written there, never into the repository."""
+    scenarios = tmp_path_factory.mktemp("fuzzed") / "scenarios"
+    shutil.copytree(REPO / "scenarios", scenarios)
+    return module_servers(HRL_TRAINER_ENTRY="api_fake_trainers:steady", HRL_SCENARIOS_DIR=str(scenarios))
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +67,8 @@ def fuzz_every_operation(server: LiveServer, examples: int, only: set[str] | Non
 
 def test_generated_requests_get_documented_answers(fuzzed_server):
     covered = fuzz_every_operation(fuzzed_server, EXAMPLES_PER_OPERATION)
-    assert "POST /api/training/start" in covered and len(covered) >= 8, covered
+    assert "POST /api/training/start" in covered and len(covered) >= 14, covered
+    assert {"GET /api/runs", "GET /api/runs/{run_id}", "DELETE /api/runs/{run_id}"} <= set(covered), covered
     assert "Unhandled error" not in fuzzed_server.log(), fuzzed_server.log()
     fuzzed_server.ensure_idle()
 

@@ -5,18 +5,21 @@ import os
 import pickle
 import shutil
 import signal
+import subprocess
+import sys
 from itertools import count
 
 import numpy as np
 import pytest
 import torch
 
-from hrl_trainer import TrainConfig, filesets, list_trained_models, load_history
-from hrl_trainer.checkpoints import (agent_from_bytes, checkpoint_dir, checkpoint_files, load_checkpoint,
+from hrl_trainer import TrainConfig, filesets, list_trained_models, load_history, runs
+from hrl_trainer.checkpoints import (IncompatibleModel, agent_from_bytes, checkpoint_dir, checkpoint_files, load_checkpoint,
                                      load_trained_models, model_files, model_paths, save_checkpoint,
                                      tidy_models_folder)
 from hrl_trainer.evaluation import fixed_households, hrl_policy, score
 from hrl_trainer.filesets import FileSet
+from hrl_trainer.simulation import OBS_FEATURES
 from hrl_trainer.trainer import Trainer
 
 @pytest.fixture(scope="module")
@@ -29,9 +32,17 @@ def trained(tmp_path_factory):
 
 
 def test_layout_matches_the_spec(trained):
-    _, models = trained
+    trainer, models = trained
     assert sorted(p.name for p in models.iterdir()) == [
-        "bologna_coppia_high_agent.pt", "bologna_coppia_history.json", "bologna_coppia_low_agent.pt", "checkpoints"]
+        "bologna_coppia_high_agent.pt", "bologna_coppia_history.json", "bologna_coppia_low_agent.pt",
+        "bologna_coppia_run.json", "checkpoints", "locks", "runs"]
+    run = models / "runs" / trainer.run_id  # the published run's own folder; the spec's paths hold copies
+    assert sorted(p.name for p in run.iterdir()) == [
+        "checkpoints", "config.json", "high_agent.pt", "history.json", "low_agent.pt", "optimizer.pt", "run.json"]
+    assert (models / "checkpoints" / "bologna_coppia").resolve() == (run / "checkpoints").resolve()
+    for name in ("high_agent.pt", "low_agent.pt", "history.json"):
+        assert (run / name).read_bytes() == (models / f"bologna_coppia_{name}").read_bytes()
+    assert b"\n" not in (models / "bologna_coppia_history.json").read_bytes()  # compact, no indentation
     folders = sorted(p.name for p in (models / "checkpoints" / "bologna_coppia").iterdir())
     assert folders == ["checkpoint_best", "checkpoint_episode_20", "checkpoint_episode_40", "checkpoint_final"]
     for folder in folders:
@@ -57,16 +68,19 @@ def test_reloaded_models_act_exactly_like_the_trained_ones(trained):
 
 
 def test_history_and_model_listing(trained):
-    _, models = trained
+    trainer, models = trained
     history = load_history("bologna_coppia", models)
     assert history["episodes_completed"] == 40 and history["stopped"] is False
     assert [r["episode"] for r in history["progress"]] == list(range(1, 41))
     assert [e["episode"] for e in history["evaluations"]] == [20, 40]
     assert set(history["versions"]) == {"hrl_trainer", "python", "numpy", "torch"}
+    assert history["run_id"] == trainer.run_id
+    (models / "bologna_coppia_history.json").write_text("not even JSON")  # the listing never parses it
     listing = list_trained_models(models)
     assert [m["scenario_name"] for m in listing] == ["bologna_coppia"]
     assert listing[0]["files"]["high_agent"] == "bologna_coppia_high_agent.pt"
-    assert listing[0]["final_metrics"] == history["final_metrics"]
+    assert listing[0]["final_metrics"] == history["final_metrics"] and listing[0]["run_id"] == trainer.run_id
+    (models / "bologna_coppia_history.json").write_bytes((models / "runs" / trainer.run_id / "history.json").read_bytes())
     with pytest.raises(ValueError):
         load_history("../bologna_coppia", models)
     with pytest.raises(FileNotFoundError):
@@ -224,58 +238,35 @@ def test_a_read_overlapping_a_swap_reads_again_and_gets_one_version(models_dir, 
     assert len(opened) > len(files.names)
 
 
-# --- the best checkpoint across runs -----------------------------------------------------------------
+# --- the best checkpoint of a run ---------------------------------------------------------------------
 def short_run(models, seed: int) -> Trainer:
-    trainer = Trainer(TrainConfig("torino_single", num_episodes=40, save_interval=20, eval_episodes=3, seed=seed,
+    trainer = Trainer(TrainConfig("torino_single", num_episodes=60, save_interval=20, eval_episodes=3, seed=seed,
                                   models_dir=str(models)))
     trainer.run()
     return trainer
 
 
-def best_metadata(models) -> dict:
-    return json.loads((checkpoint_dir("torino_single", "best", models) / "metadata.json").read_text())
-
-
-def test_an_identical_run_does_not_replace_the_best_checkpoint(models_dir):
-    first = short_run(models_dir, seed=3)
-    best = checkpoint_dir("torino_single", "best", models_dir)
-    inodes = {path.name: path.stat().st_ino for path in best.iterdir()}
-    second = short_run(models_dir, seed=3)
-    assert second.evaluations == first.evaluations  # the same agents, scored on the same households
-    assert second.best_eval == max(e["avg_reward"] for e in first.evaluations)  # the stored best, rescored
-    assert {path.name: path.stat().st_ino for path in best.iterdir()} == inodes  # a tie is not an improvement
+def best_metadata(models, run_id: str) -> dict:
+    return json.loads((models / "runs" / run_id / "checkpoints" / "checkpoint_best" / "metadata.json").read_text())
 
 
 @pytest.fixture
 def scripted_scores(monkeypatch):
-    """`scripted_scores(own, stored)`: the next run's evaluations score `own`, one by one, and the stored
-    best checkpoint's agents score `stored`."""
-    def script(own: list[float], stored: float) -> None:
+    """`scripted_scores(own)`: the next run's evaluations score `own`, one by one."""
+    def script(own: list[float]) -> None:
         scores = iter(own)
-        monkeypatch.setattr(Trainer, "evaluate", lambda self, strategist, executor, what: {
-            "avg_reward": next(scores) if strategist is self.strategist else stored})
+        monkeypatch.setattr(Trainer, "evaluate", lambda self, strategist, executor, what: {"avg_reward": next(scores)})
     return script
 
 
-def test_the_best_checkpoint_is_replaced_only_by_a_better_evaluation(models_dir, scripted_scores):
-    scripted_scores([1.0, 3.0], stored=99.0)  # no stored best yet: 99 is never asked for
-    short_run(models_dir, seed=1)
-    assert (best_metadata(models_dir)["seed"], best_metadata(models_dir)["episodes_completed"]) == (1, 40)
-    scripted_scores([2.0, 2.5], stored=3.0)
-    short_run(models_dir, seed=2)
-    assert best_metadata(models_dir)["seed"] == 1
-    scripted_scores([2.0, 3.5], stored=3.0)
-    short_run(models_dir, seed=3)
-    assert (best_metadata(models_dir)["seed"], best_metadata(models_dir)["episodes_completed"]) == (3, 40)
-
-
-def test_an_unreadable_best_checkpoint_is_replaced_at_the_first_evaluation(models_dir, scripted_scores):
-    scripted_scores([1.0, 3.0], stored=99.0)
-    short_run(models_dir, seed=1)
-    (checkpoint_dir("torino_single", "best", models_dir) / "high_agent.pt").write_bytes(b"not a model")
-    scripted_scores([0.5, 0.1], stored=99.0)  # were it readable, it would win
-    short_run(models_dir, seed=4)
-    assert (best_metadata(models_dir)["seed"], best_metadata(models_dir)["episodes_completed"]) == (4, 20)
+def test_the_best_checkpoint_is_the_runs_best_evaluation(models_dir, scripted_scores):
+    scripted_scores([1.0, 3.0, 2.0])
+    first = short_run(models_dir, seed=1)
+    assert best_metadata(models_dir, first.run_id)["episodes_completed"] == 40
+    scripted_scores([0.5, 0.1, 0.2])  # worse than the first run's: each run has its own best
+    second = short_run(models_dir, seed=2)
+    assert best_metadata(models_dir, second.run_id)["episodes_completed"] == 20
+    assert best_metadata(models_dir, first.run_id)["episodes_completed"] == 40
 
 
 # --- a run starts by tidying up ------------------------------------------------------------------------
@@ -297,7 +288,57 @@ def test_a_run_starts_by_finishing_or_discarding_what_a_killed_run_left(models_d
     other = models_dir / ".milano_junior.x4.tmp"  # another scenario's: not this run's business
     other.mkdir()
 
+    legacy = checkpoint_dir("torino_single", "episode_500", models_dir).parent
     Trainer(TrainConfig("torino_single", num_episodes=2, save_interval=100, models_dir=str(models_dir))).run()
     assert [path.relative_to(models_dir) for path in models_dir.rglob(".*")] == [other.relative_to(models_dir)]
-    assert [(pending.folder / name).read_bytes() for name in pending.names] == committed
-    assert not any(checkpoint_dir("torino_single", label, models_dir).exists() for label in ("episode_5", "best"))
+    # the old checkpoints, tidied, became a run of their own (failed: it left no model files)
+    adopted = [run for run in runs.list_runs(models_dir)[0] if run.get("adopted")]
+    assert [run["status"] for run in adopted] == ["failed"]
+    kept = models_dir / "runs" / adopted[0]["run_id"] / "checkpoints"
+    assert sorted(p.name for p in kept.iterdir()) == ["checkpoint_episode_500"]
+    assert [(kept / "checkpoint_episode_500" / name).read_bytes() for name in pending.names] == committed
+    assert legacy.is_symlink()  # now the published (2-episode) run's checkpoints
+
+
+# --- the observation layout ------------------------------------------------------------------------------
+def rewrite_payload(path, change) -> None:
+    """Rewrite a saved agent file with `change(payload)` applied (as an older version would have saved it)."""
+    payload = torch.load(path, weights_only=True)
+    change(payload)
+    torch.save(payload, path)
+
+
+def test_saved_agents_record_their_observation_layout(trained):
+    _, models = trained
+    high = torch.load(models / "bologna_coppia_high_agent.pt", weights_only=True)
+    low = torch.load(models / "bologna_coppia_low_agent.pt", weights_only=True)
+    assert high["observation"] == list(OBS_FEATURES) and len(OBS_FEATURES) == high["architecture"]["obs_dim"]
+    assert low["observation"] == [*OBS_FEATURES, "goal_invest", "goal_save", "goal_spend", "goal_buffer"]
+    assert len(low["observation"]) == low["architecture"]["obs_dim"]
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda payload: payload.pop("observation"), "it was saved before observation layouts were recorded"),
+    (lambda payload: payload["observation"].__setitem__(1, "savings_in_buffers"),
+     "its input 1 is 'savings_in_buffers', this version's is 'months_covered'"),
+    (lambda payload: payload["observation"].pop(), "it has 10 inputs, this version 11"),
+])
+def test_loading_an_agent_of_another_observation_layout_is_a_clear_error(trained, tmp_path, change, reason):
+    _, models = trained
+    shutil.copytree(models, tmp_path / "models")
+    rewrite_payload(tmp_path / "models" / "bologna_coppia_high_agent.pt", change)
+    with pytest.raises(IncompatibleModel) as error:
+        load_trained_models("bologna_coppia", tmp_path / "models")
+    assert str(error.value) == f"the saved strategist cannot run in this version: {reason}; train the scenario again"
+
+
+def test_evaluate_refuses_an_incompatible_model_in_one_line(trained, tmp_path):
+    _, models = trained
+    shutil.copytree(models, tmp_path / "models")
+    rewrite_payload(tmp_path / "models" / "bologna_coppia_low_agent.pt", lambda payload: payload.pop("observation"))
+    result = subprocess.run([sys.executable, "-m", "hrl_trainer", "evaluate", "--scenario", "bologna_coppia",
+                             "--models-dir", str(tmp_path / "models"), "--episodes", "5"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == ("error: the saved executor cannot run in this version: it was saved before observation "
+                             "layouts were recorded; train the scenario again\n")

@@ -1,9 +1,14 @@
 """The command line, run as a user would."""
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
+
+from hrl_trainer.checkpoints import checkpoint_dir, model_paths
 
 
 def cli(*args, check=True):
@@ -19,9 +24,14 @@ def trained(tmp_path_factory):
     return models, out
 
 
-def test_train_writes_the_models_and_prints_a_summary(trained):
+def test_train_writes_the_models_and_prints_a_summary_that_leads_with_the_held_out_evaluation(trained):
     models, out = trained
-    assert "Trained torino_single: 40 episodes" in out and "avg_reward" in out
+    lines = out.splitlines()
+    assert lines[0] == "Held-out evaluation of torino_single: 200 households never trained on"
+    heldout = json.loads((models / "torino_single_history.json").read_text())["heldout"]
+    assert dict(zip(lines[1].split(), lines[2].split())) == {
+        key: f"{value:.2f}" if isinstance(value, float) else str(value) for key, value in heldout.items()}
+    assert lines[3].startswith("Trained torino_single: 40 episodes in ")
     assert (models / "torino_single_high_agent.pt").is_file()
     assert (models / "checkpoints" / "torino_single" / "checkpoint_episode_40").is_dir()
 
@@ -60,7 +70,11 @@ def test_scenarios_lists_the_bundled_households():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["train", "--scenario", "atlantis"], "not found"),
+    (["train", "--scenario", "atlantis"],
+     "Scenario 'atlantis' not found; available: bologna_coppia, milano_junior, milano_senior, roma_famiglia, "
+     "torino_single"),
+    (["train", "--scenario", "torino_single", "--models-dir", "/nonexistent-parent/models"],
+     "its parent folder /nonexistent-parent does not exist"),
     (["train", "--scenario", "../etc"], "scenario_name"),
     (["evaluate", "--scenario", "bologna_coppia", "--models-dir", "/nonexistent-models"], "No trained model"),
     (["train", "--scenario", "torino_single", "--episodes", "2", "--models-dir", __file__ + "/models"],
@@ -70,3 +84,108 @@ def test_errors_are_one_clear_line(args, message):
     result = cli(*args, check=False)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_models_folder_that_is_a_file_fails_before_training(tmp_path):
+    (tmp_path / "models").write_text("not a folder")
+    result = cli("train", "--scenario", "torino_single", "--models-dir", str(tmp_path / "models"), check=False)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "is not a folder" in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_an_unwritable_models_folder_fails_before_training(tmp_path):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:  # as a user, a folder without write permission does the same
+        if os.geteuid() == 0:
+            pytest.skip(f"root can write anywhere, and mounting failed: {mounted.stderr.decode().strip()}")
+        folder.chmod(0o500)
+    try:
+        result = cli("train", "--scenario", "torino_single", "--models-dir", str(folder), check=False)
+    finally:
+        if mounted.returncode == 0:
+            subprocess.run(["umount", "--lazy", str(folder)], check=True)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert f"{folder}: cannot write in {folder}" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--episodes", "abc"], "argument --episodes: must be a positive integer (at most 100000), got 'abc'"),
+    (["--episodes", "0"], "argument --episodes: must be a positive integer (at most 100000), got '0'"),
+    (["--episodes", "100001"], "argument --episodes: must be a positive integer (at most 100000), got '100001'"),
+    (["--seed", "-1"], "argument --seed: must be an integer from 0 to 4294967295, got '-1'"),
+    (["--seed", "4294967296"], "argument --seed: must be an integer from 0 to 4294967295, got '4294967296'"),
+    (["--eval-episodes", "1001"], "argument --eval-episodes: must be a positive integer (at most 1000), got '1001'"),
+    (["--save-interval", "1.5"], "argument --save-interval: must be a positive integer (at most 100000), got '1.5'"),
+])
+def test_bad_numbers_are_refused_in_plain_words(args, message):
+    result = cli("train", "--scenario", "torino_single", *args, check=False)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == f"python -m hrl_trainer train: error: {message}"
+    assert "invalid" not in result.stderr and "parse" not in result.stderr  # argparse's "invalid <function> value"
+
+
+def test_train_help_describes_every_option_with_its_default():
+    help_text = " ".join(cli("train", "--help").stdout.split())
+    for option, default in [("--episodes", "(default: 1000)"), ("--save-interval", "(default: 100)"),
+                            ("--eval-episodes", "(default: 10)"), ("--seed", "(default: a random one"),
+                            ("--models-dir", "(default: $HRL_MODELS_DIR"),
+                            ("--scenarios-dir", "(default: $HRL_SCENARIOS_DIR"), ("--quiet", "(default: a progress bar")]:
+        described = help_text.split(f" {option} ", 1)[1]
+        assert default in described.split(" --", 1)[0], option
+    assert "1 to 100000" in help_text and "0 to 4294967295" in help_text
+
+
+# --- Ctrl-C and SIGTERM: stop like the API's stop --------------------------------------------------------
+def start_training(models, episodes=20000):
+    """A long run in its own session, with SIGINT at its default (a background shell would ignore it)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "hrl_trainer", "train", "--scenario", "torino_single", "--episodes", str(episodes),
+         "--save-interval", "25", "--eval-episodes", "2", "--seed", "8", "--models-dir", str(models), "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def wait_until_training(process, models):
+    """Wait for the first periodic checkpoint: the run is under way and its signal handlers are set."""
+    deadline = time.monotonic() + 240
+    while not checkpoint_dir("torino_single", "episode_25", models).is_dir():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "training never started"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stop_signal_finishes_the_batch_saves_everything_and_says_so_in_one_line(tmp_path, signum, status):
+    process = start_training(tmp_path)
+    wait_until_training(process, tmp_path)
+    os.kill(process.pid, signum)
+    out, err = process.communicate(timeout=240)
+    assert process.returncode == status, err
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    history = json.loads(model_paths("torino_single", tmp_path)["history"].read_text())
+    done = history["episodes_completed"]
+    assert last == (f"Stopped by {signal.Signals(signum).name} after {done} of 20000 episodes: "
+                    "saved checkpoint_final/ and the model files")
+    assert history["stopped"] is True and 25 <= done < 20000 and done % 25 == 0  # whole batches of 25
+    final = json.loads((checkpoint_dir("torino_single", "final", tmp_path) / "metadata.json").read_text())
+    assert final["episodes_completed"] == done
+    assert all(path.is_file() for path in model_paths("torino_single", tmp_path).values())
+    assert out.startswith("Held-out evaluation of torino_single")
+
+
+def test_a_second_signal_aborts_at_once_without_writing_the_model_files(tmp_path):
+    process = start_training(tmp_path)
+    wait_until_training(process, tmp_path)
+    os.kill(process.pid, signal.SIGINT)  # pending signals are handled in number order: SIGINT, then SIGTERM
+    os.kill(process.pid, signal.SIGTERM)
+    out, err = process.communicate(timeout=240)
+    assert process.returncode == 143
+    assert err.strip().splitlines()[-1] == (
+        "error: aborted by a second SIGTERM: the model files and checkpoint_final/ were not written")
+    assert "Traceback" not in err and out == ""
+    assert not model_paths("torino_single", tmp_path)["history"].exists()
+    assert not checkpoint_dir("torino_single", "final", tmp_path).exists()

@@ -1,4 +1,6 @@
 """The month: money conservation, compounding, life events, termination, determinism."""
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -95,7 +97,7 @@ def test_horizon_ends_the_episode(bologna):
     live(batch, lambda b: np.tile([0.3, 0.6, 0.1], (b.size, 1)))
     assert batch.month == bologna.months
     assert np.all(batch.duration[~batch.broke] == bologna.months)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match=r"^step\(\) called on a finished batch; call reset\(\)$"):
         batch.step(np.tile([1.0, 0.0, 0.0], (batch.size, 1)))
 
 
@@ -143,3 +145,195 @@ def test_the_executor_policy_reaches_the_corners_exactly():
     logits = torch.tensor([[12.0, 0.0, 0.0], [0.0, 12.0, 0.0], [0.0, 0.0, 12.0], [0.0, 0.0, 0.0]])
     np.testing.assert_array_equal(to_split(executor.to_env(logits).numpy())[:3], np.eye(3))
     np.testing.assert_allclose(to_split(executor.to_env(logits).numpy())[3], [1 / 3] * 3, rtol=1e-6)
+
+
+# --- the month's reward and the observation, on hand-computed numbers ------------------------------------
+CALM = {"name": "calm", "monthly_income": 2000.0, "fixed_expenses": 1000.0, "variable_expenses_mean": 500.0,
+        "variable_expenses_std": 0.0, "safety_buffer": 3000.0, "months": 12, "initial_cash": 1000.0,
+        "risk_tolerance": 0.5, "inflation_annual": 0.12, "investment_return_annual": 0.0,
+        "investment_volatility_monthly": 0.0, "savings_interest_annual": 0.0, "shock_probability_monthly": 0.0,
+        "income_loss_probability_monthly": 0.0, "sell_cost": 0.0}
+"""No randomness at all: markets flat, no shocks, no income loss; prices rise 12 % a year."""
+
+
+def first_month(raw: dict, split) -> tuple[HouseholdBatch, float]:
+    scenario = scenario_from_dict(raw)
+    batch = make_batch(scenario, households=1)
+    return batch, float(batch.step(np.array([split])).reward[0])
+
+
+def test_the_monthly_reward_on_hand_computed_numbers():
+    batch, reward = first_month(CALM, [0.2, 0.5, 0.3])
+    price = 1.12 ** (1 / 12)                      # 1.009489
+    cash = 1000 + 2000 - 1500 * price             # income in, fixed and variable expenses (inflated) out
+    invested, saved, spent = 0.2 * cash, 0.5 * cash, 0.3 * cash
+    wealth_gain = ((invested + saved) / price - 1000) / 2000       # real wealth, in first-month incomes
+    joy = 0.12 * math.log1p(spent / price / (0.05 * 2000))
+    buffer_penalty = 1.0 * (1 - 0.5) * (3000 - saved) / 3000        # liquid money under the buffer, pro rata
+    assert reward == pytest.approx(wealth_gain + joy - buffer_penalty, abs=1e-9)
+    assert buffer_penalty == pytest.approx(0.3762, abs=1e-4) and wealth_gain == pytest.approx(0.0151, abs=1e-4)
+    assert (batch.invested[0], batch.savings[0], batch.cash[0]) == pytest.approx((invested, saved, 0.0))
+
+
+def test_no_buffer_penalty_at_or_above_the_buffer_and_a_full_one_when_empty():
+    _, reward = first_month({**CALM, "safety_buffer": 500.0}, [0.0, 1.0, 0.0])
+    price = 1.12 ** (1 / 12)
+    saved = 1000 + 2000 - 1500 * price
+    assert reward == pytest.approx((saved / price - 1000) / 2000, abs=1e-9)  # no joy, no penalty
+    _, reward = first_month(CALM, [1.0, 0.0, 0.0])
+    invested = 1000 + 2000 - 1500 * price
+    assert reward == pytest.approx((invested / price - 1000) / 2000 - 0.5, abs=1e-9)  # nothing liquid: 0.5 x 1
+
+
+def test_going_broke_costs_the_penalty_on_top_of_the_month():
+    broke = {**CALM, "monthly_income": 1000.0, "fixed_expenses": 3000.0, "variable_expenses_mean": 0.0,
+             "initial_cash": 500.0, "safety_buffer": 1000.0, "inflation_annual": 0.0}
+    batch, reward = first_month(broke, [0.3, 0.3, 0.4])
+    # 500 + 1000 - 3000 = -1500 with nothing to sell: broke, real wealth -1500 (a fall of 2 incomes),
+    # liquid money under the buffer entirely (penalty 0.5), plus the broke penalty
+    assert reward == pytest.approx(-2.0 - 0.5 - 25.0, abs=1e-9)
+    assert batch.broke[0] and not batch.alive[0] and batch.duration[0] == 1
+
+
+def test_the_observation_on_hand_computed_numbers():
+    raw = {**CALM, "investment_return_annual": 0.12}
+    batch = make_batch(scenario_from_dict(raw), households=1)
+    np.testing.assert_allclose(batch.observe()[0], [
+        1000 / 3000,  # liquid_in_buffers
+        1000 / 1500,  # months_covered: the first month's expected expenses
+        0.0, 0.0,     # invested_in_years, portfolio_share
+        1.0,          # time_left
+        1.0, 0.0,     # income_ratio, income_loss_left
+        1.0,          # price_level
+        1500 / 2000,  # expenses_ratio
+        0.5 * (3000 - 1000) / 3000,  # buffer_penalty
+        1000 / 24000,  # real_wealth_in_years
+    ], rtol=1e-6)
+    batch.step(np.array([[0.5, 0.5, 0.0]]))
+    batch.step(np.array([[0.5, 0.5, 0.0]]))
+    price, growth = 1.12 ** (2 / 12), 1.12 ** (1 / 12)
+    cash1 = 1000 + 2000 - 1500 * growth
+    invested = 0.5 * cash1 * growth + 0.5 * (2000 - 1500 * price)  # month 1: the market moved, then new money
+    saved = 0.5 * cash1 + 0.5 * (2000 - 1500 * price)
+    np.testing.assert_allclose(batch.observe()[0], [
+        saved / 3000, saved / (1500 * price), invested / 24000, invested / (invested + saved), 1 - 2 / 12,
+        1.0, 0.0, price, 1500 * price / 2000, 0.5 * (3000 - saved) / 3000, (invested + saved) / price / 24000,
+    ], rtol=1e-6)
+
+
+def test_the_observation_sees_an_income_loss_and_an_empty_household():
+    raw = {**CALM, "income_loss_probability_monthly": 1.0, "income_loss_min_months": 4, "income_loss_max_months": 4,
+           "income_loss_factor": 0.25, "initial_cash": 0.0}
+    batch = make_batch(scenario_from_dict(raw), households=1)
+    obs = batch.observe()[0]
+    assert obs[3] == 0.0 and obs[9] == pytest.approx(0.5) and obs[1] == 0.0  # no wealth: share 0, full penalty
+    batch.step(np.array([[0.0, 0.0, 1.0]]))  # the loss starts in month 0 and has 3 months left
+    obs = batch.observe()[0]
+    assert obs[5] == pytest.approx(0.25) and obs[6] == pytest.approx(3 / 4)
+
+
+def calm_batch(households: int = 1, **changes) -> HouseholdBatch:
+    return make_batch(scenario_from_dict({**CALM, **changes}), households=households)
+
+
+def test_the_second_month_is_scored_in_real_terms_too():
+    batch = calm_batch()
+    batch.step(np.array([[0.0, 1.0, 0.0]]))
+    price1, price2 = 1.12 ** (1 / 12), 1.12 ** (2 / 12)
+    saved1 = 1000 + 2000 - 1500 * price1
+    reward = float(batch.step(np.array([[0.0, 1.0, 0.0]])).reward[0])
+    saved2 = saved1 + 2000 - 1500 * price2
+    expected = (saved2 / price2 - saved1 / price1) / 2000 - 0.5 * max(3000 - saved2, 0) / 3000
+    assert reward == pytest.approx(expected, abs=1e-9)
+
+
+def test_income_rises_every_twelve_months_and_is_cut_exactly_while_a_loss_lasts():
+    batch = calm_batch(months=14, salary_raise_annual=0.1, income_loss_factor=0.25, initial_cash=100000.0)
+    batch.events.loss_start[0, 5] = True  # one loss, starting in month 5, lasting 3 months
+    batch.events.loss_months[0, 5] = 3
+    incomes, income_ratio, loss_left = [], [], []
+    while not batch.done:
+        before = batch.ledger.income[0]
+        obs = batch.observe()[0]
+        income_ratio.append(obs[5])
+        loss_left.append(obs[6])
+        batch.step(np.array([[0.0, 1.0, 0.0]]))
+        incomes.append(batch.ledger.income[0] - before)
+    assert incomes == pytest.approx([2000] * 5 + [500] * 3 + [2000] * 4 + [2200] * 2)
+    assert income_ratio == pytest.approx([1] * 6 + [0.25] * 2 + [1] * 5 + [1.1])  # seen the month after
+    assert loss_left == pytest.approx([0] * 6 + [2 / 6, 1 / 6] + [0] * 6)
+
+
+def test_variable_expenses_follow_their_noise():
+    batch = calm_batch(variable_expenses_std=100.0, inflation_annual=0.0)
+    batch.events.variable_noise[0, 0] = 2.0
+    batch.step(np.array([[0.0, 1.0, 0.0]]))
+    assert batch.ledger.expenses[0] == pytest.approx(1000 + 500 + 2 * 100)
+
+
+def test_a_shortfall_is_paid_from_savings_then_by_selling_at_a_cost():
+    batch = calm_batch(inflation_annual=0.0, sell_cost=0.1, fixed_expenses=2500.0, variable_expenses_mean=0.0,
+                       initial_cash=0.0)
+    batch.savings[0], batch.invested[0] = 300.0, 1000.0  # month 0: 2000 in, 2500 out: 500 missing
+    batch.step(np.array([[0.0, 1.0, 0.0]]))
+    sold = 200 / 0.9  # after the 300 of savings, 200 more at a 10 % cost
+    assert (batch.savings[0], batch.invested[0], batch.cash[0]) == pytest.approx((0.0, 1000 - sold, 0.0))
+    assert batch.ledger.sell_cost[0] == pytest.approx(sold * 0.1) and batch.alive[0]
+
+
+def test_half_a_euro_short_is_broke_and_half_a_euro_spare_is_split():
+    batch = calm_batch(households=2, inflation_annual=0.0, initial_cash=0.0, variable_expenses_mean=0.0,
+                       fixed_expenses=2000.5)
+    batch.cash[1] = 1.0  # household 1 has 0.5 left after expenses
+    result = batch.step(np.array([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0]]))
+    assert result.terminated.tolist() == [True, False] and batch.alive.tolist() == [False, True]
+    assert batch.savings[1] == pytest.approx(0.5) and batch.cash[1] == pytest.approx(0.0)
+
+
+def test_a_broke_household_stays_as_it_was():
+    batch = calm_batch(households=2, initial_cash=0.0, fixed_expenses=3000.0, variable_expenses_mean=0.0)
+    batch.cash[1] = 1e6
+    batch.step(np.array([[0.0, 1.0, 0.0]] * 2))
+    state = lambda: (batch.price[0], batch.cash[0], batch.duration[0], np.delete(batch.observe()[0], 4).tolist())
+    frozen = state()  # all but time_left, which is the month's
+    batch.step(np.array([[0.0, 1.0, 0.0]] * 2))
+    assert state() == frozen
+    assert batch.price[1] == pytest.approx(1.12 ** (2 / 12)) and batch.duration.tolist() == [1, 2]
+
+
+def test_a_month_exactly_at_the_buffer_counts_as_stable():
+    batch = calm_batch(inflation_annual=0.0, monthly_income=1500.0, safety_buffer=1000.0)
+    batch.step(np.array([[0.0, 1.0, 0.0]]))
+    assert batch.liquid[0] == 1000.0 and batch.months_above_buffer[0] == 1
+
+
+def test_observations_without_a_buffer_or_expenses_and_at_the_limits():
+    batch = calm_batch(households=4, safety_buffer=0.0, fixed_expenses=0.0, variable_expenses_mean=0.0)
+    batch.last_expenses[:] = 0.0
+    batch.cash[:] = [0.75, 1e6, -1e6, 0.25]
+    batch.invested[3] = 0.25  # half of a wealth of 0.5 euro is invested
+    obs = batch.observe()
+    np.testing.assert_allclose(obs[:, 0], [0.75, 100.0, -100.0, 0.25])  # liquid / max(buffer, 1), clipped to 100
+    np.testing.assert_allclose(obs[:, 1], [0.75, 100.0, -100.0, 0.25])  # liquid / max(expenses, 1)
+    np.testing.assert_allclose(obs[:, 3], [0.0, 0.0, 0.0, 0.5])
+    np.testing.assert_allclose(obs[:, 9], [0.0, 0.0, 0.5, 0.0])  # no buffer, no penalty (unless in debt)
+
+
+def test_to_split_edge_cases():
+    np.testing.assert_allclose(to_split([[-1.0, 1.0, 1.0], [0.0, 0.0, 0.0]]), [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+    np.testing.assert_allclose(to_split([0.0, 0.0, 0.0]), [1 / 3, 1 / 3, 1 / 3])  # one row, without a batch axis
+    np.testing.assert_allclose(to_split([0.2, 0.3, 0.5]), [0.2, 0.3, 0.5])
+    np.testing.assert_allclose(to_split([[0.001, 0.5, 0.499]]), [[0.001, 0.5, 0.499]])  # the smallest share kept
+
+
+def test_market_returns_never_lose_more_than_95_percent():
+    scenario = scenario_from_dict({**CALM, "investment_volatility_monthly": 0.5})
+    events = LifeEvents.draw(scenario, 50, np.random.default_rng(0))
+    assert events.market_return.min() == -0.95 and (events.market_return == -0.95).mean() > 0.01
+
+
+def test_a_buffer_under_one_euro_is_penalised_in_euros():
+    batch = calm_batch(safety_buffer=1.5, initial_cash=0.0)
+    assert batch._buffer_penalty()[0] == pytest.approx(0.5 * 1.5 / 1.5)
+    batch.cash[0] = 1.0
+    assert batch._buffer_penalty()[0] == pytest.approx(0.5 * 0.5 / 1.5)

@@ -50,16 +50,33 @@ def test_same_seed_same_run(tmp_path):
     assert strip(a) != strip(c)
 
 
-def test_stop_finishes_the_episode_and_writes_the_final_files(models_dir):
+def test_a_stop_mid_batch_counts_exactly_the_episodes_the_saved_agents_learned_from(tmp_path):
+    records = []
+    stopped = train(TrainConfig("torino_single", num_episodes=500, save_interval=100, seed=1,
+                                models_dir=str(tmp_path / "stopped")),
+                    on_progress=records.append, should_stop=lambda: len(records) >= 7)
+    # batches of 25 (save_interval 100 / num_envs 25): the first batch is finished and reported
+    assert stopped.stopped and stopped.episodes_completed == 25
+    assert [r["episode"] for r in records] == list(range(1, 26))
+    history = load_history("torino_single", tmp_path / "stopped")
+    assert history["stopped"] is True and history["episodes_completed"] == 25 and len(history["progress"]) == 25
+    final = tmp_path / "stopped" / "checkpoints" / "torino_single" / "checkpoint_final"
+    assert json.loads((final / "metadata.json").read_text())["episodes_completed"] == 25
+    assert all(p.is_file() for p in model_paths("torino_single", tmp_path / "stopped").values())
+    # the same seed trained on exactly 25 episodes, unstopped, gives the very same agents
+    train(TrainConfig("torino_single", num_episodes=25, save_interval=100, seed=1, models_dir=str(tmp_path / "full")))
+    for agent in ("high_agent", "low_agent"):
+        a, b = (torch.load(model_paths("torino_single", tmp_path / run)[agent], weights_only=True)["state_dict"]
+                for run in ("stopped", "full"))
+        assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_a_stop_in_a_later_batch_ends_at_that_batch(models_dir):
     records = []
     result = train(TrainConfig("torino_single", num_episodes=500, save_interval=100, seed=1,
                                models_dir=str(models_dir)),
-                   on_progress=records.append, should_stop=lambda: len(records) >= 7)
-    assert result.stopped and result.episodes_completed == 7 and len(records) == 7
-    history = load_history("torino_single", models_dir)
-    assert history["stopped"] is True and history["episodes_completed"] == 7
-    assert (models_dir / "checkpoints" / "torino_single" / "checkpoint_final" / "low_agent.pt").is_file()
-    assert all(p.is_file() for p in model_paths("torino_single", models_dir).values())
+                   on_progress=records.append, should_stop=lambda: len(records) >= 51)
+    assert result.episodes_completed == len(records) == 75 and result.stopped
 
 
 def test_stop_before_the_first_episode_keeps_the_previous_model(models_dir):
@@ -106,3 +123,41 @@ def test_a_short_run_learns(models_dir):
     assert vs_random["diff"] > 3 * vs_random["stderr"] and vs_random["diff"] > 5
     first, last = trainer.evaluations[0]["avg_reward"], trainer.evaluations[-1]["avg_reward"]
     assert last > first
+
+
+def test_the_first_minibatch_ratio_is_exactly_one_against_the_behaviour_policy(models_dir):
+    """The old log-probabilities are those recorded while collecting, the agents learn from the normalised
+    inputs they acted on, and nothing changes them between collecting and learning (the normalisers take
+    in each observation while collecting, as cleanrl's do), so the first ratio of every update is exactly 1."""
+    trainer = Trainer(TrainConfig("torino_single", num_episodes=75, seed=2, models_dir=str(models_dir)))
+    agents = {"Strategist": trainer.strategist, "Executor": trainer.executor}
+    for _ in range(3):
+        means = {name: agent.norm.mean.clone() for name, agent in agents.items()}
+        trajectory, _ = trainer.collect(25)
+        collected = {name: agent.norm.mean.clone() for name, agent in agents.items()}
+        trainer.learn(trajectory)
+        for name, agent in agents.items():
+            assert trainer.update_stats[name]["first_ratio_change"] == 0.0
+            assert trainer.update_stats[name]["ratio_change"] > 0  # later minibatches do move
+            assert not torch.equal(collected[name], means[name]) and torch.equal(agent.norm.mean, collected[name])
+
+
+def test_the_run_ends_with_a_held_out_evaluation_of_the_final_agents(models_dir):
+    trainer = Trainer(TrainConfig("torino_single", num_episodes=12, save_interval=6, eval_episodes=2, seed=3,
+                                  models_dir=str(models_dir), heldout_episodes=30))
+    result = trainer.run()
+    report = compare_with_baselines(trainer.scenario, trainer.strategist, trainer.executor, episodes=30,
+                                    tuning_episodes=5)
+    assert result.heldout == {"households": 30, **report["policies"]["hrl"]}  # what `evaluate` reports
+    history = load_history("torino_single", models_dir)
+    assert history["heldout"] == result.heldout == result.to_dict()["heldout"]
+    assert set(result.heldout) == {"households", "avg_reward", "avg_duration", "avg_cash", "avg_invested",
+                                   "stability", "goal_adherence"}
+
+
+def test_run_settings_outside_their_bounds_are_refused():
+    for name, value in [("num_episodes", 100_001), ("eval_episodes", 1001), ("seed", -1), ("seed", 2**32),
+                        ("save_interval", 0)]:
+        with pytest.raises(ValueError, match=name):
+            TrainConfig("torino_single", **{name: value})
+    assert TrainConfig("torino_single", num_episodes=100_000, seed=2**32 - 1, eval_episodes=1000).seed == 2**32 - 1

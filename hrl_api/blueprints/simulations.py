@@ -1,0 +1,215 @@
+"""Simulations in euros and this month's advice: /api/simulations[/<id>[/report]] and /api/advice."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify
+
+from hrl_api.access import token_required
+from hrl_api.async_mode import run_off_event_loop
+from hrl_api.blueprints.training import json_body
+from hrl_api.catalog import checked_name, get_scenario
+from hrl_api.errors import ApiError
+from hrl_api.extensions import socketio
+from hrl_api.simulation_schemas import advice_request, check_size, simulation_request
+from hrl_trainer import simulation_store
+from hrl_trainer.model_lookup import ModelNotFound, resolve_agents
+
+simulations_bp = Blueprint("simulations", __name__, url_prefix="/api")
+
+
+def _models_dir():
+    return current_app.config["MODELS_DIR"]
+
+
+@contextmanager
+def simulation_errors() -> Iterator[None]:
+    """404 for a missing model (naming scenario_name or run_id) or simulation (naming id)."""
+    try:
+        yield
+    except ModelNotFound as exc:
+        raise ApiError(404, str(exc), {exc.field: ["No such trained model."]}) from exc
+    except simulation_store.SimulationNotFound as exc:
+        raise ApiError(404, str(exc), {"id": ["Unknown simulation."]}) from exc
+    except simulation_store.SimulationDamaged as exc:
+        raise ApiError(500, str(exc), {"id": ["The saved file is damaged."]}) from exc
+
+
+def simulation_slots() -> threading.BoundedSemaphore:
+    """The app's limit on simulations computed at once (SIMULATIONS_AT_ONCE); green under eventlet."""
+    return current_app.extensions.setdefault(
+        "hrl_simulation_slots", threading.BoundedSemaphore(int(current_app.config["SIMULATIONS_AT_ONCE"])))
+
+
+def single_threaded(function, *args: Any, **kwargs: Any) -> Any:
+    """Run ``function`` with one torch thread: the second core belongs to a training child."""
+    import torch
+
+    torch.set_num_threads(1)
+    return function(*args, **kwargs)
+
+
+@simulations_bp.post("/simulations")
+@token_required
+def create_simulation():
+    """Simulate the trained model and the baselines on the same households, in euros, and save it.
+    ---
+    post:
+      tags: [simulations]
+      summary: Run and save a simulation
+      security: [{}, {ApiToken: []}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: SimulationRequest
+      responses:
+        201:
+          description: The saved simulation
+          content:
+            application/json:
+              schema: Simulation
+        400: {$ref: "#/components/responses/BadRequest"}
+        401: {$ref: "#/components/responses/Unauthorized"}
+        404: {$ref: "#/components/responses/NotFound"}
+        413: {$ref: "#/components/responses/PayloadTooLarge"}
+        500: {$ref: "#/components/responses/ServerError"}
+    """
+    params = simulation_request.load(json_body())
+    scenario = get_scenario(params["scenario_name"], field="scenario_name")
+    check_size(params["households"], params["months"] or scenario.months)
+    with simulation_errors(), simulation_slots():
+        record = run_off_event_loop(socketio.async_mode, single_threaded, simulation_store.create_simulation,
+                                    scenario, params["run_id"], params["households"], params["seed"],
+                                    params["months"], _models_dir())
+    return jsonify(record), 201
+
+
+@simulations_bp.get("/simulations")
+def list_simulations():
+    """Every saved simulation, newest first, with the trained model's headline totals.
+    ---
+    get:
+      tags: [simulations]
+      summary: List saved simulations
+      responses:
+        200:
+          description: Saved simulations
+          content:
+            application/json:
+              schema: SimulationList
+    """
+    return jsonify({"simulations": simulation_store.list_simulations(_models_dir())})
+
+
+@simulations_bp.get("/simulations/<simulation_id>")
+def show_simulation(simulation_id: str):
+    """A saved simulation with every policy's month-by-month percentiles and totals.
+    ---
+    get:
+      tags: [simulations]
+      summary: Show a simulation
+      parameters:
+        - SimulationId
+      responses:
+        200:
+          description: The simulation
+          content:
+            application/json:
+              schema: Simulation
+        400: {$ref: "#/components/responses/BadRequest"}
+        404: {$ref: "#/components/responses/NotFound"}
+        500: {$ref: "#/components/responses/ServerError"}
+    """
+    checked_name(simulation_id, "id")
+    with simulation_errors():
+        return jsonify(simulation_store.load_simulation(simulation_id, _models_dir()))
+
+
+@simulations_bp.delete("/simulations/<simulation_id>")
+@token_required
+def delete_simulation(simulation_id: str):
+    """Delete a saved simulation.
+    ---
+    delete:
+      tags: [simulations]
+      summary: Delete a simulation
+      security: [{}, {ApiToken: []}]
+      parameters:
+        - SimulationId
+      responses:
+        204:
+          description: Deleted
+        400: {$ref: "#/components/responses/BadRequest"}
+        401: {$ref: "#/components/responses/Unauthorized"}
+        404: {$ref: "#/components/responses/NotFound"}
+    """
+    checked_name(simulation_id, "id")
+    with simulation_errors():
+        simulation_store.delete_simulation(simulation_id, _models_dir())
+    return "", 204
+
+
+@simulations_bp.get("/simulations/<simulation_id>/report")
+def simulation_report(simulation_id: str):
+    """A standalone printable HTML report of a simulation (inline SVG charts, no scripts, no external URLs).
+    ---
+    get:
+      tags: [simulations]
+      summary: Printable report of a simulation
+      parameters:
+        - SimulationId
+      responses:
+        200:
+          description: The report
+          content:
+            text/html:
+              schema: {type: string}
+        400: {$ref: "#/components/responses/BadRequest"}
+        404: {$ref: "#/components/responses/NotFound"}
+        500: {$ref: "#/components/responses/ServerError"}
+    """
+    from hrl_trainer.report import render_report
+
+    checked_name(simulation_id, "id")
+    with simulation_errors():
+        record = simulation_store.load_simulation(simulation_id, _models_dir())
+    return Response(render_report(record), mimetype="text/html")
+
+
+@simulations_bp.post("/advice")
+def advice():
+    """This month's split of the money available, the Strategist's goal and one sentence, in euros.
+    ---
+    post:
+      tags: [simulations]
+      summary: This month's advice
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: AdviceRequest
+      responses:
+        200:
+          description: The advice (nominal euros of this month)
+          content:
+            application/json:
+              schema: Advice
+        400: {$ref: "#/components/responses/BadRequest"}
+        404: {$ref: "#/components/responses/NotFound"}
+        413: {$ref: "#/components/responses/PayloadTooLarge"}
+        500: {$ref: "#/components/responses/ServerError"}
+    """
+    from hrl_trainer.advice import AdviceError, advise
+
+    params = advice_request.load(json_body())
+    scenario = get_scenario(params.pop("scenario_name"), field="scenario_name")
+    with simulation_errors():
+        agents = single_threaded(resolve_agents, scenario.name, params.pop("run_id"), _models_dir())
+    try:
+        return jsonify(advise(scenario, *agents, **params))
+    except AdviceError as exc:
+        raise ApiError(400, "Invalid household state", exc.errors) from exc

@@ -1,0 +1,160 @@
+"""marshmallow schemas of the simulations and advice endpoints (requests validated, responses documented)."""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from hrl_api.schemas import NAME_PATTERN, validate_scenario_name
+from hrl_trainer.config import DEFAULT_HOUSEHOLDS, MAX_HOUSEHOLD_MONTHS, MAX_HOUSEHOLDS, MAX_SEED
+
+MAX_BALANCE = 1e9
+
+
+def _name(description: str = "", **kwargs) -> fields.String:
+    return fields.String(validate=validate_scenario_name, metadata={"pattern": NAME_PATTERN, "description": description},
+                         **kwargs)
+
+
+def _balance(**kwargs) -> fields.Float:
+    return fields.Float(allow_nan=False, validate=validate.Range(0, MAX_BALANCE), **kwargs)
+
+
+class ModelRequest(Schema):
+    """What every request that runs a trained model names: the household and, optionally, a run."""
+
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {"type": "Request body must be a JSON object."}
+
+    scenario_name = _name("the household", required=True)
+    run_id = _name("a training run's model; default: the scenario's published model", load_default=None, allow_none=True)
+
+
+class SimulationRequest(ModelRequest):
+    """Body of POST /api/simulations."""
+
+    households = fields.Integer(strict=True, load_default=DEFAULT_HOUSEHOLDS, validate=validate.Range(1, MAX_HOUSEHOLDS))
+    seed = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(0, MAX_SEED))
+    months = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(12, 600),
+                            metadata={"description": "default: the scenario's horizon"})
+
+    @validates_schema
+    def _bounded(self, data: dict, **_) -> None:
+        if data.get("months"):  # without months, the view checks against the scenario's horizon
+            check_size(data.get("households", DEFAULT_HOUSEHOLDS), data["months"])
+
+
+def check_size(households: int, months: int) -> None:
+    """ValidationError naming `households` when the simulation would be too large for memory."""
+    if households * months > MAX_HOUSEHOLD_MONTHS:
+        raise ValidationError({"households": [f"households x months must be at most {MAX_HOUSEHOLD_MONTHS} "
+                                              f"(here {households} x {months})."]})
+
+
+class AdviceRequest(ModelRequest):
+    """Body of POST /api/advice: the household's balances now (nominal euros)."""
+
+    month = fields.Integer(strict=True, required=True, validate=validate.Range(0, 1199),
+                           metadata={"description": "months since the start of the scenario (0-based)"})
+    savings = _balance(required=True)
+    invested = _balance(required=True)
+    cash = _balance(load_default=None, allow_none=True,
+                    metadata={"description": "money in the current account; default: the initial cash in month 0, else 0"})
+    income_loss_months_left = fields.Integer(strict=True, load_default=0, validate=validate.Range(0, 120))
+
+
+class Bands(Schema):
+    p5 = fields.List(fields.Float())
+    p25 = fields.List(fields.Float())
+    p50 = fields.List(fields.Float())
+    p75 = fields.List(fields.Float())
+    p95 = fields.List(fields.Float())
+
+
+class SimulationSeries(Schema):
+    liquid = fields.Nested(Bands, metadata={"description": "nominal euros"})
+    invested = fields.Nested(Bands, metadata={"description": "nominal euros"})
+    real_net_worth = fields.Nested(Bands, metadata={"description": "today's euros"})
+    spending = fields.Nested(Bands, metadata={"description": "today's euros"})
+
+
+class SimulationTotals(Schema):
+    median_real_net_worth = fields.Float(metadata={"description": "today's euros, at the end"})
+    p5_real_net_worth = fields.Float()
+    p95_real_net_worth = fields.Float()
+    median_total_spending = fields.Float(metadata={"description": "today's euros"})
+    mean_total_spending = fields.Float()
+    share_broke = fields.Float()
+    share_broke_by_year = fields.List(fields.Float())
+    median_broke_month = fields.Integer(allow_none=True)
+    share_months_under_buffer = fields.Float()
+    avg_reward = fields.Float()
+
+
+class PolicyResult(Schema):
+    description = fields.String()
+    split = fields.List(fields.Float(), metadata={"description": "invest / save / spend shares, when fixed"})
+    emergency_fund_months = fields.Float()
+    totals = fields.Nested(SimulationTotals)
+    series = fields.Nested(SimulationSeries)
+
+
+class SimulationIdentity(Schema):
+    """What identifies a saved simulation."""
+
+    id = fields.String()
+    created_at = fields.String()
+    scenario_name = fields.String()
+    run_id = fields.String(allow_none=True)
+    households = fields.Integer()
+    months = fields.Integer()
+    seed = fields.Integer()
+
+
+class SimulationSummary(SimulationIdentity):
+    totals = fields.Nested(SimulationTotals, allow_none=True, metadata={"description": "the trained model's"})
+
+
+class SimulationList(Schema):
+    simulations = fields.List(fields.Nested(SimulationSummary))
+
+
+class Simulation(SimulationIdentity):
+    """A saved simulation: the trained model and the baselines on the same households."""
+
+    scenario = fields.Dict(metadata={"description": "the household's figures"})
+    model = fields.Dict(metadata={"description": "the simulated model and its training"})
+    units = fields.Dict(keys=fields.String(), values=fields.String())
+    policies = fields.Dict(keys=fields.String(), values=fields.Nested(PolicyResult))
+    paired = fields.Dict(metadata={"description": "trained model minus each baseline, household by household: "
+                                                  "{reward, real_net_worth, total_spending} each {diff, stderr}"})
+
+
+class Shares(Schema):
+    invest = fields.Float()
+    save = fields.Float()
+    spend = fields.Float()
+
+
+class Goal(Shares):
+    buffer = fields.Float(metadata={"description": "target liquid money, nominal euros"})
+
+
+class Advice(Schema):
+    """This month's advice (nominal euros of this month)."""
+
+    scenario_name = fields.String()
+    month = fields.Integer()
+    units = fields.String()
+    income = fields.Float()
+    expenses = fields.Float()
+    available = fields.Float()
+    shortfall = fields.Float()
+    split = fields.Nested(Shares)
+    amounts = fields.Nested(Shares)
+    goal = fields.Nested(Goal)
+    sentence = fields.String()
+
+
+simulation_request = SimulationRequest()
+advice_request = AdviceRequest()

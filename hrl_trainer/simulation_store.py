@@ -1,0 +1,111 @@
+"""Saved simulations: `models/simulations/{id}.json`, each written atomically (temp file, then rename).
+
+`create_simulation` resolves the model, simulates, records what was simulated (household figures,
+model and its training) and saves the whole result; the others list, read and delete them.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .atomic import write_text_atomically
+from .paths import resolve_models_dir, validate_name
+from .scenarios import Scenario
+from .model_lookup import resolve_agents
+
+FOLDER = "simulations"
+SUMMARY_FIELDS = ("id", "created_at", "scenario_name", "run_id", "households", "months", "seed")
+
+
+class SimulationNotFound(LookupError):
+    """No saved simulation with that id."""
+
+
+class SimulationDamaged(ValueError):
+    """A saved simulation's file is not the JSON this module wrote (changed outside the service)."""
+
+
+def simulations_dir(models_dir: str | Path | None = None) -> Path:
+    """`models/simulations/`, next to the runs."""
+    return resolve_models_dir(models_dir) / FOLDER
+
+
+def simulation_path(simulation_id: str, models_dir: str | Path | None = None) -> Path:
+    """The file of a simulation; ValueError for an id that is not a safe name."""
+    return simulations_dir(models_dir) / f"{validate_name(simulation_id)}.json"
+
+
+def model_info(scenario_name: str, run_id: str | None, models_dir: str | Path | None) -> dict[str, Any]:
+    """What the report says about the model: where it comes from and how it was trained."""
+    if run_id is not None:
+        return {"source": "run", "run_id": run_id}
+    from .checkpoints import load_history
+
+    try:
+        history = load_history(scenario_name, models_dir)
+    except (OSError, ValueError):
+        history = {}
+    return {
+        "source": "published", "trained_on": history.get("scenario_name", scenario_name),
+        "episodes_completed": history.get("episodes_completed"), "finished_at": history.get("finished_at"),
+        "seed": history.get("seed"), "final_metrics": history.get("final_metrics"),
+    }
+
+
+def create_simulation(scenario: Scenario, run_id: str | None = None, households: int = 1000, seed: int | None = None,
+                      months: int | None = None, models_dir: str | Path | None = None) -> dict[str, Any]:
+    """Simulate the model (the run's, or the scenario's published one) on `scenario` and save it.
+
+    Raises model_lookup.ModelNotFound when there is no such model."""
+    from .simulations import simulate  # NumPy and the agents, only once a simulation is asked for
+
+    strategist, executor = resolve_agents(scenario.name, run_id, models_dir)
+    result = simulate(scenario, strategist, executor, households=households, seed=seed, months=months)
+    record = {
+        "id": secrets.token_hex(8),
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "scenario_name": scenario.name, "run_id": run_id,
+        "scenario": scenario.to_dict(), "model": model_info(scenario.name, run_id, models_dir),
+        **result,
+    }
+    write_text_atomically(simulation_path(record["id"], models_dir), json.dumps(record, allow_nan=False))
+    return record
+
+
+def load_simulation(simulation_id: str, models_dir: str | Path | None = None) -> dict[str, Any]:
+    """A saved simulation; ValueError for a bad id, SimulationNotFound when absent."""
+    path = simulation_path(simulation_id, models_dir)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SimulationNotFound(f"Simulation '{simulation_id}' not found") from None
+    except ValueError as exc:  # not JSON, or not UTF-8
+        raise SimulationDamaged(f"The saved simulation '{simulation_id}' is unreadable: {exc}") from None
+
+
+def summary(record: dict[str, Any]) -> dict[str, Any]:
+    """A simulation's identity and the trained model's headline figures."""
+    return {**{key: record.get(key) for key in SUMMARY_FIELDS},
+            "totals": record.get("policies", {}).get("hrl", {}).get("totals")}
+
+
+def list_simulations(models_dir: str | Path | None = None) -> list[dict[str, Any]]:
+    """Summaries of every readable saved simulation, newest first."""
+    found = []
+    for path in simulations_dir(models_dir).glob("*.json"):
+        try:
+            found.append(summary(load_simulation(path.stem, models_dir)))
+        except (ValueError, OSError, SimulationNotFound):
+            continue  # a bad name or a damaged file: not a simulation of ours
+    return sorted(found, key=lambda s: s["created_at"] or "", reverse=True)
+
+
+def delete_simulation(simulation_id: str, models_dir: str | Path | None = None) -> None:
+    """Delete a saved simulation; SimulationNotFound when absent."""
+    try:
+        simulation_path(simulation_id, models_dir).unlink()
+    except FileNotFoundError:
+        raise SimulationNotFound(f"Simulation '{simulation_id}' not found") from None

@@ -1,0 +1,54 @@
+// The "Advice" panel: this month's split for the balances a person types, in nominal euros.
+import { showBanner } from '../banner.js';
+import { formatMoney, formatShare } from './money.js';
+import { useApi } from './requests.js';
+import { fillHouseholdSelect } from './select.js';
+
+const PARTS = [['invest', 'Invest'], ['save', 'Save'], ['spend', 'Spend']];
+
+export class AdvicePanel {
+  constructor(root) {
+    this.form = root.querySelector('#advice-form');
+    this.household = root.querySelector('#advice-household');
+    this.answer = root.querySelector('#advice-answer');
+    this.form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.ask();
+    });
+  }
+
+  render(scenarios) {
+    fillHouseholdSelect(this.household, scenarios);
+  }
+
+  async ask() {
+    const fields = new FormData(this.form);
+    const body = { scenario_name: fields.get('scenario_name') };
+    for (const name of ['month', 'savings', 'invested', 'cash', 'income_loss_months_left']) {
+      if (fields.get(name) !== '') body[name] = Number(fields.get(name));
+    }
+    if (fields.get('run_id')) body.run_id = fields.get('run_id');
+    try {
+      this.show(await useApi.advice(body));
+    } catch (error) {
+      this.answer.hidden = true;
+      showBanner('error', error.describe ? error.describe() : error.message);
+    }
+  }
+
+  show(advice) {
+    this.answer.querySelector('#advice-sentence').textContent = advice.sentence;
+    this.answer.querySelector('#advice-table tbody').replaceChildren(...PARTS.map(([key, label]) => {
+      const tr = document.createElement('tr');
+      tr.dataset.part = key;
+      for (const text of [label, formatMoney(advice.amounts[key]), formatShare(advice.split[key]), formatShare(advice.goal[key])]) {
+        tr.append(Object.assign(document.createElement('td'), { textContent: text }));
+      }
+      return tr;
+    }));
+    this.answer.querySelector('#advice-goal').textContent = `Money available this month: ${formatMoney(advice.available)} `
+      + `(income ${formatMoney(advice.income)} minus expected expenses ${formatMoney(advice.expenses)}, nominal euros). `
+      + `The Strategist's goal: keep ${formatMoney(advice.goal.buffer)} liquid.`;
+    this.answer.hidden = false;
+  }
+}

@@ -1,0 +1,188 @@
+// The "Households" panel: a form for a new household (prefilled from a copy of any scenario) or for
+// editing one of the user's own, with the server's field errors shown beside the fields.
+import { showBanner } from '../banner.js';
+import { formatMoney } from './money.js';
+import { useApi } from './requests.js';
+import { fillHouseholdSelect } from './select.js';
+
+// [field, label, kind]: kind 'text', 'money' (nominal euros of month 0), 'int', 'rate' or 'profile'.
+const MAIN_FIELDS = [
+  ['name', 'Name (a-z, 0-9, _ and -)', 'text'],
+  ['description', 'Description', 'text'],
+  ['monthly_income', 'Net income a month (€)', 'money'],
+  ['fixed_expenses', 'Fixed expenses a month (€)', 'money'],
+  ['variable_expenses_mean', 'Variable expenses a month, mean (€)', 'money'],
+  ['variable_expenses_std', 'Variable expenses, standard deviation (€)', 'money'],
+  ['safety_buffer', 'Safety buffer (€)', 'money'],
+  ['initial_cash', 'Cash at the start (€)', 'money'],
+  ['months', 'Months to simulate (12 to 600)', 'int'],
+  ['risk_tolerance', 'Risk tolerance (0 to 1)', 'rate'],
+  ['profile', 'Investor profile', 'profile'],
+];
+const MORE_FIELDS = [
+  ['inflation_annual', 'Inflation a year (0.02 = 2 %)', 'rate'],
+  ['investment_return_annual', 'Investment return a year', 'rate'],
+  ['investment_volatility_monthly', 'Investment volatility a month', 'rate'],
+  ['savings_interest_annual', 'Savings interest a year', 'rate'],
+  ['salary_raise_annual', 'Salary raise a year', 'rate'],
+  ['shock_probability_monthly', 'Chance of an unexpected cost each month', 'rate'],
+  ['shock_cost_multiplier', 'Unexpected cost, times the fixed expenses', 'rate'],
+  ['income_loss_probability_monthly', 'Chance of losing income each month', 'rate'],
+  ['income_loss_min_months', 'Income loss lasts at least (months)', 'int'],
+  ['income_loss_max_months', 'Income loss lasts at most (months)', 'int'],
+  ['income_loss_factor', 'Share of income kept during a loss', 'rate'],
+  ['sell_cost', 'Cost of selling investments', 'rate'],
+];
+const PROFILES = ['conservative', 'balanced', 'aggressive'];
+
+function fieldRow([name, label, kind]) {
+  const wrapper = document.createElement('label');
+  wrapper.className = 'household-field';
+  wrapper.dataset.field = name;
+  const caption = document.createElement('span');
+  caption.textContent = label;
+  let input;
+  if (kind === 'profile') {
+    input = document.createElement('select');
+    input.append(...PROFILES.map((profile) => new Option(profile, profile)));
+  } else {
+    input = document.createElement('input');
+    input.type = kind === 'text' ? 'text' : 'number';
+    if (kind !== 'text') input.step = 'any';
+  }
+  input.name = name;
+  input.dataset.kind = kind;
+  const error = document.createElement('span');
+  error.className = 'field-error';
+  error.id = `household-error-${name}`;
+  input.setAttribute('aria-describedby', error.id);
+  wrapper.append(caption, input, error);
+  return wrapper;
+}
+
+export class HouseholdsPanel {
+  constructor(root, onChange) {
+    this.root = root;
+    this.onChange = onChange;
+    this.form = root.querySelector('#household-form');
+    this.source = root.querySelector('#household-source');
+    this.list = root.querySelector('#household-list tbody');
+    this.title = root.querySelector('#household-form-title');
+    this.formError = root.querySelector('#household-form-error');
+    this.editing = null;
+    root.querySelector('#household-main').append(...MAIN_FIELDS.map(fieldRow));
+    root.querySelector('#household-more').append(...MORE_FIELDS.map(fieldRow));
+    root.querySelector('#household-copy').addEventListener('click', () => this.copy(this.source.value));
+    root.querySelector('#household-cancel').addEventListener('click', () => this.copy(this.source.value));
+    this.form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.save();
+    });
+  }
+
+  render(scenarios) {
+    fillHouseholdSelect(this.source, scenarios);
+    this.list.replaceChildren(...scenarios.map((s) => this.row(s)));
+    if (!this.editing && !this.form.elements.name.value && scenarios.length) this.copy(this.source.value);
+  }
+
+  row(scenario) {
+    const tr = document.createElement('tr');
+    tr.dataset.household = scenario.name;
+    const cells = [scenario.name, formatMoney(scenario.monthly_income), formatMoney(scenario.monthly_margin)];
+    tr.append(...cells.map((text) => Object.assign(document.createElement('td'), { textContent: text })));
+    const actions = document.createElement('td');
+    if (scenario.read_only) {
+      actions.textContent = 'bundled (copy it to change it)';
+      actions.className = 'muted';
+    } else {
+      const edit = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Edit', className: 'household-edit' });
+      const remove = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Delete', className: 'household-delete' });
+      edit.addEventListener('click', () => this.edit(scenario.name));
+      remove.addEventListener('click', () => this.remove(scenario.name));
+      actions.append(edit, remove);
+    }
+    tr.append(actions);
+    return tr;
+  }
+
+  async fill(name, mode) {
+    const detail = await useApi.scenario(name);
+    this.clearErrors();
+    for (const element of this.form.querySelectorAll('[name]')) {
+      const value = detail[element.name];
+      element.value = value === undefined || value === null ? '' : value;
+    }
+    this.editing = mode === 'edit' ? name : null;
+    this.form.elements.name.readOnly = mode === 'edit';
+    this.title.textContent = mode === 'edit' ? `Edit ${name}` : `New household (a copy of ${name})`;
+    this.form.dataset.mode = mode;
+    if (mode === 'copy') this.form.elements.name.value = `${name}_copy`;
+  }
+
+  copy(name) {
+    return this.fill(name, 'copy').catch((error) => showBanner('error', error.message));
+  }
+
+  edit(name) {
+    return this.fill(name, 'edit').catch((error) => showBanner('error', error.message));
+  }
+
+  body() {
+    const body = {};
+    for (const element of this.form.querySelectorAll('[name]')) {
+      const raw = element.value.trim();
+      if (raw === '' && element.name !== 'name') continue;
+      body[element.name] = element.dataset.kind === 'text' || element.dataset.kind === 'profile' ? raw : Number(raw);
+    }
+    return body;
+  }
+
+  clearErrors() {
+    this.formError.hidden = true;
+    for (const error of this.form.querySelectorAll('.field-error')) error.textContent = '';
+    for (const element of this.form.querySelectorAll('[name]')) element.removeAttribute('aria-invalid');
+  }
+
+  showErrors(error) {
+    const unplaced = [];
+    for (const [field, messages] of Object.entries(error.errors || {})) {
+      const slot = this.form.querySelector(`#household-error-${CSS.escape(field)}`);
+      const text = [].concat(messages).join(' ');
+      if (slot) {
+        slot.textContent = text;
+        this.form.elements[field].setAttribute('aria-invalid', 'true');
+      } else {
+        unplaced.push(`${field}: ${text}`);
+      }
+    }
+    this.formError.textContent = [error.message, ...unplaced].join(' ');
+    this.formError.hidden = false;
+  }
+
+  async save() {
+    this.clearErrors();
+    const body = this.body();
+    try {
+      const saved = this.editing ? await useApi.updateHousehold(this.editing, body) : await useApi.createHousehold(body);
+      showBanner('success', `Household ${saved.name} saved.`);
+      await this.onChange();
+      await this.fill(saved.name, 'edit');
+    } catch (error) {
+      if (error.status === 400 || error.status === 409 || error.status === 403) this.showErrors(error);
+      else showBanner('error', error.describe ? error.describe() : error.message);
+    }
+  }
+
+  async remove(name) {
+    try {
+      await useApi.deleteHousehold(name);
+      showBanner('info', `Household ${name} deleted. Its trained models and runs are kept.`);
+      if (this.editing === name) this.editing = null;
+      await this.onChange();
+      await this.copy(this.source.value);
+    } catch (error) {
+      showBanner('error', error.describe ? error.describe() : error.message);
+    }
+  }
+}

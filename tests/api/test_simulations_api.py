@@ -1,0 +1,230 @@
+"""Simulations, reports and advice against a real server, in both async modes: every status code,
+hostile ids, and simulations that keep the API answering while a real training runs."""
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import requests
+import torch
+
+from api_contract import assert_error
+from live_server import ASYNC_MODES, REPO, LiveServer
+from hrl_trainer.agents import GOAL_DIM, Executor, Strategist
+from hrl_trainer.checkpoints import save_trained_models
+from hrl_trainer.simulation import OBS_DIM
+
+MODEL = "torino_single"
+POLICIES = {"hrl", "best_fixed", "buffer_first", "rule_of_thumb", "random"}
+BANDS = {"p5", "p25", "p50", "p75", "p95"}
+
+
+def publish_untrained_model(models_dir: Path, name: str = MODEL) -> None:
+    torch.manual_seed(1)
+    save_trained_models(name, Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM),
+                        {"scenario_name": name, "episodes_completed": 7, "seed": 3}, models_dir)
+
+
+@pytest.fixture(scope="module", params=ASYNC_MODES)
+def sim_server(request, module_servers, tmp_path_factory) -> LiveServer:
+    """A server with a published model of torino_single and its own copy of the scenarios."""
+    root = tmp_path_factory.mktemp("simulations")
+    shutil.copytree(REPO / "scenarios", root / "scenarios")
+    publish_untrained_model(root / "models")
+    return module_servers(root / "models", async_mode=request.param, HRL_SCENARIOS_DIR=str(root / "scenarios"))
+
+
+def simulate(server: LiveServer, **body) -> requests.Response:
+    return server.post("/api/simulations", json={"scenario_name": MODEL, "households": 50, "seed": 4, **body})
+
+
+def test_simulation_lifecycle(sim_server):
+    server = sim_server
+    created = simulate(server)
+    assert created.status_code == 201, created.text
+    record = created.json()
+    assert set(record["policies"]) == POLICIES and set(record["paired"]) == POLICIES - {"hrl"}
+    assert record["households"] == 50 and record["months"] == 120 and record["seed"] == 4
+    assert record["model"]["source"] == "published" and record["model"]["episodes_completed"] == 7
+    for policy in record["policies"].values():
+        assert set(policy["series"]) == {"liquid", "invested", "real_net_worth", "spending"}
+        for bands in policy["series"].values():
+            assert set(bands) == BANDS and all(len(v) == 120 for v in bands.values())
+            assert all(a <= b + 1e-9 for a, b in zip(bands["p5"], bands["p95"]))
+    assert "today's euros" in record["units"]["real_net_worth"] and "nominal" in record["units"]["liquid"]
+    assert (server.models_dir / "simulations" / f"{record['id']}.json").is_file()
+
+    assert server.get_json(f"/api/simulations/{record['id']}") == record
+    listed = server.get_json("/api/simulations")["simulations"]
+    assert record["id"] in [s["id"] for s in listed]
+    summary = next(s for s in listed if s["id"] == record["id"])
+    assert summary["totals"] == record["policies"]["hrl"]["totals"]
+
+    report = server.get(f"/api/simulations/{record['id']}/report")
+    assert report.status_code == 200 and report.headers["Content-Type"].startswith("text/html")
+    assert "Simulation report: torino_single" in report.text and "<script" not in report.text
+
+    assert requests.delete(f"{server.url}/api/simulations/{record['id']}", timeout=30).status_code == 204
+    assert_error(server.get(f"/api/simulations/{record['id']}"), 404, "id")
+    assert_error(server.get(f"/api/simulations/{record['id']}/report"), 404, "id")
+    assert_error(requests.delete(f"{server.url}/api/simulations/{record['id']}", timeout=30), 404, "id")
+
+
+def test_same_seed_same_households(sim_server):
+    first, second = simulate(sim_server, seed=9).json(), simulate(sim_server, seed=9).json()
+    assert first["id"] != second["id"] and first["policies"] == second["policies"]
+    assert simulate(sim_server, seed=None).json()["seed"] >= 0
+
+
+BAD_BODIES = {
+    "no scenario": ({"scenario_name": None}, "scenario_name"),
+    "scenario path": ({"scenario_name": "../secret"}, "scenario_name"),
+    "households zero": ({"households": 0}, "households"),
+    "households over 10000": ({"households": 10_001}, "households"),
+    "households float": ({"households": 5.5}, "households"),
+    "households bool": ({"households": True}, "households"),
+    "too many household-months": ({"households": 10_000, "months": 600}, "households"),
+    "months too few": ({"months": 11}, "months"),
+    "seed negative": ({"seed": -1}, "seed"),
+    "run id bad": ({"run_id": "Run/1"}, "run_id"),
+    "unknown field": ({"policy": "mine"}, "policy"),
+}
+
+
+@pytest.mark.parametrize(("changes", "field"), BAD_BODIES.values(), ids=BAD_BODIES.keys())
+def test_bad_simulation_bodies_are_400(sim_server, changes, field):
+    assert_error(simulate(sim_server, **changes), 400, field)
+
+
+def test_missing_scenarios_models_and_runs_are_404(sim_server):
+    assert_error(simulate(sim_server, scenario_name="atlantis"), 404, "scenario_name")
+    assert_error(simulate(sim_server, scenario_name="bologna_coppia"), 404, "scenario_name")  # never trained
+    assert_error(simulate(sim_server, run_id="no-such-run"), 404, "run_id")
+    assert_error(sim_server.post("/api/simulations", data="x", headers={"Content-Type": "text/plain"}), 400, "_schema")
+    assert_error(sim_server.post("/api/simulations", json={"scenario_name": MODEL, "pad": "x" * 1_100_000}), 413)
+
+
+@pytest.mark.parametrize("simulation_id", ["..", "../models", "UPPER", "a" * 65, "x\n", "%00"])
+def test_hostile_ids_never_reach_a_file(sim_server, simulation_id):
+    segment = quote(simulation_id, safe="")
+    for response in (sim_server.get(f"/api/simulations/{segment}"), sim_server.get(f"/api/simulations/{segment}/report"),
+                     requests.delete(f"{sim_server.url}/api/simulations/{segment}", timeout=30)):
+        assert response.status_code in (400, 404, 405), response.text
+        assert response.headers["Content-Type"].startswith("application/json")
+
+
+def test_a_household_can_use_another_households_model_only_via_a_run(sim_server):
+    body = {k: v for k, v in sim_server.get_json(f"/api/scenarios/{MODEL}").items()
+            if k not in ("monthly_margin", "monthly_expenses", "read_only")}
+    assert sim_server.post("/api/scenarios", json={**body, "name": "my_copy"}).status_code == 201
+    assert_error(simulate(sim_server, scenario_name="my_copy"), 404, "scenario_name")
+    requests.delete(f"{sim_server.url}/api/scenarios/my_copy", timeout=30).raise_for_status()
+
+
+def advice(server: LiveServer, **body) -> requests.Response:
+    return server.post("/api/advice", json={"scenario_name": MODEL, "month": 24, "savings": 800.0, "invested": 3000.0,
+                                            **body})
+
+
+def test_advice(sim_server):
+    response = advice(sim_server)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body["split"]) == {"invest", "save", "spend"} == set(body["amounts"])
+    assert sum(body["split"].values()) == pytest.approx(1.0, abs=1e-5)
+    assert sum(body["amounts"].values()) == pytest.approx(body["available"], abs=0.05)
+    assert body["goal"]["buffer"] > 0 and body["sentence"].endswith(".") and "€" in body["sentence"]
+    assert advice(sim_server).json() == body  # deterministic
+    assert advice(sim_server, cash=500.0).json()["available"] == pytest.approx(body["available"] + 500, abs=0.02)
+
+
+ADVICE_ERRORS = {
+    "negative savings": ({"savings": -1}, 400, "savings"),
+    "negative invested": ({"invested": -0.5}, 400, "invested"),
+    "negative cash": ({"cash": -10}, 400, "cash"),
+    "month past the horizon": ({"month": 120}, 400, "month"),
+    "month negative": ({"month": -1}, 400, "month"),
+    "month missing": ({"month": None}, 400, "month"),
+    "loss longer than possible": ({"income_loss_months_left": 50}, 400, "income_loss_months_left"),
+    "unknown scenario": ({"scenario_name": "atlantis"}, 404, "scenario_name"),
+    "untrained scenario": ({"scenario_name": "roma_famiglia"}, 404, "scenario_name"),
+    "unknown run": ({"run_id": "r1"}, 404, "run_id"),
+}
+
+
+@pytest.mark.parametrize(("changes", "status", "field"), ADVICE_ERRORS.values(), ids=ADVICE_ERRORS.keys())
+def test_advice_errors(sim_server, changes, status, field):
+    assert_error(advice(sim_server, **changes), status, field)
+
+
+def test_concurrent_simulations_while_a_training_runs(sim_server):
+    server = sim_server
+    started = server.post("/api/training/start", json={"scenario_name": "milano_junior", "num_episodes": 100_000,
+                                                      "save_interval": 100_000, "eval_episodes": 2, "seed": 1})
+    assert started.status_code == 202, started.text
+    results: list[requests.Response] = []
+    done = threading.Event()
+    answered_meanwhile: list[int] = []
+
+    def run() -> None:
+        results.append(simulate(server, households=2000, seed=None))
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    def watch() -> None:
+        for thread in threads:
+            thread.join()
+        done.set()
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    while not done.is_set():
+        status = server.get("/api/training/status")
+        if not done.is_set():
+            answered_meanwhile.append(status.status_code)
+    watcher.join()
+    assert [r.status_code for r in results] == [201, 201, 201], [r.text[:200] for r in results]
+    assert len({r.json()["seed"] for r in results}) == 3
+    assert answered_meanwhile and set(answered_meanwhile) == {200}, "the API did not answer during the simulations"
+    assert server.status()["is_training"] is True
+    assert server.post("/api/training/stop").status_code == 200
+    server.wait_idle()
+
+
+def test_a_damaged_simulation_file_is_a_clear_500_and_the_list_skips_it(sim_server):
+    folder = sim_server.models_dir / "simulations"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "damaged1.json").write_bytes(b'{"id": "damaged1", "poli')
+    body = assert_error(sim_server.get("/api/simulations/damaged1"), 500, "id")
+    assert "unreadable" in body["message"]
+    assert_error(sim_server.get("/api/simulations/damaged1/report"), 500, "id")
+    assert "damaged1" not in [s["id"] for s in sim_server.get_json("/api/simulations")["simulations"]]
+    assert requests.delete(f"{sim_server.url}/api/simulations/damaged1", timeout=30).status_code == 204
+
+
+def test_a_long_household_bounds_the_number_of_households(sim_server):
+    body = {k: v for k, v in sim_server.get_json(f"/api/scenarios/{MODEL}").items()
+            if k not in ("monthly_margin", "monthly_expenses", "read_only")}
+    assert sim_server.post("/api/scenarios", json={**body, "name": "long_life", "months": 600}).status_code == 201
+    errors = assert_error(simulate(sim_server, scenario_name="long_life", households=2001), 400, "households")["errors"]
+    assert "2001 x 600" in errors["households"][0]
+    requests.delete(f"{sim_server.url}/api/scenarios/long_life", timeout=30).raise_for_status()
+
+
+def test_an_edited_household_keeps_its_model_and_is_simulated_with_its_new_figures(sim_server):
+    body = {k: v for k, v in sim_server.get_json(f"/api/scenarios/{MODEL}").items()
+            if k not in ("monthly_margin", "monthly_expenses", "read_only")}
+    assert sim_server.post("/api/scenarios", json={**body, "name": "edited_home"}).status_code == 201
+    publish_untrained_model(sim_server.models_dir, "edited_home")
+    history_before = sim_server.get_json("/api/models/edited_home/history")
+    edited = requests.put(f"{sim_server.url}/api/scenarios/edited_home", json={**body, "name": "edited_home", "monthly_income": 2500.0}, timeout=30)
+    assert edited.status_code == 200, edited.text
+    assert sim_server.get_json("/api/models/edited_home/history") == history_before
+    record = simulate(sim_server, scenario_name="edited_home").json()
+    assert record["scenario"]["monthly_income"] == 2500.0 and record["model"]["source"] == "published"
+    assert requests.delete(f"{sim_server.url}/api/scenarios/edited_home", timeout=30).status_code == 204
+    assert "edited_home" in [m["scenario_name"] for m in sim_server.get_json("/api/models")["models"]]
