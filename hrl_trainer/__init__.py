@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 
 from .checkpoints import list_trained_models, load_history
 from .config import TrainConfig
+from .evaluation import score_policy
 from .metrics import TrainingError
 from .paths import resolve_models_dir, resolve_scenarios_dir, validate_name
 from .scenarios import Scenario, ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
@@ -22,7 +23,7 @@ _LAZY = {"TrainResult": "trainer", "train": "trainer"}
 __all__ = [
     "Scenario", "ScenarioError", "ScenarioNotFound", "TrainConfig", "TrainResult", "TrainingError",
     "list_scenarios", "list_trained_models", "load_history", "load_scenario", "resolve_models_dir",
-    "resolve_scenarios_dir", "train", "validate_name",
+    "resolve_scenarios_dir", "score_policy", "train", "validate_name",
 ]
 
 

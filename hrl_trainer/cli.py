@@ -1,7 +1,8 @@
-"""Command line: `python -m hrl_trainer train | evaluate | simulate | runs | scenarios`."""
+"""Command line: `python -m hrl_trainer train | evaluate | tune | simulate | runs | scenarios`."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import signal
 import sys
@@ -14,10 +15,11 @@ from tqdm import tqdm
 
 from . import runs
 from .adoption import adopt_models_folder
-from .checkpoints import IncompatibleModel, agent_from_bytes, load_trained_models, model_paths
+from .checkpoints import IncompatibleModel, agent_from_bytes, load_history, load_trained_models, model_paths
 from .config import (DEFAULT_EPISODES, DEFAULT_EVAL_EPISODES, DEFAULT_SAVE_INTERVAL, MAX_KEEP_CHECKPOINTS,
                      SETTING_BOUNDS, TrainConfig)
 from .evaluation import compare_with_baselines
+from .flat import train_flat
 from .interrupts import Aborted, StopOnSignals, exit_status
 from .metrics import METRIC_NAMES, TrainingError
 from .paths import check_writable_folder, resolve_models_dir
@@ -101,6 +103,19 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--models-dir")
     e.add_argument("--scenarios-dir")
     e.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    e.add_argument("--no-flat", action="store_true",
+                   help="skip the flat PPO baseline (trained on the model's own budget and settings)")
+
+    u = sub.add_parser("tune", help="search the training settings with Optuna (resumable, shareable study)")
+    u.add_argument("--scenario", required=True)
+    u.add_argument("--trials", type=positive_int, required=True, help="trials to add to the study")
+    u.add_argument("--episodes", type=positive_int, default=1000, help="training budget of every trial")
+    u.add_argument("--evaluations", type=positive_int, default=5, help="periodic evaluations seen by the pruner")
+    u.add_argument("--eval-episodes", type=positive_int, default=50)
+    u.add_argument("--seed", type=int, default=0)
+    u.add_argument("--study", help="study name (default: the scenario); its file is <models>/tuning/<study>.sqlite3")
+    u.add_argument("--models-dir")
+    u.add_argument("--scenarios-dir")
 
     m = sub.add_parser("simulate", help="simulate a trained model and the baselines on the same households, in euros")
     m.add_argument("--scenario", required=True)
@@ -129,13 +144,20 @@ def format_table(rows: list[dict], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+def tuned_values(metrics: dict) -> str:
+    """A baseline's tuned split or rule numbers, short."""
+    if "tuned" in metrics:
+        return " ".join(f"{name}={value:g}" for name, value in metrics["tuned"].items())
+    return str(metrics.get("split", ""))
+
+
 def evaluation_table(report: dict) -> str:
     rows = []
     for name, metrics in report["policies"].items():
         diff = report["paired"].get(name)
-        rows.append({"policy": name, **metrics, "split": metrics.get("split", ""),
+        rows.append({"policy": name, **metrics, "tuned": tuned_values(metrics),
                      "hrl minus policy": f"{diff['diff']:+.2f} ± {diff['stderr']:.2f}" if diff else ""})
-    columns = ["policy", *(m for m in METRIC_NAMES if m != "goal_adherence"), "split", "hrl minus policy"]
+    columns = ["policy", *(m for m in METRIC_NAMES if m != "goal_adherence"), "tuned", "hrl minus policy"]
     return format_table(rows, columns)
 
 
@@ -203,7 +225,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def run_to_evaluate(args: argparse.Namespace) -> tuple:
     """(scenario, strategist, executor) of `--run`: a zip made by the archive endpoint (scored on the
     scenario figures it was trained on), or the id of a run in the models folder."""
-    if args.run.endswith(".zip") or Path(args.run).is_file():
+    if is_archive(args.run):
         try:
             files = runs.read_archive(Path(args.run).read_bytes())
         except ValueError as exc:
@@ -222,6 +244,27 @@ def run_to_evaluate(args: argparse.Namespace) -> tuple:
     return load_scenario(runs.run_scenario(args.run), args.scenarios_dir), strategist, executor
 
 
+def flat_config(history: dict) -> TrainConfig:
+    """The settings, seed and budget (episodes completed) of the run a history describes, for the flat PPO."""
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    config = {k: v for k, v in history["config"].items() if k in known}
+    return TrainConfig(**{**config, "num_episodes": history["episodes_completed"], "seed": history["seed"]})
+
+
+def is_archive(run: str | None) -> bool:
+    return bool(run) and (run.endswith(".zip") or Path(run).is_file())
+
+
+def flat_baseline(args: argparse.Namespace):
+    """The flat PPO `evaluate` compares with: the Executor alone, trained on the evaluated model's budget,
+    settings and seed. None with `--no-flat`, or for a run archive (its figures may be in no scenario file)."""
+    if args.no_flat or is_archive(args.run):
+        return None
+    history = runs.read_run_history(args.run, args.models_dir) if args.run else load_history(args.scenario,
+                                                                                              args.models_dir)
+    return train_flat(flat_config(history))
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.run:
         scenario, strategist, executor = run_to_evaluate(args)
@@ -231,8 +274,40 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             strategist, executor = load_trained_models(args.scenario, args.models_dir)
         except FileNotFoundError:
             raise ScenarioNotFound(f"No trained model for '{args.scenario}': run `python -m hrl_trainer train` first")
-    report = compare_with_baselines(scenario, strategist, executor, episodes=args.episodes)
+    report = compare_with_baselines(scenario, strategist, executor, episodes=args.episodes,
+                                    flat_executor=flat_baseline(args))
     print(json.dumps(report, indent=2, allow_nan=False) if args.json else evaluation_table(report))
+    return 0
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from optuna.trial import TrialState  # Optuna takes a second to import: only `tune` pays for it
+
+    from .tuning import SearchSpec, study_path, tune
+
+    load_scenario(args.scenario, args.scenarios_dir)  # a bad scenario fails before any trial
+    spec = SearchSpec(args.scenario, args.episodes, args.evaluations, args.eval_episodes, args.seed, args.scenarios_dir)
+
+    def on_trial(trial) -> None:
+        value = "" if trial.value is None else f" {trial.value:.3f}"  # a pruned trial's: its last evaluation
+        print(f"trial {trial.number}: {trial.state.name.lower()}{value} {trial.params}", flush=True)
+
+    try:
+        study = tune(spec, args.trials, args.study, args.models_dir, on_trial)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finished = [t for t in study.trials if t.state == TrialState.COMPLETE]
+    print(f"study {study.study_name}: {len(study.trials)} trials ({len(finished)} complete) in "
+          f"{study_path(study.study_name, args.models_dir)}")
+    if not finished:
+        print("no finished trial yet")
+        return 0
+    best = study.best_trial
+    print(f"best trial {best.number}: tuning reward {best.value:.3f}, "
+          f"held-out reward {best.user_attrs['held_out_reward']:.3f}")
+    for name, value in best.params.items():
+        print(f"  {name} = {value:.4g}")
     return 0
 
 
@@ -270,7 +345,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "simulate": cmd_simulate, "runs": cmd_runs,
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "tune": cmd_tune, "simulate": cmd_simulate, "runs": cmd_runs,
             "scenarios": cmd_scenarios}
 
 

@@ -66,7 +66,9 @@ class TrainConfig:
     hidden: int = 64
     """Width of the two hidden layers of every network."""
     learning_rate: float = 1e-3
-    """Adam learning rate of both agents."""
+    """Adam learning rate of both agents at the start of the run."""
+    anneal_lr: bool = True
+    """Lower the learning rate linearly to 0 over the run (as cleanrl's PPO does)."""
     gamma: float = 0.99
     """Monthly discount; the Strategist uses gamma ** high_period."""
     gae_lambda: float = 0.95
@@ -85,8 +87,9 @@ class TrainConfig:
     """Gradient clipping norm."""
     reward_scale: float = 0.1
     """Rewards are multiplied by this before learning, so returns are of order one."""
-    intrinsic_coef: float = 0.1
-    """Weight of the Executor's intrinsic reward for following the goal."""
+    intrinsic_coef: float = 0.0
+    """Weight of the Executor's intrinsic reward for following the goal (0: the goal is only an input to
+    the Executor; see the README's Learning section for the measurements)."""
     metrics_window: int = 10
     """Episodes averaged into each progress metric."""
     heldout_episodes: int = 200

@@ -1,16 +1,21 @@
-"""Scoring policies on fixed households: the trained agents against three baselines.
+"""Scoring policies on fixed households: the trained agents (or any policy) against the baselines.
 
 Each purpose has its own fixed stream of households: `checkpoint` (periodic
-evaluation while training), `tuning` (picking the best fixed split and the
-buffer-first rule's split) and `held_out` (the reported scores, never used to
-pick anything). Training draws from the run's seed, a different stream.
+evaluation while training), `tuning` (picking the best fixed split, the
+buffer-first rule's split and the target-liquidity rules' numbers) and
+`held_out` (the reported scores, never used to pick anything). Training draws
+from the run's seed, a different stream.
 """
 from __future__ import annotations
+
+import functools
+from typing import Callable
 
 import numpy as np
 
 from .agents import Executor, Strategist
-from .rollout import EpisodeStats, HierarchicalPolicy, run_episodes
+from .rollout import EpisodeStats, FlatPolicy, HierarchicalPolicy, Policy, run_episodes
+from .rules import rule_from, tune_2, tune_4
 from .scenarios import Scenario
 from .simulation import HouseholdBatch, LifeEvents
 
@@ -92,29 +97,80 @@ def paired(a: EpisodeStats, b: EpisodeStats) -> dict:
     return mean_and_stderr(a.reward - b.reward)
 
 
-def compare_with_baselines(scenario: Scenario, strategist: Strategist, executor: Executor,
-                           episodes: int = 1000, tuning_episodes: int = 200) -> dict:
-    """Score the agents and the baselines on the same held-out households.
-
-    Returns `{"policies": {name: metrics}, "paired": {baseline: {"diff", "stderr"}}}`; the fixed
-    splits are picked on separate tuning households.
-    """
+@functools.lru_cache(maxsize=32)
+def tuned_baselines(scenario: Scenario, tuning_episodes: int = 200) -> tuple[np.ndarray, np.ndarray, dict, dict]:
+    """The best fixed split, the buffer-first rule's split and the two target-liquidity rules, tuned on
+    the tuning households (kept per scenario: they do not depend on the policy being scored)."""
     tuning = fixed_households(scenario, tuning_episodes, "tuning")
+    rule_2 = tune_2(scenario, tuning)
+    return (tune_split(scenario, tuning, FixedSplit), tune_split(scenario, tuning, BufferFirst), rule_2,
+            tune_4(scenario, tuning, start=rule_2))
+
+
+class CallablePolicy:
+    """Any function from observations (B, OBS_DIM) float32 to splits (B, 3), acting as a Policy."""
+
+    def __init__(self, function: Callable[[np.ndarray], np.ndarray]):
+        self.function = function
+
+    def reset(self, batch: HouseholdBatch) -> None:
+        pass
+
+    def act(self, batch: HouseholdBatch) -> np.ndarray:
+        split = np.asarray(self.function(batch.observe()), dtype=np.float64)
+        if split.shape != (batch.size, 3):
+            raise ValueError(f"the policy returned shape {split.shape}, expected ({batch.size}, 3)")
+        return split
+
+
+BASELINES = ("random", "best_fixed", "buffer_first", "target_liquidity_2", "target_liquidity_4", "flat_ppo")
+"""Every baseline a policy is compared with (`flat_ppo` only when a flat Executor is given)."""
+
+
+def compare_policy(scenario: Scenario, policy: Policy, episodes: int = 1000, tuning_episodes: int = 200,
+                   flat_executor: Executor | None = None, name: str = "hrl") -> dict:
+    """Score `policy` and the baselines on the same held-out households, paired.
+
+    Returns `{"scenario_name", "episodes", "policies": {name: metrics}, "paired": {baseline: {"diff",
+    "stderr"}}}` (`diff` is the policy minus the baseline); the fixed splits and the rules are tuned
+    on separate tuning households, and their tuned values are reported beside their metrics.
+    """
     held_out = fixed_households(scenario, episodes, "held_out")
-    best_split = tune_split(scenario, tuning, FixedSplit)
-    buffer_split = tune_split(scenario, tuning, BufferFirst)
-    results = {
-        "hrl": score(scenario, held_out, hrl_policy(strategist, executor)),
-        "random": score(scenario, held_out, RandomSplit(np.random.default_rng([PURPOSES["held_out"], 1]))),
-        "best_fixed": score(scenario, held_out, FixedSplit(best_split)),
-        "buffer_first": score(scenario, held_out, BufferFirst(buffer_split)),
+    best_split, buffer_split, rule_2, rule_4 = tuned_baselines(scenario, tuning_episodes)
+    baselines = {
+        "random": RandomSplit(np.random.default_rng([PURPOSES["held_out"], 1])),
+        "best_fixed": FixedSplit(best_split),
+        "buffer_first": BufferFirst(buffer_split),
+        "target_liquidity_2": rule_from(rule_2),
+        "target_liquidity_4": rule_from(rule_4),
     }
-    policies = {name: stats.metrics() for name, stats in results.items()}
+    if flat_executor is not None:
+        baselines["flat_ppo"] = FlatPolicy(flat_executor, deterministic=True)
+    results = {name: score(scenario, held_out, policy)}
+    results.update({baseline: score(scenario, held_out, rule) for baseline, rule in baselines.items()})
+    policies = {label: stats.metrics() for label, stats in results.items()}
     policies["best_fixed"]["split"] = [round(float(x), 2) for x in best_split]
     policies["buffer_first"]["split"] = [round(float(x), 2) for x in buffer_split]
+    policies["target_liquidity_2"]["tuned"] = dict(rule_2)
+    policies["target_liquidity_4"]["tuned"] = dict(rule_4)
     return {
         "scenario_name": scenario.name,
         "episodes": episodes,
         "policies": policies,
-        "paired": {name: paired(results["hrl"], results[name]) for name in ("best_fixed", "random", "buffer_first")},
+        "paired": {baseline: paired(results[name], results[baseline]) for baseline in baselines},
     }
+
+
+def compare_with_baselines(scenario: Scenario, strategist: Strategist, executor: Executor,
+                           episodes: int = 1000, tuning_episodes: int = 200,
+                           flat_executor: Executor | None = None) -> dict:
+    """Score the trained agents (acting deterministically) against the baselines; see `compare_policy`."""
+    return compare_policy(scenario, hrl_policy(strategist, executor), episodes, tuning_episodes, flat_executor)
+
+
+def score_policy(scenario: Scenario, function: Callable[[np.ndarray], np.ndarray], episodes: int = 1000,
+                 tuning_episodes: int = 200, flat_executor: Executor | None = None) -> dict:
+    """Score any policy, a function from observations (B, OBS_DIM) to splits (B, 3), against the
+    baselines on the held-out households, paired, as `evaluate` does; the policy is reported as
+    `policy`."""
+    return compare_policy(scenario, CallablePolicy(function), episodes, tuning_episodes, flat_executor, "policy")

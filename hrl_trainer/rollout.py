@@ -111,6 +111,27 @@ class HierarchicalPolicy:
         return self.adherence_sum / np.maximum(duration, 1)
 
 
+class FlatPolicy(HierarchicalPolicy):
+    """The Executor splitting each month from the observation alone."""
+
+    def __init__(self, executor: Executor, deterministic: bool = False, trajectory: Trajectory | None = None):
+        super().__init__(None, executor, deterministic, trajectory)
+
+    def reset(self, batch: HouseholdBatch) -> None:
+        pass
+
+    def act(self, batch: HouseholdBatch) -> np.ndarray:
+        x, split_logits, split_logprob, split = self._choose(self.executor, batch.observe(), batch.alive)
+        if self.trajectory is not None:
+            self.trajectory.obs_low.append(x)
+            self.trajectory.split_logits.append(split_logits)
+            self.trajectory.split_logprob.append(split_logprob)
+        return split
+
+    def goal_adherence(self, duration: np.ndarray) -> None:
+        return None
+
+
 def goal_distance(split: np.ndarray, goal: np.ndarray) -> np.ndarray:
     """Half the L1 distance between a split and the goal's target shares, in [0, 1]."""
     return 0.5 * np.abs(np.asarray(split, dtype=np.float64) - goal[:, :3]).sum(axis=1)

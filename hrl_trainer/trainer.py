@@ -110,9 +110,12 @@ class Trainer:
         events = LifeEvents.draw(self.scenario, int(life[-1]) + 1, self.rng)
         batch = HouseholdBatch(self.scenario, events, rows=life)
         trajectory = Trajectory(life=life)
-        policy = HierarchicalPolicy(self.strategist, self.executor, trajectory=trajectory)
-        stats = run_episodes(batch, policy, trajectory, self.stopwatch)
+        stats = run_episodes(batch, self.sampling_policy(trajectory), trajectory, self.stopwatch)
         return trajectory, stats
+
+    def sampling_policy(self, trajectory: Trajectory) -> HierarchicalPolicy:
+        """The policy that collects a rollout, recording into `trajectory`."""
+        return HierarchicalPolicy(self.strategist, self.executor, trajectory=trajectory)
 
     def learn(self, traj: Trajectory) -> None:
         """One PPO update of each agent from a finished rollout."""
@@ -151,6 +154,12 @@ class Trainer:
         stats = ppo_update(agent, self.optimizers[agent], obs_t, actions_t, old_logprob,
                            advantages[valid_t], returns[valid_t], self.ppo, self.generator)
         self.update_stats[type(agent).__name__] = ensure_finite(stats, f"{type(agent).__name__} update")
+
+    def anneal(self, done: int) -> None:
+        """With `anneal_lr`, the learning rate falls linearly from `learning_rate` (no episode done) to 0."""
+        if self.config.anneal_lr:
+            for optimizer in self.optimizers.values():
+                optimizer.lr = self.config.learning_rate * (1.0 - done / self.config.num_episodes)
 
     # --- checkpoints ---------------------------------------------------------------------------
     def _score(self, strategist: Strategist, executor: Executor, events: LifeEvents, what: str) -> dict:
@@ -293,6 +302,7 @@ class Trainer:
                 break
             households = self.next_batch_size(done)
             trajectory, stats = self.collect(households)
+            self.anneal(done)
             self.learn(trajectory)
             for index in range(households):  # every one, even after a stop: the agents learned from them all
                 done += 1

@@ -43,21 +43,27 @@ def test_evaluate_json_compares_with_every_baseline(trained):
     models, _ = trained
     report = json.loads(cli("evaluate", "--scenario", "torino_single", "--models-dir", str(models),
                             "--episodes", "60", "--json").stdout)
-    assert set(report["policies"]) == {"hrl", "random", "best_fixed", "buffer_first"}
+    baselines = {"best_fixed", "random", "buffer_first", "target_liquidity_2", "target_liquidity_4", "flat_ppo"}
+    assert set(report["policies"]) == {"hrl", *baselines}
     for metrics in report["policies"].values():
         assert {"avg_reward", "avg_duration", "avg_cash", "avg_invested", "stability"} <= set(metrics)
     split = report["policies"]["best_fixed"]["split"]
     assert len(split) == 3 and sum(split) == pytest.approx(1.0)
-    assert set(report["paired"]) == {"best_fixed", "random", "buffer_first"}
+    assert set(report["paired"]) == baselines
+    assert set(report["policies"]["target_liquidity_2"]["tuned"]) == {"k", "spend"}
+    assert set(report["policies"]["target_liquidity_4"]["tuned"]) == {"k", "spend_below", "spend_above", "close"}
     assert all(p["stderr"] > 0 for p in report["paired"].values())
     assert report["policies"]["best_fixed"]["avg_reward"] > report["policies"]["random"]["avg_reward"]
 
 
 def test_evaluate_table(trained):
     models, _ = trained
-    out = cli("evaluate", "--scenario", "torino_single", "--models-dir", str(models), "--episodes", "30").stdout
+    out = cli("evaluate", "--scenario", "torino_single", "--models-dir", str(models), "--episodes", "30",
+              "--no-flat").stdout
     assert out.splitlines()[0].split()[:2] == ["policy", "avg_reward"]
-    assert [line.split()[0] for line in out.splitlines()[1:]] == ["hrl", "random", "best_fixed", "buffer_first"]
+    assert [line.split()[0] for line in out.splitlines()[1:]] == [
+        "hrl", "random", "best_fixed", "buffer_first", "target_liquidity_2", "target_liquidity_4"]
+    assert "spend_below=" in out
 
 
 def test_scenarios_lists_the_bundled_households():
