@@ -245,7 +245,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         strategist, executor = resolve_agents(args.scenario, args.run, args.models_dir)
     except ModelNotFound as exc:
         raise ScenarioNotFound(str(exc)) from None
-    result = simulate(scenario, strategist, executor, households=args.households, seed=args.seed, months=args.months)
+    result = simulate(scenario, strategist, executor, households=args.households, seed=args.seed, months=args.months,
+                      models_dir=resolve_models_dir(args.models_dir))
     print(json.dumps(result, allow_nan=False) if args.json else simulation_table(result))
     return 0
 
