@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from browser.pdf_text import pdf_text
 from clients.harness import REPO, LiveServer
 from hrl_trainer.agents import GOAL_DIM, Executor, Strategist
-from hrl_trainer.checkpoints import save_trained_models
+from published_models import save_trained_models
 from hrl_trainer.money import format_euro
 from hrl_trainer.simulation import OBS_DIM
 

@@ -14,7 +14,7 @@ import torch
 from hrl_trainer import load_scenario
 from hrl_trainer.advice import AdviceError, advise
 from hrl_trainer.agents import GOAL_DIM, Executor, Strategist
-from hrl_trainer.checkpoints import save_trained_models
+from published_models import save_trained_models
 from hrl_trainer.evaluation import FixedSplit, fixed_households, score
 from hrl_trainer.money import format_euro
 from hrl_trainer.report import render_report
@@ -50,8 +50,9 @@ def by_hand(scenario, events, split):
             if batch.done:
                 path.append(path[-1])
                 continue
-            step = batch.step(np.array([split]))
-            total += float(step.spending[0] / batch.price[0])
+            spent_before = float(batch.ledger.spending[0])
+            batch.step(np.array([split]))
+            total += (float(batch.ledger.spending[0]) - spent_before) / float(batch.price[0])
             path.append(float(batch.wealth[0] / batch.price[0]))
         ends.append(path[-1])
         spends.append(total)
