@@ -124,9 +124,6 @@ def test_simulate_view_charts_and_compares_the_policies(open_dashboard, server):
     expect(view.locator("#simulate-result")).to_be_hidden()
     assert not (server.models_dir / "simulations" / f"{simulation_id}.json").exists()
 
-    view.locator('input[name="run_id"]').fill("no-such-run")
-    view.locator("#simulate-run-button").click()
-    expect(page.locator("#banner")).to_contain_text("Run 'no-such-run' not found")
 
 
 def test_advice_panel_answers_in_euros(open_dashboard, server):
