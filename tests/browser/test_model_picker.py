@@ -11,6 +11,7 @@ import pytest
 import torch
 from playwright.sync_api import expect
 
+from browser.dashboard import page_euros, train_to_the_end
 from clients.harness import REPO, LiveServer
 from hrl_trainer.agents import GOAL_DIM, Executor, Strategist
 from hrl_trainer.simulation import OBS_DIM
@@ -30,21 +31,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     save_trained_models(PUBLISHED, Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM),
                         {"scenario_name": PUBLISHED, "episodes_completed": 5, "seed": 1}, folder / "models")
     live = LiveServer(folder / "models", folder / "server.log", env={"HRL_SCENARIOS_DIR": str(folder / "scenarios")})
-    started = live.post("/api/training/start", json={"scenario_name": TRAINED, "num_episodes": 4, "save_interval": 2,
-                                                    "eval_episodes": 2, "seed": 6})
-    assert started.status_code == 202, started.text
-    live.wait_idle(300)
+    train_to_the_end(live, TRAINED, episodes=4, save_interval=2, seed=6)
     yield live
     live.terminate()
 
 
 def spaced(text: str) -> str:
     return re.sub(r"\s+", " ", text)
-
-
-def en_us_euros(value: float) -> str:
-    """Whole euros as the test browser's locale (en-US) writes them: -€1,234."""
-    return f"{'-' if round(value) < 0 else ''}€{abs(round(value)):,}"
 
 
 def usable_runs(server: LiveServer) -> list[dict]:
@@ -130,5 +123,5 @@ def test_a_page_opened_after_the_run_ended_reports_the_heldout_result_in_euros(o
     outcome = page.locator("#run-outcome")
     expect(outcome).to_contain_text("On held-out households")
     text = spaced(outcome.inner_text())
-    assert f"median real net worth at the end {en_us_euros(held_out['median_real_net_worth'])}" in text, text
-    assert f"5th percentile {en_us_euros(held_out['p5_real_net_worth'])}" in text, text
+    assert f"median real net worth at the end {page_euros(held_out['median_real_net_worth'])}" in text, text
+    assert f"5th percentile {page_euros(held_out['p5_real_net_worth'])}" in text, text
