@@ -94,7 +94,7 @@ def run_history(run_id: str):
       parameters:
         - RunId
         - in: query
-          schema: HistoryQuery
+          schema: hrl_api.run_schemas.HistoryQuery
       responses:
         200:
           description: The history
