@@ -64,7 +64,7 @@ class Dashboard:
         self.page.locator(f'.scenario-card[data-scenario="{scenario}"]').click()
         for name, value in [("num_episodes", episodes), ("save_interval", save_interval),
                             ("eval_episodes", eval_episodes), ("seed", seed)]:
-            self.page.fill(f'input[name="{name}"]', str(value))
+            self.page.fill(f'#start-form input[name="{name}"]', str(value))
         self.page.click("#start-button")
 
     def stop(self) -> None:
