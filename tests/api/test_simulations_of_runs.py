@@ -100,3 +100,30 @@ def test_unknown_runs_are_404_and_malformed_ones_400(run_server, path, run_id, s
     if path == "/api/simulations":
         body = {"scenario_name": SIMULATED_ON, "run_id": run_id, "households": 5, "months": 12}
     assert_error(server.post(path, json=body), status, "run_id")
+
+
+@pytest.mark.parametrize("async_mode", ASYNC_MODES)
+def test_tuned_baselines_survive_a_restart(start_server, tmp_path, async_mode):
+    """The first simulation saves the tuned splits under models/baselines/; after a restart the server
+    uses the saved ones (here replaced by a split no tuning picks, to tell them apart) instead of tuning."""
+    models = tmp_path / "restart_models"
+    server = start_server(models, async_mode=async_mode)
+    server.post("/api/training/start", json={"scenario_name": TRAINED_ON, "num_episodes": 2, "save_interval": 2,
+                                            "eval_episodes": 2, "seed": 1}).raise_for_status()
+    server.wait_idle(300)
+    (run,) = server.get_json("/api/runs")["runs"]
+    body = {"scenario_name": SIMULATED_ON, "run_id": run["run_id"], "households": 10, "seed": 1, "months": 12}
+    first = server.post("/api/simulations", json=body)
+    assert first.status_code == 201, first.text
+    (saved,) = (models / "baselines").glob("*.json")
+    cached = json.loads(saved.read_text())
+    assert cached["figures"]["monthly_income"] == first.json()["scenario"]["monthly_income"]
+    assert [round(x, 2) for x in cached["splits"]["best_fixed"]] == first.json()["policies"]["best_fixed"]["split"]
+
+    server.terminate()
+    cached["splits"]["best_fixed"] = [0.11, 0.22, 0.67]  # no grid split: only the file can say it
+    saved.write_text(json.dumps(cached))
+    server.start()
+    again = server.post("/api/simulations", json=body)
+    assert again.status_code == 201, again.text
+    assert again.json()["policies"]["best_fixed"]["split"] == [0.11, 0.22, 0.67]
