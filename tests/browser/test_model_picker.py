@@ -4,18 +4,14 @@ result in euros; headless Chromium against a real server with a real (tiny) run 
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 
 import pytest
-import torch
 from playwright.sync_api import expect
 
 from browser.dashboard import page_euros, train_to_the_end
-from clients.harness import REPO, LiveServer
-from hrl_trainer.agents import GOAL_DIM, Executor, Strategist
-from hrl_trainer.simulation import OBS_DIM
-from published_models import save_trained_models
+from clients.harness import LiveServer
+from published_models import server_with_untrained_model
 
 pytestmark = pytest.mark.browser
 
@@ -25,12 +21,7 @@ TRAINED = "milano_junior"  # its run is simulated on PUBLISHED's household
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("model-picker")
-    shutil.copytree(REPO / "scenarios", folder / "scenarios")
-    torch.manual_seed(4)
-    save_trained_models(PUBLISHED, Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM),
-                        {"scenario_name": PUBLISHED, "episodes_completed": 5, "seed": 1}, folder / "models")
-    live = LiveServer(folder / "models", folder / "server.log", env={"HRL_SCENARIOS_DIR": str(folder / "scenarios")})
+    live = server_with_untrained_model(tmp_path_factory.mktemp("model-picker"), PUBLISHED, seed=4)
     train_to_the_end(live, TRAINED, episodes=4, save_interval=2, seed=6)
     yield live
     live.terminate()

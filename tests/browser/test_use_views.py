@@ -3,21 +3,17 @@ Chromium against a real server (with its own copy of the scenarios and a publish
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 
 import pytest
-import torch
 from playwright.sync_api import expect
 
 from browser.dashboard import page_euros
 from browser.pdf_text import pdf_text
-from clients.harness import REPO, LiveServer
-from hrl_trainer.agents import GOAL_DIM, Executor, Strategist
-from published_models import save_trained_models
+from clients.harness import LiveServer
+from published_models import server_with_untrained_model
 from hrl_trainer.money import format_euro
-from hrl_trainer.simulation import OBS_DIM
 
 pytestmark = pytest.mark.browser
 
@@ -28,13 +24,7 @@ REFUSED = r"status of 40[0-9]"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("use-views")
-    shutil.copytree(REPO / "scenarios", folder / "scenarios")
-    torch.manual_seed(2)
-    save_trained_models(MODEL, Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM),
-                        {"scenario_name": MODEL, "episodes_completed": 5, "seed": 1}, folder / "models")
-    live = LiveServer(folder / "models", folder / "server.log", env={"HRL_SCENARIOS_DIR": str(folder / "scenarios")})
-    live.scenarios_dir = folder / "scenarios"
+    live = server_with_untrained_model(tmp_path_factory.mktemp("use-views"), MODEL, seed=2)
     yield live
     live.terminate()
 
