@@ -23,7 +23,7 @@ from hrl_api.errors import register_error_handlers
 from hrl_api.events import register_socket_events
 from hrl_api.extensions import SUPERVISOR_KEY, socketio
 from hrl_api.logs import configure_logging, register_request_log
-from hrl_api.serving import PortUnavailable, ensure_port_free
+from hrl_api.serving import PortUnavailable, ensure_port_free, serve
 from hrl_api.supervisor import TrainingSupervisor
 from hrl_trainer import resolve_models_dir, resolve_scenarios_dir
 from hrl_trainer.adoption import adopt_models_folder
@@ -110,11 +110,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     configure_logging(quiet=args.quiet)
     app = create_app({"MODELS_DIR": args.models_dir, "SCENARIOS_DIR": args.scenarios_dir})
     _handle_shutdown_signals(app)
-    options = {"allow_unsafe_werkzeug": True} if socketio.async_mode == "threading" else {}
     print(f"HRL Finance API on http://{args.host}:{args.port} ({socketio.async_mode} mode, "
           f"models in {app.config['MODELS_DIR']}); Ctrl-C stops", flush=True)
     try:
-        socketio.run(app, host=args.host, port=args.port, **options)
+        serve(socketio, app, args.host, args.port)
     finally:
         app.extensions[SUPERVISOR_KEY].shutdown()
 

@@ -10,7 +10,7 @@ stay fast with many models? Run by hand; prints two tables.
    burst of 100 000: the count is shown, not a target). The server's RSS is read
    when idle after a 100-episode warm-up run, every 0.2 s during the long run (peak), and after it.
 2. GET /api/models with ``--models`` trained models in the models folder (each saved by the real
-   writer, ``hrl_trainer.checkpoints.save_trained_models``, with a ``--history-episodes`` history):
+   writer, ``hrl_trainer.runs.record_agents``, with a ``--history-episodes`` history):
    latency over ``--requests`` sequential requests.
 
     .venv/bin/python benchmarks/long_run.py [--episodes 100000] [--models 50] [--history-episodes 5000]
@@ -91,7 +91,8 @@ def memory_row(mode: str, episodes: int, workdir: Path) -> dict[str, str]:
 def save_models(models_dir: Path, count: int, history_episodes: int) -> float:
     """``count`` trained models, saved by the real writer; returns the MB their history files take."""
     from hrl_trainer.agents import Executor, Strategist
-    from hrl_trainer.checkpoints import model_paths, save_trained_models
+    from hrl_trainer.checkpoints import model_paths
+    from hrl_trainer.runs import record_agents
 
     strategist, executor = Strategist(obs_dim=8), Executor(obs_dim=12)
     progress = [{"episode": e, "total_episodes": history_episodes, "avg_reward": 10.0 + e % 7 / 3,
@@ -106,7 +107,7 @@ def save_models(models_dir: Path, count: int, history_episodes: int) -> float:
                    "episodes_completed": history_episodes, "total_episodes": history_episodes, "stopped": False,
                    "final_metrics": {k: v for k, v in progress[-1].items() if k.startswith("avg_")},
                    "progress": progress, "evaluations": []}
-        save_trained_models(name, strategist, executor, history, models_dir)
+        record_agents(name, strategist, executor, history, models_dir)
         size += model_paths(name, models_dir)["history"].stat().st_size
     return size / 2**20
 

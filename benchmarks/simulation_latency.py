@@ -30,15 +30,14 @@ import torch
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))  # published_models: an untrained model in the layout from before runs
 
 from hrl_trainer import load_scenario  # noqa: E402
 from hrl_trainer.advice import advise  # noqa: E402
 from hrl_trainer.agents import GOAL_DIM, Executor, Strategist  # noqa: E402
+from hrl_trainer.runs import record_agents  # noqa: E402
 from hrl_trainer.simulation import OBS_DIM  # noqa: E402
 from hrl_trainer.model_lookup import resolve_agents  # noqa: E402
 from hrl_trainer.simulations import simulate, tuned_splits  # noqa: E402
-from published_models import save_trained_models  # noqa: E402
 
 
 def free_port() -> int:
@@ -140,7 +139,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         models = Path(folder) / "models"
         for name in names:
-            save_trained_models(name, Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM), {"scenario_name": name}, models)
+            record_agents(name, Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM), {"scenario_name": name}, models)
         rows = [row_ for name in names for row_ in in_process(name, models, args.households, args.repeats)]
         rows += over_http(names, models, args.households, args.repeats, Path(folder) / "server.log")
     print("| what | n | p50 ms | p99 ms | max ms |")

@@ -35,7 +35,6 @@ COMPONENT_SCHEMAS = (
     schemas.TrainingHistory,
     schemas.Health,
     run_schemas.RunsQuery,
-    run_schemas.HistoryQuery,
     run_schemas.RunList,
     run_schemas.RunDetail,
     run_schemas.RunHistory,

@@ -12,7 +12,6 @@ from hrl_trainer.runs import RUN_ID_DOC_PATTERN, RUN_ID_PATTERN, STATUSES
 RUN_ID_MESSAGE = "Must look like {scenario}-YYYYMMDD-HHMMSS-xxxx."
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
-MAX_POINTS = 100_000
 
 
 def validate_run_id(value: str) -> None:
@@ -35,17 +34,6 @@ class RunsQuery(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     limit = fields.Integer(load_default=DEFAULT_PAGE, validate=validate.Range(1, MAX_PAGE))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 10**9))
-
-
-class HistoryQuery(Schema):
-    """Query of GET /api/runs/{run_id}/history."""
-
-    class Meta:
-        unknown = RAISE
-
-    max_points = fields.Integer(load_default=None, validate=validate.Range(2, MAX_POINTS),
-                                metadata={"description": "thin the progress evenly to at most this many "
-                                                         "records, the first and the last kept"})
 
 
 class RunSummary(Schema):
@@ -107,4 +95,3 @@ class RunPublished(Schema):
 
 
 runs_query = RunsQuery()
-history_query = HistoryQuery()

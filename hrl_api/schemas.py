@@ -181,7 +181,7 @@ class TrainingProgressLog(Schema):
 
 
 class HistoryQuery(Schema):
-    """Query of GET /api/models/<name>/history."""
+    """Query of GET /api/models/<name>/history and GET /api/runs/<run_id>/history."""
 
     class Meta:
         unknown = RAISE

@@ -1,8 +1,13 @@
-"""Checks made before the server starts listening."""
+"""Listening: the check made before the server starts, and the server itself."""
 from __future__ import annotations
 
 import errno
 import socket
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask_socketio import SocketIO
 
 
 class PortUnavailable(Exception):
@@ -27,3 +32,25 @@ def ensure_port_free(host: str, port: int) -> None:
                 raise PortUnavailable(f"port {port} is already in use (on {host}): stop the other server "
                                       "or choose another --port") from exc
             raise PortUnavailable(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+def serve(socketio: SocketIO, app: Flask, host: str, port: int) -> None:
+    """Serve ``app`` on ``host:port`` until the process ends.
+
+    In eventlet mode the listening socket is made here rather than by ``socketio.run``, for two
+    reasons: without ``SO_REUSEPORT``, so that a second server can never share a busy port, and with
+    ``TCP_NODELAY`` (inherited by every accepted connection), since eventlet's server writes the
+    headers and the body of an answer separately and Nagle's algorithm then holds the body back
+    until the client's delayed ACK, about 40 ms for any answer over a few kB. Threading mode uses
+    Werkzeug's server through ``socketio.run``.
+    """
+    if socketio.async_mode != "eventlet":
+        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)
+        return
+    import eventlet
+    import eventlet.wsgi
+
+    family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    listener = eventlet.listen(address, family, reuse_port=False)
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    eventlet.wsgi.server(listener, app, log_output=False)

@@ -60,7 +60,7 @@ def run_id_arg(text: str) -> str:
     try:
         return runs.validate_run_id(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+        raise argparse.ArgumentTypeError(f"{exc} Got {text!r}.") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("simulate", help="simulate a trained model and the baselines on the same households, in euros")
     m.add_argument("--scenario", required=True)
-    m.add_argument("--run", help="a training run's id (default: the scenario's published model)")
+    m.add_argument("--run", type=run_id_arg, help="a training run's id (default: the scenario's published model)")
     m.add_argument("--households", type=positive_int, default=1000)
     m.add_argument("--months", type=positive_int, help="default: the scenario's horizon")
     m.add_argument("--seed", type=int)

@@ -435,3 +435,25 @@ class RunWriter:
     def close(self) -> None:
         if self.lock is not None:
             self.lock.release()
+
+
+def record_agents(scenario_name: str, strategist: "Strategist", executor: "Executor", history: dict | None = None,
+                  models_dir: str | Path | None = None) -> str:
+    """Keep agents trained elsewhere (or made by hand, as the tests and benchmarks do) as a completed
+    run of `scenario_name`, published like a finished training; returns its run id. `history` is stored
+    as the run's history (its `episodes_completed` defaults to 1, so that the run can be published)."""
+    from .checkpoints import agent_bytes, json_bytes
+
+    history = {"scenario_name": scenario_name, "episodes_completed": 1, **(history or {})}
+    writer = RunWriter(new_run_id(scenario_name), models_dir)
+    writer.start(summary={"started_at": iso(utc_now()), "episodes_completed": 0, "final_metrics": {},
+                          "held_out": None, "parent": None}, config={"recorded": True})
+    try:
+        writer.save_final({"high_agent.pt": agent_bytes(strategist), "low_agent.pt": agent_bytes(executor),
+                           "optimizer.pt": b"", "history.json": json_bytes(history)})
+        writer.finish(publish=True, status="completed", finished_at=iso(utc_now()),
+                      episodes_completed=history["episodes_completed"],
+                      final_metrics=history.get("final_metrics") or {})
+    finally:
+        writer.close()
+    return writer.run_id

@@ -120,6 +120,8 @@ class StepResult:
     reward: np.ndarray
     terminated: np.ndarray
     active: np.ndarray
+    spending: np.ndarray
+    """Discretionary spending of the month, nominal euros (what simulations report in today's euros)."""
 
 
 @dataclass
@@ -241,7 +243,7 @@ class HouseholdBatch:
         self.broke |= broke
         self.alive &= ~broke
         self.month += 1
-        return StepResult(reward=reward, terminated=broke, active=active)
+        return StepResult(reward=reward, terminated=broke, active=active, spending=spending)
 
     def _cover_shortfall(self) -> np.ndarray:
         """Pay a negative cash balance from savings, then by selling investments; return the selling cost."""

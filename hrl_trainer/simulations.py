@@ -113,11 +113,10 @@ def live(scenario: Scenario, events: LifeEvents, policy) -> Lives:
     broke_month = np.zeros(n, dtype=np.int64)
     for t in range(months):
         if not batch.done:
-            spent_before = batch.ledger.spending.copy()  # (B,) running totals, nominal
             result = batch.step(policy.act(batch))
             reward += result.reward
             broke_month = np.where(result.terminated, t + 1, broke_month)
-            spending = (batch.ledger.spending - spent_before) / batch.price
+            spending = result.spending / batch.price
         else:  # everyone went broke: the balances stay as they were
             spending = np.zeros(n)
         series["liquid"][t] = batch.liquid

@@ -8,7 +8,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from hrl_api.access import token_required
 from hrl_api.errors import ApiError
-from hrl_api.run_schemas import RUN_ID_MESSAGE, history_query, runs_query
+from hrl_api.run_schemas import RUN_ID_MESSAGE, runs_query
+from hrl_api.schemas import history_query
 from hrl_trainer import runs
 from hrl_trainer.runlock import ScenarioLocked
 

@@ -14,7 +14,7 @@ import torch
 from api_contract import assert_error
 from live_server import ASYNC_MODES, REPO, LiveServer
 from hrl_trainer.agents import GOAL_DIM, Executor, Strategist
-from published_models import save_trained_models
+from hrl_trainer.runs import record_agents
 from hrl_trainer.simulation import OBS_DIM
 
 MODEL = "torino_single"
@@ -25,7 +25,7 @@ UNKNOWN_RUN = f"{MODEL}-20000101-000000-0000"  # well formed, never trained
 
 def publish_untrained_model(models_dir: Path, name: str = MODEL) -> None:
     torch.manual_seed(1)
-    save_trained_models(name, Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM),
+    record_agents(name, Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM),
                         {"scenario_name": name, "episodes_completed": 7, "seed": 3}, models_dir)
 
 

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from browser.dashboard import page_euros, train_to_the_end
 from clients.harness import LiveServer
-from published_models import server_with_untrained_model
+from browser.servers import server_with_untrained_model
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from browser.dashboard import page_euros
 from browser.pdf_text import pdf_text
 from clients.harness import LiveServer
-from published_models import server_with_untrained_model
+from browser.servers import server_with_untrained_model
 from hrl_trainer.money import format_euro
 
 pytestmark = pytest.mark.browser

@@ -26,9 +26,12 @@ def trained(tmp_path_factory):
 
 def test_train_writes_the_models_and_prints_a_summary_that_leads_with_the_held_out_evaluation(trained):
     models, out = trained
-    lines = out.splitlines()
+    history = json.loads((models / "torino_single_history.json").read_text())
+    first, *lines = out.splitlines()
+    assert first == f"run {history['run_id']}"  # the run id comes first
     assert lines[0] == "Held-out evaluation of torino_single: 200 households never trained on"
-    heldout = json.loads((models / "torino_single_history.json").read_text())["heldout"]
+    heldout = history["heldout"]
+    assert {"median_real_net_worth", "p5_real_net_worth", "share_broke", "avg_reward"} <= set(heldout)
     assert dict(zip(lines[1].split(), lines[2].split())) == {
         key: f"{value:.2f}" if isinstance(value, float) else str(value) for key, value in heldout.items()}
     assert lines[3].startswith("Trained torino_single: 40 episodes in ")
@@ -143,9 +146,10 @@ def start_training(models, episodes=20000):
 
 
 def wait_until_training(process, models):
-    """Wait for the first periodic checkpoint: the run is under way and its signal handlers are set."""
+    """Wait for the first periodic checkpoint (in the run's own folder: the scenario's checkpoints are
+    the published run's): the run is under way and its signal handlers are set."""
     deadline = time.monotonic() + 240
-    while not checkpoint_dir("torino_single", "episode_25", models).is_dir():
+    while not any(models.glob("runs/*/checkpoints/checkpoint_episode_25")):
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "training never started"
         time.sleep(0.05)
@@ -168,7 +172,7 @@ def test_a_stop_signal_finishes_the_batch_saves_everything_and_says_so_in_one_li
     final = json.loads((checkpoint_dir("torino_single", "final", tmp_path) / "metadata.json").read_text())
     assert final["episodes_completed"] == done
     assert all(path.is_file() for path in model_paths("torino_single", tmp_path).values())
-    assert out.startswith("Held-out evaluation of torino_single")
+    assert out.startswith(f"run {history['run_id']}\nHeld-out evaluation of torino_single")
 
 
 def test_a_second_signal_aborts_at_once_without_writing_the_model_files(tmp_path):
@@ -180,6 +184,6 @@ def test_a_second_signal_aborts_at_once_without_writing_the_model_files(tmp_path
     assert process.returncode == 143
     assert err.strip().splitlines()[-1] == (
         "error: aborted by a second SIGTERM: the model files and checkpoint_final/ were not written")
-    assert "Traceback" not in err and out == ""
+    assert "Traceback" not in err and out.startswith("run torino_single-") and out.count("\n") == 1
     assert not model_paths("torino_single", tmp_path)["history"].exists()
     assert not checkpoint_dir("torino_single", "final", tmp_path).exists()

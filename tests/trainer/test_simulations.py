@@ -14,7 +14,7 @@ import torch
 from hrl_trainer import load_scenario
 from hrl_trainer.advice import AdviceError, advise
 from hrl_trainer.agents import GOAL_DIM, Executor, Strategist
-from published_models import save_trained_models
+from hrl_trainer.runs import record_agents
 from hrl_trainer.evaluation import FixedSplit, fixed_households, score
 from hrl_trainer.money import format_euro
 from hrl_trainer.report import render_report
@@ -50,9 +50,8 @@ def by_hand(scenario, events, split):
             if batch.done:
                 path.append(path[-1])
                 continue
-            spent_before = float(batch.ledger.spending[0])
-            batch.step(np.array([split]))
-            total += (float(batch.ledger.spending[0]) - spent_before) / float(batch.price[0])
+            step = batch.step(np.array([split]))
+            total += float(step.spending[0] / batch.price[0])
             path.append(float(batch.wealth[0] / batch.price[0]))
         ends.append(path[-1])
         spends.append(total)
@@ -154,7 +153,7 @@ def test_format_euro():
 
 
 def test_store_and_report(tmp_path, torino, agents):
-    save_trained_models("torino_single", *agents, {"scenario_name": "torino_single", "episodes_completed": 3}, tmp_path)
+    record_agents("torino_single", *agents, {"scenario_name": "torino_single", "episodes_completed": 3}, tmp_path)
     record = create_simulation(torino, households=5, seed=2, models_dir=tmp_path)
     assert load_simulation(record["id"], tmp_path) == json.loads(json.dumps(record))
     assert [s["id"] for s in list_simulations(tmp_path)] == [record["id"]]
@@ -165,7 +164,7 @@ def test_store_and_report(tmp_path, torino, agents):
 
 
 def test_simulate_cli(tmp_path, agents):
-    save_trained_models("torino_single", *agents, {"scenario_name": "torino_single"}, tmp_path)
+    record_agents("torino_single", *agents, {"scenario_name": "torino_single"}, tmp_path)
     run = lambda *extra: subprocess.run(  # noqa: E731
         [sys.executable, "-m", "hrl_trainer", "simulate", "--scenario", "torino_single", "--households", "30",
          "--seed", "3", "--models-dir", str(tmp_path), *extra], capture_output=True, text=True, timeout=300)
@@ -183,11 +182,11 @@ def test_a_republished_model_replaces_the_remembered_one(tmp_path):
     from hrl_trainer.model_lookup import resolve_agents
 
     first = (Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM))
-    save_trained_models("torino_single", *first, {}, tmp_path)
+    record_agents("torino_single", *first, {}, tmp_path)
     loaded = resolve_agents("torino_single", None, tmp_path)
     assert resolve_agents("torino_single", None, tmp_path) is loaded  # remembered
     second = (Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM))
-    save_trained_models("torino_single", *second, {}, tmp_path)
+    record_agents("torino_single", *second, {}, tmp_path)
     reloaded = resolve_agents("torino_single", None, tmp_path)
     weights = lambda agent: agent.actor[0].weight  # noqa: E731
     assert torch.equal(weights(reloaded[1]), weights(second[1])) and not torch.equal(weights(reloaded[1]), weights(first[1]))

@@ -10,6 +10,7 @@ from hrl_trainer import TrainConfig, TrainingError, load_history, train
 from hrl_trainer.evaluation import compare_with_baselines
 from hrl_trainer.checkpoints import model_paths
 from hrl_trainer.simulation import HouseholdBatch
+from hrl_trainer.simulations import heldout_summary
 from hrl_trainer.trainer import Trainer
 
 SPEC_FIELDS = {"episode": int, "total_episodes": int, "avg_reward": float, "avg_duration": float,
@@ -148,11 +149,13 @@ def test_the_run_ends_with_a_held_out_evaluation_of_the_final_agents(models_dir)
     result = trainer.run()
     report = compare_with_baselines(trainer.scenario, trainer.strategist, trainer.executor, episodes=30,
                                     tuning_episodes=5)
-    assert result.heldout == {"households": 30, **report["policies"]["hrl"]}  # what `evaluate` reports
+    in_euros = heldout_summary(trainer.scenario, trainer.strategist, trainer.executor, 30)
+    assert result.heldout == {"households": 30, **report["policies"]["hrl"], **in_euros}  # what `evaluate` reports
     history = load_history("torino_single", models_dir)
     assert history["heldout"] == result.heldout == result.to_dict()["heldout"]
     assert set(result.heldout) == {"households", "avg_reward", "avg_duration", "avg_cash", "avg_invested",
-                                   "stability", "goal_adherence"}
+                                   "stability", "goal_adherence", "median_real_net_worth", "p5_real_net_worth",
+                                   "share_broke"}
 
 
 def test_run_settings_outside_their_bounds_are_refused():
