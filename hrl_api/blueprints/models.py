@@ -36,7 +36,7 @@ def model_history(name: str):
       parameters:
         - ScenarioName
         - in: query
-          schema: hrl_api.schemas.HistoryQuery
+          schema: HistoryQuery
       responses:
         200:
           description: The history

@@ -95,7 +95,7 @@ def run_history(run_id: str):
       parameters:
         - RunId
         - in: query
-          schema: hrl_api.run_schemas.HistoryQuery
+          schema: HistoryQuery
       responses:
         200:
           description: The history
