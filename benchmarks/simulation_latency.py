@@ -2,8 +2,8 @@
 
 Publishes an (untrained: the cost does not depend on the weights) model of each ``--scenario`` in a
 temporary models folder, then measures
-- in process: the first simulation of a household (tuning the baselines, then cached) and warm
-  simulations of ``--households`` households with every policy; advice calls;
+- in process: the first simulation of a household (tuning the baselines, then cached), the first
+  after a restart (memory cleared, the tunings read from `models/baselines/`) and warm simulations of ``--households`` households with every policy; advice calls;
 - over HTTP against the real server (``python app.py``, eventlet): POST /api/simulations (warm) and
   POST /api/advice, and GET /api/training/status latency while simulations run.
 
@@ -37,7 +37,7 @@ from hrl_trainer.agents import GOAL_DIM, Executor, Strategist  # noqa: E402
 from hrl_trainer.runs import record_agents  # noqa: E402
 from hrl_trainer.simulation import OBS_DIM  # noqa: E402
 from hrl_trainer.model_lookup import resolve_agents  # noqa: E402
-from hrl_trainer.simulations import simulate  # noqa: E402
+from hrl_trainer.simulations import simulate, tuned_splits  # noqa: E402
 
 
 def free_port() -> int:
@@ -68,9 +68,13 @@ def row(what: str, times: list[float]) -> str:
 def in_process(name: str, models: Path, households: int, repeats: int) -> list[str]:
     scenario = load_scenario(name)
     agents = resolve_agents(name, None, models)
-    rows = [row(f"{name}: first simulation (tunes the baselines)", timed(lambda: simulate(scenario, *agents, households, seed=1), 1))]
+    rows = [row(f"{name}: first simulation (tunes the baselines, saves them)",
+                timed(lambda: simulate(scenario, *agents, households, seed=1, models_dir=models), 1))]
+    tuned_splits.cache_clear()  # a restarted server: nothing in memory, the tunings on disk
+    rows.append(row(f"{name}: first simulation after a restart (tunings read from disk)",
+                    timed(lambda: simulate(scenario, *agents, households, seed=1, models_dir=models), 1)))
     rows.append(row(f"{name}: simulation, {households} households, warm",
-                    timed(lambda: simulate(scenario, *agents, households), repeats)))
+                    timed(lambda: simulate(scenario, *agents, households, models_dir=models), repeats)))
     rows.append(row(f"{name}: advice (agents loaded)",
                     timed(lambda: advise(scenario, *agents, month=30, savings=1000.0, invested=4000.0), 200)))
     rows.append(row(f"{name}: advice incl. loading the agents",

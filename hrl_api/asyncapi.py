@@ -77,14 +77,15 @@ def _payload_schemas() -> dict[str, Any]:
 def _open(node: Any) -> Any:
     """``node`` (a generated schema) as AsyncAPI wants it: without ``additionalProperties: false``
     (what marshmallow's default ``unknown=RAISE`` becomes), so that a payload that gains a field
-    still matches, and with JSON Schema's ``examples`` for OpenAPI's ``example``."""
+    still matches, nor ``additionalProperties: {}`` (a free-form Dict: open anyway), and with JSON
+    Schema's ``examples`` for OpenAPI's ``example``."""
     if isinstance(node, list):
         return [_open(item) for item in node]
     if not isinstance(node, dict):
         return node
     opened = {}
     for key, value in node.items():
-        if key == "additionalProperties" and value is False:
+        if key == "additionalProperties" and value in (False, {}):
             continue
         if key == "example":
             opened["examples"] = [value]

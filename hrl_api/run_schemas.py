@@ -19,9 +19,9 @@ def validate_run_id(value: str) -> None:
         raise ValidationError(RUN_ID_MESSAGE)
 
 
-def run_id_field(**kwargs) -> fields.String:
+def run_id_field(metadata: dict | None = None, **kwargs) -> fields.String:
     """A run id (validated before any disk access)."""
-    return fields.String(validate=validate_run_id, metadata={"pattern": RUN_ID_DOC_PATTERN}, **kwargs)
+    return fields.String(validate=validate_run_id, metadata={"pattern": RUN_ID_DOC_PATTERN, **(metadata or {})}, **kwargs)
 
 
 class RunsQuery(Schema):

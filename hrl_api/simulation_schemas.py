@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from hrl_api.run_schemas import run_id_field
 from hrl_api.schemas import NAME_PATTERN, validate_scenario_name
 from hrl_trainer.config import DEFAULT_HOUSEHOLDS, MAX_HOUSEHOLD_MONTHS, MAX_HOUSEHOLDS, MAX_SEED
 
@@ -27,7 +28,9 @@ class ModelRequest(Schema):
     error_messages = {"type": "Request body must be a JSON object."}
 
     scenario_name = _name("the household", required=True)
-    run_id = _name("a training run's model; default: the scenario's published model", load_default=None, allow_none=True)
+    run_id = run_id_field(load_default=None, allow_none=True, metadata={
+        "description": "a training run's final model (trained on any household; GET /api/runs lists them); "
+                       "default: the scenario's published model"})
 
 
 class SimulationRequest(ModelRequest):
@@ -140,6 +143,13 @@ class Goal(Shares):
     buffer = fields.Float(metadata={"description": "target liquid money, nominal euros"})
 
 
+class ModelReference(Schema):
+    """Which model answered."""
+
+    source = fields.String(metadata={"enum": ["run", "published"]})
+    run_id = fields.String(allow_none=True, metadata={"description": "the run given, or the published model's run"})
+
+
 class Advice(Schema):
     """This month's advice (nominal euros of this month)."""
 
@@ -154,6 +164,7 @@ class Advice(Schema):
     amounts = fields.Nested(Shares)
     goal = fields.Nested(Goal)
     sentence = fields.String()
+    model = fields.Nested(ModelReference)
 
 
 simulation_request = SimulationRequest()

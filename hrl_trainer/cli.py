@@ -319,8 +319,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     try:
         strategist, executor = resolve_agents(args.scenario, args.run, args.models_dir)
     except ModelNotFound as exc:
-        raise ScenarioNotFound(str(exc)) from None
-    result = simulate(scenario, strategist, executor, households=args.households, seed=args.seed, months=args.months)
+        raise ScenarioNotFound(f"--{'run' if exc.field == 'run_id' else 'scenario'}: {exc}") from None
+    result = simulate(scenario, strategist, executor, households=args.households, seed=args.seed, months=args.months,
+                      models_dir=resolve_models_dir(args.models_dir))
     print(json.dumps(result, allow_nan=False) if args.json else simulation_table(result))
     return 0
 

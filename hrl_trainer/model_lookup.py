@@ -23,18 +23,29 @@ def resolve_agents(scenario_name: str, run_id: str | None, models_dir: str | Pat
 
     ModelNotFound (field `run_id` or `scenario_name`) when there is none."""
     if run_id is not None:
+        from .runs import RunNotFound, load_run_agents, validate_run_id
+
         try:
-            from .runs import RunNotFound, load_run_agents  # provided by the runs feature
-        except ImportError:
-            raise ModelNotFound("run_id", f"Run '{run_id}' not found") from None
+            validate_run_id(run_id)
+        except ValueError:
+            raise ModelNotFound("run_id", f"'{run_id}' is not a run id") from None
         try:
             return load_run_agents(run_id, models_dir)
-        except (RunNotFound, ValueError):  # unknown, or not even the shape of a run id
-            raise ModelNotFound("run_id", f"Run '{run_id}' not found") from None
+        except RunNotFound as exc:
+            raise ModelNotFound("run_id", str(exc)) from None
     try:
         return published_agents(scenario_name, models_dir)
     except FileNotFoundError:
         raise ModelNotFound("scenario_name", f"No trained model for '{scenario_name}': train it first") from None
+
+
+def model_reference(scenario_name: str, run_id: str | None, models_dir: str | Path | None) -> dict[str, str | None]:
+    """Which model answered: `{"source": "run" | "published", "run_id"}` (the published model's run, if known)."""
+    if run_id is not None:
+        return {"source": "run", "run_id": run_id}
+    from .runs import published_run_id
+
+    return {"source": "published", "run_id": published_run_id(scenario_name, models_dir)}
 
 
 AGENT_CACHE_SIZE = 16

@@ -153,7 +153,10 @@ def assumptions(s: dict[str, Any], record: dict[str, Any]) -> str:
 
 def model_section(model: dict[str, Any], scenario_name: str) -> str:
     if model.get("source") == "run":
-        return f"<p>Model of training run <strong>{escape(str(model['run_id']))}</strong>.</p>"
+        trained = (f" It was trained on <strong>{escape(str(model['trained_on']))}</strong> for "
+                   f"{escape(str(model.get('episodes_completed')))} episodes (seed {escape(str(model.get('seed')))}), "
+                   f"started {escape(str(model.get('started_at')))}." if model.get("trained_on") else "")
+        return f"<p>Model of training run <strong>{escape(str(model['run_id']))}</strong>.{trained}</p>"
     return (f"<p>The published model of <strong>{escape(str(model.get('trained_on') or scenario_name))}</strong>, trained for "
             f"{escape(str(model.get('episodes_completed')))} episodes (seed {escape(str(model.get('seed')))}), "
             f"finished {escape(str(model.get('finished_at')))}.</p>")

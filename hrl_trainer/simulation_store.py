@@ -41,7 +41,7 @@ def simulation_path(simulation_id: str, models_dir: str | Path | None = None) ->
 def model_info(scenario_name: str, run_id: str | None, models_dir: str | Path | None) -> dict[str, Any]:
     """What the report says about the model: where it comes from and how it was trained."""
     if run_id is not None:
-        return {"source": "run", "run_id": run_id}
+        return run_model_info(run_id, models_dir)
     from .checkpoints import load_history
 
     try:
@@ -55,6 +55,22 @@ def model_info(scenario_name: str, run_id: str | None, models_dir: str | Path | 
     }
 
 
+RUN_FIELDS = ("scenario_name", "status", "started_at", "finished_at", "episodes_completed", "seed", "final_metrics",
+              "held_out")
+
+
+def run_model_info(run_id: str, models_dir: str | Path | None) -> dict[str, Any]:
+    """A run's model: which household it was trained on, when, for how long, and its held-out result."""
+    from .runs import RunNotFound, read_run
+
+    try:
+        run = read_run(run_id, models_dir)
+    except (RunNotFound, OSError, ValueError):
+        run = {}
+    info = {key: run.get(key) for key in RUN_FIELDS}
+    return {"source": "run", "run_id": run_id, "trained_on": info.pop("scenario_name"), **info}
+
+
 def create_simulation(scenario: Scenario, run_id: str | None = None, households: int = 1000, seed: int | None = None,
                       months: int | None = None, models_dir: str | Path | None = None) -> dict[str, Any]:
     """Simulate the model (the run's, or the scenario's published one) on `scenario` and save it.
@@ -63,7 +79,8 @@ def create_simulation(scenario: Scenario, run_id: str | None = None, households:
     from .simulations import simulate  # NumPy and the agents, only once a simulation is asked for
 
     strategist, executor = resolve_agents(scenario.name, run_id, models_dir)
-    result = simulate(scenario, strategist, executor, households=households, seed=seed, months=months)
+    result = simulate(scenario, strategist, executor, households=households, seed=seed, months=months,
+                      models_dir=models_dir)
     record = {
         "id": secrets.token_hex(8),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -13,12 +13,14 @@ import dataclasses
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .config import DEFAULT_HOUSEHOLDS, MAX_HOUSEHOLD_MONTHS, MAX_HOUSEHOLDS  # noqa: F401 (re-exported)
 from .money import format_euro
+from .paths import resolve_models_dir
 from .rule_of_thumb import EmergencyFundFirst
 from .scenarios import Scenario
 from .simulation import HouseholdBatch, LifeEvents
@@ -49,14 +51,23 @@ def figures_key(scenario: Scenario) -> Scenario:
     return dataclasses.replace(scenario, name="", description="")
 
 
-@lru_cache(maxsize=128)
-def tuned_splits(figures: Scenario) -> dict[str, np.ndarray]:
-    """The best fixed split and the buffer-first rule's split, tuned on `evaluate`'s tuning households
-    (cached per household figures: the tuning is the slow part of a simulation)."""
+def tune_splits(figures: Scenario) -> dict[str, np.ndarray]:
+    """The best fixed split and the buffer-first rule's split, tuned on `evaluate`'s tuning households."""
     from .evaluation import BufferFirst, FixedSplit, fixed_households, tune_split
 
     tuning = fixed_households(figures, TUNING_HOUSEHOLDS, "tuning")
     return {"best_fixed": tune_split(figures, tuning, FixedSplit), "buffer_first": tune_split(figures, tuning, BufferFirst)}
+
+
+@lru_cache(maxsize=128)
+def tuned_splits(figures: Scenario, models_dir: str | None = None) -> dict[str, np.ndarray]:
+    """`tune_splits`, remembered per household figures (the tuning is the slow part of a simulation):
+    in memory, and on disk under `models_dir` when given, so that a restarted server does not tune again."""
+    if models_dir is None:
+        return tune_splits(figures)
+    from .baseline_cache import cached_splits
+
+    return cached_splits(figures, TUNING_HOUSEHOLDS, models_dir, tune_splits)
 
 
 @dataclass
@@ -157,11 +168,12 @@ def paired_against(model: Outcome, other: Outcome) -> dict[str, dict[str, float]
             for name in ("reward", "real_net_worth", "total_spending")}
 
 
-def baseline_policies(scenario: Scenario, seed: int) -> dict[str, tuple[Any, dict[str, Any]]]:
-    """Each baseline with what describes it (its split, its rule)."""
+def baseline_policies(scenario: Scenario, seed: int, models_dir: str | Path | None = None
+                      ) -> dict[str, tuple[Any, dict[str, Any]]]:
+    """Each baseline with what describes it (its split, its rule); tunings cached under `models_dir`."""
     from .evaluation import BufferFirst, FixedSplit, RandomSplit
 
-    splits = tuned_splits(figures_key(scenario))
+    splits = tuned_splits(figures_key(scenario), None if models_dir is None else str(resolve_models_dir(models_dir)))
     rule = EmergencyFundFirst()
     as_list = lambda split: [round(float(x), 2) for x in split]  # noqa: E731
     return {
@@ -174,10 +186,10 @@ def baseline_policies(scenario: Scenario, seed: int) -> dict[str, tuple[Any, dic
 
 
 def simulate(scenario: Scenario, strategist: Strategist, executor: Executor, households: int = DEFAULT_HOUSEHOLDS,
-             seed: int | None = None, months: int | None = None) -> dict[str, Any]:
+             seed: int | None = None, months: int | None = None, models_dir: str | Path | None = None) -> dict[str, Any]:
     """The trained agents and every baseline on the same `households` lives of `scenario`.
 
-    `months` overrides the scenario's horizon. Returns `{"seed", "households", "months", "units",
+    `months` overrides the scenario's horizon; `models_dir` keeps the baselines' tunings on disk. Returns `{"seed", "households", "months", "units",
     "policies": {name: {"description", "series", "totals", ...}}, "paired": {baseline: {...}}}`."""
     from .evaluation import hrl_policy
 
@@ -185,7 +197,7 @@ def simulate(scenario: Scenario, strategist: Strategist, executor: Executor, hou
         scenario = dataclasses.replace(scenario, months=months)
     seed = secrets.randbelow(2**32) if seed is None else seed
     events = LifeEvents.draw(scenario, households, np.random.default_rng(seed))
-    policies = {"hrl": (hrl_policy(strategist, executor), {}), **baseline_policies(scenario, seed)}
+    policies = {"hrl": (hrl_policy(strategist, executor), {}), **baseline_policies(scenario, seed, models_dir)}
     results, outcomes = {}, {}
     for name, (policy, extra) in policies.items():
         lives = live(scenario, events, policy)  # one policy's monthly series at a time: bounded memory

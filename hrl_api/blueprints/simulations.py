@@ -16,7 +16,7 @@ from hrl_api.errors import ApiError
 from hrl_api.extensions import socketio
 from hrl_api.simulation_schemas import advice_request, check_size, simulation_request
 from hrl_trainer import simulation_store
-from hrl_trainer.model_lookup import ModelNotFound, resolve_agents
+from hrl_trainer.model_lookup import ModelNotFound, model_reference, resolve_agents
 
 simulations_bp = Blueprint("simulations", __name__, url_prefix="/api")
 
@@ -207,9 +207,10 @@ def advice():
 
     params = advice_request.load(json_body())
     scenario = get_scenario(params.pop("scenario_name"), field="scenario_name")
+    run_id = params.pop("run_id")
     with simulation_errors():
-        agents = single_threaded(resolve_agents, scenario.name, params.pop("run_id"), _models_dir())
+        agents = single_threaded(resolve_agents, scenario.name, run_id, _models_dir())
     try:
-        return jsonify(advise(scenario, *agents, **params))
+        return jsonify({**advise(scenario, *agents, **params), "model": model_reference(scenario.name, run_id, _models_dir())})
     except AdviceError as exc:
         raise ApiError(400, "Invalid household state", exc.errors) from exc

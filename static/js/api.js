@@ -42,6 +42,7 @@ export const api = {
   models: async () => (await request('GET', '/api/models')).models,
   history: (name) => request('GET', `/api/models/${encodeURIComponent(name)}/history`),
   runs: async () => (await request('GET', '/api/runs?limit=100')).runs,
+  run: (id) => request('GET', `/api/runs/${encodeURIComponent(id)}`),
   runHistory: (id, maxPoints) => request('GET', `/api/runs/${encodeURIComponent(id)}/history?max_points=${maxPoints}`),
   runArchiveUrl: (id) => `/api/runs/${encodeURIComponent(id)}/archive`,
   publishRun: (id) => withToken(() => request('POST', `/api/runs/${encodeURIComponent(id)}/publish`)),

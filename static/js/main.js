@@ -115,6 +115,16 @@ function failedMessage(name, episode) {
     + 'if it fails again, the technical details below help whoever runs the server.';
 }
 
+// The held-out result (in euros) the finished run's summary holds; null when it has none.
+async function savedHeldout(runId) {
+  if (!runId) return null;
+  try {
+    return (await api.run(runId)).held_out ?? null;
+  } catch {
+    return null; // the outcome is still shown, without the euros
+  }
+}
+
 // Shows the status's running run and its progress so far.
 async function followRun(status) {
   beginRun(startedOf(status), status.settings ?? null);
@@ -139,8 +149,10 @@ async function showLastRun(status) {
   const done = status.current_episode;
   if (status.outcome === 'completed') {
     view.setState('completed');
+    const heldout = await savedHeldout(status.run_id);
+    if (runKey !== keyOf(startedOf(status))) return; // a run began meanwhile
     view.showOutcome(completedMessage({ scenario_name: status.scenario_name, episodes_completed: done,
-      final_metrics: status.latest_progress ?? {} }));
+      final_metrics: status.latest_progress ?? {}, heldout }));
     drawEvaluations(status.scenario_name, done);
   } else if (status.outcome === 'stopped') {
     view.setState('stopped');

@@ -20,6 +20,7 @@ from hrl_trainer.simulation import OBS_DIM
 MODEL = "torino_single"
 POLICIES = {"hrl", "best_fixed", "buffer_first", "rule_of_thumb", "random"}
 BANDS = {"p5", "p25", "p50", "p75", "p95"}
+UNKNOWN_RUN = f"{MODEL}-20000101-000000-0000"  # well formed, never trained
 
 
 def publish_untrained_model(models_dir: Path, name: str = MODEL) -> None:
@@ -102,7 +103,8 @@ def test_bad_simulation_bodies_are_400(sim_server, changes, field):
 def test_missing_scenarios_models_and_runs_are_404(sim_server):
     assert_error(simulate(sim_server, scenario_name="atlantis"), 404, "scenario_name")
     assert_error(simulate(sim_server, scenario_name="bologna_coppia"), 404, "scenario_name")  # never trained
-    assert_error(simulate(sim_server, run_id="no-such-run"), 404, "run_id")
+    assert_error(simulate(sim_server, run_id=UNKNOWN_RUN), 404, "run_id")
+    assert_error(simulate(sim_server, run_id="no-such-run"), 400, "run_id")  # not a run id at all
     assert_error(sim_server.post("/api/simulations", data="x", headers={"Content-Type": "text/plain"}), 400, "_schema")
     assert_error(sim_server.post("/api/simulations", json={"scenario_name": MODEL, "pad": "x" * 1_100_000}), 413)
 
@@ -151,7 +153,8 @@ ADVICE_ERRORS = {
     "loss longer than possible": ({"income_loss_months_left": 50}, 400, "income_loss_months_left"),
     "unknown scenario": ({"scenario_name": "atlantis"}, 404, "scenario_name"),
     "untrained scenario": ({"scenario_name": "roma_famiglia"}, 404, "scenario_name"),
-    "unknown run": ({"run_id": "r1"}, 404, "run_id"),
+    "unknown run": ({"run_id": UNKNOWN_RUN}, 404, "run_id"),
+    "malformed run id": ({"run_id": "r1"}, 400, "run_id"),
 }
 
 

@@ -1,6 +1,7 @@
 """A page object for the dashboard: what a person sees and does, as Playwright calls."""
 from __future__ import annotations
 
+import math
 import re
 
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
@@ -12,6 +13,12 @@ expect.set_options(timeout=TIMEOUT_MS)
 # axe-core from npm (`make test-deps`): a test tool, injected into the page, never served.
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def page_euros(value: float) -> str:
+    """Whole euros as the page writes them in the test browser's locale (en-US): -€1,234 (halves away from 0)."""
+    whole = math.floor(abs(value) + 0.5)
+    return f"{'-' if value < 0 and whole else ''}€{whole:,}"
 
 
 def train_to_the_end(server, scenario: str, episodes: int, save_interval: int, seed: int) -> None:
@@ -57,7 +64,7 @@ class Dashboard:
         self.page.locator(f'.scenario-card[data-scenario="{scenario}"]').click()
         for name, value in [("num_episodes", episodes), ("save_interval", save_interval),
                             ("eval_episodes", eval_episodes), ("seed", seed)]:
-            self.page.fill(f'input[name="{name}"]', str(value))
+            self.page.fill(f'#start-form input[name="{name}"]', str(value))
         self.page.click("#start-button")
 
     def stop(self) -> None:

@@ -135,8 +135,8 @@ def test_a_second_tab_catches_up_mid_run(open_dashboard, server: LiveServer) -> 
     # The running run's settings, not the form's defaults; the form waits for the run to end.
     expect(page.locator("#run-settings")).to_have_text("1,000 episodes · save every 20 · 2 evaluation episodes · seed 7")
     for name, value in [("num_episodes", LONG_RUN), ("save_interval", 20), ("eval_episodes", 2), ("seed", 7)]:
-        expect(page.locator(f'input[name="{name}"]')).to_have_value(str(value))
-        expect(page.locator(f'input[name="{name}"]')).to_be_disabled()
+        expect(page.locator(f'#start-form input[name="{name}"]')).to_have_value(str(value))
+        expect(page.locator(f'#start-form input[name="{name}"]')).to_be_disabled()
     expect(page.locator('input[name="scenario_name"][value="milano_junior"]')).to_be_checked()
     expect(page.locator("#start-button")).to_be_disabled()
     expect(page).to_have_title(re.compile(r"^\d+\s?% · milano_junior$"))

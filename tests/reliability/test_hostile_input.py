@@ -100,6 +100,9 @@ def test_hostile_names_never_reach_a_file(api, sandbox, name):
                 assert_json_client_error(requests.delete(f"{api.url}/api/runs/{segment}", timeout=30), 400, 404)
             assert_json_client_error(api.post("/api/training/start", json={
                 "scenario_name": SCENARIO, "resume_from": id_candidate}), 400)
+            model = {"scenario_name": SCENARIO, "run_id": id_candidate}  # a run's model, by a hostile id
+            assert_json_client_error(api.post("/api/simulations", json=model), 400)
+            assert_json_client_error(api.post("/api/advice", json={**model, "month": 0, "savings": 0, "invested": 0}), 400)
         assert_json_client_error(api.get(f"/api/runs?scenario_name={quote(candidate, safe='')}"), 400)
         assert_hostile_name_refused_by_households_and_simulations(api, candidate)
 

@@ -2,7 +2,7 @@
 import { showBanner } from '../banner.js';
 import { formatMoney, formatShare } from './money.js';
 import { useApi } from './requests.js';
-import { fillHouseholdSelect } from './select.js';
+import { ModelPicker, fillHouseholdSelect } from './select.js';
 
 const PARTS = [['invest', 'Invest'], ['save', 'Save'], ['spend', 'Spend']];
 
@@ -10,6 +10,7 @@ export class AdvicePanel {
   constructor(root) {
     this.form = root.querySelector('#advice-form');
     this.household = root.querySelector('#advice-household');
+    this.models = new ModelPicker(root.querySelector('#advice-model'), this.household);
     this.answer = root.querySelector('#advice-answer');
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -19,6 +20,7 @@ export class AdvicePanel {
 
   render(scenarios) {
     fillHouseholdSelect(this.household, scenarios);
+    return this.models.refresh();
   }
 
   async ask() {

@@ -3,7 +3,7 @@
 import { showBanner } from '../banner.js';
 import { formatMoney, formatShare } from './money.js';
 import { useApi } from './requests.js';
-import { fillHouseholdSelect } from './select.js';
+import { ModelPicker, fillHouseholdSelect } from './select.js';
 import { lineChart } from './svgchart.js';
 
 const COLORS = { hrl: '#1f5fa8', best_fixed: '#c0392b', buffer_first: '#27864a', rule_of_thumb: '#8e44ad', random: '#7f7f7f' };
@@ -26,6 +26,7 @@ export class SimulateView {
     this.root = root;
     this.form = root.querySelector('#simulate-form');
     this.household = root.querySelector('#simulate-household');
+    this.models = new ModelPicker(root.querySelector('#simulate-model'), this.household);
     this.result = root.querySelector('#simulate-result');
     this.saved = root.querySelector('#simulation-list tbody');
     this.form.addEventListener('submit', (event) => {
@@ -75,6 +76,7 @@ export class SimulateView {
 
   render(scenarios) {
     fillHouseholdSelect(this.household, scenarios);
+    return this.models.refresh();
   }
 
   async run() {
