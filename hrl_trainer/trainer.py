@@ -96,7 +96,7 @@ class Trainer:
         self.progress: list[dict] = []
         self.evaluations: list[dict] = []
         self.best_eval = -math.inf
-        self.started_at = now_iso()
+        self.started_at = datetime.now().isoformat(timespec="milliseconds")  # orders two runs of one second
         self.start_time = time.perf_counter()
         self.run_id = config.run_id or new_run_id(self.scenario.name)
         self.record = RunWriter(self.run_id, self.models_dir)
