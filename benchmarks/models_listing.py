@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from hrl_trainer import list_trained_models  # noqa: E402
+from servers import running_server, wait_until_up  # noqa: E402
 from hrl_trainer.checkpoints import json_bytes  # noqa: E402
 
 ROW = {"episode": 1, "total_episodes": 1, "avg_reward": 12.345678901234, "avg_duration": 120.0,
@@ -66,35 +64,16 @@ def time_calls(call, repeats: int) -> list[float]:
     return times
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def server_times(folder: Path, repeats: int) -> dict[str, list[float]]:
-    """Latencies of GET /api/models and, as the floor, GET /api/health on one server."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--models-dir", str(folder)], cwd=REPO,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{url}/api/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+    """Latencies of GET /api/models and, as the floor, GET /api/health on one server (eventlet, the default)."""
+    with running_server(folder, "eventlet") as (server, url):
+        wait_until_up(url, server)
         with requests.Session() as session:
             times = {}
             for path in ("/api/models", "/api/health"):
                 session.get(url + path, timeout=30).raise_for_status()  # warm up
                 times[path] = time_calls(lambda: session.get(url + path, timeout=30).raise_for_status(), repeats)
             return times
-    finally:
-        server.terminate()
-        server.wait(30)
 
 
 def main() -> None:

@@ -15,9 +15,6 @@ advice p99 < 50 ms warm.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -38,12 +35,7 @@ from hrl_trainer.runs import record_agents  # noqa: E402
 from hrl_trainer.simulation import OBS_DIM  # noqa: E402
 from hrl_trainer.model_lookup import resolve_agents  # noqa: E402
 from hrl_trainer.simulations import simulate, tuned_splits  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from servers import running_server, wait_until_up  # noqa: E402
 
 
 def ms(seconds: list[float]) -> tuple[float, float, float]:
@@ -83,19 +75,10 @@ def in_process(name: str, models: Path, households: int, repeats: int) -> list[s
     return rows
 
 
-def over_http(names: list[str], models: Path, households: int, repeats: int, log: Path) -> list[str]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--models-dir", str(models)], cwd=REPO,
-                              env=dict(os.environ, HRL_ASYNC_MODE="eventlet"), stdout=log.open("w"), stderr=subprocess.STDOUT)
+def over_http(names: list[str], models: Path, households: int, repeats: int) -> list[str]:
     rows = []
-    try:
-        for _ in range(300):
-            try:
-                if requests.get(f"{url}/api/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+    with running_server(models, "eventlet") as (server, url):
+        wait_until_up(url, server, timeout=30)
         with requests.Session() as session:
             for name in names:
                 body = {"scenario_name": name, "households": households}
@@ -122,9 +105,6 @@ def over_http(names: list[str], models: Path, households: int, repeats: int, log
                 session.post(f"{url}/api/advice", json=advice, timeout=30).raise_for_status()
                 rows.append(row(f"{name}: POST /api/advice",
                                 timed(lambda: session.post(f"{url}/api/advice", json=advice, timeout=30).raise_for_status(), 200)))
-    finally:
-        server.terminate()
-        server.wait(30)
     return rows
 
 
@@ -141,7 +121,7 @@ def main() -> None:
         for name in names:
             record_agents(name, Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM), {"scenario_name": name}, models)
         rows = [row_ for name in names for row_ in in_process(name, models, args.households, args.repeats)]
-        rows += over_http(names, models, args.households, args.repeats, Path(folder) / "server.log")
+        rows += over_http(names, models, args.households, args.repeats)
     print("| what | n | p50 ms | p99 ms | max ms |")
     print("|---|---|---|---|---|")
     print("\n".join(rows))
