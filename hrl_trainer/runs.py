@@ -115,9 +115,21 @@ def _write_summary(folder: Path, summary: dict) -> None:
 
 def _existing(run_id: str, models_dir: str | Path | None) -> Path:
     folder = run_dir(run_id, models_dir)
-    if not (folder / SUMMARY_FILE).is_file():
+    if not (folder / SUMMARY_FILE).is_file() and not (folder / CONFIG_FILE).is_file():
         raise RunNotFound(f"No run '{run_id}'")
     return folder
+
+
+def _summary(folder: Path, models_dir: str | Path | None) -> dict:
+    """A run's settled summary. A run killed between writing its config and its first summary has
+    none: it counts as "running", so that `_settle` marks it failed once its writer is gone."""
+    try:
+        summary = _read_json(folder / SUMMARY_FILE)
+    except FileNotFoundError:
+        if not (folder / CONFIG_FILE).is_file():
+            raise
+        summary = {"run_id": folder.name, "scenario_name": run_scenario(folder.name), "status": "running"}
+    return _settle(folder, summary, models_dir)
 
 
 def published_run_id(scenario: str, models_dir: str | Path | None = None) -> str | None:
@@ -142,7 +154,8 @@ def _settle(folder: Path, summary: dict, models_dir: str | Path | None) -> dict:
         return _mark_failed(folder, summary)  # another run of its scenario trains: this one is dead
     try:
         with ScenarioLock.acquire(scenario, f"tidy {run_id}", models_dir, attempts=1):
-            summary = _read_json(folder / SUMMARY_FILE)  # it may have finished meanwhile
+            if (folder / SUMMARY_FILE).is_file():
+                summary = _read_json(folder / SUMMARY_FILE)  # it may have finished meanwhile
             return _mark_failed(folder, summary) if summary.get("status") == "running" else summary
     except ScenarioLocked:
         return summary  # someone started writing meanwhile: ask again later
@@ -167,7 +180,7 @@ def _summaries(models_dir: str | Path | None, scenario: str | None = None) -> li
         if folder.name.startswith(".") or not RUN_ID_PATTERN.fullmatch(folder.name):
             continue
         try:
-            found.append((folder, _settle(folder, _read_json(folder / SUMMARY_FILE), models_dir)))
+            found.append((folder, _summary(folder, models_dir)))
         except (OSError, ValueError):
             continue  # a folder being created or deleted right now
     return found
@@ -192,7 +205,7 @@ def list_runs(models_dir: str | Path | None = None, scenario_name: str | None = 
 def read_run(run_id: str, models_dir: str | Path | None = None) -> dict:
     """A run's summary, whether it is published, and its whole config (seed, versions, scenario figures)."""
     folder = _existing(run_id, models_dir)
-    summary = _settle(folder, _read_json(folder / SUMMARY_FILE), models_dir)
+    summary = _summary(folder, models_dir)
     try:
         config = _read_json(folder / CONFIG_FILE)
     except FileNotFoundError:
@@ -338,7 +351,7 @@ def publish_run(run_id: str, models_dir: str | Path | None = None) -> dict:
     folder = _existing(run_id, models_dir)
     scenario = run_scenario(run_id)
     with ScenarioLock.acquire(scenario, f"publish {run_id}", models_dir):
-        summary = _settle(folder, _read_json(folder / SUMMARY_FILE), models_dir)
+        summary = _summary(folder, models_dir)
         if not publishable(folder, summary):
             raise RunNotFound(f"Run '{run_id}' has no final agents to publish (status {summary.get('status')}, "
                               f"{summary.get('episodes_completed') or 0} episodes)")
@@ -352,7 +365,7 @@ def delete_run(run_id: str, models_dir: str | Path | None = None) -> dict:
     folder = _existing(run_id, models_dir)
     scenario = run_scenario(run_id)
     with ScenarioLock.acquire(scenario, f"delete {run_id}", models_dir):
-        _settle(folder, _read_json(folder / SUMMARY_FILE), models_dir)
+        _summary(folder, models_dir)
         successor = None
         if published_run_id(scenario, models_dir) == run_id:
             others = [(f, s) for f, s in _summaries(models_dir, scenario) if s["run_id"] != run_id and publishable(f, s)]

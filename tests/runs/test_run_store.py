@@ -220,3 +220,17 @@ def test_a_lone_history_from_before_runs_is_kept_in_a_failed_run(tmp_path):
     assert list_trained_models(tmp_path) == [] and not list(tmp_path.glob(f"{SCENARIO}_*"))
     trainer = train(tmp_path)  # the scenario trains and publishes as if new
     assert load_history(SCENARIO, tmp_path)["run_id"] == trainer.run_id
+
+
+def test_a_run_killed_before_its_first_summary_is_read_as_failed_and_tidied(tmp_path):
+    """Killed between writing its config and its first run.json (mid-write: a temporary file left)."""
+    run_id = runs.new_run_id(SCENARIO)
+    folder = runs.run_dir(run_id, tmp_path)
+    folder.mkdir(parents=True)
+    (folder / runs.CONFIG_FILE).write_text(json.dumps({"seed": 1}))
+    (folder / f".{runs.SUMMARY_FILE}.x1y2.tmp").write_text('{"half')
+    summary = runs.read_run(run_id, tmp_path)
+    assert (summary["run_id"], summary["scenario_name"], summary["status"]) == (run_id, SCENARIO, "failed")
+    assert summary["error"] == runs.KILLED
+    assert sorted(path.name for path in folder.iterdir()) == [runs.CONFIG_FILE, runs.SUMMARY_FILE]
+    assert [r["run_id"] for r in runs.list_runs(tmp_path)[0]] == [run_id]
