@@ -115,19 +115,18 @@ def _write_summary(folder: Path, summary: dict) -> None:
 
 def _existing(run_id: str, models_dir: str | Path | None) -> Path:
     folder = run_dir(run_id, models_dir)
-    if not (folder / SUMMARY_FILE).is_file() and not (folder / CONFIG_FILE).is_file():
+    if not folder.is_dir():
         raise RunNotFound(f"No run '{run_id}'")
     return folder
 
 
 def _summary(folder: Path, models_dir: str | Path | None) -> dict:
-    """A run's settled summary. A run killed between writing its config and its first summary has
-    none: it counts as "running", so that `_settle` marks it failed once its writer is gone."""
+    """A run's settled summary. A run killed before its first summary was written (while writing its
+    config, say) has none: it counts as "running", so that `_settle` marks it failed once its writer is
+    gone (while the writer holds the scenario, it is simply still starting)."""
     try:
         summary = _read_json(folder / SUMMARY_FILE)
     except FileNotFoundError:
-        if not (folder / CONFIG_FILE).is_file():
-            raise
         summary = {"run_id": folder.name, "scenario_name": run_scenario(folder.name), "status": "running"}
     return _settle(folder, summary, models_dir)
 

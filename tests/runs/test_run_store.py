@@ -222,15 +222,17 @@ def test_a_lone_history_from_before_runs_is_kept_in_a_failed_run(tmp_path):
     assert load_history(SCENARIO, tmp_path)["run_id"] == trainer.run_id
 
 
-def test_a_run_killed_before_its_first_summary_is_read_as_failed_and_tidied(tmp_path):
-    """Killed between writing its config and its first run.json (mid-write: a temporary file left)."""
+@pytest.mark.parametrize("written", [(runs.CONFIG_FILE,), ()], ids=["config written", "killed writing the config"])
+def test_a_run_killed_before_its_first_summary_is_read_as_failed_and_tidied(tmp_path, written):
+    """Killed before its first run.json (mid-write of it, or of the config: a temporary file left)."""
     run_id = runs.new_run_id(SCENARIO)
     folder = runs.run_dir(run_id, tmp_path)
     folder.mkdir(parents=True)
-    (folder / runs.CONFIG_FILE).write_text(json.dumps({"seed": 1}))
-    (folder / f".{runs.SUMMARY_FILE}.x1y2.tmp").write_text('{"half')
+    for name in written:
+        (folder / name).write_text(json.dumps({"seed": 1}))
+    (folder / f".{runs.SUMMARY_FILE if written else runs.CONFIG_FILE}.x1y2.tmp").write_text('{"half')
     summary = runs.read_run(run_id, tmp_path)
     assert (summary["run_id"], summary["scenario_name"], summary["status"]) == (run_id, SCENARIO, "failed")
     assert summary["error"] == runs.KILLED
-    assert sorted(path.name for path in folder.iterdir()) == [runs.CONFIG_FILE, runs.SUMMARY_FILE]
+    assert sorted(path.name for path in folder.iterdir()) == sorted([*written, runs.SUMMARY_FILE])
     assert [r["run_id"] for r in runs.list_runs(tmp_path)[0]] == [run_id]
