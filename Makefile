@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Written by `npm ci`; newer than package-lock.json while node_modules is current.
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: run test test-deps vendor stress bench mutation install clean
+.PHONY: run cluster redis test test-deps vendor stress bench mutation install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +21,23 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python app.py
 
+# Cluster mode on this machine: redis-server, two Celery workers and one web process (docs/cluster.md).
+cluster: $(STAMP) redis
+	$(BIN)/python -m hrl_api.local_cluster --workers 2
+
 test: $(STAMP) test-deps
 	$(BIN)/python -m pytest -m "not slow"
 
-# What the client and browser tests need beyond Python: Debian's Chromium and
-# the npm packages (socket.io-client, newman). Installs only what is missing.
+# What the client, browser and cluster tests need beyond Python: Debian's Chromium and redis-server,
+# and the npm packages (socket.io-client, newman). Installs only what is missing.
+DEBIAN_PACKAGES := chromium redis-server
 test-deps: $(NPM_STAMP)
-	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+	missing=""; for p in $(DEBIAN_PACKAGES); do command -v $$p >/dev/null || [ -x /usr/bin/$$p ] || missing="$$missing $$p"; done; \
+	[ -z "$$missing" ] || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing)
+
+# Debian's redis-server, run by `make cluster` on a free port (never as a system service).
+redis:
+	command -v redis-server >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server)
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -18,7 +18,7 @@ from flask import Flask
 
 from hrl_api.access import register_cors
 from hrl_api.blueprints import API_BLUEPRINTS
-from hrl_api.config import build_config
+from hrl_api.config import MESSAGE_QUEUE_CHANNEL, build_config
 from hrl_api.errors import register_error_handlers
 from hrl_api.events import register_socket_events
 from hrl_api.extensions import SUPERVISOR_KEY, socketio
@@ -44,9 +44,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in API_BLUEPRINTS:
         app.register_blueprint(blueprint)
     register_socket_events(socketio)
+    broker_url = app.config["BROKER_URL"]
+    queue = {"message_queue": app.config["MESSAGE_QUEUE"] or broker_url, "channel": MESSAGE_QUEUE_CHANNEL} \
+        if broker_url else {}
     # None keeps python-engineio's same-origin check; never "*" by default.
-    socketio.init_app(app, async_mode=app.config["ASYNC_MODE"], cors_allowed_origins=app.config["CORS_ORIGINS"])
-    app.extensions[SUPERVISOR_KEY] = TrainingSupervisor(
+    socketio.init_app(app, async_mode=app.config["ASYNC_MODE"], cors_allowed_origins=app.config["CORS_ORIGINS"],
+                      **queue)
+    app.extensions[SUPERVISOR_KEY] = cluster_supervisor(app) if broker_url else TrainingSupervisor(
         socketio,
         trainer_entry=app.config["TRAINER_ENTRY"],
         models_dir=str(app.config["MODELS_DIR"]),
@@ -58,6 +62,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def cluster_supervisor(app: Flask) -> Any:
+    """Cluster mode's supervisor (Celery and Redis are imported only in this mode)."""
+    from hrl_api.cluster_supervisor import ClusterSupervisor
+
+    return ClusterSupervisor(socketio, broker_url=app.config["BROKER_URL"], models_dir=str(app.config["MODELS_DIR"]),
+                             stop_timeout=float(app.config["STOP_TIMEOUT"]),
+                             heartbeat_timeout=float(app.config["HEARTBEAT_TIMEOUT"]))
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Serve the HRL Finance training API and its Socket.IO events.")
     parser.add_argument("--host", default=os.environ.get("HRL_HOST", "127.0.0.1"),
@@ -66,6 +79,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="port to listen on (default: $HRL_PORT or 8000)")
     parser.add_argument("--models-dir", help="where trained models go (default: $HRL_MODELS_DIR or ./models)")
     parser.add_argument("--scenarios-dir", help="scenario YAML files (default: $HRL_SCENARIOS_DIR or ./scenarios)")
+    parser.add_argument("--broker-url", default=None,
+                        help="cluster mode: train on Celery workers through this Redis "
+                             "(default: $HRL_BROKER_URL; unset: one local training child; docs/cluster.md)")
     parser.add_argument("--quiet", action="store_true",
                         help="log only warnings and errors (no line per API request, run start or run end)")
     return parser.parse_args(argv)
@@ -108,9 +124,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     except PortUnavailable as exc:
         sys.exit(f"Error: {exc}")
     configure_logging(quiet=args.quiet)
-    app = create_app({"MODELS_DIR": args.models_dir, "SCENARIOS_DIR": args.scenarios_dir})
+    overrides = {"MODELS_DIR": args.models_dir, "SCENARIOS_DIR": args.scenarios_dir}
+    app = create_app({**overrides, **({"BROKER_URL": args.broker_url} if args.broker_url else {})})
     _handle_shutdown_signals(app)
-    print(f"HRL Finance API on http://{args.host}:{args.port} ({socketio.async_mode} mode, "
+    mode = f"cluster mode on {app.config['BROKER_URL']}" if app.config["BROKER_URL"] else "embedded mode"
+    print(f"HRL Finance API on http://{args.host}:{args.port} ({socketio.async_mode}, {mode}, "
           f"models in {app.config['MODELS_DIR']}); Ctrl-C stops", flush=True)
     try:
         serve(socketio, app, args.host, args.port)

@@ -27,7 +27,16 @@ DEFAULTS: dict[str, Any] = {
     "CORS_ORIGINS": None,
     # Simulations computed at the same time; more wait their turn (two cores, and memory).
     "SIMULATIONS_AT_ONCE": 2,
+    # Cluster mode (docs/cluster.md): Redis URL of the Celery broker; None trains in a local child.
+    "BROKER_URL": None,
+    # Redis URL of Flask-SocketIO's message queue in cluster mode; None: the broker's.
+    "MESSAGE_QUEUE": None,
+    # Seconds without a heartbeat after which a cluster run's worker counts as lost and the run fails.
+    "HEARTBEAT_TIMEOUT": 10.0,
 }
+
+MESSAGE_QUEUE_CHANNEL = "hrl-finance"
+"""Redis pub/sub channel of the Socket.IO message queue, shared by web processes and workers."""
 
 
 def origins_list(value: str) -> list[str]:
@@ -43,6 +52,9 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "HRL_API_TOKEN": ("API_TOKEN", str),
     "HRL_CORS_ORIGINS": ("CORS_ORIGINS", origins_list),
     "HRL_SIMULATIONS_AT_ONCE": ("SIMULATIONS_AT_ONCE", int),
+    "HRL_BROKER_URL": ("BROKER_URL", str),
+    "HRL_MESSAGE_QUEUE": ("MESSAGE_QUEUE", str),
+    "HRL_HEARTBEAT_TIMEOUT": ("HEARTBEAT_TIMEOUT", float),
 }
 
 

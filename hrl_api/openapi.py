@@ -59,10 +59,10 @@ ERROR_RESPONSES: dict[str, dict[str, Any]] = {
     },
     "Forbidden": {"description": "The resource is read-only (a bundled household)"},
     "NotFound": {"description": "Resource not found"},
-    "Conflict": {"description": "The resource already exists"},
     "PayloadTooLarge": {"description": "The request body is over 1 MB"},
     "Conflict": {"description": "The scenario is being written by another run (named in `message`): training, "
                                 "publishing or deleting one of its runs, in this server or another process"},
+    "Unavailable": {"description": "Cluster mode only: Redis (the broker) does not answer (docs/cluster.md)"},
     "ServerError": {"description": "The server failed to carry out the request (for example an invalid "
                                    "scenario file, an unreadable history, a training child that did not start)"},
 }

@@ -27,6 +27,8 @@ class ProgressLog:
         self._sparse_cap = sparse
         self._stride = 1
         self._count = 0
+        self.thinnings = 0
+        """How many times the older records were thinned (a mirror of them must then be rewritten)."""
         self._lock = threading.Lock()  # the relay appends while requests read
 
     def __len__(self) -> int:
@@ -50,10 +52,16 @@ class ProgressLog:
             kept = [record for _, record in self._sparse] + list(self._recent)
         return [record for record in kept if record["episode"] > since]
 
+    def sparse_records(self) -> list[Record]:
+        """The older records kept, in episode order."""
+        with self._lock:
+            return [record for _, record in self._sparse]
+
     def _keep_sparse(self, position: int, record: Record) -> None:
         if position % self._stride:
             return
         self._sparse.append((position, record))
         if len(self._sparse) > self._sparse_cap:
             self._stride *= 2
+            self.thinnings += 1
             self._sparse = [(p, r) for p, r in self._sparse if p % self._stride == 0]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from hrl_api.schemas import NAME_PATTERN, FinalMetrics, TrainingHistory, validate_scenario_name
-from hrl_trainer.runs import RUN_ID_DOC_PATTERN, RUN_ID_PATTERN, STATUSES
+from hrl_trainer.runs import LISTED_STATUSES, RUN_ID_DOC_PATTERN, RUN_ID_PATTERN
 
 RUN_ID_MESSAGE = "Must look like {scenario}-YYYYMMDD-HHMMSS-xxxx."
 MAX_PAGE = 500
@@ -31,7 +31,7 @@ class RunsQuery(Schema):
         unknown = RAISE
 
     scenario_name = fields.String(validate=validate_scenario_name, metadata={"pattern": NAME_PATTERN})
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    status = fields.String(validate=validate.OneOf(LISTED_STATUSES))
     limit = fields.Integer(load_default=DEFAULT_PAGE, validate=validate.Range(1, MAX_PAGE))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 10**9))
 
@@ -41,8 +41,9 @@ class RunSummary(Schema):
 
     run_id = fields.String(metadata={"example": "bologna_coppia-20261201-073012-3f9a"})
     scenario_name = fields.String()
-    status = fields.String(metadata={"enum": list(STATUSES)})
+    status = fields.String(metadata={"enum": list(LISTED_STATUSES)})
     started_at = fields.String(allow_none=True)
+    queued_at = fields.String(allow_none=True, metadata={"description": "cluster mode: when a queued run was queued"})
     finished_at = fields.String(allow_none=True)
     episodes_completed = fields.Integer(allow_none=True,
                                         metadata={"description": "counting the episodes of the run it resumed"})

@@ -4,7 +4,7 @@ Instances used by the views are built once, here, at import time.
 """
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from hrl_trainer.config import (
     DEFAULT_EPISODES,
@@ -132,6 +132,9 @@ class TrainingStatus(Schema):
         metadata={"description": "extra: how the last run ended (completed, stopped, failed); null while training"},
     )
     error = fields.String(allow_none=True, metadata={"description": "extra: why the last run failed"})
+    state = fields.String(allow_none=True, metadata={
+        "enum": ["queued", "running", "completed", "stopped", "failed", None],
+        "description": "extra: where the run is (queued only in cluster mode, docs/cluster.md); null before any run"})
 
 
 class ConnectionEstablished(Schema):
@@ -142,7 +145,22 @@ class ConnectionEstablished(Schema):
 
 
 class SubscribeTraining(Schema):
-    """The ``subscribe_training`` event a client emits (any object, usually ``{}``, or nothing)."""
+    """The ``subscribe_training`` event a client emits: ``{}`` (or nothing) for every run's events, or a
+    filter, ``{"run_id": ...}`` or ``{"scenario_name": ...}``, for that run's or that scenario's only
+    (a later subscribe replaces the filter). Other fields are ignored."""
+
+    run_id = fields.String(metadata={"description": "only this run's training events"})
+    scenario_name = fields.String(metadata={"description": "only this scenario's training events"})
+
+
+class StopTrainingRequest(Schema):
+    """Optional body of POST /api/training/stop: which run to stop (cluster mode may run several)."""
+
+    class Meta:
+        unknown = RAISE
+
+    run_id = fields.String(validate=validate.Regexp(RUN_ID_PATTERN, error="Must be a run id."), metadata={
+        "pattern": RUN_ID_DOC_PATTERN, "description": "the run to stop; needed only when several are queued or training"})
 
 
 class TrainingCompleted(Schema):
@@ -170,6 +188,17 @@ class TrainingError(Schema):
     message = fields.String(required=True, metadata={"example": "Training failed"})
     details = fields.String(required=True, metadata={"description": "what went wrong, for a person"})
     run_id = fields.String(metadata={"description": "the run (docs/runs.md); an addition to the spec's fields"})
+    scenario_name = fields.String(metadata={"description": "the run's scenario; an addition to the spec's fields"})
+
+
+class TrainingQueued(Schema):
+    """The ``training_queued`` event (cluster mode): a start was accepted while every worker is busy;
+    ``training_started`` follows when a worker takes the run."""
+
+    scenario_name = fields.String(required=True)
+    num_episodes = fields.Integer(required=True)
+    run_id = fields.String(required=True)
+    position = fields.Integer(required=True, metadata={"description": "runs ahead of this one in the queue"})
 
 
 class TrainingProgressLog(Schema):
@@ -284,8 +313,13 @@ class Health(Schema):
     status = fields.String(metadata={"example": "ok"})
     async_mode = fields.String(metadata={"example": "eventlet"})
     is_training = fields.Boolean()
+    mode = fields.String(metadata={"enum": ["embedded", "cluster"], "description": "docs/cluster.md"})
+    broker = fields.String(metadata={"enum": ["up", "down"], "description": "cluster mode: whether Redis answers"})
+    workers = fields.Integer(metadata={"description": "cluster mode: training slots of the live workers"})
 
 
 start_training_request = StartTrainingRequest()
 progress_query = ProgressQuery()
+stop_training_request = StopTrainingRequest()
+subscribe_filter = SubscribeTraining(unknown=EXCLUDE)
 history_query = HistoryQuery()

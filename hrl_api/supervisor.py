@@ -21,6 +21,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any, Protocol
 
 from hrl_api.progress_log import ProgressLog
+from hrl_api.training_events import final_event, rooms_for
 from hrl_api.worker import run_training
 from hrl_trainer.thinning import thin_evenly
 from hrl_trainer.runlock import ScenarioLock
@@ -65,7 +66,7 @@ class StopFailed(SupervisorError):
 class Emitter(Protocol):
     """What the supervisor needs from Flask-SocketIO."""
 
-    def emit(self, event: str, data: Any, to: str | None = None) -> None: ...
+    def emit(self, event: str, data: Any, to: str | list[str] | None = None) -> None: ...
     def start_background_task(self, target: Callable[..., Any], *args: Any) -> Any: ...
     def sleep(self, seconds: float) -> None: ...
 
@@ -141,13 +142,23 @@ class TrainingSupervisor:
         run = self._run
         return run is not None and not run.finished
 
-    def status(self) -> dict[str, Any]:
-        """The spec's status body for the active run, or the last one when idle (one run, read once)."""
+    def health(self) -> dict[str, Any]:
+        return {"mode": "embedded"}
+
+    def pending_runs(self) -> list[dict[str, Any]]:
+        """Runs without a folder yet: none here (the trainer writes its folder as it starts)."""
+        return []
+
+    def status(self, run_id: str | None = None, scenario_name: str | None = None) -> dict[str, Any]:
+        """The spec's status body for the active run, or the last one when idle (one run, read once);
+        the idle body when ``run_id`` or ``scenario_name`` is given and names another run."""
         run = self._run
+        if run is not None and (run_id not in (None, run.run_id) or scenario_name not in (None, run.scenario_name)):
+            run = None
         if run is None:
             return {"is_training": False, "scenario_name": None, "current_episode": 0, "total_episodes": 0,
                     "start_time": None, "latest_progress": None, "run_id": None, "settings": None, "outcome": None,
-                    "error": None}
+                    "error": None, "state": None}
         finished, latest = run.finished, run.progress.latest
         return {
             "is_training": not finished,
@@ -161,6 +172,7 @@ class TrainingSupervisor:
             "settings": run.settings,
             "outcome": run.outcome if finished else None,
             "error": run.error if finished else None,
+            "state": run.outcome if finished else "running",
         }
 
     def progress_log(self, since: int = 0, max_points: int | None = None) -> dict[str, Any]:
@@ -222,12 +234,13 @@ class TrainingSupervisor:
         log.info("Run started: %s, %d episodes", run.scenario_name, run.total_episodes)
         started = {"scenario_name": run.scenario_name, "num_episodes": params["num_episodes"],
                    "start_time": run.start_time, "run_id": run.run_id}
-        self._emitter.emit("training_started", started)
+        self._emit(run, "training_started", started)
         self._emitter.start_background_task(self._relay, run)
         return {"status": "started", **started}
 
-    def stop(self) -> dict[str, Any]:
-        """Ask the child to finish its episode and save; wait (bounded) for it to end.
+    def stop(self, run_id: str | None = None) -> dict[str, Any]:
+        """Ask the child to finish its episode and save; wait (bounded) for it to end. ``run_id``, when
+        given, must be the active run's.
 
         Returns the spec's stop ``data``. Raises NoTrainingInProgress or StopFailed.
         """
@@ -235,6 +248,9 @@ class TrainingSupervisor:
             run = self._run
             if run is None or run.finished:
                 raise NoTrainingInProgress("No training in progress")
+            if run_id not in (None, run.run_id):
+                raise NoTrainingInProgress("No training in progress", {"run_id": [
+                    f"Run '{run_id}' is not training (the active run is {run.run_id})"]})
             try:
                 run.conn.send("stop")
             except (OSError, TypeError):
@@ -307,7 +323,7 @@ class TrainingSupervisor:
         if now - run.last_emit >= self._progress_min_interval:
             run.last_emit = now
             run.unsent_progress = None
-            self._emitter.emit("training_progress", progress)
+            self._emit(run, "training_progress", progress)
         else:
             run.unsent_progress = progress
 
@@ -338,22 +354,12 @@ class TrainingSupervisor:
 
     def _emit_final_events(self, run: Run) -> None:
         if run.unsent_progress is not None:
-            self._emitter.emit("training_progress", run.unsent_progress)
-        if run.outcome == "completed" and run.result is not None:
-            event, payload = "training_completed", {
-                "scenario_name": run.scenario_name,
-                "episodes_completed": run.result["episodes_completed"],
-                "final_metrics": run.result["final_metrics"],
-                **({"heldout": run.result["heldout"]} if run.result.get("heldout") else {}),
-            }
-        elif run.outcome == "stopped":
-            event, payload = "training_stopped", {
-                "scenario_name": run.scenario_name,
-                "episodes_completed": run.episodes_completed,
-            }
-        else:
-            event, payload = "training_error", {"message": "Training failed", "details": run.error}
-        self._emitter.emit(event, {**payload, "run_id": run.run_id})
+            self._emit(run, "training_progress", run.unsent_progress)
+        self._emit(run, *final_event(run.run_id, run.scenario_name, run.outcome, run.result, run.error,
+                                     run.episodes_completed))
+
+    def _emit(self, run: Run, event: str, payload: dict[str, Any]) -> None:
+        self._emitter.emit(event, payload, to=rooms_for(run.run_id, run.scenario_name))
 
     @staticmethod
     def _log_end(run: Run) -> None:

@@ -48,6 +48,8 @@ RUN_ID_PATTERN = re.compile(r"(?P<scenario>[a-z0-9_-]{1,64})-(?P<date>\d{8})-(?P
 RUN_ID_DOC_PATTERN = r"^[a-z0-9_-]{1,64}-[0-9]{8}-[0-9]{6}-[0-9a-f]{4}$"
 """`RUN_ID_PATTERN` for OpenAPI clients (ECMA-262)."""
 STATUSES = ("running", "completed", "stopped", "failed")
+LISTED_STATUSES = ("queued", *STATUSES)
+"""What a listing may show: a run queued in cluster mode has no folder yet (see `list_runs`'s `pending`)."""
 KILLED = "The training process ended without finishing (killed, or its machine stopped)"
 
 __all__ = ["RunNotFound", "ScenarioLocked", "new_run_id", "validate_run_id", "list_runs", "read_run",
@@ -186,15 +188,20 @@ def _summaries(models_dir: str | Path | None, scenario: str | None = None) -> li
 
 
 def newest_first(summaries: list[dict]) -> list[dict]:
-    return sorted(summaries, key=lambda s: (s.get("started_at") or "", s["run_id"]), reverse=True)
+    return sorted(summaries, key=lambda s: (s.get("started_at") or s.get("queued_at") or "", s["run_id"]),
+                  reverse=True)
 
 
 def list_runs(models_dir: str | Path | None = None, scenario_name: str | None = None, status: str | None = None,
-              limit: int | None = None, offset: int = 0) -> tuple[list[dict], int]:
-    """Run summaries, newest first, filtered by scenario and status; (this page, how many matched)."""
+              limit: int | None = None, offset: int = 0, pending: list[dict] = ()) -> tuple[list[dict], int]:
+    """Run summaries, newest first, filtered by scenario and status; (this page, how many matched).
+    `pending`: summaries of runs known elsewhere (queued or running in cluster mode), listed unless
+    their folder already says more."""
     if scenario_name is not None:
         validate_name(scenario_name)
-    summaries = [s for _, s in _summaries(models_dir, scenario_name)
+    on_disk = [s for _, s in _summaries(models_dir, scenario_name)]
+    known = {s["run_id"] for s in on_disk}
+    summaries = [s for s in [*on_disk, *(p for p in pending if p["run_id"] not in known)]
                  if scenario_name in (None, s.get("scenario_name")) and status in (None, s.get("status"))]
     published = {name: published_run_id(name, models_dir) for name in {s["scenario_name"] for s in summaries}}
     page = newest_first(summaries)[offset: None if limit is None else offset + limit]

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from hrl_api.access import token_required
 from hrl_api.errors import ApiError
+from hrl_api.extensions import get_supervisor
 from hrl_api.run_schemas import RUN_ID_MESSAGE, runs_query
 from hrl_api.schemas import history_query
 from hrl_trainer import runs
@@ -59,7 +60,7 @@ def list_runs():
         400: {$ref: "#/components/responses/BadRequest"}
     """
     query = runs_query.load(request.args)
-    page, total = runs.list_runs(models_dir(), **query)
+    page, total = runs.list_runs(models_dir(), **query, pending=get_supervisor().pending_runs())
     return jsonify({"runs": page, "total": total, "limit": query["limit"], "offset": query["offset"]})
 
 

@@ -20,7 +20,7 @@ def index():
 
 @system_bp.get("/api/health")
 def health():
-    """Liveness and the async mode in use.
+    """Liveness, the async mode and the training mode in use (and, in cluster mode, the broker and workers).
     ---
     get:
       tags: [system]
@@ -32,5 +32,7 @@ def health():
             application/json:
               schema: Health
     """
-    return jsonify({"status": "ok", "async_mode": socketio.async_mode, "is_training": get_supervisor().is_training})
+    supervisor = get_supervisor()
+    return jsonify({"status": "ok", "async_mode": socketio.async_mode, "is_training": supervisor.is_training,
+                    **supervisor.health()})
 

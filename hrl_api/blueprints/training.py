@@ -9,7 +9,7 @@ from hrl_api.access import token_required
 from hrl_api.blueprints.runs import run_errors
 from hrl_api.catalog import get_scenario
 from hrl_api.extensions import get_supervisor
-from hrl_api.schemas import progress_query, start_training_request
+from hrl_api.schemas import progress_query, start_training_request, stop_training_request
 from hrl_trainer.runs import resume_point
 
 training_bp = Blueprint("training", __name__, url_prefix="/api/training")
@@ -49,6 +49,7 @@ def start_training():
         409: {$ref: "#/components/responses/Conflict"}
         413: {$ref: "#/components/responses/PayloadTooLarge"}
         500: {$ref: "#/components/responses/ServerError"}
+        503: {$ref: "#/components/responses/Unavailable"}
     """
     params = start_training_request.load(json_body())
     get_scenario(params["scenario_name"], field="scenario_name")
@@ -64,12 +65,18 @@ def start_training():
 @training_bp.post("/stop")
 @token_required
 def stop_training():
-    """Stop the current run after its episode; answers once the model is saved.
+    """Stop the current run after its episode; answers once the model is saved. In cluster mode a
+    queued run is cancelled, and the body names the run when several are queued or training.
     ---
     post:
       tags: [training]
       summary: Stop the training run gracefully
       security: [{}, {ApiToken: []}]
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema: StopTrainingRequest
       responses:
         200:
           description: Training stopped and saved
@@ -78,9 +85,12 @@ def stop_training():
               schema: StopTrainingResponse
         400: {$ref: "#/components/responses/BadRequest"}
         401: {$ref: "#/components/responses/Unauthorized"}
+        413: {$ref: "#/components/responses/PayloadTooLarge"}
         500: {$ref: "#/components/responses/ServerError"}
+        503: {$ref: "#/components/responses/Unavailable"}
     """
-    data = get_supervisor().stop()
+    params = stop_training_request.load(json_body() if request.get_data() else {})  # the spec's stop has no body
+    data = get_supervisor().stop(params.get("run_id"))
     return jsonify({"message": "Training stopped successfully", "data": data})
 
 

@@ -1,0 +1,106 @@
+"""The Celery application of cluster mode: ``celery -A hrl_api.tasks worker`` trains queued runs.
+
+    HRL_BROKER_URL=redis://HOST:6379/0 HRL_MODELS_DIR=/shared/models \\
+        celery -A hrl_api.tasks worker --concurrency 2 --max-tasks-per-child 50 --loglevel INFO
+
+The settings below make a worker take a run only when one of its processes is free (no prefetching:
+a queued run waits in Redis, where any worker can take it, and runs start in the order they were
+queued) and acknowledge a run as it starts, so that a run whose worker dies is never delivered again
+(a training run is not idempotent; the web processes report it failed instead, see
+``ClusterSupervisor``). Each worker process imports torch and the trainer once, when it starts
+("warm" workers), and trains on one thread.
+
+Environment: ``HRL_BROKER_URL`` (or celery's ``--broker``), ``HRL_MESSAGE_QUEUE`` (default: the broker),
+``HRL_MODELS_DIR`` / ``HRL_SCENARIOS_DIR`` (the shared folders as this machine mounts them) and
+``HRL_TRAINER_ENTRY``.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from celery import Celery, signals
+
+from hrl_api.cluster_run import QueuedRun, WorkerSettings
+from hrl_api.cluster_supervisor import TASK_NAME, TRAINING_QUEUE
+from hrl_api.config import DEFAULTS, MESSAGE_QUEUE_CHANNEL
+from hrl_api.run_board import WORKER_TTL, BrokerError, RunBoard
+from hrl_api.worker import load_entry
+
+DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/0"
+
+
+def make_celery(broker_url: str | None = None) -> Celery:
+    """The Celery app; its broker is ``broker_url``, else ``$HRL_BROKER_URL``."""
+    app = Celery("hrl_finance", broker=broker_url or os.environ.get("HRL_BROKER_URL") or DEFAULT_BROKER_URL)
+    app.conf.update(
+        task_acks_late=False,  # acknowledged as it starts: a lost worker's run is never retried silently
+        task_reject_on_worker_lost=False,
+        worker_disable_prefetch=True,  # take a run only when a process is free
+        worker_prefetch_multiplier=1,
+        worker_cancel_long_running_tasks_on_connection_loss=False,  # Redis restarting does not end runs
+        task_ignore_result=True,  # outcomes live on the run board and in the run's folder
+        task_default_queue=TRAINING_QUEUE,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+    )
+    return app
+
+
+celery_app = make_celery()
+
+
+def worker_settings() -> WorkerSettings:
+    from hrl_trainer import resolve_models_dir, resolve_scenarios_dir
+
+    broker = str(celery_app.conf.broker_url)
+    return WorkerSettings(
+        broker_url=broker,
+        message_queue=os.environ.get("HRL_MESSAGE_QUEUE") or broker,
+        channel=MESSAGE_QUEUE_CHANNEL,
+        models_dir=str(resolve_models_dir(None)),
+        scenarios_dir=str(resolve_scenarios_dir(None)),
+        trainer_entry=os.environ.get("HRL_TRAINER_ENTRY") or DEFAULTS["TRAINER_ENTRY"],
+    )
+
+
+@celery_app.task(name=TASK_NAME, ignore_result=True, acks_late=False)
+def train_run(run_id: str, params: dict[str, Any]) -> str:
+    """Train a run the web process queued; returns how it ended (or "skipped")."""
+    return QueuedRun(worker_settings(), run_id, params, train_run.request.hostname or "worker").train()
+
+
+@signals.worker_process_init.connect
+def _warm_up(**_: Any) -> None:
+    """Each worker process: one thread for torch, and the trainer imported before the first run."""
+    import torch
+
+    torch.set_num_threads(1)
+    load_entry(worker_settings().trainer_entry)
+
+
+@signals.worker_ready.connect
+def _register(sender: Any = None, **_: Any) -> None:
+    """Announce this worker's training slots on the board, renewed until it shuts down or dies."""
+    name, slots = sender.hostname, sender.controller.concurrency
+    board = RunBoard(worker_settings().broker_url)
+    shutting_down = threading.Event()
+
+    def renew() -> None:
+        while not shutting_down.is_set():
+            try:
+                board.register_worker(name, slots)
+            except BrokerError:
+                pass
+            shutting_down.wait(WORKER_TTL / 3)
+
+    threading.Thread(target=renew, name="hrl-worker-registration", daemon=True).start()
+
+    @signals.worker_shutdown.connect(weak=False)
+    def _unregister(**_: Any) -> None:
+        shutting_down.set()
+        try:
+            board.unregister_worker(name)
+        except BrokerError:
+            pass

@@ -1,0 +1,44 @@
+"""Who receives a training event, and what a run's final event says; shared by both modes.
+
+Every connected client is in ``EVERYONE`` from the moment it connects, so training events reach it
+whether it subscribed or not (the spec's behaviour). ``subscribe_training`` with a filter moves the
+client from ``EVERYONE`` to the room of one run or one scenario. Each event is emitted once to the
+rooms that concern it; a client in several of them receives it once (python-socketio merges rooms).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+EVERYONE = "training:everyone"
+
+
+def run_room(run_id: str) -> str:
+    return f"training:run:{run_id}"
+
+
+def scenario_room(scenario_name: str) -> str:
+    return f"training:scenario:{scenario_name}"
+
+
+def rooms_for(run_id: str, scenario_name: str) -> list[str]:
+    """The rooms an event of this run goes to."""
+    return [EVERYONE, run_room(run_id), scenario_room(scenario_name)]
+
+
+def final_event(run_id: str, scenario_name: str, outcome: str | None, result: dict[str, Any] | None,
+                error: str | None, episodes_completed: int) -> tuple[str, dict[str, Any]]:
+    """``(event, payload)`` ending a run: ``training_completed`` (with the trainer's ``result``),
+    ``training_stopped``, or ``training_error`` for anything else. Every payload names its run and scenario."""
+    if outcome == "completed" and result is not None:
+        return "training_completed", {
+            "scenario_name": scenario_name,
+            "episodes_completed": result["episodes_completed"],
+            "final_metrics": result["final_metrics"],
+            **({"heldout": result["heldout"]} if result.get("heldout") else {}),
+            "run_id": run_id,
+        }
+    if outcome == "stopped":
+        return "training_stopped", {"scenario_name": scenario_name, "episodes_completed": episodes_completed,
+                                    "run_id": run_id}
+    return "training_error", {"message": "Training failed", "details": error, "run_id": run_id,
+                              "scenario_name": scenario_name}

@@ -1,0 +1,57 @@
+"""A real cluster for the cluster tests: redis-server on a free 127.0.0.1 port, two Celery workers
+(one training process each) and two web processes in cluster mode (A in eventlet mode, B in
+threading mode), all sharing one models folder. The workers train with a fake trainer (0.05 s an
+episode) so that runs last as long as a test needs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hrl_api.local_cluster import Part, RedisServer
+from hrl_api.run_board import RunBoard
+from live_server import EventRecorder, LiveServer, wait_until
+
+TRAINER = "api_fake_trainers:steady"
+HEARTBEAT_TIMEOUT = 3.0
+WORKERS = 2
+
+
+@dataclass
+class Cluster:
+    redis: RedisServer
+    workers: dict[str, Part]  # by worker name
+    a: LiveServer
+    b: LiveServer
+    board: RunBoard
+    root: Path
+
+    def start_worker(self, name: str) -> None:
+        self.workers[name].start()
+        wait_until(lambda: self.a.get_json("/api/health")["workers"] >= len(self.running_workers()), 60,
+                   f"worker {name} registered")
+
+    def running_workers(self) -> list[str]:
+        return [name for name, part in self.workers.items() if part.running]
+
+    def start_run(self, scenario: str, episodes: int, server: LiveServer | None = None) -> dict:
+        response = (server or self.a).post("/api/training/start", json={"scenario_name": scenario,
+                                                                        "num_episodes": episodes})
+        assert response.status_code == 202, response.text
+        return response.json()["data"]
+
+    def wait_state(self, run_id: str, state: str, timeout: float = 60.0) -> dict:
+        return wait_until(lambda: (run := self.board.run(run_id)) and run["state"] == state and run, timeout,
+                          f"run {run_id} {state}")
+
+    def stop_everything(self) -> None:
+        """Stop every queued or running run (between tests)."""
+        for run in self.board.active():
+            self.a.post("/api/training/stop", json={"run_id": run["run_id"]})
+        wait_until(lambda: not self.board.active(), 60, "no active run")
+
+    def recorder(self, server: LiveServer, **subscription: str) -> EventRecorder:
+        recorder = EventRecorder(server.url, subscribe=not subscription)
+        if subscription:
+            recorder.client.emit("subscribe_training", subscription)
+            wait_until(lambda: recorder.named("training_status"), 10, "the subscribe_training answer")
+        return recorder

@@ -1,0 +1,136 @@
+"""Cluster mode end to end: real redis-server, two real Celery workers, two real web processes."""
+from __future__ import annotations
+
+import signal
+import time
+
+from cluster.harness import HEARTBEAT_TIMEOUT, Cluster
+from live_server import wait_until
+
+SCENARIOS = ("bologna_coppia", "milano_junior", "milano_senior", "roma_famiglia")
+FINAL_EVENTS = ("training_completed", "training_stopped", "training_error")
+
+
+def run_events(recorder, run_id: str) -> list[tuple[str, dict]]:
+    return [(name, data) for name, data in list(recorder.events)
+            if isinstance(data, dict) and data.get("run_id") == run_id]
+
+
+def finals(recorder, run_id: str) -> list[tuple[str, dict]]:
+    return [(name, data) for name, data in run_events(recorder, run_id) if name in FINAL_EVENTS]
+
+
+def test_four_runs_two_start_two_queue_and_web_b_hears_every_event_in_order(idle_cluster: Cluster) -> None:
+    cluster = idle_cluster
+    everything = cluster.recorder(cluster.b)
+    junior_only = cluster.recorder(cluster.a, scenario_name="milano_junior")
+    episodes = 30
+    started = [cluster.start_run(scenario, episodes) for scenario in SCENARIOS]
+
+    assert [data["status"] for data in started] == ["started", "started", "queued", "queued"]
+    listed = cluster.b.get_json("/api/runs?status=queued")
+    assert {run["run_id"] for run in started[2:]} <= {run["run_id"] for run in listed["runs"]}
+    duplicate = cluster.a.post("/api/training/start", json={"scenario_name": SCENARIOS[2], "num_episodes": 5})
+    assert duplicate.status_code == 409 and "scenario_name" in duplicate.json()["errors"]
+    assert cluster.b.status()["run_id"] == started[-1]["run_id"]  # the most recently started run
+
+    wait_until(lambda: all(finals(everything, data["run_id"]) for data in started), 120, "four final events on B")
+    for data in started:
+        names = [name for name, _ in run_events(everything, data["run_id"])]
+        queued = ["training_queued"] if data["status"] == "queued" else []
+        assert names == [*queued, "training_started", *["training_progress"] * episodes, "training_completed"]
+        episodes_seen = [event["episode"] for name, event in run_events(everything, data["run_id"])
+                         if name == "training_progress"]
+        assert episodes_seen == list(range(1, episodes + 1))
+    start_order = [data["run_id"] for name, data in everything.events if name == "training_started"]
+    assert start_order.index(started[2]["run_id"]) < start_order.index(started[3]["run_id"])  # queued in order
+    assert {data["run_id"] for name, data in junior_only.events if name.startswith("training_")
+            and name != "training_status"} == {started[1]["run_id"]}  # milano_junior's run only
+    assert len(junior_only.named("training_progress")) == episodes
+    assert cluster.b.status()["state"] == "completed"
+    progress = cluster.b.get_json("/api/training/progress?since=25")
+    assert [record["episode"] for record in progress["progress"]] == [26, 27, 28, 29, 30]
+    assert cluster.a.get_json("/api/runs?status=running")["total"] == 0
+    everything.close()
+    junior_only.close()
+
+
+def test_stop_a_queued_run_and_a_running_one(idle_cluster: Cluster) -> None:
+    cluster = idle_cluster
+    recorder = cluster.recorder(cluster.b)
+    runs = [cluster.start_run(scenario, 2000) for scenario in SCENARIOS[:3]]
+    assert [data["status"] for data in runs] == ["started", "started", "queued"]
+
+    several = cluster.a.post("/api/training/stop")
+    assert several.status_code == 400 and "run_id" in several.json()["errors"]
+    queued = cluster.b.post("/api/training/stop", json={"run_id": runs[2]["run_id"]})
+    assert queued.status_code == 200, queued.text
+    assert queued.json()["data"]["status"] == "stopped" and queued.json()["data"]["episodes_completed"] == 0
+    wait_until(lambda: finals(recorder, runs[2]["run_id"]), 30, "training_stopped of the queued run")
+    assert [name for name, _ in run_events(recorder, runs[2]["run_id"])] == ["training_queued", "training_stopped"]
+
+    cluster.wait_state(runs[0]["run_id"], "running")
+    wait_until(lambda: (cluster.board.run(runs[0]["run_id"]) or {}).get("episodes_completed", 0) >= 3, 60,
+               "a few episodes")
+    stopped = cluster.a.post("/api/training/stop", json={"run_id": runs[0]["run_id"]})
+    assert stopped.status_code == 200, stopped.text
+    assert stopped.json()["data"]["status"] == "stopped" and stopped.json()["data"]["episodes_completed"] >= 3
+    wait_until(lambda: finals(recorder, runs[0]["run_id"]), 30, "training_stopped of the running run")
+    assert finals(recorder, runs[0]["run_id"])[0][0] == "training_stopped"
+    # The queued run's scenario is free again, and the cancelled run never trains.
+    again = cluster.start_run(SCENARIOS[2], 5)
+    wait_until(lambda: finals(recorder, again["run_id"]), 60, "the restarted scenario's run")
+    assert cluster.board.run(runs[2]["run_id"])["state"] == "stopped"
+    assert not [name for name, _ in run_events(recorder, runs[2]["run_id"]) if name == "training_started"]
+    recorder.close()
+
+
+def test_a_worker_killed_mid_run_fails_the_run_once_and_frees_its_scenario(idle_cluster: Cluster) -> None:
+    cluster = idle_cluster
+    recorder = cluster.recorder(cluster.b)
+    run = cluster.start_run(SCENARIOS[1], 2000)
+    running = cluster.wait_state(run["run_id"], "running")
+    wait_until(lambda: recorder.named("training_progress"), 30, "progress")
+    worker = running["worker"].split("@")[0]
+    cluster.workers[worker].signal_all(signal.SIGKILL)  # the worker, its training process: a lost machine
+    killed = time.monotonic()
+
+    wait_until(lambda: finals(recorder, run["run_id"]), HEARTBEAT_TIMEOUT + 30, "training_error")
+    name, payload = finals(recorder, run["run_id"])[0]
+    assert name == "training_error" and "stopped answering" in payload["details"]
+    assert time.monotonic() - killed < HEARTBEAT_TIMEOUT + 30
+    time.sleep(HEARTBEAT_TIMEOUT)  # both web processes watch: still one final event
+    assert len(finals(recorder, run["run_id"])) == 1
+    status = cluster.a.get_json("/api/training/status")
+    assert status["state"] == "failed" and status["run_id"] == run["run_id"]
+    # Not retried: the run stays failed, and its scenario trains again on the other worker.
+    again = cluster.start_run(SCENARIOS[1], 5)
+    wait_until(lambda: finals(recorder, again["run_id"]), 60, "a new run of the same scenario")
+    assert finals(recorder, again["run_id"])[0][0] == "training_completed"
+    assert cluster.board.run(run["run_id"])["state"] == "failed"
+    recorder.close()
+
+
+def test_redis_restarting_mid_run(idle_cluster: Cluster) -> None:
+    cluster = idle_cluster
+    recorder = cluster.recorder(cluster.b)
+    run = cluster.start_run(SCENARIOS[3], 400)  # about 20 s
+    cluster.wait_state(run["run_id"], "running")
+    wait_until(lambda: len(recorder.named("training_progress")) >= 5, 30, "progress before the restart")
+
+    cluster.redis.stop()
+    for server in (cluster.a, cluster.b):
+        health = server.get("/api/health")
+        assert health.status_code == 200 and health.json()["broker"] == "down"
+        status = server.get("/api/training/status")
+        assert status.status_code == 503 and status.json()["errors"]
+    seen_before = len(recorder.named("training_progress"))
+    cluster.redis.start()
+
+    wait_until(lambda: cluster.a.get_json("/api/health")["broker"] == "up", 30, "the broker back")
+    wait_until(lambda: finals(recorder, run["run_id"]), 90, "the run's final event after the restart")
+    assert finals(recorder, run["run_id"])[0][0] == "training_completed"
+    episodes = [data["episode"] for data in recorder.named("training_progress") if data["run_id"] == run["run_id"]]
+    assert len(episodes) > seen_before and episodes == sorted(episodes) and episodes[-1] == 400
+    assert cluster.b.status()["state"] == "completed"
+    recorder.close()
