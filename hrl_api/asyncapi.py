@@ -34,11 +34,14 @@ class Event:
 EVENTS = (
     Event("subscribe_training", "receive", schemas.SubscribeTraining,
           "Ask for the current status (training events reach every connected client without it): "
-          "answered at once, as a `training_status` event and as the acknowledgement."),
+          "answered at once, as a `training_status` event and as the acknowledgement. A `run_id` or "
+          "`scenario_name` filter limits the client's training events to that run or scenario."),
     Event("connection_established", "send", schemas.ConnectionEstablished,
           "Sent to each client as it connects."),
     Event("training_status", "send", schemas.TrainingStatus,
           "The current (or last) run, in answer to `subscribe_training`."),
+    Event("training_queued", "send", schemas.TrainingQueued,
+          "Cluster mode: a run was queued behind busy workers; `training_started` follows when a worker takes it."),
     Event("training_started", "send", schemas.TrainingStarted, "A run has started."),
     Event("training_progress", "send", schemas.TrainingProgress,
           "One completed episode (at most one every PROGRESS_MIN_INTERVAL seconds; the last is always sent)."),

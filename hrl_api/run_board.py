@@ -11,7 +11,8 @@ Keys (``PREFIX`` = ``hrl:``):
   worker raises every second), stop ("1" once asked), latest_progress (JSON), episodes_completed,
   result (JSON, the trainer's), error. Kept ``FINISHED_TTL`` seconds after the run ends.
 * ``hrl:run:{id}:recent`` / ``:sparse`` lists: the progress records a late client catches up with
-  (as ``ProgressLog``: every record of the latest episodes and evenly spread older ones).
+  (as ``ProgressLog``: every record of the latest episodes and evenly spread older ones); kept
+  ``PROGRESS_TTL`` seconds after the run ends.
 * ``hrl:active`` sorted set: queued and running runs, in the order they were started.
 * ``hrl:latest``: the id of the most recently started run.
 * ``hrl:lock:{scenario}``: the run that holds the scenario (one writer per scenario, cluster-wide).
@@ -33,6 +34,8 @@ LATEST = PREFIX + "latest"
 SEQUENCE = PREFIX + "sequence"
 FINISHED_TTL = 7 * 24 * 3600
 """Seconds a finished run stays on the board (its files stay in the models folder for good)."""
+PROGRESS_TTL = 3600
+"""Seconds a finished run's progress records stay for late clients (its history file keeps them all)."""
 WORKER_TTL = 10
 """Seconds a worker's registration lasts unless renewed (workers renew it every few seconds)."""
 TIMEOUTS = {"socket_timeout": 2.0, "socket_connect_timeout": 1.0}
@@ -76,19 +79,21 @@ redis.call('HSET', KEYS[1], unpack(fields))
 return 1
 """
 
-# KEYS: run, active, lock, recent, sparse. ARGV: run_id, expected heartbeat ('' for any), ttl, then field/value
-# pairs (state included). Ends a queued or running run -> 1, or 0 if it had already ended (or beat again).
+# KEYS: run, active, lock, recent, sparse. ARGV: run_id, expected heartbeat ('' for any), run ttl, progress ttl,
+# then field/value pairs (state included). Ends a queued or running run -> 1, or 0 if it had already ended (or beat again).
 _FINISH = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if state ~= 'queued' and state ~= 'running' then return 0 end
 if ARGV[2] ~= '' and (redis.call('HGET', KEYS[1], 'heartbeat') or '0') ~= ARGV[2] then return 0 end
 local fields = {}
-for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('HDEL', KEYS[1], 'stop')
 redis.call('ZREM', KEYS[2], ARGV[1])
 if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
-for _, i in ipairs({1, 4, 5}) do redis.call('EXPIRE', KEYS[i], ARGV[3]) end
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('EXPIRE', KEYS[4], ARGV[4])
+redis.call('EXPIRE', KEYS[5], ARGV[4])
 return 1
 """
 
@@ -182,7 +187,7 @@ class RunBoard:
         key = run_key(run_id)
         keys = [key, ACTIVE, lock_key(fields.get("scenario_name") or self.redis.hget(key, "scenario_name") or ""),
                 key + ":recent", key + ":sparse"]
-        args = [run_id, "" if heartbeat is None else str(heartbeat), FINISHED_TTL,
+        args = [run_id, "" if heartbeat is None else str(heartbeat), FINISHED_TTL, PROGRESS_TTL,
                 *_flatten({"state": state, **fields})]
         return bool(self._finish(keys=keys, args=args))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,6 +18,8 @@ import pytest
 import requests
 import socketio
 
+from hrl_api.local_cluster import free_port
+
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 # The training child can import fake and fault trainers from here, e.g. "api_fake_trainers:steady"
@@ -28,11 +29,6 @@ ASYNC_MODES = ("eventlet", "threading")
 START_TIMEOUT = 60.0
 
 
-def free_port() -> int:
-    """A port that was free a moment ago on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.02) -> Any:

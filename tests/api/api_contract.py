@@ -31,10 +31,11 @@ STATUS = {
     "total_episodes": int,
     "start_time": OPTIONAL_STR,
     "latest_progress": (dict, type(None)),
-    # Extras beyond the spec (the dashboard's): the run's settings and, once it ended, its outcome.
+    # Extras beyond the spec (the dashboard's): the run's settings and, once it ended, its outcome; its state.
     "settings": (dict, type(None)),
     "outcome": OPTIONAL_STR,
     "error": OPTIONAL_STR,
+    "state": OPTIONAL_STR,
 }
 class Absent:
     """An expected field that may also be absent (only some trainers send it); ``kind`` when present."""
@@ -50,7 +51,7 @@ EVENTS = {
     "training_completed": {"scenario_name": str, "episodes_completed": int, "final_metrics": dict, **RUN_ID,
                            "heldout": Absent(dict)},  # the real trainer's held-out evaluation
     "training_stopped": {"scenario_name": str, "episodes_completed": int, **RUN_ID},
-    "training_error": {"message": str, "details": str, **RUN_ID},
+    "training_error": {"message": str, "details": str, **RUN_ID, "scenario_name": str},
     "training_status": STATUS,
 }
 ERROR = {"message": str, "errors": dict}

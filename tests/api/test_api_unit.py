@@ -52,6 +52,7 @@ def test_status_when_idle_is_the_spec_body_with_nulls(client):
         "settings": None,
         "outcome": None,
         "error": None,
+        "state": None,
     }
 
 
@@ -75,7 +76,8 @@ def test_http_errors_are_json_without_internals(client, path, method, status):
 
 
 def test_health(client):
-    assert client.get("/api/health").get_json() == {"status": "ok", "async_mode": "threading", "is_training": False}
+    assert client.get("/api/health").get_json() == {"status": "ok", "async_mode": "threading", "is_training": False,
+                                                   "mode": "embedded"}
 
 
 def test_scenarios_list_and_detail(client, scenario_name):
@@ -122,9 +124,9 @@ def test_openapi_document_is_valid_and_lists_every_route(app, client):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method.lower()) in documented, (path, method)
     start = document["paths"]["/api/training/start"]["post"]
-    assert set(start["responses"]) == {"202", "400", "401", "404", "409", "413", "500"}
+    assert set(start["responses"]) == {"202", "400", "401", "404", "409", "413", "500", "503"}
     stop = document["paths"]["/api/training/stop"]["post"]
-    assert set(stop["responses"]) == {"200", "400", "401", "500"}
+    assert set(stop["responses"]) == {"200", "400", "401", "413", "500", "503"}
     for operation in (start, stop):
         assert operation["security"] == [{}, {"ApiToken": []}]  # optional: only with HRL_API_TOKEN
     assert document["components"]["securitySchemes"]["ApiToken"] == {

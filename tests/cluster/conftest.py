@@ -13,12 +13,17 @@ from hrl_api.run_board import RunBoard
 from live_server import TRAINER_PATHS, ServerFactory, wait_until
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def require_redis_server() -> None:
+    """Skip (outside CI) or fail (on CI) when Debian's redis-server is missing."""
     if redis_server_path() is None:
         if os.environ.get("CI"):
             pytest.fail("redis-server is missing on CI: `make test-deps` installs Debian's redis-server")
         pytest.skip("redis-server is not installed (Debian: apt-get install redis-server, or `make test-deps`)")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    require_redis_server()
     root = tmp_path_factory.mktemp("cluster")
     redis_server = RedisServer(root / "redis")
     redis_server.start()
