@@ -38,7 +38,8 @@ export const api = {
   progress: async () => (await request('GET', '/api/training/progress')).progress,
   // Both ask for the API token on a 401, then try again.
   start: (config) => withToken(() => request('POST', '/api/training/start', config)),
-  stop: () => withToken(() => request('POST', '/api/training/stop')),
+  // runId: the run to stop (needed in cluster mode when several train); none: the only one.
+  stop: (runId) => withToken(() => request('POST', '/api/training/stop', runId ? { run_id: runId } : undefined)),
   models: async () => (await request('GET', '/api/models')).models,
   history: (name) => request('GET', `/api/models/${encodeURIComponent(name)}/history`),
   runs: async () => (await request('GET', '/api/runs?limit=100')).runs,

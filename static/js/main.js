@@ -41,9 +41,14 @@ function setConnection(state, text) {
 }
 
 const startedOf = (status) => ({
-  scenario_name: status.scenario_name, num_episodes: status.total_episodes, start_time: status.start_time,
+  run_id: status.run_id, scenario_name: status.scenario_name, num_episodes: status.total_episodes,
+  start_time: status.start_time,
 });
-const keyOf = ({ scenario_name: scenarioName, start_time: startTime }) => `${scenarioName}@${startTime}`;
+// A run is known by its id (a queued run's training_started comes later, with another start time).
+const keyOf = ({ run_id: runId, scenario_name: scenarioName, start_time: startTime }) => runId ?? `${scenarioName}@${startTime}`;
+// Whether an event belongs to the run this page follows. In cluster mode several runs train at once
+// and every event reaches every page: the page follows one run (the one it started, or the first it saw).
+const followed = (data) => !data?.run_id || !runKey || data.run_id === runKey;
 
 // Called for the start response, training_started and a status showing a run:
 // only a run not seen before clears the progress and charts. settings: null if unknown.
@@ -211,6 +216,7 @@ socket.on('connect_error', async (error) => {
 // A token entered for a start or stop opens a refused socket too.
 onTokenEntered(reopenSocket);
 socket.on('training_started', async (data) => {
+  if (!runEnded && !followed(data)) return; // another run, while this page follows one
   beginRun(data);
   if (!runSettings) {
     // Started elsewhere: the status has the run's settings.
@@ -220,11 +226,11 @@ socket.on('training_started', async (data) => {
     }
   }
 });
-socket.on('training_progress', onProgress);
-socket.on('training_completed', (data) => endRun('completed', 'success', completedMessage(data)));
-socket.on('training_stopped', (data) => endRun('stopped', 'info', stoppedMessage(data)));
-socket.on('training_error', (data) => endRun('error', 'error', failedMessage(view.scenarioName, view.episode),
-  `${data.message}: ${data.details}`));
+socket.on('training_progress', (data) => followed(data) && onProgress(data));
+socket.on('training_completed', (data) => followed(data) && endRun('completed', 'success', completedMessage(data)));
+socket.on('training_stopped', (data) => followed(data) && endRun('stopped', 'info', stoppedMessage(data)));
+socket.on('training_error', (data) => followed(data) && endRun('error', 'error',
+  failedMessage(view.scenarioName, view.episode), `${data.message}: ${data.details}`));
 
 async function start(config) {
   form.setStarting(true);
@@ -242,7 +248,7 @@ async function stop() {
   form.setStopping();
   view.setState('stopping');
   try {
-    const { data } = await api.stop();
+    const { data } = await api.stop(runKey?.includes('@') ? null : runKey);
     // A run that completed just before the stop is reported by training_completed.
     if (data.status === 'stopped') endRun('stopped', 'info', stoppedMessage(data));
   } catch (error) {

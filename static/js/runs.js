@@ -109,7 +109,7 @@ export class RunsTable {
       link.dataset.action = 'download';
       actions.append(link);
     }
-    if (run.status !== 'running') actions.append(button('Delete', 'delete', () => this.remove(run)));
+    if (!['running', 'queued'].includes(run.status)) actions.append(button('Delete', 'delete', () => this.remove(run)));
     const choose = document.createElement('td');
     choose.append(pick);
     tr.append(
