@@ -6,10 +6,10 @@ scenario). Every run is started through the REST API and followed with a python-
 
 * throughput: eight runs, from the first start to the last final event (embedded: each run is started
   when the previous one has ended, since the embedded server trains one at a time);
-* start to first event: from POST start to the run's first ``training_progress``, for runs that
-  started at once (embedded: every run; cluster: those answered "started").
+* start to first event: from POST start to the run's first ``training_progress``, for ``--probes``
+  short runs started one at a time on an idle server (warm workers in cluster mode).
 
-    .venv/bin/python benchmarks/cluster.py [--runs 8] [--episodes 1000] [--modes embedded 1 2]
+    .venv/bin/python benchmarks/cluster.py [--runs 8] [--episodes 1000] [--probes 5] [--modes embedded 1 2]
 
 Expected on this 2-core machine: close to 2x the throughput with two workers as with one, and a
 start-to-first-event latency well under 0.5 s with warm workers (embedded: about 2 s, a fresh child
@@ -32,6 +32,7 @@ from hrl_api.local_cluster import Part, RedisServer, cluster_env, worker_command
 from hrl_trainer.cli import format_table
 
 FINAL = ("training_completed", "training_stopped", "training_error")
+PROBE_EPISODES = 50
 
 
 def households(folder: Path, count: int) -> list[str]:
@@ -86,10 +87,16 @@ def start(session, url: str, scenario: str, episodes: int) -> tuple[dict, float]
     return response.json()["data"], posted
 
 
-def measure(url: str, names: list[str], episodes: int, one_at_a_time: bool) -> dict:
+def measure(url: str, names: list[str], episodes: int, one_at_a_time: bool, probes: int) -> dict:
     import requests
 
     follower = Follower(url)
+    latencies = []
+    with requests.Session() as session:
+        for index in range(probes):  # one short run at a time, on an idle server
+            data, posted = start(session, url, names[index % len(names)], PROBE_EPISODES)
+            follower.wait_ended([data["run_id"]])
+            latencies.append(follower.first_progress[data["run_id"]] - posted)
     started: list[tuple[dict, float]] = []
     with requests.Session() as session:
         begun = time.monotonic()
@@ -98,15 +105,13 @@ def measure(url: str, names: list[str], episodes: int, one_at_a_time: bool) -> d
             if one_at_a_time:
                 follower.wait_ended([started[-1][0]["run_id"]])
         follower.wait_ended([data["run_id"] for data, _ in started])
-    elapsed = max(follower.ended.values()) - begun
-    latencies = [follower.first_progress[data["run_id"]] - posted for data, posted in started
-                 if data["status"] == "started" and data["run_id"] in follower.first_progress]
+    elapsed = max(follower.ended[data["run_id"]] for data, _ in started) - begun
     follower.client.disconnect()
     outcomes = [follower.outcomes[data["run_id"]] for data, _ in started]
     return {"seconds": elapsed, "latencies": latencies, "completed": outcomes.count("training_completed")}
 
 
-def run_mode(mode: str, runs: int, episodes: int, workdir: Path) -> dict:
+def run_mode(mode: str, runs: int, episodes: int, probes: int, workdir: Path) -> dict:
     folder = workdir / mode
     names = households(folder / "scenarios", runs)
     env = {"HRL_SCENARIOS_DIR": str(folder / "scenarios")}
@@ -125,7 +130,7 @@ def run_mode(mode: str, runs: int, episodes: int, workdir: Path) -> dict:
             wait_until_up(url, process)
             if mode != "embedded":
                 wait_for_workers(url, int(mode))
-            result = measure(url, names, episodes, one_at_a_time=mode == "embedded")
+            result = measure(url, names, episodes, mode == "embedded", probes)
     finally:
         for part in reversed(parts):
             part.stop()
@@ -146,6 +151,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=8)
     parser.add_argument("--episodes", type=int, default=1000)
+    parser.add_argument("--probes", type=int, default=5, help="short runs timing start to first event")
     parser.add_argument("--modes", nargs="+", default=["embedded", "1", "2"],
                         help="embedded, and/or a number of Celery workers")
     args = parser.parse_args()
@@ -153,7 +159,7 @@ def main() -> None:
     rows = []
     try:
         for mode in args.modes:
-            result = run_mode(mode, args.runs, args.episodes, workdir)
+            result = run_mode(mode, args.runs, args.episodes, args.probes, workdir)
             latencies = result["latencies"]
             rows.append({
                 "mode": "embedded (one run at a time)" if mode == "embedded" else f"cluster, {mode} worker(s)",

@@ -91,7 +91,6 @@ class ClusterSupervisor:
         self._stop_timeout = stop_timeout
         self._heartbeat_timeout = heartbeat_timeout
         self._poll_interval = poll_interval
-        self._broker_up = True
         self._was_training = False
         self._beats: dict[str, tuple[int, float]] = {}  # run id -> (last heartbeat seen, when it changed)
         emitter.start_background_task(self._monitor)
@@ -203,7 +202,6 @@ class ClusterSupervisor:
         try:
             yield
         except BrokerError as exc:
-            self._broker_up = False
             raise BrokerUnavailable(message, {"_schema": [f"Redis at the broker URL does not answer: {exc}"]}) from exc
 
     def _target(self, run_id: str | None) -> dict[str, Any]:
@@ -252,9 +250,7 @@ class ClusterSupervisor:
         while True:
             try:
                 self._check_heartbeats()
-                self._broker_up = True
             except BrokerError:
-                self._broker_up = False
                 self._beats.clear()  # time without Redis is not time without heartbeats
             except Exception:  # noqa: BLE001 (the monitor must outlive any surprise)
                 log.exception("Run monitor")

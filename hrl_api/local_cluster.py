@@ -135,10 +135,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"Redis on {redis_server.url}, {args.workers} workers (logs in {folder}); web process on "
           f"http://127.0.0.1:{args.port}; Ctrl-C stops everything", flush=True)
     try:
-        subprocess.run([sys.executable, "app.py", "--port", str(args.port), "--models-dir", args.models_dir],
-                       cwd=REPO, env=env, check=False)
-    except KeyboardInterrupt:
-        pass
+        web = subprocess.Popen([sys.executable, "app.py", "--port", str(args.port), "--models-dir", args.models_dir],
+                               cwd=REPO, env=env)
+        # Ctrl-C reaches the web process from the terminal (it stops at once: the runs belong to the
+        # workers); SIGTERM is passed on to it. Either way the other parts are stopped after it.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, lambda signum, _frame: web.send_signal(signum))
+        web.wait()
     finally:
         for part in reversed(parts):
             part.stop()

@@ -16,7 +16,7 @@ Keys (``PREFIX`` = ``hrl:``):
 * ``hrl:active`` sorted set: queued and running runs, in the order they were started.
 * ``hrl:latest``: the id of the most recently started run.
 * ``hrl:lock:{scenario}``: the run that holds the scenario (one writer per scenario, cluster-wide).
-* ``hrl:worker:{name}``: a live worker's training slots, expiring unless the worker renews it.
+* ``hrl:worker:{name}``: a warm worker process's training slot (name: host/pid), expiring unless renewed.
 """
 from __future__ import annotations
 

@@ -72,34 +72,33 @@ def train_run(run_id: str, params: dict[str, Any]) -> str:
 
 
 @signals.worker_process_init.connect
-def _warm_up(**_: Any) -> None:
-    """Each worker process: one thread for torch, and the trainer imported before the first run."""
+def _warm_up(sender: Any = None, **_: Any) -> None:
+    """Each worker process: one thread for torch, the trainer imported before the first run, and then
+    (warm) its training slot announced on the board, renewed until the process ends or dies."""
     import torch
 
     torch.set_num_threads(1)
     load_entry(worker_settings().trainer_entry)
+    _announce_slot(f"{sender or 'worker'}/{os.getpid()}")
 
 
-@signals.worker_ready.connect
-def _register(sender: Any = None, **_: Any) -> None:
-    """Announce this worker's training slots on the board, renewed until it shuts down or dies."""
-    name, slots = sender.hostname, sender.controller.concurrency
+def _announce_slot(name: str) -> None:
     board = RunBoard(worker_settings().broker_url)
-    shutting_down = threading.Event()
+    ending = threading.Event()
 
     def renew() -> None:
-        while not shutting_down.is_set():
+        while not ending.is_set():
             try:
-                board.register_worker(name, slots)
+                board.register_worker(name, 1)
             except BrokerError:
                 pass
-            shutting_down.wait(WORKER_TTL / 3)
+            ending.wait(WORKER_TTL / 3)
 
-    threading.Thread(target=renew, name="hrl-worker-registration", daemon=True).start()
+    threading.Thread(target=renew, name="hrl-slot-registration", daemon=True).start()
 
-    @signals.worker_shutdown.connect(weak=False)
-    def _unregister(**_: Any) -> None:
-        shutting_down.set()
+    @signals.worker_process_shutdown.connect(weak=False)
+    def _withdraw(**_: Any) -> None:
+        ending.set()
         try:
             board.unregister_worker(name)
         except BrokerError:
