@@ -61,6 +61,9 @@ ERROR_RESPONSES: dict[str, dict[str, Any]] = {
     "NotFound": {"description": "Resource not found"},
     "Conflict": {"description": "The resource already exists"},
     "PayloadTooLarge": {"description": "The request body is over 1 MB"},
+    "FlatUnavailable": {"description": "`flat_ppo` was asked, but no flat PPO can be trained for the model: its "
+                                       "training history or the household it was trained on is gone "
+                                       "(`errors.flat_ppo`)"},
     "Conflict": {"description": "The scenario is being written by another run (named in `message`): training, "
                                 "publishing or deleting one of its runs, in this server or another process"},
     "ServerError": {"description": "The server failed to carry out the request (for example an invalid "

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import signal
 import sys
@@ -19,7 +18,7 @@ from .checkpoints import IncompatibleModel, agent_from_bytes, load_history, load
 from .config import (DEFAULT_EPISODES, DEFAULT_EVAL_EPISODES, DEFAULT_SAVE_INTERVAL, MAX_KEEP_CHECKPOINTS,
                      SETTING_BOUNDS, TrainConfig)
 from .evaluation import compare_with_baselines
-from .flat import train_flat
+from .flat import flat_config, train_flat
 from .interrupts import Aborted, StopOnSignals, exit_status
 from .metrics import METRIC_NAMES, TrainingError
 from .paths import check_writable_folder, resolve_models_dir
@@ -242,13 +241,6 @@ def run_to_evaluate(args: argparse.Namespace) -> tuple:
     except runs.RunNotFound as exc:
         raise ScenarioNotFound(str(exc)) from None
     return load_scenario(runs.run_scenario(args.run), args.scenarios_dir), strategist, executor
-
-
-def flat_config(history: dict) -> TrainConfig:
-    """The settings, seed and budget (episodes completed) of the run a history describes, for the flat PPO."""
-    known = {f.name for f in dataclasses.fields(TrainConfig)}
-    config = {k: v for k, v in history["config"].items() if k in known}
-    return TrainConfig(**{**config, "num_episodes": history["episodes_completed"], "seed": history["seed"]})
 
 
 def is_archive(run: str | None) -> bool:
