@@ -52,6 +52,34 @@ def test_a_run_is_simulated_on_another_household_and_recorded(run_server):
     assert run["run_id"] in report and f"trained on <strong>{TRAINED_ON}</strong>" in report
 
 
+def test_the_flat_ppo_of_a_run_is_trained_once_and_compared_household_by_household(run_server):
+    """`flat_ppo: true`: the run's flat PPO (trained on its 4 episodes, its settings and seed) joins the
+    baselines and the paired table; it is kept in one file under models/baselines/flat_ppo/, never in the run
+    folder, and the next simulation reads it instead of training again."""
+    server, run = run_server
+    body = {"scenario_name": SIMULATED_ON, "run_id": run["run_id"], "households": 20, "seed": 4, "months": 24}
+    plain = server.post("/api/simulations", json=body).json()
+    assert "flat_ppo" not in plain["policies"] and "flat_ppo" not in plain["paired"]
+    folder = server.models_dir / "baselines" / "flat_ppo"
+    first = server.post("/api/simulations", json={**body, "flat_ppo": True})
+    assert first.status_code == 201, first.text
+    record = first.json()
+    flat = record["policies"]["flat_ppo"]
+    assert flat["trained"] == {"scenario_name": TRAINED_ON, "episodes": 4, "seed": 5}
+    assert flat["description"].startswith("Flat PPO") and len(flat["series"]["liquid"]["p50"]) == 24
+    assert set(record["paired"]["flat_ppo"]) == {"reward", "real_net_worth", "total_spending"}
+    for name in ("hrl", "best_fixed", "target_liquidity_2", "target_liquidity_4"):
+        assert record["policies"][name] == plain["policies"][name]  # the same lives: only a policy was added
+    assert record["policies"]["target_liquidity_4"]["tuned"]["k"] >= 0
+    (path,) = folder.iterdir()
+    assert path.name.startswith(f"{run['run_id']}-") and path.suffix == ".pt"
+    stamp = (path.stat().st_ino, path.stat().st_mtime_ns)
+    again = server.post("/api/simulations", json={**body, "flat_ppo": True}).json()
+    assert again["policies"]["flat_ppo"] == flat and again["paired"] == record["paired"]
+    assert [p.name for p in folder.iterdir()] == [path.name] and (path.stat().st_ino, path.stat().st_mtime_ns) == stamp
+    assert not list((server.models_dir / "runs" / run["run_id"]).rglob("*.pt.tmp"))
+
+
 def test_the_cli_simulates_the_same_run_with_the_same_result(run_server):
     server, run = run_server
     body = {"scenario_name": SIMULATED_ON, "run_id": run["run_id"], "households": 20, "seed": 3, "months": 12}
