@@ -233,14 +233,39 @@ def simulate(scenario: Scenario, strategist: Strategist, executor: Executor, hou
     }
 
 
-def heldout_summary(scenario: Scenario, strategist: Strategist, executor: Executor,
-                    households: int = HELDOUT_HOUSEHOLDS) -> dict[str, float]:
-    """The trained agents on `evaluate`'s held-out households, in euros: for the end-of-training banner."""
-    from .evaluation import fixed_households, hrl_policy
+RULES = ("target_liquidity_2", "target_liquidity_4")
+"""The baselines the end-of-run held-out evaluation is compared with, when their tunings are on disk."""
 
-    lives = live(scenario, fixed_households(scenario, households, "held_out"), hrl_policy(strategist, executor))
+
+def saved_tunings(figures: Scenario, models_dir: str | Path | None) -> Tunings | None:
+    """The tunings a simulation or an earlier run left on disk for these figures; None if there are none
+    (reading them takes a millisecond; tuning them takes seconds, too long for the end of a run)."""
+    from .baseline_cache import cache_path, read_tunings
+
+    return read_tunings(cache_path(figures, TUNING_HOUSEHOLDS, models_dir), figures, TUNING_HOUSEHOLDS)
+
+
+def heldout_summary(scenario: Scenario, strategist: Strategist, executor: Executor,
+                    households: int = HELDOUT_HOUSEHOLDS, models_dir: str | Path | None = None) -> dict[str, Any]:
+    """The trained agents on `evaluate`'s held-out households, in euros: for the end-of-training banner.
+
+    With `models_dir` holding the household's tunings (`saved_tunings`), also `"rules"`: each target-liquidity
+    rule's tuned numbers and the model minus the rule on the same households, paired (reward, real net
+    worth, total spending, each {diff, stderr})."""
+    from .evaluation import fixed_households, hrl_policy
+    from .rules import rule_from
+
+    events = fixed_households(scenario, households, "held_out")
+    lives = live(scenario, events, hrl_policy(strategist, executor))
     summary = totals(lives, scenario.months)
-    return {key: summary[key] for key in ("median_real_net_worth", "p5_real_net_worth", "share_broke")}
+    result: dict[str, Any] = {key: summary[key] for key in ("median_real_net_worth", "p5_real_net_worth", "share_broke")}
+    tuned = None if models_dir is None else saved_tunings(figures_key(scenario), models_dir)
+    if tuned is not None:
+        result["rules"] = {name: {"tuned": dict(tuned[name]),
+                                  "paired": paired_against(lives.outcome(),
+                                                           live(scenario, events, rule_from(tuned[name])).outcome())}
+                           for name in RULES}
+    return result
 
 
 def simulation_table(result: dict[str, Any]) -> str:
