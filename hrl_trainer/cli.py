@@ -18,7 +18,6 @@ from .checkpoints import IncompatibleModel, agent_from_bytes, load_history, load
 from .config import (DEFAULT_EPISODES, DEFAULT_EVAL_EPISODES, DEFAULT_SAVE_INTERVAL, MAX_KEEP_CHECKPOINTS,
                      SETTING_BOUNDS, TrainConfig)
 from .evaluation import compare_with_baselines
-from .flat import flat_config, train_flat
 from .interrupts import Aborted, StopOnSignals, exit_status
 from .metrics import METRIC_NAMES, TrainingError
 from .paths import check_writable_folder, resolve_models_dir
@@ -125,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--models-dir")
     m.add_argument("--scenarios-dir")
     m.add_argument("--json", action="store_true", help="print the whole result as one JSON object")
+    m.add_argument("--flat-ppo", action="store_true", help="also the model's flat PPO (trained on its budget the first "
+                                                         "time, then read from models/baselines/flat_ppo/)")
     r = sub.add_parser("runs", help="list the runs, newest first")
     r.add_argument("--scenario", help="only this scenario's runs")
     r.add_argument("--models-dir")
@@ -250,13 +251,17 @@ def is_archive(run: str | None) -> bool:
 
 
 def flat_baseline(args: argparse.Namespace):
-    """The flat PPO `evaluate` compares with: the Executor alone, trained on the evaluated model's budget,
-    settings and seed. None with `--no-flat`, or for a run archive (its figures may be in no scenario file)."""
-    if args.no_flat or is_archive(args.run):
+    """The flat PPO `evaluate` and `simulate --flat-ppo` compare with: the Executor alone, trained on the model's
+    budget, settings and seed, kept under models/baselines/flat_ppo/ (`flat_store`). None with `--no-flat`, or
+    for a run archive (its figures may be in no scenario file)."""
+    from .flat_store import FlatUnavailable, flat_baseline as stored_flat
+
+    if getattr(args, "no_flat", False) or is_archive(args.run):
         return None
-    history = runs.read_run_history(args.run, args.models_dir) if args.run else load_history(args.scenario,
-                                                                                              args.models_dir)
-    return train_flat(flat_config(history))
+    try:
+        return stored_flat(args.scenario or runs.run_scenario(args.run), args.run, args.models_dir, args.scenarios_dir)
+    except FlatUnavailable as exc:
+        raise ScenarioNotFound(f"flat PPO: {exc}") from None
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -268,8 +273,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             strategist, executor = load_trained_models(args.scenario, args.models_dir)
         except FileNotFoundError:
             raise ScenarioNotFound(f"No trained model for '{args.scenario}': run `python -m hrl_trainer train` first")
+    flat = flat_baseline(args)
     report = compare_with_baselines(scenario, strategist, executor, episodes=args.episodes,
-                                    flat_executor=flat_baseline(args))
+                                    flat_executor=None if flat is None else flat.executor)
     print(json.dumps(report, indent=2, allow_nan=False) if args.json else evaluation_table(report))
     return 0
 
@@ -315,7 +321,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     except ModelNotFound as exc:
         raise ScenarioNotFound(f"--{'run' if exc.field == 'run_id' else 'scenario'}: {exc}") from None
     result = simulate(scenario, strategist, executor, households=args.households, seed=args.seed, months=args.months,
-                      models_dir=resolve_models_dir(args.models_dir))
+                      models_dir=resolve_models_dir(args.models_dir), flat_ppo=flat_baseline(args) if args.flat_ppo else None)
     print(json.dumps(result, allow_nan=False) if args.json else simulation_table(result))
     return 0
 
