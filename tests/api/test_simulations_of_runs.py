@@ -155,3 +155,24 @@ def test_tuned_baselines_survive_a_restart(start_server, tmp_path, async_mode):
     again = server.post("/api/simulations", json=body)
     assert again.status_code == 201, again.text
     assert again.json()["policies"]["best_fixed"]["split"] == [0.11, 0.22, 0.67]
+
+
+def test_a_run_after_a_simulation_of_its_household_compares_with_the_target_liquidity_rules(run_server):
+    """A simulation leaves the household's tunings in models/baselines/; the next run's held-out result then
+    holds the model minus each target-liquidity rule, with the numbers the simulation reported. Last in the
+    module: the new run publishes itself."""
+    server, first = run_server
+    assert "rules" not in first["held_out"]  # nothing was tuned for the household before that run
+    simulation = server.post("/api/simulations", json={"scenario_name": TRAINED_ON, "households": 5, "seed": 1,
+                                                       "run_id": first["run_id"]}).json()
+    started = server.post("/api/training/start", json={"scenario_name": TRAINED_ON, "num_episodes": 2,
+                                                      "save_interval": 2, "eval_episodes": 2, "seed": 6})
+    assert started.status_code == 202, started.text
+    server.wait_idle(300)
+    (run,) = [r for r in server.get_json(f"/api/runs?scenario_name={TRAINED_ON}")["runs"] if r["seed"] == 6]
+    rules = run["held_out"]["rules"]
+    assert set(rules) == {"target_liquidity_2", "target_liquidity_4"}
+    for name, rule in rules.items():
+        assert rule["tuned"] == simulation["policies"][name]["tuned"]
+        assert set(rule["paired"]) == {"reward", "real_net_worth", "total_spending"}
+        assert rule["paired"]["reward"]["stderr"] > 0
