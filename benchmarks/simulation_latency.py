@@ -34,7 +34,7 @@ from hrl_trainer.agents import GOAL_DIM, Executor, Strategist  # noqa: E402
 from hrl_trainer.runs import record_agents  # noqa: E402
 from hrl_trainer.simulation import OBS_DIM  # noqa: E402
 from hrl_trainer.model_lookup import resolve_agents  # noqa: E402
-from hrl_trainer.simulations import simulate, tuned_splits  # noqa: E402
+from hrl_trainer.simulations import simulate, tuned_values  # noqa: E402
 from servers import running_server, wait_until_up  # noqa: E402
 
 
@@ -62,7 +62,7 @@ def in_process(name: str, models: Path, households: int, repeats: int) -> list[s
     agents = resolve_agents(name, None, models)
     rows = [row(f"{name}: first simulation (tunes the baselines, saves them)",
                 timed(lambda: simulate(scenario, *agents, households, seed=1, models_dir=models), 1))]
-    tuned_splits.cache_clear()  # a restarted server: nothing in memory, the tunings on disk
+    tuned_values.cache_clear()  # a restarted server: nothing in memory, the tunings on disk
     rows.append(row(f"{name}: first simulation after a restart (tunings read from disk)",
                     timed(lambda: simulate(scenario, *agents, households, seed=1, models_dir=models), 1)))
     rows.append(row(f"{name}: simulation, {households} households, warm",

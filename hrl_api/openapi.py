@@ -60,6 +60,9 @@ ERROR_RESPONSES: dict[str, dict[str, Any]] = {
     "Forbidden": {"description": "The resource is read-only (a bundled household)"},
     "NotFound": {"description": "Resource not found"},
     "PayloadTooLarge": {"description": "The request body is over 1 MB"},
+    "FlatUnavailable": {"description": "`flat_ppo` was asked, but no flat PPO can be trained for the model: its "
+                                       "training history or the household it was trained on is gone "
+                                       "(`errors.flat_ppo`)"},
     "Conflict": {"description": "The scenario is being written by another run (named in `message`): training, "
                                 "publishing or deleting one of its runs, in this server or another process"},
     "Unavailable": {"description": "Cluster mode only: Redis (the broker) does not answer (docs/cluster.md)"},

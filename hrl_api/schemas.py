@@ -171,7 +171,8 @@ class TrainingCompleted(Schema):
     final_metrics = fields.Nested(FinalMetrics, required=True)
     run_id = fields.String(metadata={"description": "the run (docs/runs.md); an addition to the spec's fields"})
     heldout = fields.Dict(metadata={"description": "the final agents on held-out households, as the history's "
-                                                   "`heldout` (reward metrics and euros); an addition"})
+                                                   "`heldout` (reward metrics and euros, and `rules` when the "
+                                                   "household's tunings are saved); an addition"})
 
 
 class TrainingStopped(Schema):
@@ -303,7 +304,11 @@ class TrainingHistory(Schema):
     final_metrics = fields.Nested(FinalMetrics)
     heldout = fields.Dict(metadata={"description": "the final agents on held-out households: `households`, "
                                                    "the metrics, and in today's euros `median_real_net_worth`, "
-                                                   "`p5_real_net_worth` and `share_broke` (empty if no episode ran)"})
+                                                   "`p5_real_net_worth` and `share_broke` (empty if no episode ran); "
+                                                   "`rules` when the household's tunings are saved in models/baselines/: "
+                                                   "{target_liquidity_2, target_liquidity_4} each {tuned, paired: "
+                                                   "{reward, real_net_worth, total_spending} each {diff, stderr}}, "
+                                                   "the model minus the rule"})
     notes = fields.List(fields.String(), metadata={"description": "what the run had to replace, and why"})
     progress = fields.List(fields.Nested(TrainingProgress))
     evaluations = fields.List(fields.Dict())

@@ -15,6 +15,15 @@ def _name(description: str = "", **kwargs) -> fields.String:
                          **kwargs)
 
 
+class StrictBoolean(fields.Boolean):
+    """true or false only: no strings, no numbers."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 def _balance(**kwargs) -> fields.Float:
     return fields.Float(allow_nan=False, validate=validate.Range(0, MAX_BALANCE), **kwargs)
 
@@ -40,6 +49,10 @@ class SimulationRequest(ModelRequest):
     seed = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(0, MAX_SEED))
     months = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(12, 600),
                             metadata={"description": "default: the scenario's horizon"})
+    flat_ppo = StrictBoolean(load_default=False, metadata={
+        "description": "also simulate the model's flat PPO (the Executor alone, trained on the model's own budget, "
+                       "settings and seed); trained on the first request (as long as the model's own training), "
+                       "then read from models/baselines/flat_ppo/"})
 
     @validates_schema
     def _bounded(self, data: dict, **_) -> None:
@@ -98,6 +111,10 @@ class PolicyResult(Schema):
     description = fields.String()
     split = fields.List(fields.Float(), metadata={"description": "invest / save / spend shares, when fixed"})
     emergency_fund_months = fields.Float()
+    tuned = fields.Dict(keys=fields.String(), values=fields.Float(), metadata={
+        "description": "a target-liquidity rule's tuned numbers: k (safety buffers) and spend, or k, spend_below, "
+                       "spend_above and close"})
+    trained = fields.Dict(metadata={"description": "the flat PPO's training: scenario_name, episodes, seed"})
     totals = fields.Nested(SimulationTotals)
     series = fields.Nested(SimulationSeries)
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import signal
 import sys
@@ -19,7 +18,6 @@ from .checkpoints import IncompatibleModel, agent_from_bytes, load_history, load
 from .config import (DEFAULT_EPISODES, DEFAULT_EVAL_EPISODES, DEFAULT_SAVE_INTERVAL, MAX_KEEP_CHECKPOINTS,
                      SETTING_BOUNDS, TrainConfig)
 from .evaluation import compare_with_baselines
-from .flat import train_flat
 from .interrupts import Aborted, StopOnSignals, exit_status
 from .metrics import METRIC_NAMES, TrainingError
 from .paths import check_writable_folder, resolve_models_dir
@@ -126,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--models-dir")
     m.add_argument("--scenarios-dir")
     m.add_argument("--json", action="store_true", help="print the whole result as one JSON object")
+    m.add_argument("--flat-ppo", action="store_true", help="also the model's flat PPO (trained on its budget the first "
+                                                         "time, then read from models/baselines/flat_ppo/)")
     r = sub.add_parser("runs", help="list the runs, newest first")
     r.add_argument("--scenario", help="only this scenario's runs")
     r.add_argument("--models-dir")
@@ -172,10 +172,12 @@ def scenario_or_choices(name: str, scenarios_dir: str | None) -> Scenario:
 
 def train_summary(result: TrainResult, seconds: float, window: int) -> str:
     """The closing summary: the held-out evaluation first, then the training figures."""
-    heldout = result.heldout
+    heldout = {key: value for key, value in result.heldout.items() if key != "rules"}
+    rules = [f"model minus {name} {rule['tuned']}: reward {rule['paired']['reward']['diff']:+.2f} "
+             f"± {rule['paired']['reward']['stderr']:.2f} (paired)" for name, rule in result.heldout.get("rules", {}).items()]
     return "\n".join([
         f"Held-out evaluation of {result.scenario_name}: {heldout['households']} households never trained on",
-        format_table([heldout], list(heldout)),
+        format_table([heldout], list(heldout)), *rules,
         f"Trained {result.scenario_name}: {result.episodes_completed} episodes in {seconds:.1f} s "
         f"({result.episodes_completed / seconds:.0f} episodes/s); mean of the last {window} training episodes:",
         format_table([result.final_metrics], list(METRIC_NAMES)),
@@ -244,25 +246,22 @@ def run_to_evaluate(args: argparse.Namespace) -> tuple:
     return load_scenario(runs.run_scenario(args.run), args.scenarios_dir), strategist, executor
 
 
-def flat_config(history: dict) -> TrainConfig:
-    """The settings, seed and budget (episodes completed) of the run a history describes, for the flat PPO."""
-    known = {f.name for f in dataclasses.fields(TrainConfig)}
-    config = {k: v for k, v in history["config"].items() if k in known}
-    return TrainConfig(**{**config, "num_episodes": history["episodes_completed"], "seed": history["seed"]})
-
-
 def is_archive(run: str | None) -> bool:
     return bool(run) and (run.endswith(".zip") or Path(run).is_file())
 
 
 def flat_baseline(args: argparse.Namespace):
-    """The flat PPO `evaluate` compares with: the Executor alone, trained on the evaluated model's budget,
-    settings and seed. None with `--no-flat`, or for a run archive (its figures may be in no scenario file)."""
-    if args.no_flat or is_archive(args.run):
+    """The flat PPO `evaluate` and `simulate --flat-ppo` compare with: the Executor alone, trained on the model's
+    budget, settings and seed, kept under models/baselines/flat_ppo/ (`flat_store`). None with `--no-flat`, or
+    for a run archive (its figures may be in no scenario file)."""
+    from .flat_store import FlatUnavailable, flat_baseline as stored_flat
+
+    if getattr(args, "no_flat", False) or is_archive(args.run):
         return None
-    history = runs.read_run_history(args.run, args.models_dir) if args.run else load_history(args.scenario,
-                                                                                              args.models_dir)
-    return train_flat(flat_config(history))
+    try:
+        return stored_flat(args.scenario or runs.run_scenario(args.run), args.run, args.models_dir, args.scenarios_dir)
+    except FlatUnavailable as exc:
+        raise ScenarioNotFound(f"flat PPO: {exc}") from None
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -274,8 +273,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             strategist, executor = load_trained_models(args.scenario, args.models_dir)
         except FileNotFoundError:
             raise ScenarioNotFound(f"No trained model for '{args.scenario}': run `python -m hrl_trainer train` first")
+    flat = flat_baseline(args)
     report = compare_with_baselines(scenario, strategist, executor, episodes=args.episodes,
-                                    flat_executor=flat_baseline(args))
+                                    flat_executor=None if flat is None else flat.executor)
     print(json.dumps(report, indent=2, allow_nan=False) if args.json else evaluation_table(report))
     return 0
 
@@ -321,7 +321,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     except ModelNotFound as exc:
         raise ScenarioNotFound(f"--{'run' if exc.field == 'run_id' else 'scenario'}: {exc}") from None
     result = simulate(scenario, strategist, executor, households=args.households, seed=args.seed, months=args.months,
-                      models_dir=resolve_models_dir(args.models_dir))
+                      models_dir=resolve_models_dir(args.models_dir), flat_ppo=flat_baseline(args) if args.flat_ppo else None)
     print(json.dumps(result, allow_nan=False) if args.json else simulation_table(result))
     return 0
 

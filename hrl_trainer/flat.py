@@ -6,6 +6,8 @@ hierarchical agents. Nothing is written to disk: it exists to be scored beside t
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from .agents import Executor
@@ -48,3 +50,11 @@ class FlatTrainer(Trainer):
 def train_flat(config: TrainConfig) -> Executor:
     """A flat Executor trained on `config` (its scenario, episodes, seed and PPO settings)."""
     return FlatTrainer(config).train_executor()
+
+
+def flat_config(history: dict, **overrides) -> TrainConfig:
+    """The settings, seed and budget (episodes completed) of the run a history describes, for the flat PPO;
+    `overrides` replace any of them (the folders of this installation, say)."""
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    config = {k: v for k, v in history["config"].items() if k in known}
+    return TrainConfig(**{**config, "num_episodes": history["episodes_completed"], "seed": history["seed"], **overrides})

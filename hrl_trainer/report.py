@@ -7,10 +7,12 @@ from typing import Any
 from .money import format_euro
 
 WIDTH, HEIGHT, PAD = 720, 300, 56
-COLORS = {"hrl": "#1f5fa8", "best_fixed": "#c0392b", "buffer_first": "#27864a", "rule_of_thumb": "#8e44ad",
-          "random": "#7f7f7f"}
+COLORS = {"hrl": "#1f5fa8", "best_fixed": "#c0392b", "buffer_first": "#27864a", "target_liquidity_2": "#a65e00",
+          "target_liquidity_4": "#5f6b00", "flat_ppo": "#007c89", "rule_of_thumb": "#8e44ad", "random": "#7f7f7f"}
+"""The dashboard's colours (static/js/use/simulate.js), each at least 3:1 on white."""
 LABELS = {"hrl": "Trained model", "best_fixed": "Best fixed split", "buffer_first": "Buffer first",
-          "rule_of_thumb": "Rule of thumb", "random": "Random"}
+          "target_liquidity_2": "Target liquidity (2 numbers)", "target_liquidity_4": "Target liquidity (4 numbers)",
+          "flat_ppo": "Flat PPO", "rule_of_thumb": "Rule of thumb", "random": "Random"}
 
 
 def percent(share: float | None) -> str:
@@ -71,7 +73,7 @@ def net_worth_chart(record: dict[str, Any]) -> str:
     chart.band(bands["p5"], bands["p95"], COLORS["hrl"], 0.15)
     chart.band(bands["p25"], bands["p75"], COLORS["hrl"], 0.3)
     for name, values in medians.items():
-        chart.line(values, COLORS[name], 2.5 if name == "hrl" else 1.5, "" if name == "hrl" else "5 3")
+        chart.line(values, COLORS.get(name, COLORS["random"]), 2.5 if name == "hrl" else 1.5, "" if name == "hrl" else "5 3")
     return chart.svg()
 
 
@@ -86,9 +88,10 @@ def liquid_chart(record: dict[str, Any]) -> str:
     return chart.svg()
 
 
-def legend() -> str:
-    items = "".join(f'<li><span class="swatch" style="background:{COLORS[name]}"></span>{escape(label)}</li>'
-                    for name, label in LABELS.items())
+def legend(record: dict[str, Any]) -> str:
+    """The colour of each policy the simulation has."""
+    items = "".join(f'<li><span class="swatch" style="background:{COLORS[name]}"></span>{escape(LABELS[name])}</li>'
+                    for name in record["policies"] if name in LABELS)
     return f'<ul class="legend">{items}</ul>'
 
 
@@ -190,7 +193,7 @@ def render_report(record: dict[str, Any]) -> str:
 <section><h2>The model</h2>{model_section(record["model"], s["name"])}</section>
 <section><h2>Real net worth over the years (today's euros)</h2>
 <p>Trained model: 5th to 95th percentile (light), 25th to 75th (dark), median (thick line); dashed lines are the baselines' medians.</p>
-{net_worth_chart(record)}{legend()}</section>
+{net_worth_chart(record)}{legend(record)}</section>
 <section><h2>Liquid money against the safety buffer (nominal euros)</h2>
 <p>Trained model: 5th to 95th percentile and median; the red dashed line is the safety buffer of {escape(format_euro(s["safety_buffer"]))}.</p>
 {liquid_chart(record)}</section>

@@ -72,15 +72,23 @@ def run_model_info(run_id: str, models_dir: str | Path | None) -> dict[str, Any]
 
 
 def create_simulation(scenario: Scenario, run_id: str | None = None, households: int = 1000, seed: int | None = None,
-                      months: int | None = None, models_dir: str | Path | None = None) -> dict[str, Any]:
-    """Simulate the model (the run's, or the scenario's published one) on `scenario` and save it.
+                      months: int | None = None, models_dir: str | Path | None = None, flat_ppo: bool = False,
+                      scenarios_dir: str | Path | None = None) -> dict[str, Any]:
+    """Simulate the model (the run's, or the scenario's published one) on `scenario` and save it; with
+    `flat_ppo`, beside the model's flat PPO (trained on its budget once, then read from its file).
 
-    Raises model_lookup.ModelNotFound when there is no such model."""
+    Raises model_lookup.ModelNotFound when there is no such model, flat_store.FlatUnavailable when its
+    flat PPO cannot be trained."""
     from .simulations import simulate  # NumPy and the agents, only once a simulation is asked for
 
     strategist, executor = resolve_agents(scenario.name, run_id, models_dir)
+    flat = None
+    if flat_ppo:
+        from .flat_store import flat_baseline
+
+        flat = flat_baseline(scenario.name, run_id, models_dir, scenarios_dir)
     result = simulate(scenario, strategist, executor, households=households, seed=seed, months=months,
-                      models_dir=models_dir)
+                      models_dir=models_dir, flat_ppo=flat)
     record = {
         "id": secrets.token_hex(8),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -25,8 +25,12 @@ from .rule_of_thumb import EmergencyFundFirst
 from .scenarios import Scenario
 from .simulation import HouseholdBatch, LifeEvents
 
+Tunings = dict[str, Any]
+"""What `tune_baselines` returns: see `baseline_cache.Tunings`."""
+
 if TYPE_CHECKING:
     from .agents import Executor, Strategist
+    from .flat_store import FlatBaseline
 
 TUNING_HOUSEHOLDS = 200
 HELDOUT_HOUSEHOLDS = 500
@@ -42,6 +46,11 @@ POLICIES = {
     "best_fixed": "Best fixed split: the same invest / save / spend shares every month",
     "buffer_first": "Buffer first: everything to savings below the safety buffer, then a fixed split",
     "rule_of_thumb": "",  # described by the rule itself
+    "target_liquidity_2": "Target liquidity (two numbers): keep savings at k safety buffers, spend a share of "
+                          "the month's money, invest the rest",
+    "target_liquidity_4": "Target liquidity (four numbers): one spend share below the target and another above "
+                          "it, a share of the gap closed each month, the rest invested",
+    "flat_ppo": "Flat PPO: the Executor alone (no Strategist), trained on the model's own budget, settings and seed",
     "random": "Random split every month",
 }
 
@@ -51,23 +60,25 @@ def figures_key(scenario: Scenario) -> Scenario:
     return dataclasses.replace(scenario, name="", description="")
 
 
-def tune_splits(figures: Scenario) -> dict[str, np.ndarray]:
-    """The best fixed split and the buffer-first rule's split, tuned on `evaluate`'s tuning households."""
-    from .evaluation import BufferFirst, FixedSplit, fixed_households, tune_split
+def tune_baselines(figures: Scenario) -> Tunings:
+    """The tuned baselines of `evaluate` (same grids, same tuning households): the best fixed split, the
+    buffer-first rule's split and the two target-liquidity rules' numbers."""
+    from .evaluation import tuned_baselines
 
-    tuning = fixed_households(figures, TUNING_HOUSEHOLDS, "tuning")
-    return {"best_fixed": tune_split(figures, tuning, FixedSplit), "buffer_first": tune_split(figures, tuning, BufferFirst)}
+    best_fixed, buffer_first, rule_2, rule_4 = tuned_baselines(figures, TUNING_HOUSEHOLDS)
+    return {"best_fixed": best_fixed, "buffer_first": buffer_first, "target_liquidity_2": dict(rule_2),
+            "target_liquidity_4": dict(rule_4)}
 
 
 @lru_cache(maxsize=128)
-def tuned_splits(figures: Scenario, models_dir: str | None = None) -> dict[str, np.ndarray]:
-    """`tune_splits`, remembered per household figures (the tuning is the slow part of a simulation):
+def tuned_values(figures: Scenario, models_dir: str | None = None) -> Tunings:
+    """`tune_baselines`, remembered per household figures (the tuning is the slow part of a simulation):
     in memory, and on disk under `models_dir` when given, so that a restarted server does not tune again."""
     if models_dir is None:
-        return tune_splits(figures)
-    from .baseline_cache import cached_splits
+        return tune_baselines(figures)
+    from .baseline_cache import cached_tunings
 
-    return cached_splits(figures, TUNING_HOUSEHOLDS, models_dir, tune_splits)
+    return cached_tunings(figures, TUNING_HOUSEHOLDS, models_dir, tune_baselines)
 
 
 @dataclass
@@ -170,15 +181,18 @@ def paired_against(model: Outcome, other: Outcome) -> dict[str, dict[str, float]
 
 def baseline_policies(scenario: Scenario, seed: int, models_dir: str | Path | None = None
                       ) -> dict[str, tuple[Any, dict[str, Any]]]:
-    """Each baseline with what describes it (its split, its rule); tunings cached under `models_dir`."""
+    """Each baseline with what describes it (its split, its rule's tuned numbers); tunings cached under `models_dir`."""
     from .evaluation import BufferFirst, FixedSplit, RandomSplit
+    from .rules import rule_from
 
-    splits = tuned_splits(figures_key(scenario), None if models_dir is None else str(resolve_models_dir(models_dir)))
+    tuned = tuned_values(figures_key(scenario), None if models_dir is None else str(resolve_models_dir(models_dir)))
     rule = EmergencyFundFirst()
     as_list = lambda split: [round(float(x), 2) for x in split]  # noqa: E731
     return {
-        "best_fixed": (FixedSplit(splits["best_fixed"]), {"split": as_list(splits["best_fixed"])}),
-        "buffer_first": (BufferFirst(splits["buffer_first"]), {"split": as_list(splits["buffer_first"])}),
+        "best_fixed": (FixedSplit(tuned["best_fixed"]), {"split": as_list(tuned["best_fixed"])}),
+        "buffer_first": (BufferFirst(tuned["buffer_first"]), {"split": as_list(tuned["buffer_first"])}),
+        "target_liquidity_2": (rule_from(tuned["target_liquidity_2"]), {"tuned": dict(tuned["target_liquidity_2"])}),
+        "target_liquidity_4": (rule_from(tuned["target_liquidity_4"]), {"tuned": dict(tuned["target_liquidity_4"])}),
         "rule_of_thumb": (rule, {"description": rule.describe(), "emergency_fund_months": rule.months_of_expenses,
                                  "split": as_list(rule.after)}),
         "random": (RandomSplit(np.random.default_rng([seed, 1])), {}),
@@ -186,11 +200,14 @@ def baseline_policies(scenario: Scenario, seed: int, models_dir: str | Path | No
 
 
 def simulate(scenario: Scenario, strategist: Strategist, executor: Executor, households: int = DEFAULT_HOUSEHOLDS,
-             seed: int | None = None, months: int | None = None, models_dir: str | Path | None = None) -> dict[str, Any]:
+             seed: int | None = None, months: int | None = None, models_dir: str | Path | None = None,
+             flat_ppo: FlatBaseline | None = None) -> dict[str, Any]:
     """The trained agents and every baseline on the same `households` lives of `scenario`.
 
-    `months` overrides the scenario's horizon; `models_dir` keeps the baselines' tunings on disk. Returns `{"seed", "households", "months", "units",
-    "policies": {name: {"description", "series", "totals", ...}}, "paired": {baseline: {...}}}`."""
+    `months` overrides the scenario's horizon; `models_dir` keeps the baselines' tunings on disk; `flat_ppo`
+    (a trained flat Executor, `flat_store.flat_baseline`) joins the baselines when given. Returns `{"seed",
+    "households", "months", "units", "policies": {name: {"description", "series", "totals", ...}},
+    "paired": {baseline: {...}}}`."""
     from .evaluation import hrl_policy
 
     if months is not None:
@@ -198,6 +215,8 @@ def simulate(scenario: Scenario, strategist: Strategist, executor: Executor, hou
     seed = secrets.randbelow(2**32) if seed is None else seed
     events = LifeEvents.draw(scenario, households, np.random.default_rng(seed))
     policies = {"hrl": (hrl_policy(strategist, executor), {}), **baseline_policies(scenario, seed, models_dir)}
+    if flat_ppo is not None:
+        policies["flat_ppo"] = (flat_ppo.policy(), {"trained": dict(flat_ppo.trained)})
     results, outcomes = {}, {}
     for name, (policy, extra) in policies.items():
         lives = live(scenario, events, policy)  # one policy's monthly series at a time: bounded memory
@@ -214,14 +233,39 @@ def simulate(scenario: Scenario, strategist: Strategist, executor: Executor, hou
     }
 
 
-def heldout_summary(scenario: Scenario, strategist: Strategist, executor: Executor,
-                    households: int = HELDOUT_HOUSEHOLDS) -> dict[str, float]:
-    """The trained agents on `evaluate`'s held-out households, in euros: for the end-of-training banner."""
-    from .evaluation import fixed_households, hrl_policy
+RULES = ("target_liquidity_2", "target_liquidity_4")
+"""The baselines the end-of-run held-out evaluation is compared with, when their tunings are on disk."""
 
-    lives = live(scenario, fixed_households(scenario, households, "held_out"), hrl_policy(strategist, executor))
+
+def saved_tunings(figures: Scenario, models_dir: str | Path | None) -> Tunings | None:
+    """The tunings a simulation or an earlier run left on disk for these figures; None if there are none
+    (reading them takes a millisecond; tuning them takes seconds, too long for the end of a run)."""
+    from .baseline_cache import cache_path, read_tunings
+
+    return read_tunings(cache_path(figures, TUNING_HOUSEHOLDS, models_dir), figures, TUNING_HOUSEHOLDS)
+
+
+def heldout_summary(scenario: Scenario, strategist: Strategist, executor: Executor,
+                    households: int = HELDOUT_HOUSEHOLDS, models_dir: str | Path | None = None) -> dict[str, Any]:
+    """The trained agents on `evaluate`'s held-out households, in euros: for the end-of-training banner.
+
+    With `models_dir` holding the household's tunings (`saved_tunings`), also `"rules"`: each target-liquidity
+    rule's tuned numbers and the model minus the rule on the same households, paired (reward, real net
+    worth, total spending, each {diff, stderr})."""
+    from .evaluation import fixed_households, hrl_policy
+    from .rules import rule_from
+
+    events = fixed_households(scenario, households, "held_out")
+    lives = live(scenario, events, hrl_policy(strategist, executor))
     summary = totals(lives, scenario.months)
-    return {key: summary[key] for key in ("median_real_net_worth", "p5_real_net_worth", "share_broke")}
+    result: dict[str, Any] = {key: summary[key] for key in ("median_real_net_worth", "p5_real_net_worth", "share_broke")}
+    tuned = None if models_dir is None else saved_tunings(figures_key(scenario), models_dir)
+    if tuned is not None:
+        result["rules"] = {name: {"tuned": dict(tuned[name]),
+                                  "paired": paired_against(lives.outcome(),
+                                                           live(scenario, events, rule_from(tuned[name])).outcome())}
+                           for name in RULES}
+    return result
 
 
 def simulation_table(result: dict[str, Any]) -> str:

@@ -176,7 +176,7 @@ class Trainer:
         used to train or to pick anything): what `evaluate` reports, rather than the noisy training window."""
         households = self.config.heldout_episodes
         events = fixed_households(self.scenario, households, "held_out")
-        in_euros = heldout_summary(self.scenario, self.strategist, self.executor, households)
+        in_euros = heldout_summary(self.scenario, self.strategist, self.executor, households, self.models_dir)
         return {"households": households, **self._score(self.strategist, self.executor, events, "held-out evaluation"),
                 **in_euros}
 

@@ -16,6 +16,7 @@ from hrl_api.errors import ApiError
 from hrl_api.extensions import socketio
 from hrl_api.simulation_schemas import advice_request, check_size, simulation_request
 from hrl_trainer import simulation_store
+from hrl_trainer.flat_store import FlatUnavailable
 from hrl_trainer.model_lookup import ModelNotFound, model_reference, resolve_agents
 
 simulations_bp = Blueprint("simulations", __name__, url_prefix="/api")
@@ -36,6 +37,8 @@ def simulation_errors() -> Iterator[None]:
         raise ApiError(404, str(exc), {"id": ["Unknown simulation."]}) from exc
     except simulation_store.SimulationDamaged as exc:
         raise ApiError(500, str(exc), {"id": ["The saved file is damaged."]}) from exc
+    except FlatUnavailable as exc:
+        raise ApiError(409, str(exc), {"flat_ppo": ["No flat PPO can be trained for this model."]}) from exc
 
 
 def simulation_slots() -> threading.BoundedSemaphore:
@@ -75,6 +78,7 @@ def create_simulation():
         400: {$ref: "#/components/responses/BadRequest"}
         401: {$ref: "#/components/responses/Unauthorized"}
         404: {$ref: "#/components/responses/NotFound"}
+        409: {$ref: "#/components/responses/FlatUnavailable"}
         413: {$ref: "#/components/responses/PayloadTooLarge"}
         500: {$ref: "#/components/responses/ServerError"}
     """
@@ -84,7 +88,8 @@ def create_simulation():
     with simulation_errors(), simulation_slots():
         record = run_off_event_loop(socketio.async_mode, single_threaded, simulation_store.create_simulation,
                                     scenario, params["run_id"], params["households"], params["seed"],
-                                    params["months"], _models_dir())
+                                    params["months"], _models_dir(), params["flat_ppo"],
+                                    current_app.config["SCENARIOS_DIR"])
     return jsonify(record), 201
 
 

@@ -18,7 +18,7 @@ from hrl_trainer.runs import record_agents
 from hrl_trainer.simulation import OBS_DIM
 
 MODEL = "torino_single"
-POLICIES = {"hrl", "best_fixed", "buffer_first", "rule_of_thumb", "random"}
+POLICIES = {"hrl", "best_fixed", "buffer_first", "target_liquidity_2", "target_liquidity_4", "rule_of_thumb", "random"}
 BANDS = {"p5", "p25", "p50", "p75", "p95"}
 UNKNOWN_RUN = f"{MODEL}-20000101-000000-0000"  # well formed, never trained
 
@@ -74,6 +74,25 @@ def test_simulation_lifecycle(sim_server):
     assert_error(requests.delete(f"{server.url}/api/simulations/{record['id']}", timeout=30), 404, "id")
 
 
+def test_the_target_liquidity_rules_report_the_numbers_evaluate_tunes(sim_server):
+    """Tuned as `evaluate` tunes them (tests/trainer/test_simulations.py checks their scores by hand)."""
+    from hrl_trainer import load_scenario
+    from hrl_trainer.evaluation import tuned_baselines
+    from hrl_trainer.simulations import TUNING_HOUSEHOLDS, figures_key
+
+    record = simulate(sim_server).json()
+    _, _, rule_2, rule_4 = tuned_baselines(figures_key(load_scenario(MODEL)), TUNING_HOUSEHOLDS)
+    assert record["policies"]["target_liquidity_2"]["tuned"] == rule_2
+    assert record["policies"]["target_liquidity_4"]["tuned"] == rule_4
+    assert set(record["paired"]["target_liquidity_4"]) == {"reward", "real_net_worth", "total_spending"}
+
+
+def test_a_flat_ppo_without_a_training_history_is_a_409_naming_flat_ppo(sim_server):
+    """The published model here was recorded without its settings: no flat PPO can be trained for it."""
+    assert_error(simulate(sim_server, flat_ppo=True), 409, "flat_ppo")
+    assert not (sim_server.models_dir / "baselines" / "flat_ppo").exists()
+
+
 def test_same_seed_same_households(sim_server):
     first, second = simulate(sim_server, seed=9).json(), simulate(sim_server, seed=9).json()
     assert first["id"] != second["id"] and first["policies"] == second["policies"]
@@ -92,6 +111,11 @@ BAD_BODIES = {
     "seed negative": ({"seed": -1}, "seed"),
     "run id bad": ({"run_id": "Run/1"}, "run_id"),
     "unknown field": ({"policy": "mine"}, "policy"),
+    "flat_ppo string": ({"flat_ppo": "true"}, "flat_ppo"),
+    "flat_ppo number": ({"flat_ppo": 1}, "flat_ppo"),
+    "flat_ppo null": ({"flat_ppo": None}, "flat_ppo"),
+    "flat_ppo list": ({"flat_ppo": [True]}, "flat_ppo"),
+    "flat_ppo object": ({"flat_ppo": {"on": True}}, "flat_ppo"),
 }
 
 

@@ -52,6 +52,34 @@ def test_a_run_is_simulated_on_another_household_and_recorded(run_server):
     assert run["run_id"] in report and f"trained on <strong>{TRAINED_ON}</strong>" in report
 
 
+def test_the_flat_ppo_of_a_run_is_trained_once_and_compared_household_by_household(run_server):
+    """`flat_ppo: true`: the run's flat PPO (trained on its 4 episodes, its settings and seed) joins the
+    baselines and the paired table; it is kept in one file under models/baselines/flat_ppo/, never in the run
+    folder, and the next simulation reads it instead of training again."""
+    server, run = run_server
+    body = {"scenario_name": SIMULATED_ON, "run_id": run["run_id"], "households": 20, "seed": 4, "months": 24}
+    plain = server.post("/api/simulations", json=body).json()
+    assert "flat_ppo" not in plain["policies"] and "flat_ppo" not in plain["paired"]
+    folder = server.models_dir / "baselines" / "flat_ppo"
+    first = server.post("/api/simulations", json={**body, "flat_ppo": True})
+    assert first.status_code == 201, first.text
+    record = first.json()
+    flat = record["policies"]["flat_ppo"]
+    assert flat["trained"] == {"scenario_name": TRAINED_ON, "episodes": 4, "seed": 5}
+    assert flat["description"].startswith("Flat PPO") and len(flat["series"]["liquid"]["p50"]) == 24
+    assert set(record["paired"]["flat_ppo"]) == {"reward", "real_net_worth", "total_spending"}
+    for name in ("hrl", "best_fixed", "target_liquidity_2", "target_liquidity_4"):
+        assert record["policies"][name] == plain["policies"][name]  # the same lives: only a policy was added
+    assert record["policies"]["target_liquidity_4"]["tuned"]["k"] >= 0
+    (path,) = folder.iterdir()
+    assert path.name.startswith(f"{run['run_id']}-") and path.suffix == ".pt"
+    stamp = (path.stat().st_ino, path.stat().st_mtime_ns)
+    again = server.post("/api/simulations", json={**body, "flat_ppo": True}).json()
+    assert again["policies"]["flat_ppo"] == flat and again["paired"] == record["paired"]
+    assert [p.name for p in folder.iterdir()] == [path.name] and (path.stat().st_ino, path.stat().st_mtime_ns) == stamp
+    assert not list((server.models_dir / "runs" / run["run_id"]).rglob("*.pt.tmp"))
+
+
 def test_the_cli_simulates_the_same_run_with_the_same_result(run_server):
     server, run = run_server
     body = {"scenario_name": SIMULATED_ON, "run_id": run["run_id"], "households": 20, "seed": 3, "months": 12}
@@ -127,3 +155,24 @@ def test_tuned_baselines_survive_a_restart(start_server, tmp_path, async_mode):
     again = server.post("/api/simulations", json=body)
     assert again.status_code == 201, again.text
     assert again.json()["policies"]["best_fixed"]["split"] == [0.11, 0.22, 0.67]
+
+
+def test_a_run_after_a_simulation_of_its_household_compares_with_the_target_liquidity_rules(run_server):
+    """A simulation leaves the household's tunings in models/baselines/; the next run's held-out result then
+    holds the model minus each target-liquidity rule, with the numbers the simulation reported. Last in the
+    module: the new run publishes itself."""
+    server, first = run_server
+    assert "rules" not in first["held_out"]  # nothing was tuned for the household before that run
+    simulation = server.post("/api/simulations", json={"scenario_name": TRAINED_ON, "households": 5, "seed": 1,
+                                                       "run_id": first["run_id"]}).json()
+    started = server.post("/api/training/start", json={"scenario_name": TRAINED_ON, "num_episodes": 2,
+                                                      "save_interval": 2, "eval_episodes": 2, "seed": 6})
+    assert started.status_code == 202, started.text
+    server.wait_idle(300)
+    (run,) = [r for r in server.get_json(f"/api/runs?scenario_name={TRAINED_ON}")["runs"] if r["seed"] == 6]
+    rules = run["held_out"]["rules"]
+    assert set(rules) == {"target_liquidity_2", "target_liquidity_4"}
+    for name, rule in rules.items():
+        assert rule["tuned"] == simulation["policies"][name]["tuned"]
+        assert set(rule["paired"]) == {"reward", "real_net_worth", "total_spending"}
+        assert rule["paired"]["reward"]["stderr"] > 0

@@ -79,7 +79,8 @@ def test_household_form_shows_server_errors_then_saves_edits_and_deletes(open_da
 
 
 def test_simulate_view_charts_and_compares_the_policies(open_dashboard, server):
-    page = open_dashboard(tolerate=REFUSED).page
+    dashboard = open_dashboard(tolerate=REFUSED)
+    page = dashboard.page
     view = page.locator("#simulate")
     view.locator("#simulate-household").select_option(MODEL)
     view.locator('input[name="households"]').fill("200")
@@ -91,14 +92,22 @@ def test_simulate_view_charts_and_compares_the_policies(open_dashboard, server):
     assert record["households"] == 200 and record["seed"] == 3
 
     rows = view.locator("#simulate-table tbody tr")
-    expect(rows).to_have_count(5)
+    expect(rows).to_have_count(7)
     for policy, totals in ((name, p["totals"]) for name, p in record["policies"].items()):
         text = spaced(view.locator(f'#simulate-table tr[data-policy="{policy}"]').inner_text())
         assert page_euros(totals["median_real_net_worth"]) in text, (policy, text)
         assert page_euros(totals["p5_real_net_worth"]) in text, (policy, text)
     fan = view.locator("#simulate-fan svg")
     expect(fan.locator("polygon[data-band]")).to_have_count(2)
-    expect(fan.locator("polyline[data-line]")).to_have_count(5)
+    expect(fan.locator("polyline[data-line]")).to_have_count(7)
+    legend = spaced(view.locator("#simulate-legend").inner_text())
+    assert "Target liquidity (2 numbers)" in legend and "Target liquidity (4 numbers)" in legend, legend
+    rule_2 = record["policies"]["target_liquidity_2"]["tuned"]
+    assert f"savings at {rule_2['k']:g} buffers" in spaced(
+        view.locator('#simulate-table tr[data-policy="target_liquidity_2"] .policy-tuned').inner_text())
+    colours = set(fan.locator("polyline[data-line]").evaluate_all("lines => lines.map(l => l.getAttribute('stroke'))"))
+    assert len(colours) == 7, colours  # one colour per policy
+    dashboard.assert_accessible("simulation shown")
     points = fan.locator('polyline[data-line="hrl"]').get_attribute("points").split()
     assert len(points) == record["months"]
     expect(view.locator('#simulate-liquid polyline[data-line="safety_buffer"]')).to_have_count(1)
@@ -115,6 +124,34 @@ def test_simulate_view_charts_and_compares_the_policies(open_dashboard, server):
     expect(view.locator("#simulate-result")).to_be_hidden()
     assert not (server.models_dir / "simulations" / f"{simulation_id}.json").exists()
 
+
+
+def test_simulate_view_adds_the_flat_ppo_when_asked(open_dashboard, server):
+    """The published model's history says how it was trained (here: 5 episodes): its flat PPO is trained
+    once, shown beside the other policies with its budget, and kept under models/baselines/flat_ppo/."""
+    import json
+
+    from hrl_trainer import TrainConfig
+    from hrl_trainer.checkpoints import model_paths
+
+    history_path = model_paths(MODEL, server.models_dir)["history"]
+    history = json.loads(history_path.read_text())
+    config = TrainConfig(MODEL, num_episodes=5, seed=1).to_dict()
+    history_path.write_text(json.dumps({**history, "config": config, "episodes_completed": 5, "seed": 1}))
+    dashboard = open_dashboard(tolerate=REFUSED)
+    view = dashboard.page.locator("#simulate")
+    view.locator("#simulate-household").select_option(MODEL)
+    view.locator('input[name="households"]').fill("50")
+    view.locator("#simulate-flat-ppo").check()
+    view.locator("#simulate-run-button").click()
+    expect(view).to_have_attribute("data-state", "done", timeout=300_000)
+    flat = view.locator('#simulate-table tr[data-policy="flat_ppo"]')
+    expect(flat).to_contain_text("Flat PPO")
+    expect(flat.locator(".policy-tuned")).to_have_text(f"5 episodes of {MODEL}, seed 1")
+    expect(view.locator("#simulate-legend")).to_contain_text("Flat PPO")
+    expect(view.locator('#simulate-fan polyline[data-line="flat_ppo"]')).to_have_count(1)
+    assert len(list((server.models_dir / "baselines" / "flat_ppo").glob("*.pt"))) == 1
+    dashboard.assert_accessible("simulation with the flat PPO")
 
 
 def test_advice_panel_answers_in_euros(open_dashboard, server):
@@ -157,10 +194,21 @@ def test_completion_banner_text_reports_the_heldout_result_in_euros(open_dashboa
     page = open_dashboard().page
     text = page.evaluate("""async () => {
         const { heldoutText } = await import('/static/js/use/money.js');
-        return [heldoutText({ median_real_net_worth: 41234.4, p5_real_net_worth: -512, share_broke: 0.034 }),
-                heldoutText(undefined)];
+        const rules = {
+            target_liquidity_2: { tuned: { k: 3.5, spend: 0.1 }, paired: {
+                reward: { diff: 1.5, stderr: 0.5 }, real_net_worth: { diff: 1234.4, stderr: 456 },
+                total_spending: { diff: 0, stderr: 0 } } },
+            target_liquidity_4: { tuned: { k: 3, spend_below: 0.1, spend_above: 0.3, close: 1 }, paired: {
+                reward: { diff: -0.5, stderr: 0.3 }, real_net_worth: { diff: -99.6, stderr: 20 },
+                total_spending: { diff: 0, stderr: 0 } } } };
+        const base = { median_real_net_worth: 41234.4, p5_real_net_worth: -512, share_broke: 0.034 };
+        return [heldoutText(base), heldoutText(undefined), heldoutText({ ...base, rules })];
     }""")
     # the page's one locale: the test browser's (en-US)
     assert spaced(text[0]) == (" On held-out households: median real net worth at the end €41,234 (today's euros; "
                                "5th percentile -€512), 3.4% went broke.")
     assert text[1] == ""
+    assert spaced(text[2]) == spaced(text[0]) + (
+        " Against the target-liquidity rules on the same households (model minus rule ± standard error): "
+        "2 numbers: ahead, net worth +€1,234 ± €456, reward +1.50 ± 0.50; "
+        "4 numbers: level, net worth -€100 ± €20, reward -0.50 ± 0.30.")

@@ -13,9 +13,18 @@ import pytest
 from hrl_trainer import load_scenario
 from hrl_trainer import simulations
 from hrl_trainer.baseline_cache import FOLDER, cache_path
-from hrl_trainer.simulations import TUNING_HOUSEHOLDS, figures_key, tune_splits, tuned_splits
+from hrl_trainer.simulations import TUNING_HOUSEHOLDS, figures_key, tune_baselines, tuned_values
 
-SAVED = {"best_fixed": np.array([0.1, 0.7, 0.2]), "buffer_first": np.array([0.3, 0.3, 0.4])}
+SPLITS = {"best_fixed": np.array([0.1, 0.7, 0.2]), "buffer_first": np.array([0.3, 0.3, 0.4])}
+RULES = {"target_liquidity_2": {"k": 2.5, "spend": 0.15},
+         "target_liquidity_4": {"k": 3.0, "spend_below": 0.1, "spend_above": 0.4, "close": 0.5}}
+SAVED = {**SPLITS, **RULES}
+
+
+def same(tunings, expected=SAVED):
+    """Every split equal and every rule's numbers equal."""
+    return set(tunings) == set(expected) and all(
+        np.array_equal(tunings[k], expected[k]) if k in SPLITS else tunings[k] == expected[k] for k in expected)
 
 
 @pytest.fixture
@@ -26,34 +35,35 @@ def torino():
 @pytest.fixture
 def no_tuning(monkeypatch):
     """A fresh process's memory (empty), and tuning that fails the test if it runs."""
-    tuned_splits.cache_clear()
+    tuned_values.cache_clear()
 
     def refuse(_figures):
         raise AssertionError("tuned again instead of reading the disk cache")
 
-    monkeypatch.setattr(simulations, "tune_splits", refuse)
+    monkeypatch.setattr(simulations, "tune_baselines", refuse)
     yield
-    tuned_splits.cache_clear()
+    tuned_values.cache_clear()
 
 
-def test_tuned_splits_are_saved_and_read_back_after_a_restart(tmp_path, torino, monkeypatch):
-    tuned_splits.cache_clear()
+def test_tuned_values_are_saved_and_read_back_after_a_restart(tmp_path, torino, monkeypatch):
+    tuned_values.cache_clear()
     calls = []
-    monkeypatch.setattr(simulations, "tune_splits", lambda figures: calls.append(figures) or SAVED)
-    first = tuned_splits(torino, str(tmp_path))
-    assert len(calls) == 1 and all(np.array_equal(first[k], SAVED[k]) for k in SAVED)
+    monkeypatch.setattr(simulations, "tune_baselines", lambda figures: calls.append(figures) or SAVED)
+    first = tuned_values(torino, str(tmp_path))
+    assert len(calls) == 1 and same(first)
     (path,) = (tmp_path / FOLDER).iterdir()
     assert path == cache_path(torino, TUNING_HOUSEHOLDS, tmp_path)
     saved = json.loads(path.read_text())
-    assert saved["splits"] == {k: v.tolist() for k, v in SAVED.items()}
+    assert saved["splits"] == {k: v.tolist() for k, v in SPLITS.items()}
+    assert saved["rules"] == RULES and saved["version"] == 2
     assert saved["figures"]["monthly_income"] == torino.monthly_income and saved["tuning_households"] == TUNING_HOUSEHOLDS
     assert not [p for p in (tmp_path / FOLDER).iterdir() if p.name.startswith(".")]  # no temp file left
 
-    tuned_splits.cache_clear()  # the restart: memory gone, the file stays
-    monkeypatch.setattr(simulations, "tune_splits", lambda figures: pytest.fail("tuned again"))
-    again = tuned_splits(torino, str(tmp_path))
-    assert all(np.array_equal(again[k], SAVED[k]) for k in SAVED)
-    tuned_splits.cache_clear()
+    tuned_values.cache_clear()  # the restart: memory gone, the file stays
+    monkeypatch.setattr(simulations, "tune_baselines", lambda figures: pytest.fail("tuned again"))
+    again = tuned_values(torino, str(tmp_path))
+    assert same(again)
+    tuned_values.cache_clear()
 
 
 def test_the_key_is_the_figures_not_the_name(tmp_path, torino):
@@ -64,37 +74,80 @@ def test_the_key_is_the_figures_not_the_name(tmp_path, torino):
     assert cache_path(torino, TUNING_HOUSEHOLDS + 1, tmp_path) != cache_path(torino, TUNING_HOUSEHOLDS, tmp_path)
 
 
-@pytest.mark.parametrize("content", ["{not json", json.dumps({"splits": {}}), "[]", ""])
-def test_a_damaged_file_is_tuned_again_and_rewritten(tmp_path, torino, monkeypatch, content):
+def damaged_rules(torino, tmp_path, monkeypatch, rules) -> str:
+    """A well-formed file of these figures whose rules are `rules`."""
+    tuned_values.cache_clear()
+    monkeypatch.setattr(simulations, "tune_baselines", lambda figures: SAVED)
+    tuned_values(torino, str(tmp_path))
     path = cache_path(torino, TUNING_HOUSEHOLDS, tmp_path)
-    path.parent.mkdir(parents=True)
+    record = json.loads(path.read_text())
+    path.unlink()
+    return json.dumps({**record, "rules": rules})
+
+
+BAD_RULES = [
+    {},  # none
+    {"target_liquidity_2": {"k": 2.5}, "target_liquidity_4": RULES["target_liquidity_4"]},  # a number missing
+    {**RULES, "target_liquidity_2": {"k": "2.5", "spend": 0.1}},  # a string
+    {**RULES, "target_liquidity_2": {"k": True, "spend": 0.1}},  # a boolean
+    {**RULES, "target_liquidity_4": {**RULES["target_liquidity_4"], "close": None}},
+    {**RULES, "target_liquidity_4": {**RULES["target_liquidity_4"], "extra": 1.0}},
+    {**RULES, "target_liquidity_2": [2.5, 0.1]},
+]
+
+
+@pytest.mark.parametrize("content", ["{not json", json.dumps({"splits": {}}), "[]", "", *range(len(BAD_RULES))])
+def test_a_damaged_file_is_tuned_again_and_rewritten(tmp_path, torino, monkeypatch, content):
+    if isinstance(content, int):
+        content = damaged_rules(torino, tmp_path, monkeypatch, BAD_RULES[content])
+    path = cache_path(torino, TUNING_HOUSEHOLDS, tmp_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content)
-    tuned_splits.cache_clear()
-    monkeypatch.setattr(simulations, "tune_splits", lambda figures: SAVED)
-    assert np.array_equal(tuned_splits(torino, str(tmp_path))["best_fixed"], SAVED["best_fixed"])
-    assert json.loads(path.read_text())["splits"]["buffer_first"] == SAVED["buffer_first"].tolist()
-    tuned_splits.cache_clear()
+    tuned_values.cache_clear()
+    calls = []
+    monkeypatch.setattr(simulations, "tune_baselines", lambda figures: calls.append(figures) or SAVED)
+    assert same(tuned_values(torino, str(tmp_path))) and len(calls) == 1
+    saved = json.loads(path.read_text())
+    assert saved["splits"]["buffer_first"] == SAVED["buffer_first"].tolist() and saved["rules"] == RULES
+    tuned_values.cache_clear()
+
+
+def test_a_version_1_file_is_tuned_again(tmp_path, torino, monkeypatch):
+    """A file from before the rules were cached (its version and its digest differ) is not read."""
+    content = json.loads(damaged_rules(torino, tmp_path, monkeypatch, RULES))
+    old = {**content, "version": 1}
+    del old["rules"]
+    path = cache_path(torino, TUNING_HOUSEHOLDS, tmp_path)
+    path.write_text(json.dumps(old))
+    tuned_values.cache_clear()
+    calls = []
+    monkeypatch.setattr(simulations, "tune_baselines", lambda figures: calls.append(figures) or SAVED)
+    assert same(tuned_values(torino, str(tmp_path))) and len(calls) == 1
+    tuned_values.cache_clear()
 
 
 def test_another_households_file_under_the_same_name_is_not_used(tmp_path, torino, monkeypatch):
     richer = dataclasses.replace(torino, monthly_income=torino.monthly_income * 2)
-    tuned_splits.cache_clear()
-    monkeypatch.setattr(simulations, "tune_splits", lambda figures: SAVED)
-    tuned_splits(richer, str(tmp_path))
+    tuned_values.cache_clear()
+    monkeypatch.setattr(simulations, "tune_baselines", lambda figures: SAVED)
+    tuned_values(richer, str(tmp_path))
     path = cache_path(torino, TUNING_HOUSEHOLDS, tmp_path)
     cache_path(richer, TUNING_HOUSEHOLDS, tmp_path).rename(path)  # a file that does not match its name
-    other = {k: v[::-1].copy() for k, v in SAVED.items()}
-    monkeypatch.setattr(simulations, "tune_splits", lambda figures: other)
-    assert np.array_equal(tuned_splits(torino, str(tmp_path))["best_fixed"], other["best_fixed"])
-    tuned_splits.cache_clear()
+    other = {**{k: v[::-1].copy() for k, v in SPLITS.items()}, **RULES}
+    monkeypatch.setattr(simulations, "tune_baselines", lambda figures: other)
+    assert np.array_equal(tuned_values(torino, str(tmp_path))["best_fixed"], other["best_fixed"])
+    tuned_values.cache_clear()
 
 
 def test_a_simulation_in_a_new_process_reads_the_real_tuning_from_disk(tmp_path, torino, no_tuning):
     """The real tuning, done by one process, is what a later process (a restarted server) reuses."""
     script = ("import sys; from hrl_trainer import load_scenario; from hrl_trainer.simulations import figures_key, "
-              "tuned_splits; tuned_splits(figures_key(load_scenario('torino_single')), sys.argv[1])")
+              "tuned_values; tuned_values(figures_key(load_scenario('torino_single')), sys.argv[1])")
     subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=True, timeout=600)
-    from_disk = tuned_splits(torino, str(tmp_path))  # tuning refused: must come from the file
-    real = tune_splits(torino)  # the function itself, imported before the fixture replaced it
-    assert set(from_disk) == set(real) == {"best_fixed", "buffer_first"}
-    assert all(np.allclose(from_disk[name], real[name]) for name in real)
+    from_disk = tuned_values(torino, str(tmp_path))  # tuning refused: must come from the file
+    real = tune_baselines(torino)  # the function itself, imported before the fixture replaced it
+    assert set(from_disk) == set(real) == {"best_fixed", "buffer_first", "target_liquidity_2", "target_liquidity_4"}
+    assert all(np.allclose(from_disk[name], real[name]) for name in ("best_fixed", "buffer_first"))
+    assert from_disk["target_liquidity_2"] == real["target_liquidity_2"]
+    assert from_disk["target_liquidity_4"] == real["target_liquidity_4"]
+    assert set(real["target_liquidity_4"]) == {"k", "spend_below", "spend_above", "close"}

@@ -56,6 +56,19 @@ def test_evaluate_json_compares_with_every_baseline(trained):
     assert report["policies"]["best_fixed"]["avg_reward"] > report["policies"]["random"]["avg_reward"]
 
 
+def test_simulate_flat_ppo_reuses_the_flat_ppo_evaluate_trained(trained):
+    """`evaluate` keeps the flat PPO it trains under models/baselines/flat_ppo/; `simulate --flat-ppo` reads it."""
+    models, _ = trained
+    cli("evaluate", "--scenario", "torino_single", "--models-dir", str(models), "--episodes", "20", "--json")
+    (path,) = (models / "baselines" / "flat_ppo").iterdir()
+    stamp = path.stat().st_mtime_ns
+    result = json.loads(cli("simulate", "--scenario", "torino_single", "--models-dir", str(models), "--households", "10",
+                            "--months", "12", "--seed", "2", "--flat-ppo", "--json").stdout)
+    assert result["policies"]["flat_ppo"]["trained"] == {"scenario_name": "torino_single", "episodes": 40, "seed": 4}
+    assert set(result["paired"]["flat_ppo"]) == {"reward", "real_net_worth", "total_spending"}
+    assert [p.name for p in path.parent.iterdir()] == [path.name] and path.stat().st_mtime_ns == stamp
+
+
 def test_evaluate_table(trained):
     models, _ = trained
     out = cli("evaluate", "--scenario", "torino_single", "--models-dir", str(models), "--episodes", "30",

@@ -21,3 +21,48 @@ def test_the_flat_executor_learns_from_the_observation_alone_and_writes_nothing(
     trained = score(bologna, held_out, FlatPolicy(executor, deterministic=True))
     assert trained.goal_adherence is None
     assert trained.reward.mean() > score(bologna, held_out, FlatPolicy(barely, deterministic=True)).reward.mean() + 1.0
+
+
+def test_a_models_flat_ppo_is_trained_on_its_budget_once_then_read_from_its_file(tmp_path, monkeypatch):
+    """flat_store: trained on the run's own budget, settings and seed, saved under models/baselines/flat_ppo/
+    (never in the run folder), read back on the next call; a damaged file is trained again."""
+    import pytest
+
+    from hrl_trainer import flat, train
+    from hrl_trainer.flat_store import FlatUnavailable, flat_baseline
+    from hrl_trainer.runs import published_run_id
+
+    models = tmp_path / "models"
+    train(TrainConfig("bologna_coppia", num_episodes=10, save_interval=5, eval_episodes=2, seed=7, models_dir=str(models),
+                      heldout_episodes=5))
+    run_id = published_run_id("bologna_coppia", models)
+    first = flat_baseline("bologna_coppia", None, models)
+    assert first.trained == {"scenario_name": "bologna_coppia", "episodes": 10, "seed": 7}
+    (path,) = (models / "baselines" / "flat_ppo").iterdir()
+    assert path.name.startswith(f"{run_id}-") and path.suffix == ".pt"
+    expected = train_flat(TrainConfig("bologna_coppia", num_episodes=10, save_interval=5, eval_episodes=2, seed=7,
+                                      heldout_episodes=5))
+    for a, b in zip(first.executor.state_dict().values(), expected.state_dict().values()):
+        assert torch.equal(a, b)  # the model's own budget, settings and seed
+    stamp = (path.stat().st_ino, path.stat().st_mtime_ns)
+
+    def refuse(config):
+        raise AssertionError("trained again instead of reading the file")
+
+    monkeypatch.setattr(flat, "train_flat", refuse)
+    again = flat_baseline("bologna_coppia", run_id, models)  # the run's id names the same model: the same file
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) == stamp
+    for a, b in zip(again.executor.state_dict().values(), expected.state_dict().values()):
+        assert torch.equal(a, b)
+    assert not list((models / "runs" / run_id).rglob("*flat*"))
+
+    path.write_bytes(path.read_bytes()[:100])  # damaged: trained again and rewritten
+    monkeypatch.undo()
+    repaired = flat_baseline("bologna_coppia", run_id, models)
+    for a, b in zip(repaired.executor.state_dict().values(), expected.state_dict().values()):
+        assert torch.equal(a, b)
+    assert flat_baseline("bologna_coppia", run_id, models).trained["episodes"] == 10
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+    with pytest.raises(FlatUnavailable):
+        flat_baseline("torino_single", None, models)  # no published model: no history

@@ -20,7 +20,7 @@ from hrl_trainer.money import format_euro
 from hrl_trainer.report import render_report
 from hrl_trainer.rule_of_thumb import EmergencyFundFirst
 from hrl_trainer.simulation import OBS_DIM, HouseholdBatch, LifeEvents
-from hrl_trainer.simulations import PERCENTILES, heldout_summary, live, simulate, tuned_splits, figures_key
+from hrl_trainer.simulations import PERCENTILES, heldout_summary, live, simulate, tuned_values, figures_key
 from hrl_trainer.simulation_store import create_simulation, delete_simulation, list_simulations, load_simulation
 
 
@@ -70,8 +70,8 @@ def interpolated_percentile(values, p):
 def test_percentiles_and_totals_match_an_independent_computation(torino, result):
     events = LifeEvents.draw(torino, 7, np.random.default_rng(11))
     split = result["policies"]["best_fixed"]["split"]
-    assert split == [round(float(x), 2) for x in tuned_splits(figures_key(torino))["best_fixed"]]
-    ends, spends, worth = by_hand(torino, events, tuned_splits(figures_key(torino))["best_fixed"])
+    assert split == [round(float(x), 2) for x in tuned_values(figures_key(torino))["best_fixed"]]
+    ends, spends, worth = by_hand(torino, events, tuned_values(figures_key(torino))["best_fixed"])
     policy = result["policies"]["best_fixed"]
     bands = policy["series"]["real_net_worth"]
     for p in PERCENTILES:
@@ -93,7 +93,31 @@ def test_paired_differences_are_household_by_household(torino, agents, result):
     paired = result["paired"]["rule_of_thumb"]["real_net_worth"]
     assert paired["diff"] == pytest.approx(statistics.fmean(diffs))
     assert paired["stderr"] == pytest.approx(statistics.stdev(diffs) / math.sqrt(7))
-    assert set(result["paired"]) == {"best_fixed", "buffer_first", "rule_of_thumb", "random"}
+    assert set(result["paired"]) == {"best_fixed", "buffer_first", "target_liquidity_2", "target_liquidity_4",
+                                     "rule_of_thumb", "random"}
+
+
+@pytest.mark.parametrize(("name", "index"), [("target_liquidity_2", 2), ("target_liquidity_4", 3)])
+def test_the_target_liquidity_rules_report_evaluates_tuning_and_score_as_by_hand(torino, agents, result, name, index):
+    """Tuned as `evaluate` tunes them (same grids, same tuning households); each household's reward as the
+    scalar re-computation of tests/trainer/test_rules.py says; paired household by household."""
+    from hrl_trainer.evaluation import hrl_policy, tuned_baselines
+
+    from .test_rules import live_by_hand
+
+    tuned = tuned_baselines(figures_key(torino), 200)[index]
+    policy = result["policies"][name]
+    assert policy["tuned"] == tuned and policy["description"].startswith("Target liquidity")
+    four = (tuned["k"], tuned["spend"], tuned["spend"], 1.0) if index == 2 else (
+        tuned["k"], tuned["spend_below"], tuned["spend_above"], tuned["close"])
+    events = LifeEvents.draw(torino, 7, np.random.default_rng(11))
+    by_hand = [live_by_hand(torino, events, row, *four) for row in range(7)]
+    assert policy["totals"]["avg_reward"] == pytest.approx(statistics.fmean(by_hand), rel=1e-9)
+    model = live(torino, events, hrl_policy(*agents)).reward
+    diffs = [float(m) - b for m, b in zip(model, by_hand)]
+    paired = result["paired"][name]["reward"]
+    assert paired["diff"] == pytest.approx(statistics.fmean(diffs), rel=1e-9)
+    assert paired["stderr"] == pytest.approx(statistics.stdev(diffs) / math.sqrt(7), rel=1e-9)
 
 
 def test_every_policy_lives_the_same_lives_as_evaluate(torino):
@@ -170,10 +194,12 @@ def test_simulate_cli(tmp_path, agents):
          "--seed", "3", "--models-dir", str(tmp_path), *extra], capture_output=True, text=True, timeout=300)
     table = run()
     assert table.returncode == 0, table.stderr
-    assert all(name in table.stdout for name in ("hrl", "best_fixed", "buffer_first", "rule_of_thumb", "random"))
+    assert all(name in table.stdout for name in ("hrl", "best_fixed", "buffer_first", "target_liquidity_2",
+                                                 "target_liquidity_4", "rule_of_thumb", "random"))
     assert "€" in table.stdout and "today's euros" in table.stdout
     data = json.loads(run("--json").stdout)
-    assert data["households"] == 30 and set(data["policies"]) == {"hrl", "best_fixed", "buffer_first", "rule_of_thumb", "random"}
+    assert data["households"] == 30 and set(data["policies"]) == {
+        "hrl", "best_fixed", "buffer_first", "target_liquidity_2", "target_liquidity_4", "rule_of_thumb", "random"}
     missing = run("--run", "nope")
     assert missing.returncode == 2 and "nope" in missing.stderr
 

@@ -158,6 +158,35 @@ def test_the_run_ends_with_a_held_out_evaluation_of_the_final_agents(models_dir)
                                    "share_broke"}
 
 
+def test_the_held_out_evaluation_compares_with_the_target_liquidity_rules_saved_for_the_household(models_dir):
+    """With the household's tunings on disk (left by a simulation), the run's held-out result holds each rule's
+    numbers and the model minus the rule on the same held-out households, paired, as a re-computation says."""
+    import statistics
+
+    from hrl_trainer.baseline_cache import cached_tunings
+    from hrl_trainer.evaluation import fixed_households, hrl_policy, score
+    from hrl_trainer.rules import rule_from
+    from hrl_trainer.simulations import TUNING_HOUSEHOLDS, figures_key
+
+    rules = {"target_liquidity_2": {"k": 1.5, "spend": 0.2},
+             "target_liquidity_4": {"k": 3.0, "spend_below": 0.05, "spend_above": 0.4, "close": 0.25}}
+    saved = {"best_fixed": np.array([0.2, 0.5, 0.3]), "buffer_first": np.array([0.4, 0.3, 0.3]), **rules}
+    trainer = Trainer(TrainConfig("torino_single", num_episodes=12, save_interval=6, eval_episodes=2, seed=3,
+                                  models_dir=str(models_dir), heldout_episodes=30))
+    cached_tunings(figures_key(trainer.scenario), TUNING_HOUSEHOLDS, models_dir, lambda figures: saved)
+    result = trainer.run()
+    events = fixed_households(trainer.scenario, 30, "held_out")
+    model = score(trainer.scenario, events, hrl_policy(trainer.strategist, trainer.executor)).reward
+    assert set(result.heldout["rules"]) == set(rules)
+    for name, numbers in rules.items():
+        shown = result.heldout["rules"][name]
+        assert shown["tuned"] == numbers
+        diffs = [float(m - r) for m, r in zip(model, score(trainer.scenario, events, rule_from(numbers)).reward)]
+        assert shown["paired"]["reward"]["diff"] == pytest.approx(statistics.fmean(diffs), rel=1e-9)
+        assert shown["paired"]["reward"]["stderr"] == pytest.approx(statistics.stdev(diffs) / math.sqrt(30), rel=1e-9)
+    assert load_history("torino_single", models_dir)["heldout"] == json.loads(json.dumps(result.heldout))
+
+
 def test_run_settings_outside_their_bounds_are_refused():
     for name, value in [("num_episodes", 100_001), ("eval_episodes", 1001), ("seed", -1), ("seed", 2**32),
                         ("save_interval", 0)]:

@@ -1,6 +1,6 @@
 // Money on the households, simulation and advice views, through the page's one formatter
 // (format.js: one locale for the whole page); every figure says nominal or today's euros.
-import { formatEuro, formatPercent } from '../format.js';
+import { formatEuro, formatNumber, formatPercent } from '../format.js';
 
 export function formatMoney(value) {
   return formatEuro(value);
@@ -10,9 +10,35 @@ export function formatShare(value) {
   return formatPercent(value, 1);
 }
 
+const RULE_NAMES = { target_liquidity_2: '2 numbers', target_liquidity_4: '4 numbers' };
+
+function signed(text, value) {
+  return value >= 0 ? `+${text}` : text;
+}
+
+// A paired difference's verdict: more than 2 standard errors either side, or level.
+function verdict({ diff, stderr }) {
+  if (diff > 2 * stderr) return 'ahead';
+  if (diff < -2 * stderr) return 'behind';
+  return 'level';
+}
+
+// The model minus each target-liquidity rule on the same held-out households, when the run has them.
+export function rulesText(rules) {
+  const parts = Object.entries(rules ?? {}).map(([name, { paired }]) => {
+    const worth = paired.real_net_worth;
+    const reward = paired.reward;
+    return `${RULE_NAMES[name] ?? name}: ${verdict(reward)}, net worth ${signed(formatMoney(worth.diff), worth.diff)} `
+      + `± ${formatMoney(worth.stderr)}, reward ${signed(formatNumber(reward.diff, 2), reward.diff)} ± ${formatNumber(reward.stderr, 2)}`;
+  });
+  if (!parts.length) return '';
+  return ` Against the target-liquidity rules on the same households (model minus rule ± standard error): ${parts.join('; ')}.`;
+}
+
 // The end-of-training banner's held-out result, when the trainer sends one.
 export function heldoutText(heldout) {
   if (!heldout || heldout.median_real_net_worth === undefined) return '';
   return ` On held-out households: median real net worth at the end ${formatMoney(heldout.median_real_net_worth)} `
-    + `(today's euros; 5th percentile ${formatMoney(heldout.p5_real_net_worth)}), ${formatShare(heldout.share_broke)} went broke.`;
+    + `(today's euros; 5th percentile ${formatMoney(heldout.p5_real_net_worth)}), ${formatShare(heldout.share_broke)} went broke.`
+    + rulesText(heldout.rules);
 }

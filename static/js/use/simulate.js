@@ -6,10 +6,47 @@ import { useApi } from './requests.js';
 import { ModelPicker, fillHouseholdSelect } from './select.js';
 import { lineChart } from './svgchart.js';
 
-const COLORS = { hrl: '#1f5fa8', best_fixed: '#c0392b', buffer_first: '#27864a', rule_of_thumb: '#8e44ad', random: '#7f7f7f' };
-export const LABELS = {
-  hrl: 'Trained model', best_fixed: 'Best fixed split', buffer_first: 'Buffer first', rule_of_thumb: 'Rule of thumb', random: 'Random',
+// Every colour has at least 3:1 contrast on white (WCAG 1.4.11); the same ones as the printable report.
+const COLORS = {
+  hrl: '#1f5fa8',
+  best_fixed: '#c0392b',
+  buffer_first: '#27864a',
+  target_liquidity_2: '#a65e00',
+  target_liquidity_4: '#5f6b00',
+  flat_ppo: '#007c89',
+  rule_of_thumb: '#8e44ad',
+  random: '#7f7f7f',
 };
+export const LABELS = {
+  hrl: 'Trained model',
+  best_fixed: 'Best fixed split',
+  buffer_first: 'Buffer first',
+  target_liquidity_2: 'Target liquidity (2 numbers)',
+  target_liquidity_4: 'Target liquidity (4 numbers)',
+  flat_ppo: 'Flat PPO',
+  rule_of_thumb: 'Rule of thumb',
+  random: 'Random',
+};
+
+// What a baseline was tuned or trained to, in words: its split, its rule's numbers, the flat PPO's budget.
+export function tunedText(policy) {
+  if (policy.tuned) {
+    const { k, spend, spend_below: below, spend_above: above, close } = policy.tuned;
+    if (spend !== undefined) return `savings at ${k} buffers, spend ${formatShare(spend)}`;
+    return `savings at ${k} buffers, spend ${formatShare(below)} below and ${formatShare(above)} above, `
+      + `close ${formatShare(close)} of the gap`;
+  }
+  if (policy.trained) return `${policy.trained.episodes} episodes of ${policy.trained.scenario_name}, seed ${policy.trained.seed}`;
+  if (policy.split) return `invest / save / spend ${policy.split.map((share) => formatShare(share)).join(' / ')}`;
+  return '';
+}
+
+function policyCell(name, policy) {
+  const td = cell(LABELS[name] || name);
+  const detail = tunedText(policy);
+  if (detail) td.append(Object.assign(document.createElement('small'), { className: 'policy-tuned muted', textContent: detail }));
+  return td;
+}
 
 function cell(text) {
   return Object.assign(document.createElement('td'), { textContent: text });
@@ -84,6 +121,7 @@ export class SimulateView {
     const body = { scenario_name: fields.get('scenario_name'), households: Number(fields.get('households')) };
     if (fields.get('run_id')) body.run_id = fields.get('run_id');
     if (fields.get('seed') !== '') body.seed = Number(fields.get('seed'));
+    if (fields.get('flat_ppo')) body.flat_ppo = true;
     const button = this.form.querySelector('button[type=submit]');
     button.disabled = true;
     this.root.dataset.state = 'running';
@@ -135,7 +173,7 @@ export class SimulateView {
       const t = policy.totals;
       const tr = document.createElement('tr');
       tr.dataset.policy = name;
-      tr.append(cell(LABELS[name] || name), cell(formatMoney(t.median_real_net_worth)), cell(formatMoney(t.p5_real_net_worth)),
+      tr.append(policyCell(name, policy), cell(formatMoney(t.median_real_net_worth)), cell(formatMoney(t.p5_real_net_worth)),
         cell(formatMoney(t.median_total_spending)), cell(formatShare(t.share_broke)), cell(formatShare(t.share_months_under_buffer)),
         cell(difference(simulation.paired[name])));
       return tr;
