@@ -17,6 +17,9 @@ import psutil
 import pytest
 import requests
 import socketio
+from jsonschema import Draft7Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT7
 
 from hrl_api.local_cluster import free_port
 
@@ -184,3 +187,29 @@ class EventRecorder:
         """Disconnect without waiting: websocket-client waits up to 3 s for a close frame that
         the threading-mode (Werkzeug) server does not send, which would only slow the tests."""
         threading.Thread(target=self.client.disconnect, daemon=True).start()
+
+
+DOCUMENT_URI = "urn:hrl:asyncapi"
+
+
+class EventValidator:
+    """Validates an event's payload against its message in an AsyncAPI document (JSON Schema draft 7,
+    the base of AsyncAPI's schema format)."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        self._registry = Registry().with_resource(DOCUMENT_URI, Resource.from_contents(document, DRAFT7))
+
+    def errors(self, event: str, payload: Any) -> list[str]:
+        assert event in self.document["components"]["messages"], f"{event} is not in the document"
+        validator = Draft7Validator({"$ref": f"{DOCUMENT_URI}#/components/messages/{event}/payload"},
+                                    registry=self._registry)
+        return [f"{event}: {error.json_path}: {error.message}" for error in validator.iter_errors(payload)]
+
+
+def assert_events_match(server: LiveServer, recorder: EventRecorder) -> set[str]:
+    """Every event ``recorder`` received validates against the server's document; returns their names."""
+    validator = EventValidator(server.get_json("/api/asyncapi.json"))
+    errors = [error for name, payload in recorder.events for error in validator.errors(name, payload)]
+    assert errors == [], errors
+    return set(recorder.names())

@@ -5,7 +5,7 @@ import signal
 import time
 
 from cluster.harness import HEARTBEAT_TIMEOUT, Cluster
-from live_server import wait_until
+from live_server import assert_events_match, wait_until
 
 SCENARIOS = ("bologna_coppia", "milano_junior", "milano_senior", "roma_famiglia")
 FINAL_EVENTS = ("training_completed", "training_stopped", "training_error")
@@ -51,6 +51,7 @@ def test_four_runs_two_start_two_queue_and_web_b_hears_every_event_in_order(idle
     progress = cluster.b.get_json("/api/training/progress?since=25")
     assert [record["episode"] for record in progress["progress"]] == [26, 27, 28, 29, 30]
     assert cluster.a.get_json("/api/runs?status=running")["total"] == 0
+    assert "training_queued" in assert_events_match(cluster.b, everything)  # every payload as documented
     everything.close()
     junior_only.close()
 
@@ -98,6 +99,8 @@ def test_a_worker_killed_mid_run_fails_the_run_once_and_frees_its_scenario(idle_
     wait_until(lambda: finals(recorder, run["run_id"]), HEARTBEAT_TIMEOUT + 30, "training_error")
     name, payload = finals(recorder, run["run_id"])[0]
     assert name == "training_error" and "stopped answering" in payload["details"]
+    assert payload["scenario_name"] == SCENARIOS[1]
+    assert_events_match(cluster.a, recorder)
     assert time.monotonic() - killed < HEARTBEAT_TIMEOUT + 30
     time.sleep(HEARTBEAT_TIMEOUT)  # both web processes watch: still one final event
     assert len(finals(recorder, run["run_id"])) == 1
