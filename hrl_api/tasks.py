@@ -103,3 +103,16 @@ def _announce_slot(name: str) -> None:
             board.unregister_worker(name)
         except BrokerError:
             pass
+
+
+@signals.worker_shutting_down.connect
+def _stop_runs_of(sender: Any = None, **_: Any) -> None:
+    """A worker asked to shut down (SIGTERM, Ctrl-C) stops its runs the way POST stop does: each finishes its
+    episode, saves and ends as stopped, instead of the shutdown waiting for the whole run."""
+    try:
+        board = RunBoard(worker_settings().broker_url)
+        for run in board.active():
+            if run["state"] == "running" and run.get("worker") == sender:
+                board.request_stop(run["run_id"])
+    except BrokerError:
+        pass

@@ -175,3 +175,17 @@ def test_make_cluster_serves_a_cluster_and_ctrl_c_stops_every_part(tmp_path) -> 
         if demo.poll() is None:
             os.killpg(demo.pid, signal.SIGKILL)
         assert "Redis on redis://127.0.0.1:" in (tmp_path / "demo.log").read_text()
+
+
+def test_a_worker_shut_down_stops_its_run_the_graceful_way(idle_cluster: Cluster) -> None:
+    cluster = idle_cluster
+    recorder = cluster.recorder(cluster.a)
+    run = cluster.start_run(SCENARIOS[0], 2000)
+    running = cluster.wait_state(run["run_id"], "running")
+    wait_until(lambda: recorder.named("training_progress"), 30, "progress")
+    worker = cluster.workers[running["worker"].split("@")[0]]
+    worker.process.send_signal(signal.SIGTERM)  # celery's warm shutdown
+    wait_until(lambda: finals(recorder, run["run_id"]), 60, "the run's final event")
+    name, payload = finals(recorder, run["run_id"])[0]
+    assert name == "training_stopped" and 0 < payload["episodes_completed"] < 2000
+    assert worker.process.wait(60) == 0
