@@ -17,8 +17,8 @@ GOAL_FEATURES = ("goal_invest", "goal_save", "goal_spend", "goal_buffer")
 """Strategist's goal, as the Executor sees it after the state: target invest / save / spend shares and a
 target liquid buffer."""
 GOAL_DIM = len(GOAL_FEATURES)
-MAX_BUFFER_TARGET = 3.0
-"""The target buffer is a fraction of this many safety buffers."""
+MAX_BUFFER_TARGET = 6.0
+"""The target buffer is a fraction of this many safety buffers (the tuned rules keep 3.25-4.25)."""
 INITIAL_LOG_STD = -0.5
 """Initial log standard deviation of every logit."""
 

@@ -11,23 +11,27 @@ from __future__ import annotations
 
 import numpy as np
 
+from .agents import MAX_BUFFER_TARGET, Executor
 from .simulation import HouseholdBatch
 
-RULE_MAX_K = 6.0
-"""The goal's buffer fraction (0-1) times this many safety buffers is the rule's liquidity target."""
 PRIOR_FLOOR = 0.01
 """Shares of the rule's split below this are raised to it before the log, so every logit is finite."""
 
 
 def goal_rule_split(batch: HouseholdBatch, goal: np.ndarray) -> np.ndarray:
-    """(B, 3) invest / save / spend shares of the two-number rule with `k` = goal buffer x RULE_MAX_K and
-    `spend` = the goal's spend share, for `goal` (B, 4)."""
+    """(B, 3) invest / save / spend shares of the two-number rule with `k` = the goal's buffer fraction x
+    MAX_BUFFER_TARGET safety buffers and `spend` = the goal's spend share, for `goal` (B, 4)."""
     from .rules import rule_split  # rules runs policies through rollout, which imports this module
 
-    return rule_split(batch, goal[:, 3] * RULE_MAX_K, goal[:, 2], goal[:, 2], 1.0)
+    return rule_split(batch, goal[:, 3] * MAX_BUFFER_TARGET, goal[:, 2], goal[:, 2], 1.0)
 
 
 def prior_logits(batch: HouseholdBatch, goal: np.ndarray) -> np.ndarray:
     """(B, 3) float32 logits whose softmax is the goal's rule split (shares floored at PRIOR_FLOOR)."""
     split = goal_rule_split(batch, np.asarray(goal, dtype=np.float64))
     return np.log(np.maximum(split, PRIOR_FLOOR)).astype(np.float32)
+
+
+def executor_offset(executor: Executor, batch: HouseholdBatch, goal: np.ndarray) -> np.ndarray | None:
+    """What `executor` adds to its logits in `batch` under `goal` (B, 4): the rule prior, or None without one."""
+    return prior_logits(batch, goal) if executor.rule_prior else None

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from .agents import GOAL_DIM, MAX_BUFFER_TARGET, Executor, Strategist
-from .goal_rule import prior_logits
+from .goal_rule import executor_offset
 from .simulation import HouseholdBatch
 
 
@@ -100,7 +100,7 @@ class HierarchicalPolicy:
                 self.trajectory.goal_logits.append(goal_logits)
                 self.trajectory.goal_logprob.append(goal_logprob)
                 self.trajectory.goals.append(self.goal)
-        offset = prior_logits(batch, self.goal) if self.executor.rule_prior else None
+        offset = executor_offset(self.executor, batch, self.goal)
         x, split_logits, split_logprob, split = self._choose(self.executor, np.concatenate([obs, self.goal], axis=1),
                                                              batch.alive, offset)
         distance = goal_distance(split, self.goal)
