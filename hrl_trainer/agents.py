@@ -17,8 +17,8 @@ GOAL_FEATURES = ("goal_invest", "goal_save", "goal_spend", "goal_buffer")
 """Strategist's goal, as the Executor sees it after the state: target invest / save / spend shares and a
 target liquid buffer."""
 GOAL_DIM = len(GOAL_FEATURES)
-MAX_BUFFER_TARGET = 3.0
-"""The target buffer is a fraction of this many safety buffers."""
+MAX_BUFFER_TARGET = 6.0
+"""The target buffer is a fraction of this many safety buffers (the tuned rules keep 3.25-4.25)."""
 INITIAL_LOG_STD = -0.5
 """Initial log standard deviation of every logit."""
 
@@ -99,9 +99,11 @@ class ActorCritic(nn.Module):
         raise NotImplementedError
 
     @torch.no_grad()
-    def mean_action(self, obs: torch.Tensor) -> torch.Tensor:
-        """The deterministic action used for evaluation: the squashed mean logits."""
-        return self.to_env(self.actor(self.norm(obs)))
+    def mean_action(self, obs: torch.Tensor, offset: torch.Tensor | None = None) -> torch.Tensor:
+        """The deterministic action used for evaluation: the squashed mean logits (plus `offset` (B, A), the
+        Executor's rule prior, when it has one)."""
+        mean = self.actor(self.norm(obs))
+        return self.to_env(mean if offset is None else mean + offset)
 
     def architecture(self) -> dict:
         return {"obs_dim": self.obs_dim, "hidden": self.hidden}
@@ -125,9 +127,21 @@ class Strategist(ActorCritic):
 
 
 class Executor(ActorCritic):
-    """Low-level agent: every month it splits the cash into invest / save / spend, seeing the goal."""
+    """Low-level agent: every month it splits the cash into invest / save / spend, seeing the goal.
+
+    With `rule_prior`, its logits are corrections added to the log of the goal's rule split
+    (`goal_rule.prior_logits`); without (a flat Executor, or one saved before the prior existed), they
+    are the split's logits themselves.
+    """
 
     action_dim = 3
+
+    def __init__(self, obs_dim: int, hidden: int = 64, rule_prior: bool = False):
+        super().__init__(obs_dim, hidden)
+        self.rule_prior = rule_prior
+
+    def architecture(self) -> dict:
+        return {**super().architecture(), "rule_prior": self.rule_prior}
 
     def to_env(self, logits: torch.Tensor) -> torch.Tensor:
         """Invest / save / spend shares."""

@@ -87,6 +87,9 @@ class TrainConfig:
     """Gradient clipping norm."""
     reward_scale: float = 0.1
     """Rewards are multiplied by this before learning, so returns are of order one."""
+    rule_prior: bool = True
+    """The Executor's split starts at the two-number target-liquidity rule the Strategist's goal names and
+    learns corrections (`goal_rule.py`); False: it learns the split's logits from nothing."""
     intrinsic_coef: float = 0.0
     """Weight of the Executor's intrinsic reward for following the goal (0: the goal is only an input to
     the Executor; see the README's Learning section for the measurements)."""

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from .agents import GOAL_DIM, MAX_BUFFER_TARGET, Executor, Strategist
+from .goal_rule import executor_offset
 from .simulation import HouseholdBatch
 
 
@@ -71,21 +72,24 @@ class HierarchicalPolicy:
         self.goal = np.zeros((batch.size, GOAL_DIM), dtype=np.float32)
         self.adherence_sum = np.zeros(batch.size)
 
-    def _choose(self, agent, obs: np.ndarray, alive: np.ndarray
+    def _choose(self, agent, obs: np.ndarray, alive: np.ndarray, offset: np.ndarray | None = None
                 ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, np.ndarray]:
         """(the normalised observations the agent acted on, the sampled logits and their log-probability, all
-        None when deterministic; the action the household sees). While recording a trajectory, the agent's
-        normaliser first takes in the observations of the live households."""
+        None when deterministic; the action the household sees). `offset` (B, A), the Executor's rule prior,
+        is added to the logits before they are squashed (so PPO learns the corrections). While recording a
+        trajectory, the agent's normaliser first takes in the observations of the live households."""
         raw = torch.from_numpy(obs)
+        shift = None if offset is None else torch.from_numpy(offset)
         if self.deterministic:
             with torch.inference_mode():
-                return None, None, None, agent.mean_action(raw).numpy()
+                return None, None, None, agent.mean_action(raw, shift).numpy()
         if self.trajectory is not None and alive.any():
             agent.norm.update(raw[torch.from_numpy(alive)])
         with torch.inference_mode():
             x = agent.norm(raw)
             logits, logprob = agent.sample(x)
-            return x.numpy(), logits.numpy(), logprob.numpy(), agent.to_env(logits).numpy()
+            action = agent.to_env(logits if shift is None else logits + shift)
+            return x.numpy(), logits.numpy(), logprob.numpy(), action.numpy()
 
     def act(self, batch: HouseholdBatch) -> np.ndarray:
         obs = batch.observe()
@@ -96,8 +100,9 @@ class HierarchicalPolicy:
                 self.trajectory.goal_logits.append(goal_logits)
                 self.trajectory.goal_logprob.append(goal_logprob)
                 self.trajectory.goals.append(self.goal)
+        offset = executor_offset(self.executor, batch, self.goal)
         x, split_logits, split_logprob, split = self._choose(self.executor, np.concatenate([obs, self.goal], axis=1),
-                                                             batch.alive)
+                                                             batch.alive, offset)
         distance = goal_distance(split, self.goal)
         self.adherence_sum += batch.alive * distance
         if self.trajectory is not None:

@@ -60,12 +60,17 @@ class TargetLiquidity:
 
     def act(self, batch: HouseholdBatch) -> np.ndarray:
         """(B, 3) invest / save / spend shares."""
-        money = estimated_money(batch)
-        gap = np.maximum(self.k * batch.scenario.safety_buffer - batch.savings, 0.0)
-        spend = np.where(gap > 0, self.spend_below, self.spend_above) * money
-        save = np.minimum(self.close * gap, money - spend)
-        split = np.stack([money - spend - save, save, spend], axis=1)
-        return np.where(money[:, None] > 0, split / np.where(money > 0, money, 1.0)[:, None], [0.0, 1.0, 0.0])
+        return rule_split(batch, self.k, self.spend_below, self.spend_above, self.close)
+
+
+def rule_split(batch: HouseholdBatch, k, spend_below, spend_above, close) -> np.ndarray:
+    """(B, 3) invest / save / spend shares of the four-number rule; each number a scalar or (B,)."""
+    money = estimated_money(batch)
+    gap = np.maximum(k * batch.scenario.safety_buffer - batch.savings, 0.0)
+    spend = np.where(gap > 0, spend_below, spend_above) * money
+    save = np.minimum(close * gap, money - spend)
+    split = np.stack([money - spend - save, save, spend], axis=1)
+    return np.where(money[:, None] > 0, split / np.where(money > 0, money, 1.0)[:, None], [0.0, 1.0, 0.0])
 
 
 def grid_2() -> np.ndarray:

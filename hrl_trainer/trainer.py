@@ -82,7 +82,7 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(self.seed)
 
         self.strategist = Strategist(OBS_DIM, config.hidden, config.high_period)
-        self.executor = Executor(OBS_DIM + GOAL_DIM, config.hidden)
+        self.executor = Executor(OBS_DIM + GOAL_DIM, config.hidden, config.rule_prior)
         self.optimizers = {agent: Adam(agent.parameters(), lr=config.learning_rate, eps=1e-5)
                            for agent in (self.strategist, self.executor)}
         self.ppo = PPOSettings(config.clip_coef, config.ent_coef, config.vf_coef, config.update_epochs,

@@ -117,13 +117,14 @@ def test_invalid_config_is_refused():
 def test_a_short_run_learns(models_dir):
     trainer = Trainer(TrainConfig("bologna_coppia", num_episodes=320, save_interval=160, eval_episodes=20, seed=0,
                                   models_dir=str(models_dir)))
+    untrained = trainer.evaluate(trainer.strategist, trainer.executor, "untrained")["avg_reward"]
     trainer.run()
     report = compare_with_baselines(trainer.scenario, trainer.strategist, trainer.executor,
                                     episodes=300, tuning_episodes=60)
     vs_random = report["paired"]["random"]
     assert vs_random["diff"] > 3 * vs_random["stderr"] and vs_random["diff"] > 5
-    first, last = trainer.evaluations[0]["avg_reward"], trainer.evaluations[-1]["avg_reward"]
-    assert last > first
+    # the untrained agents already follow a (poorly chosen) rule: learning must improve on it
+    assert trainer.evaluations[-1]["avg_reward"] > untrained + 0.1
 
 
 def test_the_first_minibatch_ratio_is_exactly_one_against_the_behaviour_policy(models_dir):
