@@ -39,6 +39,14 @@ class Cluster:
         assert response.status_code == 202, response.text
         return response.json()["data"]
 
+    def training(self, scenario: str, episodes: int, recorder: EventRecorder) -> tuple[dict, Part]:
+        """Start a run and wait until ``recorder`` sees its progress; (its start data, the worker training it)."""
+        run = self.start_run(scenario, episodes)
+        running = self.wait_state(run["run_id"], "running")
+        wait_until(lambda: [data for data in recorder.named("training_progress") if data["run_id"] == run["run_id"]],
+                   30, "progress")
+        return run, self.workers[running["worker"].split("@")[0]]
+
     def wait_state(self, run_id: str, state: str, timeout: float = 60.0) -> dict:
         return wait_until(lambda: (run := self.board.run(run_id)) and run["state"] == state and run, timeout,
                           f"run {run_id} {state}")

@@ -89,11 +89,8 @@ def test_stop_a_queued_run_and_a_running_one(idle_cluster: Cluster) -> None:
 def test_a_worker_killed_mid_run_fails_the_run_once_and_frees_its_scenario(idle_cluster: Cluster) -> None:
     cluster = idle_cluster
     recorder = cluster.recorder(cluster.b)
-    run = cluster.start_run(SCENARIOS[1], 2000)
-    running = cluster.wait_state(run["run_id"], "running")
-    wait_until(lambda: recorder.named("training_progress"), 30, "progress")
-    worker = running["worker"].split("@")[0]
-    cluster.workers[worker].signal_all(signal.SIGKILL)  # the worker, its training process: a lost machine
+    run, worker = cluster.training(SCENARIOS[1], 2000, recorder)
+    worker.signal_all(signal.SIGKILL)  # the worker, its training process: a lost machine
     killed = time.monotonic()
 
     wait_until(lambda: finals(recorder, run["run_id"]), HEARTBEAT_TIMEOUT + 30, "training_error")
@@ -180,10 +177,7 @@ def test_make_cluster_serves_a_cluster_and_ctrl_c_stops_every_part(tmp_path) -> 
 def test_a_worker_shut_down_stops_its_run_the_graceful_way(idle_cluster: Cluster) -> None:
     cluster = idle_cluster
     recorder = cluster.recorder(cluster.a)
-    run = cluster.start_run(SCENARIOS[0], 2000)
-    running = cluster.wait_state(run["run_id"], "running")
-    wait_until(lambda: recorder.named("training_progress"), 30, "progress")
-    worker = cluster.workers[running["worker"].split("@")[0]]
+    run, worker = cluster.training(SCENARIOS[0], 2000, recorder)
     worker.process.send_signal(signal.SIGTERM)  # celery's warm shutdown
     wait_until(lambda: finals(recorder, run["run_id"]), 60, "the run's final event")
     name, payload = finals(recorder, run["run_id"])[0]
