@@ -26,9 +26,12 @@ class Cluster:
     root: Path
 
     def start_worker(self, name: str) -> None:
+        """(Re)start worker ``name`` and wait until its process is warm (its slot on the board): a killed
+        worker's slot would otherwise linger until it expires."""
+        for key in self.board.redis.scan_iter(f"hrl:worker:{name}@*"):
+            self.board.redis.delete(key)
         self.workers[name].start()
-        wait_until(lambda: self.a.get_json("/api/health")["workers"] >= len(self.running_workers()), 60,
-                   f"worker {name} registered")
+        wait_until(lambda: list(self.board.redis.scan_iter(f"hrl:worker:{name}@*")), 60, f"worker {name} warm")
 
     def running_workers(self) -> list[str]:
         return [name for name, part in self.workers.items() if part.running]

@@ -24,8 +24,10 @@ def test_four_runs_two_start_two_queue_and_web_b_hears_every_event_in_order(idle
     cluster = idle_cluster
     everything = cluster.recorder(cluster.b)
     junior_only = cluster.recorder(cluster.a, scenario_name="milano_junior")
-    episodes = 30
-    started = [cluster.start_run(scenario, episodes) for scenario in SCENARIOS]
+    # The second run is the longest, so the first run's worker frees first and takes the first queued run;
+    # the second queued run starts only when one of those ends, well after (the fake trainer: 0.05 s an episode).
+    episodes = dict(zip(SCENARIOS, (30, 80, 30, 30)))
+    started = [cluster.start_run(scenario, episodes[scenario]) for scenario in SCENARIOS]
 
     assert [data["status"] for data in started] == ["started", "started", "queued", "queued"]
     listed = cluster.b.get_json("/api/runs?status=queued")
@@ -38,15 +40,16 @@ def test_four_runs_two_start_two_queue_and_web_b_hears_every_event_in_order(idle
     for data in started:
         names = [name for name, _ in run_events(everything, data["run_id"])]
         queued = ["training_queued"] if data["status"] == "queued" else []
-        assert names == [*queued, "training_started", *["training_progress"] * episodes, "training_completed"]
+        count = episodes[data["scenario_name"]]
+        assert names == [*queued, "training_started", *["training_progress"] * count, "training_completed"]
         episodes_seen = [event["episode"] for name, event in run_events(everything, data["run_id"])
                          if name == "training_progress"]
-        assert episodes_seen == list(range(1, episodes + 1))
+        assert episodes_seen == list(range(1, count + 1))
     start_order = [data["run_id"] for name, data in everything.events if name == "training_started"]
     assert start_order.index(started[2]["run_id"]) < start_order.index(started[3]["run_id"])  # queued in order
     assert {data["run_id"] for name, data in junior_only.events if name.startswith("training_")
             and name != "training_status"} == {started[1]["run_id"]}  # milano_junior's run only
-    assert len(junior_only.named("training_progress")) == episodes
+    assert len(junior_only.named("training_progress")) == episodes["milano_junior"]
     assert cluster.b.status()["state"] == "completed"
     progress = cluster.b.get_json("/api/training/progress?since=25")
     assert [record["episode"] for record in progress["progress"]] == [26, 27, 28, 29, 30]
