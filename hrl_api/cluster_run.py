@@ -13,11 +13,11 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from hrl_api.progress_log import ProgressLog
 from hrl_api.run_board import TIMEOUTS, BrokerError, RunBoard
+from hrl_api.supervisor import now_iso
 from hrl_api.training_events import final_event, rooms_for
 from hrl_api.worker import load_entry
 
@@ -79,7 +79,7 @@ class QueuedRun:
     def train(self) -> str:
         """Train unless the run is no longer queued (cancelled, or its task delivered twice: a run is
         never trained twice). Returns what happened: skipped, completed, stopped or failed."""
-        start_time = datetime.now().isoformat(timespec="seconds")
+        start_time = now_iso()
         if not self.board.mark_running(self.run_id, worker=self.worker, start_time=start_time, heartbeat=0):
             log.warning("Run %s is no longer queued; not training it", self.run_id)
             return "skipped"
@@ -130,7 +130,7 @@ class QueuedRun:
         episodes = result["episodes_completed"] if result else (
             self.progress.latest["episode"] if self.progress.latest else 0)
         fields = {"scenario_name": self.scenario, "episodes_completed": episodes, "result": result, "error": error,
-                  "finished_at": datetime.now().isoformat(timespec="seconds")}
+                  "finished_at": now_iso()}
         deadline = time.monotonic() + FINISH_PATIENCE
         while True:
             try:

@@ -14,15 +14,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from hrl_api.run_board import BrokerError, RunBoard
+from hrl_api.run_board import ACTIVE_STATES, BrokerError, RunBoard
 from hrl_api.supervisor import (
+    IDLE_STATUS,
     RUN_SETTINGS,
     Emitter,
     NoTrainingInProgress,
     StartFailed,
     StopFailed,
     SupervisorError,
-    _now_iso,
+    now_iso,
 )
 from hrl_api.training_events import final_event, rooms_for
 from hrl_trainer.runlock import ScenarioLocked, is_locked, read_holder
@@ -50,16 +51,11 @@ class SeveralRunsActive(SupervisorError):
     status = 400
 
 
-IDLE_STATUS: dict[str, Any] = {
-    "is_training": False, "scenario_name": None, "current_episode": 0, "total_episodes": 0, "start_time": None,
-    "latest_progress": None, "run_id": None, "settings": None, "outcome": None, "error": None, "state": None}
-
-
 def status_of(run: dict[str, Any] | None) -> dict[str, Any]:
     """The spec's status body for a run of the board (``IDLE_STATUS`` for none)."""
     if run is None:
         return dict(IDLE_STATUS)
-    active = run["state"] in ("queued", "running")
+    active = run["state"] in ACTIVE_STATES
     latest = run["latest_progress"]
     return {
         "is_training": active,
@@ -148,7 +144,7 @@ class ClusterSupervisor:
         if is_locked(scenario, self._models_dir):
             raise ScenarioLocked(scenario, read_holder(scenario, self._models_dir))
         run_id = new_run_id(scenario)
-        start_time = _now_iso()
+        start_time = now_iso()
         with self._reading("Training failed to start"):
             slots = self._board.worker_slots()
             taken, detail = self._board.enqueue(
@@ -207,7 +203,7 @@ class ClusterSupervisor:
     def _target(self, run_id: str | None) -> dict[str, Any]:
         if run_id is not None:
             run = self._board.run(run_id)
-            if run is None or run["state"] not in ("queued", "running"):
+            if run is None or run["state"] not in ACTIVE_STATES:
                 raise NoTrainingInProgress("No training in progress", {"run_id": [
                     f"Run '{run_id}' is not queued or training"]})
             return run
@@ -224,7 +220,7 @@ class ClusterSupervisor:
         while time.monotonic() < deadline:
             try:
                 run = self._board.run(run_id)
-                if run is not None and run["state"] not in ("queued", "running"):
+                if run is not None and run["state"] not in ACTIVE_STATES:
                     return run
             except BrokerError:
                 pass
@@ -233,7 +229,7 @@ class ClusterSupervisor:
 
     def _end(self, run_id: str, scenario: str, state: str, heartbeat: int | None = None, **fields: Any) -> bool:
         """End the run on the board; the one process that succeeds sends its final event."""
-        fields = {"finished_at": _now_iso(), **fields}
+        fields = {"finished_at": now_iso(), **fields}
         if not self._board.finish(run_id, state, heartbeat=heartbeat, scenario_name=scenario, **fields):
             return False
         self._emit(run_id, scenario, *final_event(run_id, scenario, state, None, fields.get("error"),

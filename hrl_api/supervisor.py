@@ -71,11 +71,17 @@ class Emitter(Protocol):
     def sleep(self, seconds: float) -> None: ...
 
 
+IDLE_STATUS: dict[str, Any] = {
+    "is_training": False, "scenario_name": None, "current_episode": 0, "total_episodes": 0, "start_time": None,
+    "latest_progress": None, "run_id": None, "settings": None, "outcome": None, "error": None, "state": None}
+"""The status body before any run (or of a run asked for that is not the one known)."""
+
 RUN_SETTINGS = ("num_episodes", "save_interval", "eval_episodes", "seed")
 """The start request's fields the status reports back as ``settings``."""
 
 
-def _now_iso() -> str:
+def now_iso() -> str:
+    """This moment, as runs record their start and end (local time, to the second)."""
     return datetime.now().isoformat(timespec="seconds")
 
 
@@ -156,9 +162,7 @@ class TrainingSupervisor:
         if run is not None and (run_id not in (None, run.run_id) or scenario_name not in (None, run.scenario_name)):
             run = None
         if run is None:
-            return {"is_training": False, "scenario_name": None, "current_episode": 0, "total_episodes": 0,
-                    "start_time": None, "latest_progress": None, "run_id": None, "settings": None, "outcome": None,
-                    "error": None, "state": None}
+            return dict(IDLE_STATUS)
         finished, latest = run.finished, run.progress.latest
         return {
             "is_training": not finished,
@@ -225,7 +229,7 @@ class TrainingSupervisor:
                 run_id=run_id,
                 scenario_name=params["scenario_name"],
                 total_episodes=episode_offset + params["num_episodes"],
-                start_time=_now_iso(),
+                start_time=now_iso(),
                 settings={key: params.get(key) for key in RUN_SETTINGS},
                 process=process,
                 conn=parent_conn,
