@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import nn
-from torch.distributions import Normal
 
 GOAL_FEATURES = ("goal_invest", "goal_save", "goal_spend", "goal_buffer")
 """Strategist's goal, as the Executor sees it after the state: target invest / save / spend shares and a
@@ -21,6 +21,14 @@ MAX_BUFFER_TARGET = 6.0
 """The target buffer is a fraction of this many safety buffers (the tuned rules keep 3.25-4.25)."""
 INITIAL_LOG_STD = -0.5
 """Initial log standard deviation of every logit."""
+LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def gaussian_logprob(mean: torch.Tensor, logstd: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    """Log-density (B,) of `value` (B, A) under independent Gaussians of `mean` (B, A) and log std `logstd` (A,):
+    what `torch.distributions.Normal(...).log_prob(value).sum(-1)` gives, in a few tensor operations (this runs
+    every PPO minibatch)."""
+    return (-0.5 * ((value - mean) * torch.exp(-logstd)) ** 2).sum(-1) - (logstd.sum() + LOG_SQRT_2PI * mean.shape[-1])
 
 
 def layer_init(layer: nn.Linear, std: float = math.sqrt(2), bias: float = 0.0) -> nn.Linear:
@@ -50,13 +58,18 @@ class RunningNorm(nn.Module):
         self.register_buffer("var", torch.ones(dim))
         self.register_buffer("count", torch.tensor(1e-4))
 
-    @torch.no_grad()
-    def update(self, x: torch.Tensor) -> None:
-        batch_mean, batch_var, n = x.mean(0), x.var(0, unbiased=False), x.shape[0]
-        delta, total = batch_mean - self.mean, self.count + n
-        self.mean += delta * n / total
-        self.var = (self.var * self.count + batch_var * n + delta**2 * self.count * n / total) / total
-        self.count = total
+    def update(self, x: np.ndarray) -> None:
+        """Take in the rows of `x` (N, D); in NumPy, in the buffers' own memory, since this runs every month."""
+        x = np.asarray(x, dtype=np.float64)
+        mean, var, count = self.mean.numpy(), self.var.numpy(), self.count.numpy()
+        n, before = x.shape[0], float(count)
+        total = before + n
+        batch_mean = x.sum(0) / n
+        centered = x - batch_mean
+        delta = batch_mean - mean
+        var[:] = (var * before + (centered * centered).sum(0) + delta * delta * (before * n / total)) / total
+        mean += delta * (n / total)
+        count[...] = total
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.clamp((x - self.mean) / torch.sqrt(self.var + 1e-8), -self.clip, self.clip)
@@ -80,20 +93,12 @@ class ActorCritic(nn.Module):
         self.actor_logstd = nn.Parameter(torch.full((self.action_dim,), INITIAL_LOG_STD))
         self.critic = mlp(obs_dim, 1, hidden, out_std=1.0)
 
-    def sample(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Logits (B, A) drawn from the policy for normalised observations `x` (B, D) (`self.norm(obs)`),
-        and their log-probability (B,): the behaviour policy's, which PPO's ratio is taken against."""
-        mean = self.actor(x)
-        std = self.actor_logstd.exp().expand_as(mean)
-        logits = mean + std * torch.randn_like(mean)
-        return logits, Normal(mean, std, validate_args=False).log_prob(logits).sum(-1)
-
     def score(self, x: torch.Tensor, logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(log-probability of `logits`, entropy of the policy, value) for normalised observations `x` (N, D),
         the very inputs the policy acted on (as cleanrl stores them), so learning never renormalises them."""
         mean = self.actor(x)
-        dist = Normal(mean, self.actor_logstd.expand_as(mean).exp(), validate_args=False)
-        return dist.log_prob(logits).sum(-1), dist.entropy().sum(-1), self.critic(x).squeeze(-1)
+        entropy = (0.5 + LOG_SQRT_2PI + self.actor_logstd).sum().expand(mean.shape[0])
+        return gaussian_logprob(mean, self.actor_logstd, logits), entropy, self.critic(x).squeeze(-1)
 
     def to_env(self, logits: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError

@@ -27,14 +27,13 @@ class FlatTrainer(Trainer):
         self.optimizers = {self.executor: Adam(self.executor.parameters(), lr=config.learning_rate, eps=1e-5)}
 
     def sampling_policy(self, trajectory: Trajectory) -> FlatPolicy:
-        return FlatPolicy(self.executor, trajectory=trajectory)
+        return FlatPolicy(self.executor, trajectory=trajectory, rng=self.action_rng)
 
     def learn(self, traj: Trajectory) -> None:
         c = self.config
         with self.stopwatch.section("update"):
             self._update(self.executor, np.stack(traj.obs_low), np.stack(traj.split_logits),
-                         np.stack(traj.split_logprob), np.stack(traj.rewards) * c.reward_scale,
-                         np.stack(traj.active), traj.life, c.gamma)
+                         np.stack(traj.rewards) * c.reward_scale, np.stack(traj.active), traj.life, c.gamma)
 
     def train_executor(self) -> Executor:
         done = 0

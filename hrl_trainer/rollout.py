@@ -10,7 +10,8 @@ from typing import Protocol
 import numpy as np
 import torch
 
-from .agents import GOAL_DIM, MAX_BUFFER_TARGET, Executor, Strategist
+from .acting import ActorSnapshot
+from .agents import GOAL_DIM, MAX_BUFFER_TARGET, ActorCritic, Executor, Strategist
 from .goal_rule import executor_offset
 from .simulation import HouseholdBatch
 
@@ -47,13 +48,10 @@ class Trajectory:
     obs_high: list = field(default_factory=list)
     """Per goal, (B, D) observations as the Strategist saw them: normalised (and so are `obs_low`)."""
     goal_logits: list = field(default_factory=list)
-    goal_logprob: list = field(default_factory=list)
-    """Per goal, (B,) log-probabilities of the goal logits under the Strategist that drew them."""
+    """Per goal, (B, GOAL_DIM) logits the Strategist drew (`split_logits`: (B, 3), the Executor's, per month)."""
     goals: list = field(default_factory=list)
     obs_low: list = field(default_factory=list)
     split_logits: list = field(default_factory=list)
-    split_logprob: list = field(default_factory=list)
-    """Per month, (B,) log-probabilities of the split logits under the Executor that drew them."""
     goal_distance: list = field(default_factory=list)
     rewards: list = field(default_factory=list)
     active: list = field(default_factory=list)
@@ -61,54 +59,63 @@ class Trajectory:
 
 
 class HierarchicalPolicy:
-    """The Strategist sets a goal every `strategist.period` months; the Executor splits each month."""
+    """The Strategist sets a goal every `strategist.period` months; the Executor splits each month.
 
-    def __init__(self, strategist: Strategist, executor: Executor,
-                 deterministic: bool = False, trajectory: Trajectory | None = None):
+    Deterministic, each agent acts on the mean of its distribution (PyTorch); otherwise it samples, in NumPy
+    (`acting.ActorSnapshot`, drawing from `rng`), and while recording a `trajectory` its observation normaliser
+    takes in the observations of the live households first."""
+
+    def __init__(self, strategist: Strategist, executor: Executor, deterministic: bool = False,
+                 trajectory: Trajectory | None = None, rng: np.random.Generator | None = None):
         self.strategist, self.executor = strategist, executor
         self.deterministic, self.trajectory = deterministic, trajectory
+        self.rng = rng if rng is not None else np.random.default_rng()
+        self.snapshots: dict[ActorCritic, ActorSnapshot] = {}
 
     def reset(self, batch: HouseholdBatch) -> None:
         self.goal = np.zeros((batch.size, GOAL_DIM), dtype=np.float32)
         self.adherence_sum = np.zeros(batch.size)
+        self.take_snapshots()
 
-    def _choose(self, agent, obs: np.ndarray, alive: np.ndarray, offset: np.ndarray | None = None
-                ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, np.ndarray]:
-        """(the normalised observations the agent acted on, the sampled logits and their log-probability, all
-        None when deterministic; the action the household sees). `offset` (B, A), the Executor's rule prior,
-        is added to the logits before they are squashed (so PPO learns the corrections). While recording a
-        trajectory, the agent's normaliser first takes in the observations of the live households."""
-        raw = torch.from_numpy(obs)
-        shift = None if offset is None else torch.from_numpy(offset)
+    def take_snapshots(self) -> None:
+        """Read the sampling agents' actors (they do not change during a rollout)."""
+        if not self.deterministic:
+            self.snapshots = {agent: ActorSnapshot(agent) for agent in (self.strategist, self.executor) if agent}
+
+    def _choose(self, agent: ActorCritic, obs: np.ndarray, alive: np.ndarray, offset: np.ndarray | None = None
+                ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
+        """(the normalised observations (B, D) the agent acted on and the logits (B, A) it drew, both None when
+        deterministic; the action the household sees). `offset` (B, A), the Executor's rule prior, is added to the
+        logits before they are squashed (so PPO learns the corrections)."""
         if self.deterministic:
             with torch.inference_mode():
-                return None, None, None, agent.mean_action(raw, shift).numpy()
+                shift = None if offset is None else torch.from_numpy(offset)
+                return None, None, agent.mean_action(torch.from_numpy(obs), shift).numpy()
+        snapshot = self.snapshots[agent]
         if self.trajectory is not None and alive.any():
-            agent.norm.update(raw[torch.from_numpy(alive)])
+            agent.norm.update(obs if alive.all() else obs[alive])
+        x = snapshot.normalise(obs)
+        logits = snapshot.sample(x, self.rng)
         with torch.inference_mode():
-            x = agent.norm(raw)
-            logits, logprob = agent.sample(x)
-            action = agent.to_env(logits if shift is None else logits + shift)
-            return x.numpy(), logits.numpy(), logprob.numpy(), action.numpy()
+            action = agent.to_env(torch.from_numpy(logits if offset is None else logits + offset))
+        return x, logits, action.numpy()
 
     def act(self, batch: HouseholdBatch) -> np.ndarray:
         obs = batch.observe()
         if batch.month % self.strategist.period == 0:
-            x, goal_logits, goal_logprob, self.goal = self._choose(self.strategist, obs, batch.alive)
+            x, goal_logits, self.goal = self._choose(self.strategist, obs, batch.alive)
             if self.trajectory is not None:
                 self.trajectory.obs_high.append(x)
                 self.trajectory.goal_logits.append(goal_logits)
-                self.trajectory.goal_logprob.append(goal_logprob)
                 self.trajectory.goals.append(self.goal)
         offset = executor_offset(self.executor, batch, self.goal)
-        x, split_logits, split_logprob, split = self._choose(self.executor, np.concatenate([obs, self.goal], axis=1),
-                                                             batch.alive, offset)
+        x, split_logits, split = self._choose(self.executor, np.concatenate([obs, self.goal], axis=1), batch.alive,
+                                              offset)
         distance = goal_distance(split, self.goal)
         self.adherence_sum += batch.alive * distance
         if self.trajectory is not None:
             self.trajectory.obs_low.append(x)
             self.trajectory.split_logits.append(split_logits)
-            self.trajectory.split_logprob.append(split_logprob)
             self.trajectory.goal_distance.append(distance)
         return split
 
@@ -119,18 +126,18 @@ class HierarchicalPolicy:
 class FlatPolicy(HierarchicalPolicy):
     """The Executor splitting each month from the observation alone."""
 
-    def __init__(self, executor: Executor, deterministic: bool = False, trajectory: Trajectory | None = None):
-        super().__init__(None, executor, deterministic, trajectory)
+    def __init__(self, executor: Executor, deterministic: bool = False, trajectory: Trajectory | None = None,
+                 rng: np.random.Generator | None = None):
+        super().__init__(None, executor, deterministic, trajectory, rng)
 
     def reset(self, batch: HouseholdBatch) -> None:
-        pass
+        self.take_snapshots()
 
     def act(self, batch: HouseholdBatch) -> np.ndarray:
-        x, split_logits, split_logprob, split = self._choose(self.executor, batch.observe(), batch.alive)
+        x, split_logits, split = self._choose(self.executor, batch.observe(), batch.alive)
         if self.trajectory is not None:
             self.trajectory.obs_low.append(x)
             self.trajectory.split_logits.append(split_logits)
-            self.trajectory.split_logprob.append(split_logprob)
         return split
 
     def goal_adherence(self, duration: np.ndarray) -> None:

@@ -78,6 +78,7 @@ class Trainer:
 
         self.seed = config.seed if config.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
         self.rng = np.random.default_rng([self.seed, 0, 0])
+        self.action_rng = np.random.default_rng([self.seed, 0, 1])  # the policies' draws while collecting
         torch.manual_seed(self.seed)
         self.generator = torch.Generator().manual_seed(self.seed)
 
@@ -115,7 +116,7 @@ class Trainer:
 
     def sampling_policy(self, trajectory: Trajectory) -> HierarchicalPolicy:
         """The policy that collects a rollout, recording into `trajectory`."""
-        return HierarchicalPolicy(self.strategist, self.executor, trajectory=trajectory)
+        return HierarchicalPolicy(self.strategist, self.executor, trajectory=trajectory, rng=self.action_rng)
 
     def learn(self, traj: Trajectory) -> None:
         """One PPO update of each agent from a finished rollout."""
@@ -130,23 +131,21 @@ class Trainer:
         low_reward = (rewards + intrinsic) * c.reward_scale
         high_reward = np.add.reduceat(rewards, np.arange(0, months, period), axis=0) * c.reward_scale
         with self.stopwatch.section("update"):
-            self._update(self.strategist, np.stack(traj.obs_high), np.stack(traj.goal_logits),
-                         np.stack(traj.goal_logprob), high_reward, active[::period], traj.life, c.gamma**period)
-            self._update(self.executor, np.stack(traj.obs_low), np.stack(traj.split_logits),
-                         np.stack(traj.split_logprob), low_reward, active, traj.life, c.gamma)
+            self._update(self.strategist, np.stack(traj.obs_high), np.stack(traj.goal_logits), high_reward,
+                         active[::period], traj.life, c.gamma**period)
+            self._update(self.executor, np.stack(traj.obs_low), np.stack(traj.split_logits), low_reward, active,
+                         traj.life, c.gamma)
 
-    def _update(self, agent: ActorCritic, obs: np.ndarray, actions: np.ndarray, logprob: np.ndarray,
-                rewards: np.ndarray, valid: np.ndarray, life: np.ndarray, gamma: float) -> None:
+    def _update(self, agent: ActorCritic, obs: np.ndarray, actions: np.ndarray, rewards: np.ndarray,
+                valid: np.ndarray, life: np.ndarray, gamma: float) -> None:
         """PPO on one agent's (T, B) rollout: `obs` (T, B, D) normalised as the agent saw them, `actions`
-        (T, B, A) and their `logprob` (the behaviour policy's, recorded while collecting), `rewards` and `valid`
-        (T, B), `life` (B,). Nothing has changed the agent since it collected, and it learns from the very
-        inputs it acted on, so the update starts from the behaviour policy (its first ratio is exactly 1) and
-        the values are the behaviour critic's."""
+        (T, B, A) the logits it drew, `rewards` and `valid` (T, B), `life` (B,). Nothing has changed the agent
+        since it collected and it learns from the very inputs it acted on, so the log-probabilities and values
+        it gives them now, before any step, are the behaviour policy's (the first ratio is exactly 1)."""
         obs_t, valid_t = torch.from_numpy(obs), torch.from_numpy(valid)
         obs_t, actions_t = obs_t[valid_t], torch.from_numpy(np.asarray(actions, dtype=np.float32))[valid_t]  # (N, .)
-        old_logprob = torch.from_numpy(logprob)[valid_t]  # (N,)
         with torch.no_grad():
-            _, _, value = agent.score(obs_t, actions_t)
+            old_logprob, _, value = agent.score(obs_t, actions_t)  # (N,) each
         values = torch.zeros(valid_t.shape).index_put_((valid_t,), value)
         advantages, returns = compute_gae(torch.from_numpy(rewards).float(), values, valid_t.float(),
                                           gamma, self.config.gae_lambda)

@@ -2,9 +2,11 @@
 hand-computed numbers."""
 import math
 
+import numpy as np
 import pytest
 import torch
 
+from hrl_trainer.acting import ActorSnapshot
 from hrl_trainer.agents import Executor
 from hrl_trainer.optim import Adam
 from hrl_trainer.ppo import PPOSettings, center_on_siblings, compute_gae, ppo_loss, ppo_update
@@ -76,12 +78,17 @@ def test_ppo_loss_at_ratio_one_is_minus_the_mean_advantage():
 
 
 # --- the update -------------------------------------------------------------------------------------------
+def sampled_logits(agent, obs: torch.Tensor) -> torch.Tensor:
+    """Logits (N, A) drawn by `agent` for normalised observations `obs` (N, D), as a rollout draws them."""
+    return torch.from_numpy(ActorSnapshot(agent).sample(obs.numpy(), np.random.default_rng(0)))
+
+
 def agent_and_batch(n: int = 6, seed: int = 0):
     torch.manual_seed(seed)
     agent = Executor(obs_dim=3, hidden=8)
     obs = torch.randn(n, 3, generator=torch.Generator().manual_seed(seed))
     with torch.no_grad():
-        actions = agent.sample(obs)[0]
+        actions = sampled_logits(agent, obs)
         logprob, _, value = agent.score(obs, actions)
     return agent, obs, actions, logprob, value
 
@@ -144,10 +151,11 @@ class CountingExecutor(Executor):
                                                          (1, 2, [1]), (2, 4, [1, 1])])
 def test_minibatches_are_split_evenly(samples, minibatches, sizes):
     agent = CountingExecutor(obs_dim=3, hidden=8)
-    agent.sizes = []
     obs = torch.randn(samples, 3)
     with torch.no_grad():
-        actions, logprob = agent.sample(obs)
+        actions = sampled_logits(agent, obs)
+        logprob = Executor.score(agent, obs, actions)[0]
+    agent.sizes = []
     update(agent, obs, actions, logprob, torch.randn(samples), torch.zeros(samples), update_epochs=2,
            num_minibatches=minibatches)
     assert agent.sizes == sizes * 2
