@@ -22,9 +22,9 @@ from train_speed import cli
 
 from hrl_trainer import list_scenarios, load_history, load_scenario
 from hrl_trainer.checkpoints import load_trained_models
-from hrl_trainer.cli import flat_config, format_table
+from hrl_trainer.cli import format_table
 from hrl_trainer.evaluation import BASELINES, compare_with_baselines
-from hrl_trainer.flat import train_flat
+from hrl_trainer.flat import flat_config, train_flat
 
 TARGETS = {
     # (baseline, episodes): (z the agents must exceed, seeds needed of 3, what it says)
