@@ -85,9 +85,14 @@ def agent_from_bytes(data: bytes) -> ActorCritic:
     if saved != expected:
         raise IncompatibleModel(f"the saved {payload['kind']} cannot run in this version: "
                                 f"{layout_difference(saved, expected)}; train the scenario again")
-    with torch.random.fork_rng(devices=[]):  # building the network draws its initial weights
-        agent = agent_classes()[payload["kind"]](**payload["architecture"])
-    agent.load_state_dict(payload["state_dict"])
+    try:
+        with torch.random.fork_rng(devices=[]):  # building the network draws its initial weights
+            agent = agent_classes()[payload["kind"]](**payload["architecture"])
+        agent.load_state_dict(payload["state_dict"])
+    except (TypeError, RuntimeError) as exc:  # an architecture or weights this version does not build (a newer one's)
+        raise IncompatibleModel(f"the saved {payload['kind']} cannot run in this version: its architecture "
+                                f"{payload['architecture']} is not one this version builds; train the scenario again"
+                                ) from exc
     return agent.eval()
 
 

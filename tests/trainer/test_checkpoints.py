@@ -332,6 +332,20 @@ def test_loading_an_agent_of_another_observation_layout_is_a_clear_error(trained
     assert str(error.value) == f"the saved strategist cannot run in this version: {reason}; train the scenario again"
 
 
+@pytest.mark.parametrize("change", [
+    lambda payload: payload["architecture"].__setitem__("prior_gate", True),  # a newer version's option
+    lambda payload: payload["architecture"].__setitem__("hidden", 32),  # weights of another shape
+])
+def test_loading_an_agent_of_an_architecture_this_version_does_not_build_is_a_clear_error(trained, tmp_path, change):
+    _, models = trained
+    shutil.copytree(models, tmp_path / "models")
+    rewrite_payload(tmp_path / "models" / "bologna_coppia_low_agent.pt", change)
+    with pytest.raises(IncompatibleModel) as error:
+        load_trained_models("bologna_coppia", tmp_path / "models")
+    assert str(error.value).startswith("the saved executor cannot run in this version: its architecture {")
+    assert str(error.value).endswith("is not one this version builds; train the scenario again")
+
+
 def test_evaluate_refuses_an_incompatible_model_in_one_line(trained, tmp_path):
     _, models = trained
     shutil.copytree(models, tmp_path / "models")
