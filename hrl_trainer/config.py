@@ -68,7 +68,12 @@ class TrainConfig:
     learning_rate: float = 1e-3
     """Adam learning rate of both agents at the start of the run."""
     anneal_lr: bool = True
-    """Lower the learning rate linearly to 0 over the run (as cleanrl's PPO does)."""
+    """Lower the learning rates linearly to 0 (as cleanrl's PPO does): the Executor's over the run, the
+    Strategist's over its first `strategist_episodes` episodes (or the run, if shorter)."""
+    strategist_episodes: int = 1000
+    """With `anneal_lr`, the episodes over which the Strategist learns; after them its goals stay as learned
+    while the Executor keeps learning under them (a long run otherwise lets the goals drift, and the Executor,
+    which starts from the rule the goal names, with them: see docs/learning.md)."""
     gamma: float = 0.99
     """Monthly discount; the Strategist uses gamma ** high_period."""
     gae_lambda: float = 0.95
@@ -102,7 +107,7 @@ class TrainConfig:
         if not isinstance(self.keep_checkpoints, int) or isinstance(self.keep_checkpoints, bool) or self.keep_checkpoints < 0:
             raise ValueError(f"keep_checkpoints must be a non-negative integer, got {self.keep_checkpoints!r}")
         for name in ("num_episodes", "save_interval", "eval_episodes", "num_envs", "rollouts_per_life", "high_period", "hidden",
-                     "update_epochs", "num_minibatches", "metrics_window", "heldout_episodes"):
+                     "update_epochs", "num_minibatches", "metrics_window", "heldout_episodes", "strategist_episodes"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")

@@ -131,8 +131,9 @@ class Trainer:
         low_reward = (rewards + intrinsic) * c.reward_scale
         high_reward = np.add.reduceat(rewards, np.arange(0, months, period), axis=0) * c.reward_scale
         with self.stopwatch.section("update"):
-            self._update(self.strategist, np.stack(traj.obs_high), np.stack(traj.goal_logits), high_reward,
-                         active[::period], traj.life, c.gamma**period)
+            if self.optimizers[self.strategist].lr > 0:  # a Strategist done learning is left as it is
+                self._update(self.strategist, np.stack(traj.obs_high), np.stack(traj.goal_logits), high_reward,
+                             active[::period], traj.life, c.gamma**period)
             self._update(self.executor, np.stack(traj.obs_low), np.stack(traj.split_logits), low_reward, active,
                          traj.life, c.gamma)
 
@@ -155,10 +156,14 @@ class Trainer:
         self.update_stats[type(agent).__name__] = ensure_finite(stats, f"{type(agent).__name__} update")
 
     def anneal(self, done: int) -> None:
-        """With `anneal_lr`, the learning rate falls linearly from `learning_rate` (no episode done) to 0."""
+        """With `anneal_lr`, each learning rate falls linearly from `learning_rate` (no episode done) to 0: the
+        Executor's at the end of the run, the Strategist's after `strategist_episodes` (or the run, if shorter)."""
         if self.config.anneal_lr:
-            for optimizer in self.optimizers.values():
-                optimizer.lr = self.config.learning_rate * (1.0 - done / self.config.num_episodes)
+            c = self.config
+            for agent, horizon in ((self.strategist, min(c.strategist_episodes, c.num_episodes)),
+                                   (self.executor, c.num_episodes)):
+                if agent in self.optimizers:
+                    self.optimizers[agent].lr = c.learning_rate * max(0.0, 1.0 - done / horizon)
 
     # --- checkpoints ---------------------------------------------------------------------------
     def _score(self, strategist: Strategist, executor: Executor, events: LifeEvents, what: str) -> dict:

@@ -194,3 +194,33 @@ def test_run_settings_outside_their_bounds_are_refused():
         with pytest.raises(ValueError, match=name):
             TrainConfig("torino_single", **{name: value})
     assert TrainConfig("torino_single", num_episodes=100_000, seed=2**32 - 1, eval_episodes=1000).seed == 2**32 - 1
+
+
+def test_the_strategist_learns_over_its_first_episodes_then_its_goals_stay_while_the_executor_learns(models_dir):
+    """With `strategist_episodes` 50 of 100: the Strategist's learning rate falls linearly to 0 at episode 50
+    (the Executor's at 100), after which the Strategist is not updated at all; the Executor keeps learning."""
+    trainer = Trainer(TrainConfig("torino_single", num_episodes=100, strategist_episodes=50, seed=4,
+                                  models_dir=str(models_dir)))
+    lr = {agent: [] for agent in (trainer.strategist, trainer.executor)}
+    weights = {}
+    done = 0
+    while done < 100:
+        trainer.anneal(done)
+        for agent in lr:
+            lr[agent].append(trainer.optimizers[agent].lr)
+        if done == 50:
+            weights = {agent: [p.detach().clone() for p in agent.parameters()] for agent in lr}
+        trainer.learn(trainer.collect(25)[0])
+        done += 25
+    assert lr[trainer.strategist] == pytest.approx([1e-3, 0.5e-3, 0.0, 0.0])
+    assert lr[trainer.executor] == pytest.approx([1e-3, 0.75e-3, 0.5e-3, 0.25e-3])
+    assert all(torch.equal(a, b) for a, b in zip(weights[trainer.strategist], trainer.strategist.parameters()))
+    assert not all(torch.equal(a, b) for a, b in zip(weights[trainer.executor], trainer.executor.parameters()))
+
+
+def test_a_run_no_longer_than_strategist_episodes_anneals_both_agents_over_the_run(models_dir):
+    trainer = Trainer(TrainConfig("torino_single", num_episodes=40, seed=4, models_dir=str(models_dir)))
+    trainer.anneal(10)
+    assert trainer.optimizers[trainer.strategist].lr == trainer.optimizers[trainer.executor].lr == pytest.approx(0.75e-3)
+    with pytest.raises(ValueError, match="strategist_episodes must be a positive integer"):
+        TrainConfig("torino_single", strategist_episodes=0)
