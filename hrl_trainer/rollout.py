@@ -61,9 +61,9 @@ class Trajectory:
 class HierarchicalPolicy:
     """The Strategist sets a goal every `strategist.period` months; the Executor splits each month.
 
-    Deterministic, each agent acts on the mean of its distribution (PyTorch); otherwise it samples, in NumPy
-    (`acting.ActorSnapshot`, drawing from `rng`), and while recording a `trajectory` its observation normaliser
-    takes in the observations of the live households first."""
+    Both agents act in NumPy (`acting.ActorSnapshot`, their actors read at each `reset`): deterministic, on the
+    mean of their distributions; otherwise they sample, drawing from `rng`, and while recording a `trajectory`
+    each agent's observation normaliser takes in the observations of the live households first."""
 
     def __init__(self, strategist: Strategist, executor: Executor, deterministic: bool = False,
                  trajectory: Trajectory | None = None, rng: np.random.Generator | None = None):
@@ -78,26 +78,23 @@ class HierarchicalPolicy:
         self.take_snapshots()
 
     def take_snapshots(self) -> None:
-        """Read the sampling agents' actors (they do not change during a rollout)."""
-        if not self.deterministic:
-            self.snapshots = {agent: ActorSnapshot(agent) for agent in (self.strategist, self.executor) if agent}
+        """Read the agents' actors (they do not change while households live)."""
+        self.snapshots = {agent: ActorSnapshot(agent) for agent in (self.strategist, self.executor) if agent}
 
     def _choose(self, agent: ActorCritic, obs: np.ndarray, alive: np.ndarray, offset: np.ndarray | None = None
                 ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
         """(the normalised observations (B, D) the agent acted on and the logits (B, A) it drew, both None when
         deterministic; the action the household sees). `offset` (B, A), the Executor's rule prior, is added to the
         logits before they are squashed (so PPO learns the corrections)."""
-        if self.deterministic:
-            with torch.inference_mode():
-                shift = None if offset is None else torch.from_numpy(offset)
-                return None, None, agent.mean_action(torch.from_numpy(obs), shift).numpy()
         snapshot = self.snapshots[agent]
-        if self.trajectory is not None and alive.any():
+        if self.trajectory is not None and not self.deterministic and alive.any():
             agent.norm.update(obs if alive.all() else obs[alive])
         x = snapshot.normalise(obs)
-        logits = snapshot.sample(x, self.rng)
+        logits = snapshot.mean(x) if self.deterministic else snapshot.sample(x, self.rng)
         with torch.inference_mode():
             action = agent.to_env(torch.from_numpy(logits if offset is None else logits + offset))
+        if self.deterministic:
+            return None, None, action.numpy()
         return x, logits, action.numpy()
 
     def act(self, batch: HouseholdBatch) -> np.ndarray:
