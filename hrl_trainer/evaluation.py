@@ -15,7 +15,8 @@ import numpy as np
 
 from .agents import Executor, Strategist
 from .rollout import EpisodeStats, FlatPolicy, HierarchicalPolicy, Policy, run_episodes
-from .rules import rule_from, tune_2, tune_4
+from .grid_scores import mean_rewards_of
+from .rules import rule_from, rule_scores, tune_2, tune_4
 from .scenarios import Scenario
 from .simulation import HouseholdBatch, LifeEvents
 
@@ -81,10 +82,7 @@ def score(scenario: Scenario, events: LifeEvents, policy) -> EpisodeStats:
 def tune_split(scenario: Scenario, events: LifeEvents, policy_class: type[FixedSplit]) -> np.ndarray:
     """The grid split with the best mean reward on `events` for a FixedSplit-like policy."""
     grid = split_grid()
-    households = events.households
-    batch = HouseholdBatch(scenario, events, rows=np.tile(np.arange(households), len(grid)))
-    stats = run_episodes(batch, policy_class(np.repeat(grid, households, axis=0)))
-    return grid[int(np.argmax(stats.reward.reshape(len(grid), households).mean(axis=1)))]
+    return grid[int(np.argmax(mean_rewards_of(scenario, events, policy_class, grid)))]
 
 
 def mean_and_stderr(diff: np.ndarray) -> dict:
@@ -102,9 +100,10 @@ def tuned_baselines(scenario: Scenario, tuning_episodes: int = 200) -> tuple[np.
     """The best fixed split, the buffer-first rule's split and the two target-liquidity rules, tuned on
     the tuning households (kept per scenario: they do not depend on the policy being scored)."""
     tuning = fixed_households(scenario, tuning_episodes, "tuning")
-    rule_2 = tune_2(scenario, tuning)
+    scores = rule_scores(scenario, tuning)  # the four-number search meets two-number rules again
+    rule_2 = tune_2(scenario, tuning, scores)
     return (tune_split(scenario, tuning, FixedSplit), tune_split(scenario, tuning, BufferFirst), rule_2,
-            tune_4(scenario, tuning, start=rule_2))
+            tune_4(scenario, tuning, start=rule_2, scores=scores))
 
 
 class CallablePolicy:
