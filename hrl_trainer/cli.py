@@ -275,7 +275,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             raise ScenarioNotFound(f"No trained model for '{args.scenario}': run `python -m hrl_trainer train` first")
     flat = flat_baseline(args)
     report = compare_with_baselines(scenario, strategist, executor, episodes=args.episodes,
-                                    flat_executor=None if flat is None else flat.executor)
+                                    flat_executor=None if flat is None else flat.executor,
+                                    models_dir=resolve_models_dir(args.models_dir))
     print(json.dumps(report, indent=2, allow_nan=False) if args.json else evaluation_table(report))
     return 0
 

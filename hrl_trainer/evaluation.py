@@ -9,13 +9,15 @@ from the run's seed, a different stream.
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from .agents import Executor, Strategist
 from .rollout import EpisodeStats, FlatPolicy, HierarchicalPolicy, Policy, run_episodes
-from .rules import rule_from, tune_2, tune_4
+from .grid_scores import mean_rewards_of
+from .rules import rule_from, rule_scores, tune_2, tune_4
 from .scenarios import Scenario
 from .simulation import HouseholdBatch, LifeEvents
 
@@ -81,10 +83,7 @@ def score(scenario: Scenario, events: LifeEvents, policy) -> EpisodeStats:
 def tune_split(scenario: Scenario, events: LifeEvents, policy_class: type[FixedSplit]) -> np.ndarray:
     """The grid split with the best mean reward on `events` for a FixedSplit-like policy."""
     grid = split_grid()
-    households = events.households
-    batch = HouseholdBatch(scenario, events, rows=np.tile(np.arange(households), len(grid)))
-    stats = run_episodes(batch, policy_class(np.repeat(grid, households, axis=0)))
-    return grid[int(np.argmax(stats.reward.reshape(len(grid), households).mean(axis=1)))]
+    return grid[int(np.argmax(mean_rewards_of(scenario, events, policy_class, grid)))]
 
 
 def mean_and_stderr(diff: np.ndarray) -> dict:
@@ -102,9 +101,22 @@ def tuned_baselines(scenario: Scenario, tuning_episodes: int = 200) -> tuple[np.
     """The best fixed split, the buffer-first rule's split and the two target-liquidity rules, tuned on
     the tuning households (kept per scenario: they do not depend on the policy being scored)."""
     tuning = fixed_households(scenario, tuning_episodes, "tuning")
-    rule_2 = tune_2(scenario, tuning)
+    scores = rule_scores(scenario, tuning)  # the four-number search meets two-number rules again
+    rule_2 = tune_2(scenario, tuning, scores)
     return (tune_split(scenario, tuning, FixedSplit), tune_split(scenario, tuning, BufferFirst), rule_2,
-            tune_4(scenario, tuning, start=rule_2))
+            tune_4(scenario, tuning, start=rule_2, scores=scores))
+
+
+def baseline_tunings(scenario: Scenario, tuning_episodes: int = 200, models_dir: str | Path | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, dict, dict]:
+    """`tuned_baselines`, read from (or saved to) the models folder's tunings when `models_dir` is given and
+    there are as many tuning households as simulations use (`baseline_cache`)."""
+    from .simulations import TUNING_HOUSEHOLDS, household_tunings
+
+    if models_dir is None or tuning_episodes != TUNING_HOUSEHOLDS:
+        return tuned_baselines(scenario, tuning_episodes)
+    tuned = household_tunings(scenario, models_dir)
+    return tuned["best_fixed"], tuned["buffer_first"], tuned["target_liquidity_2"], tuned["target_liquidity_4"]
 
 
 class CallablePolicy:
@@ -128,15 +140,17 @@ BASELINES = ("random", "best_fixed", "buffer_first", "target_liquidity_2", "targ
 
 
 def compare_policy(scenario: Scenario, policy: Policy, episodes: int = 1000, tuning_episodes: int = 200,
-                   flat_executor: Executor | None = None, name: str = "hrl") -> dict:
+                   flat_executor: Executor | None = None, name: str = "hrl",
+                   models_dir: str | Path | None = None) -> dict:
     """Score `policy` and the baselines on the same held-out households, paired.
 
     Returns `{"scenario_name", "episodes", "policies": {name: metrics}, "paired": {baseline: {"diff",
     "stderr"}}}` (`diff` is the policy minus the baseline); the fixed splits and the rules are tuned
-    on separate tuning households, and their tuned values are reported beside their metrics.
+    on separate tuning households (kept under `models_dir` when given, as simulations keep them), and
+    their tuned values are reported beside their metrics.
     """
     held_out = fixed_households(scenario, episodes, "held_out")
-    best_split, buffer_split, rule_2, rule_4 = tuned_baselines(scenario, tuning_episodes)
+    best_split, buffer_split, rule_2, rule_4 = baseline_tunings(scenario, tuning_episodes, models_dir)
     baselines = {
         "random": RandomSplit(np.random.default_rng([PURPOSES["held_out"], 1])),
         "best_fixed": FixedSplit(best_split),
@@ -163,9 +177,10 @@ def compare_policy(scenario: Scenario, policy: Policy, episodes: int = 1000, tun
 
 def compare_with_baselines(scenario: Scenario, strategist: Strategist, executor: Executor,
                            episodes: int = 1000, tuning_episodes: int = 200,
-                           flat_executor: Executor | None = None) -> dict:
+                           flat_executor: Executor | None = None, models_dir: str | Path | None = None) -> dict:
     """Score the trained agents (acting deterministically) against the baselines; see `compare_policy`."""
-    return compare_policy(scenario, hrl_policy(strategist, executor), episodes, tuning_episodes, flat_executor)
+    return compare_policy(scenario, hrl_policy(strategist, executor), episodes, tuning_episodes, flat_executor,
+                          models_dir=models_dir)
 
 
 def score_policy(scenario: Scenario, function: Callable[[np.ndarray], np.ndarray], episodes: int = 1000,

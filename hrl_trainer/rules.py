@@ -21,7 +21,7 @@ import itertools
 
 import numpy as np
 
-from .rollout import run_episodes
+from .grid_scores import CHUNK_ROWS, RememberedScores, mean_rewards_of
 from .scenarios import Scenario
 from .simulation import HouseholdBatch, LifeEvents
 
@@ -78,18 +78,31 @@ def grid_2() -> np.ndarray:
     return np.array(list(itertools.product(K_GRID, SPEND_GRID)))
 
 
-def mean_rewards(scenario: Scenario, events: LifeEvents, candidates: np.ndarray, chunk: int = 100_000) -> np.ndarray:
+def as_rule(rows: np.ndarray) -> TargetLiquidity:
+    """The four-number rules (R, 4), one row per household."""
+    return TargetLiquidity(*rows.T)
+
+
+def mean_rewards(scenario: Scenario, events: LifeEvents, candidates: np.ndarray, chunk: int = CHUNK_ROWS) -> np.ndarray:
     """Mean reward on `events` of each four-number rule in `candidates` (P, 4), (P,)."""
-    households = events.households
-    out = np.empty(len(candidates))
-    per_chunk = max(1, chunk // households)
-    for start in range(0, len(candidates), per_chunk):
-        block = candidates[start:start + per_chunk]
-        rows = np.tile(np.arange(households), len(block))
-        policy = TargetLiquidity(*np.repeat(block, households, axis=0).T)
-        stats = run_episodes(HouseholdBatch(scenario, events, rows=rows), policy)
-        out[start:start + len(block)] = stats.reward.reshape(len(block), households).mean(axis=1)
-    return out
+    return mean_rewards_of(scenario, events, as_rule, candidates, chunk)
+
+
+def acting_alike(rule: np.ndarray) -> tuple[float, ...]:
+    """The same key for four-number rules (4,) that split every month identically, so one score serves them all.
+
+    With k = 0 the target is never above the savings (they are never negative), so only `spend_above` acts;
+    spending everything either side of the target leaves nothing to save or invest, whatever k and close."""
+    k, below, above, close = rule.tolist()
+    if below == above == 1.0:
+        return (0.0, 1.0, 1.0, 1.0)
+    return (0.0, above, above, 1.0) if k == 0.0 else (k, below, above, close)
+
+
+def rule_scores(scenario: Scenario, events: LifeEvents) -> RememberedScores:
+    """Mean rewards of four-number rules (P, 4) on `events`, each rule's behaviour simulated once (a tuning meets
+    its best rule again on every axis, and the two-number rules again among the four-number ones)."""
+    return RememberedScores(scenario, events, as_rule, acting_alike)
 
 
 def as_four(two: np.ndarray) -> np.ndarray:
@@ -98,33 +111,37 @@ def as_four(two: np.ndarray) -> np.ndarray:
     return np.column_stack([two[:, 0], two[:, 1], two[:, 1], np.ones(len(two))])
 
 
-def tune_2(scenario: Scenario, events: LifeEvents) -> dict:
-    """The two-number rule with the best mean reward on `events`, by grid (25 x 21)."""
+def tune_2(scenario: Scenario, events: LifeEvents, scores: RememberedScores | None = None) -> dict:
+    """The two-number rule with the best mean reward on `events`, by grid (25 x 21); `scores` (`rule_scores` of
+    the same events) may be shared with `tune_4`."""
     grid = grid_2()
-    best = grid[int(np.argmax(mean_rewards(scenario, events, as_four(grid))))]
+    scores = scores or rule_scores(scenario, events)
+    best = grid[int(np.argmax(scores(as_four(grid))))]
     return dict(zip(PARAMS_2, (float(x) for x in best)))
 
 
-def tune_4(scenario: Scenario, events: LifeEvents, start: dict | None = None, rounds: int = 3) -> dict:
+def tune_4(scenario: Scenario, events: LifeEvents, start: dict | None = None, rounds: int = 3,
+           scores: RememberedScores | None = None) -> dict:
     """The four-number rule with the best mean reward on `events`.
 
     A coarse grid over all four numbers (with the best two-number rule among its points), then
-    rounds of one-number-at-a-time grids around the best so far, on finer steps.
+    rounds of one-number-at-a-time grids around the best so far, on finer steps. `scores`: as in `tune_2`.
     """
-    start = start or tune_2(scenario, events)
+    scores = scores or rule_scores(scenario, events)
+    start = start or tune_2(scenario, events, scores)
     coarse = np.array(list(itertools.product(*COARSE_4)))
     coarse = np.vstack([as_four(np.array([start["k"], start["spend"]])), coarse])
-    scores = mean_rewards(scenario, events, coarse)
-    best, best_score = coarse[int(np.argmax(scores))], float(scores.max())
+    coarse_scores = scores(coarse)
+    best, best_score = coarse[int(np.argmax(coarse_scores))], float(coarse_scores.max())
     axes = (K_GRID, SPEND_GRID, SPEND_GRID, np.round(np.arange(0.05, 1.001, 0.05), 2))
     for _ in range(rounds):
         improved = False
         for i, values in enumerate(axes):
             candidates = np.repeat(best[None, :], len(values), axis=0)
             candidates[:, i] = values
-            scores = mean_rewards(scenario, events, candidates)
-            if scores.max() > best_score + 1e-12:
-                best, best_score, improved = candidates[int(np.argmax(scores))], float(scores.max()), True
+            line = scores(candidates)
+            if line.max() > best_score + 1e-12:
+                best, best_score, improved = candidates[int(np.argmax(line))], float(line.max()), True
         if not improved:
             break
     return dict(zip(PARAMS_4, (float(x) for x in best)))

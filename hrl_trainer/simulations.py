@@ -81,6 +81,11 @@ def tuned_values(figures: Scenario, models_dir: str | None = None) -> Tunings:
     return cached_tunings(figures, TUNING_HOUSEHOLDS, models_dir, tune_baselines)
 
 
+def household_tunings(scenario: Scenario, models_dir: str | Path | None = None) -> Tunings:
+    """`tuned_values` of the scenario's figures, kept on disk under `models_dir` when given."""
+    return tuned_values(figures_key(scenario), None if models_dir is None else str(resolve_models_dir(models_dir)))
+
+
 @dataclass
 class Lives:
     """What one policy did to every household: series (months, B) and per-household totals (B,)."""
@@ -185,7 +190,7 @@ def baseline_policies(scenario: Scenario, seed: int, models_dir: str | Path | No
     from .evaluation import BufferFirst, FixedSplit, RandomSplit
     from .rules import rule_from
 
-    tuned = tuned_values(figures_key(scenario), None if models_dir is None else str(resolve_models_dir(models_dir)))
+    tuned = household_tunings(scenario, models_dir)
     rule = EmergencyFundFirst()
     as_list = lambda split: [round(float(x), 2) for x in split]  # noqa: E731
     return {

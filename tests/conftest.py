@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from live_server import LiveServer, ServerFactory
+from tunings import TuningStore
 
 
 @pytest.fixture
@@ -26,3 +27,10 @@ def module_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callabl
     factory = ServerFactory(tmp_path_factory.mktemp("servers"))
     yield factory.start
     factory.terminate_all()
+
+
+@pytest.fixture(scope="session")
+def tunings(tmp_path_factory: pytest.TempPathFactory) -> TuningStore:
+    """``tunings.seed(models_dir, scenario_name, months=None)``: that household's tuned baselines in the folder,
+    as a first simulation would leave them, tuned once per session (see tests/tunings.py)."""
+    return TuningStore(tmp_path_factory.mktemp("tunings"))

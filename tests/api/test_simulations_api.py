@@ -23,10 +23,11 @@ BANDS = {"p5", "p25", "p50", "p75", "p95"}
 UNKNOWN_RUN = f"{MODEL}-20000101-000000-0000"  # well formed, never trained
 
 
-def publish_untrained_model(models_dir: Path, name: str = MODEL) -> None:
+def publish_untrained_model(models_dir: Path, name: str = MODEL) -> str:
+    """An untrained model of `name`, kept as a completed, published run; returns the run's id."""
     torch.manual_seed(1)
-    record_agents(name, Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM),
-                        {"scenario_name": name, "episodes_completed": 7, "seed": 3}, models_dir)
+    return record_agents(name, Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM),
+                         {"scenario_name": name, "episodes_completed": 7, "seed": 3}, models_dir)
 
 
 @pytest.fixture(scope="module", params=ASYNC_MODES)

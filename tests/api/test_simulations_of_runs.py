@@ -12,6 +12,7 @@ import pytest
 
 from api_contract import assert_error
 from live_server import ASYNC_MODES, REPO, LiveServer
+from test_simulations_api import publish_untrained_model
 
 TRAINED_ON = "torino_single"
 SIMULATED_ON = "milano_junior"  # another household
@@ -135,12 +136,9 @@ def test_tuned_baselines_survive_a_restart(start_server, tmp_path, async_mode):
     """The first simulation saves the tuned splits under models/baselines/; after a restart the server
     uses the saved ones (here replaced by a split no tuning picks, to tell them apart) instead of tuning."""
     models = tmp_path / "restart_models"
+    run_id = publish_untrained_model(models, TRAINED_ON)  # a run of TRAINED_ON (training it adds nothing here)
     server = start_server(models, async_mode=async_mode)
-    server.post("/api/training/start", json={"scenario_name": TRAINED_ON, "num_episodes": 2, "save_interval": 2,
-                                            "eval_episodes": 2, "seed": 1}).raise_for_status()
-    server.wait_idle(300)
-    (run,) = server.get_json("/api/runs")["runs"]
-    body = {"scenario_name": SIMULATED_ON, "run_id": run["run_id"], "households": 10, "seed": 1, "months": 12}
+    body = {"scenario_name": SIMULATED_ON, "run_id": run_id, "households": 10, "seed": 1, "months": 12}
     first = server.post("/api/simulations", json=body)
     assert first.status_code == 201, first.text
     (saved,) = (models / "baselines").glob("*.json")

@@ -11,15 +11,18 @@ from hrl_trainer.agents import GOAL_DIM, Executor, Strategist
 from hrl_trainer.runs import record_agents
 from hrl_trainer.simulation import OBS_DIM
 from live_server import REPO, LiveServer
+from tunings import TuningStore
 
 
-def server_with_untrained_model(folder: Path, name: str, seed: int) -> LiveServer:
+def server_with_untrained_model(folder: Path, name: str, seed: int, tunings: TuningStore) -> LiveServer:
     """A server on `folder` with its own copy of the scenarios (`scenarios_dir`) and an untrained
-    published model of `name` (torch seeded with `seed`, 5 episodes "trained")."""
+    published model of `name` (torch seeded with `seed`, 5 episodes "trained"), with the tunings of
+    `name`'s household (its simulations do not tune)."""
     shutil.copytree(REPO / "scenarios", folder / "scenarios")
     torch.manual_seed(seed)
     record_agents(name, Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM),
                   {"scenario_name": name, "episodes_completed": 5, "seed": 1}, folder / "models")
+    tunings.seed(folder / "models", name)
     live = LiveServer(folder / "models", folder / "server.log", env={"HRL_SCENARIOS_DIR": str(folder / "scenarios")})
     live.scenarios_dir = folder / "scenarios"
     return live

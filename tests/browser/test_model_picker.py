@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from browser.dashboard import page_euros, train_to_the_end
 from clients.harness import LiveServer
 from browser.servers import server_with_untrained_model
+from tunings import TuningStore
 
 pytestmark = pytest.mark.browser
 
@@ -20,8 +21,8 @@ TRAINED = "milano_junior"  # its run is simulated on PUBLISHED's household
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = server_with_untrained_model(tmp_path_factory.mktemp("model-picker"), PUBLISHED, seed=4)
+def server(tmp_path_factory: pytest.TempPathFactory, tunings: TuningStore) -> Iterator[LiveServer]:
+    live = server_with_untrained_model(tmp_path_factory.mktemp("model-picker"), PUBLISHED, seed=4, tunings=tunings)
     train_to_the_end(live, TRAINED, episodes=4, save_interval=2, seed=6)
     yield live
     live.terminate()

@@ -13,6 +13,7 @@ from browser.dashboard import page_euros
 from browser.pdf_text import pdf_text
 from clients.harness import LiveServer
 from browser.servers import server_with_untrained_model
+from tunings import TuningStore
 from hrl_trainer.money import format_euro
 
 pytestmark = pytest.mark.browser
@@ -23,8 +24,8 @@ REFUSED = r"status of 40[0-9]"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = server_with_untrained_model(tmp_path_factory.mktemp("use-views"), MODEL, seed=2)
+def server(tmp_path_factory: pytest.TempPathFactory, tunings: TuningStore) -> Iterator[LiveServer]:
+    live = server_with_untrained_model(tmp_path_factory.mktemp("use-views"), MODEL, seed=2, tunings=tunings)
     yield live
     live.terminate()
 

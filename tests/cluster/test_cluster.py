@@ -117,7 +117,8 @@ def test_a_worker_killed_mid_run_fails_the_run_once_and_frees_its_scenario(idle_
 def test_redis_restarting_mid_run(idle_cluster: Cluster) -> None:
     cluster = idle_cluster
     recorder = cluster.recorder(cluster.b)
-    run = cluster.start_run(SCENARIOS[3], 400)  # about 20 s
+    episodes = 200  # about 10 s: several times the broker's outage below (a second or two)
+    run = cluster.start_run(SCENARIOS[3], episodes)
     cluster.wait_state(run["run_id"], "running")
     wait_until(lambda: len(recorder.named("training_progress")) >= 5, 30, "progress before the restart")
 
@@ -133,8 +134,8 @@ def test_redis_restarting_mid_run(idle_cluster: Cluster) -> None:
     wait_until(lambda: cluster.a.get_json("/api/health")["broker"] == "up", 30, "the broker back")
     wait_until(lambda: finals(recorder, run["run_id"]), 90, "the run's final event after the restart")
     assert finals(recorder, run["run_id"])[0][0] == "training_completed"
-    episodes = [data["episode"] for data in recorder.named("training_progress") if data["run_id"] == run["run_id"]]
-    assert len(episodes) > seen_before and episodes == sorted(episodes) and episodes[-1] == 400
+    seen = [data["episode"] for data in recorder.named("training_progress") if data["run_id"] == run["run_id"]]
+    assert len(seen) > seen_before and seen == sorted(seen) and seen[-1] == episodes
     assert cluster.b.status()["state"] == "completed"
     recorder.close()
 

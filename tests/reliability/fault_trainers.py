@@ -3,7 +3,9 @@
 ``slow_writes`` is the real trainer, except that every file it writes stops half written for
 ``WRITE_PAUSE`` seconds, and so does the swap of a set of files between two moves of its committed
 files into place (see ``hrl_trainer.filesets``): a test sees the staging folder (or the commit
-folder) and can kill the child at exactly that moment.
+folder) and can kill the child at exactly that moment. The pause is read when a run starts: from the
+file named by ``$HRL_TEST_WRITE_PAUSE_FILE`` if set (``pause_writes`` changes it between the runs of
+one server, so that runs nobody watches do not wait), else ``$HRL_TEST_WRITE_PAUSE``, else 0.5 s.
 """
 from __future__ import annotations
 
@@ -15,7 +17,18 @@ from typing import Any
 from hrl_trainer import filesets
 from hrl_trainer import train as real_train
 
-WRITE_PAUSE = float(os.environ.get("HRL_TEST_WRITE_PAUSE", "0.5"))
+WRITE_PAUSE = 0.5
+
+
+def pause_writes(pause_file: Path, seconds: float) -> None:
+    """The write pause of the runs started from now on by a server whose ``$HRL_TEST_WRITE_PAUSE_FILE`` is
+    ``pause_file``."""
+    pause_file.write_text(str(seconds))
+
+
+def _write_pause() -> float:
+    named = os.environ.get("HRL_TEST_WRITE_PAUSE_FILE")
+    return float(Path(named).read_text() if named else os.environ.get("HRL_TEST_WRITE_PAUSE", "0.5"))
 
 
 def _write_half_then_pause(path: Path, data: bytes) -> None:
@@ -36,6 +49,8 @@ def _pause_between_moves_out_of_a_commit(replace: Any) -> Any:
 
 
 def slow_writes(config: Any, on_progress: Any = None, should_stop: Any = None) -> Any:
+    global WRITE_PAUSE
+    WRITE_PAUSE = _write_pause()
     filesets.write_file = _write_half_then_pause
     os.replace = _pause_between_moves_out_of_a_commit(os.replace)  # this child process only
     return real_train(config, on_progress=on_progress, should_stop=should_stop)

@@ -18,11 +18,14 @@ import pytest
 import requests
 
 from live_server import EventRecorder, LiveServer as Server, gone, training_child, wait_until
+from reliability.fault_trainers import pause_writes
 from reliability.model_files import (assert_model_set_whole, assert_nothing_partial, assert_runs_kept, digests,
                                      reader_digests)
 from reliability.runs import SCENARIO, complete_run, start_run
 
 KILLED_RUN = {"num_episodes": 20, "save_interval": 10}
+WRITE_PAUSE = 0.2
+"""Seconds every write of a watched run stops half way (runs nobody kills or stops mid-save write at full speed)."""
 STOP_ANSWER_SECONDS = 30  # the final save takes a few seconds with paused writes; the bug hung >100 s
 FINAL_EVENTS = ("training_error", "training_completed", "training_stopped")
 
@@ -48,6 +51,7 @@ def kill_child_and_check(server: Server, recorder: EventRecorder, moment: Moment
     """Start a run, SIGKILL its child once ``moment`` holds (``training_moment``: surely before the run
     finished, so the run must end up failed), and check that nothing was lost."""
     before = digests(server.models_dir)  # a tidy folder: readers see exactly these files
+    pause_writes(server.write_pause_file, WRITE_PAUSE)
     run_id = start_run(server, **KILLED_RUN)["run_id"]
     child = training_child(server)
     wait_until(lambda: moment(server.models_dir, recorder), 60, "the moment to kill")
@@ -68,6 +72,7 @@ def kill_child_and_check(server: Server, recorder: EventRecorder, moment: Moment
         assert not training_moment, killed
     else:
         assert killed["status"] == "failed" and killed["published"] is False, killed
+    pause_writes(server.write_pause_file, 0)
     complete_run(server, recorder)  # a new start is accepted, tidies up and trains to the end
     assert_nothing_partial(server.models_dir)
 
@@ -99,6 +104,7 @@ def test_sigkill_at_a_random_moment_loses_nothing(fault_server, recorder, seed):
 
 
 def test_stop_after_the_last_episode_while_saving_answers_promptly(fault_server, recorder):
+    pause_writes(fault_server.write_pause_file, WRITE_PAUSE)
     start_run(fault_server, num_episodes=10, save_interval=10)
     recorder.wait_for("training_progress", count=10, timeout=60)
     wait_until(lambda: list(fault_server.models_dir.glob(f"runs/*/.final.*.tmp")), 60, "the final save")

@@ -1,6 +1,7 @@
 """The command line, run as a user would."""
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -8,7 +9,10 @@ import time
 
 import pytest
 
+from hrl_trainer import load_scenario
+from hrl_trainer.baseline_cache import cache_path
 from hrl_trainer.checkpoints import checkpoint_dir, model_paths
+from hrl_trainer.simulations import TUNING_HOUSEHOLDS, figures_key
 
 
 def cli(*args, check=True):
@@ -17,10 +21,13 @@ def cli(*args, check=True):
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+def trained(tmp_path_factory, tunings):
+    """A trained torino_single, then its tunings in the folder (as a simulation would leave them; not before the
+    run, whose summary would then also compare with the rules)."""
     models = tmp_path_factory.mktemp("models")
     out = cli("train", "--scenario", "torino_single", "--episodes", "40", "--save-interval", "20",
               "--eval-episodes", "3", "--seed", "4", "--models-dir", str(models), "--quiet").stdout
+    tunings.seed(models, "torino_single")
     return models, out
 
 
@@ -69,14 +76,21 @@ def test_simulate_flat_ppo_reuses_the_flat_ppo_evaluate_trained(trained):
     assert [p.name for p in path.parent.iterdir()] == [path.name] and path.stat().st_mtime_ns == stamp
 
 
-def test_evaluate_table(trained):
-    models, _ = trained
+def test_evaluate_table_with_the_tunings_kept_in_the_models_folder(trained, tmp_path):
+    """`evaluate` reads the household's tunings from its models folder (here a copy whose best fixed split is
+    one no tuning picks, to tell them apart) instead of tuning them again."""
+    models = shutil.copytree(trained[0], tmp_path / "models", symlinks=True)
+    saved = cache_path(figures_key(load_scenario("torino_single")), TUNING_HOUSEHOLDS, models)
+    record = json.loads(saved.read_text())
+    record["splits"]["best_fixed"] = [0.11, 0.22, 0.67]
+    saved.write_text(json.dumps(record))
     out = cli("evaluate", "--scenario", "torino_single", "--models-dir", str(models), "--episodes", "30",
               "--no-flat").stdout
     assert out.splitlines()[0].split()[:2] == ["policy", "avg_reward"]
     assert [line.split()[0] for line in out.splitlines()[1:]] == [
         "hrl", "random", "best_fixed", "buffer_first", "target_liquidity_2", "target_liquidity_4"]
     assert "spend_below=" in out
+    assert "[0.11, 0.22, 0.67]" in next(line for line in out.splitlines() if line.split()[0] == "best_fixed")
 
 
 def test_scenarios_lists_the_bundled_households():

@@ -1,14 +1,18 @@
 """Scoring policies on fixed households: the streams, the baselines, the grid search and the paired report."""
+import json
+
 import numpy as np
 import pytest
 import torch
 
 from hrl_trainer.agents import Executor, Strategist
+from hrl_trainer.baseline_cache import cache_path
 from hrl_trainer.evaluation import (SAVE_ONLY, BufferFirst, FixedSplit, RandomSplit, compare_with_baselines,
                                     fixed_households, hrl_policy, paired, score, split_grid, tune_split)
 from hrl_trainer.rollout import EpisodeStats, run_episodes
 from hrl_trainer.scenarios import scenario_from_dict
 from hrl_trainer.simulation import OBS_DIM, HouseholdBatch
+from hrl_trainer.simulations import TUNING_HOUSEHOLDS, figures_key, tuned_values
 
 SMALL = scenario_from_dict({
     "name": "small", "monthly_income": 2000.0, "fixed_expenses": 1200.0, "variable_expenses_mean": 400.0,
@@ -105,6 +109,28 @@ def test_evaluate_defaults_to_1000_held_out_and_200_tuning_households():
     report = compare_with_baselines(SMALL, *agents)
     assert report["episodes"] == 1000
     assert report == compare_with_baselines(SMALL, *agents, episodes=1000, tuning_episodes=200)
+
+
+def test_evaluate_keeps_its_tunings_in_the_models_folder_as_simulations_do(tmp_path):
+    """With a models folder the tunings are saved there (the file a simulation writes) and read back, also by a
+    new process (memory cleared); another number of tuning households is tuned, never read from the file."""
+    torch.manual_seed(2)
+    agents = Strategist(OBS_DIM), Executor(OBS_DIM + 4)
+    plain = compare_with_baselines(SMALL, *agents, episodes=12)
+    assert compare_with_baselines(SMALL, *agents, episodes=12, models_dir=tmp_path) == plain
+    (saved,) = (tmp_path / "baselines").glob("*.json")
+    assert saved == cache_path(figures_key(SMALL), TUNING_HOUSEHOLDS, tmp_path)
+    record = json.loads(saved.read_text())
+    assert record["splits"]["best_fixed"] == plain["policies"]["best_fixed"]["split"]
+    assert record["rules"]["target_liquidity_4"] == plain["policies"]["target_liquidity_4"]["tuned"]
+    record["splits"]["best_fixed"] = [0.11, 0.22, 0.67]  # no grid split: only the file can say it
+    saved.write_text(json.dumps(record))
+    tuned_values.cache_clear()
+    assert compare_with_baselines(SMALL, *agents, episodes=12, models_dir=tmp_path)["policies"]["best_fixed"][
+        "split"] == [0.11, 0.22, 0.67]
+    assert compare_with_baselines(SMALL, *agents, episodes=12, tuning_episodes=3, models_dir=tmp_path)["policies"][
+        "best_fixed"]["split"] != [0.11, 0.22, 0.67]
+    tuned_values.cache_clear()
 
 
 def test_compare_with_baselines_scores_everyone_on_the_same_held_out_households():

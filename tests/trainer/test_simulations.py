@@ -187,8 +187,9 @@ def test_store_and_report(tmp_path, torino, agents):
     assert list_simulations(tmp_path) == [] and not list((tmp_path / "simulations").iterdir())
 
 
-def test_simulate_cli(tmp_path, agents):
+def test_simulate_cli(tmp_path, agents, tunings):
     record_agents("torino_single", *agents, {"scenario_name": "torino_single"}, tmp_path)
+    tunings.seed(tmp_path, "torino_single")
     run = lambda *extra: subprocess.run(  # noqa: E731
         [sys.executable, "-m", "hrl_trainer", "simulate", "--scenario", "torino_single", "--households", "30",
          "--seed", "3", "--models-dir", str(tmp_path), *extra], capture_output=True, text=True, timeout=300)
