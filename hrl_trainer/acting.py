@@ -1,4 +1,4 @@
-"""Sampling actions in NumPy: an agent's actor read once per rollout.
+"""Acting in NumPy: an agent's actor read once per rollout (or evaluation).
 
 A rollout steps a few dozen households side by side, month after month, and at
 that size PyTorch's cost per call (several microseconds per operation, a few
@@ -13,16 +13,17 @@ PPO scores the recorded logits with the agent itself before it changes it
 from __future__ import annotations
 
 import numpy as np
+import torch
 from torch import nn
 
 from .agents import ActorCritic
 
 
 class ActorSnapshot:
-    """`agent`'s actor as NumPy arrays (float32) and a NumPy view of its observation normaliser."""
+    """`agent`'s actor as NumPy arrays (float32), acting on observations its normaliser normalises."""
 
     def __init__(self, agent: ActorCritic):
-        self.norm = agent.norm
+        self.norm, self.to_env = agent.norm, agent.to_env
         self.layers: list[tuple[np.ndarray, np.ndarray] | None] = []
         """Per module of the actor: (weight (in, out), bias (out,)) of a Linear layer, None for a ReLU."""
         for module in agent.actor:
@@ -34,11 +35,6 @@ class ActorSnapshot:
                 raise TypeError(f"ActorSnapshot: no NumPy version of {type(module).__name__}")
         self.std = agent.actor_logstd.detach().exp().numpy().copy()  # (A,)
 
-    def normalise(self, obs: np.ndarray) -> np.ndarray:
-        """(B, D) float32 observations as the agent's `norm` would give them."""
-        mean, var = self.norm.mean.numpy(), self.norm.var.numpy()
-        return np.clip((obs - mean) / np.sqrt(var + np.float32(1e-8)), -self.norm.clip, self.norm.clip)
-
     def mean(self, x: np.ndarray) -> np.ndarray:
         """(B, A) mean logits for normalised observations `x` (B, D)."""
         for layer in self.layers:
@@ -49,3 +45,13 @@ class ActorSnapshot:
         """(B, A) float32 logits drawn from the policy for normalised observations `x` (B, D)."""
         mean = self.mean(x)
         return mean + self.std * rng.standard_normal(mean.shape, dtype=np.float32)
+
+    def action(self, logits: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
+        """What the household sees for `logits` (B, A): the agent's squashing of them, plus `offset` (B, A) (the
+        Executor's rule prior) when given."""
+        with torch.inference_mode():
+            return self.to_env(torch.from_numpy(logits if offset is None else logits + offset)).numpy()
+
+    def mean_action(self, obs: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
+        """The deterministic action (B, A) for raw observations `obs` (B, D): the squashed mean logits."""
+        return self.action(self.mean(self.norm.normalise(obs)), offset)

@@ -80,19 +80,17 @@ def advise(scenario: Scenario, strategist: Strategist, executor: Executor, month
         errors["income_loss_months_left"] = [f"Must be at most {scenario.income_loss_max_months} for '{scenario.name}'."]
     if errors:
         raise AdviceError(errors)
-    import torch
-
+    from .acting import ActorSnapshot
     from .goal_rule import executor_offset
     from .rollout import buffer_target
 
     cash = float(scenario.initial_cash if month == 0 else 0.0) if cash is None else float(cash)
     batch = household_at(scenario, month, savings, invested, cash, income_loss_months_left)
-    obs = torch.from_numpy(batch.observe())  # (1, OBS_DIM)
-    goal = strategist.mean_action(obs)  # (1, 4): target shares and buffer fraction
-    offset = executor_offset(executor, batch, goal.numpy())  # (1, 3) rule prior, or None
-    split = executor.mean_action(torch.cat([obs, goal], dim=1),
-                                 None if offset is None else torch.from_numpy(offset)).numpy()[0].astype(np.float64)  # (3,)
-    goal = goal.numpy().astype(np.float64)
+    obs = batch.observe()  # (1, OBS_DIM)
+    goal = ActorSnapshot(strategist).mean_action(obs)  # (1, 4): target shares and buffer fraction
+    offset = executor_offset(executor, batch, goal)  # (1, 3) rule prior, or None
+    split = ActorSnapshot(executor).mean_action(np.concatenate([obs, goal], axis=1), offset)[0].astype(np.float64)  # (3,)
+    goal = goal.astype(np.float64)
     income, expenses = expected_month(batch)
     money = cash + income - expenses
     available, shortfall = max(money, 0.0), max(-money, 0.0)

@@ -71,8 +71,10 @@ class RunningNorm(nn.Module):
         mean += delta * (n / total)
         count[...] = total
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.clamp((x - self.mean) / torch.sqrt(self.var + 1e-8), -self.clip, self.clip)
+    def normalise(self, obs: np.ndarray) -> np.ndarray:
+        """(B, D) float32 observations `obs` (B, D), normalised and clipped to +-`clip`."""
+        mean, var = self.mean.numpy(), self.var.numpy()
+        return np.clip((obs - mean) / np.sqrt(var + np.float32(1e-8)), -self.clip, self.clip)
 
 
 class ActorCritic(nn.Module):
@@ -102,13 +104,6 @@ class ActorCritic(nn.Module):
 
     def to_env(self, logits: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
-
-    @torch.no_grad()
-    def mean_action(self, obs: torch.Tensor, offset: torch.Tensor | None = None) -> torch.Tensor:
-        """The deterministic action used for evaluation: the squashed mean logits (plus `offset` (B, A), the
-        Executor's rule prior, when it has one)."""
-        mean = self.actor(self.norm(obs))
-        return self.to_env(mean if offset is None else mean + offset)
 
     def architecture(self) -> dict:
         return {"obs_dim": self.obs_dim, "hidden": self.hidden}

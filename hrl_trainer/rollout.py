@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-import torch
 
 from .acting import ActorSnapshot
 from .agents import GOAL_DIM, MAX_BUFFER_TARGET, ActorCritic, Executor, Strategist
@@ -87,15 +86,13 @@ class HierarchicalPolicy:
         deterministic; the action the household sees). `offset` (B, A), the Executor's rule prior, is added to the
         logits before they are squashed (so PPO learns the corrections)."""
         snapshot = self.snapshots[agent]
-        if self.trajectory is not None and not self.deterministic and alive.any():
-            agent.norm.update(obs if alive.all() else obs[alive])
-        x = snapshot.normalise(obs)
-        logits = snapshot.mean(x) if self.deterministic else snapshot.sample(x, self.rng)
-        with torch.inference_mode():
-            action = agent.to_env(torch.from_numpy(logits if offset is None else logits + offset))
         if self.deterministic:
-            return None, None, action.numpy()
-        return x, logits, action.numpy()
+            return None, None, snapshot.mean_action(obs, offset)
+        if self.trajectory is not None and alive.any():
+            agent.norm.update(obs if alive.all() else obs[alive])
+        x = agent.norm.normalise(obs)
+        logits = snapshot.sample(x, self.rng)
+        return x, logits, snapshot.action(logits, offset)
 
     def act(self, batch: HouseholdBatch) -> np.ndarray:
         obs = batch.observe()

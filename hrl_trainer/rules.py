@@ -21,7 +21,7 @@ import itertools
 
 import numpy as np
 
-from .grid_scores import CHUNK_ROWS, RememberedScores, mean_rewards_of
+from .grid_scores import RememberedScores
 from .scenarios import Scenario
 from .simulation import HouseholdBatch, LifeEvents
 
@@ -81,11 +81,6 @@ def grid_2() -> np.ndarray:
 def as_rule(rows: np.ndarray) -> TargetLiquidity:
     """The four-number rules (R, 4), one row per household."""
     return TargetLiquidity(*rows.T)
-
-
-def mean_rewards(scenario: Scenario, events: LifeEvents, candidates: np.ndarray, chunk: int = CHUNK_ROWS) -> np.ndarray:
-    """Mean reward on `events` of each four-number rule in `candidates` (P, 4), (P,)."""
-    return mean_rewards_of(scenario, events, as_rule, candidates, chunk)
 
 
 def acting_alike(rule: np.ndarray) -> tuple[float, ...]:

@@ -21,14 +21,21 @@ def trained_looking(agent):
 def test_the_snapshot_normalises_and_acts_as_the_agent_does():
     for agent in (trained_looking(Executor(7, hidden=16)), trained_looking(Strategist(7, hidden=16))):
         obs = np.random.default_rng(5).normal(1.0, 4.0, (9, 7)).astype(np.float32)
+        obs[0] = 1000.0  # far out: clipped
         snapshot = ActorSnapshot(agent)
         with torch.no_grad():
-            x = agent.norm(torch.from_numpy(obs))
+            raw = torch.from_numpy(obs)
+            x = torch.clamp((raw - agent.norm.mean) / torch.sqrt(agent.norm.var + 1e-8), -10.0, 10.0)
             mean = agent.actor(x)
-        assert snapshot.normalise(obs).dtype == np.float32
-        np.testing.assert_allclose(snapshot.normalise(obs), x.numpy(), rtol=1e-5, atol=1e-6)
+            action = agent.to_env(mean)
+        assert agent.norm.normalise(obs).dtype == np.float32
+        np.testing.assert_allclose(agent.norm.normalise(obs), x.numpy(), rtol=1e-5, atol=1e-6)
+        assert x.abs().max() == 10.0  # some inputs are clipped
         np.testing.assert_allclose(snapshot.mean(x.numpy()), mean.numpy(), rtol=1e-4, atol=1e-5)
         assert snapshot.mean(x.numpy()).shape == (9, agent.action_dim)
+        np.testing.assert_allclose(snapshot.mean_action(obs), action.numpy(), rtol=1e-4, atol=1e-6)
+        offset = np.full((9, agent.action_dim), 0.5, dtype=np.float32)
+        np.testing.assert_allclose(snapshot.action(mean.numpy(), offset), agent.to_env(mean + 0.5).numpy(), atol=1e-6)
 
 
 def test_samples_spread_around_the_mean_with_the_agents_standard_deviation():

@@ -8,7 +8,7 @@ import pytest
 from hrl_trainer import load_scenario
 from hrl_trainer.evaluation import FixedSplit, fixed_households, score, split_grid
 from hrl_trainer.grid_scores import RememberedScores, mean_rewards_of
-from hrl_trainer.rules import acting_alike, as_rule, mean_rewards, rule_from, rule_scores
+from hrl_trainer.rules import acting_alike, as_rule, rule_from, rule_scores
 from hrl_trainer.simulations import figures_key, tune_baselines
 
 
@@ -46,7 +46,7 @@ def test_rules_keyed_alike_score_identically_household_by_household(scenario_nam
     assert not np.array_equal(rewards(UNLIKE[0]), rewards(UNLIKE[1]))  # a target above 0: spend_below acts
 
 
-def test_remembered_scores_simulate_each_behaviour_once_and_score_as_mean_rewards(bologna, tuning):
+def test_remembered_scores_simulate_each_behaviour_once_and_score_as_mean_rewards_of(bologna, tuning):
     simulated = []
 
     def counting(rows):
@@ -55,9 +55,9 @@ def test_remembered_scores_simulate_each_behaviour_once_and_score_as_mean_reward
 
     scores = RememberedScores(bologna, tuning, counting, acting_alike)
     candidates = np.array([*ALIKE[0], *UNLIKE, UNLIKE[0], *ALIKE[1]])  # 11 rows, 6 behaviours
-    np.testing.assert_array_equal(scores(candidates), mean_rewards(bologna, tuning, candidates))
+    np.testing.assert_array_equal(scores(candidates), mean_rewards_of(bologna, tuning, as_rule, candidates))
     assert sum(simulated) == 6 * tuning.households
-    np.testing.assert_array_equal(scores(candidates[::-1]), mean_rewards(bologna, tuning, candidates[::-1]))
+    np.testing.assert_array_equal(scores(candidates[::-1]), mean_rewards_of(bologna, tuning, as_rule, candidates[::-1]))
     assert sum(simulated) == 6 * tuning.households  # all known: nothing simulated again
     assert len(rule_scores(bologna, tuning)(candidates[:2])) == 2
 
