@@ -17,7 +17,8 @@ from typing import Any
 from hrl_trainer import filesets
 from hrl_trainer import train as real_train
 
-WRITE_PAUSE = 0.5
+DEFAULT_WRITE_PAUSE = 0.5
+WRITE_PAUSE = DEFAULT_WRITE_PAUSE
 
 
 def pause_writes(pause_file: Path, seconds: float) -> None:
@@ -28,7 +29,7 @@ def pause_writes(pause_file: Path, seconds: float) -> None:
 
 def _write_pause() -> float:
     named = os.environ.get("HRL_TEST_WRITE_PAUSE_FILE")
-    return float(Path(named).read_text() if named else os.environ.get("HRL_TEST_WRITE_PAUSE", "0.5"))
+    return float(Path(named).read_text() if named else os.environ.get("HRL_TEST_WRITE_PAUSE", DEFAULT_WRITE_PAUSE))
 
 
 def _write_half_then_pause(path: Path, data: bytes) -> None:
