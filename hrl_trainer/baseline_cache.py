@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .atomic import write_text_atomically
+from .once import computed_once
 from .paths import resolve_models_dir
 from .rules import PARAMS_2, PARAMS_4
 from .scenarios import Scenario
@@ -76,16 +77,15 @@ def read_tunings(path: Path, figures: Scenario, tuning_households: int) -> Tunin
 
 def cached_tunings(figures: Scenario, tuning_households: int, models_dir: str | Path | None,
                    tune: Callable[[Scenario], Tunings]) -> Tunings:
-    """The tunings saved for `figures`, else `tune(figures)`, saved (atomically) for the next time."""
+    """The tunings saved for `figures`, else `tune(figures)`, saved (atomically) for the next time; callers that
+    find them missing together tune once (`once.computed_once`)."""
     path = cache_path(figures, tuning_households, models_dir)
-    tunings = read_tunings(path, figures, tuning_households)
-    if tunings is None:
-        tunings = tune(figures)
+
+    def write(tunings: Tunings) -> None:
         record = {**_material(figures, tuning_households),
                   "splits": {name: [float(x) for x in tunings[name]] for name in SPLITS},
                   "rules": {name: {n: float(tunings[name][n]) for n in params} for name, params in RULES.items()}}
-        try:
-            write_text_atomically(path, json.dumps(record, sort_keys=True))
-        except OSError:
-            pass  # a read-only models folder: the tunings are still right, only not remembered
-    return tunings
+        write_text_atomically(path, json.dumps(record, sort_keys=True))
+
+    return computed_once(path, models_dir, lambda: read_tunings(path, figures, tuning_households),
+                         lambda: tune(figures), write)

@@ -6,7 +6,8 @@ The flat Executor is trained on the model's own budget (episodes completed), set
 (`flat.flat_config`), so it is a function of the model's run: the file is named by the run id (the
 published model's run for a scenario's published model) and a digest of those settings, so a changed
 model never reads another's file. Never inside a run folder (that belongs to the scenario's lock
-holder). Written atomically; a damaged file is trained again and rewritten.
+holder). Written atomically; a damaged file is trained again and rewritten; two callers that find it
+missing together train it once (`once.computed_once`).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import write_bytes_atomically
+from .once import computed_once
 from .paths import resolve_models_dir, validate_name
 
 FOLDER = "flat_ppo"
@@ -96,14 +98,13 @@ def flat_baseline(scenario_name: str, run_id: str | None, models_dir: str | Path
         raise FlatUnavailable(f"The model's training history does not say how it was trained: {exc}") from None
     path = flat_path(key, config.to_dict(), models_dir)
     trained = {"scenario_name": config.scenario_name, "episodes": config.num_episodes, "seed": config.seed}
-    executor = read_executor(path)
-    if executor is None:
+
+    def train():
         try:
-            executor = train_flat(config)
+            return train_flat(config)
         except (ScenarioNotFound, ScenarioError) as exc:
             raise FlatUnavailable(f"The household the model was trained on is unavailable: {exc}") from None
-        try:
-            write_bytes_atomically(path, agent_bytes(executor))
-        except OSError:
-            pass  # a read-only models folder: the flat PPO is still right, only not remembered
+
+    executor = computed_once(path, models_dir, lambda: read_executor(path), train,
+                             lambda trained_executor: write_bytes_atomically(path, agent_bytes(trained_executor)))
     return FlatBaseline(executor, trained)

@@ -151,3 +151,30 @@ def test_a_simulation_in_a_new_process_reads_the_real_tuning_from_disk(tmp_path,
     assert from_disk["target_liquidity_2"] == real["target_liquidity_2"]
     assert from_disk["target_liquidity_4"] == real["target_liquidity_4"]
     assert set(real["target_liquidity_4"]) == {"k", "spend_below", "spend_above", "close"}
+
+
+def test_two_callers_missing_the_file_together_tune_once(tmp_path, torino):
+    """The second caller waits for the first one's tuning and reads its file (once.computed_once)."""
+    import threading
+    import time
+
+    from hrl_trainer.baseline_cache import cached_tunings
+
+    calls, results, start = [], [], threading.Barrier(2)
+
+    def slow_tune(figures):
+        calls.append(figures)
+        time.sleep(0.5)  # long enough for the other caller to find no file and wait
+        return SAVED
+
+    def caller():
+        start.wait()
+        results.append(cached_tunings(torino, TUNING_HOUSEHOLDS, tmp_path, slow_tune))
+
+    threads = [threading.Thread(target=caller) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(calls) == 1 and len(results) == 2 and all(same(result) for result in results)
+    assert [p.name for p in (tmp_path / FOLDER).iterdir()] == [cache_path(torino, TUNING_HOUSEHOLDS, tmp_path).name]

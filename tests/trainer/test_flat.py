@@ -66,3 +66,37 @@ def test_a_models_flat_ppo_is_trained_on_its_budget_once_then_read_from_its_file
 
     with pytest.raises(FlatUnavailable):
         flat_baseline("torino_single", None, models)  # no published model: no history
+
+
+def test_two_simulations_asking_for_a_new_flat_ppo_together_train_it_once(tmp_path, monkeypatch):
+    """Two callers that find no flat PPO file at the same time: one trains, the other waits and reads its file."""
+    import threading
+
+    from hrl_trainer import flat, train
+    from hrl_trainer.flat_store import flat_baseline
+
+    models = tmp_path / "models"
+    train(TrainConfig("bologna_coppia", num_episodes=10, save_interval=5, eval_episodes=2, seed=3, models_dir=str(models),
+                      heldout_episodes=5))
+    calls, results, start = [], [], threading.Barrier(2)
+    real_train_flat = flat.train_flat
+
+    def counted(config):
+        calls.append(config.seed)
+        return real_train_flat(config)
+
+    monkeypatch.setattr(flat, "train_flat", counted)
+
+    def caller():
+        start.wait()
+        results.append(flat_baseline("bologna_coppia", None, models))
+
+    threads = [threading.Thread(target=caller) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert calls == [3] and len(results) == 2
+    for a, b in zip(results[0].executor.state_dict().values(), results[1].executor.state_dict().values()):
+        assert torch.equal(a, b)
+    assert len(list((models / "baselines" / "flat_ppo").glob("*.pt"))) == 1
