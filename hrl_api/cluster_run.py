@@ -39,6 +39,8 @@ class WorkerSettings:
     models_dir: str
     scenarios_dir: str
     trainer_entry: str
+    progress_min_interval: float = 0.0
+    """Seconds between two `training_progress` events of a run (the last one is always sent), as embedded."""
 
 
 class Heartbeat(threading.Thread):
@@ -75,6 +77,7 @@ class QueuedRun:
         self.scenario = params["scenario_name"]
         self._mirrored_sparse, self._thinnings = 0, 0
         self._next_stop_check, self._stop = 0.0, False
+        self._last_emit, self._unsent = -float("inf"), None  # progress throttling, as the embedded supervisor's
 
     def train(self) -> str:
         """Train unless the run is no longer queued (cancelled, or its task delivered twice: a run is
@@ -106,7 +109,12 @@ class QueuedRun:
     def _on_progress(self, progress: dict[str, Any]) -> None:
         record = {**progress, "run_id": self.run_id}
         self.progress.append(record)
-        self._emit("training_progress", record)
+        now = time.monotonic()
+        if now - self._last_emit >= self.settings.progress_min_interval:
+            self._last_emit, self._unsent = now, None
+            self._emit("training_progress", record)
+        else:
+            self._unsent = record  # sent before the final event if nothing newer is
         sparse = self.progress.sparse_records()
         rewritten = self.progress.thinnings != self._thinnings
         try:
@@ -142,6 +150,8 @@ class QueuedRun:
                     return
                 time.sleep(HEARTBEAT_INTERVAL)
         if ended_here:  # else a web process already failed it (its worker looked dead) and said so
+            if self._unsent is not None:
+                self._emit("training_progress", self._unsent)
             self._emit(*final_event(self.run_id, self.scenario, outcome, result, error, episodes))
 
     def _emit(self, event: str, payload: dict[str, Any]) -> None:

@@ -11,8 +11,8 @@ queued) and acknowledge a run as it starts, so that a run whose worker dies is n
 ("warm" workers), and trains on one thread.
 
 Environment: ``HRL_BROKER_URL`` (or celery's ``--broker``), ``HRL_MESSAGE_QUEUE`` (default: the broker),
-``HRL_MODELS_DIR`` / ``HRL_SCENARIOS_DIR`` (the shared folders as this machine mounts them) and
-``HRL_TRAINER_ENTRY``.
+``HRL_MODELS_DIR`` / ``HRL_SCENARIOS_DIR`` (the shared folders as this machine mounts them),
+``HRL_TRAINER_ENTRY`` and ``HRL_PROGRESS_MIN_INTERVAL`` (as the web process reads them).
 """
 from __future__ import annotations
 
@@ -62,6 +62,7 @@ def worker_settings() -> WorkerSettings:
         models_dir=str(resolve_models_dir(None)),
         scenarios_dir=str(resolve_scenarios_dir(None)),
         trainer_entry=os.environ.get("HRL_TRAINER_ENTRY") or DEFAULTS["TRAINER_ENTRY"],
+        progress_min_interval=float(os.environ.get("HRL_PROGRESS_MIN_INTERVAL") or DEFAULTS["PROGRESS_MIN_INTERVAL"]),
     )
 
 

@@ -5,6 +5,7 @@ import signal
 import time
 
 from cluster.harness import HEARTBEAT_TIMEOUT, Cluster
+from hrl_api.local_cluster import Part, worker_command
 from live_server import assert_events_match, wait_until
 
 SCENARIOS = ("bologna_coppia", "milano_junior", "milano_senior", "roma_famiglia")
@@ -187,3 +188,32 @@ def test_a_worker_shut_down_stops_its_run_the_graceful_way(idle_cluster: Cluster
     name, payload = finals(recorder, run["run_id"])[0]
     assert name == "training_stopped" and 0 < payload["episodes_completed"] < 2000
     assert worker.process.wait(60) == 0
+
+
+def test_a_worker_with_a_progress_interval_sends_the_first_and_the_last_progress(idle_cluster: Cluster) -> None:
+    """HRL_PROGRESS_MIN_INTERVAL on a worker throttles its runs' progress events as the embedded server's
+    (the last one always sent, before the final event); the API still has every record."""
+    cluster = idle_cluster
+    for name in cluster.workers:
+        cluster.workers[name].stop()
+    throttled = Part(worker_command("w9"), cluster.root / "w9.log",
+                     {**cluster.workers["w1"].env, "HRL_PROGRESS_MIN_INTERVAL": "60"})
+    cluster.workers["w9"] = throttled
+    try:
+        cluster.start_worker("w9")
+        recorder = cluster.recorder(cluster.b)
+        run = cluster.start_run("torino_single", 20)
+        wait_until(lambda: finals(recorder, run["run_id"]), 60, "the run's final event")
+        events = run_events(recorder, run["run_id"])
+        assert [name for name, _ in events] == ["training_started", "training_progress", "training_progress",
+                                                "training_completed"]
+        assert [data["episode"] for name, data in events if name == "training_progress"] == [1, 20]
+        progress = cluster.b.get_json("/api/training/progress")  # the latest run's
+        assert progress["run_id"] == run["run_id"]
+        assert [record["episode"] for record in progress["progress"]] == list(range(1, 21))
+        recorder.close()
+    finally:
+        throttled.stop()
+        del cluster.workers["w9"]
+        for key in cluster.board.redis.scan_iter("hrl:worker:w9@*"):
+            cluster.board.redis.delete(key)
