@@ -18,7 +18,8 @@ import time
 
 from hrl_trainer.cli import evaluation_table, format_table
 
-TARGET_SECONDS = 30.0
+TARGET_SECONDS = {1000: 7.0, 5000: 30.0}
+"""CLI start to exit, by episodes (issue 13: 1000 in under 7 s, aiming at 5; 5000 in under 30 s)."""
 TARGET_MEMORY_MB = 1024.0
 
 
@@ -45,9 +46,10 @@ def main() -> None:
         months = history["episodes_completed"] * history["scenario"]["months"]  # households step side by side
         report = json.loads(cli("evaluate", "--scenario", args.scenario, "--models-dir", models, "--json"))
 
+    target = f"< {TARGET_SECONDS[args.episodes]:g}" if args.episodes in TARGET_SECONDS else ""
     rows = [
         {"measure": "episodes", "value": str(args.episodes), "target": ""},
-        {"measure": "CLI start to exit (s)", "value": f"{wall:.1f}", "target": f"<= {TARGET_SECONDS:.0f}"},
+        {"measure": "CLI start to exit (s)", "value": f"{wall:.1f}", "target": target},
         {"measure": "episodes per second", "value": f"{args.episodes / wall:.0f}", "target": ""},
         {"measure": "months simulated per second", "value": f"{months / wall:.0f}", "target": ""},
         *({"measure": f"  time in {name} (s)", "value": f"{seconds:.2f}", "target": ""}
