@@ -1,6 +1,6 @@
 """hrl_trainer: hierarchical reinforcement learning for household finances (plain PyTorch + NumPy).
 
-The names that need torch or NumPy (`train`, `TrainResult`, `score_policy`) are imported on first use, so that a process
+The names that need torch or NumPy (`train`, `score_policy`) are imported on first use, so that a process
 which only reads scenarios and saved histories (the web server) never loads torch.
 """
 from __future__ import annotations
@@ -13,11 +13,12 @@ __version__ = "0.1.0"
 from .checkpoints import list_trained_models, load_history
 from .config import TrainConfig
 from .metrics import TrainingError
+from .outcome import TrainResult
 from .paths import resolve_models_dir, resolve_scenarios_dir, validate_name
 from .scenarios import Scenario, ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
 
 # name -> submodule that defines it, imported when the name is first looked up.
-_LAZY = {"TrainResult": "trainer", "train": "trainer", "score_policy": "evaluation"}
+_LAZY = {"train": "trainer", "score_policy": "evaluation"}
 
 __all__ = [
     "Scenario", "ScenarioError", "ScenarioNotFound", "TrainConfig", "TrainResult", "TrainingError",

@@ -19,7 +19,6 @@ import io
 import math
 import platform
 import time
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Callable
 
@@ -32,6 +31,7 @@ from .checkpoints import agent_bytes, json_bytes, save_checkpoint
 from .config import TrainConfig
 from .evaluation import fixed_households, hrl_policy, score
 from .metrics import MetricsWindow, ensure_finite
+from .outcome import TrainResult
 from .optim import Adam
 from .paths import resolve_models_dir
 from .ppo import PPOSettings, center_on_siblings, compute_gae, ppo_update
@@ -43,22 +43,6 @@ from .simulation import OBS_DIM, HouseholdBatch, LifeEvents
 
 ProgressCallback = Callable[[dict], None]
 StopCheck = Callable[[], bool]
-
-
-@dataclass
-class TrainResult:
-    """How a run ended."""
-
-    scenario_name: str
-    episodes_completed: int
-    total_episodes: int
-    stopped: bool
-    final_metrics: dict
-    heldout: dict = field(default_factory=dict)
-    """The final agents on held-out households: `households` and the `metrics()` fields ({} if no episode ran)."""
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def now_iso() -> str:

@@ -80,3 +80,22 @@ def ignores_stop(config: TrainConfig, on_progress: Progress, should_stop: Should
     _episodes(config, on_progress, 2)
     while True:
         time.sleep(1.0)
+
+
+def reports_torch_threads(config: TrainConfig, on_progress: Progress, should_stop: ShouldStop) -> TrainResult:
+    """Loads torch only now, as a trainer may, and fails naming the number of threads torch would use."""
+    import torch
+
+    raise TrainingError(f"torch threads: {torch.get_num_threads()}")
+
+
+def real_trainer_reporting_threads(config: TrainConfig, on_progress: Progress, should_stop: ShouldStop) -> TrainResult:
+    """The real trainer (torch loaded with the entry), stopped at its first progress naming torch's threads."""
+    import torch
+
+    from hrl_trainer import train
+
+    def report(progress: dict[str, Any]) -> None:
+        raise TrainingError(f"torch threads: {torch.get_num_threads()}")
+
+    return train(config, on_progress=report, should_stop=should_stop)

@@ -219,6 +219,16 @@ def test_worker_reports_a_bad_entry_as_one_error_message(tmp_path, scenario_name
         parent.recv()
 
 
+@pytest.mark.parametrize("entry", ["reports_torch_threads", "real_trainer_reporting_threads"])
+def test_the_training_child_trains_on_one_torch_thread(tmp_path, scenario_name, entry):
+    """One core for the trainer, one for the server: the child's torch uses one thread, wherever the trainer loads
+    it (torch's default here would be two, the machine's cores)."""
+    process, parent = spawn_worker(f"api_fake_trainers:{entry}", scenario_name, 5, tmp_path)
+    assert parent.recv() == ("error", "TrainingError: torch threads: 1")
+    process.join(30)
+    assert process.exitcode == 0
+
+
 class BrokenRelayEmitter(RecordingEmitter):
     """Never runs the relay, so a run's outcome never becomes known (as with a relay that hangs)."""
 
@@ -228,8 +238,8 @@ class BrokenRelayEmitter(RecordingEmitter):
 
 def test_stop_answers_failed_when_the_outcome_stays_unknown(tmp_path, scenario_name, monkeypatch):
     monkeypatch.setattr(supervisor_module, "EXIT_GRACE_SECONDS", 0.5)
-    supervisor = TrainingSupervisor(
-        BrokenRelayEmitter(), trainer_entry="api_fake_trainers:steady", models_dir=str(tmp_path),
+    supervisor = TrainingSupervisor(  # a child that goes on, so that the stop has to end it the hard way
+        BrokenRelayEmitter(), trainer_entry="api_fake_trainers:ignores_stop", models_dir=str(tmp_path),
         scenarios_dir=None, stop_timeout=0.5,
     )
     supervisor.start({"scenario_name": scenario_name, "num_episodes": 10_000, "save_interval": 5,

@@ -1,0 +1,21 @@
+"""How a training run ended: what `train` returns (kept free of torch, so fake trainers in tests and other
+light callers can build one without loading it)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class TrainResult:
+    """How a run ended."""
+
+    scenario_name: str
+    episodes_completed: int
+    total_episodes: int
+    stopped: bool
+    final_metrics: dict
+    heldout: dict = field(default_factory=dict)
+    """The final agents on held-out households: `households` and the `metrics()` fields ({} if no episode ran)."""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
