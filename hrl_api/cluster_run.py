@@ -18,7 +18,7 @@ from typing import Any
 from hrl_api.progress_log import ProgressLog
 from hrl_api.run_board import TIMEOUTS, BrokerError, RunBoard
 from hrl_api.supervisor import now_iso
-from hrl_api.training_events import final_event, rooms_for
+from hrl_api.training_events import ProgressThrottle, final_event, rooms_for
 from hrl_api.worker import load_entry
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ class QueuedRun:
         self.scenario = params["scenario_name"]
         self._mirrored_sparse, self._thinnings = 0, 0
         self._next_stop_check, self._stop = 0.0, False
-        self._last_emit, self._unsent = -float("inf"), None  # progress throttling, as the embedded supervisor's
+        self._throttle = ProgressThrottle(settings.progress_min_interval)
 
     def train(self) -> str:
         """Train unless the run is no longer queued (cancelled, or its task delivered twice: a run is
@@ -109,12 +109,8 @@ class QueuedRun:
     def _on_progress(self, progress: dict[str, Any]) -> None:
         record = {**progress, "run_id": self.run_id}
         self.progress.append(record)
-        now = time.monotonic()
-        if now - self._last_emit >= self.settings.progress_min_interval:
-            self._last_emit, self._unsent = now, None
+        if self._throttle.due(record):
             self._emit("training_progress", record)
-        else:
-            self._unsent = record  # sent before the final event if nothing newer is
         sparse = self.progress.sparse_records()
         rewritten = self.progress.thinnings != self._thinnings
         try:
@@ -150,8 +146,8 @@ class QueuedRun:
                     return
                 time.sleep(HEARTBEAT_INTERVAL)
         if ended_here:  # else a web process already failed it (its worker looked dead) and said so
-            if self._unsent is not None:
-                self._emit("training_progress", self._unsent)
+            if self._throttle.held is not None:
+                self._emit("training_progress", self._throttle.held)
             self._emit(*final_event(self.run_id, self.scenario, outcome, result, error, episodes))
 
     def _emit(self, event: str, payload: dict[str, Any]) -> None:

@@ -21,7 +21,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any, Protocol
 
 from hrl_api.progress_log import ProgressLog
-from hrl_api.training_events import final_event, rooms_for
+from hrl_api.training_events import ProgressThrottle, final_event, rooms_for
 from hrl_api.worker import run_training
 from hrl_trainer.thinning import thin_evenly
 from hrl_trainer.runlock import ScenarioLock
@@ -103,8 +103,7 @@ class Run:
     error: str | None = None
     forced_exit_reason: str | None = None
     finished: bool = False
-    last_emit: float = 0.0
-    unsent_progress: dict[str, Any] | None = None
+    throttle: ProgressThrottle = field(default_factory=lambda: ProgressThrottle(0.0))  # the supervisor's interval
 
     @property
     def current_episode(self) -> int:
@@ -233,6 +232,7 @@ class TrainingSupervisor:
                 settings={key: params.get(key) for key in RUN_SETTINGS},
                 process=process,
                 conn=parent_conn,
+                throttle=ProgressThrottle(self._progress_min_interval),
             )
             self._run = run
         log.info("Run started: %s, %d episodes", run.scenario_name, run.total_episodes)
@@ -323,13 +323,8 @@ class TrainingSupervisor:
     def _on_progress(self, run: Run, progress: dict[str, Any]) -> None:
         progress = {**progress, "run_id": run.run_id}
         run.progress.append(progress)
-        now = time.monotonic()
-        if now - run.last_emit >= self._progress_min_interval:
-            run.last_emit = now
-            run.unsent_progress = None
+        if run.throttle.due(progress):
             self._emit(run, "training_progress", progress)
-        else:
-            run.unsent_progress = progress
 
     def _fail(self, run: Run, error: str) -> None:
         run.outcome = "failed"
@@ -357,8 +352,8 @@ class TrainingSupervisor:
         self._log_end(run)
 
     def _emit_final_events(self, run: Run) -> None:
-        if run.unsent_progress is not None:
-            self._emit(run, "training_progress", run.unsent_progress)
+        if run.throttle.held is not None:
+            self._emit(run, "training_progress", run.throttle.held)
         self._emit(run, *final_event(run.run_id, run.scenario_name, run.outcome, run.result, run.error,
                                      run.episodes_completed))
 

@@ -7,6 +7,8 @@ rooms that concern it; a client in several of them receives it once (python-sock
 """
 from __future__ import annotations
 
+import math
+import time
 from typing import Any
 
 EVERYONE = "training:everyone"
@@ -42,3 +44,23 @@ def final_event(run_id: str, scenario_name: str, outcome: str | None, result: di
                                     "run_id": run_id}
     return "training_error", {"message": "Training failed", "details": error, "run_id": run_id,
                               "scenario_name": scenario_name}
+
+
+class ProgressThrottle:
+    """At most one ``training_progress`` event per ``min_interval`` seconds (``PROGRESS_MIN_INTERVAL``); the
+    newest record held back is sent before the run's final event, so the last one always reaches clients."""
+
+    def __init__(self, min_interval: float) -> None:
+        self.min_interval = min_interval
+        self._last_sent = -math.inf
+        self.held: dict[str, Any] | None = None
+        """The newest record not sent yet (None when every record so far was sent)."""
+
+    def due(self, record: dict[str, Any]) -> bool:
+        """True when ``record`` is to be sent now; otherwise it is held back in place of any older one."""
+        now = time.monotonic()
+        if now - self._last_sent >= self.min_interval:
+            self._last_sent, self.held = now, None
+            return True
+        self.held = record
+        return False

@@ -31,8 +31,8 @@ from .checkpoints import agent_bytes, json_bytes, save_checkpoint
 from .config import TrainConfig
 from .evaluation import fixed_households, hrl_policy, score
 from .metrics import MetricsWindow, ensure_finite
-from .outcome import TrainResult
 from .optim import Adam
+from .outcome import TrainResult
 from .paths import resolve_models_dir
 from .ppo import PPOSettings, center_on_siblings, compute_gae, ppo_update
 from .rollout import EpisodeStats, HierarchicalPolicy, Stopwatch, Trajectory, buffer_target, run_episodes
