@@ -60,6 +60,23 @@ def test_four_runs_two_start_two_queue_and_web_b_hears_every_event_in_order(idle
     junior_only.close()
 
 
+def test_the_runs_listing_and_the_status_agree_with_the_start_answers(idle_cluster: Cluster) -> None:
+    """A run answered "started" is listed running at once (not queued until its worker picks it up), a run
+    answered "queued" is listed queued; the status of the latest run says the same."""
+    cluster = idle_cluster
+    runs = []
+    for scenario in SCENARIOS[:3]:
+        runs.append(cluster.start_run(scenario, 2000))
+        listed = {status: [run["run_id"] for run in cluster.b.get_json(f"/api/runs?status={status}")["runs"]]
+                  for status in ("running", "queued")}
+        answered = {status: [run["run_id"] for run in runs if run["status"] == status]
+                    for status in ("started", "queued")}
+        assert sorted(listed["running"]) == sorted(answered["started"]), (listed, answered)
+        assert listed["queued"] == answered["queued"], (listed, answered)
+        assert cluster.a.status()["state"] == {"started": "running", "queued": "queued"}[runs[-1]["status"]]
+    assert [run["status"] for run in runs] == ["started", "started", "queued"]
+
+
 def test_stop_a_queued_run_and_a_running_one(idle_cluster: Cluster) -> None:
     cluster = idle_cluster
     recorder = cluster.recorder(cluster.b)
