@@ -158,44 +158,6 @@ def test_redis_restarting_mid_run(idle_cluster: Cluster) -> None:
     recorder.close()
 
 
-def test_make_cluster_serves_a_cluster_and_ctrl_c_stops_every_part(tmp_path) -> None:
-    """What `make cluster` runs: redis-server, a worker and a web process; Ctrl-C ends them all."""
-    import os
-    import subprocess
-    import sys
-
-    import psutil
-    import requests
-
-    from cluster.conftest import require_redis_server
-    from live_server import REPO, free_port
-
-    require_redis_server()
-    port = free_port()
-    demo = subprocess.Popen([sys.executable, "-m", "hrl_api.local_cluster", "--workers", "1", "--port", str(port),
-                             "--models-dir", str(tmp_path / "models")], cwd=REPO, start_new_session=True,
-                            stdout=(tmp_path / "demo.log").open("w"), stderr=subprocess.STDOUT)
-    try:
-        def health() -> dict | None:
-            try:
-                return requests.get(f"http://127.0.0.1:{port}/api/health", timeout=2).json()
-            except requests.RequestException:
-                return None
-
-        up = wait_until(lambda: (h := health()) and h.get("workers") == 1 and h, 120, "the demo cluster")
-        assert up["mode"] == "cluster" and up["broker"] == "up"
-        parts = psutil.Process(demo.pid).children(recursive=True)
-        assert any("redis-server" in " ".join(p.cmdline()) for p in parts)
-        os.killpg(demo.pid, signal.SIGINT)  # Ctrl-C in the terminal: the demo's foreground process group
-        assert demo.wait(60) == 0
-        wait_until(lambda: not [p for p in parts if p.is_running() and p.status() != psutil.STATUS_ZOMBIE], 30,
-                   "every part of the demo gone")
-    finally:
-        if demo.poll() is None:
-            os.killpg(demo.pid, signal.SIGKILL)
-        assert "Redis on redis://127.0.0.1:" in (tmp_path / "demo.log").read_text()
-
-
 def test_a_worker_shut_down_stops_its_run_the_graceful_way(idle_cluster: Cluster) -> None:
     cluster = idle_cluster
     recorder = cluster.recorder(cluster.a)
