@@ -158,15 +158,24 @@ def test_redis_restarting_mid_run(idle_cluster: Cluster) -> None:
     recorder.close()
 
 
-def test_a_worker_shut_down_stops_its_run_the_graceful_way(idle_cluster: Cluster) -> None:
+def test_a_worker_shut_down_stops_its_run_the_graceful_way_and_leaves_the_queue_alone(idle_cluster: Cluster) -> None:
     cluster = idle_cluster
     recorder = cluster.recorder(cluster.a)
     run, worker = cluster.training(SCENARIOS[0], 2000, recorder)
+    other = cluster.start_run(SCENARIOS[1], 2000)
+    queued = cluster.start_run(SCENARIOS[2], 2000)
+    assert queued["status"] == "queued"
     worker.process.send_signal(signal.SIGTERM)  # celery's warm shutdown
     wait_until(lambda: finals(recorder, run["run_id"]), 60, "the run's final event")
     name, payload = finals(recorder, run["run_id"])[0]
     assert name == "training_stopped" and 0 < payload["episodes_completed"] < 2000
     assert worker.process.wait(60) == 0
+    # The queued run stays queued for the other worker, which takes it once its own run has ended.
+    assert cluster.board.run(queued["run_id"])["state"] == "queued"
+    assert [r["run_id"] for r in cluster.b.get_json("/api/runs?status=queued")["runs"]] == [queued["run_id"]]
+    assert cluster.a.post("/api/training/stop", json={"run_id": other["run_id"]}).status_code == 200
+    cluster.wait_state(queued["run_id"], "running")
+    recorder.close()
 
 
 def test_a_worker_with_a_progress_interval_sends_the_first_and_the_last_progress(idle_cluster: Cluster) -> None:

@@ -87,16 +87,19 @@ def test_ctrl_c_and_sigterm_stop_the_runs_gracefully_and_they_resume(tmp_path: P
     finally:
         second.kill_leftovers()
 
-    # The embedded server resumes what the SIGTERM saved.
+    # The embedded server resumes what the SIGTERM saved (trains on from it; stopped through the API).
     factory = ServerFactory(tmp_path)
     try:
         server = factory.start(models)
-        response = server.post("/api/training/start", json={"scenario_name": "bologna_coppia", "num_episodes": 10,
+        response = server.post("/api/training/start", json={"scenario_name": "bologna_coppia", "num_episodes": LONG,
                                                             "resume_from": resumed["run_id"]})
         assert response.status_code == 202, response.text
-        assert server.wait_idle()["outcome"] == "completed"
+        offset = json.loads((models / "runs" / resumed["run_id"] / "run.json").read_text())["episodes_completed"]
+        wait_until(lambda: server.status()["current_episode"] > offset, 60, "the resumed run training on")
+        stopped = server.post("/api/training/stop")
+        assert stopped.status_code == 200 and stopped.json()["data"]["status"] == "stopped", stopped.text
         summary = json.loads((models / "runs" / response.json()["data"]["run_id"] / "run.json").read_text())
-        assert summary["status"] == "completed" and summary["parent"] == resumed["run_id"]
+        assert summary["parent"] == resumed["run_id"] and summary["episode_offset"] == offset
     finally:
         factory.terminate_all()
 
