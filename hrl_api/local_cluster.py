@@ -77,15 +77,19 @@ class Part:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    @property
+    def exit_code(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
     def signal_all(self, signum: int) -> None:
         """Send ``signum`` to the part and every process it started."""
-        if self.running:
+        if self.process is not None and self.running:
             os.killpg(self.process.pid, signum)
 
     def terminate(self) -> None:
         """SIGTERM to the part's main process only: a Celery worker then shuts down warm (it stops its
         runs and waits for them), whereas its pool processes would die at once of a SIGTERM of their own."""
-        if self.running:
+        if self.process is not None and self.running:
             self.process.send_signal(signal.SIGTERM)
 
     def wait(self, timeout: float) -> bool:
@@ -256,7 +260,8 @@ def default_log_dir(models_dir: Path) -> Path:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Redis, Celery workers and one web process, all on this machine.")
-    parser.add_argument("--workers", type=int, default=2, help="Celery workers, one training at a time each (default 2)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="Celery workers, one training at a time each (default 2)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("HRL_PORT", "8000")), help="web port (8000)")
     parser.add_argument("--models-dir", default=os.environ.get("HRL_MODELS_DIR", str(REPO / "models")),
                         help="the models folder every part shares (default ./models)")
@@ -285,7 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         while not signals.requested.wait(0.2):
             ended = cluster.ended_part()
             if ended is not None:
-                print(f"{ended.name} ended on its own (exit code {ended.process.returncode}); see {ended.log_path}",
+                print(f"{ended.name} ended on its own (exit code {ended.exit_code}); see {ended.log_path}",
                       flush=True)
                 code = 1
                 break

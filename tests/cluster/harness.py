@@ -88,13 +88,15 @@ class LocalClusterServer(LiveServer):
     def __init__(self, models_dir: Path, log_path: Path, workers: int = 1, **env: str) -> None:
         self.workers, self.log_dir = workers, log_path.with_suffix("")
         self.parts: list[psutil.Process] = []
-        super().__init__(models_dir, log_path, env=env, args=["--workers", str(workers), "--log-dir", str(self.log_dir)])
+        args = ["--workers", str(workers), "--log-dir", str(self.log_dir)]
+        super().__init__(models_dir, log_path, env=env, args=args)
 
     def start(self) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "hrl_api.local_cluster", "--port", str(self.port), "--models-dir",
              str(self.models_dir), *self.args], cwd=REPO, env=self.env, stdout=self.log_path.open("a"),
-            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_default_sigint)
+            stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=_default_sigint)  # noqa: PLW1509 (one signal call before exec)
         wait_until(lambda: self._answers() and self.get_json("/api/health")["workers"] == self.workers, 120,
                    f"the local cluster's {self.workers} workers (log: {self.log_path})")
         self.parts = psutil.Process(self.process.pid).children(recursive=True)

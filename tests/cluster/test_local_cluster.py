@@ -16,7 +16,7 @@ from cluster.conftest import require_redis_server
 from cluster.harness import LocalClusterServer
 from hrl_api.local_cluster import ABORTED_EXIT
 from hrl_trainer.runs import FINAL_FILES
-from live_server import REPO, EventRecorder, ServerFactory, free_port, wait_until
+from live_server import REPO, EventRecorder, ServerFactory, wait_until
 
 LONG = 3000
 """Episodes of a run that a test stops: tens of seconds of the real trainer, stopped within its first second."""
@@ -29,7 +29,8 @@ def _redis_server() -> None:
 
 
 def events_of(recorder: EventRecorder, run_id: str) -> list[tuple[str, dict]]:
-    return [(name, data) for name, data in list(recorder.events) if isinstance(data, dict) and data.get("run_id") == run_id]
+    return [(name, data) for name, data in list(recorder.events)
+            if isinstance(data, dict) and data.get("run_id") == run_id]
 
 
 def assert_stopped_and_saved(models: Path, run_id: str, recorder: EventRecorder) -> dict:
@@ -106,7 +107,8 @@ def test_ctrl_c_and_sigterm_stop_the_runs_gracefully_and_they_resume(tmp_path: P
 
 def test_a_second_ctrl_c_kills_every_part_at_once(tmp_path: Path) -> None:
     """A run that never stops (a trainer ignoring the stop): the first Ctrl-C waits for it, the second ends all."""
-    cluster = LocalClusterServer(tmp_path / "models", tmp_path / "cluster.log", HRL_TRAINER_ENTRY="api_fake_trainers:ignores_stop")
+    cluster = LocalClusterServer(tmp_path / "models", tmp_path / "cluster.log",
+                                 HRL_TRAINER_ENTRY="api_fake_trainers:ignores_stop")
     try:
         recorder = EventRecorder(cluster.url)
         run = cluster.start_run("bologna_coppia", LONG)
@@ -132,7 +134,7 @@ def test_the_web_port_taken_exits_non_zero_before_starting_anything(tmp_path: Pa
         started = time.monotonic()
         result = subprocess.run([sys.executable, "-m", "hrl_api.local_cluster", "--workers", "1", "--port", str(port),
                                  "--models-dir", str(tmp_path / "models"), "--log-dir", str(tmp_path / "logs")],
-                                cwd=REPO, capture_output=True, text=True, timeout=120)
+                                cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode != 0
     assert f"port {port} is already in use" in result.stderr
     assert "Redis on" not in result.stdout and not (tmp_path / "logs").exists()  # nothing was started
