@@ -168,7 +168,11 @@ class LocalCluster:
     def __init__(self, workers: int, port: int, models_dir: Path, log_dir: Path) -> None:
         self.port = port
         self.data = Path(tempfile.mkdtemp(prefix="hrl-cluster-"))
-        self.redis = RedisServer(self.data / "redis", log_path=log_dir / "redis.log")
+        try:
+            self.redis = RedisServer(self.data / "redis", log_path=log_dir / "redis.log")
+        except FileNotFoundError:
+            self.remove_data()
+            raise
         env = cluster_env(self.redis.url, models_dir)
         self.workers = [Part(worker_command(f"worker{index}"), log_dir / f"worker{index}.log", env)
                         for index in range(1, workers + 1)]
@@ -279,9 +283,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.exit(f"Error: {exc}")
     models_dir = Path(args.models_dir).resolve()
     log_dir = Path(args.log_dir).resolve() if args.log_dir else default_log_dir(models_dir)
+    try:
+        cluster = LocalCluster(args.workers, args.port, models_dir, log_dir)
+    except FileNotFoundError as exc:  # no redis-server
+        sys.exit(f"Error: {exc}")
     log_dir.mkdir(parents=True, exist_ok=True)
     signals = ShutdownSignals()
-    cluster = LocalCluster(args.workers, args.port, models_dir, log_dir)
     try:
         cluster.start()
         print(f"Redis on {cluster.redis.url}, {args.workers} workers, web process on http://{LOCAL_HOST}:{args.port}; "
