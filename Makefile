@@ -22,6 +22,7 @@ run: $(STAMP)
 	$(BIN)/python app.py
 
 # Cluster mode on this machine: redis-server, two Celery workers and one web process (docs/cluster.md).
+# Ctrl-C stops and saves the running runs, cancels queued ones; logs stay in models/logs/cluster-<time>/.
 cluster: $(STAMP) redis
 	$(BIN)/python -m hrl_api.local_cluster --workers 2
 

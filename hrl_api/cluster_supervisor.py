@@ -51,6 +51,18 @@ class SeveralRunsActive(SupervisorError):
     status = 400
 
 
+def has_slot(ahead: int, slots: int) -> bool:
+    """Whether a queued run with ``ahead`` active runs before it gets a worker now: the start answers
+    "started" then, and the run is shown ``running`` from then on (``shown_state``)."""
+    return ahead < slots
+
+
+def shown_state(run: dict[str, Any], ahead: int, slots: int) -> str:
+    """A run's state as the API shows it: a queued run that ``has_slot`` (a free worker is taking it, the
+    start answered "started") is ``running``, as the start answer said."""
+    return "running" if run["state"] == "queued" and has_slot(ahead, slots) else run["state"]
+
+
 def status_of(run: dict[str, Any] | None) -> dict[str, Any]:
     """The spec's status body for a run of the board (``IDLE_STATUS`` for none)."""
     if run is None:
@@ -111,14 +123,14 @@ class ClusterSupervisor:
         """The most recently started run (or the one named, or the scenario's latest active one)."""
         with self._reading():
             if run_id:
-                return status_of(self._board.run(run_id))
+                return status_of(self._shown(self._board.run(run_id)))
             if scenario_name:
-                mine = [run for run in self._board.active() if run["scenario_name"] == scenario_name]
+                mine = [run for run in self._shown_active() if run["scenario_name"] == scenario_name]
                 latest = self._board.latest()
                 if not mine and latest and latest["scenario_name"] == scenario_name:
                     mine = [latest]
                 return status_of(mine[-1] if mine else None)
-            return status_of(self._board.latest())
+            return status_of(self._shown(self._board.latest()))
 
     def progress_log(self, since: int = 0, max_points: int | None = None) -> dict[str, Any]:
         with self._reading():
@@ -133,7 +145,7 @@ class ClusterSupervisor:
             return [{"run_id": run["run_id"], "scenario_name": run["scenario_name"], "status": run["state"],
                      "started_at": None, "queued_at": run.get("queued_at"), "finished_at": None,
                      "episodes_completed": run["episodes_completed"], "total_episodes": run["total_episodes"],
-                     "settings": run["settings"]} for run in self._board.active()]
+                     "settings": run["settings"]} for run in self._shown_active()]
 
     # -- commands --------------------------------------------------------------------------------
     def start(self, params: dict[str, Any], episode_offset: int = 0) -> dict[str, Any]:
@@ -153,7 +165,7 @@ class ClusterSupervisor:
                 settings={key: params.get(key) for key in RUN_SETTINGS})
             if not taken:
                 raise ScenarioLocked(scenario, detail)
-            queued = detail >= slots
+            queued = not has_slot(detail, slots)
             if queued:
                 self._emit(run_id, scenario, "training_queued", {
                     "scenario_name": scenario, "num_episodes": params["num_episodes"], "run_id": run_id,
@@ -199,6 +211,18 @@ class ClusterSupervisor:
             yield
         except BrokerError as exc:
             raise BrokerUnavailable(message, {"_schema": [f"Redis at the broker URL does not answer: {exc}"]}) from exc
+
+    def _shown(self, run: dict[str, Any] | None) -> dict[str, Any] | None:
+        """``run`` with the state the API shows (``shown_state``)."""
+        if run is None or run["state"] != "queued":
+            return run
+        ahead = self._board.runs_ahead(run["run_id"])
+        return run if ahead is None else {**run, "state": shown_state(run, ahead, self._board.worker_slots())}
+
+    def _shown_active(self) -> list[dict[str, Any]]:
+        """The active runs, oldest first, with the states the API shows (``shown_state``)."""
+        runs, slots = self._board.active(), self._board.worker_slots()
+        return [{**run, "state": shown_state(run, ahead, slots)} for ahead, run in enumerate(runs)]
 
     def _target(self, run_id: str | None) -> dict[str, Any]:
         if run_id is not None:

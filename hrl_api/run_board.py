@@ -207,6 +207,10 @@ class RunBoard:
                 pipe.hgetall(run_key(run_id))
             return [_decode(raw) for raw in pipe.execute() if raw]
 
+    def runs_ahead(self, run_id: str) -> int | None:
+        """How many active runs were started before ``run_id``; None when it is not active."""
+        return self.redis.zrank(ACTIVE, run_id)
+
     def active_count(self) -> int:
         return int(self.redis.zcard(ACTIVE))
 

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from typing import Any
 
 from celery import Celery, signals
 
-from hrl_api.cluster_run import QueuedRun, WorkerSettings
+from hrl_api.cluster_run import STOP_CHECK_INTERVAL, QueuedRun, WorkerSettings
 from hrl_api.cluster_supervisor import TASK_NAME, TRAINING_QUEUE
 from hrl_api.config import DEFAULTS, MESSAGE_QUEUE_CHANNEL
 from hrl_api.run_board import WORKER_TTL, BrokerError, RunBoard
@@ -108,12 +109,20 @@ def _announce_slot(name: str) -> None:
 
 @signals.worker_shutting_down.connect
 def _stop_runs_of(sender: Any = None, **_: Any) -> None:
-    """A worker asked to shut down (SIGTERM, Ctrl-C) stops its runs the way POST stop does: each finishes its
-    episode, saves and ends as stopped, instead of the shutdown waiting for the whole run."""
-    try:
-        board = RunBoard(worker_settings().broker_url)
-        for run in board.active():
-            if run["state"] == "running" and run.get("worker") == sender:
-                board.request_stop(run["run_id"])
-    except BrokerError:
-        pass
+    """A worker asked to shut down (SIGTERM to its main process, Ctrl-C: Celery's warm shutdown) takes no new
+    run and waits for its running ones: this asks them to stop the way POST stop does (each finishes its
+    batch, saves and ends as stopped). Asked again until the worker exits, so that a run the worker had just
+    received when the signal came stops too. ``sender`` is the worker's name, as its runs record it."""
+    threading.Thread(target=_keep_stopping_runs_of, args=(str(sender),), name="hrl-stop-runs", daemon=True).start()
+
+
+def _keep_stopping_runs_of(worker: str) -> None:
+    board = RunBoard(worker_settings().broker_url)
+    while True:
+        try:
+            for run in board.active():
+                if run["state"] == "running" and run.get("worker") == worker and run.get("stop") != "1":
+                    board.request_stop(run["run_id"])
+        except BrokerError:
+            pass
+        time.sleep(STOP_CHECK_INTERVAL)

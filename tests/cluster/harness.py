@@ -4,12 +4,19 @@ threading mode), all sharing one models folder. The workers train with a fake tr
 episode) so that runs last as long as a test needs."""
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import psutil
 
 from hrl_api.local_cluster import Part, RedisServer
 from hrl_api.run_board import RunBoard
-from live_server import EventRecorder, LiveServer, wait_until
+from live_server import REPO, EventRecorder, LiveServer, wait_until
 
 TRAINER = "api_fake_trainers:steady"
 HEARTBEAT_TIMEOUT = 3.0
@@ -66,3 +73,54 @@ class Cluster:
             recorder.client.emit("subscribe_training", subscription)
             wait_until(lambda: recorder.named("training_status"), 10, "the subscribe_training answer")
         return recorder
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+class LocalClusterServer(LiveServer):
+    """``python -m hrl_api.local_cluster`` (what `make cluster` runs) with ``workers`` workers and its logs in
+    ``log_dir``, started as a terminal starts it: in a process group of its own (Ctrl-C there is a SIGINT to
+    the group), SIGINT at its default (a non-interactive shell's background job would ignore it). ``url`` is
+    its web process; ``parts`` its processes (Redis, workers, web), killed by ``kill_leftovers``."""
+
+    def __init__(self, models_dir: Path, log_path: Path, workers: int = 1, **env: str) -> None:
+        self.workers, self.log_dir = workers, log_path.with_suffix("")
+        self.parts: list[psutil.Process] = []
+        args = ["--workers", str(workers), "--log-dir", str(self.log_dir)]
+        super().__init__(models_dir, log_path, env=env, args=args)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "hrl_api.local_cluster", "--port", str(self.port), "--models-dir",
+             str(self.models_dir), *self.args], cwd=REPO, env=self.env, stdout=self.log_path.open("a"),
+            stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=_default_sigint)  # noqa: PLW1509 (one signal call before exec)
+        wait_until(lambda: self._answers() and self.get_json("/api/health")["workers"] == self.workers, 120,
+                   f"the local cluster's {self.workers} workers (log: {self.log_path})")
+        self.parts = psutil.Process(self.process.pid).children(recursive=True)
+
+    def start_run(self, scenario: str, episodes: int, **fields: Any) -> dict:
+        response = self.post("/api/training/start", json={"scenario_name": scenario, "num_episodes": episodes,
+                                                          **fields})
+        assert response.status_code == 202, response.text
+        return response.json()["data"]
+
+    def ctrl_c(self) -> None:
+        """What Ctrl-C in its terminal does: SIGINT to its process group."""
+        os.killpg(self.process.pid, signal.SIGINT)
+
+    def parts_running(self) -> list[psutil.Process]:
+        return [part for part in self.parts if part.is_running() and part.status() != psutil.STATUS_ZOMBIE]
+
+    def kill_leftovers(self) -> None:
+        """Kill it and whatever of its parts is still there (after a failed test)."""
+        if self.process.poll() is None:
+            self.process.kill()
+        for part in self.parts:
+            try:
+                part.kill()
+            except psutil.NoSuchProcess:
+                pass
+        self.process.wait()

@@ -60,6 +60,23 @@ def test_four_runs_two_start_two_queue_and_web_b_hears_every_event_in_order(idle
     junior_only.close()
 
 
+def test_the_runs_listing_and_the_status_agree_with_the_start_answers(idle_cluster: Cluster) -> None:
+    """A run answered "started" is listed running at once (not queued until its worker picks it up), a run
+    answered "queued" is listed queued; the status of the latest run says the same."""
+    cluster = idle_cluster
+    runs = []
+    for scenario in SCENARIOS[:3]:
+        runs.append(cluster.start_run(scenario, 2000))
+        listed = {status: [run["run_id"] for run in cluster.b.get_json(f"/api/runs?status={status}")["runs"]]
+                  for status in ("running", "queued")}
+        answered = {status: [run["run_id"] for run in runs if run["status"] == status]
+                    for status in ("started", "queued")}
+        assert sorted(listed["running"]) == sorted(answered["started"]), (listed, answered)
+        assert listed["queued"] == answered["queued"], (listed, answered)
+        assert cluster.a.status()["state"] == {"started": "running", "queued": "queued"}[runs[-1]["status"]]
+    assert [run["status"] for run in runs] == ["started", "started", "queued"]
+
+
 def test_stop_a_queued_run_and_a_running_one(idle_cluster: Cluster) -> None:
     cluster = idle_cluster
     recorder = cluster.recorder(cluster.b)
@@ -141,53 +158,24 @@ def test_redis_restarting_mid_run(idle_cluster: Cluster) -> None:
     recorder.close()
 
 
-def test_make_cluster_serves_a_cluster_and_ctrl_c_stops_every_part(tmp_path) -> None:
-    """What `make cluster` runs: redis-server, a worker and a web process; Ctrl-C ends them all."""
-    import os
-    import subprocess
-    import sys
-
-    import psutil
-    import requests
-
-    from cluster.conftest import require_redis_server
-    from live_server import REPO, free_port
-
-    require_redis_server()
-    port = free_port()
-    demo = subprocess.Popen([sys.executable, "-m", "hrl_api.local_cluster", "--workers", "1", "--port", str(port),
-                             "--models-dir", str(tmp_path / "models")], cwd=REPO, start_new_session=True,
-                            stdout=(tmp_path / "demo.log").open("w"), stderr=subprocess.STDOUT)
-    try:
-        def health() -> dict | None:
-            try:
-                return requests.get(f"http://127.0.0.1:{port}/api/health", timeout=2).json()
-            except requests.RequestException:
-                return None
-
-        up = wait_until(lambda: (h := health()) and h.get("workers") == 1 and h, 120, "the demo cluster")
-        assert up["mode"] == "cluster" and up["broker"] == "up"
-        parts = psutil.Process(demo.pid).children(recursive=True)
-        assert any("redis-server" in " ".join(p.cmdline()) for p in parts)
-        os.killpg(demo.pid, signal.SIGINT)  # Ctrl-C in the terminal: the demo's foreground process group
-        assert demo.wait(60) == 0
-        wait_until(lambda: not [p for p in parts if p.is_running() and p.status() != psutil.STATUS_ZOMBIE], 30,
-                   "every part of the demo gone")
-    finally:
-        if demo.poll() is None:
-            os.killpg(demo.pid, signal.SIGKILL)
-        assert "Redis on redis://127.0.0.1:" in (tmp_path / "demo.log").read_text()
-
-
-def test_a_worker_shut_down_stops_its_run_the_graceful_way(idle_cluster: Cluster) -> None:
+def test_a_worker_shut_down_stops_its_run_the_graceful_way_and_leaves_the_queue_alone(idle_cluster: Cluster) -> None:
     cluster = idle_cluster
     recorder = cluster.recorder(cluster.a)
     run, worker = cluster.training(SCENARIOS[0], 2000, recorder)
+    other = cluster.start_run(SCENARIOS[1], 2000)
+    queued = cluster.start_run(SCENARIOS[2], 2000)
+    assert queued["status"] == "queued"
     worker.process.send_signal(signal.SIGTERM)  # celery's warm shutdown
     wait_until(lambda: finals(recorder, run["run_id"]), 60, "the run's final event")
     name, payload = finals(recorder, run["run_id"])[0]
     assert name == "training_stopped" and 0 < payload["episodes_completed"] < 2000
     assert worker.process.wait(60) == 0
+    # The queued run stays queued for the other worker, which takes it once its own run has ended.
+    assert cluster.board.run(queued["run_id"])["state"] == "queued"
+    assert [r["run_id"] for r in cluster.b.get_json("/api/runs?status=queued")["runs"]] == [queued["run_id"]]
+    assert cluster.a.post("/api/training/stop", json={"run_id": other["run_id"]}).status_code == 200
+    cluster.wait_state(queued["run_id"], "running")
+    recorder.close()
 
 
 def test_a_worker_with_a_progress_interval_sends_the_first_and_the_last_progress(idle_cluster: Cluster) -> None:
