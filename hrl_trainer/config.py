@@ -97,7 +97,7 @@ class TrainConfig:
     learns corrections (`goal_rule.py`); False: it learns the split's logits from nothing."""
     intrinsic_coef: float = 0.0
     """Weight of the Executor's intrinsic reward for following the goal (0: the goal is only an input to
-    the Executor; see the README's Learning section for the measurements)."""
+    the Executor; see docs/learning.md, "What was tried", for the measurements)."""
     metrics_window: int = 10
     """Episodes averaged into each progress metric."""
     heldout_episodes: int = 200

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 LONG_RUN = 1000  # episodes: long enough to act while it runs, stopped well before its end
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1440, "height": 900}
-# HRL_DOCS_DIR=docs refreshes the README's screenshots from these tests.
+# HRL_DOCS_DIR=docs refreshes the screenshots of docs/dashboard.md from these tests.
 DOCS_DIR = os.environ.get("HRL_DOCS_DIR")
 
 
