@@ -1,6 +1,6 @@
 """Where the flat PPO stops learning: run by hand, prints a table.
 
-Trains the flat PPO (the Executor alone, `hrl_trainer.flat`) with the default settings on a short
+Trains the flat PPO (the Executor alone, `hrl_trainer.learn.flat`) with the default settings on a short
 and a long budget, with the same seed, and scores both on the same 1000 held-out households,
 paired: the long budget minus the short one, in reward per household and in standard errors.
 A difference within noise says the flat PPO has reached its plateau at the short budget, so a
@@ -17,11 +17,11 @@ import tempfile
 import torch
 
 from hrl_trainer import load_scenario
-from hrl_trainer.cli import format_table
-from hrl_trainer.config import TrainConfig
-from hrl_trainer.evaluation import fixed_households, paired, score
-from hrl_trainer.flat import train_flat
-from hrl_trainer.rollout import FlatPolicy
+from hrl_trainer.cli.main import format_table
+from hrl_trainer.common.config import TrainConfig
+from hrl_trainer.evaluation.scoring import fixed_households, paired, score
+from hrl_trainer.learn.flat import train_flat
+from hrl_trainer.env.rollout import FlatPolicy
 
 
 def flat_reward(scenario: str, episodes: int, seed: int, held_out):

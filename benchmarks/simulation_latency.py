@@ -29,12 +29,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from hrl_trainer import load_scenario  # noqa: E402
-from hrl_trainer.advice import advise  # noqa: E402
-from hrl_trainer.agents import GOAL_DIM, Executor, Strategist  # noqa: E402
-from hrl_trainer.runs import record_agents  # noqa: E402
-from hrl_trainer.simulation import OBS_DIM  # noqa: E402
-from hrl_trainer.model_lookup import resolve_agents  # noqa: E402
-from hrl_trainer.simulations import simulate, tuned_values  # noqa: E402
+from hrl_trainer.use.advice import advise  # noqa: E402
+from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist  # noqa: E402
+from hrl_trainer.store.runs import record_agents  # noqa: E402
+from hrl_trainer.env.simulation import OBS_DIM  # noqa: E402
+from hrl_trainer.store.model_lookup import resolve_agents  # noqa: E402
+from hrl_trainer.use.simulations import simulate, tuned_values  # noqa: E402
 from servers import running_server, wait_until_up  # noqa: E402
 
 

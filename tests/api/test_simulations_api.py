@@ -13,9 +13,9 @@ import torch
 
 from api_contract import assert_error
 from live_server import ASYNC_MODES, REPO, LiveServer
-from hrl_trainer.agents import GOAL_DIM, Executor, Strategist
-from hrl_trainer.runs import record_agents
-from hrl_trainer.simulation import OBS_DIM
+from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
+from hrl_trainer.store.runs import record_agents
+from hrl_trainer.env.simulation import OBS_DIM
 
 MODEL = "torino_single"
 POLICIES = {"hrl", "best_fixed", "buffer_first", "target_liquidity_2", "target_liquidity_4", "rule_of_thumb", "random"}
@@ -78,8 +78,8 @@ def test_simulation_lifecycle(sim_server):
 def test_the_target_liquidity_rules_report_the_numbers_evaluate_tunes(sim_server):
     """Tuned as `evaluate` tunes them (tests/trainer/test_simulations.py checks their scores by hand)."""
     from hrl_trainer import load_scenario
-    from hrl_trainer.evaluation import tuned_baselines
-    from hrl_trainer.simulations import TUNING_HOUSEHOLDS, figures_key
+    from hrl_trainer.evaluation.scoring import tuned_baselines
+    from hrl_trainer.use.simulations import TUNING_HOUSEHOLDS, figures_key
 
     record = simulate(sim_server).json()
     _, _, rule_2, rule_4 = tuned_baselines(figures_key(load_scenario(MODEL)), TUNING_HOUSEHOLDS)

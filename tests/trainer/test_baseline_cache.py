@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from hrl_trainer import load_scenario
-from hrl_trainer import simulations
-from hrl_trainer.baseline_cache import FOLDER, cache_path
-from hrl_trainer.simulations import TUNING_HOUSEHOLDS, figures_key, tune_baselines, tuned_values
+from hrl_trainer.use import simulations
+from hrl_trainer.baselines.cache import FOLDER, cache_path
+from hrl_trainer.use.simulations import TUNING_HOUSEHOLDS, figures_key, tune_baselines, tuned_values
 
 SPLITS = {"best_fixed": np.array([0.1, 0.7, 0.2]), "buffer_first": np.array([0.3, 0.3, 0.4])}
 RULES = {"target_liquidity_2": {"k": 2.5, "spend": 0.15},
@@ -141,7 +141,7 @@ def test_another_households_file_under_the_same_name_is_not_used(tmp_path, torin
 
 def test_a_simulation_in_a_new_process_reads_the_real_tuning_from_disk(tmp_path, torino, no_tuning):
     """The real tuning, done by one process, is what a later process (a restarted server) reuses."""
-    script = ("import sys; from hrl_trainer import load_scenario; from hrl_trainer.simulations import figures_key, "
+    script = ("import sys; from hrl_trainer import load_scenario; from hrl_trainer.use.simulations import figures_key, "
               "tuned_values; tuned_values(figures_key(load_scenario('torino_single')), sys.argv[1])")
     subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=True, timeout=600)
     from_disk = tuned_values(torino, str(tmp_path))  # tuning refused: must come from the file
@@ -158,7 +158,7 @@ def test_two_callers_missing_the_file_together_tune_once(tmp_path, torino):
     import threading
     import time
 
-    from hrl_trainer.baseline_cache import cached_tunings
+    from hrl_trainer.baselines.cache import cached_tunings
 
     calls, results, start = [], [], threading.Barrier(2)
 

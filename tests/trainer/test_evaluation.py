@@ -5,14 +5,14 @@ import numpy as np
 import pytest
 import torch
 
-from hrl_trainer.agents import Executor, Strategist
-from hrl_trainer.baseline_cache import cache_path
-from hrl_trainer.evaluation import (SAVE_ONLY, BufferFirst, FixedSplit, RandomSplit, compare_with_baselines,
+from hrl_trainer.agents.networks import Executor, Strategist
+from hrl_trainer.baselines.cache import cache_path
+from hrl_trainer.evaluation.scoring import (SAVE_ONLY, BufferFirst, FixedSplit, RandomSplit, compare_with_baselines,
                                     fixed_households, hrl_policy, paired, score, split_grid, tune_split)
-from hrl_trainer.rollout import EpisodeStats, run_episodes
-from hrl_trainer.scenarios import scenario_from_dict
-from hrl_trainer.simulation import OBS_DIM, HouseholdBatch
-from hrl_trainer.simulations import TUNING_HOUSEHOLDS, figures_key, tuned_values
+from hrl_trainer.env.rollout import EpisodeStats, run_episodes
+from hrl_trainer.env.scenarios import scenario_from_dict
+from hrl_trainer.env.simulation import OBS_DIM, HouseholdBatch
+from hrl_trainer.use.simulations import TUNING_HOUSEHOLDS, figures_key, tuned_values
 
 SMALL = scenario_from_dict({
     "name": "small", "monthly_income": 2000.0, "fixed_expenses": 1200.0, "variable_expenses_mean": 400.0,

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from hrl_trainer import load_scenario
-from hrl_trainer.evaluation import FixedSplit, fixed_households, score, split_grid
-from hrl_trainer.grid_scores import RememberedScores, mean_rewards_of
-from hrl_trainer.rules import acting_alike, as_rule, rule_from, rule_scores
-from hrl_trainer.simulations import figures_key, tune_baselines
+from hrl_trainer.evaluation.scoring import FixedSplit, fixed_households, score, split_grid
+from hrl_trainer.baselines.grid_scores import RememberedScores, mean_rewards_of
+from hrl_trainer.baselines.rules import acting_alike, as_rule, rule_from, rule_scores
+from hrl_trainer.use.simulations import figures_key, tune_baselines
 
 
 @pytest.fixture

@@ -12,16 +12,16 @@ import pytest
 import torch
 
 from hrl_trainer import load_scenario
-from hrl_trainer.advice import AdviceError, advise
-from hrl_trainer.agents import GOAL_DIM, Executor, Strategist
-from hrl_trainer.runs import record_agents
-from hrl_trainer.evaluation import FixedSplit, fixed_households, score
-from hrl_trainer.money import format_euro
-from hrl_trainer.report import render_report
-from hrl_trainer.rule_of_thumb import EmergencyFundFirst
-from hrl_trainer.simulation import OBS_DIM, HouseholdBatch, LifeEvents
-from hrl_trainer.simulations import PERCENTILES, heldout_summary, live, simulate, tuned_values, figures_key
-from hrl_trainer.simulation_store import create_simulation, delete_simulation, list_simulations, load_simulation
+from hrl_trainer.use.advice import AdviceError, advise
+from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
+from hrl_trainer.store.runs import record_agents
+from hrl_trainer.evaluation.scoring import FixedSplit, fixed_households, score
+from hrl_trainer.common.money import format_euro
+from hrl_trainer.use.report import render_report
+from hrl_trainer.baselines.rule_of_thumb import EmergencyFundFirst
+from hrl_trainer.env.simulation import OBS_DIM, HouseholdBatch, LifeEvents
+from hrl_trainer.use.simulations import PERCENTILES, heldout_summary, live, simulate, tuned_values, figures_key
+from hrl_trainer.store.simulation_store import create_simulation, delete_simulation, list_simulations, load_simulation
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +85,7 @@ def test_percentiles_and_totals_match_an_independent_computation(torino, result)
 
 def test_paired_differences_are_household_by_household(torino, agents, result):
     events = LifeEvents.draw(torino, 7, np.random.default_rng(11))
-    from hrl_trainer.evaluation import hrl_policy
+    from hrl_trainer.evaluation.scoring import hrl_policy
 
     model = live(torino, events, hrl_policy(*agents))
     baseline = live(torino, events, EmergencyFundFirst())
@@ -101,7 +101,7 @@ def test_paired_differences_are_household_by_household(torino, agents, result):
 def test_the_target_liquidity_rules_report_evaluates_tuning_and_score_as_by_hand(torino, agents, result, name, index):
     """Tuned as `evaluate` tunes them (same grids, same tuning households); each household's reward as the
     scalar re-computation of tests/trainer/test_rules.py says; paired household by household."""
-    from hrl_trainer.evaluation import hrl_policy, tuned_baselines
+    from hrl_trainer.evaluation.scoring import hrl_policy, tuned_baselines
 
     from .test_rules import live_by_hand
 
@@ -206,7 +206,7 @@ def test_simulate_cli(tmp_path, agents, tunings):
 
 
 def test_a_republished_model_replaces_the_remembered_one(tmp_path):
-    from hrl_trainer.model_lookup import resolve_agents
+    from hrl_trainer.store.model_lookup import resolve_agents
 
     first = (Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM))
     record_agents("torino_single", *first, {}, tmp_path)
