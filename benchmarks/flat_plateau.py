@@ -19,9 +19,11 @@ import torch
 from hrl_trainer import load_scenario
 from hrl_trainer.cli.main import format_table
 from hrl_trainer.common.config import TrainConfig
-from hrl_trainer.evaluation.scoring import fixed_households, paired, score
+from hrl_trainer.env.lives import fixed_households
+from hrl_trainer.evaluation.paired import paired_difference
+from hrl_trainer.evaluation.scoring import score
 from hrl_trainer.learn.flat import train_flat
-from hrl_trainer.env.rollout import FlatPolicy
+from hrl_trainer.agents.policy import FlatPolicy
 
 
 def flat_reward(scenario: str, episodes: int, seed: int, held_out):
@@ -45,7 +47,7 @@ def main() -> None:
         held_out = fixed_households(load_scenario(scenario), 1000, "held_out")
         for seed in args.seeds:
             first, second = flat_reward(scenario, short, seed, held_out), flat_reward(scenario, long, seed, held_out)
-            diff = paired(second, first)
+            diff = paired_difference(second.reward, first.reward)
             rows.append({"scenario": scenario, "seed": seed, f"flat {short}": first.metrics()["avg_reward"],
                          f"flat {long}": second.metrics()["avg_reward"],
                          "long minus short": f"{diff['diff']:+.3f} ± {diff['stderr']:.3f}",

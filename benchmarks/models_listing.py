@@ -13,7 +13,6 @@ Target (issue 9): GET /api/models p99 < 20 ms with 50 models.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile

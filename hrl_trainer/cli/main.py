@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from hrl_trainer.store import runs
 from hrl_trainer.store.adoption import adopt_models_folder
-from hrl_trainer.store.checkpoints import IncompatibleModel, agent_from_bytes, load_history, load_trained_models, model_paths
+from hrl_trainer.store.checkpoints import IncompatibleModel, agent_from_bytes, load_trained_models, model_paths
 from hrl_trainer.common.config import (DEFAULT_EPISODES, DEFAULT_EVAL_EPISODES, DEFAULT_SAVE_INTERVAL, MAX_KEEP_CHECKPOINTS,
                      SETTING_BOUNDS, TrainConfig)
 from hrl_trainer.evaluation.scoring import compare_with_baselines

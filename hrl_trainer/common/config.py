@@ -14,6 +14,10 @@ MAX_SEED = 2**32 - 1
 DEFAULT_HOUSEHOLDS = 1000
 """Households of a simulation, unless the request says otherwise."""
 MAX_HOUSEHOLDS = 10_000
+TUNING_HOUSEHOLDS = 200
+"""Tuning households on which the baselines' splits and rules are tuned (evaluate, simulations, the end of a run)."""
+HELDOUT_HOUSEHOLDS = 500
+"""Held-out households of the end-of-run summary in euros."""
 MAX_HOUSEHOLD_MONTHS = 1_200_000
 """households x months of one simulation (10 000 households of 120 months): bounds its memory."""
 SETTING_BOUNDS: dict[str, tuple[int, int]] = {

@@ -29,16 +29,19 @@ from hrl_trainer import __version__
 from hrl_trainer.agents.networks import GOAL_DIM, ActorCritic, Executor, Strategist
 from hrl_trainer.store.checkpoints import agent_bytes, json_bytes, save_checkpoint
 from hrl_trainer.common.config import TrainConfig
-from hrl_trainer.evaluation.scoring import fixed_households, hrl_policy, score
+from hrl_trainer.env.lives import fixed_households
+from hrl_trainer.evaluation.scoring import hrl_policy, score
 from hrl_trainer.learn.metrics import MetricsWindow, ensure_finite
 from hrl_trainer.learn.optim import Adam
 from hrl_trainer.learn.outcome import TrainResult
 from hrl_trainer.common.paths import resolve_models_dir
 from hrl_trainer.learn.ppo import PPOSettings, center_on_siblings, compute_gae, ppo_update
-from hrl_trainer.env.rollout import EpisodeStats, HierarchicalPolicy, Stopwatch, Trajectory, buffer_target, run_episodes
-from hrl_trainer.store.runs import RunWriter, load_run_state, new_run_id
+from hrl_trainer.agents.policy import HierarchicalPolicy, buffer_target
+from hrl_trainer.env.rollout import EpisodeStats, Stopwatch, Trajectory, run_episodes
+from hrl_trainer.store.run_writer import RunWriter
+from hrl_trainer.store.runs import load_run_state, new_run_id
 from hrl_trainer.env.scenarios import load_scenario
-from hrl_trainer.use.simulations import heldout_summary
+from hrl_trainer.evaluation.euros import heldout_summary
 from hrl_trainer.env.simulation import OBS_DIM, HouseholdBatch, LifeEvents
 
 ProgressCallback = Callable[[dict], None]

@@ -25,7 +25,7 @@ from hrl_trainer.store.checkpoints import checkpoints_root, json_bytes, model_fi
 from hrl_trainer.common.filesets import fsync_dir, replace_file
 from hrl_trainer.common.paths import resolve_models_dir
 from hrl_trainer.store.runlock import ScenarioLock, ScenarioLocked
-from hrl_trainer.store.runs import CHECKPOINTS_FOLDER, CONFIG_FILE, SUMMARY_FILE, _publish, final_files, iso, run_dir, runs_root
+from hrl_trainer.store.runs import CHECKPOINTS_FOLDER, CONFIG_FILE, SUMMARY_FILE, publish_folder, final_files, iso, run_dir, runs_root
 
 
 def needs_adoption(scenario: str, models_dir: str | Path | None = None) -> bool:
@@ -112,7 +112,7 @@ def adopt_scenario(scenario: str, models_dir: str | Path | None = None) -> str |
     if legacy_checkpoints:
         os.rename(root, aside)
     if has_model:
-        _publish(folder, json.loads((folder / SUMMARY_FILE).read_bytes()), models_dir)
+        publish_folder(folder, json.loads((folder / SUMMARY_FILE).read_bytes()), models_dir)
     elif has_history:  # copied into the run: the published paths no longer claim a model
         for name in (hist, high, low):
             (files.folder / name).unlink(missing_ok=True)

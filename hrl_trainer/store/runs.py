@@ -53,7 +53,7 @@ LISTED_STATUSES = ("queued", *STATUSES)
 KILLED = "The training process ended without finishing (killed, or its machine stopped)"
 
 __all__ = ["RunNotFound", "ScenarioLocked", "new_run_id", "validate_run_id", "list_runs", "read_run",
-           "read_run_history", "load_run_agents", "publish_run", "delete_run", "archive_run", "RunWriter"]
+           "read_run_history", "load_run_agents", "publish_run", "delete_run", "archive_run"]
 
 
 class RunNotFound(LookupError):
@@ -110,7 +110,7 @@ def _read_json(path: Path) -> dict:
     return json.loads(path.read_bytes())
 
 
-def _write_summary(folder: Path, summary: dict) -> None:
+def write_summary(folder: Path, summary: dict) -> None:
     from hrl_trainer.store.checkpoints import json_bytes
     replace_file(folder / SUMMARY_FILE, json_bytes(summary))
 
@@ -169,11 +169,11 @@ def _mark_failed(folder: Path, summary: dict) -> dict:
     for temporary in folder.glob(".*.tmp"):
         temporary.unlink()
     summary = {**summary, "status": "failed", "error": summary.get("error") or KILLED}
-    _write_summary(folder, summary)
+    write_summary(folder, summary)
     return summary
 
 
-def _summaries(models_dir: str | Path | None, scenario: str | None = None) -> list[tuple[Path, dict]]:
+def read_summaries(models_dir: str | Path | None, scenario: str | None = None) -> list[tuple[Path, dict]]:
     root = runs_root(models_dir)
     pattern = f"{scenario}-*" if scenario else "*"
     found = []
@@ -199,7 +199,7 @@ def list_runs(models_dir: str | Path | None = None, scenario_name: str | None = 
     their folder already says more."""
     if scenario_name is not None:
         validate_name(scenario_name)
-    on_disk = [s for _, s in _summaries(models_dir, scenario_name)]
+    on_disk = [s for _, s in read_summaries(models_dir, scenario_name)]
     known = {s["run_id"] for s in on_disk}
     summaries = [s for s in [*on_disk, *(p for p in pending if p["run_id"] not in known)]
                  if scenario_name in (None, s.get("scenario_name")) and status in (None, s.get("status"))]
@@ -318,7 +318,7 @@ def link_checkpoints(scenario: str, target: Path | None, models_dir: str | Path 
     fsync_dir(link.parent)
 
 
-def _publish(folder: Path, summary: dict, models_dir: str | Path | None) -> None:
+def publish_folder(folder: Path, summary: dict, models_dir: str | Path | None) -> None:
     """Make the run the scenario's published model (the caller holds the scenario's lock)."""
     from hrl_trainer.store.checkpoints import json_bytes, model_files
     high, low, history = final_files(folder).read("high_agent.pt", "low_agent.pt", "history.json")
@@ -361,7 +361,7 @@ def publish_run(run_id: str, models_dir: str | Path | None = None) -> dict:
         if not publishable(folder, summary):
             raise RunNotFound(f"Run '{run_id}' has no final agents to publish (status {summary.get('status')}, "
                               f"{summary.get('episodes_completed') or 0} episodes)")
-        _publish(folder, summary, models_dir)
+        publish_folder(folder, summary, models_dir)
     return {**summary, "published": True}
 
 
@@ -374,105 +374,13 @@ def delete_run(run_id: str, models_dir: str | Path | None = None) -> dict:
         _summary(folder, models_dir)
         successor = None
         if published_run_id(scenario, models_dir) == run_id:
-            others = [(f, s) for f, s in _summaries(models_dir, scenario) if s["run_id"] != run_id and publishable(f, s)]
+            others = [(f, s) for f, s in read_summaries(models_dir, scenario) if s["run_id"] != run_id and publishable(f, s)]
             if others:
                 successor = newest_first([s for _, s in others])[0]
-                _publish(run_dir(successor["run_id"], models_dir), successor, models_dir)
+                publish_folder(run_dir(successor["run_id"], models_dir), successor, models_dir)
             else:
                 _unpublish(scenario, models_dir)
         doomed = folder.with_name(f".{run_id}.deleting")
         os.rename(folder, doomed)  # the run disappears in one step; the removal may take a while
         shutil.rmtree(doomed)
     return {"run_id": run_id, "deleted": True, "published_run_id": successor["run_id"] if successor else None}
-
-
-# --- the run being trained --------------------------------------------------------------------------
-class RunWriter:
-    """The folder of the run being trained; used by the trainer, holding the scenario's lock."""
-
-    def __init__(self, run_id: str, models_dir: str | Path | None = None):
-        self.run_id = validate_run_id(run_id)
-        self.scenario = run_scenario(run_id)
-        self.models_dir = resolve_models_dir(models_dir)
-        self.folder = run_dir(run_id, self.models_dir)
-        self.lock: ScenarioLock | None = None
-        self.summary: dict = {}
-
-    def start(self, summary: dict, config: dict) -> None:
-        """Take the scenario (ScenarioLocked if another writer has it), put the folder in order
-        (adopt a models folder from before runs, finish a killed publish, mark killed runs failed),
-        then create this run's folder with its config and a "running" summary."""
-        from hrl_trainer.store.adoption import adopt_scenario
-        from hrl_trainer.store.checkpoints import tidy_models_folder
-        self.lock = ScenarioLock.acquire(self.scenario, self.run_id, self.models_dir)
-        try:
-            tidy_models_folder(self.scenario, self.models_dir)
-            adopt_scenario(self.scenario, self.models_dir)
-            repair_checkpoints_link(self.scenario, self.models_dir)
-            _summaries(self.models_dir, self.scenario)  # marks this scenario's killed runs failed
-            from hrl_trainer.store.checkpoints import json_bytes
-            self.folder.mkdir(parents=True)
-            replace_file(self.folder / CONFIG_FILE, json_bytes(config))
-            self.update(run_id=self.run_id, scenario_name=self.scenario, status="running", **summary)
-        except BaseException:
-            self.close()
-            raise
-
-    def update(self, **fields: Any) -> None:
-        """Rewrite the summary with `fields` changed."""
-        self.summary = {**self.summary, **fields}
-        _write_summary(self.folder, self.summary)
-
-    def checkpoint_dir(self, label: str) -> Path:
-        return run_checkpoint_dir(self.folder, label)
-
-    def prune_checkpoints(self, keep: int) -> None:
-        """Keep the newest `keep` `checkpoint_episode_N` folders (best and final are not counted)."""
-        root = self.folder / CHECKPOINTS_FOLDER
-        periodic = sorted((int(path.name.rsplit("_", 1)[1]), path) for path in root.glob("checkpoint_episode_*")
-                          if path.name.rsplit("_", 1)[1].isdigit())
-        for _, path in periodic[: max(0, len(periodic) - keep)]:
-            shutil.rmtree(path)
-
-    def save_final(self, contents: dict[str, bytes]) -> None:
-        """Write the final agents, optimiser state and history (one set)."""
-        final_files(self.folder).replace(contents)
-
-    def finish(self, publish: bool, **fields: Any) -> None:
-        """Write the final summary and, if asked and possible, publish the run."""
-        self.update(**fields)
-        if publish and publishable(self.folder, self.summary):
-            _publish(self.folder, self.summary, self.models_dir)
-
-    def fail(self, error: str) -> None:
-        """Record why the run failed (best effort: the failure may be the disk itself)."""
-        try:
-            self.update(status="failed", error=error, finished_at=iso(utc_now()))
-        except OSError:
-            pass
-
-    def close(self) -> None:
-        if self.lock is not None:
-            self.lock.release()
-
-
-def record_agents(scenario_name: str, strategist: "Strategist", executor: "Executor", history: dict | None = None,
-                  models_dir: str | Path | None = None) -> str:
-    """Keep agents trained elsewhere (or made by hand, as the tests and benchmarks do) as a completed
-    run of `scenario_name`, published like a finished training; returns its run id. `history` is stored
-    as the run's history (its `episodes_completed` defaults to 1, so that the run can be published)."""
-    from hrl_trainer.store.checkpoints import agent_bytes, json_bytes
-
-    history = {"scenario_name": scenario_name, "episodes_completed": 1, **(history or {})}
-    writer = RunWriter(new_run_id(scenario_name), models_dir)
-    writer.start(summary={"started_at": iso(utc_now()), "episodes_completed": 0, "final_metrics": {},
-                          "held_out": None, "parent": None}, config={"recorded": True})
-    try:
-        writer.save_final({"high_agent.pt": agent_bytes(strategist), "low_agent.pt": agent_bytes(executor),
-                           "optimizer.pt": b"", "history.json": json_bytes(history)})
-        writer.finish(publish=True, status="completed", finished_at=iso(utc_now()),
-                      episodes_completed=history["episodes_completed"],
-                      final_metrics=history.get("final_metrics") or {})
-    finally:
-        writer.close()
-    return writer.run_id

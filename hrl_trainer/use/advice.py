@@ -82,7 +82,7 @@ def advise(scenario: Scenario, strategist: Strategist, executor: Executor, month
         raise AdviceError(errors)
     from hrl_trainer.agents.acting import ActorSnapshot
     from hrl_trainer.agents.goal_rule import executor_offset
-    from hrl_trainer.env.rollout import buffer_target
+    from hrl_trainer.agents.policy import buffer_target
 
     cash = float(scenario.initial_cash if month == 0 else 0.0) if cash is None else float(cash)
     batch = household_at(scenario, month, savings, invested, cash, income_loss_months_left)

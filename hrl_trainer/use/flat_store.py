@@ -39,7 +39,7 @@ class FlatBaseline:
 
     def policy(self):
         """The flat Executor acting deterministically, as `evaluate` scores it."""
-        from hrl_trainer.env.rollout import FlatPolicy
+        from hrl_trainer.agents.policy import FlatPolicy
 
         return FlatPolicy(self.executor, deterministic=True)
 

@@ -12,7 +12,7 @@ import pytest
 from live_server import ASYNC_MODES, REPO, LiveServer, wait_until
 
 from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
-from hrl_trainer.store.runs import record_agents
+from hrl_trainer.store.run_writer import record_agents
 from hrl_trainer.env.simulation import OBS_DIM
 
 WEB_PROCESS_MODULES = """

@@ -1,5 +1,5 @@
 """A server for the browser tests with its own copy of the scenarios and an untrained published model
-(kept as a completed run by `hrl_trainer.store.runs.record_agents`)."""
+(kept as a completed run by `hrl_trainer.store.run_writer.record_agents`)."""
 from __future__ import annotations
 
 import shutil
@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
-from hrl_trainer.store.runs import record_agents
+from hrl_trainer.store.run_writer import record_agents
 from hrl_trainer.env.simulation import OBS_DIM
 from live_server import REPO, LiveServer
 from tunings import TuningStore

@@ -198,7 +198,7 @@ def test_an_interrupted_adoption_is_finished_by_the_next_one(tmp_path, monkeypat
     train(tmp_path)
     make_legacy(tmp_path)
     from hrl_trainer.store import adoption
-    monkeypatch.setattr(adoption, "_publish", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
+    monkeypatch.setattr(adoption, "publish_folder", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):
         adopt_models_folder(tmp_path)
     monkeypatch.undo()

@@ -19,7 +19,8 @@ from hrl_trainer.store import runs
 from hrl_trainer.store.checkpoints import (IncompatibleModel, agent_from_bytes, checkpoint_dir, checkpoint_files, load_checkpoint,
                                      load_trained_models, model_files, model_paths, save_checkpoint,
                                      tidy_models_folder)
-from hrl_trainer.evaluation.scoring import fixed_households, hrl_policy, score
+from hrl_trainer.env.lives import fixed_households
+from hrl_trainer.evaluation.scoring import hrl_policy, score
 from hrl_trainer.common.filesets import FileSet
 from hrl_trainer.env.simulation import OBS_FEATURES
 from hrl_trainer.learn.trainer import Trainer

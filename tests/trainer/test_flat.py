@@ -2,9 +2,10 @@
 import torch
 
 from hrl_trainer import TrainConfig
-from hrl_trainer.evaluation.scoring import fixed_households, score
+from hrl_trainer.env.lives import fixed_households
+from hrl_trainer.evaluation.scoring import score
 from hrl_trainer.learn.flat import train_flat
-from hrl_trainer.env.rollout import FlatPolicy
+from hrl_trainer.agents.policy import FlatPolicy
 from hrl_trainer.env.simulation import OBS_DIM
 
 

@@ -4,7 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from hrl_trainer.evaluation.scoring import fixed_households, score
+from hrl_trainer.env.lives import fixed_households
+from hrl_trainer.evaluation.scoring import score
 from hrl_trainer.baselines.rules import TargetLiquidity, rule_from, tune_2, tune_4
 
 
