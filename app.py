@@ -26,7 +26,7 @@ from hrl_api.logs import configure_logging, register_request_log
 from hrl_api.serving import PortUnavailable, ensure_port_free, serve
 from hrl_api.supervisor import TrainingSupervisor
 from hrl_trainer import resolve_models_dir, resolve_scenarios_dir
-from hrl_trainer.adoption import adopt_models_folder
+from hrl_trainer.store.adoption import adopt_models_folder
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -21,10 +21,10 @@ import torch
 from train_speed import cli
 
 from hrl_trainer import list_scenarios, load_history, load_scenario
-from hrl_trainer.checkpoints import load_trained_models
-from hrl_trainer.cli import format_table
-from hrl_trainer.evaluation import BASELINES, compare_with_baselines
-from hrl_trainer.flat import flat_config, train_flat
+from hrl_trainer.store.checkpoints import load_trained_models
+from hrl_trainer.cli.main import format_table
+from hrl_trainer.evaluation.scoring import BASELINES, compare_with_baselines
+from hrl_trainer.learn.flat import flat_config, train_flat
 
 TARGETS = {
     # (baseline, episodes): (z the agents must exceed, seeds needed of 3, what it says)

@@ -10,7 +10,7 @@ stay fast with many models? Run by hand; prints two tables.
    burst of 100 000: the count is shown, not a target). The server's RSS is read
    when idle after a 100-episode warm-up run, every 0.2 s during the long run (peak), and after it.
 2. GET /api/models with ``--models`` trained models in the models folder (each saved by the real
-   writer, ``hrl_trainer.runs.record_agents``, with a ``--history-episodes`` history):
+   writer, ``hrl_trainer.store.run_writer.record_agents``, with a ``--history-episodes`` history):
    latency over ``--requests`` sequential requests.
 
     .venv/bin/python benchmarks/long_run.py [--episodes 100000] [--models 50] [--history-episodes 5000]
@@ -33,7 +33,7 @@ import requests
 import socketio
 from servers import running_server, wait_until_up
 
-from hrl_trainer.cli import format_table
+from hrl_trainer.cli.main import format_table
 
 FAKE_TRAINERS = Path(__file__).resolve().parents[1] / "tests" / "api"
 TARGET_GROWTH_MB, TARGET_P99_MS = 50.0, 20.0
@@ -90,9 +90,9 @@ def memory_row(mode: str, episodes: int, workdir: Path) -> dict[str, str]:
 
 def save_models(models_dir: Path, count: int, history_episodes: int) -> float:
     """``count`` trained models, saved by the real writer; returns the MB their history files take."""
-    from hrl_trainer.agents import Executor, Strategist
-    from hrl_trainer.checkpoints import model_paths
-    from hrl_trainer.runs import record_agents
+    from hrl_trainer.agents.networks import Executor, Strategist
+    from hrl_trainer.store.checkpoints import model_paths
+    from hrl_trainer.store.run_writer import record_agents
 
     strategist, executor = Strategist(obs_dim=8), Executor(obs_dim=12)
     progress = [{"episode": e, "total_episodes": history_episodes, "avg_reward": 10.0 + e % 7 / 3,

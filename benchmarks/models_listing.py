@@ -13,7 +13,6 @@ Target (issue 9): GET /api/models p99 < 20 ms with 50 models.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -27,7 +26,7 @@ sys.path.insert(0, str(REPO))
 
 from hrl_trainer import list_trained_models  # noqa: E402
 from servers import running_server, wait_until_up  # noqa: E402
-from hrl_trainer.checkpoints import json_bytes  # noqa: E402
+from hrl_trainer.store.checkpoints import json_bytes  # noqa: E402
 
 ROW = {"episode": 1, "total_episodes": 1, "avg_reward": 12.345678901234, "avg_duration": 120.0,
        "avg_cash": 5234.6789012345, "avg_invested": 12500.123456789, "stability": 0.98512345678,

@@ -29,12 +29,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from hrl_trainer import load_scenario  # noqa: E402
-from hrl_trainer.advice import advise  # noqa: E402
-from hrl_trainer.agents import GOAL_DIM, Executor, Strategist  # noqa: E402
-from hrl_trainer.runs import record_agents  # noqa: E402
-from hrl_trainer.simulation import OBS_DIM  # noqa: E402
-from hrl_trainer.model_lookup import resolve_agents  # noqa: E402
-from hrl_trainer.simulations import simulate, tuned_values  # noqa: E402
+from hrl_trainer.use.advice import advise  # noqa: E402
+from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist  # noqa: E402
+from hrl_trainer.store.run_writer import record_agents  # noqa: E402
+from hrl_trainer.env.simulation import OBS_DIM  # noqa: E402
+from hrl_trainer.store.model_lookup import resolve_agents  # noqa: E402
+from hrl_trainer.baselines.tuning import tunings
+from hrl_trainer.use.simulations import simulate  # noqa: E402
 from servers import running_server, wait_until_up  # noqa: E402
 
 
@@ -62,7 +63,7 @@ def in_process(name: str, models: Path, households: int, repeats: int) -> list[s
     agents = resolve_agents(name, None, models)
     rows = [row(f"{name}: first simulation (tunes the baselines, saves them)",
                 timed(lambda: simulate(scenario, *agents, households, seed=1, models_dir=models), 1))]
-    tuned_values.cache_clear()  # a restarted server: nothing in memory, the tunings on disk
+    tunings.cache_clear()  # a restarted server: nothing in memory, the tunings on disk
     rows.append(row(f"{name}: first simulation after a restart (tunings read from disk)",
                     timed(lambda: simulate(scenario, *agents, households, seed=1, models_dir=models), 1)))
     rows.append(row(f"{name}: simulation, {households} households, warm",

@@ -26,9 +26,9 @@ from hrl_api.supervisor import (
     now_iso,
 )
 from hrl_api.training_events import final_event, rooms_for
-from hrl_trainer.runlock import ScenarioLocked, is_locked, read_holder
-from hrl_trainer.runs import new_run_id
-from hrl_trainer.thinning import thin_evenly
+from hrl_trainer.store.runlock import ScenarioLocked, is_locked, read_holder
+from hrl_trainer.store.runs import new_run_id
+from hrl_trainer.common.thinning import thin_evenly
 
 log = logging.getLogger(__name__)
 TASK_NAME = "hrl_finance.train_run"

@@ -9,7 +9,7 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 
 from hrl_api import run_schemas, schemas, simulation_schemas
-from hrl_trainer.households import HouseholdSchema
+from hrl_trainer.store.households import HouseholdSchema
 
 OPENAPI_KEY = "hrl_openapi_document"
 DOCUMENTED_PREFIX = "/api/"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from hrl_api.schemas import NAME_PATTERN, FinalMetrics, TrainingHistory, validate_scenario_name
-from hrl_trainer.runs import LISTED_STATUSES, RUN_ID_DOC_PATTERN, RUN_ID_PATTERN
+from hrl_trainer.store.runs import LISTED_STATUSES, RUN_ID_DOC_PATTERN, RUN_ID_PATTERN
 
 RUN_ID_MESSAGE = "Must look like {scenario}-YYYYMMDD-HHMMSS-xxxx."
 MAX_PAGE = 500

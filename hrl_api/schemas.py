@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
-from hrl_trainer.config import (
+from hrl_trainer.common.config import (
     DEFAULT_EPISODES,
     DEFAULT_EVAL_EPISODES,
     DEFAULT_SAVE_INTERVAL,
     MAX_KEEP_CHECKPOINTS,
     SETTING_BOUNDS,
 )
-from hrl_trainer.paths import NAME_PATTERN as TRAINER_NAME_PATTERN
-from hrl_trainer.runs import RUN_ID_DOC_PATTERN, RUN_ID_PATTERN
+from hrl_trainer.common.paths import NAME_PATTERN as TRAINER_NAME_PATTERN
+from hrl_trainer.store.runs import RUN_ID_DOC_PATTERN, RUN_ID_PATTERN
 
 NAME_PATTERN = "^[a-z0-9_-]{1,64}$"
 """The documented (ECMA-262) form of hrl_trainer's name rule, for OpenAPI clients."""

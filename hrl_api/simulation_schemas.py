@@ -5,7 +5,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from hrl_api.run_schemas import run_id_field
 from hrl_api.schemas import NAME_PATTERN, validate_scenario_name
-from hrl_trainer.config import DEFAULT_HOUSEHOLDS, MAX_HOUSEHOLD_MONTHS, MAX_HOUSEHOLDS, MAX_SEED
+from hrl_trainer.common.config import DEFAULT_HOUSEHOLDS, MAX_HOUSEHOLD_MONTHS, MAX_HOUSEHOLDS, MAX_SEED
 
 MAX_BALANCE = 1e9
 

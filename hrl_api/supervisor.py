@@ -23,9 +23,9 @@ from typing import Any, Protocol
 from hrl_api.progress_log import ProgressLog
 from hrl_api.training_events import ProgressThrottle, final_event, rooms_for
 from hrl_api.worker import run_training
-from hrl_trainer.thinning import thin_evenly
-from hrl_trainer.runlock import ScenarioLock
-from hrl_trainer.runs import new_run_id
+from hrl_trainer.common.thinning import thin_evenly
+from hrl_trainer.store.runlock import ScenarioLock
+from hrl_trainer.store.runs import new_run_id
 
 EXIT_GRACE_SECONDS = 5.0
 log = logging.getLogger(__name__)

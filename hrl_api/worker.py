@@ -68,7 +68,7 @@ def run_training(entry: str, config: dict[str, Any], conn: Connection, scenario_
     os.set_blocking(conn.fileno(), True)
     link = ParentLink(conn)
     if scenario_lock is not None:
-        from hrl_trainer.runlock import hold
+        from hrl_trainer.store.runlock import hold
 
         hold(scenario_lock)  # the trainer finds it instead of locking the scenario again
     try:

@@ -10,15 +10,15 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-from .checkpoints import list_trained_models, load_history
-from .config import TrainConfig
-from .metrics import TrainingError
-from .outcome import TrainResult
-from .paths import resolve_models_dir, resolve_scenarios_dir, validate_name
-from .scenarios import Scenario, ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
+from hrl_trainer.store.checkpoints import list_trained_models, load_history
+from hrl_trainer.common.config import TrainConfig
+from hrl_trainer.learn.metrics import TrainingError
+from hrl_trainer.learn.outcome import TrainResult
+from hrl_trainer.common.paths import resolve_models_dir, resolve_scenarios_dir, validate_name
+from hrl_trainer.env.scenarios import Scenario, ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
 
 # name -> submodule that defines it, imported when the name is first looked up.
-_LAZY = {"train": "trainer", "score_policy": "evaluation"}
+_LAZY = {"train": "learn.trainer", "score_policy": "evaluation.scoring"}
 
 __all__ = [
     "Scenario", "ScenarioError", "ScenarioNotFound", "TrainConfig", "TrainResult", "TrainingError",

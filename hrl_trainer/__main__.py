@@ -1,6 +1,6 @@
 """`python -m hrl_trainer`."""
 import sys
 
-from .cli import main
+from hrl_trainer.cli.main import main
 
 sys.exit(main())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from mutmut.stats import status_by_exit_code
 
-from hrl_trainer.cli import format_table
+from hrl_trainer.cli.main import format_table
 
 
 def main() -> None:

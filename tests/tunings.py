@@ -2,7 +2,7 @@
 
 A server or a CLI process with an empty models folder tunes the baselines of its first simulation or
 evaluation (seconds); a test that only needs them tuned starts its folder with the session's copy instead,
-exactly the file that process would have written (`hrl_trainer.baseline_cache`). Tests of the tuning or of
+exactly the file that process would have written (`hrl_trainer.baselines.cache`). Tests of the tuning or of
 the cache itself, and tests of what happens before anything is tuned, start without it.
 """
 from __future__ import annotations
@@ -12,8 +12,9 @@ import shutil
 from pathlib import Path
 
 from hrl_trainer import load_scenario
-from hrl_trainer.baseline_cache import cache_path
-from hrl_trainer.simulations import TUNING_HOUSEHOLDS, figures_key, tuned_values
+from hrl_trainer.baselines.cache import cache_path
+from hrl_trainer.baselines.tuning import figures_key, tunings
+from hrl_trainer.common.config import TUNING_HOUSEHOLDS
 
 
 class TuningStore:
@@ -28,7 +29,7 @@ class TuningStore:
         figures = figures_key(load_scenario(scenario_name))
         if months is not None:
             figures = dataclasses.replace(figures, months=months)
-        tuned_values(figures, str(self.root))  # tuned once, written under root (remembered in memory too)
+        tunings(figures, str(self.root))  # tuned once, written under root (remembered in memory too)
         target = cache_path(figures, TUNING_HOUSEHOLDS, models_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(cache_path(figures, TUNING_HOUSEHOLDS, self.root), target)

@@ -11,8 +11,8 @@ from hrl_api.errors import ApiError
 from hrl_api.extensions import get_supervisor
 from hrl_api.run_schemas import RUN_ID_MESSAGE, runs_query
 from hrl_api.schemas import history_query
-from hrl_trainer import runs
-from hrl_trainer.runlock import ScenarioLocked
+from hrl_trainer.store import runs
+from hrl_trainer.store.runlock import ScenarioLocked
 
 runs_bp = Blueprint("runs", __name__, url_prefix="/api/runs")
 

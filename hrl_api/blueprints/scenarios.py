@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify
 from hrl_api.access import token_required
 from hrl_api.blueprints.training import json_body
 from hrl_api.catalog import all_scenarios, checked_name, get_scenario, household_errors, scenario_summary
-from hrl_trainer.households import create_household, delete_household, update_household
+from hrl_trainer.store.households import create_household, delete_household, update_household
 
 scenarios_bp = Blueprint("scenarios", __name__, url_prefix="/api/scenarios")
 

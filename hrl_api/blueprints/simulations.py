@@ -15,9 +15,9 @@ from hrl_api.catalog import checked_name, get_scenario
 from hrl_api.errors import ApiError
 from hrl_api.extensions import socketio
 from hrl_api.simulation_schemas import advice_request, check_size, simulation_request
-from hrl_trainer import simulation_store
-from hrl_trainer.flat_store import FlatUnavailable
-from hrl_trainer.model_lookup import ModelNotFound, model_reference, resolve_agents
+from hrl_trainer.store import simulation_store
+from hrl_trainer.use.flat_store import FlatUnavailable
+from hrl_trainer.store.model_lookup import ModelNotFound, model_reference, resolve_agents
 
 simulations_bp = Blueprint("simulations", __name__, url_prefix="/api")
 
@@ -177,7 +177,7 @@ def simulation_report(simulation_id: str):
         404: {$ref: "#/components/responses/NotFound"}
         500: {$ref: "#/components/responses/ServerError"}
     """
-    from hrl_trainer.report import render_report
+    from hrl_trainer.use.report import render_report
 
     checked_name(simulation_id, "id")
     with simulation_errors():
@@ -208,7 +208,7 @@ def advice():
         413: {$ref: "#/components/responses/PayloadTooLarge"}
         500: {$ref: "#/components/responses/ServerError"}
     """
-    from hrl_trainer.advice import AdviceError, advise
+    from hrl_trainer.use.advice import AdviceError, advise
 
     params = advice_request.load(json_body())
     scenario = get_scenario(params.pop("scenario_name"), field="scenario_name")

@@ -10,7 +10,7 @@ from hrl_api.blueprints.runs import run_errors
 from hrl_api.catalog import get_scenario
 from hrl_api.extensions import get_supervisor
 from hrl_api.schemas import progress_query, start_training_request, stop_training_request
-from hrl_trainer.runs import resume_point
+from hrl_trainer.store.runs import resume_point
 
 training_bp = Blueprint("training", __name__, url_prefix="/api/training")
 

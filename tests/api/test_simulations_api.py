@@ -13,9 +13,9 @@ import torch
 
 from api_contract import assert_error
 from live_server import ASYNC_MODES, REPO, LiveServer
-from hrl_trainer.agents import GOAL_DIM, Executor, Strategist
-from hrl_trainer.runs import record_agents
-from hrl_trainer.simulation import OBS_DIM
+from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
+from hrl_trainer.store.run_writer import record_agents
+from hrl_trainer.env.simulation import OBS_DIM
 
 MODEL = "torino_single"
 POLICIES = {"hrl", "best_fixed", "buffer_first", "target_liquidity_2", "target_liquidity_4", "rule_of_thumb", "random"}
@@ -78,11 +78,13 @@ def test_simulation_lifecycle(sim_server):
 def test_the_target_liquidity_rules_report_the_numbers_evaluate_tunes(sim_server):
     """Tuned as `evaluate` tunes them (tests/trainer/test_simulations.py checks their scores by hand)."""
     from hrl_trainer import load_scenario
-    from hrl_trainer.evaluation import tuned_baselines
-    from hrl_trainer.simulations import TUNING_HOUSEHOLDS, figures_key
+    from hrl_trainer.baselines.tuning import tune
+    from hrl_trainer.baselines.tuning import figures_key
+    from hrl_trainer.common.config import TUNING_HOUSEHOLDS
 
     record = simulate(sim_server).json()
-    _, _, rule_2, rule_4 = tuned_baselines(figures_key(load_scenario(MODEL)), TUNING_HOUSEHOLDS)
+    tuned = tune(figures_key(load_scenario(MODEL)), TUNING_HOUSEHOLDS)
+    rule_2, rule_4 = tuned["target_liquidity_2"], tuned["target_liquidity_4"]
     assert record["policies"]["target_liquidity_2"]["tuned"] == rule_2
     assert record["policies"]["target_liquidity_4"]["tuned"] == rule_4
     assert set(record["paired"]["target_liquidity_4"]) == {"reward", "real_net_worth", "total_spending"}

@@ -11,9 +11,9 @@ import pytest
 
 from live_server import ASYNC_MODES, REPO, LiveServer, wait_until
 
-from hrl_trainer.agents import GOAL_DIM, Executor, Strategist
-from hrl_trainer.runs import record_agents
-from hrl_trainer.simulation import OBS_DIM
+from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
+from hrl_trainer.store.run_writer import record_agents
+from hrl_trainer.env.simulation import OBS_DIM
 
 WEB_PROCESS_MODULES = """
 import json, sys

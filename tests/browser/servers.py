@@ -1,5 +1,5 @@
 """A server for the browser tests with its own copy of the scenarios and an untrained published model
-(kept as a completed run by `hrl_trainer.runs.record_agents`)."""
+(kept as a completed run by `hrl_trainer.store.run_writer.record_agents`)."""
 from __future__ import annotations
 
 import shutil
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import torch
 
-from hrl_trainer.agents import GOAL_DIM, Executor, Strategist
-from hrl_trainer.runs import record_agents
-from hrl_trainer.simulation import OBS_DIM
+from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
+from hrl_trainer.store.run_writer import record_agents
+from hrl_trainer.env.simulation import OBS_DIM
 from live_server import REPO, LiveServer
 from tunings import TuningStore
 

@@ -14,7 +14,7 @@ from browser.pdf_text import pdf_text
 from clients.harness import LiveServer
 from browser.servers import server_with_untrained_model
 from tunings import TuningStore
-from hrl_trainer.money import format_euro
+from hrl_trainer.common.money import format_euro
 
 pytestmark = pytest.mark.browser
 
@@ -133,7 +133,7 @@ def test_simulate_view_adds_the_flat_ppo_when_asked(open_dashboard, server):
     import json
 
     from hrl_trainer import TrainConfig
-    from hrl_trainer.checkpoints import model_paths
+    from hrl_trainer.store.checkpoints import model_paths
 
     history_path = model_paths(MODEL, server.models_dir)["history"]
     history = json.loads(history_path.read_text())

@@ -2,7 +2,7 @@
 
 ``slow_writes`` is the real trainer, except that every file it writes stops half written for
 ``WRITE_PAUSE`` seconds, and so does the swap of a set of files between two moves of its committed
-files into place (see ``hrl_trainer.filesets``): a test sees the staging folder (or the commit
+files into place (see ``hrl_trainer.common.filesets``): a test sees the staging folder (or the commit
 folder) and can kill the child at exactly that moment. The pause is read when a run starts: from the
 file named by ``$HRL_TEST_WRITE_PAUSE_FILE`` if set (``pause_writes`` changes it between the runs of
 one server, so that runs nobody watches do not wait), else ``$HRL_TEST_WRITE_PAUSE``, else 0.5 s.
@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hrl_trainer import filesets
+from hrl_trainer.common import filesets
 from hrl_trainer import train as real_train
 
 DEFAULT_WRITE_PAUSE = 0.5

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from hrl_trainer.checkpoints import checkpoint_files, checkpoint_folders, model_files
+from hrl_trainer.store.checkpoints import checkpoint_files, checkpoint_folders, model_files
 
 CHECKPOINT_FILES = {"high_agent.pt", "low_agent.pt", "metadata.json"}
 

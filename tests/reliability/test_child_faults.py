@@ -107,7 +107,7 @@ def test_stop_after_the_last_episode_while_saving_answers_promptly(fault_server,
     pause_writes(fault_server.write_pause_file, WRITE_PAUSE)
     start_run(fault_server, num_episodes=10, save_interval=10)
     recorder.wait_for("training_progress", count=10, timeout=60)
-    wait_until(lambda: list(fault_server.models_dir.glob(f"runs/*/.final.*.tmp")), 60, "the final save")
+    wait_until(lambda: list(fault_server.models_dir.glob("runs/*/.final.*.tmp")), 60, "the final save")
     try:
         response = requests.post(f"{fault_server.url}/api/training/stop", timeout=STOP_ANSWER_SECONDS)
     except requests.ReadTimeout:

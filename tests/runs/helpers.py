@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from hrl_trainer import TrainConfig
-from hrl_trainer.trainer import Trainer
+from hrl_trainer.learn.trainer import Trainer
 
 SCENARIO = "torino_single"  # the cheapest household to simulate
 REPO = Path(__file__).resolve().parents[2]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import signal
 
-from hrl_trainer import runs
-from hrl_trainer.runlock import is_locked
+from hrl_trainer.store import runs
+from hrl_trainer.store.runlock import is_locked
 
 from live_server import wait_until
 from runs.helpers import SCENARIO, cli, train

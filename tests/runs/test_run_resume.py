@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from hrl_trainer import TrainConfig, runs
-from hrl_trainer.trainer import Trainer
+from hrl_trainer import TrainConfig
+from hrl_trainer.store import runs
+from hrl_trainer.learn.trainer import Trainer
 
 from runs.helpers import SCENARIO, train
 

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from hrl_trainer import TrainConfig, list_trained_models, load_history, runs
-from hrl_trainer.adoption import adopt_models_folder
-from hrl_trainer.checkpoints import checkpoint_dir, load_trained_models
-from hrl_trainer.runlock import ScenarioLock, ScenarioLocked, is_locked, read_holder
-from hrl_trainer.trainer import Trainer
+from hrl_trainer import TrainConfig, list_trained_models, load_history
+from hrl_trainer.store import runs
+from hrl_trainer.store.adoption import adopt_models_folder
+from hrl_trainer.store.checkpoints import checkpoint_dir, load_trained_models
+from hrl_trainer.store.runlock import ScenarioLock, ScenarioLocked, is_locked, read_holder
+from hrl_trainer.learn.trainer import Trainer
 
 from runs.helpers import SCENARIO, make_legacy, train
 
@@ -196,8 +197,8 @@ def test_an_old_models_folder_is_adopted_as_one_run_with_nothing_lost(tmp_path):
 def test_an_interrupted_adoption_is_finished_by_the_next_one(tmp_path, monkeypatch):
     train(tmp_path)
     make_legacy(tmp_path)
-    from hrl_trainer import adoption
-    monkeypatch.setattr(adoption, "_publish", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
+    from hrl_trainer.store import adoption
+    monkeypatch.setattr(adoption, "publish_folder", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):
         adopt_models_folder(tmp_path)
     monkeypatch.undo()

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from hrl_trainer.runlock import is_locked
+from hrl_trainer.store.runlock import is_locked
 from live_server import ASYNC_MODES, EventRecorder, LiveServer, wait_until
 from reliability.runs import SCENARIO, SHORT_RUN, complete_run, start_run
 from runs.helpers import cli

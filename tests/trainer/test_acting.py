@@ -4,8 +4,8 @@ import pytest
 import torch
 from torch.distributions import Normal
 
-from hrl_trainer.acting import ActorSnapshot
-from hrl_trainer.agents import Executor, RunningNorm, Strategist, gaussian_logprob
+from hrl_trainer.agents.acting import ActorSnapshot
+from hrl_trainer.agents.networks import Executor, RunningNorm, Strategist, gaussian_logprob
 
 
 def trained_looking(agent):

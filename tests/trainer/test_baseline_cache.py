@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from hrl_trainer import load_scenario
-from hrl_trainer import simulations
-from hrl_trainer.baseline_cache import FOLDER, cache_path
-from hrl_trainer.simulations import TUNING_HOUSEHOLDS, figures_key, tune_baselines, tuned_values
+from hrl_trainer.baselines import tuning as baseline_tuning
+from hrl_trainer.baselines.cache import FOLDER, cache_path
+from hrl_trainer.baselines.tuning import figures_key, tune, tunings
+from hrl_trainer.common.config import TUNING_HOUSEHOLDS
 
 SPLITS = {"best_fixed": np.array([0.1, 0.7, 0.2]), "buffer_first": np.array([0.3, 0.3, 0.4])}
 RULES = {"target_liquidity_2": {"k": 2.5, "spend": 0.15},
@@ -35,21 +36,21 @@ def torino():
 @pytest.fixture
 def no_tuning(monkeypatch):
     """A fresh process's memory (empty), and tuning that fails the test if it runs."""
-    tuned_values.cache_clear()
+    tunings.cache_clear()
 
-    def refuse(_figures):
+    def refuse(_figures, _households=None):
         raise AssertionError("tuned again instead of reading the disk cache")
 
-    monkeypatch.setattr(simulations, "tune_baselines", refuse)
+    monkeypatch.setattr(baseline_tuning, "tune", refuse)
     yield
-    tuned_values.cache_clear()
+    tunings.cache_clear()
 
 
 def test_tuned_values_are_saved_and_read_back_after_a_restart(tmp_path, torino, monkeypatch):
-    tuned_values.cache_clear()
+    tunings.cache_clear()
     calls = []
-    monkeypatch.setattr(simulations, "tune_baselines", lambda figures: calls.append(figures) or SAVED)
-    first = tuned_values(torino, str(tmp_path))
+    monkeypatch.setattr(baseline_tuning, "tune", lambda figures, _households=None: calls.append(figures) or SAVED)
+    first = tunings(torino, str(tmp_path))
     assert len(calls) == 1 and same(first)
     (path,) = (tmp_path / FOLDER).iterdir()
     assert path == cache_path(torino, TUNING_HOUSEHOLDS, tmp_path)
@@ -59,11 +60,11 @@ def test_tuned_values_are_saved_and_read_back_after_a_restart(tmp_path, torino, 
     assert saved["figures"]["monthly_income"] == torino.monthly_income and saved["tuning_households"] == TUNING_HOUSEHOLDS
     assert not [p for p in (tmp_path / FOLDER).iterdir() if p.name.startswith(".")]  # no temp file left
 
-    tuned_values.cache_clear()  # the restart: memory gone, the file stays
-    monkeypatch.setattr(simulations, "tune_baselines", lambda figures: pytest.fail("tuned again"))
-    again = tuned_values(torino, str(tmp_path))
+    tunings.cache_clear()  # the restart: memory gone, the file stays
+    monkeypatch.setattr(baseline_tuning, "tune", lambda figures, _households=None: pytest.fail("tuned again"))
+    again = tunings(torino, str(tmp_path))
     assert same(again)
-    tuned_values.cache_clear()
+    tunings.cache_clear()
 
 
 def test_the_key_is_the_figures_not_the_name(tmp_path, torino):
@@ -76,9 +77,9 @@ def test_the_key_is_the_figures_not_the_name(tmp_path, torino):
 
 def damaged_rules(torino, tmp_path, monkeypatch, rules) -> str:
     """A well-formed file of these figures whose rules are `rules`."""
-    tuned_values.cache_clear()
-    monkeypatch.setattr(simulations, "tune_baselines", lambda figures: SAVED)
-    tuned_values(torino, str(tmp_path))
+    tunings.cache_clear()
+    monkeypatch.setattr(baseline_tuning, "tune", lambda figures, _households=None: SAVED)
+    tunings(torino, str(tmp_path))
     path = cache_path(torino, TUNING_HOUSEHOLDS, tmp_path)
     record = json.loads(path.read_text())
     path.unlink()
@@ -103,13 +104,13 @@ def test_a_damaged_file_is_tuned_again_and_rewritten(tmp_path, torino, monkeypat
     path = cache_path(torino, TUNING_HOUSEHOLDS, tmp_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content)
-    tuned_values.cache_clear()
+    tunings.cache_clear()
     calls = []
-    monkeypatch.setattr(simulations, "tune_baselines", lambda figures: calls.append(figures) or SAVED)
-    assert same(tuned_values(torino, str(tmp_path))) and len(calls) == 1
+    monkeypatch.setattr(baseline_tuning, "tune", lambda figures, _households=None: calls.append(figures) or SAVED)
+    assert same(tunings(torino, str(tmp_path))) and len(calls) == 1
     saved = json.loads(path.read_text())
     assert saved["splits"]["buffer_first"] == SAVED["buffer_first"].tolist() and saved["rules"] == RULES
-    tuned_values.cache_clear()
+    tunings.cache_clear()
 
 
 def test_a_version_1_file_is_tuned_again(tmp_path, torino, monkeypatch):
@@ -119,33 +120,33 @@ def test_a_version_1_file_is_tuned_again(tmp_path, torino, monkeypatch):
     del old["rules"]
     path = cache_path(torino, TUNING_HOUSEHOLDS, tmp_path)
     path.write_text(json.dumps(old))
-    tuned_values.cache_clear()
+    tunings.cache_clear()
     calls = []
-    monkeypatch.setattr(simulations, "tune_baselines", lambda figures: calls.append(figures) or SAVED)
-    assert same(tuned_values(torino, str(tmp_path))) and len(calls) == 1
-    tuned_values.cache_clear()
+    monkeypatch.setattr(baseline_tuning, "tune", lambda figures, _households=None: calls.append(figures) or SAVED)
+    assert same(tunings(torino, str(tmp_path))) and len(calls) == 1
+    tunings.cache_clear()
 
 
 def test_another_households_file_under_the_same_name_is_not_used(tmp_path, torino, monkeypatch):
     richer = dataclasses.replace(torino, monthly_income=torino.monthly_income * 2)
-    tuned_values.cache_clear()
-    monkeypatch.setattr(simulations, "tune_baselines", lambda figures: SAVED)
-    tuned_values(richer, str(tmp_path))
+    tunings.cache_clear()
+    monkeypatch.setattr(baseline_tuning, "tune", lambda figures, _households=None: SAVED)
+    tunings(richer, str(tmp_path))
     path = cache_path(torino, TUNING_HOUSEHOLDS, tmp_path)
     cache_path(richer, TUNING_HOUSEHOLDS, tmp_path).rename(path)  # a file that does not match its name
     other = {**{k: v[::-1].copy() for k, v in SPLITS.items()}, **RULES}
-    monkeypatch.setattr(simulations, "tune_baselines", lambda figures: other)
-    assert np.array_equal(tuned_values(torino, str(tmp_path))["best_fixed"], other["best_fixed"])
-    tuned_values.cache_clear()
+    monkeypatch.setattr(baseline_tuning, "tune", lambda figures, _households=None: other)
+    assert np.array_equal(tunings(torino, str(tmp_path))["best_fixed"], other["best_fixed"])
+    tunings.cache_clear()
 
 
 def test_a_simulation_in_a_new_process_reads_the_real_tuning_from_disk(tmp_path, torino, no_tuning):
     """The real tuning, done by one process, is what a later process (a restarted server) reuses."""
-    script = ("import sys; from hrl_trainer import load_scenario; from hrl_trainer.simulations import figures_key, "
-              "tuned_values; tuned_values(figures_key(load_scenario('torino_single')), sys.argv[1])")
+    script = ("import sys; from hrl_trainer import load_scenario; from hrl_trainer.baselines.tuning import tunings; "
+              "tunings(load_scenario('torino_single'), sys.argv[1])")
     subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=True, timeout=600)
-    from_disk = tuned_values(torino, str(tmp_path))  # tuning refused: must come from the file
-    real = tune_baselines(torino)  # the function itself, imported before the fixture replaced it
+    from_disk = tunings(torino, str(tmp_path))  # tuning refused: must come from the file
+    real = tune(torino)  # the function itself, imported before the fixture replaced it
     assert set(from_disk) == set(real) == {"best_fixed", "buffer_first", "target_liquidity_2", "target_liquidity_4"}
     assert all(np.allclose(from_disk[name], real[name]) for name in ("best_fixed", "buffer_first"))
     assert from_disk["target_liquidity_2"] == real["target_liquidity_2"]
@@ -158,7 +159,7 @@ def test_two_callers_missing_the_file_together_tune_once(tmp_path, torino):
     import threading
     import time
 
-    from hrl_trainer.baseline_cache import cached_tunings
+    from hrl_trainer.baselines.cache import cached_tunings
 
     calls, results, start = [], [], threading.Barrier(2)
 

@@ -13,14 +13,17 @@ import numpy as np
 import pytest
 import torch
 
-from hrl_trainer import TrainConfig, filesets, list_trained_models, load_history, runs
-from hrl_trainer.checkpoints import (IncompatibleModel, agent_from_bytes, checkpoint_dir, checkpoint_files, load_checkpoint,
+from hrl_trainer import TrainConfig, list_trained_models, load_history
+from hrl_trainer.common import filesets
+from hrl_trainer.store import runs
+from hrl_trainer.store.checkpoints import (IncompatibleModel, agent_from_bytes, checkpoint_dir, checkpoint_files, load_checkpoint,
                                      load_trained_models, model_files, model_paths, save_checkpoint,
                                      tidy_models_folder)
-from hrl_trainer.evaluation import fixed_households, hrl_policy, score
-from hrl_trainer.filesets import FileSet
-from hrl_trainer.simulation import OBS_FEATURES
-from hrl_trainer.trainer import Trainer
+from hrl_trainer.env.lives import fixed_households
+from hrl_trainer.evaluation.scoring import hrl_policy, score
+from hrl_trainer.common.filesets import FileSet
+from hrl_trainer.env.simulation import OBS_FEATURES
+from hrl_trainer.learn.trainer import Trainer
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):

@@ -10,9 +10,10 @@ import time
 import pytest
 
 from hrl_trainer import load_scenario
-from hrl_trainer.baseline_cache import cache_path
-from hrl_trainer.checkpoints import checkpoint_dir, model_paths
-from hrl_trainer.simulations import TUNING_HOUSEHOLDS, figures_key
+from hrl_trainer.baselines.cache import cache_path
+from hrl_trainer.store.checkpoints import checkpoint_dir, model_paths
+from hrl_trainer.baselines.tuning import figures_key
+from hrl_trainer.common.config import TUNING_HOUSEHOLDS
 
 
 def cli(*args, check=True):

@@ -5,25 +5,23 @@ import numpy as np
 import pytest
 import torch
 
-from hrl_trainer.agents import Executor, Strategist
-from hrl_trainer.baseline_cache import cache_path
-from hrl_trainer.evaluation import (SAVE_ONLY, BufferFirst, FixedSplit, RandomSplit, compare_with_baselines,
-                                    fixed_households, hrl_policy, paired, score, split_grid, tune_split)
-from hrl_trainer.rollout import EpisodeStats, run_episodes
-from hrl_trainer.scenarios import scenario_from_dict
-from hrl_trainer.simulation import OBS_DIM, HouseholdBatch
-from hrl_trainer.simulations import TUNING_HOUSEHOLDS, figures_key, tuned_values
+from hrl_trainer.agents.networks import Executor, Strategist
+from hrl_trainer.baselines.cache import cache_path
+from hrl_trainer.baselines.fixed import SAVE_ONLY, BufferFirst, FixedSplit, RandomSplit, split_grid, tune_split
+from hrl_trainer.env.lives import fixed_households
+from hrl_trainer.evaluation.paired import paired_difference
+from hrl_trainer.evaluation.scoring import compare_with_baselines, hrl_policy, score
+from hrl_trainer.env.rollout import run_episodes
+from hrl_trainer.env.scenarios import scenario_from_dict
+from hrl_trainer.env.simulation import OBS_DIM, HouseholdBatch
+from hrl_trainer.baselines.tuning import figures_key, tunings
+from hrl_trainer.common.config import TUNING_HOUSEHOLDS
 
 SMALL = scenario_from_dict({
     "name": "small", "monthly_income": 2000.0, "fixed_expenses": 1200.0, "variable_expenses_mean": 400.0,
     "variable_expenses_std": 100.0, "safety_buffer": 2000.0, "months": 24, "initial_cash": 2000.0,
     "risk_tolerance": 0.5,
 })
-
-
-def stats(rewards) -> EpisodeStats:
-    rewards = np.asarray(rewards, dtype=np.float64)
-    return EpisodeStats(rewards, np.ones_like(rewards), rewards, rewards, rewards, None)
 
 
 def test_each_purpose_has_its_own_fixed_households():
@@ -97,10 +95,10 @@ def test_tune_split_picks_the_grid_split_with_the_best_mean_reward(policy_class)
 
 
 def test_paired_difference_and_standard_error_on_hand_computed_numbers():
-    assert paired(stats([3.0, 5.0, 10.0]), stats([2.0, 3.0, 7.0])) == pytest.approx(
+    assert paired_difference(np.array([3.0, 5.0, 10.0]), np.array([2.0, 3.0, 7.0])) == pytest.approx(
         {"diff": 2.0, "stderr": 1.0 / np.sqrt(3)})  # differences 1, 2, 3: sample sd 1
-    assert paired(stats([4.0]), stats([1.5])) == {"diff": 2.5, "stderr": 0.0}
-    assert paired(stats([1.0, 3.0]), stats([0.0, 0.0])) == pytest.approx({"diff": 2.0, "stderr": 1.0})
+    assert paired_difference(np.array([4.0]), np.array([1.5])) == {"diff": 2.5, "stderr": 0.0}
+    assert paired_difference(np.array([1.0, 3.0]), np.array([0.0, 0.0])) == pytest.approx({"diff": 2.0, "stderr": 1.0})
 
 
 def test_evaluate_defaults_to_1000_held_out_and_200_tuning_households():
@@ -125,12 +123,12 @@ def test_evaluate_keeps_its_tunings_in_the_models_folder_as_simulations_do(tmp_p
     assert record["rules"]["target_liquidity_4"] == plain["policies"]["target_liquidity_4"]["tuned"]
     record["splits"]["best_fixed"] = [0.11, 0.22, 0.67]  # no grid split: only the file can say it
     saved.write_text(json.dumps(record))
-    tuned_values.cache_clear()
+    tunings.cache_clear()
     assert compare_with_baselines(SMALL, *agents, episodes=12, models_dir=tmp_path)["policies"]["best_fixed"][
         "split"] == [0.11, 0.22, 0.67]
     assert compare_with_baselines(SMALL, *agents, episodes=12, tuning_episodes=3, models_dir=tmp_path)["policies"][
         "best_fixed"]["split"] != [0.11, 0.22, 0.67]
-    tuned_values.cache_clear()
+    tunings.cache_clear()
 
 
 def test_compare_with_baselines_scores_everyone_on_the_same_held_out_households():
@@ -149,8 +147,8 @@ def test_compare_with_baselines_scores_everyone_on_the_same_held_out_households(
     assert report["policies"]["best_fixed"]["split"] == [round(float(x), 2) for x in best]
     assert report["policies"]["buffer_first"]["split"] == [round(float(x), 2) for x in buffer_split]
     assert "split" not in report["policies"]["hrl"] and "split" not in report["policies"]["random"]
-    assert report["paired"]["best_fixed"] == paired(expected["hrl"], expected["best_fixed"])
-    assert report["paired"]["buffer_first"] == paired(expected["hrl"], expected["buffer_first"])
+    assert report["paired"]["best_fixed"] == paired_difference(expected["hrl"].reward, expected["best_fixed"].reward)
+    assert report["paired"]["buffer_first"] == paired_difference(expected["hrl"].reward, expected["buffer_first"].reward)
     random_again = compare_with_baselines(SMALL, strategist, executor, episodes=12, tuning_episodes=3)
     assert random_again["policies"]["random"] == report["policies"]["random"]  # its own fixed random stream
     random_reward = report["policies"]["random"]["avg_reward"]

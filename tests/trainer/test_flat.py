@@ -2,10 +2,11 @@
 import torch
 
 from hrl_trainer import TrainConfig
-from hrl_trainer.evaluation import fixed_households, score
-from hrl_trainer.flat import train_flat
-from hrl_trainer.rollout import FlatPolicy
-from hrl_trainer.simulation import OBS_DIM
+from hrl_trainer.env.lives import fixed_households
+from hrl_trainer.evaluation.scoring import score
+from hrl_trainer.learn.flat import train_flat
+from hrl_trainer.agents.policy import FlatPolicy
+from hrl_trainer.env.simulation import OBS_DIM
 
 
 def test_the_flat_executor_learns_from_the_observation_alone_and_writes_nothing(tmp_path, bologna):
@@ -28,9 +29,10 @@ def test_a_models_flat_ppo_is_trained_on_its_budget_once_then_read_from_its_file
     (never in the run folder), read back on the next call; a damaged file is trained again."""
     import pytest
 
-    from hrl_trainer import flat, train
-    from hrl_trainer.flat_store import FlatUnavailable, flat_baseline
-    from hrl_trainer.runs import published_run_id
+    from hrl_trainer import train
+    from hrl_trainer.learn import flat
+    from hrl_trainer.use.flat_store import FlatUnavailable, flat_baseline
+    from hrl_trainer.store.runs import published_run_id
 
     models = tmp_path / "models"
     train(TrainConfig("bologna_coppia", num_episodes=10, save_interval=5, eval_episodes=2, seed=7, models_dir=str(models),
@@ -72,8 +74,9 @@ def test_two_simulations_asking_for_a_new_flat_ppo_together_train_it_once(tmp_pa
     """Two callers that find no flat PPO file at the same time: one trains, the other waits and reads its file."""
     import threading
 
-    from hrl_trainer import flat, train
-    from hrl_trainer.flat_store import flat_baseline
+    from hrl_trainer import train
+    from hrl_trainer.learn import flat
+    from hrl_trainer.use.flat_store import flat_baseline
 
     models = tmp_path / "models"
     train(TrainConfig("bologna_coppia", num_episodes=10, save_interval=5, eval_episodes=2, seed=3, models_dir=str(models),

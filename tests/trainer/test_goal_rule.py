@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from hrl_trainer.advice import advise, household_at
-from hrl_trainer.agents import GOAL_DIM, Executor, Strategist
-from hrl_trainer.checkpoints import agent_bytes, agent_from_bytes
-from hrl_trainer.evaluation import fixed_households
-from hrl_trainer.goal_rule import PRIOR_FLOOR
-from hrl_trainer.rollout import HierarchicalPolicy
-from hrl_trainer.scenarios import load_scenario
-from hrl_trainer.simulation import OBS_DIM, HouseholdBatch
+from hrl_trainer.use.advice import advise, household_at
+from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
+from hrl_trainer.store.checkpoints import agent_bytes, agent_from_bytes
+from hrl_trainer.env.lives import fixed_households
+from hrl_trainer.agents.goal_rule import PRIOR_FLOOR
+from hrl_trainer.agents.policy import HierarchicalPolicy
+from hrl_trainer.env.scenarios import load_scenario
+from hrl_trainer.env.simulation import OBS_DIM, HouseholdBatch
 
 from .test_rules import rule_split
 

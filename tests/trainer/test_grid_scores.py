@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 
 from hrl_trainer import load_scenario
-from hrl_trainer.evaluation import FixedSplit, fixed_households, score, split_grid
-from hrl_trainer.grid_scores import RememberedScores, mean_rewards_of
-from hrl_trainer.rules import acting_alike, as_rule, rule_from, rule_scores
-from hrl_trainer.simulations import figures_key, tune_baselines
+from hrl_trainer.baselines.fixed import FixedSplit, split_grid
+from hrl_trainer.env.lives import fixed_households
+from hrl_trainer.evaluation.scoring import score
+from hrl_trainer.baselines.grid_scores import RememberedScores, mean_rewards_of
+from hrl_trainer.baselines.rules import acting_alike, as_rule, rule_from, rule_scores
+from hrl_trainer.baselines.tuning import figures_key, tune
 
 
 @pytest.fixture
@@ -66,7 +68,7 @@ def test_the_tuned_numbers_are_those_of_the_plain_grid_search():
     """Torino at 12 months, tuned before the chunks and the remembered scores existed (a change here changes
     what users are shown: it must be argued, and the numbers below updated)."""
     figures = dataclasses.replace(figures_key(load_scenario("torino_single")), months=12)
-    tuned = tune_baselines(figures)
+    tuned = tune(figures)
     assert tuned["best_fixed"].tolist() == [0.0, 0.9, 0.1] and tuned["buffer_first"].tolist() == [0.0, 0.9, 0.1]
     assert tuned["target_liquidity_2"] == {"k": 2.25, "spend": 0.1}
     assert tuned["target_liquidity_4"] == {"k": 1.75, "spend_below": 0.05, "spend_above": 0.55, "close": 1.0}

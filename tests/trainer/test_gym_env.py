@@ -2,7 +2,7 @@
 import numpy as np
 from gymnasium.utils.env_checker import check_env
 
-from hrl_trainer.gym_env import HouseholdEnv
+from hrl_trainer.env.gym_env import HouseholdEnv
 
 
 def test_passes_gymnasium_env_checker():

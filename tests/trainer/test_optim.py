@@ -4,7 +4,7 @@ import sys
 
 import torch
 
-from hrl_trainer.optim import Adam
+from hrl_trainer.learn.optim import Adam
 
 
 def test_same_parameters_as_torch_adam_after_many_steps():
@@ -25,7 +25,7 @@ def test_same_parameters_as_torch_adam_after_many_steps():
 
 
 def test_a_training_run_does_not_import_dynamo(tmp_path):
-    code = ("import sys, torch; from hrl_trainer.trainer import Trainer; from hrl_trainer import TrainConfig;"
+    code = ("import sys, torch; from hrl_trainer.learn.trainer import Trainer; from hrl_trainer import TrainConfig;"
             "Trainer(TrainConfig('torino_single', num_episodes=1, save_interval=1, eval_episodes=1, seed=0,"
             " models_dir=sys.argv[1])).run(); print('torch._dynamo' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from hrl_trainer.acting import ActorSnapshot
-from hrl_trainer.agents import Executor
-from hrl_trainer.optim import Adam
-from hrl_trainer.ppo import PPOSettings, center_on_siblings, compute_gae, ppo_loss, ppo_update
+from hrl_trainer.agents.acting import ActorSnapshot
+from hrl_trainer.agents.networks import Executor
+from hrl_trainer.learn.optim import Adam
+from hrl_trainer.learn.ppo import PPOSettings, center_on_siblings, compute_gae, ppo_loss, ppo_update
 
 SETTINGS = PPOSettings(clip_coef=0.2, ent_coef=0.01, vf_coef=0.5, update_epochs=1, num_minibatches=1,
                        max_grad_norm=0.5)

@@ -4,8 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from hrl_trainer.evaluation import fixed_households, score
-from hrl_trainer.rules import TargetLiquidity, rule_from, tune_2, tune_4
+from hrl_trainer.env.lives import fixed_households
+from hrl_trainer.evaluation.scoring import score
+from hrl_trainer.baselines.rules import TargetLiquidity, rule_from, tune_2, tune_4
 
 
 def rule_split(money, savings, target, spend_below, spend_above, close):
@@ -90,7 +91,7 @@ def test_each_rule_scores_as_a_hand_computation_says(scenario_name, params):
 
 def test_the_rule_keeps_the_target_and_splits_the_money_as_told(bologna):
     """One month by hand: savings below the target get min(close * gap, what is left after spending)."""
-    from hrl_trainer.simulation import HouseholdBatch, LifeEvents
+    from hrl_trainer.env.simulation import HouseholdBatch, LifeEvents
 
     batch = HouseholdBatch(bologna, LifeEvents.draw(bologna, 3, np.random.default_rng(0)))
     batch.savings[:] = [0.0, 3000.0, 20000.0]

@@ -3,7 +3,7 @@ import pytest
 import yaml
 
 from hrl_trainer import ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
-from hrl_trainer.scenarios import scenario_from_dict
+from hrl_trainer.env.scenarios import scenario_from_dict
 
 BUNDLED = {"bologna_coppia": 600, "milano_junior": 150, "milano_senior": 500, "roma_famiglia": 200, "torino_single": 200}
 VALID = {"name": "t", "monthly_income": 2000, "fixed_expenses": 1000, "variable_expenses_mean": 500,

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hrl_trainer.scenarios import scenario_from_dict
-from hrl_trainer.simulation import HouseholdBatch, LifeEvents, monthly_rate, to_split
+from hrl_trainer.env.scenarios import scenario_from_dict
+from hrl_trainer.env.simulation import HouseholdBatch, LifeEvents, monthly_rate, to_split
 
 
 def make_batch(scenario, households=64, seed=0):
@@ -139,7 +139,7 @@ def test_same_seed_same_month_by_month_results(bologna):
 def test_the_executor_policy_reaches_the_corners_exactly():
     import torch
 
-    from hrl_trainer.agents import Executor
+    from hrl_trainer.agents.networks import Executor
 
     executor = Executor(obs_dim=4)
     logits = torch.tensor([[12.0, 0.0, 0.0], [0.0, 12.0, 0.0], [0.0, 0.0, 12.0], [0.0, 0.0, 0.0]])

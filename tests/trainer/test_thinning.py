@@ -1,6 +1,6 @@
 import pytest
 
-from hrl_trainer.thinning import thin_evenly
+from hrl_trainer.common.thinning import thin_evenly
 
 
 def test_short_series_are_kept_whole():

@@ -7,11 +7,11 @@ import pytest
 import torch
 
 from hrl_trainer import TrainConfig, TrainingError, load_history, train
-from hrl_trainer.evaluation import compare_with_baselines
-from hrl_trainer.checkpoints import model_paths
-from hrl_trainer.simulation import HouseholdBatch
-from hrl_trainer.simulations import heldout_summary
-from hrl_trainer.trainer import Trainer
+from hrl_trainer.evaluation.scoring import compare_with_baselines
+from hrl_trainer.store.checkpoints import model_paths
+from hrl_trainer.env.simulation import HouseholdBatch
+from hrl_trainer.evaluation.euros import heldout_summary
+from hrl_trainer.learn.trainer import Trainer
 
 SPEC_FIELDS = {"episode": int, "total_episodes": int, "avg_reward": float, "avg_duration": float,
                "avg_cash": float, "avg_invested": float, "stability": float, "goal_adherence": float,
@@ -164,10 +164,12 @@ def test_the_held_out_evaluation_compares_with_the_target_liquidity_rules_saved_
     numbers and the model minus the rule on the same held-out households, paired, as a re-computation says."""
     import statistics
 
-    from hrl_trainer.baseline_cache import cached_tunings
-    from hrl_trainer.evaluation import fixed_households, hrl_policy, score
-    from hrl_trainer.rules import rule_from
-    from hrl_trainer.simulations import TUNING_HOUSEHOLDS, figures_key
+    from hrl_trainer.baselines.cache import cached_tunings
+    from hrl_trainer.env.lives import fixed_households
+    from hrl_trainer.evaluation.scoring import hrl_policy, score
+    from hrl_trainer.baselines.rules import rule_from
+    from hrl_trainer.baselines.tuning import figures_key
+    from hrl_trainer.common.config import TUNING_HOUSEHOLDS
 
     rules = {"target_liquidity_2": {"k": 1.5, "spend": 0.2},
              "target_liquidity_4": {"k": 3.0, "spend_below": 0.05, "spend_above": 0.4, "close": 0.25}}

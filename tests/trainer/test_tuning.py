@@ -3,7 +3,7 @@ import re
 
 import optuna
 
-from hrl_trainer.tuning import study_path
+from hrl_trainer.learn.tuning import study_path
 
 from .test_cli import cli
 

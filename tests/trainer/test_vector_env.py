@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from hrl_trainer import load_scenario
-from hrl_trainer.evaluation import score_policy
-from hrl_trainer.simulation import OBS_DIM, HouseholdBatch, LifeEvents
-from hrl_trainer.vector_env import HouseholdVectorEnv
+from hrl_trainer.evaluation.scoring import score_policy
+from hrl_trainer.env.simulation import OBS_DIM, HouseholdBatch, LifeEvents
+from hrl_trainer.env.vector_env import HouseholdVectorEnv
 
 SAVE_ALL = np.array([0.0, 1.0, 0.0])
 

@@ -1,0 +1,1 @@
+"""The two agents: networks, acting in NumPy and the Executor's rule prior."""

@@ -1,0 +1,369 @@
+"""Command line: `python -m hrl_trainer train | evaluate | tune | simulate | runs | scenarios`."""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from hrl_trainer.store import runs
+from hrl_trainer.store.adoption import adopt_models_folder
+from hrl_trainer.store.checkpoints import IncompatibleModel, agent_from_bytes, load_trained_models, model_paths
+from hrl_trainer.common.config import (DEFAULT_EPISODES, DEFAULT_EVAL_EPISODES, DEFAULT_SAVE_INTERVAL, MAX_KEEP_CHECKPOINTS,
+                     SETTING_BOUNDS, TrainConfig)
+from hrl_trainer.evaluation.scoring import compare_with_baselines
+from hrl_trainer.cli.interrupts import Aborted, StopOnSignals, exit_status
+from hrl_trainer.learn.metrics import METRIC_NAMES, TrainingError
+from hrl_trainer.common.paths import check_writable_folder, resolve_models_dir
+from hrl_trainer.store.runlock import ScenarioLocked
+from hrl_trainer.env.scenarios import Scenario, ScenarioError, ScenarioNotFound, list_scenarios, load_scenario, scenario_from_dict
+from hrl_trainer.learn.trainer import Trainer, TrainResult
+
+
+def bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer from `low` to `high` (no upper bound if None), with a plain message."""
+    if low == 1:
+        wanted = "a positive integer" + (f" (at most {high})" if high is not None else "")
+    else:
+        wanted = f"an integer from {low} to {high}" if high is not None else f"an integer of at least {low}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}")
+        return value
+
+    return parse
+
+
+positive_int = bounded_int(1)
+
+
+def setting(name: str) -> Callable[[str], int]:
+    """The argparse type of a run setting, with the bounds the API uses (`config.SETTING_BOUNDS`)."""
+    return bounded_int(*SETTING_BOUNDS[name])
+
+
+keep_count = bounded_int(0, MAX_KEEP_CHECKPOINTS)
+
+
+def run_id_arg(text: str) -> str:
+    try:
+        return runs.validate_run_id(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} Got {text!r}.") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m hrl_trainer", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train the Strategist and the Executor on a scenario",
+                       description="Train the Strategist and the Executor on a scenario and write the model files. "
+                                   "Ctrl-C or SIGTERM stops like the API's stop (the batch is finished and saved, "
+                                   "exit status 130 or 143); a second Ctrl-C aborts at once.")
+    low, high = SETTING_BOUNDS["num_episodes"]
+    t.add_argument("--scenario", required=True, help="scenario name (required; `scenarios` lists them)")
+    t.add_argument("--episodes", type=setting("num_episodes"), default=DEFAULT_EPISODES,
+                   help=f"households (episodes) to train on, {low} to {high} (default: {DEFAULT_EPISODES})")
+    t.add_argument("--save-interval", type=setting("save_interval"), default=DEFAULT_SAVE_INTERVAL,
+                   help=f"evaluate and write checkpoint_episode_N/ every this many episodes "
+                        f"(default: {DEFAULT_SAVE_INTERVAL})")
+    low, high = SETTING_BOUNDS["eval_episodes"]
+    t.add_argument("--eval-episodes", type=setting("eval_episodes"), default=DEFAULT_EVAL_EPISODES,
+                   help=f"households of each periodic evaluation, {low} to {high} (default: {DEFAULT_EVAL_EPISODES})")
+    low, high = SETTING_BOUNDS["seed"]
+    t.add_argument("--seed", type=setting("seed"), default=None,
+                   help=f"seed of every random draw, {low} to {high} (default: a random one, recorded in the history)")
+    t.add_argument("--models-dir", help="models folder (default: $HRL_MODELS_DIR, else <project>/models)")
+    t.add_argument("--scenarios-dir", help="scenarios folder (default: $HRL_SCENARIOS_DIR, else <project>/scenarios)")
+    t.add_argument("--keep-checkpoints", type=keep_count, default=TrainConfig.keep_checkpoints,
+                   help="periodic checkpoint folders to keep, the newest (default: %(default)s); best and final stay")
+    t.add_argument("--resume", type=run_id_arg, metavar="RUN_ID",
+                   help="continue a finished or stopped run of the scenario (agents, normalisers, optimiser state; "
+                        "default: start afresh)")
+    t.add_argument("--quiet", action="store_true", help="no progress bar (default: a progress bar on stderr)")
+
+    e = sub.add_parser("evaluate", help="score a trained model against baselines on held-out households")
+    which = e.add_mutually_exclusive_group(required=True)
+    which.add_argument("--scenario", help="the scenario's published model")
+    which.add_argument("--run", metavar="ZIP_OR_ID", help="a run: its id, or a zip from GET /api/runs/{id}/archive")
+    e.add_argument("--episodes", type=positive_int, default=1000)
+    e.add_argument("--models-dir")
+    e.add_argument("--scenarios-dir")
+    e.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    e.add_argument("--no-flat", action="store_true",
+                   help="skip the flat PPO baseline (trained on the model's own budget and settings)")
+
+    u = sub.add_parser("tune", help="search the training settings with Optuna (resumable, shareable study)")
+    u.add_argument("--scenario", required=True)
+    u.add_argument("--trials", type=positive_int, required=True, help="trials to add to the study")
+    u.add_argument("--episodes", type=positive_int, default=1000, help="training budget of every trial")
+    u.add_argument("--evaluations", type=positive_int, default=5, help="periodic evaluations seen by the pruner")
+    u.add_argument("--eval-episodes", type=positive_int, default=50)
+    u.add_argument("--seed", type=int, default=0)
+    u.add_argument("--study", help="study name (default: the scenario); its file is <models>/tuning/<study>.sqlite3")
+    u.add_argument("--models-dir")
+    u.add_argument("--scenarios-dir")
+
+    m = sub.add_parser("simulate", help="simulate a trained model and the baselines on the same households, in euros")
+    m.add_argument("--scenario", required=True)
+    m.add_argument("--run", type=run_id_arg, help="a training run's id (default: the scenario's published model)")
+    m.add_argument("--households", type=positive_int, default=1000)
+    m.add_argument("--months", type=positive_int, help="default: the scenario's horizon")
+    m.add_argument("--seed", type=int)
+    m.add_argument("--models-dir")
+    m.add_argument("--scenarios-dir")
+    m.add_argument("--json", action="store_true", help="print the whole result as one JSON object")
+    m.add_argument("--flat-ppo", action="store_true", help="also the model's flat PPO (trained on its budget the first "
+                                                         "time, then read from models/baselines/flat_ppo/)")
+    r = sub.add_parser("runs", help="list the runs, newest first")
+    r.add_argument("--scenario", help="only this scenario's runs")
+    r.add_argument("--models-dir")
+
+    s = sub.add_parser("scenarios", help="list the scenarios")
+    s.add_argument("--scenarios-dir")
+    return parser
+
+
+def format_table(rows: list[dict], columns: list[str]) -> str:
+    """A plain text table; floats with two decimals."""
+    cells = [[f"{r[c]:.2f}" if isinstance(r.get(c), float) else str(r.get(c, "")) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(columns, widths))]
+    lines += ["  ".join(v.rjust(w) for v, w in zip(row, widths)) for row in cells]
+    return "\n".join(lines)
+
+
+def tuned_values(metrics: dict) -> str:
+    """A baseline's tuned split or rule numbers, short."""
+    if "tuned" in metrics:
+        return " ".join(f"{name}={value:g}" for name, value in metrics["tuned"].items())
+    return str(metrics.get("split", ""))
+
+
+def evaluation_table(report: dict) -> str:
+    rows = []
+    for name, metrics in report["policies"].items():
+        diff = report["paired"].get(name)
+        rows.append({"policy": name, **metrics, "tuned": tuned_values(metrics),
+                     "hrl minus policy": f"{diff['diff']:+.2f} ± {diff['stderr']:.2f}" if diff else ""})
+    columns = ["policy", *(m for m in METRIC_NAMES if m != "goal_adherence"), "tuned", "hrl minus policy"]
+    return format_table(rows, columns)
+
+
+def scenario_or_choices(name: str, scenarios_dir: str | None) -> Scenario:
+    """Load scenario `name`; an unknown one raises ScenarioNotFound listing the available scenarios."""
+    try:
+        return load_scenario(name, scenarios_dir)
+    except ScenarioNotFound as exc:
+        choices = ", ".join(list_scenarios(scenarios_dir)) or "none"
+        raise ScenarioNotFound(f"{exc}; available: {choices}") from None
+
+
+def train_summary(result: TrainResult, seconds: float, window: int) -> str:
+    """The closing summary: the held-out evaluation first, then the training figures."""
+    heldout = {key: value for key, value in result.heldout.items() if key != "rules"}
+    rules = [f"model minus {name} {rule['tuned']}: reward {rule['paired']['reward']['diff']:+.2f} "
+             f"± {rule['paired']['reward']['stderr']:.2f} (paired)" for name, rule in result.heldout.get("rules", {}).items()]
+    return "\n".join([
+        f"Held-out evaluation of {result.scenario_name}: {heldout['households']} households never trained on",
+        format_table([heldout], list(heldout)), *rules,
+        f"Trained {result.scenario_name}: {result.episodes_completed} episodes in {seconds:.1f} s "
+        f"({result.episodes_completed / seconds:.0f} episodes/s); mean of the last {window} training episodes:",
+        format_table([result.final_metrics], list(METRIC_NAMES)),
+    ])
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    check_writable_folder(resolve_models_dir(args.models_dir))  # now, not after minutes of training
+    scenario_or_choices(args.scenario, args.scenarios_dir)
+    config = TrainConfig(scenario_name=args.scenario, num_episodes=args.episodes, save_interval=args.save_interval,
+                         eval_episodes=args.eval_episodes, seed=args.seed, models_dir=args.models_dir,
+                         scenarios_dir=args.scenarios_dir, keep_checkpoints=args.keep_checkpoints,
+                         resume_from=args.resume)
+    if args.resume:
+        try:
+            runs.resume_point(args.resume, args.scenario, args.models_dir)
+        except ValueError as exc:
+            raise ScenarioError("--resume", {"resume": [str(exc)]}) from None
+    start = time.perf_counter()
+    with StopOnSignals() as signals:
+        trainer = Trainer(config, should_stop=signals.should_stop)
+        print(f"run {trainer.run_id}" + (f" (resuming {args.resume})" if args.resume else ""), flush=True)
+        with tqdm(total=config.num_episodes, unit="ep", disable=args.quiet, file=sys.stderr) as bar:
+            def on_progress(record: dict) -> None:
+                bar.update(1)
+                bar.set_postfix(reward=f"{record['avg_reward']:.1f}", stability=f"{record['stability']:.2f}",
+                                refresh=False)
+
+            trainer.on_progress = on_progress
+            result = trainer.run()
+    seconds = time.perf_counter() - start
+    if result.episodes_completed:
+        print(train_summary(result, seconds, config.metrics_window))
+        for path in model_paths(result.scenario_name, args.models_dir).values():
+            print(f"wrote {path}")
+    for note in trainer.notes:
+        print(f"note: {note}")
+    if signals.received is None:
+        return 0
+    saved = ("saved checkpoint_final/ and the model files" if result.episodes_completed
+             else "nothing to save, the previous model files are untouched")
+    print(f"Stopped by {signals.name} after {result.episodes_completed} of {result.total_episodes} episodes: {saved}",
+          file=sys.stderr)
+    return exit_status(signals.received)
+
+
+def run_to_evaluate(args: argparse.Namespace) -> tuple:
+    """(scenario, strategist, executor) of `--run`: a zip made by the archive endpoint (scored on the
+    scenario figures it was trained on), or the id of a run in the models folder."""
+    if is_archive(args.run):
+        try:
+            files = runs.read_archive(Path(args.run).read_bytes())
+        except ValueError as exc:
+            raise ScenarioError(f"{args.run}", {"run": [str(exc)]}) from None
+        config = json.loads(files[runs.CONFIG_FILE])
+        figures = {key: value for key, value in (config.get("scenario") or {}).items() if key in Scenario.__dataclass_fields__}
+        scenario = scenario_from_dict(figures) if figures else \
+            load_scenario(json.loads(files[runs.SUMMARY_FILE])["scenario_name"], args.scenarios_dir)
+        return scenario, agent_from_bytes(files["high_agent.pt"]), agent_from_bytes(files["low_agent.pt"])
+    try:
+        strategist, executor = runs.load_run_agents(runs.validate_run_id(args.run), args.models_dir)
+    except ValueError as exc:
+        raise ScenarioNotFound(f"--run: {exc}") from None
+    except runs.RunNotFound as exc:
+        raise ScenarioNotFound(str(exc)) from None
+    return load_scenario(runs.run_scenario(args.run), args.scenarios_dir), strategist, executor
+
+
+def is_archive(run: str | None) -> bool:
+    return bool(run) and (run.endswith(".zip") or Path(run).is_file())
+
+
+def flat_baseline(args: argparse.Namespace):
+    """The flat PPO `evaluate` and `simulate --flat-ppo` compare with: the Executor alone, trained on the model's
+    budget, settings and seed, kept under models/baselines/flat_ppo/ (`flat_store`). None with `--no-flat`, or
+    for a run archive (its figures may be in no scenario file)."""
+    from hrl_trainer.use.flat_store import FlatUnavailable, flat_baseline as stored_flat
+
+    if getattr(args, "no_flat", False) or is_archive(args.run):
+        return None
+    try:
+        return stored_flat(args.scenario or runs.run_scenario(args.run), args.run, args.models_dir, args.scenarios_dir)
+    except FlatUnavailable as exc:
+        raise ScenarioNotFound(f"flat PPO: {exc}") from None
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.run:
+        scenario, strategist, executor = run_to_evaluate(args)
+    else:
+        scenario = load_scenario(args.scenario, args.scenarios_dir)
+        try:
+            strategist, executor = load_trained_models(args.scenario, args.models_dir)
+        except FileNotFoundError:
+            raise ScenarioNotFound(f"No trained model for '{args.scenario}': run `python -m hrl_trainer train` first")
+    flat = flat_baseline(args)
+    report = compare_with_baselines(scenario, strategist, executor, episodes=args.episodes,
+                                    flat_executor=None if flat is None else flat.executor,
+                                    models_dir=resolve_models_dir(args.models_dir))
+    print(json.dumps(report, indent=2, allow_nan=False) if args.json else evaluation_table(report))
+    return 0
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from optuna.trial import TrialState  # Optuna takes a second to import: only `tune` pays for it
+
+    from hrl_trainer.learn.tuning import SearchSpec, study_path, tune
+
+    load_scenario(args.scenario, args.scenarios_dir)  # a bad scenario fails before any trial
+    spec = SearchSpec(args.scenario, args.episodes, args.evaluations, args.eval_episodes, args.seed, args.scenarios_dir)
+
+    def on_trial(trial) -> None:
+        value = "" if trial.value is None else f" {trial.value:.3f}"  # a pruned trial's: its last evaluation
+        print(f"trial {trial.number}: {trial.state.name.lower()}{value} {trial.params}", flush=True)
+
+    try:
+        study = tune(spec, args.trials, args.study, args.models_dir, on_trial)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finished = [t for t in study.trials if t.state == TrialState.COMPLETE]
+    print(f"study {study.study_name}: {len(study.trials)} trials ({len(finished)} complete) in "
+          f"{study_path(study.study_name, args.models_dir)}")
+    if not finished:
+        print("no finished trial yet")
+        return 0
+    best = study.best_trial
+    print(f"best trial {best.number}: tuning reward {best.value:.3f}, "
+          f"held-out reward {best.user_attrs['held_out_reward']:.3f}")
+    for name, value in best.params.items():
+        print(f"  {name} = {value:.4g}")
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from hrl_trainer.store.model_lookup import ModelNotFound, resolve_agents
+    from hrl_trainer.use.simulations import simulate, simulation_table
+
+    scenario = load_scenario(args.scenario, args.scenarios_dir)
+    try:
+        strategist, executor = resolve_agents(args.scenario, args.run, args.models_dir)
+    except ModelNotFound as exc:
+        raise ScenarioNotFound(f"--{'run' if exc.field == 'run_id' else 'scenario'}: {exc}") from None
+    result = simulate(scenario, strategist, executor, households=args.households, seed=args.seed, months=args.months,
+                      models_dir=resolve_models_dir(args.models_dir), flat_ppo=flat_baseline(args) if args.flat_ppo else None)
+    print(json.dumps(result, allow_nan=False) if args.json else simulation_table(result))
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    adopt_models_folder(args.models_dir)
+    listed, _ = runs.list_runs(args.models_dir, scenario_name=args.scenario)
+    rows = [{"run_id": r["run_id"], "status": r["status"], "episodes": r.get("episodes_completed"), "seed": r.get("seed"),
+             "started": r.get("started_at"), "reward": (r.get("final_metrics") or {}).get("avg_reward"),
+             "held-out": (r.get("held_out") or {}).get("avg_reward"), "published": "*" if r["published"] else "",
+             "parent": r.get("parent") or ""} for r in listed]
+    columns = ["run_id", "status", "episodes", "seed", "started", "reward", "held-out", "published", "parent"]
+    print(format_table(rows, columns) if rows else "no runs")
+    return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    rows = [load_scenario(name, args.scenarios_dir).to_dict() for name in list_scenarios(args.scenarios_dir)]
+    columns = ["name", "monthly_income", "fixed_expenses", "variable_expenses_mean", "monthly_margin",
+               "safety_buffer", "months", "description"]
+    print(format_table(rows, columns))
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "tune": cmd_tune, "simulate": cmd_simulate, "runs": cmd_runs,
+            "scenarios": cmd_scenarios}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    torch.set_num_threads(1)  # one thread is as fast at this size and leaves the other core free
+    try:
+        return COMMANDS[args.command](args)
+    except (ScenarioNotFound, ScenarioError, TrainingError, IncompatibleModel, ScenarioLocked, runs.RunNotFound,
+            OSError) as exc:  # OSError: e.g. a full disk
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Aborted as exc:
+        print(f"error: {exc}: the model files and checkpoint_final/ were not written", file=sys.stderr)
+        return exit_status(exc.signum)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return exit_status(signal.SIGINT)

@@ -1,0 +1,1 @@
+"""Shared ground of every layer: paths and names, atomic files and file sets, settings and bounds, euros."""

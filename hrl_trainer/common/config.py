@@ -1,0 +1,125 @@
+"""Training run settings: one dataclass, a docstring per field (cleanrl style)."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+# The run settings a person picks (API, CLI, dashboard): defaults and inclusive bounds, defined here only.
+DEFAULT_EPISODES = 1000
+MAX_EPISODES = 100_000
+DEFAULT_SAVE_INTERVAL = 100
+DEFAULT_EVAL_EPISODES = 10
+MAX_EVAL_EPISODES = 1000
+MAX_SEED = 2**32 - 1
+DEFAULT_HOUSEHOLDS = 1000
+"""Households of a simulation, unless the request says otherwise."""
+MAX_HOUSEHOLDS = 10_000
+TUNING_HOUSEHOLDS = 200
+"""Tuning households on which the baselines' splits and rules are tuned (evaluate, simulations, the end of a run)."""
+HELDOUT_HOUSEHOLDS = 500
+"""Held-out households of the end-of-run summary in euros."""
+MAX_HOUSEHOLD_MONTHS = 1_200_000
+"""households x months of one simulation (10 000 households of 120 months): bounds its memory."""
+SETTING_BOUNDS: dict[str, tuple[int, int]] = {
+    "num_episodes": (1, MAX_EPISODES),
+    "save_interval": (1, MAX_EPISODES),
+    "eval_episodes": (1, MAX_EVAL_EPISODES),
+    "seed": (0, MAX_SEED),
+}
+"""(lowest, highest) accepted value of each run setting; `seed` may also be None."""
+
+
+MAX_KEEP_CHECKPOINTS = 1000
+"""Upper bound of `keep_checkpoints` accepted from the API and the CLI."""
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run; `TrainConfig(**config.to_dict())` rebuilds it."""
+
+    scenario_name: str
+    """Scenario file name under the scenarios folder, without `.yaml`."""
+    num_episodes: int = DEFAULT_EPISODES
+    """Households (episodes) to train on."""
+    save_interval: int = DEFAULT_SAVE_INTERVAL
+    """Evaluate and write `checkpoint_episode_{N}/` every this many episodes."""
+    eval_episodes: int = DEFAULT_EVAL_EPISODES
+    """Fixed-seed households used by each periodic evaluation."""
+    seed: int | None = None
+    """Seed of every random draw; None picks one and records it in the history."""
+    models_dir: str | None = None
+    """Models folder; None means $HRL_MODELS_DIR or `<project>/models`."""
+    scenarios_dir: str | None = None
+    """Scenarios folder; None means $HRL_SCENARIOS_DIR or `<project>/scenarios`."""
+    run_id: str | None = None
+    """Id of this run (`runs.new_run_id`); None makes a new one."""
+    resume_from: str | None = None
+    """Id of a finished or stopped run of the same scenario to continue: its networks, observation
+    normalisers and optimiser state; episode numbers continue its count."""
+    keep_checkpoints: int = 5
+    """Periodic `checkpoint_episode_N/` folders a run keeps (the newest); `best` and `final` always stay."""
+
+    num_envs: int = 25
+    """Households simulated side by side per rollout (and per PPO update)."""
+    rollouts_per_life: int = 5
+    """Households of a rollout that live the same life (same markets, expenses and shocks); each
+    one's advantages are measured against the mean of its siblings', which removes the luck of the
+    life from the learning signal."""
+    high_period: int = 6
+    """Months between two goals of the Strategist."""
+    hidden: int = 64
+    """Width of the two hidden layers of every network."""
+    learning_rate: float = 1e-3
+    """Adam learning rate of both agents at the start of the run."""
+    anneal_lr: bool = True
+    """Lower the learning rates linearly to 0 (as cleanrl's PPO does): the Executor's over the run, the
+    Strategist's over its first `strategist_episodes` episodes (or the run, if shorter)."""
+    strategist_episodes: int = 1000
+    """With `anneal_lr`, the episodes over which the Strategist learns; after them its goals stay as learned
+    while the Executor keeps learning under them (a long run otherwise lets the goals drift, and the Executor,
+    which starts from the rule the goal names, with them: see docs/learning.md)."""
+    gamma: float = 0.99
+    """Monthly discount; the Strategist uses gamma ** high_period."""
+    gae_lambda: float = 0.95
+    """GAE lambda of both agents."""
+    clip_coef: float = 0.2
+    """PPO ratio clip."""
+    ent_coef: float = 0.003
+    """Entropy bonus."""
+    vf_coef: float = 0.5
+    """Value loss weight."""
+    update_epochs: int = 4
+    """Passes over each rollout."""
+    num_minibatches: int = 2
+    """Minibatches per pass."""
+    max_grad_norm: float = 0.5
+    """Gradient clipping norm."""
+    reward_scale: float = 0.1
+    """Rewards are multiplied by this before learning, so returns are of order one."""
+    rule_prior: bool = True
+    """The Executor's split starts at the two-number target-liquidity rule the Strategist's goal names and
+    learns corrections (`goal_rule.py`); False: it learns the split's logits from nothing."""
+    intrinsic_coef: float = 0.0
+    """Weight of the Executor's intrinsic reward for following the goal (0: the goal is only an input to
+    the Executor; see docs/learning.md, "What was tried", for the measurements)."""
+    metrics_window: int = 10
+    """Episodes averaged into each progress metric."""
+    heldout_episodes: int = 200
+    """Held-out households on which the final agents are scored when the run ends (`history["heldout"]`)."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.keep_checkpoints, int) or isinstance(self.keep_checkpoints, bool) or self.keep_checkpoints < 0:
+            raise ValueError(f"keep_checkpoints must be a non-negative integer, got {self.keep_checkpoints!r}")
+        for name in ("num_episodes", "save_interval", "eval_episodes", "num_envs", "rollouts_per_life", "high_period", "hidden",
+                     "update_epochs", "num_minibatches", "metrics_window", "heldout_episodes", "strategist_episodes"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        for name, (low, high) in SETTING_BOUNDS.items():
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, int) and not isinstance(value, bool) and low <= value <= high):
+                raise ValueError(f"{name} must be an integer from {low} to {high}, got {value!r}")
+
+    def to_dict(self) -> dict:
+        """A JSON-safe, picklable copy."""
+        return dataclasses.asdict(self)

@@ -1,0 +1,273 @@
+"""The month: B households stepped side by side as NumPy arrays.
+
+Every random draw of a household's life (market returns, variable expenses,
+unexpected costs, income losses) is drawn up front in `LifeEvents`, one row per
+household, independent of the actions taken. Two policies run on the same rows
+therefore face exactly the same luck, which makes paired comparisons exact.
+
+Month t, in order: markets move and savings earn interest; income arrives
+(raised every 12 months, cut during an income loss); expenses are paid (fixed
+and variable, both growing with inflation, plus any unexpected cost). A
+shortfall is covered from savings, then by selling investments at
+`sell_cost`; if money is still missing the household is broke and its
+episode terminates with `broke_penalty`. Otherwise the month's cash is split
+by the action into investments, savings and discretionary spending, and the
+cash account ends the month empty.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hrl_trainer.env.scenarios import Scenario
+
+OBS_FEATURES = (
+    "liquid_in_buffers",     # cash + savings, in safety buffers
+    "months_covered",        # cash + savings, in months of the latest expenses
+    "invested_in_years",     # portfolio value, in years of the first month's income
+    "portfolio_share",       # portfolio value / wealth (0 with no wealth)
+    "time_left",             # share of the horizon still ahead
+    "income_ratio",          # this month's income (cut during an income loss) / the first month's
+    "income_loss_left",      # months of income loss left / the longest possible loss
+    "price_level",           # prices / prices at month 0
+    "expenses_ratio",        # the latest month's expenses / the first month's income
+    "buffer_penalty",        # the reward's penalty for the current liquid balance (risk-weighted shortfall)
+    "real_wealth_in_years",  # wealth in month-0 euros, in years of the first month's income
+)
+"""The observation layout: what each column of `HouseholdBatch.observe()` means (checkpoints record it)."""
+OBS_DIM = len(OBS_FEATURES)
+SPLIT_NAMES = ("invest", "save", "spend")
+
+
+def monthly_rate(annual: float) -> float:
+    """Convert an annual rate to the monthly rate that compounds to it."""
+    return (1.0 + annual) ** (1.0 / 12.0) - 1.0
+
+
+def to_split(actions: np.ndarray, min_share: float = 1e-3) -> np.ndarray:
+    """Project rows onto the simplex; shares under `min_share` become exactly 0."""
+    shares = np.clip(np.asarray(actions, dtype=np.float64), 0.0, None)
+    shares = np.where(shares < min_share, 0.0, shares)
+    total = shares.sum(axis=-1, keepdims=True)
+    uniform = np.full_like(shares, 1.0 / shares.shape[-1])
+    return np.where(total > 0, shares / np.where(total > 0, total, 1.0), uniform)
+
+
+@dataclass(frozen=True)
+class RewardWeights:
+    """How a month is scored; sized so that a month's reward is of order one."""
+
+    wealth: float = 1.0
+    """Weight of the change in real wealth, in units of the first month's income."""
+    spend: float = 0.12
+    """Weight of the utility log(1 + spending / spend_scale) of discretionary spending."""
+    spend_scale: float = 0.05
+    """Spending (as a share of the first month's income) where the utility starts to flatten."""
+    buffer: float = 1.0
+    """Penalty for an empty buffer, times (1 - risk tolerance), pro rata below the safety buffer."""
+    broke_penalty: float = 25.0
+    """Penalty for running out of money, which also ends the episode."""
+
+
+@dataclass(frozen=True)
+class LifeEvents:
+    """Pre-drawn randomness for `households` x `months`, independent of the actions."""
+
+    market_return: np.ndarray
+    variable_noise: np.ndarray
+    shock: np.ndarray
+    loss_start: np.ndarray
+    loss_months: np.ndarray
+
+    @classmethod
+    def draw(cls, scenario: Scenario, households: int, rng: np.random.Generator) -> "LifeEvents":
+        shape = (households, scenario.months)
+        mean = monthly_rate(scenario.investment_return_annual)
+        return cls(
+            market_return=np.maximum(rng.normal(mean, scenario.investment_volatility_monthly, shape), -0.95),
+            variable_noise=rng.standard_normal(shape),
+            shock=rng.random(shape) < scenario.shock_probability_monthly,
+            loss_start=rng.random(shape) < scenario.income_loss_probability_monthly,
+            loss_months=rng.integers(scenario.income_loss_min_months, scenario.income_loss_max_months + 1, shape),
+        )
+
+    @property
+    def households(self) -> int:
+        return self.market_return.shape[0]
+
+
+@dataclass
+class Ledger:
+    """Running totals per household: where every euro came from and went to."""
+
+    income: np.ndarray
+    expenses: np.ndarray
+    spending: np.ndarray
+    interest: np.ndarray
+    market: np.ndarray
+    sell_cost: np.ndarray
+
+    @classmethod
+    def zeros(cls, n: int) -> "Ledger":
+        return cls(*(np.zeros(n) for _ in range(6)))
+
+
+@dataclass
+class StepResult:
+    """What one month did to each household (arrays of length B)."""
+
+    reward: np.ndarray
+    terminated: np.ndarray
+    active: np.ndarray
+    spending: np.ndarray
+    """Discretionary spending of the month, nominal euros (what simulations report in today's euros)."""
+
+
+@dataclass
+class HouseholdBatch:
+    """B households of one scenario; row i lives the life of `events` row `rows[i]`."""
+
+    scenario: Scenario
+    events: LifeEvents
+    rows: np.ndarray | None = None
+    weights: RewardWeights = field(default_factory=RewardWeights)
+
+    def __post_init__(self) -> None:
+        self.rows = np.arange(self.events.households) if self.rows is None else np.asarray(self.rows)
+        s = self.scenario
+        self._inflation = monthly_rate(s.inflation_annual)
+        self._interest = monthly_rate(s.savings_interest_annual)
+        self.reset()
+
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
+    def reset(self) -> None:
+        """Put every household back at month 0 with its initial cash."""
+        n, s = self.size, self.scenario
+        self.month = 0
+        self.cash = np.full(n, float(s.initial_cash))
+        self.savings = np.zeros(n)
+        self.invested = np.zeros(n)
+        self.base_income = np.full(n, float(s.monthly_income))
+        self.price = np.ones(n)
+        self.loss_left = np.zeros(n, dtype=np.int64)
+        self.last_expenses = np.full(n, s.fixed_expenses + s.variable_expenses_mean)
+        self.alive = np.ones(n, dtype=bool)
+        self.broke = np.zeros(n, dtype=bool)
+        self.duration = np.zeros(n, dtype=np.int64)
+        self.months_above_buffer = np.zeros(n, dtype=np.int64)
+        self.ledger = Ledger.zeros(n)
+
+    @property
+    def done(self) -> bool:
+        return self.month >= self.scenario.months or not self.alive.any()
+
+    @property
+    def liquid(self) -> np.ndarray:
+        return self.cash + self.savings
+
+    @property
+    def wealth(self) -> np.ndarray:
+        return self.cash + self.savings + self.invested
+
+    def observe(self) -> np.ndarray:
+        """The state each household's agents see, as float32 (B, OBS_DIM), columns in `OBS_FEATURES` order."""
+        s = self.scenario
+        income, n = s.monthly_income, self.size
+        wealth = self.wealth
+        features = {
+            "liquid_in_buffers": self.liquid / max(s.safety_buffer, 1.0),
+            "months_covered": self.liquid / np.maximum(self.last_expenses, 1.0),
+            "invested_in_years": self.invested / (12.0 * income),
+            "portfolio_share": np.where(wealth > 0, self.invested / np.where(wealth > 0, wealth, 1.0), 0.0),
+            "time_left": np.full(n, 1.0 - self.month / s.months),
+            "income_ratio": self.base_income * np.where(self.loss_left > 0, s.income_loss_factor, 1.0) / income,
+            "income_loss_left": self.loss_left / max(s.income_loss_max_months, 1),
+            "price_level": self.price,
+            "expenses_ratio": self.last_expenses / income,
+            "buffer_penalty": self._buffer_penalty(),
+            "real_wealth_in_years": wealth / self.price / (12.0 * income),
+        }
+        obs = np.stack([features[name] for name in OBS_FEATURES], axis=1)
+        return np.clip(obs, -100.0, 100.0).astype(np.float32)
+
+    def step(self, split: np.ndarray) -> StepResult:
+        """Live one month with `split` (B, 3 invest/save/spend shares) for the active households."""
+        if self.done:
+            raise RuntimeError("step() called on a finished batch; call reset()")
+        s, t, rows = self.scenario, self.month, self.rows
+        split = to_split(split)
+        active = self.alive.copy()
+        on = active.astype(np.float64)
+        wealth_before = self.wealth / self.price
+
+        market = self.invested * self.events.market_return[rows, t] * on
+        interest = self.savings * self._interest * on
+        self.invested += market
+        self.savings += interest
+
+        if t > 0 and t % 12 == 0:
+            self.base_income *= 1.0 + s.salary_raise_annual
+        starts = (self.loss_left == 0) & self.events.loss_start[rows, t] & active
+        self.loss_left = np.where(starts, self.events.loss_months[rows, t], self.loss_left)
+        income = self.base_income * np.where(self.loss_left > 0, s.income_loss_factor, 1.0) * on
+        self.loss_left = np.maximum(self.loss_left - active, 0)
+
+        self.price *= np.where(active, 1.0 + self._inflation, 1.0)
+        fixed = s.fixed_expenses * self.price
+        variable = np.maximum(s.variable_expenses_mean + s.variable_expenses_std * self.events.variable_noise[rows, t], 0.0)
+        shock = np.where(self.events.shock[rows, t], s.shock_cost_multiplier * fixed, 0.0)
+        expenses = (fixed + variable * self.price + shock) * on
+        self.last_expenses = np.where(active, expenses, self.last_expenses)
+        self.cash += income - expenses
+
+        sell_cost = self._cover_shortfall()
+        broke = active & (self.cash < -0.005)
+
+        available = np.where(active & ~broke, np.maximum(self.cash, 0.0), 0.0)
+        self.invested += split[:, 0] * available
+        self.savings += split[:, 1] * available
+        spending = split[:, 2] * available
+        self.cash -= available
+
+        for name, value in (("income", income), ("expenses", expenses), ("spending", spending),
+                            ("interest", interest), ("market", market), ("sell_cost", sell_cost)):
+            getattr(self.ledger, name).__iadd__(value)
+
+        reward = self._reward(wealth_before, spending, broke) * on
+        self.duration += active
+        self.months_above_buffer += active & (self.liquid >= s.safety_buffer)
+        self.broke |= broke
+        self.alive &= ~broke
+        self.month += 1
+        return StepResult(reward=reward, terminated=broke, active=active, spending=spending)
+
+    def _cover_shortfall(self) -> np.ndarray:
+        """Pay a negative cash balance from savings, then by selling investments; return the selling cost."""
+        fee = self.scenario.sell_cost
+        missing = np.maximum(-self.cash, 0.0)
+        from_savings = np.minimum(missing, self.savings)
+        self.savings -= from_savings
+        self.cash += from_savings
+        missing -= from_savings
+        sold = np.minimum(missing / (1.0 - fee), self.invested)
+        self.invested -= sold
+        self.cash += sold * (1.0 - fee)
+        return sold * fee
+
+    def _reward(self, wealth_before: np.ndarray, spending: np.ndarray, broke: np.ndarray) -> np.ndarray:
+        s, w = self.scenario, self.weights
+        income = s.monthly_income
+        wealth_gain = (self.wealth / self.price - wealth_before) / income
+        joy = np.log1p(spending / self.price / (w.spend_scale * income))
+        return w.wealth * wealth_gain + w.spend * joy - self._buffer_penalty() - w.broke_penalty * broke
+
+    def _buffer_penalty(self) -> np.ndarray:
+        """The penalty for the liquid balance under the safety buffer: pro rata (1 when empty), times the
+        buffer weight and (1 - risk tolerance)."""
+        s = self.scenario
+        shortfall = np.clip((s.safety_buffer - self.liquid) / max(s.safety_buffer, 1.0), 0.0, 1.0)
+        return self.weights.buffer * (1.0 - s.risk_tolerance) * shortfall

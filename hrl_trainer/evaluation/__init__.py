@@ -1,0 +1,1 @@
+"""Scoring policies on fixed households and comparing them by paired differences."""

@@ -1,0 +1,12 @@
+"""The one paired difference: two policies on the same households, compared household by household."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def paired_difference(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
+    """`{"diff": mean of a - b, "stderr": its standard error}` over households; `a` and `b` are (B,) results of
+    two policies on the same B households (0 standard error for a single household)."""
+    diff = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    stderr = float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0
+    return {"diff": float(diff.mean()), "stderr": stderr}

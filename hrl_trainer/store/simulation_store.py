@@ -1,0 +1,136 @@
+"""Saved simulations: `models/simulations/{id}.json`, each written atomically (temp file, then rename).
+
+`create_simulation` resolves the model, simulates, records what was simulated (household figures,
+model and its training) and saves the whole result; the others list, read and delete them.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from hrl_trainer.common.atomic import write_text_atomically
+from hrl_trainer.common.paths import resolve_models_dir, validate_name
+from hrl_trainer.env.scenarios import Scenario
+from hrl_trainer.store.model_lookup import resolve_agents
+
+FOLDER = "simulations"
+SUMMARY_FIELDS = ("id", "created_at", "scenario_name", "run_id", "households", "months", "seed")
+
+
+class SimulationNotFound(LookupError):
+    """No saved simulation with that id."""
+
+
+class SimulationDamaged(ValueError):
+    """A saved simulation's file is not the JSON this module wrote (changed outside the service)."""
+
+
+def simulations_dir(models_dir: str | Path | None = None) -> Path:
+    """`models/simulations/`, next to the runs."""
+    return resolve_models_dir(models_dir) / FOLDER
+
+
+def simulation_path(simulation_id: str, models_dir: str | Path | None = None) -> Path:
+    """The file of a simulation; ValueError for an id that is not a safe name."""
+    return simulations_dir(models_dir) / f"{validate_name(simulation_id)}.json"
+
+
+def model_info(scenario_name: str, run_id: str | None, models_dir: str | Path | None) -> dict[str, Any]:
+    """What the report says about the model: where it comes from and how it was trained."""
+    if run_id is not None:
+        return run_model_info(run_id, models_dir)
+    from hrl_trainer.store.checkpoints import load_history
+
+    try:
+        history = load_history(scenario_name, models_dir)
+    except (OSError, ValueError):
+        history = {}
+    return {
+        "source": "published", "trained_on": history.get("scenario_name", scenario_name),
+        "episodes_completed": history.get("episodes_completed"), "finished_at": history.get("finished_at"),
+        "seed": history.get("seed"), "final_metrics": history.get("final_metrics"),
+    }
+
+
+RUN_FIELDS = ("scenario_name", "status", "started_at", "finished_at", "episodes_completed", "seed", "final_metrics",
+              "held_out")
+
+
+def run_model_info(run_id: str, models_dir: str | Path | None) -> dict[str, Any]:
+    """A run's model: which household it was trained on, when, for how long, and its held-out result."""
+    from hrl_trainer.store.runs import RunNotFound, read_run
+
+    try:
+        run = read_run(run_id, models_dir)
+    except (RunNotFound, OSError, ValueError):
+        run = {}
+    info = {key: run.get(key) for key in RUN_FIELDS}
+    return {"source": "run", "run_id": run_id, "trained_on": info.pop("scenario_name"), **info}
+
+
+def create_simulation(scenario: Scenario, run_id: str | None = None, households: int = 1000, seed: int | None = None,
+                      months: int | None = None, models_dir: str | Path | None = None, flat_ppo: bool = False,
+                      scenarios_dir: str | Path | None = None) -> dict[str, Any]:
+    """Simulate the model (the run's, or the scenario's published one) on `scenario` and save it; with
+    `flat_ppo`, beside the model's flat PPO (trained on its budget once, then read from its file).
+
+    Raises model_lookup.ModelNotFound when there is no such model, flat_store.FlatUnavailable when its
+    flat PPO cannot be trained."""
+    from hrl_trainer.use.simulations import simulate  # NumPy and the agents, only once a simulation is asked for
+
+    strategist, executor = resolve_agents(scenario.name, run_id, models_dir)
+    flat = None
+    if flat_ppo:
+        from hrl_trainer.use.flat_store import flat_baseline
+
+        flat = flat_baseline(scenario.name, run_id, models_dir, scenarios_dir)
+    result = simulate(scenario, strategist, executor, households=households, seed=seed, months=months,
+                      models_dir=models_dir, flat_ppo=flat)
+    record = {
+        "id": secrets.token_hex(8),
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "scenario_name": scenario.name, "run_id": run_id,
+        "scenario": scenario.to_dict(), "model": model_info(scenario.name, run_id, models_dir),
+        **result,
+    }
+    write_text_atomically(simulation_path(record["id"], models_dir), json.dumps(record, allow_nan=False))
+    return record
+
+
+def load_simulation(simulation_id: str, models_dir: str | Path | None = None) -> dict[str, Any]:
+    """A saved simulation; ValueError for a bad id, SimulationNotFound when absent."""
+    path = simulation_path(simulation_id, models_dir)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SimulationNotFound(f"Simulation '{simulation_id}' not found") from None
+    except ValueError as exc:  # not JSON, or not UTF-8
+        raise SimulationDamaged(f"The saved simulation '{simulation_id}' is unreadable: {exc}") from None
+
+
+def summary(record: dict[str, Any]) -> dict[str, Any]:
+    """A simulation's identity and the trained model's headline figures."""
+    return {**{key: record.get(key) for key in SUMMARY_FIELDS},
+            "totals": record.get("policies", {}).get("hrl", {}).get("totals")}
+
+
+def list_simulations(models_dir: str | Path | None = None) -> list[dict[str, Any]]:
+    """Summaries of every readable saved simulation, newest first."""
+    found = []
+    for path in simulations_dir(models_dir).glob("*.json"):
+        try:
+            found.append(summary(load_simulation(path.stem, models_dir)))
+        except (ValueError, OSError, SimulationNotFound):
+            continue  # a bad name or a damaged file: not a simulation of ours
+    return sorted(found, key=lambda s: s["created_at"] or "", reverse=True)
+
+
+def delete_simulation(simulation_id: str, models_dir: str | Path | None = None) -> None:
+    """Delete a saved simulation; SimulationNotFound when absent."""
+    try:
+        simulation_path(simulation_id, models_dir).unlink()
+    except FileNotFoundError:
+        raise SimulationNotFound(f"Simulation '{simulation_id}' not found") from None

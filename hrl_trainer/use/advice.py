@@ -1,0 +1,108 @@
+"""This month's advice: what the trained agents would do with a household's money, in euros.
+
+The household's state is rebuilt as the simulator would hold it at the start of month `month`
+(prices and salary grown since month 0), the Strategist sets its goal and the Executor splits the
+money available this month: cash plus the month's income minus its expected expenses (fixed plus
+mean variable, at this month's prices; no unexpected cost). Deterministic: each agent's mean action.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from hrl_trainer.common.money import format_euro
+from hrl_trainer.env.simulation import SPLIT_NAMES, HouseholdBatch, LifeEvents, monthly_rate
+from hrl_trainer.env.scenarios import Scenario
+
+if TYPE_CHECKING:
+    from hrl_trainer.agents.networks import Executor, Strategist
+
+
+class AdviceError(ValueError):
+    """The household's state does not fit the scenario; `errors` maps each field to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(f"Invalid household state: {errors}")
+        self.errors = errors
+
+
+def household_at(scenario: Scenario, month: int, savings: float, invested: float, cash: float,
+                 income_loss_months_left: int) -> HouseholdBatch:
+    """One household at the start of `month`, in the state the simulator would hold."""
+    batch = HouseholdBatch(scenario, LifeEvents.draw(scenario, 1, np.random.default_rng(0)))
+    raises = (month - 1) // 12 if month > 0 else 0  # the raise of month 12k is paid during that month
+    batch.month = month
+    batch.cash[:] = cash
+    batch.savings[:] = savings
+    batch.invested[:] = invested
+    batch.price[:] = (1.0 + monthly_rate(scenario.inflation_annual)) ** month
+    batch.base_income[:] = scenario.monthly_income * (1.0 + scenario.salary_raise_annual) ** raises
+    batch.loss_left[:] = income_loss_months_left
+    batch.last_expenses[:] = (scenario.fixed_expenses + scenario.variable_expenses_mean) * batch.price
+    return batch
+
+
+def expected_month(batch: HouseholdBatch) -> tuple[float, float]:
+    """(income, expenses) of the coming month, nominal euros, as `HouseholdBatch.step` would count them."""
+    s, t = batch.scenario, batch.month
+    base = batch.base_income[0] * ((1.0 + s.salary_raise_annual) if t > 0 and t % 12 == 0 else 1.0)
+    income = base * (s.income_loss_factor if batch.loss_left[0] > 0 else 1.0)
+    price = batch.price[0] * (1.0 + monthly_rate(s.inflation_annual))
+    return float(income), float((s.fixed_expenses + s.variable_expenses_mean) * price)
+
+
+def sentence(amounts: dict[str, float], liquid: float, buffer: float, shortfall: float) -> str:
+    """One sentence a person can act on."""
+    if shortfall > 0.5:
+        return (f"This month's expenses exceed the money coming in by {format_euro(shortfall)}: take it from "
+                "savings and spend nothing extra.")
+    parts = []
+    if amounts["save"] >= 0.5:
+        until = f" until you hold {format_euro(buffer)}" if liquid < buffer else ""
+        parts.append(f"Put {format_euro(amounts['save'])} in savings{until}")
+    if amounts["invest"] >= 0.5:
+        parts.append(f"invest {format_euro(amounts['invest'])}")
+    parts.append(f"you may spend {format_euro(amounts['spend'])}")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def advise(scenario: Scenario, strategist: Strategist, executor: Executor, month: int, savings: float,
+           invested: float, cash: float | None = None, income_loss_months_left: int = 0) -> dict[str, Any]:
+    """This month's split (shares and euros), the Strategist's goal and a sentence; AdviceError if the
+    month or the income loss does not fit the scenario. `cash` defaults to the initial cash in month 0
+    and to nothing later (the simulator's cash account ends every month empty)."""
+    errors = {}
+    if not 0 <= month < scenario.months:
+        errors["month"] = [f"Must be between 0 and {scenario.months - 1} for '{scenario.name}'."]
+    if income_loss_months_left > scenario.income_loss_max_months:
+        errors["income_loss_months_left"] = [f"Must be at most {scenario.income_loss_max_months} for '{scenario.name}'."]
+    if errors:
+        raise AdviceError(errors)
+    from hrl_trainer.agents.acting import ActorSnapshot
+    from hrl_trainer.agents.goal_rule import executor_offset
+    from hrl_trainer.agents.policy import buffer_target
+
+    cash = float(scenario.initial_cash if month == 0 else 0.0) if cash is None else float(cash)
+    batch = household_at(scenario, month, savings, invested, cash, income_loss_months_left)
+    obs = batch.observe()  # (1, OBS_DIM)
+    goal = ActorSnapshot(strategist).mean_action(obs)  # (1, 4): target shares and buffer fraction
+    offset = executor_offset(executor, batch, goal)  # (1, 3) rule prior, or None
+    split = ActorSnapshot(executor).mean_action(np.concatenate([obs, goal], axis=1), offset)[0].astype(np.float64)  # (3,)
+    goal = goal.astype(np.float64)
+    income, expenses = expected_month(batch)
+    money = cash + income - expenses
+    available, shortfall = max(money, 0.0), max(-money, 0.0)
+    amounts = {name: round(float(share * available), 2) for name, share in zip(SPLIT_NAMES, split)}
+    buffer = float(buffer_target(goal, scenario.safety_buffer)[0])
+    liquid = cash + savings
+    return {
+        "scenario_name": scenario.name, "month": month, "units": "nominal euros of this month",
+        "income": round(income, 2), "expenses": round(expenses, 2), "available": round(available, 2),
+        "shortfall": round(shortfall, 2),
+        "split": {name: float(share) for name, share in zip(SPLIT_NAMES, split)},
+        "amounts": amounts,
+        "goal": {**{name: float(share) for name, share in zip(SPLIT_NAMES, goal[0, :3])}, "buffer": round(buffer, 2)},
+        "sentence": sentence(amounts, liquid, buffer, shortfall),
+    }
