@@ -17,6 +17,7 @@ from hrl_trainer.agents import GOAL_DIM, Executor, Strategist
 from hrl_trainer.runs import record_agents
 from hrl_trainer.evaluation import FixedSplit, fixed_households, score
 from hrl_trainer.money import format_euro
+from hrl_trainer.policy_looks import policy_look
 from hrl_trainer.report import render_report
 from hrl_trainer.rule_of_thumb import EmergencyFundFirst
 from hrl_trainer.simulation import OBS_DIM, HouseholdBatch, LifeEvents
@@ -183,6 +184,9 @@ def test_store_and_report(tmp_path, torino, agents):
     assert [s["id"] for s in list_simulations(tmp_path)] == [record["id"]]
     html = render_report(record)
     assert "torino_single" in html and html.count("<svg") == 2 and "<script" not in html and "http" not in html
+    for name in record["policies"]:  # the one table of labels and colours (also served by GET /api/policies)
+        look = policy_look(name)
+        assert f'style="background:{look.color}"></span>{look.label}</li>' in html and f'stroke="{look.color}"' in html
     delete_simulation(record["id"], tmp_path)
     assert list_simulations(tmp_path) == [] and not list((tmp_path / "simulations").iterdir())
 
