@@ -10,7 +10,10 @@ const $ = (id) => document.getElementById(id);
 const MAX_COMPARED = 5;
 const HISTORY_POINTS = 600;
 const COLORS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed'];
-const OVERLAID = CHARTS.flatMap((chart) => chart.series.map((s) => ({ metric: METRIC[s.key], title: `${chart.title}: ${METRIC[s.key].label}` })));
+// One chart per metric of the CHARTS: a chart of two metrics gives two, each titled with its metric.
+const OVERLAID = CHARTS.flatMap((chart) => chart.series.map(({ key }) => ({
+  metric: METRIC[key], title: chart.series.length > 1 ? `${chart.title}: ${METRIC[key].label}` : chart.title,
+})));
 
 // A run whose final model can be used (published, resumed, simulated): completed or stopped with episodes.
 export function isFinished(run) {
@@ -36,13 +39,15 @@ function overlaidChart(parent, { metric, title }, ids, histories) {
   figure.dataset.series = String(ids.length);
   const tables = histories.map((h) => [h.progress.map((p) => p.episode), h.progress.map((p) => p[metric.key])]);
   const value = formattedValue(metric.kind, metric.digits);
-  return fitPlot({
+  const plot = fitPlot({
     scales: { x: { time: false } },
     axes: [formattedAxis('number', { label: 'Episode', size: 44 }), formattedAxis(metric.kind)],
     series: [{ label: 'Episode', value: formattedValue('number', 0) },
       ...ids.map((id, i) => ({ label: id, stroke: COLORS[i], width: 2, spanGaps: true, points: { show: false }, value }))],
     legend: { live: false },
   }, joinTables(tables), plotArea);
+  figure.chart = { plot }; // for tests and tools, as the episode charts' figures
+  return plot;
 }
 
 export class RunsTable {
