@@ -3,6 +3,7 @@
 // smoothing. Each metric is drawn smoothed, over its faint raw series; hover values use the
 // page's formatters. Points are appended as they arrive and drawn at most once per
 // animation frame; long runs are thinned to at most MAX_POINTS by min/max per bucket.
+import { button } from './dom.js';
 import { formatAs, formatNumber } from './format.js';
 import { onNextFrame } from './frame.js';
 import { CHARTS, METRIC } from './metrics.js';
@@ -119,12 +120,8 @@ function toolbar(group) {
   const output = document.createElement('output');
   label.append('Smoothing ', input, output);
   bindSmoothingControl(input, output);
-  const reset = document.createElement('button');
-  reset.type = 'button';
-  reset.className = 'reset-zoom';
-  reset.textContent = 'Reset zoom';
+  const reset = button('Reset zoom', () => group.zoomTo(null), { className: 'reset-zoom' });
   reset.hidden = true;
-  reset.addEventListener('click', () => group.zoomTo(null));
   const help = document.createElement('span');
   help.className = 'chart-help';
   help.textContent = 'Drag across a chart to zoom, double-click to reset.';

@@ -1,4 +1,6 @@
-// The table cells and buttons every panel builds (text through textContent only).
+// The element lookup, table cells and buttons every panel uses (text through textContent only).
+
+export const $ = (id) => document.getElementById(id);
 
 export function cell(text, className = '') {
   const td = document.createElement('td');

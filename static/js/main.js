@@ -6,6 +6,7 @@ import { askForToken, onTokenEntered, savedToken } from './access.js';
 import { api } from './api.js';
 import { hideBanner, showBanner, showError } from './banner.js';
 import { ChartGroup } from './charts.js';
+import { $ } from './dom.js';
 import { formatNumber } from './format.js';
 import { heldoutText } from './heldout.js';
 import { formatMetric } from './metrics.js';
@@ -17,8 +18,6 @@ import { renderScenarios } from './scenarios.js';
 import { AdvicePanel } from './use/advice.js';
 import { HouseholdsPanel } from './use/households.js';
 import { SimulateView } from './use/simulate.js';
-
-const $ = (id) => document.getElementById(id);
 
 const view = new RunView();
 const liveCharts = new ChartGroup($('live-charts'), {

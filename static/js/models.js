@@ -2,11 +2,9 @@
 // the one picked (GET /api/models/<name>/history -> its "progress" rows and "evaluations").
 import { api } from './api.js';
 import { ChartGroup } from './charts.js';
-import { button, cell } from './dom.js';
+import { $, button, cell } from './dom.js';
 import { formatDateTime, formatNumber } from './format.js';
 import { formatMetric } from './metrics.js';
-
-const $ = (id) => document.getElementById(id);
 
 function emptyRow() {
   const tr = document.createElement('tr');

@@ -1,12 +1,11 @@
 // Runs: a table from GET /api/runs with Publish, Resume, Download and Delete (asks first), and
 // 1-5 selected runs' curves overlaid on the same charts, with each run's settings beside them.
 import { api } from './api.js';
-import { button, cell } from './dom.js';
-import { formatDuration } from './format.js';
+import { $, button, cell } from './dom.js';
+import { formatDateTime, formatDuration } from './format.js';
 import { CHARTS, METRIC, formatMetric } from './metrics.js';
 import { chartFigure, fitPlot, formattedAxis, formattedValue, joinTables } from './plot.js';
 
-const $ = (id) => document.getElementById(id);
 const MAX_COMPARED = 5;
 const HISTORY_POINTS = 600;
 const COLORS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed'];
@@ -125,7 +124,7 @@ export class RunsTable {
       cell(run.status),
       cell(String(run.episodes_completed ?? '–')),
       cell(String(run.seed ?? '–'), 'optional'),
-      cell(run.started_at ? new Date(run.started_at).toLocaleString() : '–', 'optional'),
+      cell(run.started_at ? formatDateTime(run.started_at) : '–', 'optional'),
       cell(duration(run), 'optional'),
       cell(formatMetric('avg_reward', run.final_metrics?.avg_reward)),
       cell(formatMetric('avg_reward', run.held_out?.avg_reward)),

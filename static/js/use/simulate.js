@@ -4,7 +4,7 @@
 import { api } from '../api.js';
 import { showError } from '../banner.js';
 import { button, cell } from '../dom.js';
-import { formatEuro, formatShare } from '../format.js';
+import { formatDateTime, formatEuro, formatShare } from '../format.js';
 import { chartFigure } from '../plot.js';
 import { fanChart } from './fanchart.js';
 import { ModelPicker, fillHouseholdSelect } from './select.js';
@@ -83,7 +83,7 @@ export class SimulateView {
   savedRow(summary) {
     const tr = document.createElement('tr');
     tr.dataset.simulation = summary.id;
-    tr.append(cell(summary.created_at.replace('T', ' ').slice(0, 16)), cell(summary.scenario_name),
+    tr.append(cell(formatDateTime(summary.created_at)), cell(summary.scenario_name),
       cell(summary.run_id ? `run ${summary.run_id}` : 'published'), cell(String(summary.households)),
       cell(summary.totals ? formatEuro(summary.totals.median_real_net_worth) : '–'));
     const actions = document.createElement('td');
