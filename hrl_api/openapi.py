@@ -31,6 +31,7 @@ COMPONENT_SCHEMAS = (
     simulation_schemas.SimulationList,
     simulation_schemas.AdviceRequest,
     simulation_schemas.Advice,
+    simulation_schemas.PolicyLooks,
     schemas.ModelList,
     schemas.TrainingHistory,
     schemas.Health,

@@ -184,5 +184,23 @@ class Advice(Schema):
     model = fields.Nested(ModelReference)
 
 
+class Look(Schema):
+    label = fields.String()
+    color = fields.String(metadata={"description": "a CSS hex colour, at least 3:1 against white"})
+
+
+class PolicyLook(Look):
+    name = fields.String(metadata={"description": "the key of the policy in a simulation's `policies`"})
+
+
+class PolicyLooks(Schema):
+    """How the dashboard and the printable report name and colour the simulated policies."""
+
+    policies = fields.List(fields.Nested(PolicyLook), metadata={"description": "in the order legends list them"})
+    other_color = fields.String(metadata={"description": "the colour of a policy missing from `policies` "
+                                                         "(labelled with its name)"})
+    safety_buffer = fields.Nested(Look, metadata={"description": "the reference line of the liquid-money charts"})
+
+
 simulation_request = SimulationRequest()
 advice_request = AdviceRequest()

@@ -1,4 +1,5 @@
-"""Simulations in euros and this month's advice: /api/simulations[/<id>[/report]] and /api/advice."""
+"""Simulations in euros and this month's advice: /api/simulations[/<id>[/report]], /api/advice and the policies'
+labels and colours, /api/policies."""
 from __future__ import annotations
 
 import threading
@@ -18,6 +19,7 @@ from hrl_api.simulation_schemas import advice_request, check_size, simulation_re
 from hrl_trainer.store import simulation_store
 from hrl_trainer.use.flat_store import FlatUnavailable
 from hrl_trainer.store.model_lookup import ModelNotFound, model_reference, resolve_agents
+from hrl_trainer.use.policy_looks import looks_document
 
 simulations_bp = Blueprint("simulations", __name__, url_prefix="/api")
 
@@ -108,6 +110,23 @@ def list_simulations():
               schema: SimulationList
     """
     return jsonify({"simulations": simulation_store.list_simulations(_models_dir())})
+
+
+@simulations_bp.get("/policies")
+def policy_looks():
+    """The label and colour of every simulated policy, as the dashboard and the printable report show them.
+    ---
+    get:
+      tags: [simulations]
+      summary: Policy labels and colours
+      responses:
+        200:
+          description: The policies' labels and colours
+          content:
+            application/json:
+              schema: PolicyLooks
+    """
+    return jsonify(looks_document())
 
 
 @simulations_bp.get("/simulations/<simulation_id>")

@@ -5,14 +5,10 @@ from html import escape
 from typing import Any
 
 from hrl_trainer.common.money import format_euro
+from hrl_trainer.use.policy_looks import POLICY_LOOKS, SAFETY_BUFFER, policy_look
 
 WIDTH, HEIGHT, PAD = 720, 300, 56
-COLORS = {"hrl": "#1f5fa8", "best_fixed": "#c0392b", "buffer_first": "#27864a", "target_liquidity_2": "#a65e00",
-          "target_liquidity_4": "#5f6b00", "flat_ppo": "#007c89", "rule_of_thumb": "#8e44ad", "random": "#7f7f7f"}
-"""The dashboard's colours (static/js/use/simulate.js), each at least 3:1 on white."""
-LABELS = {"hrl": "Trained model", "best_fixed": "Best fixed split", "buffer_first": "Buffer first",
-          "target_liquidity_2": "Target liquidity (2 numbers)", "target_liquidity_4": "Target liquidity (4 numbers)",
-          "flat_ppo": "Flat PPO", "rule_of_thumb": "Rule of thumb", "random": "Random"}
+HRL_COLOR = POLICY_LOOKS["hrl"].color
 
 
 def percent(share: float | None) -> str:
@@ -70,10 +66,10 @@ def net_worth_chart(record: dict[str, Any]) -> str:
     bands = policies["hrl"]["series"]["real_net_worth"]
     medians = {name: p["series"]["real_net_worth"]["p50"] for name, p in policies.items()}
     chart = Chart(record["months"], [bands["p5"], bands["p95"], *medians.values()], "Real net worth, today's euros")
-    chart.band(bands["p5"], bands["p95"], COLORS["hrl"], 0.15)
-    chart.band(bands["p25"], bands["p75"], COLORS["hrl"], 0.3)
+    chart.band(bands["p5"], bands["p95"], HRL_COLOR, 0.15)
+    chart.band(bands["p25"], bands["p75"], HRL_COLOR, 0.3)
     for name, values in medians.items():
-        chart.line(values, COLORS.get(name, COLORS["random"]), 2.5 if name == "hrl" else 1.5, "" if name == "hrl" else "5 3")
+        chart.line(values, policy_look(name).color, 2.5 if name == "hrl" else 1.5, "" if name == "hrl" else "5 3")
     return chart.svg()
 
 
@@ -82,16 +78,16 @@ def liquid_chart(record: dict[str, Any]) -> str:
     bands = record["policies"]["hrl"]["series"]["liquid"]
     buffer = [record["scenario"]["safety_buffer"]] * record["months"]
     chart = Chart(record["months"], [bands["p5"], bands["p95"], buffer], "Liquid money, nominal euros")
-    chart.band(bands["p5"], bands["p95"], COLORS["hrl"], 0.15)
-    chart.line(bands["p50"], COLORS["hrl"], 2.5)
-    chart.line(buffer, "#c0392b", 1.5, "6 3")
+    chart.band(bands["p5"], bands["p95"], HRL_COLOR, 0.15)
+    chart.line(bands["p50"], HRL_COLOR, 2.5)
+    chart.line(buffer, SAFETY_BUFFER.color, 1.5, "6 3")
     return chart.svg()
 
 
 def legend(record: dict[str, Any]) -> str:
     """The colour of each policy the simulation has."""
-    items = "".join(f'<li><span class="swatch" style="background:{COLORS[name]}"></span>{escape(LABELS[name])}</li>'
-                    for name in record["policies"] if name in LABELS)
+    items = "".join(f'<li><span class="swatch" style="background:{look.color}"></span>{escape(look.label)}</li>'
+                    for look in map(policy_look, record["policies"]))
     return f'<ul class="legend">{items}</ul>'
 
 
@@ -116,7 +112,7 @@ def policy_table(record: dict[str, Any]) -> str:
     rows = []
     for name, p in record["policies"].items():
         t = p["totals"]
-        rows.append([LABELS.get(name, name), format_euro(t["median_real_net_worth"]), format_euro(t["p5_real_net_worth"]),
+        rows.append([policy_look(name).label, format_euro(t["median_real_net_worth"]), format_euro(t["p5_real_net_worth"]),
                      format_euro(t["median_total_spending"]), percent(t["share_broke"]),
                      percent(t["share_months_under_buffer"])])
     headers = ["Policy", "Median real net worth at the end (today's €)", "5th percentile (today's €)",
@@ -130,7 +126,7 @@ def paired_table(record: dict[str, Any]) -> str:
         error = format_euro(d["stderr"]) if money else f"{d['stderr']:.2f}"
         return f"{value} ± {error}"
 
-    rows = [[LABELS.get(name, name), cell(d["real_net_worth"], True), cell(d["total_spending"], True), cell(d["reward"], False)]
+    rows = [[policy_look(name).label, cell(d["real_net_worth"], True), cell(d["total_spending"], True), cell(d["reward"], False)]
             for name, d in record["paired"].items()]
     return table(["Trained model minus", "Real net worth at the end (today's €)", "Total spending (today's €)", "Reward"],
                  rows, "Paired differences, household by household (mean ± standard error)")

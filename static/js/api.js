@@ -1,5 +1,6 @@
-// The REST side of the training API (see the spec), as small fetch wrappers.
-// The API token, once entered, goes with every request (only start and stop need it).
+// Every REST call of the page (see the spec and the OpenAPI document), as small fetch wrappers: the one
+// module that talks to the server over HTTP. The API token, once entered, goes with every request;
+// the calls that change something ask for it on a 401 and try again (access.js withToken).
 import { savedToken, withToken } from './access.js';
 
 export class ApiError extends Error {
@@ -17,7 +18,7 @@ export class ApiError extends Error {
   }
 }
 
-export async function request(method, path, body) {
+async function request(method, path, body) {
   const init = { method, headers: { Accept: 'application/json' } };
   const token = savedToken();
   if (token) init.headers.Authorization = `Bearer ${token}`;
@@ -31,21 +32,39 @@ export async function request(method, path, body) {
   return payload;
 }
 
+const part = (value) => encodeURIComponent(value);
+const guarded = (method, path, body) => withToken(() => request(method, path, body));
+
 export const api = {
-  scenarios: async () => (await request('GET', '/api/scenarios')).scenarios,
+  // Training
   status: () => request('GET', '/api/training/status'),
   // Every training_progress row of the current (or last) run.
   progress: async () => (await request('GET', '/api/training/progress')).progress,
-  // Both ask for the API token on a 401, then try again.
-  start: (config) => withToken(() => request('POST', '/api/training/start', config)),
+  start: (config) => guarded('POST', '/api/training/start', config),
   // runId: the run to stop (needed in cluster mode when several train); none: the only one.
-  stop: (runId) => withToken(() => request('POST', '/api/training/stop', runId ? { run_id: runId } : undefined)),
+  stop: (runId) => guarded('POST', '/api/training/stop', runId ? { run_id: runId } : undefined),
+  // Published models
   models: async () => (await request('GET', '/api/models')).models,
-  history: (name) => request('GET', `/api/models/${encodeURIComponent(name)}/history`),
+  history: (name) => request('GET', `/api/models/${part(name)}/history`),
+  // Runs
   runs: async () => (await request('GET', '/api/runs?limit=100')).runs,
-  run: (id) => request('GET', `/api/runs/${encodeURIComponent(id)}`),
-  runHistory: (id, maxPoints) => request('GET', `/api/runs/${encodeURIComponent(id)}/history?max_points=${maxPoints}`),
-  runArchiveUrl: (id) => `/api/runs/${encodeURIComponent(id)}/archive`,
-  publishRun: (id) => withToken(() => request('POST', `/api/runs/${encodeURIComponent(id)}/publish`)),
-  deleteRun: (id) => withToken(() => request('DELETE', `/api/runs/${encodeURIComponent(id)}`)),
+  run: (id) => request('GET', `/api/runs/${part(id)}`),
+  runHistory: (id, maxPoints) => request('GET', `/api/runs/${part(id)}/history?max_points=${maxPoints}`),
+  runArchiveUrl: (id) => `/api/runs/${part(id)}/archive`,
+  publishRun: (id) => guarded('POST', `/api/runs/${part(id)}/publish`),
+  deleteRun: (id) => guarded('DELETE', `/api/runs/${part(id)}`),
+  // Households (scenarios)
+  scenarios: async () => (await request('GET', '/api/scenarios')).scenarios,
+  scenario: (name) => request('GET', `/api/scenarios/${part(name)}`),
+  createHousehold: (body) => guarded('POST', '/api/scenarios', body),
+  updateHousehold: (name, body) => guarded('PUT', `/api/scenarios/${part(name)}`, body),
+  deleteHousehold: (name) => guarded('DELETE', `/api/scenarios/${part(name)}`),
+  // Simulations and advice
+  policies: () => request('GET', '/api/policies'),
+  simulate: (body) => guarded('POST', '/api/simulations', body),
+  simulations: async () => (await request('GET', '/api/simulations')).simulations,
+  simulation: (id) => request('GET', `/api/simulations/${part(id)}`),
+  simulationReportUrl: (id) => `/api/simulations/${part(id)}/report`,
+  deleteSimulation: (id) => guarded('DELETE', `/api/simulations/${part(id)}`),
+  advice: (body) => request('POST', '/api/advice', body),
 };

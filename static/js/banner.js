@@ -31,6 +31,11 @@ export function showBanner(kind, message, details = null) {
   if (kind === 'error') banner.focus();
 }
 
+// A failed request (or any error) as an error toast: an ApiError names the fields it refused.
+export function showError(error) {
+  showBanner('error', error.describe ? error.describe() : error.message);
+}
+
 export function hideBanner() {
   banner.hidden = true;
 }

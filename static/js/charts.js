@@ -3,26 +3,26 @@
 // smoothing. Each metric is drawn smoothed, over its faint raw series; hover values use the
 // page's formatters. Points are appended as they arrive and drawn at most once per
 // animation frame; long runs are thinned to at most MAX_POINTS by min/max per bucket.
-import uPlot from '../vendor/uplot/uPlot.esm.js';
-import { formatAs, formatNumber, formatTicks } from './format.js';
+import { button } from './dom.js';
+import { formatAs, formatNumber } from './format.js';
 import { onNextFrame } from './frame.js';
 import { CHARTS, METRIC } from './metrics.js';
+import { chartFigure, fitPlot, formattedAxis, formattedValue, translucent } from './plot.js';
 import { bindSmoothingControl, onSmoothingChange, smooth, smoothingWeight } from './smoothing.js';
 import { minMaxIndices } from './thin.js';
 
 const MAX_POINTS = 1200;
-const HEIGHT = 190;
 const EVALUATION_COLOR = '#111827';
 let groupCount = 0;
 
-// '#2563eb' -> the same colour at a quarter opacity, for the raw series under the smoothed one.
-const faint = (hex) => `${hex}40`;
+// The raw series under the smoothed one: the same colour at a quarter opacity.
+const faint = (hex) => translucent(hex, 0.25);
 
 function valueFormatter(metric) {
-  return (u, value) => formatAs(metric.kind, value, metric.digits);
+  return formattedValue(metric.kind, metric.digits);
 }
 
-function chartOptions(spec, width, group) {
+function chartOptions(spec, group) {
   const metrics = spec.series.map((s) => METRIC[s.key]);
   const lines = (raw) => metrics.map((metric, i) => ({
     label: raw ? `${metric.label} (raw)` : metric.label,
@@ -39,14 +39,9 @@ function chartOptions(spec, width, group) {
     value: valueFormatter(METRIC[spec.evaluations]),
   }] : [];
   return {
-    width,
-    height: HEIGHT,
     scales: { x: { time: false, range: (u, min, max) => group.xRange(min, max) } },
-    axes: [
-      { label: 'Episode', size: 44, values: (u, splits, i, space, step) => formatTicks('number', splits, step) },
-      { size: 72, values: (u, splits, i, space, step) => formatTicks(metrics[0].kind, splits, step) },
-    ],
-    series: [{ label: 'Episode', value: (u, value) => formatAs('number', value, 0) }, ...lines(false), ...lines(true), ...evaluations],
+    axes: [formattedAxis('number', { label: 'Episode', size: 44 }), formattedAxis(metrics[0].kind)],
+    series: [{ label: 'Episode', value: formattedValue('number', 0) }, ...lines(false), ...lines(true), ...evaluations],
     cursor: { drag: { x: true, y: false, setScale: false }, sync: { key: group.syncKey } },
     legend: { live: true },
     hooks: { setSelect: [(u) => group.zoomToSelection(u)] },
@@ -62,27 +57,11 @@ function evaluationColumn(episodes, evaluations, key) {
 class EpisodeChart {
   constructor(spec, parent, group) {
     this.spec = spec;
-    this.figure = document.createElement('figure');
-    this.figure.className = 'chart';
-    this.figure.dataset.chart = spec.id;
+    ({ figure: this.figure, summary: this.summary } = chartFigure(parent, spec.id, spec.title));
     this.figure.dataset.points = '0';
     this.figure.chart = this; // for tests and tools: the figure's chart object
-    const caption = document.createElement('figcaption');
-    caption.textContent = spec.title;
-    this.plotArea = document.createElement('div');
-    this.plotArea.className = 'chart-plot';
-    this.plotArea.setAttribute('aria-hidden', 'true'); // the summary below says it in words
-    this.summary = document.createElement('p');
-    this.summary.className = 'visually-hidden chart-summary';
-    this.figure.append(caption, this.plotArea, this.summary);
-    parent.append(this.figure);
-    this.plot = new uPlot(chartOptions(spec, this.width(), group), this.emptyData(), this.plotArea);
+    this.plot = fitPlot(chartOptions(spec, group), this.emptyData(), this.figure.querySelector('.chart-plot'));
     this.plot.over.addEventListener('dblclick', () => group.zoomTo(null));
-    new ResizeObserver(() => this.plot.setSize({ width: this.width(), height: HEIGHT })).observe(this.plotArea);
-  }
-
-  width() {
-    return Math.max(this.plotArea.clientWidth, 200);
   }
 
   emptyData() {
@@ -141,12 +120,8 @@ function toolbar(group) {
   const output = document.createElement('output');
   label.append('Smoothing ', input, output);
   bindSmoothingControl(input, output);
-  const reset = document.createElement('button');
-  reset.type = 'button';
-  reset.className = 'reset-zoom';
-  reset.textContent = 'Reset zoom';
+  const reset = button('Reset zoom', () => group.zoomTo(null), { className: 'reset-zoom' });
   reset.hidden = true;
-  reset.addEventListener('click', () => group.zoomTo(null));
   const help = document.createElement('span');
   help.className = 'chart-help';
   help.textContent = 'Drag across a chart to zoom, double-click to reset.';

@@ -1,6 +1,6 @@
 // Every number, money amount, percentage, duration and date on the page, in one locale:
 // the browser's first supported language, else FALLBACK_LOCALE. Cards, chart ticks, hover
-// values and tables all format through this module.
+// values, tables and sentences all format through this module (the page's one formatter).
 const FALLBACK_LOCALE = 'en-GB';
 
 function pickLocale() {
@@ -39,6 +39,11 @@ export function formatNumber(value, digits = 0) {
 // A share (0.985) as a percentage (98.5 %, or 98,5 % in Italian).
 export function formatPercent(share, digits = 0) {
   return numberFormat({ style: 'percent', ...fixed(digits) }).format(share);
+}
+
+// A share as the households, simulation and advice views show it: one decimal (98.5 %).
+export function formatShare(share) {
+  return formatPercent(share, 1);
 }
 
 export function formatDuration(seconds) {

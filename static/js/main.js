@@ -1,39 +1,42 @@
-// Dashboard entry point: wires the REST calls and Socket.IO events to the views.
+// The page's one entry point: wires every panel (New run, the run, Trained models, Households,
+// Simulate, Advice, Runs) to the REST calls (api.js) and the Socket.IO events. One scenario list,
+// read at start and again when a household is saved or deleted, feeds every panel that shows households.
 import { io } from '../vendor/socket.io-client/socket.io.esm.min.js';
 import { askForToken, onTokenEntered, savedToken } from './access.js';
 import { api } from './api.js';
-import { hideBanner, showBanner } from './banner.js';
+import { hideBanner, showBanner, showError } from './banner.js';
 import { ChartGroup } from './charts.js';
+import { $ } from './dom.js';
 import { formatNumber } from './format.js';
+import { heldoutText } from './heldout.js';
 import { formatMetric } from './metrics.js';
 import { ModelBrowser } from './models.js';
 import { RunForm } from './runform.js';
 import { RunsTable } from './runs.js';
 import { RunView } from './runview.js';
-import { heldoutText } from './use/money.js';
 import { renderScenarios } from './scenarios.js';
-
-const $ = (id) => document.getElementById(id);
+import { AdvicePanel } from './use/advice.js';
+import { HouseholdsPanel } from './use/households.js';
+import { SimulateView } from './use/simulate.js';
 
 const view = new RunView();
 const liveCharts = new ChartGroup($('live-charts'), {
   hint: 'Charts of reward, money, stability and goal distance appear here once a run starts: pick a scenario and press Start.',
 });
-const models = new ModelBrowser(reportError);
+const models = new ModelBrowser(showError);
 const form = new RunForm({ onStart: start, onStop: stop });
 // Resuming a run from the runs table takes the New run form's numbers.
 const startSettings = () => {
   const { scenario_name: _name, ...settings } = form.request();
   return settings;
 };
-const runs = new RunsTable({ onError: reportError, onStarted: (data) => beginRun(data), startSettings });
+const runs = new RunsTable({ onError: showError, onStarted: (data) => beginRun(data), startSettings });
+const simulate = new SimulateView($('simulate'));
+const advice = new AdvicePanel($('advice'));
+const households = new HouseholdsPanel($('households'), () => showScenarios());
 let runKey = null;
 let runSettings = null;
 let runEnded = false;
-
-function reportError(error) {
-  showBanner('error', error.describe ? error.describe() : error.message);
-}
 
 function setConnection(state, text) {
   $('connection').dataset.state = state;
@@ -199,7 +202,7 @@ socket.on('connect', async () => {
     // status, so a page opened (or reconnected) mid-run catches up with the run so far.
     await sync(await socket.emitWithAck('subscribe_training', {}));
   } catch (error) {
-    reportError(error);
+    showError(error);
   }
 });
 socket.on('disconnect', (reason) => {
@@ -240,7 +243,7 @@ async function start(config) {
     beginRun(data, { ...settings, seed: settings.seed ?? null });
   } catch (error) {
     form.setStarting(false);
-    reportError(error);
+    showError(error);
   }
 }
 
@@ -255,15 +258,20 @@ async function stop() {
     const running = (await api.status().catch(() => null))?.is_training ?? false;
     form.setRunning(running);
     if (running) view.setState('running');
-    reportError(error);
+    showError(error);
   }
 }
 
-api.scenarios()
-  .then((scenarios) => {
-    renderScenarios($('scenario-list'), scenarios);
-    if (runKey) form.showRun(view.scenarioName, runSettings);
-  })
-  .catch(reportError);
+// Every panel that shows households, from one read of the scenarios; the New run cards keep the
+// followed run's scenario and settings.
+async function showScenarios() {
+  const scenarios = await api.scenarios();
+  renderScenarios($('scenario-list'), scenarios);
+  if (runKey) form.showRun(view.scenarioName, runSettings);
+  households.render(scenarios);
+  await Promise.all([simulate.render(scenarios), advice.render(scenarios)]);
+}
+
+showScenarios().catch(showError);
 models.refresh();
 runs.refresh();

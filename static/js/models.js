@@ -2,17 +2,9 @@
 // the one picked (GET /api/models/<name>/history -> its "progress" rows and "evaluations").
 import { api } from './api.js';
 import { ChartGroup } from './charts.js';
+import { $, button, cell } from './dom.js';
 import { formatDateTime, formatNumber } from './format.js';
 import { formatMetric } from './metrics.js';
-
-const $ = (id) => document.getElementById(id);
-
-function cell(text, className = '') {
-  const td = document.createElement('td');
-  td.textContent = text;
-  td.className = className;
-  return td;
-}
 
 function emptyRow() {
   const tr = document.createElement('tr');
@@ -47,13 +39,10 @@ export class ModelBrowser {
     const metrics = model.final_metrics;
     const tr = document.createElement('tr');
     tr.dataset.model = model.scenario_name;
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.textContent = 'Plot';
-    button.addEventListener('click', () => this.plot(model.scenario_name));
-    button.setAttribute('aria-label', `Plot ${model.scenario_name}`);
+    const plot = button('Plot', () => this.plot(model.scenario_name));
+    plot.setAttribute('aria-label', `Plot ${model.scenario_name}`);
     const action = document.createElement('td');
-    action.append(button);
+    action.append(plot);
     // The action first: on a phone it is in sight before the table scrolls sideways.
     tr.append(
       action,

@@ -1,6 +1,7 @@
 // The "New run" form and the Stop button: reads the start request, shows a running run's
 // settings (from another tab, say) in the form, and is disabled while a run trains.
-const $ = (id) => document.getElementById(id);
+import { $ } from './dom.js';
+
 const SETTINGS = ['num_episodes', 'save_interval', 'eval_episodes', 'seed'];
 
 export class RunForm {

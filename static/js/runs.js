@@ -1,34 +1,22 @@
 // Runs: a table from GET /api/runs with Publish, Resume, Download and Delete (asks first), and
 // 1-5 selected runs' curves overlaid on the same charts, with each run's settings beside them.
-import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { api } from './api.js';
-import { CHARTS } from './metrics.js';
-import { formatDuration, formatNumber } from './format.js';
+import { $, button, cell } from './dom.js';
+import { formatDateTime, formatDuration } from './format.js';
+import { CHARTS, METRIC, formatMetric } from './metrics.js';
+import { chartFigure, fitPlot, formattedAxis, formattedValue, joinTables } from './plot.js';
 
-const $ = (id) => document.getElementById(id);
 const MAX_COMPARED = 5;
 const HISTORY_POINTS = 600;
 const COLORS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed'];
-const OVERLAID = CHARTS.flatMap((chart) => chart.series.map((s) => ({ key: s.key, title: `${chart.title}: ${s.label}` })));
+// One chart per metric of the CHARTS: a chart of two metrics gives two, each titled with its metric.
+const OVERLAID = CHARTS.flatMap((chart) => chart.series.map(({ key }) => ({
+  metric: METRIC[key], title: chart.series.length > 1 ? `${chart.title}: ${METRIC[key].label}` : chart.title,
+})));
 
-function cell(text, className = '') {
-  const td = document.createElement('td');
-  td.textContent = text;
-  if (className) td.className = className;
-  return td;
-}
-
-function button(text, action, onClick) {
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.textContent = text;
-  b.dataset.action = action;
-  b.addEventListener('click', onClick);
-  return b;
-}
-
-function reward(metrics) {
-  return Number.isFinite(metrics?.avg_reward) ? formatNumber(metrics.avg_reward, 2) : '–';
+// A run whose final model can be used (published, resumed, simulated): completed or stopped with episodes.
+export function isFinished(run) {
+  return ['completed', 'stopped'].includes(run.status) && run.episodes_completed > 0;
 }
 
 function duration(run) {
@@ -44,6 +32,23 @@ function settingsText(run) {
   return `${run.run_id}: ${parts.join(', ')}`;
 }
 
+// One metric of several runs, a line per run (histories: GET /api/runs/<id>/history answers).
+function overlaidChart(parent, { metric, title }, ids, histories) {
+  const { figure, plotArea } = chartFigure(parent, metric.key, title);
+  figure.dataset.series = String(ids.length);
+  const tables = histories.map((h) => [h.progress.map((p) => p.episode), h.progress.map((p) => p[metric.key])]);
+  const value = formattedValue(metric.kind, metric.digits);
+  const plot = fitPlot({
+    scales: { x: { time: false } },
+    axes: [formattedAxis('number', { label: 'Episode', size: 44 }), formattedAxis(metric.kind)],
+    series: [{ label: 'Episode', value: formattedValue('number', 0) },
+      ...ids.map((id, i) => ({ label: id, stroke: COLORS[i], width: 2, spanGaps: true, points: { show: false }, value }))],
+    legend: { live: false },
+  }, joinTables(tables), plotArea);
+  figure.chart = { plot }; // for tests and tools, as the episode charts' figures
+  return plot;
+}
+
 export class RunsTable {
   // onStarted(data): a resumed run was accepted (the start answer's data).
   constructor({ onError, onStarted, startSettings }) {
@@ -53,6 +58,7 @@ export class RunsTable {
     this.body = $('runs-table').querySelector('tbody');
     this.selected = new Set();
     this.byId = new Map();
+    this.plots = []; // the compared runs' charts
     $('runs-refresh').addEventListener('click', () => this.refresh());
     $('runs-compare').addEventListener('click', () => this.compare());
   }
@@ -96,11 +102,11 @@ export class RunsTable {
       if (pick.checked) this.selected.add(run.run_id); else this.selected.delete(run.run_id);
       this.updateCompareButton();
     });
-    const finished = ['completed', 'stopped'].includes(run.status) && run.episodes_completed > 0;
+    const finished = isFinished(run);
     const actions = document.createElement('td');
     actions.className = 'run-actions';
-    if (finished && !run.published) actions.append(button('Publish', 'publish', () => this.publish(run)));
-    if (finished) actions.append(button('Resume', 'resume', () => this.resume(run)));
+    if (finished && !run.published) actions.append(button('Publish', () => this.publish(run), { data: { action: 'publish' } }));
+    if (finished) actions.append(button('Resume', () => this.resume(run), { data: { action: 'resume' } }));
     if (finished) {
       const link = document.createElement('a');
       link.href = api.runArchiveUrl(run.run_id);
@@ -109,7 +115,7 @@ export class RunsTable {
       link.dataset.action = 'download';
       actions.append(link);
     }
-    if (!['running', 'queued'].includes(run.status)) actions.append(button('Delete', 'delete', () => this.remove(run)));
+    if (!['running', 'queued'].includes(run.status)) actions.append(button('Delete', () => this.remove(run), { data: { action: 'delete' } }));
     const choose = document.createElement('td');
     choose.append(pick);
     tr.append(
@@ -118,10 +124,10 @@ export class RunsTable {
       cell(run.status),
       cell(String(run.episodes_completed ?? '–')),
       cell(String(run.seed ?? '–'), 'optional'),
-      cell(run.started_at ? new Date(run.started_at).toLocaleString() : '–', 'optional'),
+      cell(run.started_at ? formatDateTime(run.started_at) : '–', 'optional'),
       cell(duration(run), 'optional'),
-      cell(reward(run.final_metrics)),
-      cell(reward(run.held_out)),
+      cell(formatMetric('avg_reward', run.final_metrics?.avg_reward)),
+      cell(formatMetric('avg_reward', run.held_out?.avg_reward)),
       cell(run.published ? '★ published' : '', 'published-mark'),
       actions,
     );
@@ -172,28 +178,11 @@ export class RunsTable {
       const ids = [...this.selected];
       const histories = await Promise.all(ids.map((id) => api.runHistory(id, HISTORY_POINTS)));
       const box = $('runs-charts');
+      this.plots.forEach((plot) => plot.destroy());
       box.replaceChildren();
       box.hidden = false;
       box.dataset.runs = ids.join(' ');
-      for (const { key, title } of OVERLAID) {
-        const tables = histories.map((h) => [h.progress.map((p) => p.episode), h.progress.map((p) => p[key])]);
-        const figure = document.createElement('figure');
-        figure.className = 'chart';
-        figure.dataset.chart = key;
-        figure.dataset.series = String(ids.length);
-        const caption = document.createElement('figcaption');
-        caption.textContent = title;
-        const area = document.createElement('div');
-        area.className = 'chart-plot';
-        figure.append(caption, area);
-        box.append(figure);
-        const width = Math.max(area.clientWidth, 200);
-        new uPlot({
-          width, height: 190, scales: { x: { time: false } }, axes: [{ label: 'episode', size: 40 }, { size: 60 }],
-          series: [{ label: 'episode' }, ...ids.map((id, i) => ({ label: id, stroke: COLORS[i], width: 2, spanGaps: true, points: { show: false } }))],
-          legend: { live: false },
-        }, uPlot.join(tables), area);
-      }
+      this.plots = OVERLAID.map((overlaid) => overlaidChart(box, overlaid, ids, histories));
       const settings = $('runs-settings');
       settings.replaceChildren(...ids.map((id, i) => {
         const li = document.createElement('li');

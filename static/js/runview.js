@@ -2,12 +2,12 @@
 // outcome once it ended, the metric cards, and the tab's title. Progress events only store
 // the latest row; the DOM is updated once a frame.
 import { messageBlock } from './banner.js';
+import { $ } from './dom.js';
 import { EtaEstimator } from './eta.js';
 import { formatDuration, formatNumber, formatPercent } from './format.js';
 import { onNextFrame } from './frame.js';
 import { METRICS, formatMetric } from './metrics.js';
 
-const $ = (id) => document.getElementById(id);
 const PAGE_TITLE = document.title;
 
 // What the title says for each state of the panel.

@@ -80,6 +80,22 @@ def test_health(client):
                                                    "mode": "embedded"}
 
 
+def test_policy_looks_are_served_from_the_one_table(client):
+    """GET /api/policies is the table the printable report uses, and names every policy a simulation has."""
+    from hrl_trainer.use.policy_looks import OTHER_COLOR, POLICY_LOOKS, SAFETY_BUFFER
+    from hrl_trainer.use.simulations import POLICIES
+
+    response = client.get("/api/policies")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert [p["name"] for p in body["policies"]] == list(POLICY_LOOKS) and set(POLICY_LOOKS) == set(POLICIES)
+    assert body["policies"][0] == {"name": "hrl", "label": "Trained model", "color": POLICY_LOOKS["hrl"].color}
+    assert all(re.fullmatch(r"#[0-9a-f]{6}", p["color"]) for p in body["policies"])
+    assert len({p["color"] for p in body["policies"]}) == len(POLICY_LOOKS)
+    assert body["other_color"] == OTHER_COLOR
+    assert body["safety_buffer"] == {"label": SAFETY_BUFFER.label, "color": SAFETY_BUFFER.color}
+
+
 def test_scenarios_list_and_detail(client, scenario_name):
     listed = client.get("/api/scenarios").get_json()["scenarios"]
     names = [s["name"] for s in listed]

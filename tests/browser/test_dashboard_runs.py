@@ -73,6 +73,14 @@ def test_two_runs_overlaid_with_their_settings(open_dashboard, two_runs):
     expect(charts.first).to_be_visible()
     assert charts.count() >= 4
     assert set(charts.evaluate_all("figures => figures.map(f => f.dataset.series)")) == {"2"}
+    captions = charts.evaluate_all("figures => figures.map(f => f.querySelector('figcaption').textContent)")
+    assert captions == ["Average reward", "Liquid money vs invested: Liquid money", "Liquid money vs invested: Invested",
+                        "Stability (higher is better)", "Goal distance (lower is better)"]
+    wealth = page.locator('#runs-charts figure[data-chart="avg_cash"]').evaluate(
+        "figure => ({ ticks: figure.chart.plot.axes[1]._values, width: figure.chart.plot.width,"
+        " area: figure.querySelector('.chart-plot').clientWidth })")
+    assert wealth["ticks"] and all("€" in tick for tick in wealth["ticks"]), wealth  # the page's money format
+    assert abs(wealth["width"] - wealth["area"]) < 2, wealth  # as wide as its figure
     for run_id, seed in zip(two_runs, (1, 2)):
         expect(page.locator(f'#runs-settings li[data-run="{run_id}"]')).to_contain_text(f"seed {seed}")
 

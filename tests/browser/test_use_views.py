@@ -35,6 +35,21 @@ def spaced(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+def fan_chart(view, chart: str) -> dict:
+    """What a Simulate chart's uPlot draws: series labels and colours, bands, data, y-axis ticks."""
+    return view.locator(f'#simulate-charts figure[data-chart="{chart}"]').evaluate("""figure => {
+        const u = figure.chart.plot;
+        return {
+            labels: u.series.map(s => s.label),
+            strokes: u.series.map((s, i) => typeof s.stroke === 'function' ? s.stroke(u, i) : s.stroke),
+            bands: u.bands.map(b => b.series),
+            data: u.data.map(column => Array.from(column)),
+            lengths: u.data.map(column => column.length),
+            ticks: u.axes.map(axis => axis._values || []),
+        };
+    }""")
+
+
 def test_household_form_shows_server_errors_then_saves_edits_and_deletes(open_dashboard, server):
     page = open_dashboard(tolerate=REFUSED).page
     panel = page.locator("#households")
@@ -98,20 +113,42 @@ def test_simulate_view_charts_and_compares_the_policies(open_dashboard, server):
         text = spaced(view.locator(f'#simulate-table tr[data-policy="{policy}"]').inner_text())
         assert page_euros(totals["median_real_net_worth"]) in text, (policy, text)
         assert page_euros(totals["p5_real_net_worth"]) in text, (policy, text)
-    fan = view.locator("#simulate-fan svg")
-    expect(fan.locator("polygon[data-band]")).to_have_count(2)
-    expect(fan.locator("polyline[data-line]")).to_have_count(7)
     legend = spaced(view.locator("#simulate-legend").inner_text())
     assert "Target liquidity (2 numbers)" in legend and "Target liquidity (4 numbers)" in legend, legend
     rule_2 = record["policies"]["target_liquidity_2"]["tuned"]
     assert f"savings at {rule_2['k']:g} buffers" in spaced(
         view.locator('#simulate-table tr[data-policy="target_liquidity_2"] .policy-tuned').inner_text())
-    colours = set(fan.locator("polyline[data-line]").evaluate_all("lines => lines.map(l => l.getAttribute('stroke'))"))
-    assert len(colours) == 7, colours  # one colour per policy
     dashboard.assert_accessible("simulation shown")
-    points = fan.locator('polyline[data-line="hrl"]').get_attribute("points").split()
-    assert len(points) == record["months"]
-    expect(view.locator('#simulate-liquid polyline[data-line="safety_buffer"]')).to_have_count(1)
+
+    # uPlot canvases, no SVG: the trained model's two bands filled between their bounds, a median per policy
+    looks = server.get_json("/api/policies")
+    colour = {p["name"]: p["color"] for p in looks["policies"]}
+    label = {p["name"]: p["label"] for p in looks["policies"]}
+    assert view.locator("#simulate-charts svg").count() == 0
+    expect(view.locator("#simulate-charts figure.chart canvas")).to_have_count(2)
+    worth = record["policies"]["hrl"]["series"]["real_net_worth"]
+    fan = fan_chart(view, "net-worth")
+    assert fan["labels"] == ["Year", "p5-p95 (high)", "p5-p95 (low)", "p25-p75 (high)", "p25-p75 (low)",
+                             *(label[name] for name in record["policies"])]
+    assert fan["bands"] == [[1, 2], [3, 4]]
+    assert fan["lengths"] == [record["months"]] * 12
+    assert fan["data"][1] == worth["p95"] and fan["data"][2] == worth["p5"] and fan["data"][5] == worth["p50"]
+    assert fan["strokes"][5:] == [colour[name] for name in record["policies"]]  # one colour per policy
+    assert len(set(fan["strokes"][5:])) == 7
+    assert all(tick.startswith("€") or tick.startswith("-€") for tick in fan["ticks"][1]), fan["ticks"]
+    liquid = fan_chart(view, "liquid")
+    assert liquid["labels"] == ["Year", "p5-p95 (high)", "p5-p95 (low)", label["hrl"], looks["safety_buffer"]["label"]]
+    assert liquid["bands"] == [[1, 2]]
+    assert liquid["data"][4] == [record["scenario"]["safety_buffer"]] * record["months"]
+    assert liquid["strokes"][3:] == [colour["hrl"], looks["safety_buffer"]["color"]]
+    # responsive: the charts follow their figure's width
+    page.set_viewport_size({"width": 700, "height": 900})
+    page.wait_for_function("""() => {
+        const figure = document.querySelector('#simulate-charts figure[data-chart="net-worth"]');
+        return Math.abs(figure.chart.plot.width - figure.querySelector('.chart-plot').clientWidth) < 2
+            && figure.chart.plot.width < 700;
+    }""")
+    page.set_viewport_size({"width": 1280, "height": 900})
     expect(view.locator("#simulate-report")).to_have_attribute("href", f"/api/simulations/{simulation_id}/report")
 
     saved = view.locator(f'#simulation-list tr[data-simulation="{simulation_id}"]')
@@ -125,6 +162,33 @@ def test_simulate_view_charts_and_compares_the_policies(open_dashboard, server):
     expect(view.locator("#simulate-result")).to_be_hidden()
     assert not (server.models_dir / "simulations" / f"{simulation_id}.json").exists()
 
+
+
+def test_simulate_view_names_and_colours_the_policies_as_the_server_says(open_dashboard, server):
+    """The labels and colours come from GET /api/policies (here answered with a changed table), asked once."""
+    record = server.post("/api/simulations", json={"scenario_name": MODEL, "households": 50, "seed": 5}).json()
+    looks = server.get_json("/api/policies")
+    for i, policy in enumerate(looks["policies"]):
+        policy.update(label=f"Served {policy['name']}", color=f"#0{i}0{i}0{i}")
+    looks["safety_buffer"] = {"label": "Served buffer", "color": "#123456"}
+    asked = []
+    page = open_dashboard().page
+    page.route("**/api/policies", lambda route: (asked.append(route.request.url), route.fulfill(json=looks)))
+    saved = page.locator(f'#simulation-list tr[data-simulation="{record["id"]}"]')
+    for _ in range(2):
+        saved.locator(".simulation-open").click()
+        expect(page.locator("#simulate-legend")).to_contain_text("Served best_fixed")
+    assert len(asked) == 1
+    view = page.locator("#simulate")
+    expect(view.locator('#simulate-table tr[data-policy="hrl"] td').first).to_contain_text("Served hrl")
+    colour = {p["name"]: p["color"] for p in looks["policies"]}
+    fan = fan_chart(view, "net-worth")
+    assert fan["labels"][5:] == [f"Served {name}" for name in record["policies"]]
+    assert fan["strokes"][5:] == [colour[name] for name in record["policies"]]
+    liquid = fan_chart(view, "liquid")
+    assert liquid["labels"][-1] == "Served buffer" and liquid["strokes"][-1] == "#123456"
+    swatches = view.locator("#simulate-legend .swatch").evaluate_all("spans => spans.map(s => s.style.background)")
+    assert swatches[0] == "rgb(0, 0, 0)" and swatches[1] == "rgb(1, 1, 1)", swatches
 
 
 def test_simulate_view_adds_the_flat_ppo_when_asked(open_dashboard, server):
@@ -150,7 +214,7 @@ def test_simulate_view_adds_the_flat_ppo_when_asked(open_dashboard, server):
     expect(flat).to_contain_text("Flat PPO")
     expect(flat.locator(".policy-tuned")).to_have_text(f"5 episodes of {MODEL}, seed 1")
     expect(view.locator("#simulate-legend")).to_contain_text("Flat PPO")
-    expect(view.locator('#simulate-fan polyline[data-line="flat_ppo"]')).to_have_count(1)
+    assert fan_chart(view, "net-worth")["labels"][-1] == "Flat PPO"
     assert len(list((server.models_dir / "baselines" / "flat_ppo").glob("*.pt"))) == 1
     dashboard.assert_accessible("simulation with the flat PPO")
 
@@ -194,7 +258,7 @@ def test_report_prints_to_pdf_with_the_household_and_the_tables(server, chromium
 def test_completion_banner_text_reports_the_heldout_result_in_euros(open_dashboard):
     page = open_dashboard().page
     text = page.evaluate("""async () => {
-        const { heldoutText } = await import('/static/js/use/money.js');
+        const { heldoutText } = await import('/static/js/heldout.js');
         const rules = {
             target_liquidity_2: { tuned: { k: 3.5, spend: 0.1 }, paired: {
                 reward: { diff: 1.5, stderr: 0.5 }, real_net_worth: { diff: 1234.4, stderr: 456 },

@@ -15,7 +15,7 @@ import pytest
 from cluster.conftest import require_redis_server
 from cluster.harness import LocalClusterServer
 from hrl_api.local_cluster import ABORTED_EXIT
-from hrl_trainer.runs import FINAL_FILES
+from hrl_trainer.store.runs import FINAL_FILES
 from live_server import REPO, EventRecorder, ServerFactory, wait_until
 
 LONG = 3000

@@ -57,7 +57,7 @@ def test_every_change_needs_the_token(guarded_server, path, headers):
 def test_the_token_opens_start_and_stop_and_reads_stay_open(guarded_server):
     assert guarded_server.post("/api/training/start", json=SHORT_RUN, headers=bearer(TOKEN)).status_code == 202
     for path in ("/api/training/status", "/api/scenarios", "/api/models", "/api/health", "/api/runs",
-                 "/api/openapi.json", "/api/asyncapi.json", "/api/docs"):
+                 "/api/policies", "/api/openapi.json", "/api/asyncapi.json", "/api/docs"):
         assert guarded_server.get(path).status_code == 200, path
     assert guarded_server.post("/api/training/stop", headers=bearer(TOKEN)).status_code == 200
     guarded_server.wait_idle()

@@ -26,6 +26,7 @@ from hrl_trainer.baselines.tuning import tunings, figures_key
 from hrl_trainer.evaluation.euros import PERCENTILES, heldout_summary, live
 from hrl_trainer.use.simulations import simulate
 from hrl_trainer.store.simulation_store import create_simulation, delete_simulation, list_simulations, load_simulation
+from hrl_trainer.use.policy_looks import policy_look
 
 
 @pytest.fixture(scope="module")
@@ -188,6 +189,9 @@ def test_store_and_report(tmp_path, torino, agents):
     assert [s["id"] for s in list_simulations(tmp_path)] == [record["id"]]
     html = render_report(record)
     assert "torino_single" in html and html.count("<svg") == 2 and "<script" not in html and "http" not in html
+    for name in record["policies"]:  # the one table of labels and colours (also served by GET /api/policies)
+        look = policy_look(name)
+        assert f'style="background:{look.color}"></span>{look.label}</li>' in html and f'stroke="{look.color}"' in html
     delete_simulation(record["id"], tmp_path)
     assert list_simulations(tmp_path) == [] and not list((tmp_path / "simulations").iterdir())
 

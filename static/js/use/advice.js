@@ -1,7 +1,8 @@
 // The "Advice" panel: this month's split for the balances a person types, in nominal euros.
-import { showBanner } from '../banner.js';
-import { formatMoney, formatShare } from './money.js';
-import { useApi } from './requests.js';
+import { api } from '../api.js';
+import { showError } from '../banner.js';
+import { cell } from '../dom.js';
+import { formatEuro, formatShare } from '../format.js';
 import { ModelPicker, fillHouseholdSelect } from './select.js';
 
 const PARTS = [['invest', 'Invest'], ['save', 'Save'], ['spend', 'Spend']];
@@ -31,10 +32,10 @@ export class AdvicePanel {
     }
     if (fields.get('run_id')) body.run_id = fields.get('run_id');
     try {
-      this.show(await useApi.advice(body));
+      this.show(await api.advice(body));
     } catch (error) {
       this.answer.hidden = true;
-      showBanner('error', error.describe ? error.describe() : error.message);
+      showError(error);
     }
   }
 
@@ -43,14 +44,12 @@ export class AdvicePanel {
     this.answer.querySelector('#advice-table tbody').replaceChildren(...PARTS.map(([key, label]) => {
       const tr = document.createElement('tr');
       tr.dataset.part = key;
-      for (const text of [label, formatMoney(advice.amounts[key]), formatShare(advice.split[key]), formatShare(advice.goal[key])]) {
-        tr.append(Object.assign(document.createElement('td'), { textContent: text }));
-      }
+      tr.append(...[label, formatEuro(advice.amounts[key]), formatShare(advice.split[key]), formatShare(advice.goal[key])].map((text) => cell(text)));
       return tr;
     }));
-    this.answer.querySelector('#advice-goal').textContent = `Money available this month: ${formatMoney(advice.available)} `
-      + `(income ${formatMoney(advice.income)} minus expected expenses ${formatMoney(advice.expenses)}, nominal euros). `
-      + `The Strategist's goal: keep ${formatMoney(advice.goal.buffer)} liquid.`;
+    this.answer.querySelector('#advice-goal').textContent = `Money available this month: ${formatEuro(advice.available)} `
+      + `(income ${formatEuro(advice.income)} minus expected expenses ${formatEuro(advice.expenses)}, nominal euros). `
+      + `The Strategist's goal: keep ${formatEuro(advice.goal.buffer)} liquid.`;
     this.answer.hidden = false;
   }
 }

@@ -1,8 +1,9 @@
 // The "Households" panel: a form for a new household (prefilled from a copy of any scenario) or for
 // editing one of the user's own, with the server's field errors shown beside the fields.
-import { showBanner } from '../banner.js';
-import { formatMoney } from './money.js';
-import { useApi } from './requests.js';
+import { api } from '../api.js';
+import { showBanner, showError } from '../banner.js';
+import { button, cell } from '../dom.js';
+import { formatEuro } from '../format.js';
 import { fillHouseholdSelect } from './select.js';
 
 // [field, label, kind]: kind 'text', 'money' (nominal euros of month 0), 'int', 'rate' or 'profile'.
@@ -89,25 +90,22 @@ export class HouseholdsPanel {
   row(scenario) {
     const tr = document.createElement('tr');
     tr.dataset.household = scenario.name;
-    const cells = [scenario.name, formatMoney(scenario.monthly_income), formatMoney(scenario.monthly_margin)];
-    tr.append(...cells.map((text) => Object.assign(document.createElement('td'), { textContent: text })));
+    const cells = [scenario.name, formatEuro(scenario.monthly_income), formatEuro(scenario.monthly_margin)];
+    tr.append(...cells.map((text) => cell(text)));
     const actions = document.createElement('td');
     if (scenario.read_only) {
       actions.textContent = 'bundled (copy it to change it)';
       actions.className = 'muted';
     } else {
-      const edit = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Edit', className: 'household-edit' });
-      const remove = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Delete', className: 'household-delete' });
-      edit.addEventListener('click', () => this.edit(scenario.name));
-      remove.addEventListener('click', () => this.remove(scenario.name));
-      actions.append(edit, remove);
+      actions.append(button('Edit', () => this.edit(scenario.name), { className: 'household-edit' }),
+        button('Delete', () => this.remove(scenario.name), { className: 'household-delete' }));
     }
     tr.append(actions);
     return tr;
   }
 
   async fill(name, mode) {
-    const detail = await useApi.scenario(name);
+    const detail = await api.scenario(name);
     this.clearErrors();
     for (const element of this.form.querySelectorAll('[name]')) {
       const value = detail[element.name];
@@ -121,11 +119,11 @@ export class HouseholdsPanel {
   }
 
   copy(name) {
-    return this.fill(name, 'copy').catch((error) => showBanner('error', error.message));
+    return this.fill(name, 'copy').catch(showError);
   }
 
   edit(name) {
-    return this.fill(name, 'edit').catch((error) => showBanner('error', error.message));
+    return this.fill(name, 'edit').catch(showError);
   }
 
   body() {
@@ -164,25 +162,25 @@ export class HouseholdsPanel {
     this.clearErrors();
     const body = this.body();
     try {
-      const saved = this.editing ? await useApi.updateHousehold(this.editing, body) : await useApi.createHousehold(body);
+      const saved = this.editing ? await api.updateHousehold(this.editing, body) : await api.createHousehold(body);
       showBanner('success', `Household ${saved.name} saved.`);
       await this.onChange();
       await this.fill(saved.name, 'edit');
     } catch (error) {
       if (error.status === 400 || error.status === 409 || error.status === 403) this.showErrors(error);
-      else showBanner('error', error.describe ? error.describe() : error.message);
+      else showError(error);
     }
   }
 
   async remove(name) {
     try {
-      await useApi.deleteHousehold(name);
+      await api.deleteHousehold(name);
       showBanner('info', `Household ${name} deleted. Its trained models and runs are kept.`);
       if (this.editing === name) this.editing = null;
       await this.onChange();
       await this.copy(this.source.value);
     } catch (error) {
-      showBanner('error', error.describe ? error.describe() : error.message);
+      showError(error);
     }
   }
 }

@@ -1,6 +1,7 @@
 // The household and model pickers of the Simulate view and the Advice panel.
 import { api } from '../api.js';
 import { formatDateTime, formatNumber } from '../format.js';
+import { isFinished } from '../runs.js';
 
 // Fills a household <select> with the scenarios, keeping the choice when it still exists.
 export function fillHouseholdSelect(select, scenarios) {
@@ -12,7 +13,7 @@ export function fillHouseholdSelect(select, scenarios) {
 // The runs whose final model can be simulated: completed or stopped with episodes, newest first.
 export function usableRuns(runs) {
   return runs
-    .filter((run) => ['completed', 'stopped'].includes(run.status) && run.episodes_completed > 0)
+    .filter(isFinished)
     .sort((a, b) => (b.started_at ?? '').localeCompare(a.started_at ?? '') || b.run_id.localeCompare(a.run_id));
 }
 

@@ -1,32 +1,23 @@
 // The "Simulate" view: run a model on a household, then a fan chart of real net worth (today's
 // euros), liquid money against the safety buffer (nominal euros) and a table comparing the policies.
-import { showBanner } from '../banner.js';
-import { formatMoney, formatShare } from './money.js';
-import { useApi } from './requests.js';
+// The policies' labels and colours are the server's (GET /api/policies), as in the printable report.
+import { api } from '../api.js';
+import { showError } from '../banner.js';
+import { button, cell } from '../dom.js';
+import { formatDateTime, formatEuro, formatShare } from '../format.js';
+import { chartFigure } from '../plot.js';
+import { fanChart } from './fanchart.js';
 import { ModelPicker, fillHouseholdSelect } from './select.js';
-import { lineChart } from './svgchart.js';
 
-// Every colour has at least 3:1 contrast on white (WCAG 1.4.11); the same ones as the printable report.
-const COLORS = {
-  hrl: '#1f5fa8',
-  best_fixed: '#c0392b',
-  buffer_first: '#27864a',
-  target_liquidity_2: '#a65e00',
-  target_liquidity_4: '#5f6b00',
-  flat_ppo: '#007c89',
-  rule_of_thumb: '#8e44ad',
-  random: '#7f7f7f',
-};
-export const LABELS = {
-  hrl: 'Trained model',
-  best_fixed: 'Best fixed split',
-  buffer_first: 'Buffer first',
-  target_liquidity_2: 'Target liquidity (2 numbers)',
-  target_liquidity_4: 'Target liquidity (4 numbers)',
-  flat_ppo: 'Flat PPO',
-  rule_of_thumb: 'Rule of thumb',
-  random: 'Random',
-};
+const NET_WORTH_TITLE = "Real net worth over the years, today's euros (trained model p5–p95, p25–p75, median; "
+  + "baselines' medians dashed)";
+const LIQUID_TITLE = 'Liquid money, nominal euros (trained model p5–p95 and median) against the safety buffer (dashed)';
+
+// The served table as lookups: look(name) -> {label, color}; buffer: the safety buffer's line.
+function policyLooks({ policies, other_color: otherColor, safety_buffer: buffer }) {
+  const byName = new Map(policies.map(({ name, label, color }) => [name, { label, color }]));
+  return { look: (name) => byName.get(name) ?? { label: name, color: otherColor }, buffer };
+}
 
 // What a baseline was tuned or trained to, in words: its split, its rule's numbers, the flat PPO's budget.
 export function tunedText(policy) {
@@ -41,21 +32,23 @@ export function tunedText(policy) {
   return '';
 }
 
-function policyCell(name, policy) {
-  const td = cell(LABELS[name] || name);
+function policyCell(label, policy) {
+  const td = cell(label);
   const detail = tunedText(policy);
   if (detail) td.append(Object.assign(document.createElement('small'), { className: 'policy-tuned muted', textContent: detail }));
   return td;
 }
 
-function cell(text) {
-  return Object.assign(document.createElement('td'), { textContent: text });
-}
-
 function difference(paired) {
   if (!paired) return '–';
   const { diff, stderr } = paired.real_net_worth;
-  return `${diff >= 0 ? '+' : ''}${formatMoney(diff)} ± ${formatMoney(stderr)}`;
+  return `${diff >= 0 ? '+' : ''}${formatEuro(diff)} ± ${formatEuro(stderr)}`;
+}
+
+// A series' last month in words: "median €41,234 (5th percentile -€512, 95th €80,000)".
+function lastMonth(bands) {
+  const last = (values) => formatEuro(values[values.length - 1]);
+  return `median ${last(bands.p50)} (5th percentile ${last(bands.p5)}, 95th ${last(bands.p95)})`;
 }
 
 export class SimulateView {
@@ -66,6 +59,12 @@ export class SimulateView {
     this.models = new ModelPicker(root.querySelector('#simulate-model'), this.household);
     this.result = root.querySelector('#simulate-result');
     this.saved = root.querySelector('#simulation-list tbody');
+    const charts = root.querySelector('#simulate-charts');
+    this.netWorth = chartFigure(charts, 'net-worth', NET_WORTH_TITLE);
+    this.legend = Object.assign(document.createElement('ul'), { id: 'simulate-legend', className: 'legend' });
+    this.netWorth.figure.append(this.legend);
+    this.liquid = chartFigure(charts, 'liquid', LIQUID_TITLE);
+    this.looks = null; // the served labels and colours, asked for when the first simulation is shown
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
       this.run();
@@ -75,38 +74,36 @@ export class SimulateView {
 
   async refreshSaved() {
     try {
-      this.saved.replaceChildren(...(await useApi.simulations()).map((s) => this.savedRow(s)));
+      this.saved.replaceChildren(...(await api.simulations()).map((s) => this.savedRow(s)));
     } catch (error) {
-      showBanner('error', error.message);
+      showError(error);
     }
   }
 
   savedRow(summary) {
     const tr = document.createElement('tr');
     tr.dataset.simulation = summary.id;
-    tr.append(cell(summary.created_at.replace('T', ' ').slice(0, 16)), cell(summary.scenario_name),
+    tr.append(cell(formatDateTime(summary.created_at)), cell(summary.scenario_name),
       cell(summary.run_id ? `run ${summary.run_id}` : 'published'), cell(String(summary.households)),
-      cell(summary.totals ? formatMoney(summary.totals.median_real_net_worth) : '–'));
+      cell(summary.totals ? formatEuro(summary.totals.median_real_net_worth) : '–'));
     const actions = document.createElement('td');
-    const open = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Open', className: 'simulation-open' });
-    const remove = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Delete', className: 'simulation-delete' });
-    open.addEventListener('click', async () => {
+    const open = async () => {
       try {
-        this.show(await useApi.simulation(summary.id));
+        await this.show(await api.simulation(summary.id));
       } catch (error) {
-        showBanner('error', error.message);
+        showError(error);
       }
-    });
-    remove.addEventListener('click', async () => {
+    };
+    const remove = async () => {
       try {
-        await useApi.deleteSimulation(summary.id);
+        await api.deleteSimulation(summary.id);
         if (this.result.dataset.simulation === summary.id) this.result.hidden = true;
         await this.refreshSaved();
       } catch (error) {
-        showBanner('error', error.message);
+        showError(error);
       }
-    });
-    actions.append(open, remove);
+    };
+    actions.append(button('Open', open, { className: 'simulation-open' }), button('Delete', remove, { className: 'simulation-delete' }));
     tr.append(actions);
     return tr;
   }
@@ -122,67 +119,87 @@ export class SimulateView {
     if (fields.get('run_id')) body.run_id = fields.get('run_id');
     if (fields.get('seed') !== '') body.seed = Number(fields.get('seed'));
     if (fields.get('flat_ppo')) body.flat_ppo = true;
-    const button = this.form.querySelector('button[type=submit]');
-    button.disabled = true;
+    const submit = this.form.querySelector('button[type=submit]');
+    submit.disabled = true;
     this.root.dataset.state = 'running';
     try {
-      this.show(await useApi.simulate(body));
+      await this.show(await api.simulate(body));
       this.root.dataset.state = 'done';
       await this.refreshSaved();
     } catch (error) {
       this.root.dataset.state = 'error';
-      showBanner('error', error.describe ? error.describe() : error.message);
+      showError(error);
     } finally {
-      button.disabled = false;
+      submit.disabled = false;
     }
   }
 
-  show(simulation) {
+  // The served labels and colours (asked for once; again after a failure).
+  policyLooks() {
+    this.looks ??= api.policies().then(policyLooks).catch((error) => {
+      this.looks = null;
+      throw error;
+    });
+    return this.looks;
+  }
+
+  async show(simulation) {
+    const { look, buffer } = await this.policyLooks();
     const { policies, months } = simulation;
-    const worth = policies.hrl.series.real_net_worth;
-    const fan = lineChart({
-      title: "Real net worth, today's euros",
-      months,
-      bands: [
-        { name: 'p5-p95', low: worth.p5, high: worth.p95, color: COLORS.hrl, opacity: 0.15 },
-        { name: 'p25-p75', low: worth.p25, high: worth.p75, color: COLORS.hrl, opacity: 0.3 },
-      ],
-      lines: Object.entries(policies).map(([name, policy]) => ({
-        name, values: policy.series.real_net_worth.p50, color: COLORS[name], width: name === 'hrl' ? 2.5 : 1.5, dash: name === 'hrl' ? '' : '5 3',
-      })),
-    });
-    const liquid = policies.hrl.series.liquid;
-    const buffer = new Array(months).fill(simulation.scenario.safety_buffer);
-    const liquidChart = lineChart({
-      title: 'Liquid money, nominal euros',
-      months,
-      bands: [{ name: 'p5-p95', low: liquid.p5, high: liquid.p95, color: COLORS.hrl, opacity: 0.15 }],
-      lines: [{ name: 'hrl', values: liquid.p50, color: COLORS.hrl, width: 2.5 },
-        { name: 'safety_buffer', values: buffer, color: '#c0392b', dash: '6 3' }],
-    });
-    this.result.querySelector('#simulate-fan').replaceChildren(fan);
-    this.result.querySelector('#simulate-liquid').replaceChildren(liquidChart);
-    this.result.querySelector('#simulate-legend').replaceChildren(...Object.keys(policies).map((name) => {
+    this.result.dataset.simulation = simulation.id;
+    this.result.hidden = false; // first, so the charts take the width they are given
+    this.drawCharts(simulation, look, buffer);
+    this.legend.replaceChildren(...Object.keys(policies).map((name) => {
       const item = document.createElement('li');
       const swatch = Object.assign(document.createElement('span'), { className: 'swatch' });
-      swatch.style.background = COLORS[name];
-      item.append(swatch, LABELS[name] || name);
+      swatch.style.background = look(name).color;
+      item.append(swatch, look(name).label);
       return item;
     }));
     this.result.querySelector('#simulate-table tbody').replaceChildren(...Object.entries(policies).map(([name, policy]) => {
       const t = policy.totals;
       const tr = document.createElement('tr');
       tr.dataset.policy = name;
-      tr.append(policyCell(name, policy), cell(formatMoney(t.median_real_net_worth)), cell(formatMoney(t.p5_real_net_worth)),
-        cell(formatMoney(t.median_total_spending)), cell(formatShare(t.share_broke)), cell(formatShare(t.share_months_under_buffer)),
+      tr.append(policyCell(look(name).label, policy), cell(formatEuro(t.median_real_net_worth)), cell(formatEuro(t.p5_real_net_worth)),
+        cell(formatEuro(t.median_total_spending)), cell(formatShare(t.share_broke)), cell(formatShare(t.share_months_under_buffer)),
         cell(difference(simulation.paired[name])));
       return tr;
     }));
     this.result.querySelector('#simulate-summary').textContent = `${simulation.scenario_name}: ${simulation.households} households, `
       + `${months} months, seed ${simulation.seed}. ${policies.rule_of_thumb.description}.`;
-    const report = this.result.querySelector('#simulate-report');
-    report.href = `/api/simulations/${encodeURIComponent(simulation.id)}/report`;
-    this.result.dataset.simulation = simulation.id;
-    this.result.hidden = false;
+    this.result.querySelector('#simulate-report').href = api.simulationReportUrl(simulation.id);
+  }
+
+  // The fan chart of real net worth and the liquid money against the safety buffer, drawn anew.
+  drawCharts({ policies, months, scenario }, look, buffer) {
+    const trained = look('hrl').color;
+    const worth = policies.hrl.series.real_net_worth;
+    const liquid = policies.hrl.series.liquid;
+    for (const chart of [this.netWorth, this.liquid]) chart.figure.chart?.plot.destroy();
+    this.netWorth.figure.chart = {
+      plot: fanChart(this.netWorth.plotArea, {
+        months,
+        bands: [{ label: 'p5-p95', low: worth.p5, high: worth.p95, color: trained, opacity: 0.15 },
+          { label: 'p25-p75', low: worth.p25, high: worth.p75, color: trained, opacity: 0.3 }],
+        lines: Object.entries(policies).map(([name, policy]) => ({
+          label: look(name).label, values: policy.series.real_net_worth.p50, color: look(name).color,
+          width: name === 'hrl' ? 2.5 : 1.5, dash: name === 'hrl' ? undefined : [5, 3],
+        })),
+      }),
+    };
+    this.netWorth.summary.textContent = `Real net worth after ${months} months, today's euros: `
+      + `${look('hrl').label} ${lastMonth(worth)}; `
+      + Object.entries(policies).filter(([name]) => name !== 'hrl')
+        .map(([name, policy]) => `${look(name).label} median ${formatEuro(policy.totals.median_real_net_worth)}`).join('; ');
+    this.liquid.figure.chart = {
+      plot: fanChart(this.liquid.plotArea, {
+        months,
+        bands: [{ label: 'p5-p95', low: liquid.p5, high: liquid.p95, color: trained, opacity: 0.15 }],
+        lines: [{ label: look('hrl').label, values: liquid.p50, color: trained, width: 2.5 },
+          { label: buffer.label, values: new Array(months).fill(scenario.safety_buffer), color: buffer.color, dash: [6, 3] }],
+      }),
+    };
+    this.liquid.summary.textContent = `Liquid money after ${months} months, nominal euros: ${look('hrl').label} `
+      + `${lastMonth(liquid)}; ${buffer.label} ${formatEuro(scenario.safety_buffer)}.`;
   }
 }

@@ -1,14 +1,6 @@
-// Money on the households, simulation and advice views, through the page's one formatter
-// (format.js: one locale for the whole page); every figure says nominal or today's euros.
-import { formatEuro, formatNumber, formatPercent } from '../format.js';
-
-export function formatMoney(value) {
-  return formatEuro(value);
-}
-
-export function formatShare(value) {
-  return formatPercent(value, 1);
-}
+// A finished run's held-out result in words, for the end-of-training banner: the households the model
+// never trained on, in euros, and the model against the target-liquidity rules on the same households.
+import { formatEuro, formatNumber, formatShare } from './format.js';
 
 const RULE_NAMES = { target_liquidity_2: '2 numbers', target_liquidity_4: '4 numbers' };
 
@@ -28,8 +20,8 @@ export function rulesText(rules) {
   const parts = Object.entries(rules ?? {}).map(([name, { paired }]) => {
     const worth = paired.real_net_worth;
     const reward = paired.reward;
-    return `${RULE_NAMES[name] ?? name}: ${verdict(reward)}, net worth ${signed(formatMoney(worth.diff), worth.diff)} `
-      + `± ${formatMoney(worth.stderr)}, reward ${signed(formatNumber(reward.diff, 2), reward.diff)} ± ${formatNumber(reward.stderr, 2)}`;
+    return `${RULE_NAMES[name] ?? name}: ${verdict(reward)}, net worth ${signed(formatEuro(worth.diff), worth.diff)} `
+      + `± ${formatEuro(worth.stderr)}, reward ${signed(formatNumber(reward.diff, 2), reward.diff)} ± ${formatNumber(reward.stderr, 2)}`;
   });
   if (!parts.length) return '';
   return ` Against the target-liquidity rules on the same households (model minus rule ± standard error): ${parts.join('; ')}.`;
@@ -38,7 +30,7 @@ export function rulesText(rules) {
 // The end-of-training banner's held-out result, when the trainer sends one.
 export function heldoutText(heldout) {
   if (!heldout || heldout.median_real_net_worth === undefined) return '';
-  return ` On held-out households: median real net worth at the end ${formatMoney(heldout.median_real_net_worth)} `
-    + `(today's euros; 5th percentile ${formatMoney(heldout.p5_real_net_worth)}), ${formatShare(heldout.share_broke)} went broke.`
+  return ` On held-out households: median real net worth at the end ${formatEuro(heldout.median_real_net_worth)} `
+    + `(today's euros; 5th percentile ${formatEuro(heldout.p5_real_net_worth)}), ${formatShare(heldout.share_broke)} went broke.`
     + rulesText(heldout.rules);
 }
