@@ -17,6 +17,7 @@ from marshmallow import ValidationError, fields, post_load, validate, validates_
 
 from .atomic import write_text_atomically
 from .config import MONTHS_BOUNDS
+from .money import format_euro
 from .scenarios import (
     PROFILES,
     Scenario,
@@ -141,19 +142,23 @@ def horizon_errors(figures: dict) -> dict[str, list[str]]:
     return errors
 
 
+def _euros(amount: float) -> str:
+    return format_euro(amount, cents=amount != round(amount))
+
+
 def proportion_errors(figures: dict) -> dict[str, list[str]]:
     """The amounts of `figures` out of proportion with each other (see the bounds above)."""
     income, costs = figures["monthly_income"], figures["fixed_expenses"] + figures["variable_expenses_mean"]
     errors = {}
     if income < MIN_COVER * costs:
         errors["monthly_income"] = [f"Must cover at least {MIN_COVER:.0%} of fixed_expenses + variable_expenses_mean "
-                                    f"(here {income:g} of {costs:g}: at least {MIN_COVER * costs:g})."]
+                                    f"(here {_euros(income)} of {_euros(costs)}: at least {_euros(MIN_COVER * costs)})."]
     if figures["variable_expenses_std"] > MAX_STD_RATIO * figures["variable_expenses_mean"]:
         errors["variable_expenses_std"] = [f"Must be at most {MAX_STD_RATIO:g} times variable_expenses_mean "
-                                           f"(here at most {MAX_STD_RATIO * figures['variable_expenses_mean']:g})."]
+                                           f"(here at most {_euros(MAX_STD_RATIO * figures['variable_expenses_mean'])})."]
     if figures["initial_cash"] > MAX_INITIAL_CASH_MONTHS * income:
         errors["initial_cash"] = [f"Must be at most {MAX_INITIAL_CASH_MONTHS} months of monthly_income "
-                                  f"(here at most {MAX_INITIAL_CASH_MONTHS * income:g})."]
+                                  f"(here at most {_euros(MAX_INITIAL_CASH_MONTHS * income)})."]
     return errors
 
 
