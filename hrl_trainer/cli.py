@@ -401,6 +401,10 @@ def cmd_advise(args: argparse.Namespace) -> int:
     except AdviceError as exc:
         field, messages = next(iter(exc.errors.items()))
         raise OptionError(f"--{field.replace('_', '-')}", " ".join(messages)) from None
+    if args.json:
+        from .model_lookup import model_reference
+
+        answer["model"] = model_reference(args.scenario, args.run, args.models_dir)
     print(json.dumps(answer, allow_nan=False) if args.json else answer["sentence"])
     return 0
 

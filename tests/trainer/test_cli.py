@@ -295,6 +295,7 @@ def test_advise_prints_this_months_sentence(trained, capsys):
                               "--month", "3", "--savings", "1000", "--invested", "0", "--json")
     answer = json.loads(out)
     assert status == 0 and answer["month"] == 3 and answer["sentence"].endswith(".")
+    assert answer["model"]["source"] == "published"
     assert sum(answer["split"].values()) == pytest.approx(1.0)
     status, out, err = run_main(capsys, "advise", "--scenario", "torino_single", "--models-dir", str(models),
                                 "--month", "120", "--savings", "0", "--invested", "0")
