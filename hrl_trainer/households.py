@@ -131,15 +131,15 @@ def horizon_errors(figures: dict) -> dict[str, list[str]]:
     for name, (limit, above, what) in limits.items():
         fold = growth(figures[name], above, months)
         if fold > limit:
-            errors[name] = [f"Over {months} months {what} would grow {fold:,.0f} fold; at most {limit:g} fold "
-                            f"(here at most {highest_rate(limit, above, months):.4g} a year)."]
+            errors[name] = (f"Over {months} months {what} would grow {fold:,.0f} fold; at most {limit:g} fold "
+                            f"(here at most {highest_rate(limit, above, months):.4g} a year).")
     highest_volatility = MAX_HORIZON_VOLATILITY / months ** 0.5
     if figures["investment_volatility_monthly"] > highest_volatility:
-        errors["investment_volatility_monthly"] = [
+        errors["investment_volatility_monthly"] = (
             f"Must be at most {highest_volatility:.4g} over {months} months (volatility x square root of the months "
             f"at most {MAX_HORIZON_VOLATILITY:g}: beyond it a few lucky households end hundreds of times richer "
-            "than the rest)."]
-    return errors
+            "than the rest).")
+    return {name: [message] for name, message in errors.items()}
 
 
 def _euros(amount: float) -> str:
@@ -151,15 +151,15 @@ def proportion_errors(figures: dict) -> dict[str, list[str]]:
     income, costs = figures["monthly_income"], figures["fixed_expenses"] + figures["variable_expenses_mean"]
     errors = {}
     if income < MIN_COVER * costs:
-        errors["monthly_income"] = [f"Must cover at least {MIN_COVER:.0%} of fixed_expenses + variable_expenses_mean "
-                                    f"(here {_euros(income)} of {_euros(costs)}: at least {_euros(MIN_COVER * costs)})."]
+        errors["monthly_income"] = (f"Must cover at least {MIN_COVER:.0%} of fixed_expenses + variable_expenses_mean "
+                                    f"(here {_euros(income)} of {_euros(costs)}: at least {_euros(MIN_COVER * costs)}).")
     if figures["variable_expenses_std"] > MAX_STD_RATIO * figures["variable_expenses_mean"]:
-        errors["variable_expenses_std"] = [f"Must be at most {MAX_STD_RATIO:g} times variable_expenses_mean "
-                                           f"(here at most {_euros(MAX_STD_RATIO * figures['variable_expenses_mean'])})."]
+        errors["variable_expenses_std"] = (f"Must be at most {MAX_STD_RATIO:g} times variable_expenses_mean "
+                                           f"(here at most {_euros(MAX_STD_RATIO * figures['variable_expenses_mean'])}).")
     if figures["initial_cash"] > MAX_INITIAL_CASH_MONTHS * income:
-        errors["initial_cash"] = [f"Must be at most {MAX_INITIAL_CASH_MONTHS} months of monthly_income "
-                                  f"(here at most {_euros(MAX_INITIAL_CASH_MONTHS * income)})."]
-    return errors
+        errors["initial_cash"] = (f"Must be at most {MAX_INITIAL_CASH_MONTHS} months of monthly_income "
+                                  f"(here at most {_euros(MAX_INITIAL_CASH_MONTHS * income)}).")
+    return {name: [message] for name, message in errors.items()}
 
 
 class HouseholdSchema(ScenarioSchema):

@@ -162,8 +162,8 @@ def test_the_body_get_returns_is_posted_and_put_back(household_server):
 def test_refusals_say_what_would_be_accepted(household_server):
     body = copy_of(household_server, "torino_single", "too_poor", monthly_income=600, variable_expenses_std=1e8)
     errors = assert_error(household_server.post("/api/scenarios", json=body), 400)["errors"]
-    assert errors["monthly_income"] == ["Must cover at least 50% of fixed_expenses + variable_expenses_mean "
-                                        f"(here {format_euro(600)} of {format_euro(1400)}: at least {format_euro(700)})."]
+    assert errors["monthly_income"] == [(f"Must cover at least 50% of fixed_expenses + variable_expenses_mean "
+                                         f"(here {format_euro(600)} of {format_euro(1400)}: at least {format_euro(700)}).")]
     assert errors["variable_expenses_std"] == [f"Must be at most 1 times variable_expenses_mean (here at most {format_euro(400)})."]
 
 
