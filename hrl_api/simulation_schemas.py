@@ -5,9 +5,9 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from hrl_api.run_schemas import run_id_field
 from hrl_api.schemas import NAME_PATTERN, validate_scenario_name
-from hrl_trainer.common.config import DEFAULT_HOUSEHOLDS, MAX_HOUSEHOLD_MONTHS, MAX_HOUSEHOLDS, MAX_SEED
-
-MAX_BALANCE = 1e9
+from hrl_trainer.common.config import (ADVICE_BOUNDS, DEFAULT_HOUSEHOLDS, MAX_BALANCE, SIMULATION_BOUNDS,
+                                simulation_size_error)
+from hrl_trainer.env.scenarios import StrictBoolean, StrictFloat
 
 
 def _name(description: str = "", **kwargs) -> fields.String:
@@ -15,17 +15,8 @@ def _name(description: str = "", **kwargs) -> fields.String:
                          **kwargs)
 
 
-class StrictBoolean(fields.Boolean):
-    """true or false only: no strings, no numbers."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid", input=value)
-        return value
-
-
 def _balance(**kwargs) -> fields.Float:
-    return fields.Float(allow_nan=False, validate=validate.Range(0, MAX_BALANCE), **kwargs)
+    return StrictFloat(validate=validate.Range(0, MAX_BALANCE), **kwargs)
 
 
 class ModelRequest(Schema):
@@ -45,9 +36,10 @@ class ModelRequest(Schema):
 class SimulationRequest(ModelRequest):
     """Body of POST /api/simulations."""
 
-    households = fields.Integer(strict=True, load_default=DEFAULT_HOUSEHOLDS, validate=validate.Range(1, MAX_HOUSEHOLDS))
-    seed = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(0, MAX_SEED))
-    months = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(12, 600),
+    households = fields.Integer(strict=True, load_default=DEFAULT_HOUSEHOLDS,
+                                validate=validate.Range(*SIMULATION_BOUNDS["households"]))
+    seed = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(*SIMULATION_BOUNDS["seed"]))
+    months = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(*SIMULATION_BOUNDS["months"]),
                             metadata={"description": "default: the scenario's horizon"})
     flat_ppo = StrictBoolean(load_default=False, metadata={
         "description": "also simulate the model's flat PPO (the Executor alone, trained on the model's own budget, "
@@ -62,21 +54,22 @@ class SimulationRequest(ModelRequest):
 
 def check_size(households: int, months: int) -> None:
     """ValidationError naming `households` when the simulation would be too large for memory."""
-    if households * months > MAX_HOUSEHOLD_MONTHS:
-        raise ValidationError({"households": [f"households x months must be at most {MAX_HOUSEHOLD_MONTHS} "
-                                              f"(here {households} x {months})."]})
+    error = simulation_size_error(households, months)
+    if error:
+        raise ValidationError({"households": [error]})
 
 
 class AdviceRequest(ModelRequest):
     """Body of POST /api/advice: the household's balances now (nominal euros)."""
 
-    month = fields.Integer(strict=True, required=True, validate=validate.Range(0, 1199),
+    month = fields.Integer(strict=True, required=True, validate=validate.Range(*ADVICE_BOUNDS["month"]),
                            metadata={"description": "months since the start of the scenario (0-based)"})
     savings = _balance(required=True)
     invested = _balance(required=True)
     cash = _balance(load_default=None, allow_none=True,
                     metadata={"description": "money in the current account; default: the initial cash in month 0, else 0"})
-    income_loss_months_left = fields.Integer(strict=True, load_default=0, validate=validate.Range(0, 120))
+    income_loss_months_left = fields.Integer(strict=True, load_default=0,
+                                             validate=validate.Range(*ADVICE_BOUNDS["income_loss_months_left"]))
 
 
 class Bands(Schema):

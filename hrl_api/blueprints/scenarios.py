@@ -57,7 +57,8 @@ def scenario_detail(scenario) -> dict:
 @scenarios_bp.post("")
 @token_required
 def create_scenario():
-    """Create a household (a new scenario file), for example a copy of a bundled one.
+    """Create a household (a new scenario file), for example a copy of a bundled one: the body GET returns,
+    renamed (its derived fields are ignored). Bounds and why: docs/simulations.md.
     ---
     post:
       tags: [scenarios]
@@ -87,7 +88,8 @@ def create_scenario():
 @scenarios_bp.put("/<name>")
 @token_required
 def update_scenario(name: str):
-    """Replace a household's figures; its trained models and runs stay. Bundled households are read-only.
+    """Replace a household's figures (the body GET returns, changed); its trained models and runs stay.
+    Bundled households are read-only.
     ---
     put:
       tags: [scenarios]

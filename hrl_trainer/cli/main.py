@@ -1,8 +1,12 @@
-"""Command line: `python -m hrl_trainer train | evaluate | tune | simulate | runs | scenarios`."""
+"""Command line: `python -m hrl_trainer train | evaluate | tune | simulate | advise | runs | scenarios`.
+
+Every option the API also takes has the API's bounds, read from their one home (`config.py`); a value
+out of them exits with status 2 at once, naming the option."""
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import signal
 import sys
 import time
@@ -15,8 +19,9 @@ from tqdm import tqdm
 from hrl_trainer.store import runs
 from hrl_trainer.store.adoption import adopt_models_folder
 from hrl_trainer.store.checkpoints import IncompatibleModel, agent_from_bytes, load_trained_models, model_paths
-from hrl_trainer.common.config import (DEFAULT_EPISODES, DEFAULT_EVAL_EPISODES, DEFAULT_SAVE_INTERVAL, MAX_KEEP_CHECKPOINTS,
-                     SETTING_BOUNDS, TrainConfig)
+from hrl_trainer.common.config import (ADVICE_BOUNDS, DEFAULT_EPISODES, DEFAULT_EVAL_EPISODES, DEFAULT_HOUSEHOLDS, DEFAULT_SAVE_INTERVAL,
+                     MAX_BALANCE, MAX_HOUSEHOLD_MONTHS, MAX_KEEP_CHECKPOINTS, SETTING_BOUNDS, SIMULATION_BOUNDS, TrainConfig,
+                     simulation_size_error)
 from hrl_trainer.evaluation.scoring import compare_with_baselines
 from hrl_trainer.cli.interrupts import Aborted, StopOnSignals, exit_status
 from hrl_trainer.learn.metrics import METRIC_NAMES, TrainingError
@@ -48,12 +53,37 @@ def bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
 positive_int = bounded_int(1)
 
 
-def setting(name: str) -> Callable[[str], int]:
-    """The argparse type of a run setting, with the bounds the API uses (`config.SETTING_BOUNDS`)."""
-    return bounded_int(*SETTING_BOUNDS[name])
+def setting(name: str, bounds: dict[str, tuple[int, int]] = SETTING_BOUNDS) -> Callable[[str], int]:
+    """The argparse type of option `name`, with the bounds the API uses (`config.SETTING_BOUNDS`, or `bounds`)."""
+    return bounded_int(*bounds[name])
 
 
 keep_count = bounded_int(0, MAX_KEEP_CHECKPOINTS)
+
+
+def balance(text: str) -> float:
+    """An argparse type: euros from 0 to `config.MAX_BALANCE`, as the advice API takes them."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= MAX_BALANCE:  # also NaN
+        raise argparse.ArgumentTypeError(f"must be a number of euros from 0 to {MAX_BALANCE:.0f}, got {text!r}")
+    return value
+
+
+class OptionError(ValueError):
+    """An option's value that only the scenario shows to be out of bounds (exit status 2, as argparse's)."""
+
+    def __init__(self, option: str, message: str):
+        super().__init__(f"argument {option}: {message}")
+
+
+def check_simulation_size(option: str, households: int, months: int) -> None:
+    """OptionError naming `option` when `households` x `months` is more than one simulation may hold."""
+    error = simulation_size_error(households, months)
+    if error:
+        raise OptionError(option, error)
 
 
 def run_id_arg(text: str) -> str:
@@ -97,7 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     which = e.add_mutually_exclusive_group(required=True)
     which.add_argument("--scenario", help="the scenario's published model")
     which.add_argument("--run", metavar="ZIP_OR_ID", help="a run: its id, or a zip from GET /api/runs/{id}/archive")
-    e.add_argument("--episodes", type=positive_int, default=1000)
+    low, high = SIMULATION_BOUNDS["households"]
+    e.add_argument("--episodes", type=setting("households", SIMULATION_BOUNDS), default=1000,
+                   help=f"held-out households, {low} to {high}; with the scenario's months at most "
+                        f"{MAX_HOUSEHOLD_MONTHS} household-months (default: %(default)s)")
     e.add_argument("--models-dir")
     e.add_argument("--scenarios-dir")
     e.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
@@ -107,10 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     u = sub.add_parser("tune", help="search the training settings with Optuna (resumable, shareable study)")
     u.add_argument("--scenario", required=True)
     u.add_argument("--trials", type=positive_int, required=True, help="trials to add to the study")
-    u.add_argument("--episodes", type=positive_int, default=1000, help="training budget of every trial")
+    u.add_argument("--episodes", type=setting("num_episodes"), default=1000, help="training budget of every trial")
     u.add_argument("--evaluations", type=positive_int, default=5, help="periodic evaluations seen by the pruner")
-    u.add_argument("--eval-episodes", type=positive_int, default=50)
-    u.add_argument("--seed", type=int, default=0)
+    u.add_argument("--eval-episodes", type=setting("eval_episodes"), default=50)
+    u.add_argument("--seed", type=setting("seed"), default=0)
     u.add_argument("--study", help="study name (default: the scenario); its file is <models>/tuning/<study>.sqlite3")
     u.add_argument("--models-dir")
     u.add_argument("--scenarios-dir")
@@ -118,14 +151,36 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("simulate", help="simulate a trained model and the baselines on the same households, in euros")
     m.add_argument("--scenario", required=True)
     m.add_argument("--run", type=run_id_arg, help="a training run's id (default: the scenario's published model)")
-    m.add_argument("--households", type=positive_int, default=1000)
-    m.add_argument("--months", type=positive_int, help="default: the scenario's horizon")
-    m.add_argument("--seed", type=int)
+    low, high = SIMULATION_BOUNDS["households"]
+    m.add_argument("--households", type=setting("households", SIMULATION_BOUNDS), default=DEFAULT_HOUSEHOLDS,
+                   help=f"{low} to {high}; households x months at most {MAX_HOUSEHOLD_MONTHS} (default: %(default)s)")
+    low, high = SIMULATION_BOUNDS["months"]
+    m.add_argument("--months", type=setting("months", SIMULATION_BOUNDS),
+                   help=f"{low} to {high} (default: the scenario's horizon)")
+    low, high = SIMULATION_BOUNDS["seed"]
+    m.add_argument("--seed", type=setting("seed", SIMULATION_BOUNDS), help=f"{low} to {high} (default: a random one)")
     m.add_argument("--models-dir")
     m.add_argument("--scenarios-dir")
     m.add_argument("--json", action="store_true", help="print the whole result as one JSON object")
     m.add_argument("--flat-ppo", action="store_true", help="also the model's flat PPO (trained on its budget the first "
                                                          "time, then read from models/baselines/flat_ppo/)")
+
+    a = sub.add_parser("advise", help="this month's advice of a trained model for a household's balances, in euros")
+    a.add_argument("--scenario", required=True)
+    a.add_argument("--run", type=run_id_arg, help="a training run's id (default: the scenario's published model)")
+    low, high = ADVICE_BOUNDS["month"]
+    a.add_argument("--month", type=setting("month", ADVICE_BOUNDS), required=True,
+                   help=f"months since the start of the scenario, 0-based ({low} to {high}, and within its horizon)")
+    a.add_argument("--savings", type=balance, required=True, help="euros in savings now")
+    a.add_argument("--invested", type=balance, required=True, help="euros invested now")
+    a.add_argument("--cash", type=balance, help="euros in the current account (default: the initial cash in month 0, else 0)")
+    low, high = ADVICE_BOUNDS["income_loss_months_left"]
+    a.add_argument("--income-loss-months-left", type=setting("income_loss_months_left", ADVICE_BOUNDS), default=0,
+                   help=f"months of income loss still ahead, {low} to {high} (default: 0)")
+    a.add_argument("--models-dir")
+    a.add_argument("--scenarios-dir")
+    a.add_argument("--json", action="store_true", help="print the whole advice as one JSON object")
+
     r = sub.add_parser("runs", help="list the runs, newest first")
     r.add_argument("--scenario", help="only this scenario's runs")
     r.add_argument("--models-dir")
@@ -267,8 +322,10 @@ def flat_baseline(args: argparse.Namespace):
 def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.run:
         scenario, strategist, executor = run_to_evaluate(args)
+        check_simulation_size("--episodes", args.episodes, scenario.months)
     else:
         scenario = load_scenario(args.scenario, args.scenarios_dir)
+        check_simulation_size("--episodes", args.episodes, scenario.months)
         try:
             strategist, executor = load_trained_models(args.scenario, args.models_dir)
         except FileNotFoundError:
@@ -312,18 +369,43 @@ def cmd_tune(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_simulate(args: argparse.Namespace) -> int:
+def agents_of(args: argparse.Namespace) -> tuple:
+    """(strategist, executor) of `--run`, or of the scenario's published model; ScenarioNotFound naming the option."""
     from hrl_trainer.store.model_lookup import ModelNotFound, resolve_agents
+
+    try:
+        return resolve_agents(args.scenario, args.run, args.models_dir)
+    except ModelNotFound as exc:
+        raise ScenarioNotFound(f"--{'run' if exc.field == 'run_id' else 'scenario'}: {exc}") from None
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
     from hrl_trainer.use.simulations import simulate, simulation_table
 
     scenario = load_scenario(args.scenario, args.scenarios_dir)
-    try:
-        strategist, executor = resolve_agents(args.scenario, args.run, args.models_dir)
-    except ModelNotFound as exc:
-        raise ScenarioNotFound(f"--{'run' if exc.field == 'run_id' else 'scenario'}: {exc}") from None
+    check_simulation_size("--households", args.households, args.months or scenario.months)
+    strategist, executor = agents_of(args)
     result = simulate(scenario, strategist, executor, households=args.households, seed=args.seed, months=args.months,
                       models_dir=resolve_models_dir(args.models_dir), flat_ppo=flat_baseline(args) if args.flat_ppo else None)
     print(json.dumps(result, allow_nan=False) if args.json else simulation_table(result))
+    return 0
+
+
+def cmd_advise(args: argparse.Namespace) -> int:
+    from hrl_trainer.use.advice import AdviceError, advise
+
+    scenario = load_scenario(args.scenario, args.scenarios_dir)
+    try:
+        answer = advise(scenario, *agents_of(args), month=args.month, savings=args.savings, invested=args.invested,
+                        cash=args.cash, income_loss_months_left=args.income_loss_months_left)
+    except AdviceError as exc:
+        field, messages = next(iter(exc.errors.items()))
+        raise OptionError(f"--{field.replace('_', '-')}", " ".join(messages)) from None
+    if args.json:
+        from hrl_trainer.store.model_lookup import model_reference
+
+        answer["model"] = model_reference(args.scenario, args.run, args.models_dir)
+    print(json.dumps(answer, allow_nan=False) if args.json else answer["sentence"])
     return 0
 
 
@@ -347,16 +429,20 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "tune": cmd_tune, "simulate": cmd_simulate, "runs": cmd_runs,
-            "scenarios": cmd_scenarios}
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "tune": cmd_tune, "simulate": cmd_simulate,
+            "advise": cmd_advise, "runs": cmd_runs, "scenarios": cmd_scenarios}
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     torch.set_num_threads(1)  # one thread is as fast at this size and leaves the other core free
     try:
         return COMMANDS[args.command](args)
+    except OptionError as exc:  # as argparse words its own
+        print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     except (ScenarioNotFound, ScenarioError, TrainingError, IncompatibleModel, ScenarioLocked, runs.RunNotFound,
             OSError) as exc:  # OSError: e.g. a full disk
         print(f"error: {exc}", file=sys.stderr)

@@ -20,6 +20,32 @@ HELDOUT_HOUSEHOLDS = 500
 """Held-out households of the end-of-run summary in euros."""
 MAX_HOUSEHOLD_MONTHS = 1_200_000
 """households x months of one simulation (10 000 households of 120 months): bounds its memory."""
+MONTHS_BOUNDS = (12, 600)
+"""Horizon of a simulation and of a household a person creates: one year to fifty."""
+SIMULATION_BOUNDS: dict[str, tuple[int, int]] = {
+    "households": (1, MAX_HOUSEHOLDS),
+    "months": MONTHS_BOUNDS,
+    "seed": (0, MAX_SEED),
+}
+"""(lowest, highest) of each simulation option (API and CLI `simulate`; `households` also bounds `evaluate`)."""
+MAX_SCENARIO_MONTHS = 1200
+"""Longest horizon of a scenario file (the loader's bound, wider than `MONTHS_BOUNDS`)."""
+MAX_INCOME_LOSS_MONTHS = 120
+"""Longest income loss a scenario file may set."""
+MAX_BALANCE = 1e9
+"""Largest balance (savings, investments, cash) advice is asked about, euros."""
+ADVICE_BOUNDS: dict[str, tuple[int, int]] = {
+    "month": (0, MAX_SCENARIO_MONTHS - 1),
+    "income_loss_months_left": (0, MAX_INCOME_LOSS_MONTHS),
+}
+"""(lowest, highest) of the integer advice options (API and CLI `advise`); the scenario narrows both."""
+
+
+def simulation_size_error(households: int, months: int) -> str | None:
+    """Why `households` x `months` is too large for one simulation's memory, or None."""
+    if households * months > MAX_HOUSEHOLD_MONTHS:
+        return f"households x months must be at most {MAX_HOUSEHOLD_MONTHS} (here {households} x {months})."
+    return None
 SETTING_BOUNDS: dict[str, tuple[int, int]] = {
     "num_episodes": (1, MAX_EPISODES),
     "save_interval": (1, MAX_EPISODES),

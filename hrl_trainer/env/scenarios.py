@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from hrl_trainer.common.config import MAX_INCOME_LOSS_MONTHS, MAX_SCENARIO_MONTHS
 from hrl_trainer.common.paths import NAME_PATTERN, resolve_scenarios_dir, validate_name
 
 PROFILES: dict[str, dict[str, float]] = {
@@ -72,6 +73,24 @@ class Scenario:
         return {**dataclasses.asdict(self), "monthly_margin": self.monthly_margin}
 
 
+class StrictFloat(fields.Float):
+    """A number as JSON writes one: an integer or a float, never a string such as "2000" (nor a boolean)."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> float:
+        if not isinstance(value, (int, float)):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictBoolean(fields.Boolean):
+    """true or false only: no strings, no numbers."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 def _money(**kwargs) -> fields.Float:
     return fields.Float(validate=validate.Range(min=0), allow_nan=False, **kwargs)
 
@@ -93,7 +112,7 @@ class ScenarioSchema(Schema):
     variable_expenses_mean = _money(required=True)
     variable_expenses_std = _money(required=True)
     safety_buffer = _money(required=True)
-    months = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1200))
+    months = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_SCENARIO_MONTHS))
     initial_cash = _money(required=True)
     risk_tolerance = _rate(0, 1)
     profile = fields.String(load_default="balanced", validate=validate.OneOf(sorted(PROFILES)))
@@ -105,8 +124,8 @@ class ScenarioSchema(Schema):
     shock_probability_monthly = _rate(0, 1)
     shock_cost_multiplier = _rate(0, 100)
     income_loss_probability_monthly = _rate(0, 1)
-    income_loss_min_months = fields.Integer(strict=True, validate=validate.Range(min=1, max=120))
-    income_loss_max_months = fields.Integer(strict=True, validate=validate.Range(min=1, max=120))
+    income_loss_min_months = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_INCOME_LOSS_MONTHS))
+    income_loss_max_months = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_INCOME_LOSS_MONTHS))
     income_loss_factor = _rate(0, 1)
     sell_cost = _rate(0, 0.5)
 

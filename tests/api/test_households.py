@@ -10,10 +10,8 @@ import requests
 import yaml
 
 from api_contract import assert_error
+from hrl_trainer.money import format_euro
 from live_server import ASYNC_MODES, REPO, LiveServer
-
-SUMMARY_ONLY = ("monthly_margin", "monthly_expenses", "read_only")
-
 
 @pytest.fixture(scope="module", params=ASYNC_MODES)
 def household_server(request, module_servers, tmp_path_factory) -> LiveServer:
@@ -27,9 +25,8 @@ def household_server(request, module_servers, tmp_path_factory) -> LiveServer:
 
 
 def copy_of(server: LiveServer, source: str, name: str, **changes) -> dict:
-    """A household body copied from `source` (as the dashboard's form does), renamed and changed."""
-    detail = server.get_json(f"/api/scenarios/{source}")
-    return {**{k: v for k, v in detail.items() if k not in SUMMARY_ONLY}, "name": name, **changes}
+    """A household body: what GET returns for `source` (derived fields and all), renamed and changed."""
+    return {**server.get_json(f"/api/scenarios/{source}"), "name": name, **changes}
 
 
 def test_create_edit_delete_a_copy(household_server):
@@ -68,6 +65,19 @@ BAD_FIELDS = {
     "months too many": ({"months": 601}, "months"),
     "months a float": ({"months": 120.5}, "months"),
     "income a string": ({"monthly_income": "lots"}, "monthly_income"),
+    "income a numeric string": ({"monthly_income": "2000"}, "monthly_income"),
+    "expenses a numeric string": ({"fixed_expenses": "1000"}, "fixed_expenses"),
+    "rate a numeric string": ({"inflation_annual": "0.02"}, "inflation_annual"),
+    "income a bool": ({"monthly_income": True}, "monthly_income"),
+    "income tiny": ({"monthly_income": 1e-9}, "monthly_income"),
+    "income over the cap": ({"monthly_income": 1_000_001}, "monthly_income"),
+    "income under half the costs": ({"monthly_income": 600}, "monthly_income"),
+    "std far above the mean": ({"variable_expenses_std": 1e8}, "variable_expenses_std"),
+    "initial cash of centuries": ({"initial_cash": 1e7}, "initial_cash"),
+    "raises compounding for 50 years": ({"months": 600, "salary_raise_annual": 0.1}, "salary_raise_annual"),
+    "returns compounding for 50 years": ({"months": 600, "investment_return_annual": 0.2}, "investment_return_annual"),
+    "volatility over 50 years": ({"months": 600, "investment_volatility_monthly": 0.1}, "investment_volatility_monthly"),
+    "derived field of the wrong type": ({"monthly_margin": "a lot"}, "monthly_margin"),
     "absurd buffer": ({"safety_buffer": 1e12}, "safety_buffer"),
     "unknown field": ({"salary": 3}, "salary"),
     "bad name": ({"name": "My Flat"}, "name"),
@@ -128,3 +138,64 @@ def test_concurrent_creates_of_one_name_give_one_201(household_server):
         thread.join()
     assert sorted(statuses) == [201, 409, 409, 409]
     requests.delete(f"{server.url}/api/scenarios/race_home", timeout=30).raise_for_status()
+
+
+def test_the_body_get_returns_is_posted_and_put_back(household_server):
+    """Copying a household is GET, rename, POST; editing is GET, change, PUT: the derived fields GET adds
+    (monthly_margin, monthly_expenses, read_only) are ignored, never written to the file."""
+    server = household_server
+    detail = server.get_json("/api/scenarios/torino_single")
+    assert {"monthly_margin", "monthly_expenses", "read_only"} <= set(detail)
+    created = server.post("/api/scenarios", json={**detail, "name": "round_trip"})
+    assert created.status_code == 201, created.text
+    assert created.json() == {**detail, "name": "round_trip", "read_only": False}
+    on_disk = yaml.safe_load((server.scenarios_dir / "round_trip.yaml").read_text())
+    assert not {"monthly_margin", "monthly_expenses", "read_only"} & set(on_disk)
+
+    mine = server.get_json("/api/scenarios/round_trip")
+    edited = requests.put(f"{server.url}/api/scenarios/round_trip", json={**mine, "fixed_expenses": 900}, timeout=30)
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["monthly_margin"] == pytest.approx(1600 - 900 - 400)  # derived again, the stale one ignored
+    requests.delete(f"{server.url}/api/scenarios/round_trip", timeout=30).raise_for_status()
+
+
+def test_refusals_say_what_would_be_accepted(household_server):
+    body = copy_of(household_server, "torino_single", "too_poor", monthly_income=600, variable_expenses_std=1e8)
+    errors = assert_error(household_server.post("/api/scenarios", json=body), 400)["errors"]
+    assert errors["monthly_income"] == [(f"Must cover at least 50% of fixed_expenses + variable_expenses_mean "
+                                         f"(here {format_euro(600)} of {format_euro(1400)}: at least {format_euro(700)}).")]
+    assert errors["variable_expenses_std"] == [f"Must be at most 1 times variable_expenses_mean (here at most {format_euro(400)})."]
+
+
+def test_the_openapi_document_shows_every_bound_of_a_household(household_server):
+    household = household_server.get_json("/api/openapi.json")["components"]["schemas"]["Household"]["properties"]
+    numbers = {name: field for name, field in household.items() if field.get("type") in ("number", "integer")
+               and not field.get("description", "").startswith("ignored")}
+    assert len(numbers) == 20, sorted(numbers)
+    for name, field in numbers.items():
+        assert "minimum" in field and "maximum" in field, name
+    assert (household["monthly_income"]["minimum"], household["monthly_income"]["maximum"]) == (100, 1_000_000)
+    assert (household["months"]["minimum"], household["months"]["maximum"]) == (12, 600)
+    assert "50%" in household["monthly_income"]["description"]
+    assert "variable_expenses_mean" in household["variable_expenses_std"]["description"]
+    for derived in ("monthly_margin", "monthly_expenses", "read_only"):
+        assert household[derived]["description"].startswith("ignored"), derived
+
+
+def test_a_household_saved_before_the_bounds_still_loads_and_must_fit_them_to_be_edited(household_server):
+    """A file the old, wider ranges accepted (an income of 1e-9) is listed and shown; a PUT of its own
+    figures is refused naming the field, and the file stays as it was."""
+    server = household_server
+    figures = {**yaml.safe_load((REPO / "scenarios" / "torino_single.yaml").read_text()), "name": "old_home",
+               "monthly_income": 1e-9, "initial_cash": "2500"}
+    path = server.scenarios_dir / "old_home.yaml"
+    path.write_text(yaml.safe_dump(figures))
+    try:
+        assert "old_home" in {s["name"] for s in server.get_json("/api/scenarios")["scenarios"]}
+        detail = server.get_json("/api/scenarios/old_home")
+        assert detail["monthly_income"] == 1e-9
+        refused = requests.put(f"{server.url}/api/scenarios/old_home", json=detail, timeout=30)
+        assert set(assert_error(refused, 400, "monthly_income")["errors"]) == {"monthly_income"}
+        assert yaml.safe_load(path.read_text()) == figures
+    finally:
+        path.unlink()

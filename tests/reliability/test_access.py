@@ -6,8 +6,9 @@ import psutil
 import pytest
 import requests
 import socketio
+import yaml
 
-from live_server import EventRecorder, LiveServer
+from live_server import REPO, EventRecorder, LiveServer
 from reliability.runs import SHORT_RUN
 
 TOKEN = "s3cret-token"
@@ -112,9 +113,13 @@ def test_configured_origins_only(guarded_server):
     assert "Access-Control-Allow-Origin" not in foreign.headers
 
 
+TORINO_AS_GET_SHOWS_IT = {**yaml.safe_load((REPO / "scenarios" / "torino_single.yaml").read_text()),
+                          "monthly_expenses": 1400.0, "monthly_margin": 200.0, "read_only": True}
 # The state-changing endpoints of households and simulations: (method, path, body).
 GUARDED_WRITES = [
     ("POST", "/api/scenarios", {"name": "guarded_home"}),
+    ("POST", "/api/scenarios", {**TORINO_AS_GET_SHOWS_IT, "name": "guarded_home", "monthly_income": 1e-9}),
+    ("PUT", "/api/scenarios/torino_single", TORINO_AS_GET_SHOWS_IT),
     ("PUT", "/api/scenarios/guarded_home", {}),
     ("DELETE", "/api/scenarios/guarded_home", None),
     ("POST", "/api/simulations", {"scenario_name": "torino_single", "households": 5}),
@@ -123,7 +128,7 @@ GUARDED_WRITES = [
 
 
 @pytest.mark.parametrize("headers", [{}, bearer("wrong")], ids=["none", "wrong token"])
-@pytest.mark.parametrize(("method", "path", "body"), GUARDED_WRITES, ids=[f"{m} {p}" for m, p, _ in GUARDED_WRITES])
+@pytest.mark.parametrize(("method", "path", "body"), GUARDED_WRITES, ids=[f"{m} {p} {i}" for i, (m, p, _) in enumerate(GUARDED_WRITES)])
 def test_household_and_simulation_writes_need_the_token(guarded_server, method, path, body, headers):
     response = requests.request(method, guarded_server.url + path, json=body, headers=headers, timeout=30)
     assert response.status_code == 401, response.text

@@ -14,7 +14,11 @@ from urllib.parse import quote
 import pytest
 import requests
 import yaml
+from marshmallow import fields
 
+from hrl_trainer.config import (ADVICE_BOUNDS, MAX_BALANCE, MAX_HOUSEHOLD_MONTHS, MAX_KEEP_CHECKPOINTS, SETTING_BOUNDS,
+                                SIMULATION_BOUNDS)
+from hrl_trainer.households import HOUSEHOLD_SCHEMA
 from live_server import REPO, EventRecorder, LiveServer
 from reliability.model_files import digests
 from reliability.raw_engineio import open_session, post_packet
@@ -150,6 +154,48 @@ def test_wrong_types_and_huge_numbers_are_400(api, field, value):
     body = assert_json_client_error(
         api.post("/api/training/start", json={"scenario_name": SCENARIO, "num_episodes": 3, field: value}), 400)
     assert field in body["errors"], body
+
+
+API_BOUNDS = [  # (path, field, (lowest, highest)): the bounds the command line shares (tests/trainer/test_cli.py)
+    *(("/api/simulations", field, bounds) for field, bounds in SIMULATION_BOUNDS.items()),
+    *(("/api/advice", field, bounds) for field, bounds in ADVICE_BOUNDS.items()),
+    *(("/api/advice", field, (0.0, MAX_BALANCE)) for field in ("savings", "invested", "cash")),
+    *(("/api/training/start", field, bounds) for field, bounds in SETTING_BOUNDS.items()),
+    ("/api/training/start", "keep_checkpoints", (0, MAX_KEEP_CHECKPOINTS)),
+]
+BASE_BODIES = {"/api/simulations": {"scenario_name": SCENARIO, "households": 5},
+               "/api/advice": {"scenario_name": SCENARIO, "month": 0, "savings": 0, "invested": 0},
+               "/api/training/start": {"scenario_name": SCENARIO, "num_episodes": 3}}
+
+
+@pytest.mark.parametrize(("path", "field", "bounds"), API_BOUNDS, ids=[f"{p} {f}" for p, f, _ in API_BOUNDS])
+def test_just_outside_every_shared_bound_is_400(api, path, field, bounds):
+    low, high = bounds
+    for value in (low - 1, high + 1):
+        body = assert_json_client_error(api.post(path, json={**BASE_BODIES[path], field: value}), 400)
+        assert field in body["errors"], (value, body)
+    too_many = {**BASE_BODIES["/api/simulations"], "households": MAX_HOUSEHOLD_MONTHS // 120 + 1, "months": 120}
+    assert "households" in assert_json_client_error(api.post("/api/simulations", json=too_many), 400)["errors"]
+
+
+HOUSEHOLD_NUMBERS = sorted(name for name, field in HOUSEHOLD_SCHEMA.fields.items() if isinstance(field, fields.Number))
+HOSTILE_NUMBERS = {"numeric string": "2000", "bool": True, "huge": 10**400, "negative huge": -(10**400), "null": None,
+                   "list": [1], "object": {"$ref": "/etc/passwd"}, "float max": 1.7976931348623157e308}
+VALID_BUT_IGNORED = {"bool": {"read_only"}, "float max": {"monthly_expenses", "monthly_margin"}}
+"""The derived fields GET adds take any value of their type (and ignore it)."""
+
+
+@pytest.mark.parametrize("kind", HOSTILE_NUMBERS)
+def test_hostile_numbers_in_a_household_are_400_naming_the_field(api, kind):
+    """Every number of a household (the derived ones GET adds too): never a 5xx, never a file written."""
+    value = HOSTILE_NUMBERS[kind]
+    figures = {**api.get_json(f"/api/scenarios/{SCENARIO}"), "name": "hostile_home"}
+    for field in sorted({*HOUSEHOLD_NUMBERS, "read_only"} - VALID_BUT_IGNORED.get(kind, set())):
+        body = assert_json_client_error(api.post("/api/scenarios", json={**figures, field: value}), 400)
+        assert field in body["errors"], (field, body)
+        put = requests.put(f"{api.url}/api/scenarios/{SCENARIO}", json={**figures, "name": SCENARIO, field: value},
+                           timeout=30)
+        assert_json_client_error(put, 400, 403)
 
 
 BAD_MAX_POINTS = {"one": "1", "zero": "0", "negative": "-5", "word": "abc", "float": "2.5", "exponent": "1e3",

@@ -8,12 +8,17 @@ import sys
 import time
 
 import pytest
+import yaml
 
 from hrl_trainer import load_scenario
 from hrl_trainer.baselines.cache import cache_path
 from hrl_trainer.store.checkpoints import checkpoint_dir, model_paths
+from hrl_trainer.cli.main import main
+from hrl_trainer.common.config import (ADVICE_BOUNDS, MAX_BALANCE, MAX_HOUSEHOLD_MONTHS, MAX_KEEP_CHECKPOINTS, SETTING_BOUNDS,
+                                SIMULATION_BOUNDS)
 from hrl_trainer.baselines.tuning import figures_key
 from hrl_trainer.common.config import TUNING_HOUSEHOLDS
+from live_server import REPO
 
 
 def cli(*args, check=True):
@@ -221,3 +226,81 @@ def test_a_second_signal_aborts_at_once_without_writing_the_model_files(tmp_path
     assert "Traceback" not in err and out.startswith("run torino_single-") and out.count("\n") == 1
     assert not model_paths("torino_single", tmp_path)["history"].exists()
     assert not checkpoint_dir("torino_single", "final", tmp_path).exists()
+
+
+# --- One set of bounds with the API (config.py): out of them, exit 2 at once naming the option ----------
+REQUIRED = {"simulate": ["--scenario", "torino_single"], "evaluate": ["--scenario", "torino_single"],
+            "train": ["--scenario", "torino_single"],
+            "advise": ["--scenario", "torino_single", "--month", "0", "--savings", "0", "--invested", "0"]}
+OPTION_BOUNDS = [  # (command, option, (lowest, highest)) as the API's schemas read them
+    ("simulate", "--households", SIMULATION_BOUNDS["households"]), ("simulate", "--months", SIMULATION_BOUNDS["months"]),
+    ("simulate", "--seed", SIMULATION_BOUNDS["seed"]), ("evaluate", "--episodes", SIMULATION_BOUNDS["households"]),
+    ("advise", "--month", ADVICE_BOUNDS["month"]),
+    ("advise", "--income-loss-months-left", ADVICE_BOUNDS["income_loss_months_left"]),
+    ("advise", "--savings", (0, MAX_BALANCE)), ("advise", "--invested", (0, MAX_BALANCE)), ("advise", "--cash", (0, MAX_BALANCE)),
+    ("train", "--episodes", SETTING_BOUNDS["num_episodes"]), ("train", "--save-interval", SETTING_BOUNDS["save_interval"]),
+    ("train", "--eval-episodes", SETTING_BOUNDS["eval_episodes"]), ("train", "--seed", SETTING_BOUNDS["seed"]),
+    ("train", "--keep-checkpoints", (0, MAX_KEEP_CHECKPOINTS)),
+]
+OUT_OF_BOUNDS = [(command, option, value) for command, option, (low, high) in OPTION_BOUNDS
+                 for value in (f"{low - 1:.0f}", f"{high + 1:.0f}")]
+
+
+def run_main(capsys, *argv: str) -> tuple[int, str, str]:
+    """The command line in process (argparse's own errors exit through SystemExit)."""
+    try:
+        status = main(list(argv))
+    except SystemExit as exc:
+        status = exc.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.mark.parametrize(("command", "option", "value"), OUT_OF_BOUNDS, ids=[" ".join(c) for c in OUT_OF_BOUNDS])
+def test_every_api_bound_is_the_command_lines(capsys, command, option, value):
+    status, out, err = run_main(capsys, command, *REQUIRED[command], option, value)
+    assert status == 2 and out == ""
+    assert err.splitlines()[-1].startswith(f"python -m hrl_trainer {command}: error: argument {option}: must be "), err
+    assert repr(value) in err
+
+
+@pytest.mark.parametrize(("command", "argv", "option", "product"), [
+    ("simulate", ["--households", "10000", "--months", "121"], "--households", "10000 x 121"),
+    ("simulate", ["--households", "2001"], "--households", "2001 x 600"),  # the household's own horizon
+    ("evaluate", ["--episodes", "2001"], "--episodes", "2001 x 600"),
+])
+def test_households_times_months_is_bounded_as_in_the_api(capsys, tmp_path, command, argv, option, product):
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    figures = {**yaml.safe_load((REPO / "scenarios" / "torino_single.yaml").read_text()), "months": 600}
+    (scenarios / "torino_single.yaml").write_text(yaml.safe_dump(figures))
+    status, out, err = run_main(capsys, command, *REQUIRED[command], "--scenarios-dir", str(scenarios),
+                                "--models-dir", str(tmp_path / "models"), *argv)
+    assert (status, out) == (2, "")
+    assert err == (f"python -m hrl_trainer {command}: error: argument {option}: households x months must be at most "
+                   f"{MAX_HOUSEHOLD_MONTHS} (here {product}).\n")
+
+
+def test_the_issues_simulation_of_100000_months_is_refused_at_once():
+    """The issue's command printed nothing for over 120 s; now argparse refuses it before any work."""
+    result = subprocess.run([sys.executable, "-m", "hrl_trainer", "simulate", "--scenario", "torino_single",
+                             "--households", "10", "--months", "100000"], capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines()[-1] == ("python -m hrl_trainer simulate: error: argument --months: must be an "
+                                              "integer from 12 to 600, got '100000'")
+
+
+def test_advise_prints_this_months_sentence(trained, capsys):
+    models, _ = trained
+    status, out, _ = run_main(capsys, "advise", "--scenario", "torino_single", "--models-dir", str(models),
+                              "--month", "3", "--savings", "1000", "--invested", "0", "--json")
+    answer = json.loads(out)
+    assert status == 0 and answer["month"] == 3 and answer["sentence"].endswith(".")
+    assert answer["model"]["source"] == "published"
+    assert sum(answer["split"].values()) == pytest.approx(1.0)
+    status, out, err = run_main(capsys, "advise", "--scenario", "torino_single", "--models-dir", str(models),
+                                "--month", "120", "--savings", "0", "--invested", "0")
+    assert (status, out) == (2, "")
+    assert err == ("python -m hrl_trainer advise: error: argument --month: Must be between 0 and 119 for "
+                   "'torino_single'.\n")
