@@ -10,7 +10,7 @@ import requests
 import yaml
 
 from api_contract import assert_error
-from hrl_trainer.money import format_euro
+from hrl_trainer.common.money import format_euro
 from live_server import ASYNC_MODES, REPO, LiveServer
 
 @pytest.fixture(scope="module", params=ASYNC_MODES)

@@ -16,9 +16,9 @@ import requests
 import yaml
 from marshmallow import fields
 
-from hrl_trainer.config import (ADVICE_BOUNDS, MAX_BALANCE, MAX_HOUSEHOLD_MONTHS, MAX_KEEP_CHECKPOINTS, SETTING_BOUNDS,
+from hrl_trainer.common.config import (ADVICE_BOUNDS, MAX_BALANCE, MAX_HOUSEHOLD_MONTHS, MAX_KEEP_CHECKPOINTS, SETTING_BOUNDS,
                                 SIMULATION_BOUNDS)
-from hrl_trainer.households import HOUSEHOLD_SCHEMA
+from hrl_trainer.store.households import HOUSEHOLD_SCHEMA
 from live_server import REPO, EventRecorder, LiveServer
 from reliability.model_files import digests
 from reliability.raw_engineio import open_session, post_packet

@@ -1,4 +1,4 @@
-"""The bounds of a household a person creates (`hrl_trainer.households`): the bundled households fit them
+"""The bounds of a household a person creates (`hrl_trainer.store.households`): the bundled households fit them
 with margin, and households at their corners give finite rewards within `EPISODE_REWARD_RANGE` (the
 property that keeps an absurd `avg_reward` off the dashboard)."""
 from __future__ import annotations
@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import yaml
 
-from hrl_trainer.households import (
+from hrl_trainer.store.households import (
     EPISODE_REWARD_RANGE, MAX_HORIZON_VOLATILITY, MAX_INCOME, MAX_INITIAL_CASH_MONTHS, MAX_MONEY, MAX_PRICE_GROWTH,
     MAX_REAL_INCOME_GROWTH, MAX_REAL_MONEY_GROWTH, MIN_COVER, MIN_INCOME, highest_rate, validate_household)
-from hrl_trainer.scenarios import ScenarioError, list_scenarios, load_scenario
-from hrl_trainer.simulation import HouseholdBatch, LifeEvents
+from hrl_trainer.env.scenarios import ScenarioError, list_scenarios, load_scenario
+from hrl_trainer.env.simulation import HouseholdBatch, LifeEvents
 from live_server import REPO
 
 BUNDLED = [yaml.safe_load(path.read_text()) for path in sorted((REPO / "scenarios").glob("*.yaml"))]
