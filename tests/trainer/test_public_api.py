@@ -17,7 +17,7 @@ from hrl_trainer import (EpisodeStats, HouseholdBatch, ModelNotFound, Policy, co
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = (REPO / "docs" / "architecture.md").read_text()
-SECTION = DOCS[DOCS.index("## The public API"):]
+SECTION = DOCS.partition("\n## The public API\n")[2]
 
 ISSUE_NAMES = {"train", "load_scenario", "fixed_households", "score", "paired", "compare_policy", "Policy",
                "HouseholdBatch", "load_policy", "score_policy"}
@@ -124,6 +124,7 @@ def test_a_policy_of_one_s_own_is_scored_on_the_held_out_lives():
 
 def documented_names(table_header: str) -> list[str]:
     """The first column's backticked names of the docs table under `table_header`."""
+    assert table_header in SECTION, "docs/architecture.md has no section 'The public API' with this table"
     table = SECTION[SECTION.index(table_header):].split("\n\n")[0]
     return [re.match(r"\| `(\w+)", line).group(1) for line in table.splitlines()[2:]]
 
@@ -152,6 +153,7 @@ def test_every_field_a_policy_may_read_is_documented_in_the_class_and_the_docs()
 
 
 def test_every_public_name_is_in_the_docs_and_the_docs_example_uses_only_public_names():
+    assert "```python" in SECTION, "docs/architecture.md has no section 'The public API' with an example"
     for name in hrl_trainer.__all__:
         assert f"`{name}" in SECTION, f"{name} is not in docs/architecture.md, 'The public API'"
     example = SECTION[SECTION.index("```python") + len("```python"):].split("```")[0]
