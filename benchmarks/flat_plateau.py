@@ -1,6 +1,6 @@
 """Where the flat PPO stops learning: run by hand, prints a table.
 
-Trains the flat PPO (the Executor alone, `hrl_trainer.learn.flat`) with the default settings on a short
+Trains the flat PPO (the Executor alone, `hrl_trainer.train_flat`) with the default settings on a short
 and a long budget, with the same seed, and scores both on the same 1000 held-out households,
 paired: the long budget minus the short one, in reward per household and in standard errors.
 A difference within noise says the flat PPO has reached its plateau at the short budget, so a
@@ -16,14 +16,7 @@ import tempfile
 
 import torch
 
-from hrl_trainer import load_scenario
-from hrl_trainer.cli.main import format_table
-from hrl_trainer.common.config import TrainConfig
-from hrl_trainer.env.lives import fixed_households
-from hrl_trainer.evaluation.paired import paired_difference
-from hrl_trainer.evaluation.scoring import score
-from hrl_trainer.learn.flat import train_flat
-from hrl_trainer.agents.policy import FlatPolicy
+from hrl_trainer import FlatPolicy, TrainConfig, fixed_households, format_table, load_scenario, paired, score, train_flat
 
 
 def flat_reward(scenario: str, episodes: int, seed: int, held_out):
@@ -47,7 +40,7 @@ def main() -> None:
         held_out = fixed_households(load_scenario(scenario), 1000, "held_out")
         for seed in args.seeds:
             first, second = flat_reward(scenario, short, seed, held_out), flat_reward(scenario, long, seed, held_out)
-            diff = paired_difference(second.reward, first.reward)
+            diff = paired(second.reward, first.reward)
             rows.append({"scenario": scenario, "seed": seed, f"flat {short}": first.metrics()["avg_reward"],
                          f"flat {long}": second.metrics()["avg_reward"],
                          "long minus short": f"{diff['diff']:+.3f} ± {diff['stderr']:.3f}",

@@ -20,11 +20,7 @@ from pathlib import Path
 import torch
 from train_speed import cli
 
-from hrl_trainer import list_scenarios, load_history, load_scenario
-from hrl_trainer.store.checkpoints import load_trained_models
-from hrl_trainer.cli.main import format_table
-from hrl_trainer.evaluation.scoring import BASELINES, compare_with_baselines
-from hrl_trainer.learn.flat import flat_config, train_flat
+from hrl_trainer import BASELINES, compare_policy, flat_baseline, format_table, list_scenarios, load_policy, load_scenario
 
 TARGETS = {
     # (baseline, episodes): (z the agents must exceed, seeds needed of 3, what it says)
@@ -52,9 +48,9 @@ def run(scenario: str, episodes: int, seed: int) -> dict:
         cli("train", "--scenario", scenario, "--episodes", str(episodes), "--seed", str(seed),
             "--save-interval", str(max(100, episodes // 10)), "--models-dir", models, "--quiet")
         seconds = time.perf_counter() - start
-        strategist, executor = load_trained_models(scenario, models)
-        flat = train_flat(flat_config(load_history(scenario, models)))
-    report = compare_with_baselines(load_scenario(scenario), strategist, executor, flat_executor=flat)
+        policy = load_policy(scenario, models_dir=models)
+        flat = flat_baseline(scenario, None, models).executor
+    report = compare_policy(load_scenario(scenario), policy, flat_executor=flat)
     return {"scenario": scenario, "episodes": episodes, "seed": seed, "train s": seconds,
             "hrl": report["policies"]["hrl"]["avg_reward"], "paired": report["paired"]}
 

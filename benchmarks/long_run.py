@@ -33,7 +33,7 @@ import requests
 import socketio
 from servers import running_server, wait_until_up
 
-from hrl_trainer.cli.main import format_table
+from hrl_trainer import format_table
 
 FAKE_TRAINERS = Path(__file__).resolve().parents[1] / "tests" / "api"
 TARGET_GROWTH_MB, TARGET_P99_MS = 50.0, 20.0

@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 
-from hrl_trainer.cli.main import evaluation_table, format_table
+from hrl_trainer import evaluation_table, format_table
 
 TARGET_SECONDS = {1000: 7.0, 5000: 30.0}
 """CLI start to exit, by episodes (issue 13: 1000 in under 7 s, aiming at 5; 5000 in under 30 s)."""

@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 from servers import REPO, running_server, wait_until_up
 
-from hrl_trainer.cli.main import format_table
+from hrl_trainer import format_table
 
 TARGET_SECONDS, TARGET_RSS_MB = 1.5, 100.0
 SETTLE_SECONDS = 2.0

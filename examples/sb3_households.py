@@ -15,8 +15,7 @@ import numpy as np
 from stable_baselines3 import PPO
 from stable_baselines3.common.vec_env import VecEnv
 
-from hrl_trainer import score_policy
-from hrl_trainer.env.vector_env import HouseholdVectorEnv
+from hrl_trainer import HouseholdVectorEnv, score_policy
 
 
 class SB3Households(VecEnv):

@@ -17,11 +17,23 @@ from hrl_trainer.env.simulation import HouseholdBatch, StepResult
 
 
 class Policy(Protocol):
-    """Anything that picks each household's split for the coming month."""
+    """Anything that picks each household's split for the coming month.
 
-    def reset(self, batch: HouseholdBatch) -> None: ...
+    `run_episodes` calls `reset(batch)` once with the batch at month 0, then `act(batch)` once a month until
+    every household's episode is over. A policy reads the batch only through what `HouseholdBatch` documents
+    as readable (`observe()`, `liquid`, `invested`, `alive`, ...), never its pre-drawn future (`events`), and
+    never steps or resets it."""
 
-    def act(self, batch: HouseholdBatch) -> np.ndarray: ...
+    def reset(self, batch: HouseholdBatch) -> None:
+        """Get ready for the `batch.size` households of a new episode (e.g. forget last episode's goals)."""
+        ...
+
+    def act(self, batch: HouseholdBatch) -> np.ndarray:
+        """This month's split, (batch.size, 3) shares of invest / save / spend (`SPLIT_NAMES`) per household.
+
+        Rows need not sum to 1: they are projected onto the simplex (`to_split`). Rows of households no
+        longer `alive` are ignored."""
+        ...
 
 
 class Stopwatch:

@@ -17,6 +17,7 @@ cash account ends the month empty.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -124,14 +125,53 @@ class StepResult:
     """Discretionary spending of the month, nominal euros (what simulations report in today's euros)."""
 
 
+def _state() -> Any:
+    """A field of the batch's state: set by `reset()`, not by the constructor, and left out of repr and ==."""
+    return field(init=False, repr=False, compare=False)
+
+
 @dataclass
 class HouseholdBatch:
-    """B households of one scenario; row i lives the life of `events` row `rows[i]`."""
+    """B households of one scenario; row i lives the life of `events` row `rows[i]`.
+
+    The state below (arrays of length B, nominal euros unless said otherwise) is what a `Policy` may read,
+    with `observe()`; `events` is the households' pre-drawn future, which a policy must never read."""
 
     scenario: Scenario
+    """The household's figures (income, expenses, safety buffer, horizon `months`, ...)."""
     events: LifeEvents
+    """The pre-drawn luck of every life (market returns, costs, income losses): the future, not for policies."""
     rows: np.ndarray | None = None
+    """Per household, the row of `events` it lives (households sharing a row are siblings); default: one each."""
     weights: RewardWeights = field(default_factory=RewardWeights)
+    """How a month is scored."""
+
+    month: int = _state()
+    """Months lived so far: the month about to be lived (0 after `reset()`)."""
+    cash: np.ndarray = _state()
+    """The current account; empty at the end of every month (the split has shared it out)."""
+    savings: np.ndarray = _state()
+    """The savings account, earning the scenario's savings interest."""
+    invested: np.ndarray = _state()
+    """The portfolio's market value."""
+    base_income: np.ndarray = _state()
+    """Monthly income before any income loss, raised every 12 months."""
+    price: np.ndarray = _state()
+    """The price level, 1 at month 0 (divide by it for today's euros)."""
+    loss_left: np.ndarray = _state()
+    """Months of income loss still ahead (0: no income loss), int."""
+    last_expenses: np.ndarray = _state()
+    """The latest month's expenses (fixed, variable and unexpected costs)."""
+    alive: np.ndarray = _state()
+    """bool: the household is still living its episode (not broke); `act` rows of the others are ignored."""
+    broke: np.ndarray = _state()
+    """bool: the household ran out of money, which ended its episode."""
+    duration: np.ndarray = _state()
+    """Months lived by each household, int."""
+    months_above_buffer: np.ndarray = _state()
+    """Months that ended with `liquid` at or above the scenario's safety buffer, int."""
+    ledger: Ledger = _state()
+    """Running totals: where every euro came from and went to."""
 
     def __post_init__(self) -> None:
         self.rows = np.arange(self.events.households) if self.rows is None else np.asarray(self.rows)
@@ -142,6 +182,7 @@ class HouseholdBatch:
 
     @property
     def size(self) -> int:
+        """B, the number of households."""
         return len(self.rows)
 
     def reset(self) -> None:
@@ -163,14 +204,17 @@ class HouseholdBatch:
 
     @property
     def done(self) -> bool:
+        """Every episode is over: the horizon is reached or no household is alive."""
         return self.month >= self.scenario.months or not self.alive.any()
 
     @property
     def liquid(self) -> np.ndarray:
+        """Money at hand: `cash` + `savings`."""
         return self.cash + self.savings
 
     @property
     def wealth(self) -> np.ndarray:
+        """`cash` + `savings` + `invested`, nominal."""
         return self.cash + self.savings + self.invested
 
     def observe(self) -> np.ndarray:

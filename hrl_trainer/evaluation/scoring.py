@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -20,13 +21,14 @@ from hrl_trainer.env.simulation import HouseholdBatch, LifeEvents
 from hrl_trainer.evaluation.paired import paired_difference
 
 
-def hrl_policy(strategist: Strategist, executor: Executor) -> HierarchicalPolicy:
-    """The trained agents acting deterministically (the mean of each distribution)."""
-    return HierarchicalPolicy(strategist, executor, deterministic=True)
+def hrl_policy(strategist: Strategist, executor: Executor, deterministic: bool = True) -> HierarchicalPolicy:
+    """The trained agents acting deterministically (the mean of each distribution), or sampling their actions
+    when `deterministic` is False."""
+    return HierarchicalPolicy(strategist, executor, deterministic=deterministic)
 
 
-def score(scenario: Scenario, events: LifeEvents, policy) -> EpisodeStats:
-    """Run `policy` on every household of `events`."""
+def score(scenario: Scenario, events: LifeEvents, policy: Policy) -> EpisodeStats:
+    """Run `policy` on every household of `events`: its per-household results (`EpisodeStats`)."""
     return run_episodes(HouseholdBatch(scenario, events), policy)
 
 
@@ -52,7 +54,7 @@ BASELINES = ("random", "best_fixed", "buffer_first", "target_liquidity_2", "targ
 
 def compare_policy(scenario: Scenario, policy: Policy, episodes: int = 1000, tuning_episodes: int = TUNING_HOUSEHOLDS,
                    flat_executor: Executor | None = None, name: str = "hrl",
-                   models_dir: str | Path | None = None) -> dict:
+                   models_dir: str | Path | None = None) -> dict[str, Any]:
     """Score `policy` and the baselines on the same held-out households, paired.
 
     Returns `{"scenario_name", "episodes", "policies": {name: metrics}, "paired": {baseline: {"diff",
@@ -80,14 +82,14 @@ def compare_policy(scenario: Scenario, policy: Policy, episodes: int = 1000, tun
 
 def compare_with_baselines(scenario: Scenario, strategist: Strategist, executor: Executor,
                            episodes: int = 1000, tuning_episodes: int = TUNING_HOUSEHOLDS,
-                           flat_executor: Executor | None = None, models_dir: str | Path | None = None) -> dict:
+                           flat_executor: Executor | None = None, models_dir: str | Path | None = None) -> dict[str, Any]:
     """Score the trained agents (acting deterministically) against the baselines; see `compare_policy`."""
     return compare_policy(scenario, hrl_policy(strategist, executor), episodes, tuning_episodes, flat_executor,
                           models_dir=models_dir)
 
 
 def score_policy(scenario: Scenario, function: Callable[[np.ndarray], np.ndarray], episodes: int = 1000,
-                 tuning_episodes: int = TUNING_HOUSEHOLDS, flat_executor: Executor | None = None) -> dict:
+                 tuning_episodes: int = TUNING_HOUSEHOLDS, flat_executor: Executor | None = None) -> dict[str, Any]:
     """Score any policy, a function from observations (B, OBS_DIM) to splits (B, 3), against the
     baselines on the held-out households, paired, as `evaluate` does; the policy is reported as
     `policy`."""
