@@ -10,10 +10,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-
 from hrl_trainer.common.config import TrainConfig
 from hrl_trainer.common.paths import resolve_models_dir, resolve_scenarios_dir, validate_name
+from hrl_trainer.common.version import __version__
 from hrl_trainer.env.scenarios import Scenario, ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
 from hrl_trainer.learn.metrics import TrainingError
 from hrl_trainer.learn.outcome import TrainResult

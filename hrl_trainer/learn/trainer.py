@@ -25,7 +25,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from hrl_trainer import __version__
+from hrl_trainer.common.version import __version__
 from hrl_trainer.agents.networks import GOAL_DIM, ActorCritic, Executor, Strategist
 from hrl_trainer.store.checkpoints import agent_bytes, json_bytes, save_checkpoint
 from hrl_trainer.common.config import TrainConfig
