@@ -124,14 +124,16 @@ def summary(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_simulations(models_dir: str | Path | None = None) -> list[dict[str, Any]]:
-    """Summaries of every readable saved simulation, newest first."""
+    """Summaries of every readable saved simulation, newest first (within a second, the last written first)."""
     found = []
     for path in simulations_dir(models_dir).glob("*.json"):
         try:
-            found.append(summary(load_simulation(path.stem, models_dir)))
+            written = path.stat().st_mtime_ns
+            found.append((summary(load_simulation(path.stem, models_dir)), written))
         except (ValueError, OSError, SimulationNotFound):
-            continue  # a bad name or a damaged file: not a simulation of ours
-    return sorted(found, key=lambda s: s["created_at"] or "", reverse=True)
+            continue  # a bad name or a damaged file (not a simulation of ours), or removed meanwhile
+    found.sort(key=lambda pair: (pair[0]["created_at"] or "", pair[1]), reverse=True)
+    return [simulation for simulation, _ in found]
 
 
 def delete_simulation(simulation_id: str, models_dir: str | Path | None = None) -> None:
