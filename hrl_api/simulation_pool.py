@@ -8,7 +8,7 @@ polls a pipe. At most ``queued`` more requests wait for a worker; beyond them ``
 API answers 503 with Retry-After) instead of a silent wait.
 
 Imported by the spawned workers: no Flask here. A worker speaks over one duplex pipe: parent -> worker
-the job's keyword arguments (``None``: exit); worker -> parent ``("started", None)`` once it has the job,
+the job's keyword arguments (the pipe closed: exit); worker -> parent ``("started", None)`` once it has the job,
 then ``("done", json_text)`` (the saved record) or ``("error", exception)``.
 """
 from __future__ import annotations
@@ -61,8 +61,6 @@ def serve_simulations(conn: Connection, idle_seconds: float) -> None:
     try:
         while conn.poll(idle_seconds):
             job = conn.recv()
-            if job is None:
-                break
             conn.send(("started", None))
             try:
                 conn.send(("done", json.dumps(create_simulation(**job), allow_nan=False)))
@@ -93,10 +91,8 @@ class Worker:
     idle_since: float = field(default_factory=time.monotonic)
 
     def close(self) -> None:
-        try:
-            self.conn.send(None)
-        except (OSError, TypeError):  # gone already (under eventlet a closed handle raises TypeError)
-            pass
+        """Close the pipe: the worker reads its end and exits (no message: writing to a worker that died may
+        never return under eventlet)."""
         self.conn.close()
 
 
@@ -164,6 +160,9 @@ class SimulationPool:
     def _answer(self, worker: Worker, job: dict[str, Any]) -> tuple[str, Any]:
         """Send ``job``; poll (sleeping between looks, so the event loop runs) until the worker answers or dies."""
         started = False
+        if not worker.process.is_alive():  # killed while idle: under eventlet, writing to it would never return
+            self._discard(worker)
+            return "unstarted", None
         try:
             worker.conn.send(job)
             while True:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from pathlib import Path
 from urllib.parse import quote
 
+import psutil
 import pytest
 import requests
 import torch
@@ -322,3 +324,27 @@ def test_only_the_newest_simulations_are_kept_and_readers_never_see_half_of_one(
     assert reads and all(status == 404 or (status == 200 and policies == POLICIES) for status, policies in reads), reads
     assert requests.delete(f"{server.url}/api/simulations/{ids[4]}", timeout=30).status_code == 204
     assert [s["id"] for s in server.get_json("/api/simulations")["simulations"]] == [ids[3]]
+
+
+def simulation_worker(server: LiveServer) -> psutil.Process:
+    """The server's one simulation worker process (not multiprocessing's resource tracker)."""
+    (worker,) = [child for child in psutil.Process(server.process.pid).children()
+                 if "spawn_main" in " ".join(child.cmdline())]
+    return worker
+
+
+def test_a_killed_worker_is_replaced_and_one_killed_during_a_simulation_makes_it_a_500(small_server):
+    server = small_server(HRL_SIMULATIONS_AT_ONCE="1")
+    assert short(server).status_code == 201  # the worker is started and waits for the next one
+    simulation_worker(server).kill()
+    assert short(server).status_code == 201  # killed while waiting: a new worker computes it
+    worker = simulation_worker(server)
+    answers: list[requests.Response] = []
+    asking = threading.Thread(target=lambda: answers.append(simulate(server, households=10_000, seed=None)))
+    asking.start()
+    time.sleep(1.0)  # well inside the seconds of 10 000 households over 120 months
+    worker.kill()
+    asking.join()
+    body = assert_error(answers[0], 500, "_schema")
+    assert "worker process ended during the simulation" in body["message"]
+    assert short(server).status_code == 201
