@@ -123,10 +123,6 @@ class SimulationPool:
             self._seconds = 0.7 * self._seconds + 0.3 * (time.monotonic() - began)
             return text
 
-    def load(self) -> dict[str, int]:
-        """Simulations admitted (running or waiting) and the bounds."""
-        return {"admitted": self._admitted, "at_once": self.at_once, "queued": self.queued}
-
     @contextmanager
     def _admission(self) -> Iterator[None]:
         with self._lock:
