@@ -3,10 +3,6 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable
-from typing import Any, TypeVar
-
-T = TypeVar("T")
 
 DEFAULT_ASYNC_MODE = "eventlet"
 SUPPORTED_ASYNC_MODES = ("eventlet", "threading")
@@ -38,12 +34,3 @@ def prepare_async_mode() -> str:
         eventlet.monkey_patch()
     return mode
 
-
-def run_off_event_loop(mode: str, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Call a CPU-bound ``function`` so that the server keeps answering meanwhile: in a real OS thread
-    (eventlet's thread pool) under eventlet, directly in threading mode (each request has its thread)."""
-    if mode == "eventlet":
-        from eventlet import tpool
-
-        return tpool.execute(function, *args, **kwargs)
-    return function(*args, **kwargs)

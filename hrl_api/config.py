@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from hrl_api.async_mode import selected_async_mode
+from hrl_trainer.simulation_store import DEFAULT_KEPT
 
 DEFAULTS: dict[str, Any] = {
     # None -> hrl_trainer.resolve_*_dir decides ($HRL_MODELS_DIR / $HRL_SCENARIOS_DIR / repo folders).
@@ -25,8 +26,12 @@ DEFAULTS: dict[str, Any] = {
     "API_TOKEN": None,
     # Browser origins allowed besides the page's own; None: same origin only.
     "CORS_ORIGINS": None,
-    # Simulations computed at the same time; more wait their turn (two cores, and memory).
-    "SIMULATIONS_AT_ONCE": 2,
+    # Simulations computed at the same time, each in a worker process (docs/simulations.md): one per core.
+    "SIMULATIONS_AT_ONCE": os.cpu_count() or 1,
+    # Simulations that may wait for a worker; more get 503 with Retry-After.
+    "SIMULATIONS_QUEUED": 4,
+    # Saved simulations kept (models/simulations/); the oldest beyond it are removed.
+    "SIMULATIONS_KEPT": DEFAULT_KEPT,
     # Cluster mode (docs/cluster.md): Redis URL of the Celery broker; None trains in a local child.
     "BROKER_URL": None,
     # Redis URL of Flask-SocketIO's message queue in cluster mode; None: the broker's.
@@ -52,6 +57,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "HRL_API_TOKEN": ("API_TOKEN", str),
     "HRL_CORS_ORIGINS": ("CORS_ORIGINS", origins_list),
     "HRL_SIMULATIONS_AT_ONCE": ("SIMULATIONS_AT_ONCE", int),
+    "HRL_SIMULATIONS_QUEUED": ("SIMULATIONS_QUEUED", int),
+    "HRL_SIMULATIONS_KEPT": ("SIMULATIONS_KEPT", int),
     "HRL_BROKER_URL": ("BROKER_URL", str),
     "HRL_MESSAGE_QUEUE": ("MESSAGE_QUEUE", str),
     "HRL_HEARTBEAT_TIMEOUT": ("HEARTBEAT_TIMEOUT", float),

@@ -15,11 +15,13 @@ ErrorDetails = dict[str, list[str]]
 class ApiError(Exception):
     """An error a view raises to answer with ``status`` and a JSON body."""
 
-    def __init__(self, status: int, message: str, errors: ErrorDetails | None = None) -> None:
+    def __init__(self, status: int, message: str, errors: ErrorDetails | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.errors = errors or {}
+        self.headers = headers or {}
 
 
 def error_response(status: int, message: str, errors: ErrorDetails | None = None) -> tuple[Response, int]:
@@ -36,7 +38,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError):
-        return error_response(error.status, error.message, error.errors)
+        response, status = error_response(error.status, error.message, error.errors)
+        response.headers.update(error.headers)
+        return response, status
 
     @app.errorhandler(ValidationError)
     def _validation_error(error: ValidationError):

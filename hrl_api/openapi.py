@@ -67,6 +67,12 @@ ERROR_RESPONSES: dict[str, dict[str, Any]] = {
     "Conflict": {"description": "The scenario is being written by another run (named in `message`): training, "
                                 "publishing or deleting one of its runs, in this server or another process"},
     "Unavailable": {"description": "Cluster mode only: Redis (the broker) does not answer (docs/cluster.md)"},
+    "SimulationsBusy": {
+        "description": "SIMULATIONS_AT_ONCE simulations are computing and SIMULATIONS_QUEUED more wait already "
+                       "(docs/simulations.md); `message` says so",
+        "headers": {"Retry-After": {"description": "Seconds until a place should be free (a simulation's recent "
+                                                   "duration)", "schema": {"type": "integer"}}},
+    },
     "ServerError": {"description": "The server failed to carry out the request (for example an invalid "
                                    "scenario file, an unreadable history, a training child that did not start)"},
 }

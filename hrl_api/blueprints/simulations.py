@@ -2,7 +2,6 @@
 labels and colours, /api/policies."""
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -10,11 +9,11 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify
 
 from hrl_api.access import token_required
-from hrl_api.async_mode import run_off_event_loop
 from hrl_api.blueprints.training import json_body
 from hrl_api.catalog import checked_name, get_scenario
 from hrl_api.errors import ApiError
 from hrl_api.extensions import socketio
+from hrl_api.simulation_pool import SimulationPool, SimulationsBusy, WorkerLost
 from hrl_api.simulation_schemas import advice_request, check_size, simulation_request
 from hrl_trainer.store import simulation_store
 from hrl_trainer.use.flat_store import FlatUnavailable
@@ -41,12 +40,21 @@ def simulation_errors() -> Iterator[None]:
         raise ApiError(500, str(exc), {"id": ["The saved file is damaged."]}) from exc
     except FlatUnavailable as exc:
         raise ApiError(409, str(exc), {"flat_ppo": ["No flat PPO can be trained for this model."]}) from exc
+    except SimulationsBusy as exc:
+        raise ApiError(503, str(exc), {"_schema": ["Too many simulations requested at once."]},
+                       {"Retry-After": str(exc.retry_after)}) from exc
+    except WorkerLost as exc:
+        raise ApiError(500, str(exc), {"_schema": ["The simulation did not finish."]}) from exc
 
 
-def simulation_slots() -> threading.BoundedSemaphore:
-    """The app's limit on simulations computed at once (SIMULATIONS_AT_ONCE); green under eventlet."""
-    return current_app.extensions.setdefault(
-        "hrl_simulation_slots", threading.BoundedSemaphore(int(current_app.config["SIMULATIONS_AT_ONCE"])))
+def simulation_pool() -> SimulationPool:
+    """The app's worker processes for simulations (SIMULATIONS_AT_ONCE of them, SIMULATIONS_QUEUED waiting)."""
+    pool = current_app.extensions.get("hrl_simulation_pool")
+    if pool is None:
+        pool = current_app.extensions.setdefault("hrl_simulation_pool", SimulationPool(
+            int(current_app.config["SIMULATIONS_AT_ONCE"]), int(current_app.config["SIMULATIONS_QUEUED"]),
+            sleep=socketio.sleep))
+    return pool
 
 
 def single_threaded(function, *args: Any, **kwargs: Any) -> Any:
@@ -83,16 +91,17 @@ def create_simulation():
         409: {$ref: "#/components/responses/FlatUnavailable"}
         413: {$ref: "#/components/responses/PayloadTooLarge"}
         500: {$ref: "#/components/responses/ServerError"}
+        503: {$ref: "#/components/responses/SimulationsBusy"}
     """
     params = simulation_request.load(json_body())
     scenario = get_scenario(params["scenario_name"], field="scenario_name")
     check_size(params["households"], params["months"] or scenario.months)
-    with simulation_errors(), simulation_slots():
-        record = run_off_event_loop(socketio.async_mode, single_threaded, simulation_store.create_simulation,
-                                    scenario, params["run_id"], params["households"], params["seed"],
-                                    params["months"], _models_dir(), params["flat_ppo"],
-                                    current_app.config["SCENARIOS_DIR"])
-    return jsonify(record), 201
+    with simulation_errors():
+        text = simulation_pool().run(
+            scenario=scenario, run_id=params["run_id"], households=params["households"], seed=params["seed"],
+            months=params["months"], models_dir=_models_dir(), flat_ppo=params["flat_ppo"],
+            scenarios_dir=current_app.config["SCENARIOS_DIR"], keep=int(current_app.config["SIMULATIONS_KEPT"]))
+    return Response(text, 201, mimetype="application/json")
 
 
 @simulations_bp.get("/simulations")

@@ -17,6 +17,9 @@ class ModelNotFound(LookupError):
         super().__init__(message)
         self.field = field
 
+    def __reduce__(self):  # sent from a simulation worker process to the web process
+        return type(self), (self.field, str(self))
+
 
 def resolve_agents(scenario_name: str, run_id: str | None, models_dir: str | Path | None) -> tuple[Strategist, Executor]:
     """The agents to simulate: run `run_id`'s when given, else the scenario's published model.

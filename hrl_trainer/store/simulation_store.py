@@ -1,7 +1,9 @@
 """Saved simulations: `models/simulations/{id}.json`, each written atomically (temp file, then rename).
 
 `create_simulation` resolves the model, simulates, records what was simulated (household figures,
-model and its training) and saves the whole result; the others list, read and delete them.
+model and its training) and saves the whole result, then removes the oldest beyond the kept number
+(`prune_simulations`); the others list, read and delete them. A simulation is that one file, so a
+reader sees all of it or none of it (an unlink is atomic; a file being read stays readable).
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from hrl_trainer.env.scenarios import Scenario
 from hrl_trainer.store.model_lookup import resolve_agents
 
 FOLDER = "simulations"
+DEFAULT_KEPT = 100
+"""Saved simulations kept when no other number is given; the oldest beyond it are removed."""
 SUMMARY_FIELDS = ("id", "created_at", "scenario_name", "run_id", "households", "months", "seed")
 
 
@@ -73,9 +77,10 @@ def run_model_info(run_id: str, models_dir: str | Path | None) -> dict[str, Any]
 
 def create_simulation(scenario: Scenario, run_id: str | None = None, households: int = 1000, seed: int | None = None,
                       months: int | None = None, models_dir: str | Path | None = None, flat_ppo: bool = False,
-                      scenarios_dir: str | Path | None = None) -> dict[str, Any]:
-    """Simulate the model (the run's, or the scenario's published one) on `scenario` and save it; with
-    `flat_ppo`, beside the model's flat PPO (trained on its budget once, then read from its file).
+                      scenarios_dir: str | Path | None = None, keep: int = DEFAULT_KEPT) -> dict[str, Any]:
+    """Simulate the model (the run's, or the scenario's published one) on `scenario` and save it, keeping
+    the newest `keep` saved simulations; with `flat_ppo`, beside the model's flat PPO (trained on its
+    budget once, then read from its file).
 
     Raises model_lookup.ModelNotFound when there is no such model, flat_store.FlatUnavailable when its
     flat PPO cannot be trained."""
@@ -97,6 +102,7 @@ def create_simulation(scenario: Scenario, run_id: str | None = None, households:
         **result,
     }
     write_text_atomically(simulation_path(record["id"], models_dir), json.dumps(record, allow_nan=False))
+    prune_simulations(keep, models_dir)
     return record
 
 
@@ -118,14 +124,16 @@ def summary(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_simulations(models_dir: str | Path | None = None) -> list[dict[str, Any]]:
-    """Summaries of every readable saved simulation, newest first."""
+    """Summaries of every readable saved simulation, newest first (within a second, the last written first)."""
     found = []
     for path in simulations_dir(models_dir).glob("*.json"):
         try:
-            found.append(summary(load_simulation(path.stem, models_dir)))
+            written = path.stat().st_mtime_ns
+            found.append((summary(load_simulation(path.stem, models_dir)), written))
         except (ValueError, OSError, SimulationNotFound):
-            continue  # a bad name or a damaged file: not a simulation of ours
-    return sorted(found, key=lambda s: s["created_at"] or "", reverse=True)
+            continue  # a bad name or a damaged file (not a simulation of ours), or removed meanwhile
+    found.sort(key=lambda pair: (pair[0]["created_at"] or "", pair[1]), reverse=True)
+    return [simulation for simulation, _ in found]
 
 
 def delete_simulation(simulation_id: str, models_dir: str | Path | None = None) -> None:
@@ -134,3 +142,21 @@ def delete_simulation(simulation_id: str, models_dir: str | Path | None = None) 
         simulation_path(simulation_id, models_dir).unlink()
     except FileNotFoundError:
         raise SimulationNotFound(f"Simulation '{simulation_id}' not found") from None
+
+
+def prune_simulations(keep: int, models_dir: str | Path | None = None) -> list[str]:
+    """Remove the oldest saved simulations (by the time their file was written) beyond the newest
+    `keep` (at least 1); returns the ids removed. Safe beside other writers and pruners: each removal
+    is one unlink, and one already gone counts as removed."""
+    saved = []
+    for path in simulations_dir(models_dir).glob("*.json"):
+        try:
+            saved.append((path.stat().st_mtime_ns, path.name, path))
+        except FileNotFoundError:
+            continue  # removed meanwhile
+    saved.sort(reverse=True)
+    removed = []
+    for _, _, path in saved[max(1, keep):]:
+        path.unlink(missing_ok=True)
+        removed.append(path.stem)
+    return removed

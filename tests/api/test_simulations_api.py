@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from pathlib import Path
 from urllib.parse import quote
 
+import psutil
 import pytest
 import requests
 import torch
@@ -258,3 +260,93 @@ def test_an_edited_household_keeps_its_model_and_is_simulated_with_its_new_figur
     assert record["scenario"]["monthly_income"] == 2500.0 and record["model"]["source"] == "published"
     assert requests.delete(f"{sim_server.url}/api/scenarios/edited_home", timeout=30).status_code == 204
     assert "edited_home" in [m["scenario_name"] for m in sim_server.get_json("/api/models")["models"]]
+
+
+@pytest.fixture(params=ASYNC_MODES)
+def small_server(request, start_server, tmp_path, tunings):
+    """``small_server(**env)``: a server of its own (tunings seeded for 12 months) with the settings ``env``."""
+    def start(**env: str) -> LiveServer:
+        publish_untrained_model(tmp_path / "models")
+        tunings.seed(tmp_path / "models", MODEL, months=12)
+        return start_server(tmp_path / "models", async_mode=request.param, **env)
+    return start
+
+
+def short(server: LiveServer, **body) -> requests.Response:
+    return simulate(server, households=20, months=12, seed=None, **body)
+
+
+def test_simulations_beyond_the_queue_get_503_with_retry_after_and_the_accepted_ones_complete(small_server):
+    """One computing and one waiting: of six asked at once (the first needs a worker started, seconds),
+    four are refused at once with a JSON error naming the settings and Retry-After, two are saved."""
+    server = small_server(HRL_SIMULATIONS_AT_ONCE="1", HRL_SIMULATIONS_QUEUED="1")
+    answers: list[requests.Response] = []
+    threads = [threading.Thread(target=lambda: answers.append(short(server))) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    refused = [a for a in answers if a.status_code == 503]
+    accepted = [a for a in answers if a.status_code == 201]
+    assert (len(accepted), len(refused)) == (2, 4), [(a.status_code, a.text[:200]) for a in answers]
+    for answer in refused:
+        body = assert_error(answer, 503, "_schema")
+        assert "SIMULATIONS_QUEUED" in body["message"] and "1 computing and 1 waiting" in body["message"]
+        assert int(answer.headers["Retry-After"]) >= 1
+    saved = {path.stem for path in (server.models_dir / "simulations").glob("*.json")}
+    assert saved == {a.json()["id"] for a in accepted}
+    assert all(set(a.json()["policies"]) == POLICIES and a.json()["months"] == 12 for a in accepted)
+    assert short(server).status_code == 201  # the places are free again
+
+
+def test_only_the_newest_simulations_are_kept_and_readers_never_see_half_of_one(small_server):
+    """HRL_SIMULATIONS_KEPT=2: after five simulations the folder and the listing hold the two newest; the
+    removed ones are 404; meanwhile every read is a whole simulation or a 404 (never a 500); DELETE works."""
+    server = small_server(HRL_SIMULATIONS_KEPT="2")
+    done, reads = threading.Event(), []
+
+    def read() -> None:
+        with requests.Session() as session:
+            while not done.is_set():
+                for summary in session.get(f"{server.url}/api/simulations", timeout=30).json()["simulations"]:
+                    answer = session.get(f"{server.url}/api/simulations/{summary['id']}", timeout=30)
+                    reads.append((answer.status_code, answer.status_code == 200 and set(answer.json()["policies"])))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        ids = [short(server).json()["id"] for _ in range(5)]
+    finally:
+        done.set()
+        reader.join()
+    assert {path.name for path in (server.models_dir / "simulations").iterdir()} == {f"{i}.json" for i in ids[3:]}
+    assert [s["id"] for s in server.get_json("/api/simulations")["simulations"]] == ids[:2:-1]
+    for removed in ids[:3]:
+        assert_error(server.get(f"/api/simulations/{removed}"), 404, "id")
+    assert reads and all(status == 404 or (status == 200 and policies == POLICIES) for status, policies in reads), reads
+    assert requests.delete(f"{server.url}/api/simulations/{ids[4]}", timeout=30).status_code == 204
+    assert [s["id"] for s in server.get_json("/api/simulations")["simulations"]] == [ids[3]]
+
+
+def simulation_worker(server: LiveServer) -> psutil.Process:
+    """The server's one simulation worker process (not multiprocessing's resource tracker)."""
+    (worker,) = [child for child in psutil.Process(server.process.pid).children()
+                 if "spawn_main" in " ".join(child.cmdline())]
+    return worker
+
+
+def test_a_killed_worker_is_replaced_and_one_killed_during_a_simulation_makes_it_a_500(small_server):
+    server = small_server(HRL_SIMULATIONS_AT_ONCE="1")
+    assert short(server).status_code == 201  # the worker is started and waits for the next one
+    simulation_worker(server).kill()
+    assert short(server).status_code == 201  # killed while waiting: a new worker computes it
+    worker = simulation_worker(server)
+    answers: list[requests.Response] = []
+    asking = threading.Thread(target=lambda: answers.append(simulate(server, households=10_000, seed=None)))
+    asking.start()
+    time.sleep(1.0)  # well inside the seconds of 10 000 households over 120 months
+    worker.kill()
+    asking.join()
+    body = assert_error(answers[0], 500, "_schema")
+    assert "worker process ended during the simulation" in body["message"]
+    assert short(server).status_code == 201

@@ -1,4 +1,5 @@
-"""Load (marker ``slow``): many Socket.IO clients, a client that never reads, many start/stop cycles."""
+"""Load (marker ``slow``): many Socket.IO clients, a client that never reads, many start/stop cycles, many
+simulations."""
 from __future__ import annotations
 
 import json
@@ -11,6 +12,9 @@ import pytest
 import websocket
 
 from api_contract import assert_progress_sequence
+from hrl_trainer.agents import GOAL_DIM, Executor, Strategist
+from hrl_trainer.runs import record_agents
+from hrl_trainer.simulation import OBS_DIM
 from live_server import EventRecorder, LiveServer, training_child, training_children
 from reliability.runs import complete_run, start_run
 
@@ -21,6 +25,7 @@ EPISODES = 200
 CYCLES = 100
 FD_GROWTH_LIMIT = 5
 RSS_GROWTH_LIMIT_MB = 50
+SIMULATIONS = 20
 
 
 def silent_subscriber(server: LiveServer) -> websocket.WebSocket:
@@ -118,3 +123,30 @@ def test_a_hundred_start_stop_cycles_leave_no_child_and_no_leak(start_server, fi
     assert rss - baseline[1] <= RSS_GROWTH_LIMIT_MB, (baseline, (fds, rss))
     assert orphans == []
     recorder.close()
+
+
+def test_many_simulations_leave_the_web_process_without_torch_and_its_memory_where_it_was(start_server, tmp_path,
+                                                                                          tunings, figures):
+    """Simulations run in at most SIMULATIONS_AT_ONCE worker processes: the web process never loads torch
+    and its RSS stays within the bound after SIMULATIONS simulations of 1000 households."""
+    models = tmp_path / "models"
+    record_agents("torino_single", Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM), {"scenario_name": "torino_single"},
+                  models)
+    tunings.seed(models, "torino_single")
+    server = start_server(models, HRL_SIMULATIONS_AT_ONCE="2")
+    web = psutil.Process(server.process.pid)
+    _, idle_rss = server_usage(server)
+    for _ in range(SIMULATIONS):
+        answer = server.post("/api/simulations", json={"scenario_name": "torino_single", "households": 1000})
+        assert answer.status_code == 201, answer.text
+    _, rss = server_usage(server)
+    workers = [child for child in web.children() if "spawn_main" in " ".join(child.cmdline())]
+    torch_in_web = any("libtorch" in region.path for region in web.memory_maps())
+    for measure, value in [("simulations of 1000 households", SIMULATIONS),
+                           ("web RSS MB idle / after", f"{idle_rss:.1f} / {rss:.1f}"),
+                           ("growth MB (bound +50)", f"{rss - idle_rss:+.1f}"),
+                           ("worker processes (bound 2)", len(workers)), ("torch in the web process", torch_in_web)]:
+        figures.add(measure, value)
+    assert not torch_in_web
+    assert rss - idle_rss <= RSS_GROWTH_LIMIT_MB, (idle_rss, rss)
+    assert 1 <= len(workers) <= 2
