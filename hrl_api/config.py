@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from hrl_api.async_mode import selected_async_mode
-from hrl_trainer.simulation_store import DEFAULT_KEPT
+from hrl_trainer.store.simulation_store import DEFAULT_KEPT
 
 DEFAULTS: dict[str, Any] = {
     # None -> hrl_trainer.resolve_*_dir decides ($HRL_MODELS_DIR / $HRL_SCENARIOS_DIR / repo folders).

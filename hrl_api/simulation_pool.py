@@ -56,7 +56,7 @@ def serve_simulations(conn: Connection, idle_seconds: float) -> None:
     os.set_blocking(conn.fileno(), True)  # the parent's end may be a green (non-blocking) socket
     os.environ["OMP_NUM_THREADS"] = "1"  # one torch thread each: the pool is already one worker per core
     os.nice(WORKER_NICENESS)
-    from hrl_trainer.simulation_store import create_simulation
+    from hrl_trainer.use.simulations import create_simulation
 
     try:
         while conn.poll(idle_seconds):
@@ -113,7 +113,7 @@ class SimulationPool:
         self._seconds = FIRST_ESTIMATE_SECONDS  # a simulation's recent duration
 
     def run(self, **job: Any) -> str:
-        """Compute ``simulation_store.create_simulation(**job)`` in a worker; returns the record as JSON text.
+        """Compute ``hrl_trainer.use.simulations.create_simulation(**job)`` in a worker; returns the record as JSON text.
 
         Raises SimulationsBusy when ``at_once`` run and ``queued`` wait already, WorkerLost when the worker
         died during the simulation, or what the simulation raised."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from hrl_trainer.common.config import TrainConfig
 from hrl_trainer.common.paths import resolve_models_dir, resolve_scenarios_dir, validate_name
-from hrl_trainer.common.version import __version__
+from hrl_trainer.common.version import __version__ as __version__
 from hrl_trainer.env.scenarios import Scenario, ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
 from hrl_trainer.learn.metrics import TrainingError
 from hrl_trainer.learn.outcome import TrainResult

@@ -8,15 +8,11 @@ reader sees all of it or none of it (an unlink is atomic; a file being read stay
 from __future__ import annotations
 
 import json
-import secrets
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from hrl_trainer.common.atomic import write_text_atomically
 from hrl_trainer.common.paths import resolve_models_dir, validate_name
-from hrl_trainer.env.scenarios import Scenario
-from hrl_trainer.store.model_lookup import resolve_agents
 
 FOLDER = "simulations"
 DEFAULT_KEPT = 100
@@ -75,35 +71,10 @@ def run_model_info(run_id: str, models_dir: str | Path | None) -> dict[str, Any]
     return {"source": "run", "run_id": run_id, "trained_on": info.pop("scenario_name"), **info}
 
 
-def create_simulation(scenario: Scenario, run_id: str | None = None, households: int = 1000, seed: int | None = None,
-                      months: int | None = None, models_dir: str | Path | None = None, flat_ppo: bool = False,
-                      scenarios_dir: str | Path | None = None, keep: int = DEFAULT_KEPT) -> dict[str, Any]:
-    """Simulate the model (the run's, or the scenario's published one) on `scenario` and save it, keeping
-    the newest `keep` saved simulations; with `flat_ppo`, beside the model's flat PPO (trained on its
-    budget once, then read from its file).
-
-    Raises model_lookup.ModelNotFound when there is no such model, flat_store.FlatUnavailable when its
-    flat PPO cannot be trained."""
-    from hrl_trainer.use.simulations import simulate  # NumPy and the agents, only once a simulation is asked for
-
-    strategist, executor = resolve_agents(scenario.name, run_id, models_dir)
-    flat = None
-    if flat_ppo:
-        from hrl_trainer.use.flat_store import flat_baseline
-
-        flat = flat_baseline(scenario.name, run_id, models_dir, scenarios_dir)
-    result = simulate(scenario, strategist, executor, households=households, seed=seed, months=months,
-                      models_dir=models_dir, flat_ppo=flat)
-    record = {
-        "id": secrets.token_hex(8),
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "scenario_name": scenario.name, "run_id": run_id,
-        "scenario": scenario.to_dict(), "model": model_info(scenario.name, run_id, models_dir),
-        **result,
-    }
+def save_simulation(record: dict[str, Any], models_dir: str | Path | None = None, keep: int = DEFAULT_KEPT) -> None:
+    """Write a simulation's record atomically under its id, then keep only the newest `keep` saved simulations."""
     write_text_atomically(simulation_path(record["id"], models_dir), json.dumps(record, allow_nan=False))
     prune_simulations(keep, models_dir)
-    return record
 
 
 def load_simulation(simulation_id: str, models_dir: str | Path | None = None) -> dict[str, Any]:

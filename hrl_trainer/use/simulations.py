@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,11 +22,13 @@ from hrl_trainer.common.config import DEFAULT_HOUSEHOLDS
 from hrl_trainer.common.money import format_euro
 from hrl_trainer.env.scenarios import Scenario
 from hrl_trainer.env.simulation import LifeEvents
+from hrl_trainer.store.model_lookup import resolve_agents
+from hrl_trainer.store.simulation_store import DEFAULT_KEPT, model_info, save_simulation
+from hrl_trainer.use.flat_store import FlatBaseline, flat_baseline
 from hrl_trainer.evaluation.euros import SERIES_UNITS, live, paired_against, percentile_bands, totals
 
 if TYPE_CHECKING:
     from hrl_trainer.agents.networks import Executor, Strategist
-    from hrl_trainer.use.flat_store import FlatBaseline
 
 POLICIES = {
     "hrl": "Trained model: the Strategist's goals and the Executor's monthly splits",
@@ -91,3 +94,27 @@ def simulation_table(result: dict[str, Any]) -> str:
     lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths)) for row in rows]
     return "\n".join([f"{result['households']} households, {result['months']} months, seed {result['seed']}; "
                       "euros are today's euros", *lines])
+
+
+def create_simulation(scenario: Scenario, run_id: str | None = None, households: int = 1000, seed: int | None = None,
+                      months: int | None = None, models_dir: str | Path | None = None, flat_ppo: bool = False,
+                      scenarios_dir: str | Path | None = None, keep: int = DEFAULT_KEPT) -> dict[str, Any]:
+    """Simulate the model (the run's, or the scenario's published one) on `scenario` and save it, keeping
+    the newest `keep` saved simulations; with `flat_ppo`, beside the model's flat PPO (trained on its
+    budget once, then read from its file).
+
+    Raises model_lookup.ModelNotFound when there is no such model, flat_store.FlatUnavailable when its
+    flat PPO cannot be trained."""
+    strategist, executor = resolve_agents(scenario.name, run_id, models_dir)
+    flat = flat_baseline(scenario.name, run_id, models_dir, scenarios_dir) if flat_ppo else None
+    result = simulate(scenario, strategist, executor, households=households, seed=seed, months=months,
+                      models_dir=models_dir, flat_ppo=flat)
+    record = {
+        "id": secrets.token_hex(8),
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "scenario_name": scenario.name, "run_id": run_id,
+        "scenario": scenario.to_dict(), "model": model_info(scenario.name, run_id, models_dir),
+        **result,
+    }
+    save_simulation(record, models_dir, keep)
+    return record

@@ -12,9 +12,9 @@ import pytest
 import websocket
 
 from api_contract import assert_progress_sequence
-from hrl_trainer.agents import GOAL_DIM, Executor, Strategist
-from hrl_trainer.runs import record_agents
-from hrl_trainer.simulation import OBS_DIM
+from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
+from hrl_trainer.store.runs import record_agents
+from hrl_trainer.env.simulation import OBS_DIM
 from live_server import EventRecorder, LiveServer, training_child, training_children
 from reliability.runs import complete_run, start_run
 

@@ -25,7 +25,8 @@ from hrl_trainer.env.simulation import OBS_DIM, HouseholdBatch, LifeEvents
 from hrl_trainer.baselines.tuning import tunings, figures_key
 from hrl_trainer.evaluation.euros import PERCENTILES, heldout_summary, live
 from hrl_trainer.use.simulations import simulate
-from hrl_trainer.store.simulation_store import create_simulation, delete_simulation, list_simulations, load_simulation
+from hrl_trainer.store.simulation_store import delete_simulation, list_simulations, load_simulation
+from hrl_trainer.use.simulations import create_simulation
 from hrl_trainer.use.policy_looks import policy_look
 
 
