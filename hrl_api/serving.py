@@ -3,11 +3,16 @@ from __future__ import annotations
 
 import errno
 import socket
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from flask import Flask
     from flask_socketio import SocketIO
+
+
+EVENT_DELIVERY_SECONDS = 2.0
+"""How long an exiting server waits for its clients' transports to take the events emitted so far."""
 
 
 class PortUnavailable(Exception):
@@ -54,3 +59,17 @@ def serve(socketio: SocketIO, app: Flask, host: str, port: int) -> None:
     listener = eventlet.listen(address, family, reuse_port=False)
     listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     eventlet.wsgi.server(listener, app, log_output=False)
+
+
+def deliver_emitted_events(socketio: SocketIO, timeout: float = EVENT_DELIVERY_SECONDS) -> None:
+    """Wait until every client's transport has taken the events emitted so far (a run's final event, say),
+    so that a server exiting right after does not lose them; at most ``timeout`` s, for a client polling
+    over HTTP that never comes back for its events.
+
+    Each Engine.IO connection has a queue of packets to send that its transport (a websocket writer, or
+    the client's next poll) empties; a websocket's writer sends what it takes at once."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(
+            client.queue.unfinished_tasks for client in list(socketio.server.eio.sockets.values())):
+        socketio.sleep(0.01)
+    socketio.sleep(0.01)  # a writer thread (threading mode) that has just taken its packets sends them now
