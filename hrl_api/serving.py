@@ -11,6 +11,9 @@ if TYPE_CHECKING:
     from flask_socketio import SocketIO
 
 
+MAX_REQUEST_LINE = 65536
+"""Longest request line served, as Werkzeug's server (threading mode) allows; eventlet's own limit, 8 kB, would
+answer a longer one 414 in plain text before the app (and its log) sees it."""
 EVENT_DELIVERY_SECONDS = 2.0
 """How long an exiting server waits for its clients' transports to take the events emitted so far."""
 
@@ -58,7 +61,7 @@ def serve(socketio: SocketIO, app: Flask, host: str, port: int) -> None:
     family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     listener = eventlet.listen(address, family, reuse_port=False)
     listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    eventlet.wsgi.server(listener, app, log_output=False)
+    eventlet.wsgi.server(listener, app, log_output=False, url_length_limit=MAX_REQUEST_LINE)
 
 
 def deliver_emitted_events(socketio: SocketIO, timeout: float = EVENT_DELIVERY_SECONDS) -> None:
