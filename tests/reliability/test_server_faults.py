@@ -91,23 +91,28 @@ FINAL_EVENTS = ("training_completed", "training_stopped", "training_error")
 def test_a_signal_as_a_run_ends_saves_it_sends_its_final_event_and_exits(start_server, async_mode):
     """SIGTERM or Ctrl-C at a random moment of a run's end: the server exits within 10 s, with the run saved and
     its final event sent. (Under eventlet, a stop asked once the child had closed its end of the pipe, while it
-    exited, hung the server, serving "running" forever; and exiting at once lost the final event.)"""
+    exited, hung the server, serving "running" forever; and exiting at once lost the final event.)
+    Each trial's server starts while the previous trial runs."""
     rng = random.Random(7)
+    upcoming = start_server(async_mode=async_mode, wait=False, HRL_TRAINER_ENTRY="api_fake_trainers:phased")
     for trial in range(END_OF_RUN_TRIALS):
-        server = start_server(async_mode=async_mode, HRL_TRAINER_ENTRY="api_fake_trainers:phased")
+        server = upcoming
+        server.wait_ready()
         recorder = EventRecorder(server.url)
         try:
-            signal_as_the_run_ends(server, recorder, rng.uniform(0, END_OF_RUN_SECONDS),
+            run_id = start_run(server, **PHASED_RUN)["run_id"]
+            if trial + 1 < END_OF_RUN_TRIALS:
+                upcoming = start_server(async_mode=async_mode, wait=False, HRL_TRAINER_ENTRY="api_fake_trainers:phased")
+            signal_as_the_run_ends(server, recorder, run_id, rng.uniform(0, END_OF_RUN_SECONDS),
                                    rng.choice((signal.SIGTERM, signal.SIGINT)), f"trial {trial}")
         finally:
             recorder.close()
 
 
-def signal_as_the_run_ends(server: LiveServer, recorder: EventRecorder, delay: float, signum: signal.Signals,
-                           trial: str) -> None:
-    """Start a run, send ``signum`` ``delay`` s after its last but one episode; check the server's exit, the run's
-    summary and final files, and its one final event."""
-    run_id = start_run(server, **PHASED_RUN)["run_id"]
+def signal_as_the_run_ends(server: LiveServer, recorder: EventRecorder, run_id: str, delay: float,
+                           signum: signal.Signals, trial: str) -> None:
+    """Send ``signum`` ``delay`` s after the run's last but one episode; check the server's exit, the run's summary
+    and final files, and its one final event."""
     recorder.wait_for("training_progress", count=PHASED_RUN["num_episodes"] - 1)
     moment = f"{trial}: {signum.name} {delay:.2f} s after episode {PHASED_RUN['num_episodes'] - 1}"
     time.sleep(delay)
