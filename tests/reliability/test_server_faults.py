@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from hrl_trainer.store.runs import final_files, read_run, run_dir
 from live_server import ASYNC_MODES, EventRecorder, LiveServer, gone, training_child, wait_until
@@ -128,6 +129,36 @@ def signal_as_the_run_ends(server: LiveServer, recorder: EventRecorder, run_id: 
     finals = wait_until(lambda: [(name, data) for name, data in recorder.events if name in FINAL_EVENTS], 5,
                         f"the run's final event ({moment}; received {recorder.names()})")
     assert [(name, data["run_id"]) for name, data in finals] == [(f"training_{summary['status']}", run_id)], moment
+
+
+STOP_TRIALS = 10
+
+
+@pytest.mark.parametrize("async_mode", ASYNC_MODES)
+def test_a_stop_as_a_run_ends_answers_and_the_run_ends_once(start_server, async_mode):
+    """POST /api/training/stop at a random moment of a run's end answers within 10 s: 200, or 400 once the run
+    has ended; the run sends one final event and the server trains again. (Under eventlet it used to hang,
+    request and server, when the child had closed its end of the pipe, as it does while it exits.)"""
+    server = start_server(async_mode=async_mode, HRL_TRAINER_ENTRY="api_fake_trainers:phased")
+    recorder = EventRecorder(server.url)
+    rng = random.Random(11)
+    for trial in range(STOP_TRIALS):
+        seen = len(recorder.named("training_progress"))
+        run_id = start_run(server, **PHASED_RUN)["run_id"]
+        recorder.wait_for("training_progress", count=seen + PHASED_RUN["num_episodes"] - 1)
+        delay = rng.uniform(0, END_OF_RUN_SECONDS)
+        time.sleep(delay)
+        try:
+            stop = requests.post(f"{server.url}/api/training/stop", timeout=GRACEFUL_EXIT_SECONDS)
+        except requests.ReadTimeout:
+            pytest.fail(f"trial {trial}: a stop {delay:.2f} s after episode 2 did not answer within "
+                        f"{GRACEFUL_EXIT_SECONDS} s (status {server.status()['state']})")
+        assert stop.status_code in (200, 400), (trial, stop.text)
+        finals = wait_until(lambda: [(n, d["run_id"]) for n, d in recorder.events if n in FINAL_EVENTS][trial:], 10,
+                            f"trial {trial}'s final event")
+        assert [run for _, run in finals] == [run_id], (trial, finals)
+        assert server.wait_idle(10)["run_id"] == run_id
+    recorder.close()
 
 
 DISK_FAULTS = {
