@@ -23,7 +23,7 @@ from hrl_api.errors import register_error_handlers
 from hrl_api.events import register_socket_events
 from hrl_api.extensions import SUPERVISOR_KEY, socketio
 from hrl_api.logs import configure_logging, register_request_log
-from hrl_api.serving import PortUnavailable, ensure_port_free, serve
+from hrl_api.serving import PortUnavailable, deliver_emitted_events, ensure_port_free, serve
 from hrl_api.supervisor import TrainingSupervisor
 from hrl_trainer import resolve_models_dir, resolve_scenarios_dir
 from hrl_trainer.store.adoption import adopt_models_folder
@@ -108,6 +108,7 @@ def _handle_shutdown_signals(app: Flask) -> None:
         select.select([read_fd], [], [])  # green under eventlet, a plain thread otherwise
         print(f"{signal.Signals(os.read(read_fd, 1)[0]).name}: stopping", flush=True)
         app.extensions[SUPERVISOR_KEY].shutdown()
+        deliver_emitted_events(socketio)  # the run's final event, emitted as it ended, reaches the clients
         print("Stopped", flush=True)
         os._exit(0)
 

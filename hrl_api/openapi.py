@@ -66,6 +66,8 @@ ERROR_RESPONSES: dict[str, dict[str, Any]] = {
                                        "(`errors.flat_ppo`)"},
     "Conflict": {"description": "The scenario is being written by another run (named in `message`): training, "
                                 "publishing or deleting one of its runs, in this server or another process"},
+    "StillTraining": {"description": "The run has saved nothing to serve yet: it is still training, or queued in "
+                                     "cluster mode (`errors.run_id`); ask again once it has ended"},
     "Unavailable": {"description": "Cluster mode only: Redis (the broker) does not answer (docs/cluster.md)"},
     "SimulationsBusy": {
         "description": "SIMULATIONS_AT_ONCE simulations are computing and SIMULATIONS_QUEUED more wait already "

@@ -3,11 +3,19 @@ from __future__ import annotations
 
 import errno
 import socket
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from flask import Flask
     from flask_socketio import SocketIO
+
+
+MAX_REQUEST_LINE = 65536
+"""Longest request line served, as Werkzeug's server (threading mode) allows; eventlet's own limit, 8 kB, would
+answer a longer one 414 in plain text before the app (and its log) sees it."""
+EVENT_DELIVERY_SECONDS = 2.0
+"""How long an exiting server waits for its clients' transports to take the events emitted so far."""
 
 
 class PortUnavailable(Exception):
@@ -53,4 +61,18 @@ def serve(socketio: SocketIO, app: Flask, host: str, port: int) -> None:
     family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     listener = eventlet.listen(address, family, reuse_port=False)
     listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    eventlet.wsgi.server(listener, app, log_output=False)
+    eventlet.wsgi.server(listener, app, log_output=False, url_length_limit=MAX_REQUEST_LINE)
+
+
+def deliver_emitted_events(socketio: SocketIO, timeout: float = EVENT_DELIVERY_SECONDS) -> None:
+    """Wait until every client's transport has taken the events emitted so far (a run's final event, say),
+    so that a server exiting right after does not lose them; at most ``timeout`` s, for a client polling
+    over HTTP that never comes back for its events.
+
+    Each Engine.IO connection has a queue of packets to send that its transport (a websocket writer, or
+    the client's next poll) empties; a websocket's writer sends what it takes at once."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(
+            client.queue.unfinished_tasks for client in list(socketio.server.eio.sockets.values())):
+        socketio.sleep(0.01)
+    socketio.sleep(0.01)  # a writer thread (threading mode) that has just taken its packets sends them now

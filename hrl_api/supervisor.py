@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from hrl_api.progress_log import ProgressLog
 from hrl_api.training_events import ProgressThrottle, final_event, rooms_for
-from hrl_api.worker import run_training
+from hrl_api.worker import request_stop, run_training
 from hrl_trainer.common.thinning import thin_evenly
 from hrl_trainer.store.runlock import ScenarioLock
 from hrl_trainer.store.runs import new_run_id
@@ -256,11 +256,9 @@ class TrainingSupervisor:
                 raise NoTrainingInProgress("No training in progress", {"run_id": [
                     f"Run '{run_id}' is not training (the active run is {run.run_id})"]})
             try:
-                run.conn.send("stop")
-            except (OSError, TypeError):
-                # The child is already gone and the relay may have closed the pipe (under
-                # eventlet a closed handle raises TypeError); the relay reports how it ended.
-                pass
+                request_stop(run.conn)
+            except OSError:
+                pass  # the relay closed the pipe: the run is ending, and the relay reports how
         if not self._wait_finished(run, self._stop_timeout):
             self._force_exit(run, f"Trainer did not stop within {self._stop_timeout:g} s and was terminated")
             if not self._wait_finished(run, EXIT_GRACE_SECONDS * 2):
@@ -331,22 +329,24 @@ class TrainingSupervisor:
         run.error = error
 
     def _reap(self, run: Run) -> None:
-        """Wait (cooperatively, bounded) for the child to exit, then release its resources."""
+        """Wait (cooperatively, bounded) for the child to exit; kill it when it does not."""
         deadline = time.monotonic() + EXIT_GRACE_SECONDS
         while run.process.is_alive() and time.monotonic() < deadline:
             self._emitter.sleep(self._poll_interval)
         if run.process.is_alive():
             run.process.kill()
             run.process.join(1.0)
-        run.conn.close()
 
     def _finish(self, run: Run) -> None:
-        """Send the run's final events and mark it finished, atomically with respect to start().
+        """Close the pipe, send the run's final events and mark it finished, atomically with respect
+        to start() and stop().
 
         A client that reacts to the final event by starting again is accepted, and
-        the next run's ``training_started`` can never overtake this run's last event.
+        the next run's ``training_started`` can never overtake this run's last event;
+        a stop never shuts a pipe closed meanwhile (whose file descriptor may be another's by then).
         """
         with self._lock:
+            run.conn.close()
             self._emit_final_events(run)
             run.finished = True
         self._log_end(run)

@@ -5,13 +5,17 @@ monkey-patches. The parent talks to it over one duplex pipe:
 
 * child -> parent: ``("progress", dict)`` per episode, then exactly one of
   ``("result", TrainResult.to_dict())`` or ``("error", "Type: message")``;
-* parent -> child: ``"stop"``; a closed pipe (parent gone) also means stop.
+* parent -> child: nothing is ever written; the parent asks for a stop by shutting its end for
+  writing (``request_stop``), and the child reads end-of-file, as it does when the parent is gone.
+  A write could hang the server: once the child has closed its end (after its result, as it exits),
+  eventlet's green ``os.write`` retries the EPIPE error forever instead of raising it.
 """
 from __future__ import annotations
 
 import importlib
 import os
 import signal
+import socket
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -42,18 +46,25 @@ class ParentLink:
             self._parent_gone()
 
     def should_stop(self) -> bool:
-        """True once the parent asked to stop or went away."""
+        """True once the parent asked to stop or went away: either way the pipe reads end-of-file."""
         if not self._stop:
             try:
-                if self._conn.poll():
-                    self._stop = self._conn.recv() == "stop"
-            except (EOFError, OSError):
+                self._stop = self._conn.poll()
+            except OSError:
                 self._parent_gone()
         return self._stop
 
     def _parent_gone(self) -> None:
         self._stop = True
         self._conn.close()
+
+
+def request_stop(conn: Connection) -> None:
+    """The parent's stop request: shut its end of the pipe (a socket pair) for writing, so that the
+    child reads end-of-file while its progress and result still come through. Never blocks; raises
+    OSError once the parent's end is closed."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=os.dup(conn.fileno())) as end:
+        end.shutdown(socket.SHUT_WR)
 
 
 def run_training(entry: str, config: dict[str, Any], conn: Connection, scenario_lock: Any = None) -> None:

@@ -49,7 +49,7 @@ class LiveServer:
     ``terminate`` then ``start`` brings it back on the same port, as a redeploy would."""
 
     def __init__(self, models_dir: Path, log_path: Path, async_mode: str = "eventlet",
-                 env: Mapping[str, str] | None = None, args: Sequence[str] = ()) -> None:
+                 env: Mapping[str, str] | None = None, args: Sequence[str] = (), wait: bool = True) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.models_dir = models_dir
@@ -58,13 +58,18 @@ class LiveServer:
         self.args = list(args)
         self.env = dict(os.environ, HRL_ASYNC_MODE=async_mode, PYTHONUNBUFFERED="1", **(env or {}))
         self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [*map(str, TRAINER_PATHS), self.env.get("PYTHONPATH")]))
-        self.start()
+        self.start(wait)
 
-    def start(self) -> None:
+    def start(self, wait: bool = True) -> None:
+        """Launch the server; unless ``wait`` is False, wait until it answers (else ``wait_ready`` does)."""
         self.process = subprocess.Popen(
             [sys.executable, "app.py", "--port", str(self.port), "--models-dir", str(self.models_dir), *self.args],
             cwd=REPO, env=self.env, stdout=self.log_path.open("a"), stderr=subprocess.STDOUT,
         )
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
         wait_until(self._answers, START_TIMEOUT, f"the server on {self.url} (log: {self.log_path})")
 
     def _answers(self) -> bool:
@@ -123,11 +128,12 @@ class ServerFactory:
         self.servers: list[LiveServer] = []
 
     def start(self, models_dir: Path | None = None, *, async_mode: str = "eventlet", args: Sequence[str] = (),
-              **env: str) -> LiveServer:
-        """A running server; its models folder is ``models_dir``, or a new one; ``args`` go to app.py."""
+              wait: bool = True, **env: str) -> LiveServer:
+        """A running server (one starting, when ``wait`` is False); its models folder is ``models_dir``, or a new
+        one; ``args`` go to app.py."""
         index = len(self.servers)
         server = LiveServer(models_dir or self.root / f"models{index}", self.root / f"server{index}.log",
-                            async_mode, env, args)
+                            async_mode, env, args, wait)
         self.servers.append(server)
         return server
 

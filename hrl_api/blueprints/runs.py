@@ -19,9 +19,12 @@ runs_bp = Blueprint("runs", __name__, url_prefix="/api/runs")
 
 @contextmanager
 def run_errors(field: str = "run_id") -> Iterator[None]:
-    """Translate the runs domain's errors: unknown run 404, scenario being written 409, bad value 400."""
+    """Translate the runs domain's errors: unknown run 404, run still training or scenario being written 409,
+    bad value 400."""
     try:
         yield
+    except runs.RunStillTraining as exc:
+        raise ApiError(409, str(exc), {field: [str(exc)]}) from exc
     except runs.RunNotFound as exc:
         raise ApiError(404, str(exc), {field: [str(exc)]}) from exc
     except ScenarioLocked as exc:
@@ -35,6 +38,15 @@ def checked_run_id(run_id: str) -> str:
         return runs.validate_run_id(run_id)
     except ValueError as exc:
         raise ApiError(400, "Invalid run id", {"run_id": [RUN_ID_MESSAGE]}) from exc
+
+
+def saved_run_id(run_id: str) -> str:
+    """``run_id`` checked, and not a queued run (cluster mode), which has nothing saved yet, not even a folder: 409."""
+    checked_run_id(run_id)
+    if any(run["run_id"] == run_id and run["status"] == "queued" for run in get_supervisor().pending_runs()):
+        message = f"Run '{run_id}' is queued: its agents and history are saved once it has trained"
+        raise ApiError(409, message, {"run_id": [message]})
+    return run_id
 
 
 def models_dir() -> str:
@@ -105,8 +117,9 @@ def run_history(run_id: str):
               schema: RunHistory
         400: {$ref: "#/components/responses/BadRequest"}
         404: {$ref: "#/components/responses/NotFound"}
+        409: {$ref: "#/components/responses/StillTraining"}
     """
-    checked_run_id(run_id)
+    saved_run_id(run_id)
     query = history_query.load(request.args)
     with run_errors():
         return jsonify(runs.read_run_history(run_id, models_dir(), query["max_points"]))
@@ -129,9 +142,10 @@ def run_archive(run_id: str):
               schema: {type: string, format: binary}
         400: {$ref: "#/components/responses/BadRequest"}
         404: {$ref: "#/components/responses/NotFound"}
+        409: {$ref: "#/components/responses/StillTraining"}
     """
     with run_errors():
-        data = runs.archive_run(checked_run_id(run_id), models_dir())
+        data = runs.archive_run(saved_run_id(run_id), models_dir())
     return Response(data, mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{run_id}.zip"'})
 

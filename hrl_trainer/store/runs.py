@@ -52,12 +52,16 @@ LISTED_STATUSES = ("queued", *STATUSES)
 """What a listing may show: a run queued in cluster mode has no folder yet (see `list_runs`'s `pending`)."""
 KILLED = "The training process ended without finishing (killed, or its machine stopped)"
 
-__all__ = ["RunNotFound", "ScenarioLocked", "new_run_id", "validate_run_id", "list_runs", "read_run",
-           "read_run_history", "load_run_agents", "publish_run", "delete_run", "archive_run"]
+__all__ = ["RunNotFound", "RunStillTraining", "ScenarioLocked", "new_run_id", "validate_run_id", "list_runs",
+           "read_run", "read_run_history", "load_run_agents", "publish_run", "delete_run", "archive_run"]
 
 
 class RunNotFound(LookupError):
     """No run with that id, or it has no final agents (it failed before saving any)."""
+
+
+class RunStillTraining(RunNotFound):
+    """The run has no final agents yet because it is still training (a RunNotFound to those that only load)."""
 
 
 # --- ids and places --------------------------------------------------------------------------------
@@ -226,6 +230,8 @@ def has_final_agents(folder: Path) -> bool:
 
 def _final(run_id: str, models_dir: str | Path | None, *names: str) -> list[bytes]:
     folder = _existing(run_id, models_dir)
+    if _summary(folder, models_dir)["status"] == "running":
+        raise RunStillTraining(f"Run '{run_id}' is still training: its agents and history are saved when it ends")
     try:
         return final_files(folder).read(*names)
     except FileNotFoundError:

@@ -4,13 +4,18 @@ Each has the signature of ``hrl_trainer.train``.
 """
 from __future__ import annotations
 
+import atexit
 import time
 from collections.abc import Callable
 from typing import Any
 
 from hrl_trainer import TrainConfig, TrainingError, TrainResult
+from hrl_trainer.store.run_writer import RunWriter
+from hrl_trainer.store.runs import FINAL_FILES, iso, utc_now
 
 EPISODE_SECONDS = 0.05
+HELD_OUT_SECONDS = 0.2
+EXIT_SECONDS = 0.3
 Progress = Callable[[dict[str, Any]], None]
 ShouldStop = Callable[[], bool]
 
@@ -56,6 +61,25 @@ def _count_episodes(config: TrainConfig, on_progress: Progress, should_stop: Sho
 def steady(config: TrainConfig, on_progress: Progress, should_stop: ShouldStop) -> TrainResult:
     """A well-behaved, fast trainer that saves nothing."""
     return _count_episodes(config, on_progress, should_stop, EPISODE_SECONDS)
+
+
+def phased(config: TrainConfig, on_progress: Progress, should_stop: ShouldStop) -> TrainResult:
+    """The real trainer's phases in a second: its run folder (through the real `RunWriter`), episodes, a held-out
+    evaluation, the final files (fake agents) and summary saved, then a slow exit, as a child unloading torch
+    takes (its end of the pipe already closed): a stop or a signal can land in each of them."""
+    writer = RunWriter(config.run_id, config.models_dir)
+    writer.start(summary={"started_at": iso(utc_now()), "episodes_completed": 0, "final_metrics": {},
+                          "held_out": None, "parent": None}, config={"trainer": "phased"})
+    try:
+        result = _count_episodes(config, on_progress, should_stop, EPISODE_SECONDS)
+        time.sleep(HELD_OUT_SECONDS)
+        writer.save_final({name: b"{}" for name in FINAL_FILES})
+        writer.finish(publish=False, status="stopped" if result.stopped else "completed",
+                      episodes_completed=result.episodes_completed, finished_at=iso(utc_now()))
+    finally:
+        writer.close()
+    atexit.register(time.sleep, EXIT_SECONDS)
+    return result
 
 
 def burst(config: TrainConfig, on_progress: Progress, should_stop: ShouldStop) -> TrainResult:

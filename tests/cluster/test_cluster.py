@@ -83,6 +83,9 @@ def test_stop_a_queued_run_and_a_running_one(idle_cluster: Cluster) -> None:
     runs = [cluster.start_run(scenario, 2000) for scenario in SCENARIOS[:3]]
     assert [data["status"] for data in runs] == ["started", "started", "queued"]
 
+    for saved in ("archive", "history"):  # nothing saved yet, not even a folder: not a 404
+        answer = cluster.b.get(f"/api/runs/{runs[2]['run_id']}/{saved}")
+        assert answer.status_code == 409 and "is queued" in answer.json()["errors"]["run_id"][0], answer.text
     several = cluster.a.post("/api/training/stop")
     assert several.status_code == 400 and "run_id" in several.json()["errors"]
     queued = cluster.b.post("/api/training/stop", json={"run_id": runs[2]["run_id"]})

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import json
+import random
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
-from live_server import EventRecorder, gone, training_child, wait_until
+from hrl_trainer.store.runs import final_files, read_run, run_dir
+from live_server import ASYNC_MODES, EventRecorder, LiveServer, gone, training_child, wait_until
 from reliability.model_files import assert_model_set_whole, assert_nothing_partial, digests
 from reliability.raw_engineio import leave_a_request_hanging
 from reliability.runs import SCENARIO, SHORT_RUN, complete_run, start_run
@@ -73,6 +77,87 @@ def test_signal_stops_the_run_gracefully_and_exits_within_10_s(start_server, how
     assert_nothing_partial(server.models_dir)
     saved = json.loads((server.models_dir / f"{SCENARIO}_history.json").read_text())
     assert saved["stopped"] is True and 1 <= saved["episodes_completed"] < LONG_RUN["num_episodes"]
+    recorder.close()
+
+
+PHASED_RUN = {"num_episodes": 3, "save_interval": 3, "eval_episodes": 1}
+END_OF_RUN_TRIALS = 20
+END_OF_RUN_SECONDS = 0.8
+"""From the last episode's start to past the run's end, for `api_fake_trainers:phased`: its last episode, held-out
+evaluation, saving, exit (about 0.6 s), and the run's final event."""
+FINAL_EVENTS = ("training_completed", "training_stopped", "training_error")
+
+
+@pytest.mark.parametrize("async_mode", ASYNC_MODES)
+def test_a_signal_as_a_run_ends_saves_it_sends_its_final_event_and_exits(start_server, async_mode):
+    """SIGTERM or Ctrl-C at a random moment of a run's end: the server exits within 10 s, with the run saved and
+    its final event sent. (Under eventlet, a stop asked once the child had closed its end of the pipe, while it
+    exited, hung the server, serving "running" forever; and exiting at once lost the final event.)
+    Each trial's server starts while the previous trial runs."""
+    rng = random.Random(7)
+    upcoming = start_server(async_mode=async_mode, wait=False, HRL_TRAINER_ENTRY="api_fake_trainers:phased")
+    for trial in range(END_OF_RUN_TRIALS):
+        server = upcoming
+        server.wait_ready()
+        recorder = EventRecorder(server.url)
+        try:
+            run_id = start_run(server, **PHASED_RUN)["run_id"]
+            if trial + 1 < END_OF_RUN_TRIALS:
+                upcoming = start_server(async_mode=async_mode, wait=False, HRL_TRAINER_ENTRY="api_fake_trainers:phased")
+            signal_as_the_run_ends(server, recorder, run_id, rng.uniform(0, END_OF_RUN_SECONDS),
+                                   rng.choice((signal.SIGTERM, signal.SIGINT)), f"trial {trial}")
+        finally:
+            recorder.close()
+
+
+def signal_as_the_run_ends(server: LiveServer, recorder: EventRecorder, run_id: str, delay: float,
+                           signum: signal.Signals, trial: str) -> None:
+    """Send ``signum`` ``delay`` s after the run's last but one episode; check the server's exit, the run's summary
+    and final files, and its one final event."""
+    recorder.wait_for("training_progress", count=PHASED_RUN["num_episodes"] - 1)
+    moment = f"{trial}: {signum.name} {delay:.2f} s after episode {PHASED_RUN['num_episodes'] - 1}"
+    time.sleep(delay)
+    server.process.send_signal(signum)
+    try:
+        assert server.process.wait(GRACEFUL_EXIT_SECONDS) == 0, f"{moment}\n{server.log()}"
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{moment}: the server did not exit within {GRACEFUL_EXIT_SECONDS} s (status "
+                    f"{server.status()['state']})\n{server.log()}")
+    summary = read_run(run_id, server.models_dir)
+    assert summary["status"] in ("completed", "stopped"), (moment, summary)
+    assert final_files(run_dir(run_id, server.models_dir)).exists("high_agent.pt"), moment
+    finals = wait_until(lambda: [(name, data) for name, data in recorder.events if name in FINAL_EVENTS], 5,
+                        f"the run's final event ({moment}; received {recorder.names()})")
+    assert [(name, data["run_id"]) for name, data in finals] == [(f"training_{summary['status']}", run_id)], moment
+
+
+STOP_TRIALS = 10
+
+
+@pytest.mark.parametrize("async_mode", ASYNC_MODES)
+def test_a_stop_as_a_run_ends_answers_and_the_run_ends_once(start_server, async_mode):
+    """POST /api/training/stop at a random moment of a run's end answers within 10 s: 200, or 400 once the run
+    has ended; the run sends one final event and the server trains again. (Under eventlet it used to hang,
+    request and server, when the child had closed its end of the pipe, as it does while it exits.)"""
+    server = start_server(async_mode=async_mode, HRL_TRAINER_ENTRY="api_fake_trainers:phased")
+    recorder = EventRecorder(server.url)
+    rng = random.Random(11)
+    for trial in range(STOP_TRIALS):
+        seen = len(recorder.named("training_progress"))
+        run_id = start_run(server, **PHASED_RUN)["run_id"]
+        recorder.wait_for("training_progress", count=seen + PHASED_RUN["num_episodes"] - 1)
+        delay = rng.uniform(0, END_OF_RUN_SECONDS)
+        time.sleep(delay)
+        try:
+            stop = requests.post(f"{server.url}/api/training/stop", timeout=GRACEFUL_EXIT_SECONDS)
+        except requests.ReadTimeout:
+            pytest.fail(f"trial {trial}: a stop {delay:.2f} s after episode 2 did not answer within "
+                        f"{GRACEFUL_EXIT_SECONDS} s (status {server.status()['state']})")
+        assert stop.status_code in (200, 400), (trial, stop.text)
+        finals = wait_until(lambda: [(n, d["run_id"]) for n, d in recorder.events if n in FINAL_EVENTS][trial:], 10,
+                            f"trial {trial}'s final event")
+        assert [run for _, run in finals] == [run_id], (trial, finals)
+        assert server.wait_idle(10)["run_id"] == run_id
     recorder.close()
 
 

@@ -97,7 +97,7 @@ def test_resume_over_the_api_continues_the_count(api, recorder):
     assert api.get_json(f"/api/runs/{data['run_id']}")["parent"] == parent
 
 
-def test_delete_and_publish_are_409_while_the_scenario_trains(api, recorder):
+def test_delete_publish_archive_and_history_are_409_while_the_scenario_trains(api, recorder):
     complete_run(api, recorder)
     earlier = recorder.named("training_started")[-1]["run_id"]
     running = start_run(api, num_episodes=5000)["run_id"]
@@ -106,6 +106,10 @@ def test_delete_and_publish_are_409_while_the_scenario_trains(api, recorder):
     for response in (requests_delete(api, running), requests_delete(api, earlier),
                      api.post(f"/api/runs/{earlier}/publish")):
         assert running in error(response, 409, "scenario_name")["message"]
+    for saved in ("archive", "history"):  # not "ended before saving any": it has not ended
+        assert "is still training" in error(api.get(f"/api/runs/{running}/{saved}"), 409, "run_id")["message"]
+        paths = api.get_json("/api/openapi.json")["paths"]
+        assert "409" in paths[f"/api/runs/{{run_id}}/{saved}"]["get"]["responses"]
     assert api.post("/api/training/stop").status_code == 200
     api.wait_idle()
     assert api.get_json(f"/api/runs/{running}")["status"] == "stopped"
