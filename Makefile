@@ -24,7 +24,7 @@ run: $(STAMP)
 # Cluster mode on this machine: redis-server, two Celery workers and one web process (docs/cluster.md).
 # Ctrl-C stops and saves the running runs, cancels queued ones; logs stay in models/logs/cluster-<time>/.
 cluster: $(STAMP) redis
-	$(BIN)/python -m hrl_api.local_cluster --workers 2
+	$(BIN)/python -m hrl_api.cluster.local --workers 2
 
 test: $(STAMP) test-deps
 	$(BIN)/python -m pytest -m "not slow"

@@ -1,141 +1,14 @@
-"""HRL Finance service: the application factory and the command-line entry point."""
+"""HRL Finance service: `python app.py [--host H] [--port P] [--models-dir D] ...` serves the dashboard, the
+API and Socket.IO (`hrl_api.factory.main`); the app itself is built by `hrl_api.factory.create_app`.
+
+Nothing runs on import: spawned training children import this file as "__mp_main__" and must not pay for
+Flask, Socket.IO or eventlet."""
 if __name__ == "__main__":
-    # First of all: monkey-patch the standard library when eventlet is the async
-    # mode. Spawned trainer children import this file as "__mp_main__" and skip it.
-    from hrl_api.async_mode import prepare_async_mode
+    # First of all: monkey-patch the standard library when eventlet is the async mode.
+    from hrl_api.core.async_mode import prepare_async_mode
 
     prepare_async_mode()
 
-import argparse
-import os
-import select
-import signal
-import sys
-from collections.abc import Mapping, Sequence
-from typing import Any
+    from hrl_api.factory.main import main
 
-from flask import Flask
-
-from hrl_api.access import register_cors
-from hrl_api.blueprints import API_BLUEPRINTS
-from hrl_api.config import MESSAGE_QUEUE_CHANNEL, build_config
-from hrl_api.errors import register_error_handlers
-from hrl_api.events import register_socket_events
-from hrl_api.extensions import SUPERVISOR_KEY, socketio
-from hrl_api.logs import configure_logging, register_request_log
-from hrl_api.serving import PortUnavailable, deliver_emitted_events, ensure_port_free, serve
-from hrl_api.supervisor import TrainingSupervisor
-from hrl_trainer import resolve_models_dir, resolve_scenarios_dir
-from hrl_trainer.store.adoption import adopt_models_folder
-
-
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: defaults, then environment, then ``config`` (e.g. ``{"MODELS_DIR": tmp}``)."""
-    app = Flask(__name__)
-    app.config.update(build_config(config))
-    app.config["MODELS_DIR"] = resolve_models_dir(app.config["MODELS_DIR"])
-    app.config["SCENARIOS_DIR"] = resolve_scenarios_dir(app.config["SCENARIOS_DIR"])
-    app.json.sort_keys = False
-    adopt_models_folder(app.config["MODELS_DIR"])  # a models folder from before runs becomes runs, nothing lost
-
-    register_error_handlers(app)
-    register_cors(app)
-    register_request_log(app)
-    for blueprint in API_BLUEPRINTS:
-        app.register_blueprint(blueprint)
-    register_socket_events(socketio)
-    broker_url = app.config["BROKER_URL"]
-    queue = {"message_queue": app.config["MESSAGE_QUEUE"] or broker_url, "channel": MESSAGE_QUEUE_CHANNEL} \
-        if broker_url else {}
-    # None keeps python-engineio's same-origin check; never "*" by default.
-    socketio.init_app(app, async_mode=app.config["ASYNC_MODE"], cors_allowed_origins=app.config["CORS_ORIGINS"],
-                      **queue)
-    app.extensions[SUPERVISOR_KEY] = cluster_supervisor(app) if broker_url else TrainingSupervisor(
-        socketio,
-        trainer_entry=app.config["TRAINER_ENTRY"],
-        models_dir=str(app.config["MODELS_DIR"]),
-        scenarios_dir=str(app.config["SCENARIOS_DIR"]),
-        stop_timeout=float(app.config["STOP_TIMEOUT"]),
-        progress_min_interval=float(app.config["PROGRESS_MIN_INTERVAL"]),
-        poll_interval=float(app.config["RELAY_POLL_INTERVAL"]),
-    )
-    return app
-
-
-def cluster_supervisor(app: Flask) -> Any:
-    """Cluster mode's supervisor (Celery and Redis are imported only in this mode)."""
-    from hrl_api.cluster_supervisor import ClusterSupervisor
-
-    return ClusterSupervisor(socketio, broker_url=app.config["BROKER_URL"], models_dir=str(app.config["MODELS_DIR"]),
-                             stop_timeout=float(app.config["STOP_TIMEOUT"]),
-                             heartbeat_timeout=float(app.config["HEARTBEAT_TIMEOUT"]))
-
-
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Serve the HRL Finance training API and its Socket.IO events.")
-    parser.add_argument("--host", default=os.environ.get("HRL_HOST", "127.0.0.1"),
-                        help="interface to listen on (default: $HRL_HOST or 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("HRL_PORT", "8000")),
-                        help="port to listen on (default: $HRL_PORT or 8000)")
-    parser.add_argument("--models-dir", help="where trained models go (default: $HRL_MODELS_DIR or ./models)")
-    parser.add_argument("--scenarios-dir", help="scenario YAML files (default: $HRL_SCENARIOS_DIR or ./scenarios)")
-    parser.add_argument("--broker-url", default=None,
-                        help="cluster mode: train on Celery workers through this Redis "
-                             "(default: $HRL_BROKER_URL; unset: one local training child; docs/cluster.md)")
-    parser.add_argument("--quiet", action="store_true",
-                        help="log only warnings and errors (no line per API request, run start or run end)")
-    return parser.parse_args(argv)
-
-
-def _handle_shutdown_signals(app: Flask) -> None:
-    """SIGTERM and Ctrl-C (SIGINT): stop a running training the graceful way (it saves), then end
-    the process at once; a second signal ends it at once.
-
-    Not by unwinding the server: eventlet's would first wait for every open websocket and long poll
-    (a client that never closes would keep the server, and its training, running). The interpreter
-    writes each signal to a pipe, which wakes the event loop however long it meant to sleep."""
-    read_fd, write_fd = os.pipe()
-    os.set_blocking(write_fd, False)
-    signal.set_wakeup_fd(write_fd)
-    received: list[int] = []
-
-    def on_signal(signum: int, _frame: Any) -> None:
-        if received:
-            os._exit(128 + signum)
-        received.append(signum)
-
-    def stop_training_and_exit() -> None:
-        select.select([read_fd], [], [])  # green under eventlet, a plain thread otherwise
-        print(f"{signal.Signals(os.read(read_fd, 1)[0]).name}: stopping", flush=True)
-        app.extensions[SUPERVISOR_KEY].shutdown()
-        deliver_emitted_events(socketio)  # the run's final event, emitted as it ended, reaches the clients
-        print("Stopped", flush=True)
-        os._exit(0)
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, on_signal)
-    socketio.start_background_task(stop_training_and_exit)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Serve the API and Socket.IO; on Ctrl-C or SIGTERM, stop a running training gracefully."""
-    args = parse_args(argv)
-    try:
-        ensure_port_free(args.host, args.port)
-    except PortUnavailable as exc:
-        sys.exit(f"Error: {exc}")
-    configure_logging(quiet=args.quiet)
-    overrides = {"MODELS_DIR": args.models_dir, "SCENARIOS_DIR": args.scenarios_dir}
-    app = create_app({**overrides, **({"BROKER_URL": args.broker_url} if args.broker_url else {})})
-    _handle_shutdown_signals(app)
-    mode = f"cluster mode on {app.config['BROKER_URL']}" if app.config["BROKER_URL"] else "embedded mode"
-    print(f"HRL Finance API on http://{args.host}:{args.port} ({socketio.async_mode}, {mode}, "
-          f"models in {app.config['MODELS_DIR']}); Ctrl-C stops", flush=True)
-    try:
-        serve(socketio, app, args.host, args.port)
-    finally:
-        app.extensions[SUPERVISOR_KEY].shutdown()
-
-
-if __name__ == "__main__":
     main()

@@ -28,7 +28,7 @@ from pathlib import Path
 import socketio
 from servers import REPO, running_server, wait_until_up
 
-from hrl_api.local_cluster import Part, RedisServer, cluster_env, worker_command
+from hrl_api.cluster.local import Part, RedisServer, cluster_env, worker_command
 from hrl_trainer import format_table
 
 FINAL = ("training_completed", "training_stopped", "training_error")

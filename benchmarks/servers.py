@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from hrl_api.local_cluster import free_port
+from hrl_api.cluster.local import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 

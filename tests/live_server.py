@@ -21,7 +21,7 @@ from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-from hrl_api.local_cluster import free_port
+from hrl_api.cluster.local import free_port
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hrl_trainer.common.errors import FieldErrors
 from hrl_trainer.common.money import format_euro
 from hrl_trainer.env.simulation import SPLIT_NAMES, HouseholdBatch, LifeEvents, monthly_rate
 from hrl_trainer.env.scenarios import Scenario
@@ -19,12 +20,11 @@ if TYPE_CHECKING:
     from hrl_trainer.agents.networks import Executor, Strategist
 
 
-class AdviceError(ValueError):
+class AdviceError(FieldErrors):
     """The household's state does not fit the scenario; `errors` maps each field to its messages."""
 
     def __init__(self, errors: dict[str, list[str]]):
-        super().__init__(f"Invalid household state: {errors}")
-        self.errors = errors
+        super().__init__(f"Invalid household state: {errors}", errors)
 
 
 def household_at(scenario: Scenario, month: int, savings: float, invested: float, cash: float,

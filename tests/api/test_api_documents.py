@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from app import create_app
-from hrl_api import schemas
+from hrl_api.factory import create_app
+from hrl_api.schemas import training as schemas
 from live_server import EventRecorder, EventValidator, LiveServer, assert_events_match
 
 SERVER_EVENTS = {"connection_established", "training_status", "training_queued", "training_started", "training_progress",

@@ -13,11 +13,11 @@ import pytest
 from openapi_spec_validator import validate
 
 from api_contract import EVENTS, STATUS, assert_error, assert_fields, assert_progress_sequence
-from app import create_app
-from hrl_api.extensions import socketio
-from hrl_api import supervisor as supervisor_module
-from hrl_api.supervisor import Run, StopFailed, SupervisorError, TrainingInProgress, TrainingSupervisor
-from hrl_api.worker import run_training
+from hrl_api.factory import create_app
+from hrl_api.core.extensions import socketio
+from hrl_api.training import embedded as supervisor_module
+from hrl_api.training.embedded import Run, StopFailed, SupervisorError, TrainingInProgress, TrainingSupervisor
+from hrl_api.training.child import run_training
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from api_contract import assert_error, assert_progress_sequence
-from hrl_api.progress_log import RECENT_RECORDS, SPARSE_RECORDS, ProgressLog
+from hrl_api.training.progress_log import RECENT_RECORDS, SPARSE_RECORDS, ProgressLog
 from live_server import ASYNC_MODES, EventRecorder, LiveServer, wait_until
 
 FINAL_EVENTS = ("training_completed", "training_stopped", "training_error")

@@ -18,7 +18,7 @@ from hrl_trainer.env.simulation import OBS_DIM
 WEB_PROCESS_MODULES = """
 import json, sys
 from pathlib import Path
-from app import create_app
+from hrl_api.factory import create_app
 
 models = Path(sys.argv[1])
 app = create_app({"TESTING": True, "MODELS_DIR": models, "ASYNC_MODE": "threading"})

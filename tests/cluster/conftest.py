@@ -8,8 +8,8 @@ import pytest
 import requests
 
 from cluster.harness import HEARTBEAT_TIMEOUT, TRAINER, WORKERS, Cluster
-from hrl_api.local_cluster import Part, RedisServer, cluster_env, redis_server_path, worker_command
-from hrl_api.run_board import RunBoard
+from hrl_api.cluster.local import Part, RedisServer, cluster_env, redis_server_path, worker_command
+from hrl_api.cluster.run_board import RunBoard
 from live_server import TRAINER_PATHS, ServerFactory, wait_until
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import psutil
 
-from hrl_api.local_cluster import Part, RedisServer
-from hrl_api.run_board import RunBoard
+from hrl_api.cluster.local import Part, RedisServer
+from hrl_api.cluster.run_board import RunBoard
 from live_server import REPO, EventRecorder, LiveServer, wait_until
 
 TRAINER = "api_fake_trainers:steady"
@@ -80,7 +80,7 @@ def _default_sigint() -> None:
 
 
 class LocalClusterServer(LiveServer):
-    """``python -m hrl_api.local_cluster`` (what `make cluster` runs) with ``workers`` workers and its logs in
+    """``python -m hrl_api.cluster.local`` (what `make cluster` runs) with ``workers`` workers and its logs in
     ``log_dir``, started as a terminal starts it: in a process group of its own (Ctrl-C there is a SIGINT to
     the group), SIGINT at its default (a non-interactive shell's background job would ignore it). ``url`` is
     its web process; ``parts`` its processes (Redis, workers, web), killed by ``kill_leftovers``."""
@@ -93,7 +93,7 @@ class LocalClusterServer(LiveServer):
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "hrl_api.local_cluster", "--port", str(self.port), "--models-dir",
+            [sys.executable, "-m", "hrl_api.cluster.local", "--port", str(self.port), "--models-dir",
              str(self.models_dir), *self.args], cwd=REPO, env=self.env, stdout=self.log_path.open("a"),
             stderr=subprocess.STDOUT, start_new_session=True,
             preexec_fn=_default_sigint)  # noqa: PLW1509 (one signal call before exec)

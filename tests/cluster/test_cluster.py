@@ -5,7 +5,7 @@ import signal
 import time
 
 from cluster.harness import HEARTBEAT_TIMEOUT, Cluster
-from hrl_api.local_cluster import Part, worker_command
+from hrl_api.cluster.local import Part, worker_command
 from live_server import assert_events_match, wait_until
 
 SCENARIOS = ("bologna_coppia", "milano_junior", "milano_senior", "roma_famiglia")

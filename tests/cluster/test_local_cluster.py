@@ -1,4 +1,4 @@
-"""`make cluster` (``python -m hrl_api.local_cluster``) as a user runs it: started from a terminal, ended by
+"""`make cluster` (``python -m hrl_api.cluster.local``) as a user runs it: started from a terminal, ended by
 Ctrl-C (SIGINT to its process group) or SIGTERM, with the real trainer; its runs must survive the shutdown."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 from cluster.conftest import require_redis_server
 from cluster.harness import LocalClusterServer
-from hrl_api.local_cluster import ABORTED_EXIT
+from hrl_api.cluster.local import ABORTED_EXIT
 from hrl_trainer.store.runs import FINAL_FILES
 from live_server import REPO, EventRecorder, ServerFactory, wait_until
 
@@ -132,7 +132,7 @@ def test_the_web_port_taken_exits_non_zero_before_starting_anything(tmp_path: Pa
         taken.listen()
         port = taken.getsockname()[1]
         started = time.monotonic()
-        result = subprocess.run([sys.executable, "-m", "hrl_api.local_cluster", "--workers", "1", "--port", str(port),
+        result = subprocess.run([sys.executable, "-m", "hrl_api.cluster.local", "--workers", "1", "--port", str(port),
                                  "--models-dir", str(tmp_path / "models"), "--log-dir", str(tmp_path / "logs")],
                                 cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode != 0

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from cluster.conftest import require_redis_server
-from hrl_api.local_cluster import RedisServer
-from hrl_api.progress_log import ProgressLog
-from hrl_api.run_board import RunBoard
+from hrl_api.cluster.local import RedisServer
+from hrl_api.training.progress_log import ProgressLog
+from hrl_api.cluster.run_board import RunBoard
 
 RUN, OTHER = "bologna_coppia-20261201-000000-aaaa", "bologna_coppia-20261201-000001-bbbb"
 

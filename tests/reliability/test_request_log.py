@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from hrl_api.logs import LOG_FORMAT, OneLineFormatter
+from hrl_api.core.logs import LOG_FORMAT, OneLineFormatter
 from live_server import ASYNC_MODES
 
 HOSTILE_TARGETS = {

@@ -1,0 +1,1 @@
+"""Cluster mode: runs queued on Redis, trained by Celery workers, reported through the message queue."""

@@ -1,0 +1,1 @@
+"""The marshmallow schemas of every request and answer: they validate bodies and build the API documents."""
