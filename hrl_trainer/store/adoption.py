@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from hrl_trainer.store.checkpoints import checkpoints_root, json_bytes, model_files  # layout helpers only: no torch
-from hrl_trainer.common.filesets import fsync_dir, replace_file
+from hrl_trainer.common.atomic import fsync_dir, write_bytes_atomically
 from hrl_trainer.common.paths import resolve_models_dir
 from hrl_trainer.store.runlock import ScenarioLock, ScenarioLocked
 from hrl_trainer.store.runs import CHECKPOINTS_FOLDER, CONFIG_FILE, SUMMARY_FILE, publish_folder, final_files, iso, run_dir, runs_root
@@ -100,13 +100,13 @@ def adopt_scenario(scenario: str, models_dir: str | Path | None = None) -> str |
                                           "optimizer.pt": b"", "history.json": contents[hist]})
         elif has_history:  # kept as plain files: the run has no final set
             for name, data in contents.items():
-                replace_file(staging / name[len(scenario) + 1:], data)
+                write_bytes_atomically(staging / name[len(scenario) + 1:], data)
         if history is not None:
             config = {key: history.get(key) for key in ("config", "seed", "scenario", "versions")}
-            replace_file(staging / CONFIG_FILE, json_bytes(config))
+            write_bytes_atomically(staging / CONFIG_FILE, json_bytes(config))
         if legacy_checkpoints:
             shutil.copytree(root, staging / CHECKPOINTS_FOLDER, symlinks=True)
-        replace_file(staging / SUMMARY_FILE, json_bytes(summary))
+        write_bytes_atomically(staging / SUMMARY_FILE, json_bytes(summary))
         os.rename(staging, folder)
         fsync_dir(folder.parent)
     if legacy_checkpoints:

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hrl_trainer.common.filesets import replace_file
+from hrl_trainer.common.atomic import write_bytes_atomically
 from hrl_trainer.common.paths import resolve_models_dir
 from hrl_trainer.store.adoption import adopt_scenario
 from hrl_trainer.store.checkpoints import agent_bytes, json_bytes, tidy_models_folder
@@ -55,7 +55,7 @@ class RunWriter:
             repair_checkpoints_link(self.scenario, self.models_dir)
             read_summaries(self.models_dir, self.scenario)  # marks this scenario's killed runs failed
             self.folder.mkdir(parents=True)
-            replace_file(self.folder / CONFIG_FILE, json_bytes(config))
+            write_bytes_atomically(self.folder / CONFIG_FILE, json_bytes(config))
             self.update(run_id=self.run_id, scenario_name=self.scenario, status="running", **summary)
         except BaseException:
             self.close()

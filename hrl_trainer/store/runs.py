@@ -32,7 +32,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hrl_trainer.common.filesets import FileSet, fsync_dir, replace_file
+from hrl_trainer.common.atomic import fsync_dir, write_bytes_atomically
+from hrl_trainer.common.filesets import FileSet
 from hrl_trainer.common.paths import resolve_models_dir, validate_name
 from hrl_trainer.store.runlock import ScenarioLock, ScenarioLocked, is_locked, read_holder
 
@@ -116,7 +117,7 @@ def _read_json(path: Path) -> dict:
 
 def write_summary(folder: Path, summary: dict) -> None:
     from hrl_trainer.store.checkpoints import json_bytes
-    replace_file(folder / SUMMARY_FILE, json_bytes(summary))
+    write_bytes_atomically(folder / SUMMARY_FILE, json_bytes(summary))
 
 
 def _existing(run_id: str, models_dir: str | Path | None) -> Path:
