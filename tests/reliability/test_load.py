@@ -13,7 +13,7 @@ import websocket
 
 from api_contract import assert_progress_sequence
 from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
-from hrl_trainer.store.runs import record_agents
+from hrl_trainer.store.run_writer import record_agents
 from hrl_trainer.env.simulation import OBS_DIM
 from live_server import EventRecorder, LiveServer, training_child, training_children
 from reliability.runs import complete_run, start_run
