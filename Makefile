@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Written by `npm ci`; newer than package-lock.json while node_modules is current.
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: run cluster redis test test-deps vendor stress bench mutation install clean
+.PHONY: run cluster redis test test-fast lint test-deps vendor stress bench mutation install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,22 @@ run: $(STAMP)
 cluster: $(STAMP) redis
 	$(BIN)/python -m hrl_api.cluster.local --workers 2
 
-test: $(STAMP) test-deps
+# The full suite: the code's hygiene (lint), then every test but the long stress tests.
+test: $(STAMP) test-deps lint
 	$(BIN)/python -m pytest -m "not slow"
+
+# While working: the units, without a server, a browser or a cluster (about a minute).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not server" -q
+
+# ruff (lint and format), import-linter (the layers of docs/architecture.md) and mypy (strict on the public
+# API and the supervisors' protocol); settings in pyproject.toml.
+LINT_PATHS := app.py hrl_trainer hrl_api tests benchmarks examples scripts
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # What the client, browser and cluster tests need beyond Python: Debian's Chromium and redis-server,
 # and the npm packages (socket.io-client, newman). Installs only what is missing.

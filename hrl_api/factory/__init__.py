@@ -30,7 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(build_config(config))
     app.config["MODELS_DIR"] = resolve_models_dir(app.config["MODELS_DIR"])
     app.config["SCENARIOS_DIR"] = resolve_scenarios_dir(app.config["SCENARIOS_DIR"])
-    app.json.sort_keys = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # Flask's DefaultJSONProvider has it
     adopt_models_folder(app.config["MODELS_DIR"])  # a models folder from before runs becomes runs, nothing lost
 
     register_error_handlers(app)
@@ -45,7 +45,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # None keeps python-engineio's same-origin check; never "*" by default.
     socketio.init_app(app, async_mode=app.config["ASYNC_MODE"], cors_allowed_origins=app.config["CORS_ORIGINS"],
                       **queue)
-    app.extensions[SUPERVISOR_KEY] = cluster_supervisor(app) if broker_url else TrainingSupervisor(
+    supervisor: Supervisor = cluster_supervisor(app) if broker_url else embedded_supervisor(app)
+    app.extensions[SUPERVISOR_KEY] = supervisor
+    return app
+
+
+def embedded_supervisor(app: Flask) -> Supervisor:
+    """Embedded mode's supervisor: one training child of this process at a time."""
+    return TrainingSupervisor(
         socketio,
         trainer_entry=app.config["TRAINER_ENTRY"],
         models_dir=str(app.config["MODELS_DIR"]),
@@ -54,12 +61,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         progress_min_interval=float(app.config["PROGRESS_MIN_INTERVAL"]),
         poll_interval=float(app.config["RELAY_POLL_INTERVAL"]),
     )
-    return app
 
 
 def cluster_supervisor(app: Flask) -> Supervisor:
-    """Cluster mode's supervisor (Celery and Redis are imported only in this mode)."""
-    from hrl_api.cluster.supervisor import ClusterSupervisor
+    """Cluster mode's supervisor."""
+    from hrl_api.cluster.supervisor import ClusterSupervisor  # Celery and Redis, only in cluster mode
 
     return ClusterSupervisor(socketio, broker_url=app.config["BROKER_URL"], models_dir=str(app.config["MODELS_DIR"]),
                              stop_timeout=float(app.config["STOP_TIMEOUT"]),
