@@ -179,4 +179,5 @@ def test_two_callers_missing_the_file_together_tune_once(tmp_path, torino):
     for thread in threads:
         thread.join(30)
     assert len(calls) == 1 and len(results) == 2 and all(same(result) for result in results)
-    assert [p.name for p in (tmp_path / BASELINES_FOLDER).iterdir()] == [cache_path(torino, TUNING_HOUSEHOLDS, tmp_path).name]
+    assert [p.name for p in (tmp_path / BASELINES_FOLDER).iterdir()] == [
+        cache_path(torino, TUNING_HOUSEHOLDS, tmp_path).name]
