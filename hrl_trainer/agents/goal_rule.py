@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from hrl_trainer.agents.networks import MAX_BUFFER_TARGET, Executor
+from hrl_trainer.baselines.rules import rule_split
 from hrl_trainer.env.simulation import HouseholdBatch
 
 PRIOR_FLOOR = 0.01
@@ -21,8 +22,6 @@ PRIOR_FLOOR = 0.01
 def goal_rule_split(batch: HouseholdBatch, goal: np.ndarray) -> np.ndarray:
     """(B, 3) invest / save / spend shares of the two-number rule with `k` = the goal's buffer fraction x
     MAX_BUFFER_TARGET safety buffers and `spend` = the goal's spend share, for `goal` (B, 4)."""
-    from hrl_trainer.baselines.rules import rule_split  # rules runs policies through rollout, which imports this module
-
     return rule_split(batch, goal[:, 3] * MAX_BUFFER_TARGET, goal[:, 2], goal[:, 2], 1.0)
 
 

@@ -13,6 +13,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from hrl_trainer.env.simulation import OBS_FEATURES
+
 GOAL_FEATURES = ("goal_invest", "goal_save", "goal_spend", "goal_buffer")
 """Strategist's goal, as the Executor sees it after the state: target invest / save / spend shares and a
 target liquid buffer."""
@@ -22,6 +24,11 @@ MAX_BUFFER_TARGET = 6.0
 INITIAL_LOG_STD = -0.5
 """Initial log standard deviation of every logit."""
 LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def observation_layout(kind: str) -> list[str]:
+    """The name of each input of an agent of `kind` ("strategist" or "executor"), in order."""
+    return [*OBS_FEATURES, *(GOAL_FEATURES if kind == "executor" else ())]
 
 
 def gaussian_logprob(mean: torch.Tensor, logstd: torch.Tensor, value: torch.Tensor) -> torch.Tensor:

@@ -21,11 +21,10 @@ import numpy as np
 
 from hrl_trainer.common.atomic import write_text_atomically
 from hrl_trainer.common.once import computed_once
-from hrl_trainer.common.paths import resolve_models_dir
+from hrl_trainer.common.paths import BASELINES_FOLDER, resolve_models_dir
 from hrl_trainer.baselines.rules import PARAMS_2, PARAMS_4
 from hrl_trainer.env.scenarios import Scenario
 
-FOLDER = "baselines"
 VERSION = 2
 """1: the two splits; 2: and the target-liquidity rules' numbers."""
 SPLIT_SIZE = 3  # invest / save / spend
@@ -45,7 +44,7 @@ def _material(figures: Scenario, tuning_households: int) -> dict:
 def cache_path(figures: Scenario, tuning_households: int, models_dir: str | Path | None = None) -> Path:
     """`models/baselines/{digest}.json` for these figures."""
     text = json.dumps(_material(figures, tuning_households), sort_keys=True)
-    return resolve_models_dir(models_dir) / FOLDER / f"{hashlib.sha256(text.encode()).hexdigest()[:32]}.json"
+    return resolve_models_dir(models_dir) / BASELINES_FOLDER / f"{hashlib.sha256(text.encode()).hexdigest()[:32]}.json"
 
 
 def _rule(saved: dict, names: tuple[str, ...]) -> dict[str, float] | None:

@@ -19,6 +19,7 @@ from tqdm import tqdm
 from hrl_trainer.store import runs
 from hrl_trainer.store.adoption import adopt_models_folder
 from hrl_trainer.store.checkpoints import IncompatibleModel, agent_from_bytes, load_trained_models, model_paths
+from hrl_trainer.store.model_lookup import ModelNotFound, model_reference, resolve_agents
 from hrl_trainer.common.config import (ADVICE_BOUNDS, DEFAULT_EPISODES, DEFAULT_EVAL_EPISODES, DEFAULT_HOUSEHOLDS, DEFAULT_SAVE_INTERVAL,
                      MAX_BALANCE, MAX_HOUSEHOLD_MONTHS, MAX_KEEP_CHECKPOINTS, SETTING_BOUNDS, SIMULATION_BOUNDS, TrainConfig,
                      simulation_size_error)
@@ -29,6 +30,9 @@ from hrl_trainer.common.paths import check_writable_folder, resolve_models_dir
 from hrl_trainer.store.runlock import ScenarioLocked
 from hrl_trainer.env.scenarios import Scenario, ScenarioError, ScenarioNotFound, list_scenarios, load_scenario, scenario_from_dict
 from hrl_trainer.learn.trainer import Trainer, TrainResult
+from hrl_trainer.use.advice import AdviceError, advise
+from hrl_trainer.use.flat_store import FlatUnavailable, flat_baseline as stored_flat
+from hrl_trainer.use.simulations import simulate, simulation_table
 
 
 def bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
@@ -309,8 +313,6 @@ def flat_baseline(args: argparse.Namespace):
     """The flat PPO `evaluate` and `simulate --flat-ppo` compare with: the Executor alone, trained on the model's
     budget, settings and seed, kept under models/baselines/flat_ppo/ (`flat_store`). None with `--no-flat`, or
     for a run archive (its figures may be in no scenario file)."""
-    from hrl_trainer.use.flat_store import FlatUnavailable, flat_baseline as stored_flat
-
     if getattr(args, "no_flat", False) or is_archive(args.run):
         return None
     try:
@@ -339,9 +341,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
-    from optuna.trial import TrialState  # Optuna takes a second to import: only `tune` pays for it
-
-    from hrl_trainer.learn.tuning import SearchSpec, study_path, tune
+    from hrl_trainer.learn.tuning import SearchSpec, study_path, tune  # it imports Optuna, a second: only `tune` pays
 
     load_scenario(args.scenario, args.scenarios_dir)  # a bad scenario fails before any trial
     spec = SearchSpec(args.scenario, args.episodes, args.evaluations, args.eval_episodes, args.seed, args.scenarios_dir)
@@ -355,7 +355,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    finished = [t for t in study.trials if t.state == TrialState.COMPLETE]
+    finished = [t for t in study.trials if t.state.name == "COMPLETE"]
     print(f"study {study.study_name}: {len(study.trials)} trials ({len(finished)} complete) in "
           f"{study_path(study.study_name, args.models_dir)}")
     if not finished:
@@ -371,8 +371,6 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
 def agents_of(args: argparse.Namespace) -> tuple:
     """(strategist, executor) of `--run`, or of the scenario's published model; ScenarioNotFound naming the option."""
-    from hrl_trainer.store.model_lookup import ModelNotFound, resolve_agents
-
     try:
         return resolve_agents(args.scenario, args.run, args.models_dir)
     except ModelNotFound as exc:
@@ -380,8 +378,6 @@ def agents_of(args: argparse.Namespace) -> tuple:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from hrl_trainer.use.simulations import simulate, simulation_table
-
     scenario = load_scenario(args.scenario, args.scenarios_dir)
     check_simulation_size("--households", args.households, args.months or scenario.months)
     strategist, executor = agents_of(args)
@@ -392,8 +388,6 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_advise(args: argparse.Namespace) -> int:
-    from hrl_trainer.use.advice import AdviceError, advise
-
     scenario = load_scenario(args.scenario, args.scenarios_dir)
     try:
         answer = advise(scenario, *agents_of(args), month=args.month, savings=args.savings, invested=args.invested,
@@ -402,8 +396,6 @@ def cmd_advise(args: argparse.Namespace) -> int:
         field, messages = next(iter(exc.errors.items()))
         raise OptionError(f"--{field.replace('_', '-')}", " ".join(messages)) from None
     if args.json:
-        from hrl_trainer.store.model_lookup import model_reference
-
         answer["model"] = model_reference(args.scenario, args.run, args.models_dir)
     print(json.dumps(answer, allow_nan=False) if args.json else answer["sentence"])
     return 0

@@ -8,6 +8,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NAME_PATTERN = re.compile(r"[a-z0-9_-]{1,64}")
+BASELINES_FOLDER = "baselines"
+"""`models/baselines/`: the tuned baselines (`baselines.cache`) and the flat PPOs (`use.flat_store`)."""
 
 
 def validate_name(name: object) -> str:

@@ -21,7 +21,7 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-from hrl_trainer.store.checkpoints import checkpoints_root, json_bytes, model_files  # layout helpers only: no torch
+from hrl_trainer.store.checkpoints import MODEL_SUFFIXES, checkpoints_root, json_bytes, model_files, tidy_models_folder
 from hrl_trainer.common.atomic import fsync_dir, write_bytes_atomically
 from hrl_trainer.common.paths import resolve_models_dir
 from hrl_trainer.store.runlock import ScenarioLock, ScenarioLocked
@@ -122,7 +122,6 @@ def adopt_scenario(scenario: str, models_dir: str | Path | None = None) -> str |
 
 def legacy_scenarios(models_dir: str | Path | None = None) -> list[str]:
     """Scenarios whose files are still in the layout from before runs."""
-    from hrl_trainer.store.checkpoints import MODEL_SUFFIXES
     folder = resolve_models_dir(models_dir)
     suffix = MODEL_SUFFIXES["history"]
     names = {path.name[: -len(suffix)] for path in folder.glob(f"*{suffix}")}
@@ -143,7 +142,6 @@ def adopt_models_folder(models_dir: str | Path | None = None) -> list[str]:
     for scenario in legacy_scenarios(models_dir):
         try:
             with ScenarioLock.acquire(scenario, f"adopt {scenario}", models_dir, attempts=1):
-                from hrl_trainer.store.checkpoints import tidy_models_folder
                 tidy_models_folder(scenario, models_dir)
                 run_id = adopt_scenario(scenario, models_dir)
         except ScenarioLocked:

@@ -32,14 +32,6 @@ class IncompatibleModel(ValueError):
     """A saved agent this version cannot run: it was trained on another observation layout."""
 
 
-def observation_layout(kind: str) -> list[str]:
-    """The name of each input of an agent of `kind` ("strategist" or "executor"), in order."""
-    from hrl_trainer.agents.networks import GOAL_FEATURES
-    from hrl_trainer.env.simulation import OBS_FEATURES
-
-    return [*OBS_FEATURES, *(GOAL_FEATURES if kind == "executor" else ())]
-
-
 def layout_difference(saved: list[str] | None, expected: list[str]) -> str:
     """How a saved observation layout differs from this version's, in a few words."""
     if not isinstance(saved, list):
@@ -59,13 +51,16 @@ def json_bytes(data: dict) -> bytes:
 def agent_classes() -> dict[str, type[ActorCritic]]:
     """Agent classes by the kind saved with them. Torch is imported here, when agents are written or
     read, so that the layout helpers of this module (and the runs listing) stay light."""
-    from hrl_trainer.agents.networks import Executor, Strategist
+    from hrl_trainer.agents.networks import Executor, Strategist  # torch, only when agents are written or read
+
     return {"strategist": Strategist, "executor": Executor}
 
 
 def agent_bytes(agent: ActorCritic) -> bytes:
     """An agent's kind, architecture, observation layout and state dict, serialised."""
-    import torch
+    import torch  # torch, only when agents are written or read
+
+    from hrl_trainer.agents.networks import observation_layout  # torch, only when agents are written or read
 
     kind = next(k for k, cls in agent_classes().items() if isinstance(agent, cls))
     buffer = io.BytesIO()
@@ -78,7 +73,9 @@ def agent_from_bytes(data: bytes) -> ActorCritic:
     """Rebuild an agent serialised by `agent_bytes` (tensors and plain types only); IncompatibleModel if it
     was trained on other observations than this version's. The global random state is left alone, so a
     seeded run that loads an agent stays reproducible."""
-    import torch
+    import torch  # torch, only when agents are written or read
+
+    from hrl_trainer.agents.networks import observation_layout  # torch, only when agents are written or read
 
     payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     saved, expected = payload.get("observation"), observation_layout(payload["kind"])

@@ -6,6 +6,9 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hrl_trainer.store.checkpoints import load_trained_models, model_paths
+from hrl_trainer.store.runs import RunNotFound, load_run_agents, published_run_id, validate_run_id
+
 if TYPE_CHECKING:
     from hrl_trainer.agents.networks import Executor, Strategist
 
@@ -26,8 +29,6 @@ def resolve_agents(scenario_name: str, run_id: str | None, models_dir: str | Pat
 
     ModelNotFound (field `run_id` or `scenario_name`) when there is none."""
     if run_id is not None:
-        from hrl_trainer.store.runs import RunNotFound, load_run_agents, validate_run_id
-
         try:
             validate_run_id(run_id)
         except ValueError:
@@ -46,8 +47,6 @@ def model_reference(scenario_name: str, run_id: str | None, models_dir: str | Pa
     """Which model answered: `{"source": "run" | "published", "run_id"}` (the published model's run, if known)."""
     if run_id is not None:
         return {"source": "run", "run_id": run_id}
-    from hrl_trainer.store.runs import published_run_id
-
     return {"source": "published", "run_id": published_run_id(scenario_name, models_dir)}
 
 
@@ -58,8 +57,6 @@ _published: dict[tuple, tuple[Strategist, Executor]] = {}
 def published_agents(scenario_name: str, models_dir: str | Path | None) -> tuple[Strategist, Executor]:
     """`checkpoints.load_trained_models`, remembered while the model files stay the same ones (same
     inode and modification time), so advice does not read them again on every request."""
-    from hrl_trainer.store.checkpoints import load_trained_models, model_paths
-
     paths = model_paths(scenario_name, models_dir)
     try:
         stats = [os.stat(paths[kind]) for kind in ("high_agent", "low_agent")]

@@ -35,6 +35,9 @@ from typing import TYPE_CHECKING, Any
 from hrl_trainer.common.atomic import fsync_dir, write_bytes_atomically
 from hrl_trainer.common.filesets import FileSet
 from hrl_trainer.common.paths import resolve_models_dir, validate_name
+from hrl_trainer.common.thinning import thin_evenly
+from hrl_trainer.store.checkpoints import (agent_from_bytes, checkpoints_root, json_bytes, load_summary, model_files,
+                                           tidy_checkpoint_folders)
 from hrl_trainer.store.runlock import ScenarioLock, ScenarioLocked, is_locked, read_holder
 
 if TYPE_CHECKING:
@@ -116,7 +119,6 @@ def _read_json(path: Path) -> dict:
 
 
 def write_summary(folder: Path, summary: dict) -> None:
-    from hrl_trainer.store.checkpoints import json_bytes
     write_bytes_atomically(folder / SUMMARY_FILE, json_bytes(summary))
 
 
@@ -141,7 +143,6 @@ def _summary(folder: Path, models_dir: str | Path | None) -> dict:
 def published_run_id(scenario: str, models_dir: str | Path | None = None) -> str | None:
     """The id of the run whose files the scenario's published paths hold (None: no model, or a
     model from before runs existed that was not adopted yet)."""
-    from hrl_trainer.store.checkpoints import load_summary
     try:
         return load_summary(scenario, models_dir).get("run_id")
     except (OSError, ValueError):
@@ -168,7 +169,6 @@ def _settle(folder: Path, summary: dict, models_dir: str | Path | None) -> dict:
 
 
 def _mark_failed(folder: Path, summary: dict) -> dict:
-    from hrl_trainer.store.checkpoints import tidy_checkpoint_folders
     final_files(folder).recover()
     tidy_checkpoint_folders(folder / CHECKPOINTS_FOLDER)
     for temporary in folder.glob(".*.tmp"):
@@ -241,7 +241,6 @@ def _final(run_id: str, models_dir: str | Path | None, *names: str) -> list[byte
 
 def read_run_history(run_id: str, models_dir: str | Path | None = None, max_points: int | None = None) -> dict:
     """A run's saved history; its progress evenly thinned to `max_points` (first and last kept)."""
-    from hrl_trainer.common.thinning import thin_evenly
     (data,) = _final(run_id, models_dir, "history.json")
     history = json.loads(data)
     history["progress"] = thin_evenly(history.get("progress", []), max_points)
@@ -261,15 +260,13 @@ def resume_point(run_id: str, scenario_name: str, models_dir: str | Path | None 
 
 def load_run_agents(run_id: str, models_dir: str | Path | None = None) -> tuple["Strategist", "Executor"]:
     """The final Strategist and Executor of a run; RunNotFound if it does not exist or has none."""
-    from hrl_trainer.store.checkpoints import agent_from_bytes
     high, low = _final(run_id, models_dir, "high_agent.pt", "low_agent.pt")
     return agent_from_bytes(high), agent_from_bytes(low)
 
 
 def load_run_state(run_id: str, models_dir: str | Path | None = None) -> tuple["Strategist", "Executor", dict, dict]:
     """What resuming a run needs: its final agents, optimiser state and summary."""
-    import torch
-    from hrl_trainer.store.checkpoints import agent_from_bytes
+    import torch  # torch, only when a run is resumed
     high, low, optimizer = _final(run_id, models_dir, "high_agent.pt", "low_agent.pt", "optimizer.pt")
     state = torch.load(io.BytesIO(optimizer), map_location="cpu", weights_only=True) if optimizer else {}
     summary = _read_json(run_dir(run_id, models_dir) / SUMMARY_FILE)
@@ -312,7 +309,6 @@ def publishable(folder: Path, summary: dict) -> bool:
 def link_checkpoints(scenario: str, target: Path | None, models_dir: str | Path | None = None) -> None:
     """Point `checkpoints/{scenario}` at `target` (a run's checkpoints folder), or remove it (None);
     the link is replaced in one rename."""
-    from hrl_trainer.store.checkpoints import checkpoints_root
     link = checkpoints_root(scenario, models_dir)
     link.parent.mkdir(parents=True, exist_ok=True)
     if target is None:
@@ -327,7 +323,6 @@ def link_checkpoints(scenario: str, target: Path | None, models_dir: str | Path 
 
 def publish_folder(folder: Path, summary: dict, models_dir: str | Path | None) -> None:
     """Make the run the scenario's published model (the caller holds the scenario's lock)."""
-    from hrl_trainer.store.checkpoints import json_bytes, model_files
     high, low, history = final_files(folder).read("high_agent.pt", "low_agent.pt", "history.json")
     files = model_files(summary["scenario_name"], models_dir)
     files.replace(dict(zip(files.names, (high, low, history, json_bytes(summary)))))
@@ -336,7 +331,6 @@ def publish_folder(folder: Path, summary: dict, models_dir: str | Path | None) -
 
 def _unpublish(scenario: str, models_dir: str | Path | None) -> None:
     """Leave the scenario without a published model (the caller holds the scenario's lock)."""
-    from hrl_trainer.store.checkpoints import model_files
     files = model_files(scenario, models_dir)
     files.recover()
     link_checkpoints(scenario, None, models_dir)

@@ -13,6 +13,8 @@ from typing import Any
 
 from hrl_trainer.common.atomic import write_text_atomically
 from hrl_trainer.common.paths import resolve_models_dir, validate_name
+from hrl_trainer.store.checkpoints import load_history
+from hrl_trainer.store.runs import RunNotFound, read_run
 
 FOLDER = "simulations"
 DEFAULT_KEPT = 100
@@ -42,8 +44,6 @@ def model_info(scenario_name: str, run_id: str | None, models_dir: str | Path | 
     """What the report says about the model: where it comes from and how it was trained."""
     if run_id is not None:
         return run_model_info(run_id, models_dir)
-    from hrl_trainer.store.checkpoints import load_history
-
     try:
         history = load_history(scenario_name, models_dir)
     except (OSError, ValueError):
@@ -61,8 +61,6 @@ RUN_FIELDS = ("scenario_name", "status", "started_at", "finished_at", "episodes_
 
 def run_model_info(run_id: str, models_dir: str | Path | None) -> dict[str, Any]:
     """A run's model: which household it was trained on, when, for how long, and its held-out result."""
-    from hrl_trainer.store.runs import RunNotFound, read_run
-
     try:
         run = read_run(run_id, models_dir)
     except (RunNotFound, OSError, ValueError):

@@ -19,7 +19,10 @@ from typing import Any
 
 from hrl_trainer.common.atomic import write_bytes_atomically
 from hrl_trainer.common.once import computed_once
-from hrl_trainer.common.paths import resolve_models_dir, validate_name
+from hrl_trainer.common.paths import BASELINES_FOLDER, resolve_models_dir, validate_name
+from hrl_trainer.env.scenarios import ScenarioError, ScenarioNotFound
+from hrl_trainer.store.checkpoints import agent_bytes, agent_from_bytes, load_history
+from hrl_trainer.store.runs import RunNotFound, published_run_id, read_run_history
 
 FOLDER = "flat_ppo"
 FOLDER_SETTINGS = ("models_dir", "scenarios_dir", "run_id", "resume_from")
@@ -39,7 +42,7 @@ class FlatBaseline:
 
     def policy(self):
         """The flat Executor acting deterministically, as `evaluate` scores it."""
-        from hrl_trainer.agents.policy import FlatPolicy
+        from hrl_trainer.agents.policy import FlatPolicy  # torch, only when the flat PPO acts
 
         return FlatPolicy(self.executor, deterministic=True)
 
@@ -47,9 +50,6 @@ class FlatBaseline:
 def model_history(scenario_name: str, run_id: str | None, models_dir: str | Path | None) -> tuple[str, dict]:
     """(the run id naming the flat file, the model's training history): the run's, or the published model's.
     FlatUnavailable when there is no history."""
-    from hrl_trainer.store.checkpoints import load_history
-    from hrl_trainer.store.runs import RunNotFound, published_run_id, read_run_history
-
     try:
         if run_id is not None:
             return run_id, read_run_history(run_id, models_dir)
@@ -61,8 +61,6 @@ def model_history(scenario_name: str, run_id: str | None, models_dir: str | Path
 
 def flat_path(key: str, settings: dict[str, Any], models_dir: str | Path | None = None) -> Path:
     """`models/baselines/flat_ppo/{key}-{digest}.pt` for a run (`key`) and the flat PPO's settings."""
-    from hrl_trainer.baselines.cache import FOLDER as BASELINES_FOLDER
-
     kept = {k: v for k, v in sorted(settings.items()) if k not in FOLDER_SETTINGS}
     digest = hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:16]
     return resolve_models_dir(models_dir) / BASELINES_FOLDER / FOLDER / f"{validate_name(key)}-{digest}.pt"
@@ -70,8 +68,7 @@ def flat_path(key: str, settings: dict[str, Any], models_dir: str | Path | None 
 
 def read_executor(path: Path):
     """The flat Executor saved at `path`, or None (absent, damaged, or not an Executor of this version)."""
-    from hrl_trainer.agents.networks import Executor
-    from hrl_trainer.store.checkpoints import agent_from_bytes
+    from hrl_trainer.agents.networks import Executor  # torch, only when a flat Executor is read
 
     try:
         agent = agent_from_bytes(path.read_bytes())
@@ -85,9 +82,7 @@ def flat_baseline(scenario_name: str, run_id: str | None, models_dir: str | Path
     """The flat PPO of the model a simulation names (run `run_id`'s, else `scenario_name`'s published one):
     read from its file, or trained (on the model's own budget, settings and seed) and saved for the next time.
     FlatUnavailable when the model's history or its training household is gone."""
-    from hrl_trainer.store.checkpoints import agent_bytes
-    from hrl_trainer.learn.flat import flat_config, train_flat
-    from hrl_trainer.env.scenarios import ScenarioError, ScenarioNotFound
+    from hrl_trainer.learn.flat import flat_config, train_flat  # torch, only when a flat PPO is read or trained
 
     key, history = model_history(scenario_name, run_id, models_dir)
     try:

@@ -12,9 +12,10 @@ import pytest
 
 from hrl_trainer import load_scenario
 from hrl_trainer.baselines import tuning as baseline_tuning
-from hrl_trainer.baselines.cache import FOLDER, cache_path
+from hrl_trainer.baselines.cache import cache_path
 from hrl_trainer.baselines.tuning import figures_key, tune, tunings
 from hrl_trainer.common.config import TUNING_HOUSEHOLDS
+from hrl_trainer.common.paths import BASELINES_FOLDER
 
 SPLITS = {"best_fixed": np.array([0.1, 0.7, 0.2]), "buffer_first": np.array([0.3, 0.3, 0.4])}
 RULES = {"target_liquidity_2": {"k": 2.5, "spend": 0.15},
@@ -52,13 +53,13 @@ def test_tuned_values_are_saved_and_read_back_after_a_restart(tmp_path, torino, 
     monkeypatch.setattr(baseline_tuning, "tune", lambda figures, _households=None: calls.append(figures) or SAVED)
     first = tunings(torino, str(tmp_path))
     assert len(calls) == 1 and same(first)
-    (path,) = (tmp_path / FOLDER).iterdir()
+    (path,) = (tmp_path / BASELINES_FOLDER).iterdir()
     assert path == cache_path(torino, TUNING_HOUSEHOLDS, tmp_path)
     saved = json.loads(path.read_text())
     assert saved["splits"] == {k: v.tolist() for k, v in SPLITS.items()}
     assert saved["rules"] == RULES and saved["version"] == 2
     assert saved["figures"]["monthly_income"] == torino.monthly_income and saved["tuning_households"] == TUNING_HOUSEHOLDS
-    assert not [p for p in (tmp_path / FOLDER).iterdir() if p.name.startswith(".")]  # no temp file left
+    assert not [p for p in (tmp_path / BASELINES_FOLDER).iterdir() if p.name.startswith(".")]  # no temp file left
 
     tunings.cache_clear()  # the restart: memory gone, the file stays
     monkeypatch.setattr(baseline_tuning, "tune", lambda figures, _households=None: pytest.fail("tuned again"))
@@ -178,4 +179,5 @@ def test_two_callers_missing_the_file_together_tune_once(tmp_path, torino):
     for thread in threads:
         thread.join(30)
     assert len(calls) == 1 and len(results) == 2 and all(same(result) for result in results)
-    assert [p.name for p in (tmp_path / FOLDER).iterdir()] == [cache_path(torino, TUNING_HOUSEHOLDS, tmp_path).name]
+    assert [p.name for p in (tmp_path / BASELINES_FOLDER).iterdir()] == [
+        cache_path(torino, TUNING_HOUSEHOLDS, tmp_path).name]
