@@ -11,6 +11,20 @@ import pytest
 from live_server import LiveServer, ServerFactory
 from tunings import TuningStore
 
+TESTS = Path(__file__).resolve().parent
+SERVER_FOLDERS = {"api", "browser", "clients", "cluster", "reliability", "runs"}
+"""Test folders whose tests start real servers, browsers, clusters or clients (marked `server`)."""
+UNIT_MODULES = {"api/test_api_unit.py", "runs/test_run_store.py", "browser/test_page_modules.py"}
+"""Modules of those folders that need none of them (in-process app, files, source text)."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test of the server folders `server`, so that `make test-fast` (-m "not server") runs the units."""
+    for item in items:
+        relative = item.path.relative_to(TESTS)
+        if relative.parts[0] in SERVER_FOLDERS and relative.as_posix() not in UNIT_MODULES:
+            item.add_marker(pytest.mark.server)
+
 
 @pytest.fixture
 def start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
