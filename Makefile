@@ -68,7 +68,7 @@ stress: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/train_speed.py
 
-# Mutation testing of ppo.py, simulation.py and evaluation.py against their unit tests (mutmut, configured
+# Mutation testing of learn/ppo.py, env/simulation.py and evaluation/ (scoring, paired) against their unit tests (mutmut, configured
 # in setup.cfg [mutmut]); results under mutants/ (git-ignored), then the score per file. Long: about
 # 1000 mutants; a second run only retests what changed.
 mutation: $(STAMP)

@@ -15,10 +15,10 @@ from hrl_trainer.cli.main import format_table
 
 def main() -> None:
     rows, total = [], Counter()
-    for meta in sorted(Path("mutants/hrl_trainer").glob("*.py.meta")):
+    for meta in sorted(Path("mutants/hrl_trainer").rglob("*.py.meta")):
         statuses = Counter(status_by_exit_code[code] for code in json.loads(meta.read_text())["exit_code_by_key"].values())
         total.update(statuses)
-        rows.append({"file": meta.name.removesuffix(".meta"), **statuses})
+        rows.append({"file": meta.relative_to("mutants").as_posix().removesuffix(".meta"), **statuses})
     if not rows:
         raise SystemExit("no mutation results: run `make mutation` first")
     rows.append({"file": "all", **total})
