@@ -22,7 +22,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -105,7 +105,7 @@ class TrainerCallback(ABC):
         pass
 
 
-MaybeCallback = Union[None, TrainerCallback, list[TrainerCallback]]
+MaybeCallback = TrainerCallback | list[TrainerCallback] | None
 
 
 class CallbackList(TrainerCallback):
@@ -200,7 +200,7 @@ class EvalCheckpointCallback(TrainerCallback):
     """Every `save_interval` episodes (at the end of a rollout not stopped): the deterministic agents scored on the
     run's fixed evaluation households, recorded in `trainer.evaluations`. With a run folder, `checkpoint_episode_{N}/`
     is written (the newest `keep_checkpoints` kept), and `checkpoint_best/` when the score beats every earlier one
-    of the run. Then `callback_on_new_best` (on a new best) and `callback_after_eval` run (they read
+    of the run. Then `callback_on_new_best` (on a new best) and `callback_after_eval` run (the evaluation is
     `parent.last_evaluation`); if either says stop, training stops before the next rollout."""
 
     def __init__(self, run: RunFolderCallback | None = None, callback_on_new_best: TrainerCallback | None = None,

@@ -72,7 +72,7 @@ class Trainer:
         self.episode_offset = 0  # episodes the parent of a resumed run had trained
         # where the loop is: what callbacks read
         self.episodes_done = 0
-        self.rollout_stats: EpisodeStats | None = None
+        self.rollout_stats: EpisodeStats  # of the rollout being reported (set by the loop)
         self.rollout_index = 0
         self.stopped = False
         # the run's record, filled in by the callbacks

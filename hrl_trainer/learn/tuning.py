@@ -63,7 +63,7 @@ class TrialPruningCallback(TrainerCallback):
         self.trial, self.pruned = trial, False
 
     def _on_step(self) -> bool:
-        evaluation = self.parent.last_evaluation
+        evaluation = self.trainer.evaluations[-1]
         self.trial.report(evaluation["avg_reward"], evaluation["episode"])
         self.pruned = self.trial.should_prune()
         return not self.pruned
