@@ -80,6 +80,8 @@ class Trainer:
         self.evaluations: list[dict] = []
         self.heldout: dict = {}
         self.notes: list[str] = []
+        if on_progress and not write_run:
+            raise ValueError("on_progress needs the progress records of a written run (write_run=True)")
         functions = ConvertCallback(on_progress, should_stop) if on_progress or should_stop else None
         self.callback = as_callback(run_callbacks() if write_run else None, callback, functions)
         self.callback.init_callback(self)

@@ -146,6 +146,8 @@ def test_the_loop_calls_each_hook_in_order_once_per_household_and_writes_nothing
     assert recorder.n_calls == result.episodes_completed == 12 and not result.stopped
     assert result.final_metrics == {} and result.heldout == {}  # no progress records, no held-out evaluation
     assert not (tmp_path / "models").exists()
+    with pytest.raises(ValueError, match="on_progress"):
+        Trainer(small(), on_progress=print, write_run=False)  # no records to report
 
 
 def test_every_callback_runs_after_one_says_stop_and_training_stops_at_the_end_of_the_rollout():
