@@ -256,16 +256,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise ScenarioError("--resume", {"resume": [str(exc)]}) from None
     start = time.perf_counter()
+    def on_progress(record: dict) -> None:  # `bar`, opened below, once the run's id is printed
+        bar.update(1)
+        bar.set_postfix(reward=f"{record['avg_reward']:.1f}", stability=f"{record['stability']:.2f}", refresh=False)
+
     with StopOnSignals() as signals:
-        trainer = Trainer(config, should_stop=signals.should_stop)
+        trainer = Trainer(config, on_progress, signals.should_stop)
         print(f"run {trainer.run_id}" + (f" (resuming {args.resume})" if args.resume else ""), flush=True)
         with tqdm(total=config.num_episodes, unit="ep", disable=args.quiet, file=sys.stderr) as bar:
-            def on_progress(record: dict) -> None:
-                bar.update(1)
-                bar.set_postfix(reward=f"{record['avg_reward']:.1f}", stability=f"{record['stability']:.2f}",
-                                refresh=False)
-
-            trainer.on_progress = on_progress
             result = trainer.run()
     seconds = time.perf_counter() - start
     if result.episodes_completed:

@@ -16,14 +16,16 @@ from hrl_trainer.learn.optim import Adam
 from hrl_trainer.agents.policy import FlatPolicy
 from hrl_trainer.env.rollout import Trajectory
 from hrl_trainer.env.simulation import OBS_DIM
+from hrl_trainer.learn.callbacks import MaybeCallback
 from hrl_trainer.learn.trainer import Trainer
 
 
 class FlatTrainer(Trainer):
-    """The training loop with one agent; `train_executor()` runs it without files or callbacks."""
+    """The training loop with one agent, writing nothing: the Executor seeing the observation alone."""
 
-    def __init__(self, config: TrainConfig):
-        super().__init__(config)
+    def __init__(self, config: TrainConfig, callback: MaybeCallback = None):
+        super().__init__(config, callback=callback, write_run=False)
+        # made after the hierarchical agents (unused), so that it starts from the same random draws as ever
         self.executor = Executor(OBS_DIM, config.hidden)
         self.optimizers = {self.executor: Adam(self.executor.parameters(), lr=config.learning_rate, eps=1e-5)}
 
@@ -36,20 +38,12 @@ class FlatTrainer(Trainer):
             self._update(self.executor, np.stack(traj.obs_low), np.stack(traj.split_logits),
                          np.stack(traj.rewards) * c.reward_scale, np.stack(traj.active), traj.life, c.gamma)
 
-    def train_executor(self) -> Executor:
-        done = 0
-        while done < self.config.num_episodes:
-            households = self.next_batch_size(done)
-            trajectory, _ = self.collect(households)
-            self.anneal(done)
-            self.learn(trajectory)
-            done += households
-        return self.executor
-
 
 def train_flat(config: TrainConfig) -> Executor:
     """A flat Executor trained on `config` (its scenario, episodes, seed and PPO settings)."""
-    return FlatTrainer(config).train_executor()
+    trainer = FlatTrainer(config)
+    trainer.run()
+    return trainer.executor
 
 
 def flat_config(history: dict, **overrides) -> TrainConfig:

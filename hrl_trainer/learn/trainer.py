@@ -10,58 +10,48 @@ of the iteration (its remaining episodes are still reported: the agents
 learned from them), or before the next iteration starts: at most one
 iteration (a fraction of a second) after it arrives. So `episodes_completed`,
 everywhere, is exactly the number of episodes the saved agents learned from.
-When the run ends, the final agents are scored on held-out households
-(`history["heldout"]`, `TrainResult.heldout`).
+
+The loop only learns; what happens around it (progress records, checkpoints,
+the run's folder, the held-out evaluation at the end, stopping) is done by
+callbacks (`hrl_trainer.learn.callbacks`).
 """
 from __future__ import annotations
 
-import io
 import math
-import platform
 import time
-from datetime import datetime
-from typing import Callable
+from functools import cached_property
 
 import numpy as np
 import torch
 
-from hrl_trainer.common.version import __version__
 from hrl_trainer.agents.networks import GOAL_DIM, ActorCritic, Executor, Strategist
-from hrl_trainer.store.checkpoints import agent_bytes, json_bytes, save_checkpoint
+from hrl_trainer.agents.policy import HierarchicalPolicy, buffer_target
 from hrl_trainer.common.config import TrainConfig
+from hrl_trainer.common.paths import resolve_models_dir
 from hrl_trainer.env.lives import fixed_households
+from hrl_trainer.env.rollout import EpisodeStats, Stopwatch, Trajectory, run_episodes
+from hrl_trainer.env.scenarios import load_scenario
+from hrl_trainer.env.simulation import OBS_DIM, HouseholdBatch, LifeEvents
 from hrl_trainer.evaluation.scoring import hrl_policy, score
-from hrl_trainer.learn.metrics import MetricsWindow, ensure_finite
+from hrl_trainer.learn.callbacks import (ConvertCallback, MaybeCallback, OnProgress, ShouldStop, as_callback,
+                                         run_callbacks)
+from hrl_trainer.learn.metrics import METRIC_NAMES, ensure_finite
 from hrl_trainer.learn.optim import Adam
 from hrl_trainer.learn.outcome import TrainResult
-from hrl_trainer.common.paths import resolve_models_dir
 from hrl_trainer.learn.ppo import PPOSettings, center_on_siblings, compute_gae, ppo_update
-from hrl_trainer.agents.policy import HierarchicalPolicy, buffer_target
-from hrl_trainer.env.rollout import EpisodeStats, Stopwatch, Trajectory, run_episodes
-from hrl_trainer.store.run_writer import RunWriter
 from hrl_trainer.store.runs import load_run_state, new_run_id
-from hrl_trainer.env.scenarios import load_scenario
-from hrl_trainer.evaluation.euros import heldout_summary
-from hrl_trainer.env.simulation import OBS_DIM, HouseholdBatch, LifeEvents
-
-ProgressCallback = Callable[[dict], None]
-StopCheck = Callable[[], bool]
-
-
-def now_iso() -> str:
-    return datetime.now().isoformat(timespec="seconds")
 
 
 class Trainer:
-    """Owns the agents, their optimisers and the run's bookkeeping."""
+    """Owns the agents and their optimisers, and runs the training loop; `callback` (with `on_progress` and
+    `should_stop`, converted) watches it. With `write_run` (the default) the run is recorded as well: progress
+    records, periodic evaluations and checkpoints, the held-out evaluation and the run's folder (`run_callbacks`)."""
 
-    def __init__(self, config: TrainConfig, on_progress: ProgressCallback | None = None,
-                 should_stop: StopCheck | None = None):
+    def __init__(self, config: TrainConfig, on_progress: OnProgress | None = None,
+                 should_stop: ShouldStop | None = None, *, callback: MaybeCallback = None, write_run: bool = True):
         self.config = config
         self.scenario = load_scenario(config.scenario_name, config.scenarios_dir)
         self.models_dir = resolve_models_dir(config.models_dir)
-        self.on_progress = on_progress or (lambda record: None)
-        self.should_stop = should_stop or (lambda: False)
 
         self.seed = config.seed if config.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
         self.rng = np.random.default_rng([self.seed, 0, 0])
@@ -75,20 +65,26 @@ class Trainer:
                            for agent in (self.strategist, self.executor)}
         self.ppo = PPOSettings(config.clip_coef, config.ent_coef, config.vf_coef, config.update_epochs,
                                config.num_minibatches, config.max_grad_norm)
-        self.checkpoint_events = fixed_households(self.scenario, config.eval_episodes, "checkpoint")
         self.update_stats: dict[str, dict[str, float]] = {}
-        self.heldout: dict = {}
-        self.notes: list[str] = []
-        self.window = MetricsWindow(config.metrics_window)
         self.stopwatch = Stopwatch()
-        self.progress: list[dict] = []
-        self.evaluations: list[dict] = []
-        self.best_eval = -math.inf
-        self.started_at = datetime.now().isoformat(timespec="milliseconds")  # orders two runs of one second
         self.start_time = time.perf_counter()
         self.run_id = config.run_id or new_run_id(self.scenario.name)
-        self.record = RunWriter(self.run_id, self.models_dir)
         self.episode_offset = 0  # episodes the parent of a resumed run had trained
+        # where the loop is: what callbacks read
+        self.episodes_done = 0
+        self.rollout_stats: EpisodeStats  # of the rollout being reported (set by the loop)
+        self.rollout_index = 0
+        self.stopped = False
+        # the run's record, filled in by the callbacks
+        self.progress: list[dict] = []
+        self.evaluations: list[dict] = []
+        self.heldout: dict = {}
+        self.notes: list[str] = []
+        if on_progress and not write_run:
+            raise ValueError("on_progress needs the progress records of a written run (write_run=True)")
+        functions = ConvertCallback(on_progress, should_stop) if on_progress or should_stop else None
+        self.callback = as_callback(run_callbacks() if write_run else None, callback, functions)
+        self.callback.init_callback(self)
 
     # --- one iteration -------------------------------------------------------------------------
     def collect(self, households: int) -> tuple[Trajectory, EpisodeStats]:
@@ -152,93 +148,30 @@ class Trainer:
                 if agent in self.optimizers:
                     self.optimizers[agent].lr = c.learning_rate * max(0.0, 1.0 - done / horizon)
 
-    # --- checkpoints ---------------------------------------------------------------------------
-    def _score(self, strategist: Strategist, executor: Executor, events: LifeEvents, what: str) -> dict:
+    # --- scores --------------------------------------------------------------------------------
+    @cached_property
+    def checkpoint_events(self) -> LifeEvents:
+        """The run's fixed evaluation households (`eval_episodes` of evaluation's `checkpoint` stream)."""
+        return fixed_households(self.scenario, self.config.eval_episodes, "checkpoint")
+
+    def score_agents(self, strategist: Strategist, executor: Executor, events: LifeEvents, what: str) -> dict:
         """The metrics of the agents acting deterministically on the households of `events`."""
         with self.stopwatch.section("evaluation"):
             return ensure_finite(score(self.scenario, events, hrl_policy(strategist, executor)).metrics(), what)
 
     def evaluate(self, strategist: Strategist, executor: Executor, what: str) -> dict:
         """The metrics of the agents acting deterministically on this run's fixed evaluation households."""
-        return self._score(strategist, executor, self.checkpoint_events, what)
-
-    def evaluate_heldout(self) -> dict:
-        """The final agents on `heldout_episodes` held-out households (evaluation's `held_out` stream, never
-        used to train or to pick anything): what `evaluate` reports, rather than the noisy training window."""
-        households = self.config.heldout_episodes
-        events = fixed_households(self.scenario, households, "held_out")
-        in_euros = heldout_summary(self.scenario, self.strategist, self.executor, households, self.models_dir)
-        return {"households": households, **self._score(self.strategist, self.executor, events, "held-out evaluation"),
-                **in_euros}
-
-    def evaluate_and_checkpoint(self, episode: int) -> None:
-        """Score the deterministic policy on the fixed households; write the periodic checkpoint (keeping
-        the newest `keep_checkpoints`), and the best one when it beats every earlier evaluation of the run."""
-        metrics = self.evaluate(self.strategist, self.executor, f"evaluation at episode {episode}")
-        record = {"episode": episode, **metrics}
-        self.evaluations.append(record)
-        self._save(f"episode_{episode}", record)
-        self.record.prune_checkpoints(self.config.keep_checkpoints)
-        self.record.update(episodes_completed=episode)
-        if metrics["avg_reward"] > self.best_eval:
-            self.best_eval = metrics["avg_reward"]
-            self._save("best", record)
-
-    def _save(self, label: str, evaluation: dict | None) -> None:
-        with self.stopwatch.section("saving"):
-            metadata = {"scenario_name": self.scenario.name, "run_id": self.run_id, "label": label,
-                        "saved_at": now_iso(), "seed": self.seed,
-                        "episodes_completed": self.episode_offset + len(self.progress), "evaluation": evaluation,
-                        "config": self.config.to_dict()}
-            save_checkpoint(self.record.checkpoint_dir(label), self.strategist, self.executor, metadata)
-
-    def provenance(self) -> dict:
-        """What defined the run: its whole config, seed, library versions and the scenario's figures."""
-        return {
-            "config": self.config.to_dict(), "seed": self.seed, "scenario": self.scenario.to_dict(),
-            "versions": {"hrl_trainer": __version__, "python": platform.python_version(),
-                         "numpy": np.__version__, "torch": torch.__version__},
-        }
-
-    def history(self, stopped: bool) -> dict:
-        """Everything about the run, JSON-safe."""
-        return {
-            "scenario_name": self.scenario.name, "run_id": self.run_id, "parent": self.config.resume_from,
-            **self.provenance(),
-            "started_at": self.started_at, "finished_at": now_iso(), "episode_offset": self.episode_offset,
-            "episodes_completed": self.episode_offset + len(self.progress),
-            "total_episodes": self.episode_offset + self.config.num_episodes,
-            "stopped": stopped, "final_metrics": self.final_metrics(), "heldout": self.heldout,
-            "notes": self.notes, "progress": self.progress, "evaluations": self.evaluations,
-            "timings": {name: round(seconds, 3) for name, seconds in self.stopwatch.seconds.items()},
-        }
+        return self.score_agents(strategist, executor, self.checkpoint_events, what)
 
     def final_metrics(self) -> dict:
-        return self.window.means() if self.progress else {}
+        """The means of the last progress record ({} if none)."""
+        return {name: self.progress[-1][name] for name in METRIC_NAMES} if self.progress else {}
 
-    def optimizer_bytes(self) -> bytes:
-        buffer = io.BytesIO()
-        torch.save({"strategist": self.optimizers[self.strategist].state_dict(),
-                    "executor": self.optimizers[self.executor].state_dict()}, buffer)
-        return buffer.getvalue()
+    def episode_metrics(self) -> dict:
+        """The metrics of the household being reported (for `on_step`)."""
+        return self.rollout_stats.metrics(self.rollout_index)
 
-    def finish(self, stopped: bool) -> None:
-        """Write checkpoint_final/, then the run's final agents, optimiser state and history (one set),
-        its summary, and publish it (no files and no publishing if no episode ran)."""
-        outcome = {"status": "stopped" if stopped else "completed", "finished_at": now_iso(),
-                   "episodes_completed": self.episode_offset + len(self.progress)}
-        if not self.progress:
-            self.record.finish(publish=False, **outcome)
-            return
-        self._save("final", self.evaluations[-1] if self.evaluations else None)
-        with self.stopwatch.section("saving"):
-            self.record.save_final({"high_agent.pt": agent_bytes(self.strategist),
-                                    "low_agent.pt": agent_bytes(self.executor),
-                                    "optimizer.pt": self.optimizer_bytes(),
-                                    "history.json": json_bytes(self.history(stopped))})
-            self.record.finish(publish=True, final_metrics=self.final_metrics(), held_out=self.heldout, **outcome)
-
-    # --- the run's folder ----------------------------------------------------------------------
+    # --- resuming ------------------------------------------------------------------------------
     def resume(self, run_id: str) -> None:
         """Continue from a run's final agents (networks and observation normalisers) and optimiser state."""
         strategist, executor, optimizer_state, parent = load_run_state(run_id, self.models_dir)
@@ -250,19 +183,6 @@ class Trainer:
                 self.optimizers[agent].load_state_dict(optimizer_state[key])
         self.episode_offset = int(parent.get("episodes_completed") or 0)
 
-    def open_run(self) -> None:
-        """Load the parent of a resumed run, then take the scenario and create the run's folder."""
-        if self.config.resume_from:
-            self.resume(self.config.resume_from)
-        c = self.config
-        self.record.start(summary={
-            "started_at": self.started_at, "finished_at": None, "episodes_completed": self.episode_offset,
-            "total_episodes": self.episode_offset + c.num_episodes, "seed": self.seed,
-            "settings": {"num_episodes": c.num_episodes, "save_interval": c.save_interval,
-                         "eval_episodes": c.eval_episodes, "keep_checkpoints": c.keep_checkpoints},
-            "final_metrics": {}, "held_out": None, "parent": c.resume_from, "episode_offset": self.episode_offset,
-        }, config=self.provenance())
-
     # --- the run -------------------------------------------------------------------------------
     def next_batch_size(self, done: int) -> int:
         """Households in the next rollout: about `num_envs`, in even batches that end exactly at the
@@ -273,46 +193,42 @@ class Trainer:
         return math.ceil(remaining / batches)
 
     def run(self) -> TrainResult:
-        """Train until `num_episodes` or until `should_stop()`; always leaves consistent files. Raises
-        `runlock.ScenarioLocked` at once if another process writes the scenario."""
-        self.open_run()
+        """Train until `num_episodes` or until a callback says stop. Raises `runlock.ScenarioLocked` at once if
+        another process writes the scenario (the run folder's start); if anything raises after the start, the
+        callbacks hear of it (`on_training_error`: the run's folder records the failure) and it is raised again."""
+        self.callback.on_training_start()
         try:
-            return self._run()
+            self._loop()
+            self.callback.on_training_end()
         except BaseException as exc:
-            self.record.fail(f"{type(exc).__name__}: {exc}")
+            self.callback.on_training_error(exc)
             raise
-        finally:
-            self.record.close()
+        offset = self.episode_offset
+        return TrainResult(self.scenario.name, offset + self.episodes_done, offset + self.config.num_episodes,
+                           self.stopped, self.final_metrics(), self.heldout)
 
-    def _run(self) -> TrainResult:
-        total, offset = self.config.num_episodes, self.episode_offset
-        done, stopped = 0, False
-        while done < total and not stopped:
-            stopped = self.should_stop()
-            if stopped:
-                break
-            households = self.next_batch_size(done)
-            trajectory, stats = self.collect(households)
-            self.anneal(done)
+    def _loop(self) -> None:
+        callback = self.callback
+        while self.episodes_done < self.config.num_episodes:
+            if not callback.on_rollout_start():
+                self.stopped = True
+                return
+            households = self.next_batch_size(self.episodes_done)
+            trajectory, self.rollout_stats = self.collect(households)
+            self.anneal(self.episodes_done)
             self.learn(trajectory)
+            continue_training = True
             for index in range(households):  # every one, even after a stop: the agents learned from them all
-                done += 1
-                self.window.add(stats.metrics(index))
-                record = self.window.progress(offset + done, offset + total,
-                                              round(time.perf_counter() - self.start_time, 3))
-                self.progress.append(record)
-                self.on_progress(record)
-                stopped = stopped or self.should_stop()
-            if done % self.config.save_interval == 0 and not stopped:
-                self.evaluate_and_checkpoint(offset + done)
-        if self.progress:
-            self.heldout = self.evaluate_heldout()
-        self.finish(stopped)
-        return TrainResult(self.scenario.name, offset + done, offset + total, stopped, self.final_metrics(),
-                           self.heldout)
+                self.rollout_index = index
+                self.episodes_done += 1
+                continue_training = callback.on_step() and continue_training
+            if not continue_training:
+                self.stopped = True
+                return
+            callback.on_rollout_end()
 
 
-def train(config: TrainConfig, on_progress: ProgressCallback | None = None,
-          should_stop: StopCheck | None = None) -> TrainResult:
+def train(config: TrainConfig, on_progress: OnProgress | None = None,
+          should_stop: ShouldStop | None = None) -> TrainResult:
     """Train the Strategist and the Executor on `config.scenario_name` and write the model files."""
     return Trainer(config, on_progress, should_stop).run()

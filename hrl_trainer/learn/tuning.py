@@ -10,7 +10,6 @@ work on one study at once. A trial writes nothing but that file.
 """
 from __future__ import annotations
 
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from hrl_trainer.common.config import TUNING_HOUSEHOLDS, TrainConfig
 from hrl_trainer.env.lives import fixed_households
 from hrl_trainer.evaluation.scoring import hrl_policy, score
 from hrl_trainer.common.paths import resolve_models_dir, validate_name
+from hrl_trainer.learn.callbacks import EvalCheckpointCallback, TrainerCallback
 from hrl_trainer.learn.trainer import Trainer
 
 HELD_OUT_HOUSEHOLDS = 1000
@@ -54,33 +54,30 @@ class SearchSpec:
     scenarios_dir: str | None = None
 
 
-class TrialTrainer(Trainer):
-    """The trainer reporting its periodic evaluations to a trial instead of saving checkpoints."""
+class TrialPruningCallback(TrainerCallback):
+    """An Optuna trial told of each periodic evaluation: as `callback_after_eval` of an EvalCheckpointCallback, it
+    reports the evaluation's mean reward at its episode, and stops training when the trial should be pruned."""
 
-    def __init__(self, config: TrainConfig, trial: optuna.Trial):
-        super().__init__(config, should_stop=lambda: self.pruned)
+    def __init__(self, trial: optuna.Trial):
+        super().__init__()
         self.trial, self.pruned = trial, False
 
-    def evaluate_and_checkpoint(self, episode: int) -> None:
-        metrics = self.evaluate(self.strategist, self.executor, f"evaluation at episode {episode}")
-        self.evaluations.append({"episode": episode, **metrics})
-        self.trial.report(metrics["avg_reward"], episode)
+    def _on_step(self) -> bool:
+        evaluation = self.trainer.evaluations[-1]
+        self.trial.report(evaluation["avg_reward"], evaluation["episode"])
         self.pruned = self.trial.should_prune()
-
-    def finish(self, stopped: bool) -> None:
-        pass
+        return not self.pruned
 
 
 def run_trial(trial: optuna.Trial, spec: SearchSpec) -> float:
     """Train with the trial's settings; its value is the mean reward on the tuning households."""
-    with tempfile.TemporaryDirectory() as models:
-        config = TrainConfig(spec.scenario_name, num_episodes=spec.episodes,
-                             save_interval=evaluation_interval(spec), eval_episodes=spec.eval_episodes,
-                             seed=spec.seed, models_dir=models, scenarios_dir=spec.scenarios_dir,
-                             **suggest_settings(trial))
-        trainer = TrialTrainer(config, trial)
-        trainer.run()
-    if trainer.pruned:
+    config = TrainConfig(spec.scenario_name, num_episodes=spec.episodes, save_interval=evaluation_interval(spec),
+                         eval_episodes=spec.eval_episodes, seed=spec.seed, scenarios_dir=spec.scenarios_dir,
+                         **suggest_settings(trial))
+    pruning = TrialPruningCallback(trial)
+    trainer = Trainer(config, callback=EvalCheckpointCallback(callback_after_eval=pruning), write_run=False)
+    trainer.run()
+    if pruning.pruned:
         raise optuna.TrialPruned()
     policy = hrl_policy(trainer.strategist, trainer.executor)
     held_out = score(trainer.scenario, fixed_households(trainer.scenario, HELD_OUT_HOUSEHOLDS, "held_out"), policy)
