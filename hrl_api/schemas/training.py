@@ -170,8 +170,8 @@ class TrainingCompleted(Schema):
     episodes_completed = fields.Integer(required=True)
     final_metrics = fields.Nested(FinalMetrics, required=True)
     run_id = fields.String(metadata={"description": "the run (docs/runs.md); an addition to the spec's fields"})
-    heldout = fields.Dict(metadata={"description": "the final agents on held-out households, as the history's "
-                                                   "`heldout` (reward metrics and euros, and `rules` when the "
+    held_out = fields.Dict(metadata={"description": "the final agents on held-out households, as the history's "
+                                                   "`held_out` (reward metrics and euros, and `rules` when the "
                                                    "household's tunings are saved); an addition"})
 
 
@@ -302,7 +302,7 @@ class TrainingHistory(Schema):
     total_episodes = fields.Integer()
     stopped = fields.Boolean()
     final_metrics = fields.Nested(FinalMetrics)
-    heldout = fields.Dict(metadata={"description": "the final agents on held-out households: `households`, "
+    held_out = fields.Dict(metadata={"description": "the final agents on held-out households: `households`, "
                                                    "the metrics, and in today's euros `median_real_net_worth`, "
                                                    "`p5_real_net_worth` and `share_broke` (empty if no episode ran); "
                                                    "`rules` when the household's tunings are saved in models/baselines/: "

@@ -36,7 +36,7 @@ def final_event(run_id: str, scenario_name: str, outcome: str | None, result: di
             "scenario_name": scenario_name,
             "episodes_completed": result["episodes_completed"],
             "final_metrics": result["final_metrics"],
-            **({"heldout": result["heldout"]} if result.get("heldout") else {}),
+            **({"held_out": result["held_out"]} if result.get("held_out") else {}),
             "run_id": run_id,
         }
     if outcome == "stopped":

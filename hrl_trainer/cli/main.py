@@ -231,12 +231,12 @@ def scenario_or_choices(name: str, scenarios_dir: str | None) -> Scenario:
 
 def train_summary(result: TrainResult, seconds: float, window: int) -> str:
     """The closing summary: the held-out evaluation first, then the training figures."""
-    heldout = {key: value for key, value in result.heldout.items() if key != "rules"}
+    held_out = {key: value for key, value in result.held_out.items() if key != "rules"}
     rules = [f"model minus {name} {rule['tuned']}: reward {rule['paired']['reward']['diff']:+.2f} "
-             f"± {rule['paired']['reward']['stderr']:.2f} (paired)" for name, rule in result.heldout.get("rules", {}).items()]
+             f"± {rule['paired']['reward']['stderr']:.2f} (paired)" for name, rule in result.held_out.get("rules", {}).items()]
     return "\n".join([
-        f"Held-out evaluation of {result.scenario_name}: {heldout['households']} households never trained on",
-        format_table([heldout], list(heldout)), *rules,
+        f"Held-out evaluation of {result.scenario_name}: {held_out['households']} households never trained on",
+        format_table([held_out], list(held_out)), *rules,
         f"Trained {result.scenario_name}: {result.episodes_completed} episodes in {seconds:.1f} s "
         f"({result.episodes_completed / seconds:.0f} episodes/s); mean of the last {window} training episodes:",
         format_table([result.final_metrics], list(METRIC_NAMES)),

@@ -131,7 +131,7 @@ class TrainConfig:
     metrics_window: int = 10
     """Episodes averaged into each progress metric."""
     heldout_episodes: int = 200
-    """Held-out households on which the final agents are scored when the run ends (`history["heldout"]`)."""
+    """Held-out households on which the final agents are scored when the run ends (`history["held_out"]`)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.keep_checkpoints, int) or isinstance(self.keep_checkpoints, bool) or self.keep_checkpoints < 0:

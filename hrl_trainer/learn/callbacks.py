@@ -11,7 +11,7 @@ rollout, and before the first one), and `on_training_error` lets the run's folde
 The loop only learns; everything else is a callback: the progress records (`ProgressCallback`), the periodic
 evaluations and checkpoints (`EvalCheckpointCallback`), the held-out summary in euros (`HeldOutCallback`), the
 run's folder (`RunFolderCallback`) and the caller's `on_progress` / `should_stop` functions (`ConvertCallback`).
-They share what they find through the trainer's run record: `progress`, `evaluations`, `heldout`, `notes`.
+They share what they find through the trainer's run record: `progress`, `evaluations`, `held_out`, `notes`.
 """
 from __future__ import annotations
 
@@ -250,7 +250,7 @@ class EvalCheckpointCallback(TrainerCallback):
 
 class HeldOutCallback(TrainerCallback):
     """At the end of a run with at least one episode: the final agents on `heldout_episodes` held-out households
-    (evaluation's `held_out` stream, never used to train or to pick anything), in `trainer.heldout`: what
+    (evaluation's `held_out` stream, never used to train or to pick anything), in `trainer.held_out`: what
     `evaluate` reports, rather than the noisy training window, and the euros of `heldout_summary`."""
 
     def _on_step(self) -> bool:
@@ -264,7 +264,7 @@ class HeldOutCallback(TrainerCallback):
         events = fixed_households(trainer.scenario, households, "held_out")
         in_euros = heldout_summary(trainer.scenario, trainer.strategist, trainer.executor, households,
                                    trainer.models_dir)
-        trainer.heldout = {"households": households,
+        trainer.held_out = {"households": households,
                            **trainer.score_agents(trainer.strategist, trainer.executor, events, "held-out evaluation"),
                            **in_euros}
 
@@ -336,7 +336,7 @@ class RunFolderCallback(TrainerCallback):
             "started_at": self.started_at, "finished_at": now_iso(), "episode_offset": trainer.episode_offset,
             "episodes_completed": trainer.episode_offset + trainer.episodes_done,
             "total_episodes": trainer.episode_offset + trainer.config.num_episodes,
-            "stopped": trainer.stopped, "final_metrics": trainer.final_metrics(), "heldout": trainer.heldout,
+            "stopped": trainer.stopped, "final_metrics": trainer.final_metrics(), "held_out": trainer.held_out,
             "notes": trainer.notes, "progress": trainer.progress, "evaluations": trainer.evaluations,
             "timings": {name: round(seconds, 3) for name, seconds in trainer.stopwatch.seconds.items()},
         }
@@ -361,7 +361,7 @@ class RunFolderCallback(TrainerCallback):
                                     "low_agent.pt": agent_bytes(trainer.executor),
                                     "optimizer.pt": self.optimizer_bytes(),
                                     "history.json": json_bytes(self.history())})
-            self.writer.finish(publish=True, final_metrics=trainer.final_metrics(), held_out=trainer.heldout,
+            self.writer.finish(publish=True, final_metrics=trainer.final_metrics(), held_out=trainer.held_out,
                                **outcome)
 
 

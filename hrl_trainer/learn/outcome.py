@@ -14,7 +14,7 @@ class TrainResult:
     total_episodes: int
     stopped: bool
     final_metrics: dict
-    heldout: dict = field(default_factory=dict)
+    held_out: dict = field(default_factory=dict)
     """The final agents on held-out households: `households` and the `metrics()` fields ({} if no episode ran)."""
 
     def to_dict(self) -> dict:

@@ -78,7 +78,7 @@ class Trainer:
         # the run's record, filled in by the callbacks
         self.progress: list[dict] = []
         self.evaluations: list[dict] = []
-        self.heldout: dict = {}
+        self.held_out: dict = {}
         self.notes: list[str] = []
         if on_progress and not write_run:
             raise ValueError("on_progress needs the progress records of a written run (write_run=True)")
@@ -205,7 +205,7 @@ class Trainer:
             raise
         offset = self.episode_offset
         return TrainResult(self.scenario.name, offset + self.episodes_done, offset + self.config.num_episodes,
-                           self.stopped, self.final_metrics(), self.heldout)
+                           self.stopped, self.final_metrics(), self.held_out)
 
     def _loop(self) -> None:
         callback = self.callback

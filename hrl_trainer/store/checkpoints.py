@@ -155,11 +155,19 @@ def load_trained_models(name: str, models_dir: str | Path | None = None) -> tupl
     return read_agents(model_files(name, models_dir))
 
 
+def history_from_json(data: bytes | str) -> dict:
+    """A saved history, with the key spellings of today: `held_out` (histories before 0.1 wrote `heldout`)."""
+    history = json.loads(data)
+    if "heldout" in history and "held_out" not in history:
+        history["held_out"] = history.pop("heldout")
+    return history
+
+
 def load_history(name: str, models_dir: str | Path | None = None) -> dict:
     """The training history of scenario `name`; ValueError for a bad name, FileNotFoundError if absent."""
     files = model_files(name, models_dir)
     (history,) = files.read(files.names[2])
-    return json.loads(history)
+    return history_from_json(history)
 
 
 def load_summary(name: str, models_dir: str | Path | None = None) -> dict:

@@ -36,7 +36,7 @@ from hrl_trainer.common.atomic import fsync_dir, write_bytes_atomically
 from hrl_trainer.common.filesets import FileSet
 from hrl_trainer.common.paths import resolve_models_dir, validate_name
 from hrl_trainer.common.thinning import thin_evenly
-from hrl_trainer.store.checkpoints import (agent_from_bytes, checkpoints_root, json_bytes, load_summary, model_files,
+from hrl_trainer.store.checkpoints import (agent_from_bytes, checkpoints_root, history_from_json, json_bytes, load_summary, model_files,
                                            tidy_checkpoint_folders)
 from hrl_trainer.store.runlock import ScenarioLock, ScenarioLocked, is_locked, read_holder
 
@@ -242,7 +242,7 @@ def _final(run_id: str, models_dir: str | Path | None, *names: str) -> list[byte
 def read_run_history(run_id: str, models_dir: str | Path | None = None, max_points: int | None = None) -> dict:
     """A run's saved history; its progress evenly thinned to `max_points` (first and last kept)."""
     (data,) = _final(run_id, models_dir, "history.json")
-    history = json.loads(data)
+    history = history_from_json(data)
     history["progress"] = thin_evenly(history.get("progress", []), max_points)
     return history
 

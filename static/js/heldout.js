@@ -28,9 +28,9 @@ export function rulesText(rules) {
 }
 
 // The end-of-training banner's held-out result, when the trainer sends one.
-export function heldoutText(heldout) {
-  if (!heldout || heldout.median_real_net_worth === undefined) return '';
-  return ` On held-out households: median real net worth at the end ${formatEuro(heldout.median_real_net_worth)} `
-    + `(today's euros; 5th percentile ${formatEuro(heldout.p5_real_net_worth)}), ${formatShare(heldout.share_broke)} went broke.`
-    + rulesText(heldout.rules);
+export function heldoutText(held_out) {
+  if (!held_out || held_out.median_real_net_worth === undefined) return '';
+  return ` On held-out households: median real net worth at the end ${formatEuro(held_out.median_real_net_worth)} `
+    + `(today's euros; 5th percentile ${formatEuro(held_out.p5_real_net_worth)}), ${formatShare(held_out.share_broke)} went broke.`
+    + rulesText(held_out.rules);
 }

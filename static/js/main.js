@@ -106,7 +106,7 @@ function onProgress(progress) {
 function completedMessage(data) {
   const { scenario_name: name, episodes_completed: done, final_metrics: metrics } = data;
   const reward = metrics.avg_reward === undefined ? '' : `, final average reward ${formatMetric('avg_reward', metrics.avg_reward)}`;
-  return `Training of ${name} completed: ${formatNumber(done)} episodes${reward}. The model is saved.${heldoutText(data.heldout)}`;
+  return `Training of ${name} completed: ${formatNumber(done)} episodes${reward}. The model is saved.${heldoutText(data.held_out)}`;
 }
 
 function stoppedMessage({ scenario_name: name, episodes_completed: done }) {
@@ -157,10 +157,10 @@ async function showLastRun(status) {
   const done = status.current_episode;
   if (status.outcome === 'completed') {
     view.setState('completed');
-    const heldout = await savedHeldout(status.run_id);
+    const held_out = await savedHeldout(status.run_id);
     if (runKey !== keyOf(startedOf(status))) return; // a run began meanwhile
     view.showOutcome(completedMessage({ scenario_name: status.scenario_name, episodes_completed: done,
-      final_metrics: status.latest_progress ?? {}, heldout }));
+      final_metrics: status.latest_progress ?? {}, held_out }));
     drawEvaluations(status.scenario_name, done);
   } else if (status.outcome === 'stopped') {
     view.setState('stopped');

@@ -49,7 +49,7 @@ EVENTS = {
     "training_started": {"scenario_name": str, "num_episodes": int, "start_time": str, **RUN_ID},
     "training_progress": PROGRESS_EVENT,
     "training_completed": {"scenario_name": str, "episodes_completed": int, "final_metrics": dict, **RUN_ID,
-                           "heldout": Absent(dict)},  # the real trainer's held-out evaluation
+                           "held_out": Absent(dict)},  # the real trainer's held-out evaluation
     "training_stopped": {"scenario_name": str, "episodes_completed": int, **RUN_ID},
     "training_error": {"message": str, "details": str, **RUN_ID, "scenario_name": str},
     "training_status": STATUS,

@@ -113,7 +113,7 @@ def test_asyncapi_payloads_are_the_marshmallow_schemas_and_stay_open(client):
     for name, schema in [("TrainingProgress", schemas.TrainingProgress), ("TrainingStatus", schemas.TrainingStatus),
                          ("TrainingCompleted", schemas.TrainingCompleted), ("TrainingError", schemas.TrainingError)]:
         assert set(payloads[name]["properties"]) == set(schema().fields), name
-    assert "'additionalProperties': False" not in str(payloads)  # (a free-form object such as heldout is open too)
+    assert "'additionalProperties': False" not in str(payloads)  # (a free-form object such as held_out is open too)
     assert payloads["TrainingStatus"]["properties"]["latest_progress"] == {
         "anyOf": [{"$ref": "#/components/schemas/TrainingProgress"}, {"type": "null"}]}
 

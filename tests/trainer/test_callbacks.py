@@ -24,7 +24,7 @@ CLOSE = 1e-6
 FILES = {
     "history.json": ["scenario_name", "run_id", "parent", "config", "seed", "scenario", "versions", "started_at",
                      "finished_at", "episode_offset", "episodes_completed", "total_episodes", "stopped",
-                     "final_metrics", "heldout", "notes", "progress", "evaluations", "timings"],
+                     "final_metrics", "held_out", "notes", "progress", "evaluations", "timings"],
     "run.json": ["run_id", "scenario_name", "status", "started_at", "finished_at", "episodes_completed",
                  "total_episodes", "seed", "settings", "final_metrics", "held_out", "parent", "episode_offset"],
     "config.json": ["config", "seed", "scenario", "versions"],
@@ -106,7 +106,7 @@ def test_a_seeded_run_learns_exactly_as_before_callbacks(seeded_run):
     assert param_sum(*load_trained_models("torino_single", models)) == pytest.approx(BEFORE["params"], rel=CLOSE)
     assert [e["avg_reward"] for e in history["evaluations"]] == pytest.approx(BEFORE["evaluations"], rel=CLOSE)
     assert result.final_metrics["avg_reward"] == pytest.approx(BEFORE["final_avg_reward"], rel=CLOSE)
-    assert result.heldout["avg_reward"] == pytest.approx(BEFORE["heldout_avg_reward"], rel=CLOSE)
+    assert result.held_out["avg_reward"] == pytest.approx(BEFORE["heldout_avg_reward"], rel=CLOSE)
     assert should_stop_calls == BEFORE["should_stop_calls"]  # before each rollout and after each household
     assert param_sum(train_flat(small(num_episodes=30, seed=11))) == pytest.approx(BEFORE["flat_params"], rel=CLOSE)
 
@@ -144,7 +144,7 @@ def test_the_loop_calls_each_hook_in_order_once_per_household_and_writes_nothing
     assert recorder.calls == ["training_start", *rollout(1, 3), *rollout(4, 3), *rollout(7, 3), *rollout(10, 3),
                               "training_end"]
     assert recorder.n_calls == result.episodes_completed == 12 and not result.stopped
-    assert result.final_metrics == {} and result.heldout == {}  # no progress records, no held-out evaluation
+    assert result.final_metrics == {} and result.held_out == {}  # no progress records, no held-out evaluation
     assert not (tmp_path / "models").exists()
     with pytest.raises(ValueError, match="on_progress"):
         Trainer(small(), on_progress=print, write_run=False)  # no records to report

@@ -359,3 +359,13 @@ def test_evaluate_refuses_an_incompatible_model_in_one_line(trained, tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr == ("error: the saved executor cannot run in this version: it was saved before observation "
                              "layouts were recorded; train the scenario again\n")
+
+
+def test_a_history_saved_before_the_key_was_held_out_reads_as_held_out():
+    """Histories before 0.1 wrote `heldout`; every reader sees `held_out` (one spelling), the figures unchanged."""
+    from hrl_trainer.store.checkpoints import history_from_json
+
+    old = json.dumps({"scenario_name": "x", "heldout": {"households": 200, "avg_reward": 1.5}})
+    assert history_from_json(old) == {"scenario_name": "x", "held_out": {"households": 200, "avg_reward": 1.5}}
+    today = json.dumps({"held_out": {"households": 3}, "heldout": {"households": 9}})
+    assert history_from_json(today)["held_out"] == {"households": 3}

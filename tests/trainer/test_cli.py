@@ -43,10 +43,10 @@ def test_train_writes_the_models_and_prints_a_summary_that_leads_with_the_held_o
     first, *lines = out.splitlines()
     assert first == f"run {history['run_id']}"  # the run id comes first
     assert lines[0] == "Held-out evaluation of torino_single: 200 households never trained on"
-    heldout = history["heldout"]
-    assert {"median_real_net_worth", "p5_real_net_worth", "share_broke", "avg_reward"} <= set(heldout)
+    held_out = history["held_out"]
+    assert {"median_real_net_worth", "p5_real_net_worth", "share_broke", "avg_reward"} <= set(held_out)
     assert dict(zip(lines[1].split(), lines[2].split())) == {
-        key: f"{value:.2f}" if isinstance(value, float) else str(value) for key, value in heldout.items()}
+        key: f"{value:.2f}" if isinstance(value, float) else str(value) for key, value in held_out.items()}
     assert lines[3].startswith("Trained torino_single: 40 episodes in ")
     assert (models / "torino_single_high_agent.pt").is_file()
     assert (models / "checkpoints" / "torino_single" / "checkpoint_episode_40").is_dir()

@@ -151,10 +151,10 @@ def test_the_run_ends_with_a_held_out_evaluation_of_the_final_agents(models_dir)
     report = compare_with_baselines(trainer.scenario, trainer.strategist, trainer.executor, episodes=30,
                                     tuning_episodes=5)
     in_euros = heldout_summary(trainer.scenario, trainer.strategist, trainer.executor, 30)
-    assert result.heldout == {"households": 30, **report["policies"]["hrl"], **in_euros}  # what `evaluate` reports
+    assert result.held_out == {"households": 30, **report["policies"]["hrl"], **in_euros}  # what `evaluate` reports
     history = load_history("torino_single", models_dir)
-    assert history["heldout"] == result.heldout == result.to_dict()["heldout"]
-    assert set(result.heldout) == {"households", "avg_reward", "avg_duration", "avg_cash", "avg_invested",
+    assert history["held_out"] == result.held_out == result.to_dict()["held_out"]
+    assert set(result.held_out) == {"households", "avg_reward", "avg_duration", "avg_cash", "avg_invested",
                                    "stability", "goal_adherence", "median_real_net_worth", "p5_real_net_worth",
                                    "share_broke"}
 
@@ -180,14 +180,14 @@ def test_the_held_out_evaluation_compares_with_the_target_liquidity_rules_saved_
     result = trainer.run()
     events = fixed_households(trainer.scenario, 30, "held_out")
     model = score(trainer.scenario, events, hrl_policy(trainer.strategist, trainer.executor)).reward
-    assert set(result.heldout["rules"]) == set(rules)
+    assert set(result.held_out["rules"]) == set(rules)
     for name, numbers in rules.items():
-        shown = result.heldout["rules"][name]
+        shown = result.held_out["rules"][name]
         assert shown["tuned"] == numbers
         diffs = [float(m - r) for m, r in zip(model, score(trainer.scenario, events, rule_from(numbers)).reward)]
         assert shown["paired"]["reward"]["diff"] == pytest.approx(statistics.fmean(diffs), rel=1e-9)
         assert shown["paired"]["reward"]["stderr"] == pytest.approx(statistics.stdev(diffs) / math.sqrt(30), rel=1e-9)
-    assert load_history("torino_single", models_dir)["heldout"] == json.loads(json.dumps(result.heldout))
+    assert load_history("torino_single", models_dir)["held_out"] == json.loads(json.dumps(result.held_out))
 
 
 def test_run_settings_outside_their_bounds_are_refused():
