@@ -23,7 +23,7 @@ import numpy as np
 
 from hrl_trainer.baselines.grid_scores import RememberedScores
 from hrl_trainer.env.scenarios import Scenario
-from hrl_trainer.env.simulation import HouseholdBatch, LifeEvents
+from hrl_trainer.env.simulation import HouseholdBatch, LifeEvents, month_money
 
 PARAMS_2 = ("k", "spend")
 PARAMS_4 = ("k", "spend_below", "spend_above", "close")
@@ -37,10 +37,10 @@ COARSE_4 = (np.array([0.0, 1.0, 2.0, 3.0, 4.0, 6.0]), np.array([0.0, 0.1, 0.2, 0
 
 
 def estimated_money(batch: HouseholdBatch) -> np.ndarray:
-    """The money each household expects to split this month: cash left + current income - last expenses, (B,)."""
-    s = batch.scenario
-    income = batch.base_income * np.where(batch.loss_left > 0, s.income_loss_factor, 1.0)
-    return np.maximum(batch.cash + income - batch.last_expenses, 0.0)
+    """The money each household expects to split this month, (B,): `month_money` of the current income and last
+    month's expenses (what the household knows), nothing when that is negative."""
+    money = month_money(batch.scenario, batch.cash, batch.base_income, batch.loss_left, batch.last_expenses).money
+    return np.maximum(money, 0.0, out=money)
 
 
 class TargetLiquidity:

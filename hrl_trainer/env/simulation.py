@@ -17,7 +17,7 @@ cash account ends the month empty.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -53,6 +53,48 @@ def to_split(actions: np.ndarray, min_share: float = 1e-3) -> np.ndarray:
     total = shares.sum(axis=-1, keepdims=True)
     uniform = np.full_like(shares, 1.0 / shares.shape[-1])
     return np.where(total > 0, shares / np.where(total > 0, total, 1.0), uniform)
+
+
+def is_raise_month(month: int) -> bool:
+    """The salary is raised during months 12, 24, ... (by the scenario's annual raise)."""
+    return month > 0 and month % 12 == 0
+
+
+def expected_expenses(scenario: Scenario, price: np.ndarray) -> np.ndarray:
+    """A month's expenses without luck at the price level `price` (B,): fixed plus mean variable, no unexpected cost."""
+    return (scenario.fixed_expenses + scenario.variable_expenses_mean) * price
+
+
+class MonthMoney(NamedTuple):
+    """A month's money per household: arrays (B,), nominal euros."""
+
+    income: np.ndarray
+    """The income, after any income loss."""
+    expenses: np.ndarray
+    """The expenses counted against it."""
+    money: np.ndarray
+    """cash + (income - expenses): what is left to split; negative, the shortfall savings and investments cover."""
+
+
+def income_after_loss(scenario: Scenario, base_income: np.ndarray, loss_left: np.ndarray) -> np.ndarray:
+    """The month's income (B,): `base_income`, cut to the scenario's `income_loss_factor` while an income loss
+    lasts (`loss_left` > 0, int)."""
+    return base_income * np.where(loss_left > 0, scenario.income_loss_factor, 1.0)
+
+
+def month_money(scenario: Scenario, cash: np.ndarray, base_income: np.ndarray, loss_left: np.ndarray,
+                expenses: np.ndarray, living: np.ndarray | None = None) -> MonthMoney:
+    """The one reckoning of a month's money, for B households (every array (B,); `loss_left` int).
+
+    The income is `income_after_loss`, and 0 for households whose `living` (float (B,), 1.0 or 0.0) is 0.
+    `HouseholdBatch.step` counts the month with its drawn expenses, `HouseholdBatch.expected_money` without luck
+    (what advice plans with), and the target-liquidity rules estimate it from last month's expenses."""
+    income = income_after_loss(scenario, base_income, loss_left)
+    if living is not None:
+        income *= living
+    money = income - expenses
+    money += cash
+    return MonthMoney(income, expenses, money)
 
 
 @dataclass(frozen=True)
@@ -91,6 +133,19 @@ class LifeEvents:
             shock=rng.random(shape) < scenario.shock_probability_monthly,
             loss_start=rng.random(shape) < scenario.income_loss_probability_monthly,
             loss_months=rng.integers(scenario.income_loss_min_months, scenario.income_loss_max_months + 1, shape),
+        )
+
+    @classmethod
+    def calm(cls, scenario: Scenario, households: int) -> LifeEvents:
+        """Lives without luck: markets at their mean return, variable expenses at their mean, no unexpected
+        cost, no income loss."""
+        shape = (households, scenario.months)
+        return cls(
+            market_return=np.full(shape, monthly_rate(scenario.investment_return_annual)),
+            variable_noise=np.zeros(shape),
+            shock=np.zeros(shape, dtype=bool),
+            loss_start=np.zeros(shape, dtype=bool),
+            loss_months=np.zeros(shape, dtype=np.int64),
         )
 
     @property
@@ -180,6 +235,26 @@ class HouseholdBatch:
         self._interest = monthly_rate(s.savings_interest_annual)
         self.reset()
 
+    @classmethod
+    def at_month(cls, scenario: Scenario, month: int, cash: Any, savings: Any, invested: Any, loss_left: Any = 0,
+                 events: LifeEvents | None = None) -> HouseholdBatch:
+        """Households at the start of `month` with these balances (scalars, or (B,) arrays), in the state the
+        simulator would hold: prices and salary grown since month 0, the latest month's expenses as expected
+        (`expected_expenses`), `loss_left` months of income loss ahead. Their future is `events` (B rows;
+        default: calm lives, `LifeEvents.calm`)."""
+        households = np.broadcast(cash, savings, invested, loss_left).size
+        batch = cls(scenario, events if events is not None else LifeEvents.calm(scenario, households))
+        raises = (month - 1) // 12 if month > 0 else 0  # the raise of month 12k is paid during that month
+        batch.month = month
+        batch.cash[:] = cash
+        batch.savings[:] = savings
+        batch.invested[:] = invested
+        batch.price[:] = (1.0 + batch._inflation) ** month
+        batch.base_income[:] = scenario.monthly_income * (1.0 + scenario.salary_raise_annual) ** raises
+        batch.loss_left[:] = loss_left
+        batch.last_expenses[:] = expected_expenses(scenario, batch.price)
+        return batch
+
     @property
     def size(self) -> int:
         """B, the number of households."""
@@ -195,7 +270,7 @@ class HouseholdBatch:
         self.base_income = np.full(n, float(s.monthly_income))
         self.price = np.ones(n)
         self.loss_left = np.zeros(n, dtype=np.int64)
-        self.last_expenses = np.full(n, s.fixed_expenses + s.variable_expenses_mean)
+        self.last_expenses = expected_expenses(s, self.price)
         self.alive = np.ones(n, dtype=bool)
         self.broke = np.zeros(n, dtype=bool)
         self.duration = np.zeros(n, dtype=np.int64)
@@ -217,6 +292,14 @@ class HouseholdBatch:
         """`cash` + `savings` + `invested`, nominal."""
         return self.cash + self.savings + self.invested
 
+    def expected_money(self) -> MonthMoney:
+        """The coming month's money (B,) as `step` would count it in a calm life: this month's raise and
+        inflation, the income loss as it stands (none starting), expenses as expected (`expected_expenses`)."""
+        s = self.scenario
+        base = self.base_income * (1.0 + s.salary_raise_annual) if is_raise_month(self.month) else self.base_income
+        expenses = expected_expenses(s, self.price * (1.0 + self._inflation))
+        return month_money(s, self.cash, base, self.loss_left, expenses)
+
     def observe(self) -> np.ndarray:
         """The state each household's agents see, as float32 (B, OBS_DIM), columns in `OBS_FEATURES` order."""
         s = self.scenario
@@ -228,7 +311,7 @@ class HouseholdBatch:
             "invested_in_years": self.invested / (12.0 * income),
             "portfolio_share": np.where(wealth > 0, self.invested / np.where(wealth > 0, wealth, 1.0), 0.0),
             "time_left": np.full(n, 1.0 - self.month / s.months),
-            "income_ratio": self.base_income * np.where(self.loss_left > 0, s.income_loss_factor, 1.0) / income,
+            "income_ratio": income_after_loss(s, self.base_income, self.loss_left) / income,
             "income_loss_left": self.loss_left / max(s.income_loss_max_months, 1),
             "price_level": self.price,
             "expenses_ratio": self.last_expenses / income,
@@ -253,12 +336,10 @@ class HouseholdBatch:
         self.invested += market
         self.savings += interest
 
-        if t > 0 and t % 12 == 0:
+        if is_raise_month(t):
             self.base_income *= 1.0 + s.salary_raise_annual
         starts = (self.loss_left == 0) & self.events.loss_start[rows, t] & active
         self.loss_left = np.where(starts, self.events.loss_months[rows, t], self.loss_left)
-        income = self.base_income * np.where(self.loss_left > 0, s.income_loss_factor, 1.0) * on
-        self.loss_left = np.maximum(self.loss_left - active, 0)
 
         self.price *= np.where(active, 1.0 + self._inflation, 1.0)
         fixed = s.fixed_expenses * self.price
@@ -266,7 +347,8 @@ class HouseholdBatch:
         shock = np.where(self.events.shock[rows, t], s.shock_cost_multiplier * fixed, 0.0)
         expenses = (fixed + variable * self.price + shock) * on
         self.last_expenses = np.where(active, expenses, self.last_expenses)
-        self.cash += income - expenses
+        income, _, self.cash = month_money(s, self.cash, self.base_income, self.loss_left, expenses, on)
+        self.loss_left = np.maximum(self.loss_left - active, 0)
 
         sell_cost = self._cover_shortfall()
         broke = active & (self.cash < -0.005)

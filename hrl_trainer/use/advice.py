@@ -13,7 +13,7 @@ import numpy as np
 
 from hrl_trainer.common.errors import FieldErrors
 from hrl_trainer.common.money import format_euro
-from hrl_trainer.env.simulation import SPLIT_NAMES, HouseholdBatch, LifeEvents, monthly_rate
+from hrl_trainer.env.simulation import SPLIT_NAMES, HouseholdBatch
 from hrl_trainer.env.scenarios import Scenario
 
 if TYPE_CHECKING:
@@ -30,26 +30,7 @@ class AdviceError(FieldErrors):
 def household_at(scenario: Scenario, month: int, savings: float, invested: float, cash: float,
                  income_loss_months_left: int) -> HouseholdBatch:
     """One household at the start of `month`, in the state the simulator would hold."""
-    batch = HouseholdBatch(scenario, LifeEvents.draw(scenario, 1, np.random.default_rng(0)))
-    raises = (month - 1) // 12 if month > 0 else 0  # the raise of month 12k is paid during that month
-    batch.month = month
-    batch.cash[:] = cash
-    batch.savings[:] = savings
-    batch.invested[:] = invested
-    batch.price[:] = (1.0 + monthly_rate(scenario.inflation_annual)) ** month
-    batch.base_income[:] = scenario.monthly_income * (1.0 + scenario.salary_raise_annual) ** raises
-    batch.loss_left[:] = income_loss_months_left
-    batch.last_expenses[:] = (scenario.fixed_expenses + scenario.variable_expenses_mean) * batch.price
-    return batch
-
-
-def expected_month(batch: HouseholdBatch) -> tuple[float, float]:
-    """(income, expenses) of the coming month, nominal euros, as `HouseholdBatch.step` would count them."""
-    s, t = batch.scenario, batch.month
-    base = batch.base_income[0] * ((1.0 + s.salary_raise_annual) if t > 0 and t % 12 == 0 else 1.0)
-    income = base * (s.income_loss_factor if batch.loss_left[0] > 0 else 1.0)
-    price = batch.price[0] * (1.0 + monthly_rate(s.inflation_annual))
-    return float(income), float((s.fixed_expenses + s.variable_expenses_mean) * price)
+    return HouseholdBatch.at_month(scenario, month, cash, savings, invested, income_loss_months_left)
 
 
 def sentence(amounts: dict[str, float], liquid: float, buffer: float, shortfall: float) -> str:
@@ -91,8 +72,7 @@ def advise(scenario: Scenario, strategist: Strategist, executor: Executor, month
     offset = executor_offset(executor, batch, goal)  # (1, 3) rule prior, or None
     split = ActorSnapshot(executor).mean_action(np.concatenate([obs, goal], axis=1), offset)[0].astype(np.float64)  # (3,)
     goal = goal.astype(np.float64)
-    income, expenses = expected_month(batch)
-    money = cash + income - expenses
+    income, expenses, money = (float(amount[0]) for amount in batch.expected_money())
     available, shortfall = max(money, 0.0), max(-money, 0.0)
     amounts = {name: round(float(share * available), 2) for name, share in zip(SPLIT_NAMES, split)}
     buffer = float(buffer_target(goal, scenario.safety_buffer)[0])

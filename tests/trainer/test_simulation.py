@@ -337,3 +337,73 @@ def test_a_buffer_under_one_euro_is_penalised_in_euros():
     assert batch._buffer_penalty()[0] == pytest.approx(0.5 * 1.5 / 1.5)
     batch.cash[0] = 1.0
     assert batch._buffer_penalty()[0] == pytest.approx(0.5 * 0.5 / 1.5)
+
+
+# --- the month's money: one reckoning (`month_money`) for the simulator, the rules and advice -------------------
+def random_household_state(scenario, rng: np.random.Generator, households: int) -> dict:
+    """Balances (B,) and months of income loss left (B,) of `households` households, at random."""
+    return {"cash": rng.uniform(0, 5000, households), "savings": rng.uniform(0, 50000, households),
+            "invested": rng.uniform(0, 50000, households),
+            "loss_left": rng.integers(0, scenario.income_loss_max_months + 1, households)}
+
+
+@settings(max_examples=30, deadline=None)
+@given(raw=scenario_dicts, seed=st.integers(0, 2**31))
+def test_a_calm_month_is_lived_as_expected_money_reckons_it(raw, seed):
+    """Advice's reckoning of the coming month (`expected_money`) is what `step` does in a life without luck:
+    the same income to the bit, the same expenses, and the money left over is what a spend-all split spends."""
+    scenario, rng = scenario_from_dict(raw), np.random.default_rng(seed)
+    month = int(rng.integers(0, scenario.months))
+    batch = HouseholdBatch.at_month(scenario, month, **random_household_state(scenario, rng, 6))
+    expected = batch.expected_money()
+    assert batch.size == 6 and [part.shape for part in expected] == [(6,)] * 3
+    cash = batch.cash.copy()
+    result = batch.step(np.tile([0.0, 0.0, 1.0], (6, 1)))
+    np.testing.assert_array_equal(batch.ledger.income, expected.income)
+    np.testing.assert_allclose(batch.ledger.expenses, expected.expenses, rtol=1e-12)
+    np.testing.assert_allclose(expected.money, cash + expected.income - expected.expenses, rtol=1e-12, atol=1e-9)
+    left = expected.money >= 0
+    np.testing.assert_allclose(result.spending[left], expected.money[left], rtol=1e-12)
+    np.testing.assert_allclose(result.spending[~left], 0.0, atol=0.01)  # a shortfall: nothing to split
+
+
+@settings(max_examples=30, deadline=None)
+@given(raw=scenario_dicts, seed=st.integers(0, 2**31))
+def test_the_rules_estimate_the_month_with_month_money(raw, seed):
+    """Some months into random lives, the rules' estimate is `month_money` of the current income and last
+    month's expenses: income cut during an income loss, the money never negative."""
+    from hrl_trainer.baselines.rules import estimated_money
+    from hrl_trainer.env.simulation import month_money
+
+    scenario, rng = scenario_from_dict(raw), np.random.default_rng(seed)
+    batch = make_batch(scenario, households=8, seed=seed)
+    for _ in range(int(rng.integers(0, scenario.months))):
+        batch.step(rng.dirichlet(np.ones(3), size=8))
+        if batch.done:
+            break
+    estimate = estimated_money(batch)
+    reckoned = month_money(scenario, batch.cash, batch.base_income, batch.loss_left, batch.last_expenses)
+    assert estimate.shape == (8,) and [part.shape for part in reckoned] == [(8,)] * 3
+    np.testing.assert_array_equal(estimate, np.maximum(reckoned.money, 0.0))
+    cut = np.where(batch.loss_left > 0, scenario.income_loss_factor, 1.0)
+    np.testing.assert_array_equal(reckoned.income, batch.base_income * cut)
+    np.testing.assert_array_equal(reckoned.expenses, batch.last_expenses)
+    np.testing.assert_allclose(reckoned.money, batch.cash + batch.base_income * cut - batch.last_expenses,
+                               rtol=1e-12, atol=1e-9)
+
+
+@settings(max_examples=20, deadline=None)
+@given(raw=scenario_dicts, split=st.sampled_from([[0.2, 0.5, 0.3], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]))
+def test_a_household_at_month_m_is_where_a_calm_life_brings_it(raw, split):
+    """`HouseholdBatch.at_month` holds the state the simulator reaches after m calm months: prices, salary,
+    last month's expenses and so the observation."""
+    scenario = scenario_from_dict({**raw, "salary_raise_annual": 0.05, "income_loss_probability_monthly": 0.0})
+    lived = HouseholdBatch(scenario, LifeEvents.calm(scenario, 3))
+    while not lived.done and lived.month < 30:
+        lived.step(np.tile(split, (3, 1)))
+    at = HouseholdBatch.at_month(scenario, lived.month, lived.cash, lived.savings, lived.invested)
+    alive = lived.alive
+    assert at.size == 3 and at.month == lived.month
+    for name in ("price", "base_income", "last_expenses", "cash", "savings", "invested"):
+        np.testing.assert_allclose(getattr(at, name)[alive], getattr(lived, name)[alive], rtol=1e-9, err_msg=name)
+    np.testing.assert_allclose(at.observe()[alive], lived.observe()[alive], rtol=1e-5, atol=1e-6)

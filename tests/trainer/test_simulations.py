@@ -177,6 +177,26 @@ def test_advice_is_deterministic_and_adds_up(torino, agents):
     assert set(error.value.errors) == {"month", "income_loss_months_left"}
 
 
+@pytest.mark.parametrize("name", ["torino_single", "roma_famiglia"])
+def test_advice_reckons_the_month_as_the_simulator_lives_it_without_luck(name, agents):
+    """At random months and balances, advice's income, expenses and money are `expected_money` of the household
+    `HouseholdBatch.at_month` builds, and the money is what that household spends in a calm month if told to."""
+    scenario, rng = load_scenario(name), np.random.default_rng(4)
+    for _ in range(10):
+        month, loss = int(rng.integers(0, scenario.months)), int(rng.integers(0, scenario.income_loss_max_months + 1))
+        savings, invested, cash = (float(x) for x in rng.uniform(0, 20000, 3).round(2))
+        advice = advise(scenario, *agents, month=month, savings=savings, invested=invested, cash=cash,
+                        income_loss_months_left=loss)
+        batch = HouseholdBatch.at_month(scenario, month, cash, savings, invested, loss)
+        income, expenses, money = batch.expected_money()
+        assert income.shape == expenses.shape == money.shape == (1,)
+        assert (advice["income"], advice["expenses"]) == (round(float(income[0]), 2), round(float(expenses[0]), 2))
+        assert (advice["available"], advice["shortfall"]) == (round(max(float(money[0]), 0.0), 2),
+                                                               round(max(-float(money[0]), 0.0), 2))
+        spent = float(batch.step(np.array([[0.0, 0.0, 1.0]])).spending[0])
+        assert advice["available"] == pytest.approx(spent, abs=0.01)
+
+
 def test_format_euro():
     assert format_euro(3500) == "3\u202f500\u00a0€"
     assert format_euro(-1234567.4) == "-1\u202f234\u202f567\u00a0€"
