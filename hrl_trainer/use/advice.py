@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hrl_trainer.agents.acting import ActorSnapshot
+from hrl_trainer.agents.goal_rule import executor_offset
+from hrl_trainer.agents.policy import buffer_target
 from hrl_trainer.common.errors import FieldErrors
 from hrl_trainer.common.money import format_euro
 from hrl_trainer.env.simulation import SPLIT_NAMES, HouseholdBatch
@@ -61,9 +64,6 @@ def advise(scenario: Scenario, strategist: Strategist, executor: Executor, month
         errors["income_loss_months_left"] = [f"Must be at most {scenario.income_loss_max_months} for '{scenario.name}'."]
     if errors:
         raise AdviceError(errors)
-    from hrl_trainer.agents.acting import ActorSnapshot
-    from hrl_trainer.agents.goal_rule import executor_offset
-    from hrl_trainer.agents.policy import buffer_target
 
     cash = float(scenario.initial_cash if month == 0 else 0.0) if cash is None else float(cash)
     batch = household_at(scenario, month, savings, invested, cash, income_loss_months_left)
