@@ -9,8 +9,8 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 
 from hrl_api.schemas import runs as run_schemas
-from hrl_api.schemas import training as schemas
 from hrl_api.schemas import simulations as simulation_schemas
+from hrl_api.schemas import training as schemas
 from hrl_trainer.store.households import HouseholdSchema
 
 OPENAPI_KEY = "hrl_openapi_document"

@@ -15,11 +15,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from hrl_api.training.progress_log import ProgressLog
 from hrl_api.cluster.run_board import TIMEOUTS, BrokerError, RunBoard
-from hrl_api.training.protocol import now_iso
-from hrl_api.training.events import ProgressThrottle, final_event, rooms_for
 from hrl_api.training.child import load_entry
+from hrl_api.training.events import ProgressThrottle, final_event, rooms_for
+from hrl_api.training.progress_log import ProgressLog
+from hrl_trainer.common.clock import now_iso
 
 log = logging.getLogger(__name__)
 HEARTBEAT_INTERVAL = 1.0

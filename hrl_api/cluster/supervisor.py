@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from hrl_api.cluster.run_board import ACTIVE_STATES, BrokerError, RunBoard
+from hrl_api.training.events import final_event, rooms_for
 from hrl_api.training.protocol import (
     IDLE_STATUS,
     RUN_SETTINGS,
@@ -23,13 +24,12 @@ from hrl_api.training.protocol import (
     StartFailed,
     StopFailed,
     SupervisorError,
-    now_iso,
     status_body,
 )
-from hrl_api.training.events import final_event, rooms_for
+from hrl_trainer.common.clock import now_iso
+from hrl_trainer.common.thinning import thin_evenly
 from hrl_trainer.store.runlock import ScenarioLocked, is_locked, read_holder
 from hrl_trainer.store.runs import new_run_id
-from hrl_trainer.common.thinning import thin_evenly
 
 log = logging.getLogger(__name__)
 TASK_NAME = "hrl_finance.train_run"

@@ -24,9 +24,9 @@ from typing import Any
 from celery import Celery, signals
 
 from hrl_api.cluster.run import STOP_CHECK_INTERVAL, QueuedRun, WorkerSettings
+from hrl_api.cluster.run_board import WORKER_TTL, BrokerError, RunBoard
 from hrl_api.cluster.supervisor import TASK_NAME, TRAINING_QUEUE
 from hrl_api.core.config import DEFAULTS, MESSAGE_QUEUE_CHANNEL
-from hrl_api.cluster.run_board import WORKER_TTL, BrokerError, RunBoard
 from hrl_api.training.child import load_entry
 
 DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/0"

@@ -5,8 +5,13 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from hrl_api.schemas.runs import run_id_field
 from hrl_api.schemas.training import NAME_PATTERN, validate_scenario_name
-from hrl_trainer.common.config import (ADVICE_BOUNDS, DEFAULT_HOUSEHOLDS, MAX_BALANCE, SIMULATION_BOUNDS,
-                                simulation_size_error)
+from hrl_trainer.common.config import (
+    ADVICE_BOUNDS,
+    DEFAULT_HOUSEHOLDS,
+    MAX_BALANCE,
+    SIMULATION_BOUNDS,
+    simulation_size_error,
+)
 from hrl_trainer.env.scenarios import StrictBoolean, StrictFloat
 
 

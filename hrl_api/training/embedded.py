@@ -18,6 +18,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from hrl_api.training.child import request_stop, run_training
+from hrl_api.training.events import ProgressThrottle, final_event, rooms_for
 from hrl_api.training.progress_log import ProgressLog
 from hrl_api.training.protocol import (
     IDLE_STATUS,
@@ -28,11 +30,9 @@ from hrl_api.training.protocol import (
     StopFailed,
     SupervisorError,
     TrainingInProgress,
-    now_iso,
     status_body,
 )
-from hrl_api.training.events import ProgressThrottle, final_event, rooms_for
-from hrl_api.training.child import request_stop, run_training
+from hrl_trainer.common.clock import now_iso
 from hrl_trainer.common.thinning import thin_evenly
 from hrl_trainer.store.runlock import ScenarioLock
 from hrl_trainer.store.runs import new_run_id

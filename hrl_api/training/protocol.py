@@ -5,7 +5,6 @@ The views reach the supervisor only through `get_supervisor()` and this protocol
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Protocol
 
 from hrl_api.core.errors import ApiError
@@ -62,11 +61,6 @@ IDLE_STATUS: dict[str, Any] = {
 
 RUN_SETTINGS = ("num_episodes", "save_interval", "eval_episodes", "seed")
 """The start request's fields the status reports back as ``settings``."""
-
-
-def now_iso() -> str:
-    """This moment in UTC, ISO 8601 with its offset, as runs record their start and end."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def status_body(*, scenario_name: str, latest: dict[str, Any] | None, total_episodes: int, start_time: str | None,

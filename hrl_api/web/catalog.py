@@ -19,8 +19,8 @@ from hrl_trainer import (
     load_scenario,
     validate_name,
 )
-from hrl_trainer.store.households import BUNDLED_HOUSEHOLDS, HouseholdExists, ReadOnlyHousehold
 from hrl_trainer.common.thinning import thin_evenly
+from hrl_trainer.store.households import BUNDLED_HOUSEHOLDS, HouseholdExists, ReadOnlyHousehold
 
 
 def _scenarios_dir() -> Path:

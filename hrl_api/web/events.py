@@ -8,9 +8,9 @@ from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room, le
 from marshmallow import ValidationError
 
 from hrl_api.core.access import token_accepted
-from hrl_api.training.protocol import get_supervisor
 from hrl_api.schemas.training import subscribe_filter
 from hrl_api.training.events import EVERYONE, run_room, scenario_room
+from hrl_api.training.protocol import get_supervisor
 
 
 def on_connect(auth: Any = None) -> None:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from hrl_api.web.catalog import history, trained_models
 from hrl_api.schemas.training import history_query
+from hrl_api.web.catalog import history, trained_models
 
 models_bp = Blueprint("models", __name__, url_prefix="/api/models")
 

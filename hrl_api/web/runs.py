@@ -8,9 +8,9 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from hrl_api.core.access import token_required
 from hrl_api.core.errors import ApiError
-from hrl_api.training.protocol import get_supervisor
 from hrl_api.schemas.runs import RUN_ID_MESSAGE, runs_query
 from hrl_api.schemas.training import history_query
+from hrl_api.training.protocol import get_supervisor
 from hrl_trainer.store import runs
 from hrl_trainer.store.runlock import ScenarioLocked
 

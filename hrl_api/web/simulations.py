@@ -8,16 +8,16 @@ from contextlib import contextmanager
 from flask import Blueprint, Response, current_app, jsonify
 
 from hrl_api.core.access import token_required
-from hrl_api.web.training import json_body
-from hrl_api.web.catalog import checked_name, get_scenario
 from hrl_api.core.errors import ApiError
 from hrl_api.core.extensions import socketio
 from hrl_api.core.simulation_pool import SimulationPool, SimulationsBusy, WorkerLost
 from hrl_api.schemas.simulations import advice_request, check_size, simulation_request
-from hrl_trainer.store import simulation_store
-from hrl_trainer.use.flat_store import FlatUnavailable
-from hrl_trainer.store.model_lookup import ModelNotFound
+from hrl_api.web.catalog import checked_name, get_scenario
+from hrl_api.web.training import json_body
 from hrl_trainer.common.errors import FieldErrors
+from hrl_trainer.store import simulation_store
+from hrl_trainer.store.model_lookup import ModelNotFound
+from hrl_trainer.use.flat_store import FlatUnavailable
 from hrl_trainer.use.policy_looks import looks_document
 
 simulations_bp = Blueprint("simulations", __name__, url_prefix="/api")

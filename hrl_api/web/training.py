@@ -6,10 +6,10 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 
 from hrl_api.core.access import token_required
-from hrl_api.web.runs import run_errors
-from hrl_api.web.catalog import get_scenario
-from hrl_api.training.protocol import get_supervisor
 from hrl_api.schemas.training import progress_query, start_training_request, stop_training_request
+from hrl_api.training.protocol import get_supervisor
+from hrl_api.web.catalog import get_scenario
+from hrl_api.web.runs import run_errors
 from hrl_trainer.store.runs import resume_point
 
 training_bp = Blueprint("training", __name__, url_prefix="/api/training")

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from hrl_trainer.baselines.rules import PARAMS_2, PARAMS_4
 from hrl_trainer.common.atomic import write_text_atomically
 from hrl_trainer.common.once import computed_once
 from hrl_trainer.common.paths import BASELINES_FOLDER, resolve_models_dir
-from hrl_trainer.baselines.rules import PARAMS_2, PARAMS_4
 from hrl_trainer.env.scenarios import Scenario
 
 VERSION = 2

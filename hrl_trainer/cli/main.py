@@ -16,22 +16,41 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from hrl_trainer.cli.interrupts import Aborted, StopOnSignals, exit_status
+from hrl_trainer.common.config import (
+    ADVICE_BOUNDS,
+    DEFAULT_EPISODES,
+    DEFAULT_EVAL_EPISODES,
+    DEFAULT_HOUSEHOLDS,
+    DEFAULT_SAVE_INTERVAL,
+    MAX_BALANCE,
+    MAX_HOUSEHOLD_MONTHS,
+    MAX_KEEP_CHECKPOINTS,
+    SETTING_BOUNDS,
+    SIMULATION_BOUNDS,
+    TrainConfig,
+    simulation_size_error,
+)
+from hrl_trainer.common.paths import check_writable_folder, resolve_models_dir
+from hrl_trainer.env.scenarios import (
+    Scenario,
+    ScenarioError,
+    ScenarioNotFound,
+    list_scenarios,
+    load_scenario,
+    scenario_from_dict,
+)
+from hrl_trainer.evaluation.scoring import compare_with_baselines
+from hrl_trainer.learn.metrics import METRIC_NAMES, TrainingError
+from hrl_trainer.learn.trainer import Trainer, TrainResult
 from hrl_trainer.store import runs
 from hrl_trainer.store.adoption import adopt_models_folder
 from hrl_trainer.store.checkpoints import IncompatibleModel, agent_from_bytes, load_trained_models, model_paths
 from hrl_trainer.store.model_lookup import ModelNotFound, model_reference, resolve_agents
-from hrl_trainer.common.config import (ADVICE_BOUNDS, DEFAULT_EPISODES, DEFAULT_EVAL_EPISODES, DEFAULT_HOUSEHOLDS, DEFAULT_SAVE_INTERVAL,
-                     MAX_BALANCE, MAX_HOUSEHOLD_MONTHS, MAX_KEEP_CHECKPOINTS, SETTING_BOUNDS, SIMULATION_BOUNDS, TrainConfig,
-                     simulation_size_error)
-from hrl_trainer.evaluation.scoring import compare_with_baselines
-from hrl_trainer.cli.interrupts import Aborted, StopOnSignals, exit_status
-from hrl_trainer.learn.metrics import METRIC_NAMES, TrainingError
-from hrl_trainer.common.paths import check_writable_folder, resolve_models_dir
 from hrl_trainer.store.runlock import ScenarioLocked
-from hrl_trainer.env.scenarios import Scenario, ScenarioError, ScenarioNotFound, list_scenarios, load_scenario, scenario_from_dict
-from hrl_trainer.learn.trainer import Trainer, TrainResult
 from hrl_trainer.use.advice import AdviceError, advise
-from hrl_trainer.use.flat_store import FlatUnavailable, flat_baseline as stored_flat
+from hrl_trainer.use.flat_store import FlatUnavailable
+from hrl_trainer.use.flat_store import flat_baseline as stored_flat
 from hrl_trainer.use.simulations import simulate, simulation_table
 
 

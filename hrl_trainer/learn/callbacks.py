@@ -21,12 +21,12 @@ import platform
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
+from hrl_trainer.common.clock import now_iso
 from hrl_trainer.common.version import __version__
 from hrl_trainer.env.lives import fixed_households
 from hrl_trainer.evaluation.euros import heldout_summary
@@ -41,10 +41,6 @@ OnProgress = Callable[[dict], None]
 """Called with each household's `training_progress` record."""
 ShouldStop = Callable[[], bool]
 """Asked before each rollout and after each household until it answers True."""
-
-
-def now_iso() -> str:
-    return datetime.now().isoformat(timespec="seconds")
 
 
 class TrainerCallback(ABC):
@@ -278,7 +274,7 @@ class RunFolderCallback(TrainerCallback):
 
     def _init_callback(self) -> None:
         trainer = self.trainer
-        self.started_at = datetime.now().isoformat(timespec="milliseconds")  # orders two runs of one second
+        self.started_at = now_iso("milliseconds")  # orders two runs of one second
         self.writer = RunWriter(trainer.run_id, trainer.models_dir)
         self.closed = False
 

@@ -11,12 +11,12 @@ import dataclasses
 import numpy as np
 
 from hrl_trainer.agents.networks import Executor
-from hrl_trainer.common.config import TrainConfig
-from hrl_trainer.learn.optim import Adam
 from hrl_trainer.agents.policy import FlatPolicy
+from hrl_trainer.common.config import TrainConfig
 from hrl_trainer.env.rollout import Trajectory
 from hrl_trainer.env.simulation import OBS_DIM
 from hrl_trainer.learn.callbacks import MaybeCallback
+from hrl_trainer.learn.optim import Adam
 from hrl_trainer.learn.trainer import Trainer
 
 

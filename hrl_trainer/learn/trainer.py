@@ -33,8 +33,14 @@ from hrl_trainer.env.rollout import EpisodeStats, Stopwatch, Trajectory, run_epi
 from hrl_trainer.env.scenarios import load_scenario
 from hrl_trainer.env.simulation import OBS_DIM, HouseholdBatch, LifeEvents
 from hrl_trainer.evaluation.scoring import hrl_policy, score
-from hrl_trainer.learn.callbacks import (ConvertCallback, MaybeCallback, OnProgress, ShouldStop, as_callback,
-                                         run_callbacks)
+from hrl_trainer.learn.callbacks import (
+    ConvertCallback,
+    MaybeCallback,
+    OnProgress,
+    ShouldStop,
+    as_callback,
+    run_callbacks,
+)
 from hrl_trainer.learn.metrics import METRIC_NAMES, ensure_finite
 from hrl_trainer.learn.optim import Adam
 from hrl_trainer.learn.outcome import TrainResult

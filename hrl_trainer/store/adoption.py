@@ -21,11 +21,20 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-from hrl_trainer.store.checkpoints import MODEL_SUFFIXES, checkpoints_root, json_bytes, model_files, tidy_models_folder
 from hrl_trainer.common.atomic import fsync_dir, write_bytes_atomically
+from hrl_trainer.common.clock import iso
 from hrl_trainer.common.paths import resolve_models_dir
+from hrl_trainer.store.checkpoints import MODEL_SUFFIXES, checkpoints_root, json_bytes, model_files, tidy_models_folder
 from hrl_trainer.store.runlock import ScenarioLock, ScenarioLocked
-from hrl_trainer.store.runs import CHECKPOINTS_FOLDER, CONFIG_FILE, SUMMARY_FILE, publish_folder, final_files, iso, run_dir, runs_root
+from hrl_trainer.store.runs import (
+    CHECKPOINTS_FOLDER,
+    CONFIG_FILE,
+    SUMMARY_FILE,
+    final_files,
+    publish_folder,
+    run_dir,
+    runs_root,
+)
 
 
 def needs_adoption(scenario: str, models_dir: str | Path | None = None) -> bool:

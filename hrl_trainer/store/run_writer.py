@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hrl_trainer.common.atomic import write_bytes_atomically
+from hrl_trainer.common.clock import iso, utc_now
 from hrl_trainer.common.paths import resolve_models_dir
 from hrl_trainer.store.adoption import adopt_scenario
 from hrl_trainer.store.checkpoints import agent_bytes, json_bytes, tidy_models_folder
@@ -15,7 +16,6 @@ from hrl_trainer.store.runs import (
     CHECKPOINTS_FOLDER,
     CONFIG_FILE,
     final_files,
-    iso,
     new_run_id,
     publish_folder,
     publishable,
@@ -24,7 +24,6 @@ from hrl_trainer.store.runs import (
     run_checkpoint_dir,
     run_dir,
     run_scenario,
-    utc_now,
     validate_run_id,
     write_summary,
 )

@@ -33,11 +33,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hrl_trainer.common.atomic import fsync_dir, write_bytes_atomically
+from hrl_trainer.common.clock import moment_of, utc_now
 from hrl_trainer.common.filesets import FileSet
 from hrl_trainer.common.paths import resolve_models_dir, validate_name
 from hrl_trainer.common.thinning import thin_evenly
-from hrl_trainer.store.checkpoints import (agent_from_bytes, checkpoints_root, history_from_json, json_bytes, load_summary, model_files,
-                                           tidy_checkpoint_folders)
+from hrl_trainer.store.checkpoints import (
+    agent_from_bytes,
+    checkpoints_root,
+    history_from_json,
+    json_bytes,
+    load_summary,
+    model_files,
+    tidy_checkpoint_folders,
+)
 from hrl_trainer.store.runlock import ScenarioLock, ScenarioLocked, is_locked, read_holder
 
 if TYPE_CHECKING:
@@ -69,14 +77,6 @@ class RunStillTraining(RunNotFound):
 
 
 # --- ids and places --------------------------------------------------------------------------------
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
-
-
 def new_run_id(scenario_name: str, now: datetime | None = None) -> str:
     """`{scenario}-{YYYYmmdd-HHMMSS}-{4 hex}` (UTC): unique, and sorted by start time within a scenario."""
     stamp = (now or utc_now()).astimezone(timezone.utc).strftime("%Y%m%d-%H%M%S")
@@ -193,7 +193,8 @@ def read_summaries(models_dir: str | Path | None, scenario: str | None = None) -
 
 
 def newest_first(summaries: list[dict]) -> list[dict]:
-    return sorted(summaries, key=lambda s: (s.get("started_at") or s.get("queued_at") or "", s["run_id"]),
+    """Newest start (or queueing) first, as time (`clock.moment_of`), then by run id."""
+    return sorted(summaries, key=lambda s: (moment_of(s.get("started_at") or s.get("queued_at")), s["run_id"]),
                   reverse=True)
 
 

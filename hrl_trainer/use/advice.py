@@ -16,8 +16,8 @@ from hrl_trainer.agents.goal_rule import executor_offset
 from hrl_trainer.agents.policy import buffer_target
 from hrl_trainer.common.errors import FieldErrors
 from hrl_trainer.common.money import format_euro
-from hrl_trainer.env.simulation import SPLIT_NAMES, HouseholdBatch
 from hrl_trainer.env.scenarios import Scenario
+from hrl_trainer.env.simulation import SPLIT_NAMES, HouseholdBatch
 
 if TYPE_CHECKING:
     from hrl_trainer.agents.networks import Executor, Strategist

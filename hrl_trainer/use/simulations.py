@@ -22,10 +22,10 @@ from hrl_trainer.common.config import DEFAULT_HOUSEHOLDS
 from hrl_trainer.common.money import format_euro
 from hrl_trainer.env.scenarios import Scenario
 from hrl_trainer.env.simulation import LifeEvents
+from hrl_trainer.evaluation.euros import SERIES_UNITS, live, paired_against, percentile_bands, totals
 from hrl_trainer.store.model_lookup import resolve_agents
 from hrl_trainer.store.simulation_store import DEFAULT_KEPT, model_info, save_simulation
 from hrl_trainer.use.flat_store import FlatBaseline, flat_baseline
-from hrl_trainer.evaluation.euros import SERIES_UNITS, live, paired_against, percentile_bands, totals
 
 if TYPE_CHECKING:
     from hrl_trainer.agents.networks import Executor, Strategist

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from hrl_trainer import TrainConfig, TrainingError, TrainResult
+from hrl_trainer.common.clock import iso, utc_now
 from hrl_trainer.store.run_writer import RunWriter
-from hrl_trainer.store.runs import FINAL_FILES, iso, utc_now
+from hrl_trainer.store.runs import FINAL_FILES
 
 EPISODE_SECONDS = 0.05
 HELD_OUT_SECONDS = 0.2
