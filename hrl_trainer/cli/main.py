@@ -23,6 +23,7 @@ from hrl_trainer.common.config import (
     DEFAULT_EVAL_EPISODES,
     DEFAULT_HOUSEHOLDS,
     DEFAULT_SAVE_INTERVAL,
+    HELD_OUT_HOUSEHOLDS,
     MAX_BALANCE,
     MAX_HOUSEHOLD_MONTHS,
     MAX_KEEP_CHECKPOINTS,
@@ -151,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--scenario", help="the scenario's published model")
     which.add_argument("--run", metavar="ZIP_OR_ID", help="a run: its id, or a zip from GET /api/runs/{id}/archive")
     low, high = SIMULATION_BOUNDS["households"]
-    e.add_argument("--episodes", type=setting("households", SIMULATION_BOUNDS), default=1000,
+    e.add_argument("--episodes", type=setting("households", SIMULATION_BOUNDS), default=HELD_OUT_HOUSEHOLDS,
                    help=f"held-out households, {low} to {high}; with the scenario's months at most "
                         f"{MAX_HOUSEHOLD_MONTHS} household-months (default: %(default)s)")
     e.add_argument("--models-dir")

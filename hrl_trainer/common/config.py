@@ -16,8 +16,12 @@ DEFAULT_HOUSEHOLDS = 1000
 MAX_HOUSEHOLDS = 10_000
 TUNING_HOUSEHOLDS = 200
 """Tuning households on which the baselines' splits and rules are tuned (evaluate, simulations, the end of a run)."""
-HELDOUT_HOUSEHOLDS = 500
-"""Held-out households of the end-of-run summary in euros."""
+HELD_OUT_HOUSEHOLDS = 1000
+"""Held-out households on which `evaluate`, `score_policy`, `compare_policy` and a search trial's final score
+compare a policy with the baselines."""
+RUN_HELD_OUT_HOUSEHOLDS = 200
+"""Held-out households of the evaluation at the end of a run (`TrainConfig.heldout_episodes`), in rewards and euros:
+fewer than `HELD_OUT_HOUSEHOLDS`, so that the run's end stays short."""
 MAX_HOUSEHOLD_MONTHS = 1_200_000
 """households x months of one simulation (10 000 households of 120 months): bounds its memory."""
 MONTHS_BOUNDS = (12, 600)
@@ -130,7 +134,7 @@ class TrainConfig:
     the Executor; see docs/learning.md, "What was tried", for the measurements)."""
     metrics_window: int = 10
     """Episodes averaged into each progress metric."""
-    heldout_episodes: int = 200
+    heldout_episodes: int = RUN_HELD_OUT_HOUSEHOLDS
     """Held-out households on which the final agents are scored when the run ends (`history["held_out"]`)."""
 
     def __post_init__(self) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 
 from hrl_trainer.baselines.rules import rule_from
 from hrl_trainer.baselines.tuning import saved_tunings
-from hrl_trainer.common.config import HELDOUT_HOUSEHOLDS
+from hrl_trainer.common.config import RUN_HELD_OUT_HOUSEHOLDS
 from hrl_trainer.env.lives import fixed_households
 from hrl_trainer.env.rollout import run_episodes
 from hrl_trainer.env.scenarios import Scenario
@@ -142,7 +142,7 @@ RULES = ("target_liquidity_2", "target_liquidity_4")
 
 
 def heldout_summary(scenario: Scenario, strategist: Strategist, executor: Executor,
-                    households: int = HELDOUT_HOUSEHOLDS, models_dir: str | Path | None = None) -> dict[str, Any]:
+                    households: int = RUN_HELD_OUT_HOUSEHOLDS, models_dir: str | Path | None = None) -> dict[str, Any]:
     """The trained agents on `evaluate`'s held-out households, in euros: for the end-of-training banner.
 
     With `models_dir` holding the household's tunings (`saved_tunings`), also `"rules"`: each target-liquidity

@@ -13,7 +13,7 @@ import numpy as np
 from hrl_trainer.agents.networks import Executor, Strategist
 from hrl_trainer.agents.policy import FlatPolicy, HierarchicalPolicy
 from hrl_trainer.baselines.tuning import baseline_policies, tunings
-from hrl_trainer.common.config import TUNING_HOUSEHOLDS
+from hrl_trainer.common.config import HELD_OUT_HOUSEHOLDS, TUNING_HOUSEHOLDS
 from hrl_trainer.env.lives import PURPOSES, fixed_households
 from hrl_trainer.env.rollout import EpisodeStats, Policy, run_episodes
 from hrl_trainer.env.scenarios import Scenario
@@ -52,7 +52,7 @@ BASELINES = ("random", "best_fixed", "buffer_first", "target_liquidity_2", "targ
 """Every baseline a policy is compared with (`flat_ppo` only when a flat Executor is given)."""
 
 
-def compare_policy(scenario: Scenario, policy: Policy, episodes: int = 1000, tuning_episodes: int = TUNING_HOUSEHOLDS,
+def compare_policy(scenario: Scenario, policy: Policy, episodes: int = HELD_OUT_HOUSEHOLDS, tuning_episodes: int = TUNING_HOUSEHOLDS,
                    flat_executor: Executor | None = None, name: str = "hrl",
                    models_dir: str | Path | None = None) -> dict[str, Any]:
     """Score `policy` and the baselines on the same held-out households, paired.
@@ -81,14 +81,14 @@ def compare_policy(scenario: Scenario, policy: Policy, episodes: int = 1000, tun
 
 
 def compare_with_baselines(scenario: Scenario, strategist: Strategist, executor: Executor,
-                           episodes: int = 1000, tuning_episodes: int = TUNING_HOUSEHOLDS,
+                           episodes: int = HELD_OUT_HOUSEHOLDS, tuning_episodes: int = TUNING_HOUSEHOLDS,
                            flat_executor: Executor | None = None, models_dir: str | Path | None = None) -> dict[str, Any]:
     """Score the trained agents (acting deterministically) against the baselines; see `compare_policy`."""
     return compare_policy(scenario, hrl_policy(strategist, executor), episodes, tuning_episodes, flat_executor,
                           models_dir=models_dir)
 
 
-def score_policy(scenario: Scenario, function: Callable[[np.ndarray], np.ndarray], episodes: int = 1000,
+def score_policy(scenario: Scenario, function: Callable[[np.ndarray], np.ndarray], episodes: int = HELD_OUT_HOUSEHOLDS,
                  tuning_episodes: int = TUNING_HOUSEHOLDS, flat_executor: Executor | None = None) -> dict[str, Any]:
     """Score any policy, a function from observations (B, OBS_DIM) to splits (B, 3), against the
     baselines on the held-out households, paired, as `evaluate` does; the policy is reported as

@@ -15,14 +15,13 @@ from pathlib import Path
 
 import optuna
 
-from hrl_trainer.common.config import TUNING_HOUSEHOLDS, TrainConfig
+from hrl_trainer.common.config import HELD_OUT_HOUSEHOLDS, TUNING_HOUSEHOLDS, TrainConfig
 from hrl_trainer.common.paths import resolve_models_dir, validate_name
 from hrl_trainer.env.lives import fixed_households
 from hrl_trainer.evaluation.scoring import hrl_policy, score
 from hrl_trainer.learn.callbacks import EvalCheckpointCallback, TrainerCallback
 from hrl_trainer.learn.trainer import Trainer
 
-HELD_OUT_HOUSEHOLDS = 1000
 
 
 def suggest_settings(trial: optuna.Trial) -> dict:
