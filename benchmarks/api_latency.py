@@ -16,6 +16,7 @@ alike, since other work on this shared 2-core machine only ever slows a run down
 Targets (this 2-core machine): status p99 < 25 ms and max < 100 ms while
 training, 0 progress events lost, training under the server <= 15 % slower.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,8 +74,11 @@ def run_under_server(mode: str, scenario: str, episodes: int, workdir: Path) -> 
         client.on("training_error", on_final)
         client.connect(url, wait_timeout=10)
         client.call("subscribe_training", {}, timeout=10)
-        response = requests.post(f"{url}/api/training/start", timeout=30, json={
-            "scenario_name": scenario, "num_episodes": episodes, "save_interval": 100, "seed": 0})
+        response = requests.post(
+            f"{url}/api/training/start",
+            timeout=30,
+            json={"scenario_name": scenario, "num_episodes": episodes, "save_interval": 100, "seed": 0},
+        )
         response.raise_for_status()
         if not finished.wait(600):
             sys.exit("training did not finish")
@@ -95,16 +99,35 @@ def run_under_server(mode: str, scenario: str, episodes: int, workdir: Path) -> 
 
 def run_cli(scenario: str, episodes: int, workdir: Path) -> float:
     models = workdir / "cli"
-    subprocess.run([sys.executable, "-m", "hrl_trainer", "train", "--scenario", scenario, "--episodes", str(episodes),
-                    "--save-interval", "100", "--seed", "0", "--models-dir", str(models), "--quiet"],
-                   cwd=REPO, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hrl_trainer",
+            "train",
+            "--scenario",
+            scenario,
+            "--episodes",
+            str(episodes),
+            "--save-interval",
+            "100",
+            "--seed",
+            "0",
+            "--models-dir",
+            str(models),
+            "--quiet",
+        ],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
     history = json.loads((models / f"{scenario}_history.json").read_text())
     return episodes / history["progress"][-1]["elapsed_time"]
 
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -135,21 +158,54 @@ def main() -> None:
             server_eps = max(run["eps"] for run in runs)
             slowdown = 1 - server_eps / cli_eps
             errors = [run["error"] for run in runs if run["error"]]
-            passed = (p99 < TARGET_P99_MS and worst < TARGET_MAX_MS and received == expected and in_order
-                      and slowdown <= TARGET_SLOWDOWN and not errors)
-            rows.append([mode, len(latencies), f"{p50:.1f}", f"{p99:.1f}", f"{worst:.1f}", f"{received}/{expected}",
-                         "yes" if in_order else "NO", f"{server_eps:.0f}", f"{cli_eps:.0f}", f"{slowdown:+.0%}",
-                         "PASS" if passed else "FAIL"])
+            passed = (
+                p99 < TARGET_P99_MS
+                and worst < TARGET_MAX_MS
+                and received == expected
+                and in_order
+                and slowdown <= TARGET_SLOWDOWN
+                and not errors
+            )
+            rows.append(
+                [
+                    mode,
+                    len(latencies),
+                    f"{p50:.1f}",
+                    f"{p99:.1f}",
+                    f"{worst:.1f}",
+                    f"{received}/{expected}",
+                    "yes" if in_order else "NO",
+                    f"{server_eps:.0f}",
+                    f"{cli_eps:.0f}",
+                    f"{slowdown:+.0%}",
+                    "PASS" if passed else "FAIL",
+                ]
+            )
 
-    header = ["mode", "polls", "p50 ms", "p99 ms", "max ms", "events", "in order", "server ep/s", "CLI ep/s",
-              "slower", "targets"]
+    header = [
+        "mode",
+        "polls",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "events",
+        "in order",
+        "server ep/s",
+        "CLI ep/s",
+        "slower",
+        "targets",
+    ]
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
-    print(f"{args.episodes} episodes of {args.scenario}, {args.repeats} runs per row; targets: p99 < {TARGET_P99_MS:g} ms, "
-          f"max < {TARGET_MAX_MS:g} ms, 0 events lost, <= {TARGET_SLOWDOWN:.0%} slower than the CLI")
+    print(
+        f"{args.episodes} episodes of {args.scenario}, {args.repeats} runs per row; targets: p99 < {TARGET_P99_MS:g} ms, "
+        f"max < {TARGET_MAX_MS:g} ms, 0 events lost, <= {TARGET_SLOWDOWN:.0%} slower than the CLI"
+    )
     for row in [header, *rows]:
         print("  ".join(str(cell).rjust(width) for cell, width in zip(row, widths)))
-    print(f"1-minute load average before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f} (this benchmark "
-          "alone adds about 1.2; more means other work shared the two cores and slowed some runs)")
+    print(
+        f"1-minute load average before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f} (this benchmark "
+        "alone adds about 1.2; more means other work shared the two cores and slowed some runs)"
+    )
 
 
 if __name__ == "__main__":

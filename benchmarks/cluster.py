@@ -15,6 +15,7 @@ Expected on this 2-core machine: close to 2x the throughput with two workers as 
 start-to-first-event latency well under 0.5 s with warm workers (embedded: about 2 s, a fresh child
 importing torch each time).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -81,8 +82,11 @@ class Follower:
 
 def start(session, url: str, scenario: str, episodes: int) -> tuple[dict, float]:
     posted = time.monotonic()
-    response = session.post(f"{url}/api/training/start", json={"scenario_name": scenario, "num_episodes": episodes,
-                                                                "eval_episodes": 10}, timeout=60)
+    response = session.post(
+        f"{url}/api/training/start",
+        json={"scenario_name": scenario, "num_episodes": episodes, "eval_episodes": 10},
+        timeout=60,
+    )
     response.raise_for_status()
     return response.json()["data"], posted
 
@@ -152,8 +156,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=8)
     parser.add_argument("--episodes", type=int, default=1000)
     parser.add_argument("--probes", type=int, default=5, help="short runs timing start to first event")
-    parser.add_argument("--modes", nargs="+", default=["embedded", "1", "2"],
-                        help="embedded, and/or a number of Celery workers")
+    parser.add_argument(
+        "--modes", nargs="+", default=["embedded", "1", "2"], help="embedded, and/or a number of Celery workers"
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="hrl-cluster-bench-"))
     rows = []
@@ -161,15 +166,17 @@ def main() -> None:
         for mode in args.modes:
             result = run_mode(mode, args.runs, args.episodes, args.probes, workdir)
             latencies = result["latencies"]
-            rows.append({
-                "mode": "embedded (one run at a time)" if mode == "embedded" else f"cluster, {mode} worker(s)",
-                f"{args.runs} runs (s)": f"{result['seconds']:.1f}",
-                "runs/min": f"{60 * args.runs / result['seconds']:.2f}",
-                "completed": f"{result['completed']}/{args.runs}",
-                "start->1st event median (s)": f"{statistics.median(latencies):.3f}" if latencies else "-",
-                "max (s)": f"{max(latencies):.3f}" if latencies else "-",
-                "n": str(len(latencies)),
-            })
+            rows.append(
+                {
+                    "mode": "embedded (one run at a time)" if mode == "embedded" else f"cluster, {mode} worker(s)",
+                    f"{args.runs} runs (s)": f"{result['seconds']:.1f}",
+                    "runs/min": f"{60 * args.runs / result['seconds']:.2f}",
+                    "completed": f"{result['completed']}/{args.runs}",
+                    "start->1st event median (s)": f"{statistics.median(latencies):.3f}" if latencies else "-",
+                    "max (s)": f"{max(latencies):.3f}" if latencies else "-",
+                    "n": str(len(latencies)),
+                }
+            )
             print(format_table(rows[-1:], list(rows[-1])), flush=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

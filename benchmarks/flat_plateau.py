@@ -9,6 +9,7 @@ target "above the flat PPO" there asks the agents to beat that plateau (docs/lea
     .venv/bin/python benchmarks/flat_plateau.py [--scenarios milano_junior roma_famiglia] [--seeds 42 7 1]
                                                 [--episodes 5000 20000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,7 +17,16 @@ import tempfile
 
 import torch
 
-from hrl_trainer import FlatPolicy, TrainConfig, fixed_households, format_table, load_scenario, paired, score, train_flat
+from hrl_trainer import (
+    FlatPolicy,
+    TrainConfig,
+    fixed_households,
+    format_table,
+    load_scenario,
+    paired,
+    score,
+    train_flat,
+)
 
 
 def flat_reward(scenario: str, episodes: int, seed: int, held_out):
@@ -41,10 +51,16 @@ def main() -> None:
         for seed in args.seeds:
             first, second = flat_reward(scenario, short, seed, held_out), flat_reward(scenario, long, seed, held_out)
             diff = paired(second.reward, first.reward)
-            rows.append({"scenario": scenario, "seed": seed, f"flat {short}": first.metrics()["avg_reward"],
-                         f"flat {long}": second.metrics()["avg_reward"],
-                         "long minus short": f"{diff['diff']:+.3f} ± {diff['stderr']:.3f}",
-                         "z": f"{diff['diff'] / diff['stderr']:+.1f}"})
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "seed": seed,
+                    f"flat {short}": first.metrics()["avg_reward"],
+                    f"flat {long}": second.metrics()["avg_reward"],
+                    "long minus short": f"{diff['diff']:+.3f} ± {diff['stderr']:.3f}",
+                    "z": f"{diff['diff'] / diff['stderr']:+.1f}",
+                }
+            )
             print(format_table(rows[-1:], list(rows[-1])), flush=True)
     print(f"\nThe flat PPO on {long} households against the same on {short} (same seed), held-out reward, paired")
     print(format_table(rows, list(rows[0])))

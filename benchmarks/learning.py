@@ -9,6 +9,7 @@ the mean standard error, and how many seeds meet each target, then the targets m
     .venv/bin/python benchmarks/learning.py [--episodes 1000 5000] [--seeds 42 7 1] [--scenarios ...] [--save F]
     .venv/bin/python benchmarks/learning.py --load F [G ...]      # the tables again, from saved runs
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,15 @@ from pathlib import Path
 import torch
 from train_speed import cli
 
-from hrl_trainer import BASELINES, compare_policy, flat_baseline, format_table, list_scenarios, load_policy, load_scenario
+from hrl_trainer import (
+    BASELINES,
+    compare_policy,
+    flat_baseline,
+    format_table,
+    list_scenarios,
+    load_policy,
+    load_scenario,
+)
 
 TARGETS = {
     # (baseline, episodes): (z the agents must exceed, seeds needed of 3, what it says)
@@ -45,14 +54,32 @@ def run(scenario: str, episodes: int, seed: int) -> dict:
     """Train, train the flat PPO, compare; one row of per-baseline paired results."""
     with tempfile.TemporaryDirectory() as models:
         start = time.perf_counter()
-        cli("train", "--scenario", scenario, "--episodes", str(episodes), "--seed", str(seed),
-            "--save-interval", str(max(100, episodes // 10)), "--models-dir", models, "--quiet")
+        cli(
+            "train",
+            "--scenario",
+            scenario,
+            "--episodes",
+            str(episodes),
+            "--seed",
+            str(seed),
+            "--save-interval",
+            str(max(100, episodes // 10)),
+            "--models-dir",
+            models,
+            "--quiet",
+        )
         seconds = time.perf_counter() - start
         policy = load_policy(scenario, models_dir=models)
         flat = flat_baseline(scenario, None, models).executor
     report = compare_policy(load_scenario(scenario), policy, flat_executor=flat)
-    return {"scenario": scenario, "episodes": episodes, "seed": seed, "train s": seconds,
-            "hrl": report["policies"]["hrl"]["avg_reward"], "paired": report["paired"]}
+    return {
+        "scenario": scenario,
+        "episodes": episodes,
+        "seed": seed,
+        "train s": seconds,
+        "hrl": report["policies"]["hrl"]["avg_reward"],
+        "paired": report["paired"],
+    }
 
 
 def target_met(baseline: str, episodes: int, zs: list[float]) -> str:
@@ -80,9 +107,17 @@ def summary(rows: list[dict]) -> list[dict]:
 
 def per_run(rows: list[dict]) -> list[dict]:
     """One line per run: the z of each paired difference."""
-    return [{"scenario": r["scenario"], "episodes": r["episodes"], "seed": r["seed"], "train s": f"{r['train s']:.1f}",
-             "hrl": r["hrl"], **{f"z {name}": f"{z(r['paired'][name]):+.1f}" for name in BASELINES}}
-            for r in sorted(rows, key=lambda r: (r["episodes"], r["scenario"]))]
+    return [
+        {
+            "scenario": r["scenario"],
+            "episodes": r["episodes"],
+            "seed": r["seed"],
+            "train s": f"{r['train s']:.1f}",
+            "hrl": r["hrl"],
+            **{f"z {name}": f"{z(r['paired'][name]):+.1f}" for name in BASELINES},
+        }
+        for r in sorted(rows, key=lambda r: (r["episodes"], r["scenario"]))
+    ]
 
 
 def main() -> None:
@@ -91,8 +126,9 @@ def main() -> None:
     parser.add_argument("--scenarios", nargs="+", default=list_scenarios())
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 7, 1])
     parser.add_argument("--save", help="append each run's results to this JSON-lines file")
-    parser.add_argument("--load", nargs="+", default=[],
-                        help="JSON-lines files saved by --save: print their tables instead of running")
+    parser.add_argument(
+        "--load", nargs="+", default=[], help="JSON-lines files saved by --save: print their tables instead of running"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
 
@@ -107,11 +143,12 @@ def main() -> None:
     print("\nEvery run: paired difference in standard errors (z) against each baseline")
     print(format_table(per_run(rows), list(per_run(rows)[0])))
     table = summary(sorted(rows, key=lambda r: (r["episodes"], r["scenario"])))
-    print("\nMean paired difference (hrl minus baseline) ± mean standard error over the seeds; "
-          "seeds meeting the target")
+    print(
+        "\nMean paired difference (hrl minus baseline) ± mean standard error over the seeds; seeds meeting the target"
+    )
     print(format_table(table, list(table[0])))
     print("\nTargets:")
-    for (name, episodes), (_, needed, text) in TARGETS.items():
+    for (_name, episodes), (_, needed, text) in TARGETS.items():
         if any(r["episodes"] == episodes for r in rows):
             print(f"  {episodes:>5} episodes, {text}: {needed} of 3 seeds needed")
 

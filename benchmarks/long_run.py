@@ -17,6 +17,7 @@ stay fast with many models? Run by hand; prints two tables.
 
 Targets (this 2-core machine): RSS growth over the long run < 50 MB; GET /api/models p99 < 20 ms.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,8 +49,9 @@ def train(url: str, episodes: int, sample: Callable[[], object]) -> float:
     """Start a run and poll its status every 0.2 s, calling ``sample``, until it ends; returns seconds."""
     began = time.monotonic()
     with requests.Session() as session:
-        session.post(f"{url}/api/training/start", json={"scenario_name": SCENARIO, "num_episodes": episodes},
-                     timeout=30).raise_for_status()
+        session.post(
+            f"{url}/api/training/start", json={"scenario_name": SCENARIO, "num_episodes": episodes}, timeout=30
+        ).raise_for_status()
         while session.get(f"{url}/api/training/status", timeout=30).json()["is_training"]:
             sample()
             time.sleep(0.2)
@@ -59,8 +61,10 @@ def train(url: str, episodes: int, sample: Callable[[], object]) -> float:
 
 
 def memory_row(mode: str, episodes: int, workdir: Path) -> dict[str, str]:
-    env = {"HRL_TRAINER_ENTRY": "api_fake_trainers:burst",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(FAKE_TRAINERS), os.environ.get("PYTHONPATH")]))}
+    env = {
+        "HRL_TRAINER_ENTRY": "api_fake_trainers:burst",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(FAKE_TRAINERS), os.environ.get("PYTHONPATH")])),
+    }
     with running_server(workdir / f"memory-{mode}", mode, args=["--quiet"], env=env) as (process, url):
         wait_until_up(url, process)
         progress_events: list[int] = []
@@ -81,10 +85,16 @@ def memory_row(mode: str, episodes: int, workdir: Path) -> dict[str, str]:
             client.disconnect()
     growth = max(max(samples), after) - idle
     return {
-        "mode": mode, "episodes": str(episodes), "run s": f"{seconds:.1f}",
-        "client got": f"{len(progress_events)}", "records kept": str(kept),
-        "idle RSS MB": f"{idle:.1f}", "peak MB": f"{max(samples):.1f}", "after MB": f"{after:.1f}",
-        "growth MB": f"{growth:+.1f}", "target": "PASS" if growth < TARGET_GROWTH_MB else "FAIL",
+        "mode": mode,
+        "episodes": str(episodes),
+        "run s": f"{seconds:.1f}",
+        "client got": f"{len(progress_events)}",
+        "records kept": str(kept),
+        "idle RSS MB": f"{idle:.1f}",
+        "peak MB": f"{max(samples):.1f}",
+        "after MB": f"{after:.1f}",
+        "growth MB": f"{growth:+.1f}",
+        "target": "PASS" if growth < TARGET_GROWTH_MB else "FAIL",
     }
 
 
@@ -95,18 +105,36 @@ def save_models(models_dir: Path, count: int, history_episodes: int) -> float:
     from hrl_trainer.store.run_writer import record_agents
 
     strategist, executor = Strategist(obs_dim=8), Executor(obs_dim=12)
-    progress = [{"episode": e, "total_episodes": history_episodes, "avg_reward": 10.0 + e % 7 / 3,
-                 "avg_duration": 118.5, "avg_cash": 20_000.0 + e % 13, "avg_invested": 14_000.0 + e % 11,
-                 "stability": 0.97, "goal_adherence": 0.0234, "elapsed_time": e / 150}
-                for e in range(1, history_episodes + 1)]
+    progress = [
+        {
+            "episode": e,
+            "total_episodes": history_episodes,
+            "avg_reward": 10.0 + e % 7 / 3,
+            "avg_duration": 118.5,
+            "avg_cash": 20_000.0 + e % 13,
+            "avg_invested": 14_000.0 + e % 11,
+            "stability": 0.97,
+            "goal_adherence": 0.0234,
+            "elapsed_time": e / 150,
+        }
+        for e in range(1, history_episodes + 1)
+    ]
     size = 0
     for index in range(count):
         name = f"bench_model_{index:02d}"
-        history = {"scenario_name": name, "config": {"num_episodes": history_episodes}, "seed": index,
-                   "started_at": "2026-12-01T10:00:00", "finished_at": "2026-12-01T10:10:00",
-                   "episodes_completed": history_episodes, "total_episodes": history_episodes, "stopped": False,
-                   "final_metrics": {k: v for k, v in progress[-1].items() if k.startswith("avg_")},
-                   "progress": progress, "evaluations": []}
+        history = {
+            "scenario_name": name,
+            "config": {"num_episodes": history_episodes},
+            "seed": index,
+            "started_at": "2026-12-01T10:00:00",
+            "finished_at": "2026-12-01T10:10:00",
+            "episodes_completed": history_episodes,
+            "total_episodes": history_episodes,
+            "stopped": False,
+            "final_metrics": {k: v for k, v in progress[-1].items() if k.startswith("avg_")},
+            "progress": progress,
+            "evaluations": [],
+        }
         record_agents(name, strategist, executor, history, models_dir)
         size += model_paths(name, models_dir)["history"].stat().st_size
     return size / 2**20
@@ -114,7 +142,7 @@ def save_models(models_dir: Path, count: int, history_episodes: int) -> float:
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def models_row(mode: str, models_dir: Path, count: int, requests_count: int, history_mb: float) -> dict[str, str]:
@@ -132,9 +160,14 @@ def models_row(mode: str, models_dir: Path, count: int, requests_count: int, his
         listed = len(response.json()["models"])
     p99 = percentile(latencies, 0.99)
     return {
-        "mode": mode, "models": f"{listed}/{count}", "history files MB": f"{history_mb:.0f}",
-        "requests": str(len(latencies)), "p50 ms": f"{statistics.median(latencies):.1f}", "p99 ms": f"{p99:.1f}",
-        "max ms": f"{max(latencies):.1f}", "target": "PASS" if p99 < TARGET_P99_MS and listed == count else "FAIL",
+        "mode": mode,
+        "models": f"{listed}/{count}",
+        "history files MB": f"{history_mb:.0f}",
+        "requests": str(len(latencies)),
+        "p50 ms": f"{statistics.median(latencies):.1f}",
+        "p99 ms": f"{p99:.1f}",
+        "max ms": f"{max(latencies):.1f}",
+        "target": "PASS" if p99 < TARGET_P99_MS and listed == count else "FAIL",
     }
 
 
@@ -153,15 +186,19 @@ def main() -> None:
         workdir = Path(tmp)
         if args.skip != "memory":
             rows = [memory_row(mode, args.episodes, workdir) for mode in args.modes]
-            print(f"Server memory over a {args.episodes}-episode run (fast fake trainer, one Socket.IO client); "
-                  f"target: growth < {TARGET_GROWTH_MB:g} MB")
+            print(
+                f"Server memory over a {args.episodes}-episode run (fast fake trainer, one Socket.IO client); "
+                f"target: growth < {TARGET_GROWTH_MB:g} MB"
+            )
             print(format_table(rows, list(rows[0])))
         if args.skip != "models":
             models_dir = workdir / "models"
             history_mb = save_models(models_dir, args.models, args.history_episodes)
             rows = [models_row(mode, models_dir, args.models, args.requests, history_mb) for mode in args.modes]
-            print(f"\nGET /api/models with {args.models} models ({args.history_episodes}-episode histories); "
-                  f"target: p99 < {TARGET_P99_MS:g} ms")
+            print(
+                f"\nGET /api/models with {args.models} models ({args.history_episodes}-episode histories); "
+                f"target: p99 < {TARGET_P99_MS:g} ms"
+            )
             print(format_table(rows, list(rows[0])))
     print(f"1-minute load average before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f}")
 

@@ -10,6 +10,7 @@ listing reads) and as before runs (the listing must parse every history). Times
 
 Target (issue 9): GET /api/models p99 < 20 ms with 50 models.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,13 +25,22 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from hrl_trainer import list_trained_models  # noqa: E402
 from servers import running_server, wait_until_up  # noqa: E402
+
+from hrl_trainer import list_trained_models  # noqa: E402
 from hrl_trainer.store.checkpoints import json_bytes  # noqa: E402
 
-ROW = {"episode": 1, "total_episodes": 1, "avg_reward": 12.345678901234, "avg_duration": 120.0,
-       "avg_cash": 5234.6789012345, "avg_invested": 12500.123456789, "stability": 0.98512345678,
-       "goal_adherence": 0.0234123456789, "elapsed_time": 323.456}
+ROW = {
+    "episode": 1,
+    "total_episodes": 1,
+    "avg_reward": 12.345678901234,
+    "avg_duration": 120.0,
+    "avg_cash": 5234.6789012345,
+    "avg_invested": 12500.123456789,
+    "stability": 0.98512345678,
+    "goal_adherence": 0.0234123456789,
+    "elapsed_time": 323.456,
+}
 
 
 def build(folder: Path, models: int, episodes: int, summaries: bool) -> None:
@@ -38,9 +48,14 @@ def build(folder: Path, models: int, episodes: int, summaries: bool) -> None:
     progress = [{**ROW, "episode": i + 1, "total_episodes": episodes} for i in range(episodes)]
     for index in range(models):
         name = f"bench_{index:03d}"
-        summary = {"run_id": f"{name}-20261201-000000-0000", "scenario_name": name, "status": "completed",
-                   "episodes_completed": episodes, "final_metrics": {k: v for k, v in ROW.items() if k.startswith("avg_")},
-                   "finished_at": "2026-12-01T00:00:00"}
+        summary = {
+            "run_id": f"{name}-20261201-000000-0000",
+            "scenario_name": name,
+            "status": "completed",
+            "episodes_completed": episodes,
+            "final_metrics": {k: v for k, v in ROW.items() if k.startswith("avg_")},
+            "finished_at": "2026-12-01T00:00:00",
+        }
         history = {**summary, "progress": progress, "evaluations": []}
         (folder / f"{name}_history.json").write_bytes(json_bytes(history))
         for agent in ("high_agent", "low_agent"):
@@ -88,8 +103,14 @@ def main() -> None:
         size = sum(p.stat().st_size for p in runs_layout.glob("*_history.json")) / 2**20
         served = server_times(runs_layout, args.repeats)
         rows = [
-            ("list_trained_models, summaries (runs)", time_calls(lambda: list_trained_models(runs_layout), args.repeats)),
-            ("list_trained_models, histories (before)", time_calls(lambda: list_trained_models(old_layout), max(3, args.repeats // 10))),
+            (
+                "list_trained_models, summaries (runs)",
+                time_calls(lambda: list_trained_models(runs_layout), args.repeats),
+            ),
+            (
+                "list_trained_models, histories (before)",
+                time_calls(lambda: list_trained_models(old_layout), max(3, args.repeats // 10)),
+            ),
             ("GET /api/models, live server (runs)", served["/api/models"]),
             ("GET /api/health, same server (the floor)", served["/api/health"]),
         ]

@@ -12,6 +12,7 @@ temporary models folder, then measures
 Targets (this 2-core machine): a warm 1000-household, 120-month simulation with all policies < 1 s;
 advice p99 < 50 ms warm.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,15 +29,16 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from servers import running_server, wait_until_up  # noqa: E402
+
 from hrl_trainer import load_scenario  # noqa: E402
-from hrl_trainer.use.advice import advise  # noqa: E402
 from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist  # noqa: E402
-from hrl_trainer.store.run_writer import record_agents  # noqa: E402
+from hrl_trainer.baselines.tuning import tunings  # noqa: E402
 from hrl_trainer.env.simulation import OBS_DIM  # noqa: E402
 from hrl_trainer.store.model_lookup import resolve_agents  # noqa: E402
-from hrl_trainer.baselines.tuning import tunings
+from hrl_trainer.store.run_writer import record_agents  # noqa: E402
+from hrl_trainer.use.advice import advise  # noqa: E402
 from hrl_trainer.use.simulations import simulate  # noqa: E402
-from servers import running_server, wait_until_up  # noqa: E402
 
 
 def ms(seconds: list[float]) -> tuple[float, float, float]:
@@ -61,18 +63,42 @@ def row(what: str, times: list[float]) -> str:
 def in_process(name: str, models: Path, households: int, repeats: int) -> list[str]:
     scenario = load_scenario(name)
     agents = resolve_agents(name, None, models)
-    rows = [row(f"{name}: first simulation (tunes the baselines, saves them)",
-                timed(lambda: simulate(scenario, *agents, households, seed=1, models_dir=models), 1))]
+    rows = [
+        row(
+            f"{name}: first simulation (tunes the baselines, saves them)",
+            timed(lambda: simulate(scenario, *agents, households, seed=1, models_dir=models), 1),
+        )
+    ]
     tunings.cache_clear()  # a restarted server: nothing in memory, the tunings on disk
-    rows.append(row(f"{name}: first simulation after a restart (tunings read from disk)",
-                    timed(lambda: simulate(scenario, *agents, households, seed=1, models_dir=models), 1)))
-    rows.append(row(f"{name}: simulation, {households} households, warm",
-                    timed(lambda: simulate(scenario, *agents, households, models_dir=models), repeats)))
-    rows.append(row(f"{name}: advice (agents loaded)",
-                    timed(lambda: advise(scenario, *agents, month=30, savings=1000.0, invested=4000.0), 200)))
-    rows.append(row(f"{name}: advice incl. loading the agents",
-                    timed(lambda: advise(load_scenario(name), *resolve_agents(name, None, models), month=30,
-                                         savings=1000.0, invested=4000.0), 100)))
+    rows.append(
+        row(
+            f"{name}: first simulation after a restart (tunings read from disk)",
+            timed(lambda: simulate(scenario, *agents, households, seed=1, models_dir=models), 1),
+        )
+    )
+    rows.append(
+        row(
+            f"{name}: simulation, {households} households, warm",
+            timed(lambda: simulate(scenario, *agents, households, models_dir=models), repeats),
+        )
+    )
+    rows.append(
+        row(
+            f"{name}: advice (agents loaded)",
+            timed(lambda: advise(scenario, *agents, month=30, savings=1000.0, invested=4000.0), 200),
+        )
+    )
+    rows.append(
+        row(
+            f"{name}: advice incl. loading the agents",
+            timed(
+                lambda: advise(
+                    load_scenario(name), *resolve_agents(name, None, models), month=30, savings=1000.0, invested=4000.0
+                ),
+                100,
+            ),
+        )
+    )
     return rows
 
 
@@ -97,15 +123,23 @@ def over_http(names: list[str], models: Path, households: int, repeats: int) -> 
 
                 thread = threading.Thread(target=poll)
                 thread.start()
-                sims = timed(lambda: session.post(f"{url}/api/simulations", json=body, timeout=120).raise_for_status(), repeats)
+                sims = timed(
+                    lambda: session.post(f"{url}/api/simulations", json=body, timeout=120).raise_for_status(), repeats
+                )
                 done.set()
                 thread.join()
                 rows.append(row(f"{name}: POST /api/simulations, {households} households", sims))
                 rows.append(row(f"{name}: GET /api/training/status during those simulations", status_times))
                 advice = {"scenario_name": name, "month": 30, "savings": 1000.0, "invested": 4000.0}
                 session.post(f"{url}/api/advice", json=advice, timeout=30).raise_for_status()
-                rows.append(row(f"{name}: POST /api/advice",
-                                timed(lambda: session.post(f"{url}/api/advice", json=advice, timeout=30).raise_for_status(), 200)))
+                rows.append(
+                    row(
+                        f"{name}: POST /api/advice",
+                        timed(
+                            lambda: session.post(f"{url}/api/advice", json=advice, timeout=30).raise_for_status(), 200
+                        ),
+                    )
+                )
     return rows
 
 

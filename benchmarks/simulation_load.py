@@ -13,6 +13,7 @@ the real server (``python app.py`` on a free 127.0.0.1 port, ``--mode``) and mea
 Targets: the web process's RSS after 200 simulations of 1000 households under 150 MB above idle; status
 and health p99 under 50 ms while 20 simulations are requested; no request beyond the queue waits (503).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,9 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from hrl_trainer import TrainConfig, train  # noqa: E402
 from servers import running_server, wait_until_up  # noqa: E402
+
+from hrl_trainer import TrainConfig, train  # noqa: E402
 
 RSS_TARGET_MB = 150
 LATENCY_TARGET_MS = 50
@@ -42,8 +44,11 @@ def memory(server: psutil.Process) -> tuple[float, float, float]:
     """(web process RSS, its simulation workers' RSS, their USS) in MB; the workers are the server's children
     (multiprocessing's resource tracker, a few MB, counted with them)."""
     children = server.children(recursive=True)
-    return (server.memory_info().rss / MB, sum(c.memory_info().rss for c in children) / MB,
-            sum(c.memory_full_info().uss for c in children) / MB)
+    return (
+        server.memory_info().rss / MB,
+        sum(c.memory_info().rss for c in children) / MB,
+        sum(c.memory_full_info().uss for c in children) / MB,
+    )
 
 
 def memory_table(url: str, server: psutil.Process, models: Path, body: dict, total: int) -> list[str]:
@@ -54,13 +59,18 @@ def memory_table(url: str, server: psutil.Process, models: Path, body: dict, tot
         for done in range(1, total + 1):
             session.post(f"{url}/api/simulations", json=body, timeout=300).raise_for_status()
             if done in marks:
-                rows.append((f"after {done} simulations", len(list((models / "simulations").glob("*.json"))),
-                             *memory(server)))
-    lines = ["| when | saved on disk | web RSS MB | increase MB | target MB | workers RSS MB | workers USS MB |",
-             "|---|---|---|---|---|---|---|"]
+                rows.append(
+                    (f"after {done} simulations", len(list((models / "simulations").glob("*.json"))), *memory(server))
+                )
+    lines = [
+        "| when | saved on disk | web RSS MB | increase MB | target MB | workers RSS MB | workers USS MB |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for when, saved, rss, workers_rss, workers_uss in rows:
-        lines.append(f"| {when} | {saved} | {rss:.0f} | {rss - idle[0]:+.0f} | < {RSS_TARGET_MB} | "
-                     f"{workers_rss:.0f} | {workers_uss:.0f} |")
+        lines.append(
+            f"| {when} | {saved} | {rss:.0f} | {rss - idle[0]:+.0f} | < {RSS_TARGET_MB} | "
+            f"{workers_rss:.0f} | {workers_uss:.0f} |"
+        )
     return lines
 
 
@@ -114,15 +124,22 @@ def load_table(url: str, body: dict, burst: int) -> list[str]:
     accepted = [seconds for status, seconds, _ in answers if status == 201]
     refused = [(seconds, retry) for status, seconds, retry in answers if status == 503]
     others = [status for status, _, _ in answers if status not in (201, 503)]
-    lines = ["| what | n | p50 ms | p99 ms | max ms | target |", "|---|---|---|---|---|---|",
-             f"| POST /api/simulations accepted (201) | {len(accepted)} | {percentiles(accepted)} | |",
-             f"| POST /api/simulations refused (503, Retry-After {sorted({r for _, r in refused})}) | {len(refused)} | "
-             f"{percentiles([s for s, _ in refused]) if refused else '- | - | -'} | no wait |"]
+    lines = [
+        "| what | n | p50 ms | p99 ms | max ms | target |",
+        "|---|---|---|---|---|---|",
+        f"| POST /api/simulations accepted (201) | {len(accepted)} | {percentiles(accepted)} | |",
+        f"| POST /api/simulations refused (503, Retry-After {sorted({r for _, r in refused})}) | {len(refused)} | "
+        f"{percentiles([s for s, _ in refused]) if refused else '- | - | -'} | no wait |",
+    ]
     for path in paths:
-        lines.append(f"| GET {path}, no simulation (5 s before) | {len(quiet.latencies[path])} | "
-                     f"{percentiles(quiet.latencies[path])} | |")
-        lines.append(f"| GET {path} meanwhile | {len(busy.latencies[path])} | {percentiles(busy.latencies[path])} | "
-                     f"p99 < {LATENCY_TARGET_MS} |")
+        lines.append(
+            f"| GET {path}, no simulation (5 s before) | {len(quiet.latencies[path])} | "
+            f"{percentiles(quiet.latencies[path])} | |"
+        )
+        lines.append(
+            f"| GET {path} meanwhile | {len(busy.latencies[path])} | {percentiles(busy.latencies[path])} | "
+            f"p99 < {LATENCY_TARGET_MS} |"
+        )
     if others:
         lines.append(f"| other answers | {len(others)} | {others} | | | |")
     return lines
@@ -139,15 +156,20 @@ def main() -> None:
     body = {"scenario_name": args.scenario, "households": args.households}
     with tempfile.TemporaryDirectory() as folder:
         models = Path(folder) / "models"
-        train(TrainConfig(args.scenario, num_episodes=30, save_interval=30, eval_episodes=2, seed=1,
-                          models_dir=str(models)))
+        train(
+            TrainConfig(
+                args.scenario, num_episodes=30, save_interval=30, eval_episodes=2, seed=1, models_dir=str(models)
+            )
+        )
         with running_server(models, args.mode) as (process, url):
             wait_until_up(url, process, timeout=60)
             server = psutil.Process(process.pid)
             memory_lines = memory_table(url, server, models, body, args.simulations)
             load_lines = load_table(url, body, args.burst)
-    print(f"{args.mode}: {args.simulations} simulations of {args.households} households ({args.scenario}), "
-          "one after another")
+    print(
+        f"{args.mode}: {args.simulations} simulations of {args.households} households ({args.scenario}), "
+        "one after another"
+    )
     print("\n".join(memory_lines))
     print(f"\n{args.burst} simulations requested at once")
     print("\n".join(load_lines))

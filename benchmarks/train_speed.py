@@ -6,6 +6,7 @@ scores the model against the baselines with `python -m hrl_trainer evaluate`.
 
     .venv/bin/python benchmarks/train_speed.py [--scenario bologna_coppia] [--episodes 1000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,9 @@ TARGET_MEMORY_MB = 1024.0
 
 
 def cli(*args: str) -> str:
-    return subprocess.run([sys.executable, "-m", "hrl_trainer", *args], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        [sys.executable, "-m", "hrl_trainer", *args], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def main() -> None:
@@ -37,8 +39,18 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as models:
         start = time.perf_counter()
-        cli("train", "--scenario", args.scenario, "--episodes", str(args.episodes), "--seed", str(args.seed),
-            "--models-dir", models, "--quiet")
+        cli(
+            "train",
+            "--scenario",
+            args.scenario,
+            "--episodes",
+            str(args.episodes),
+            "--seed",
+            str(args.seed),
+            "--models-dir",
+            models,
+            "--quiet",
+        )
         wall = time.perf_counter() - start
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         with open(f"{models}/{args.scenario}_history.json") as handle:
@@ -52,11 +64,15 @@ def main() -> None:
         {"measure": "CLI start to exit (s)", "value": f"{wall:.1f}", "target": target},
         {"measure": "episodes per second", "value": f"{args.episodes / wall:.0f}", "target": ""},
         {"measure": "months simulated per second", "value": f"{months / wall:.0f}", "target": ""},
-        *({"measure": f"  time in {name} (s)", "value": f"{seconds:.2f}", "target": ""}
-          for name, seconds in history["timings"].items()),
+        *(
+            {"measure": f"  time in {name} (s)", "value": f"{seconds:.2f}", "target": ""}
+            for name, seconds in history["timings"].items()
+        ),
         {"measure": "peak memory (MB)", "value": f"{peak_mb:.0f}", "target": f"< {TARGET_MEMORY_MB:.0f}"},
     ]
-    print(f"Training {args.scenario}, {args.episodes} episodes of {history['scenario']['months']} months, seed {args.seed}")
+    print(
+        f"Training {args.scenario}, {args.episodes} episodes of {history['scenario']['months']} months, seed {args.seed}"
+    )
     print(format_table(rows, ["measure", "value", "target"]))
     print()
     print(f"Evaluation on {report['episodes']} held-out households (hrl minus policy: paired mean ± stderr)")

@@ -10,6 +10,7 @@ lets the idle server settle and reads its resident memory (RSS).
 add ``--server-args=`` when its app.py has no ``--quiet``).
 Targets (this 2-core machine): launch to first /api/health < 1.5 s, idle RSS < 100 MB.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,7 +46,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--modes", nargs="+", default=["eventlet", "threading"])
     parser.add_argument("--repo", type=Path, default=REPO, help="checkout to launch app.py from")
-    parser.add_argument("--server-args", default="--quiet", help="options for app.py (\"\" for a checkout without --quiet)")
+    parser.add_argument(
+        "--server-args", default="--quiet", help='options for app.py ("" for a checkout without --quiet)'
+    )
     args = parser.parse_args()
 
     load_before = os.getloadavg()[0]
@@ -59,17 +62,27 @@ def main() -> None:
         seconds = [s for s, _, _ in runs]
         rss = [r for _, r, _ in runs]
         passed = statistics.median(seconds) < TARGET_SECONDS and max(rss) < TARGET_RSS_MB
-        rows.append({
-            "mode": mode, "runs": str(len(runs)),
-            "launch to health s (median)": f"{statistics.median(seconds):.2f}", "min": f"{min(seconds):.2f}",
-            "max": f"{max(seconds):.2f}", "idle RSS MB (max)": f"{max(rss):.1f}",
-            "torch loaded": "yes" if any(t for _, _, t in runs) else "no", "targets": "PASS" if passed else "FAIL",
-        })
-    print(f"{args.repo}: targets launch to first /api/health < {TARGET_SECONDS:g} s (median), "
-          f"idle RSS < {TARGET_RSS_MB:g} MB")
+        rows.append(
+            {
+                "mode": mode,
+                "runs": str(len(runs)),
+                "launch to health s (median)": f"{statistics.median(seconds):.2f}",
+                "min": f"{min(seconds):.2f}",
+                "max": f"{max(seconds):.2f}",
+                "idle RSS MB (max)": f"{max(rss):.1f}",
+                "torch loaded": "yes" if any(t for _, _, t in runs) else "no",
+                "targets": "PASS" if passed else "FAIL",
+            }
+        )
+    print(
+        f"{args.repo}: targets launch to first /api/health < {TARGET_SECONDS:g} s (median), "
+        f"idle RSS < {TARGET_RSS_MB:g} MB"
+    )
     print(format_table(rows, list(rows[0])))
-    print(f"1-minute load average before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f} "
-          "(other work on the two cores slows start-up)")
+    print(
+        f"1-minute load average before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f} "
+        "(other work on the two cores slows start-up)"
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ With ``--json`` every server event is printed as one JSON line
 Exit status: 0 when the run completes, 1 on an API or training error, 2 on a timeout.
 It disconnects as soon as the run ends (completed, stopped or failed).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,7 @@ import requests
 import socketio
 
 FINAL_EVENTS = ("training_completed", "training_stopped", "training_error")
-SERVER_EVENTS = ("connection_established", "training_status", "training_started", "training_progress") + FINAL_EVENTS
+SERVER_EVENTS = ("connection_established", "training_status", "training_started", "training_progress", *FINAL_EVENTS)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -39,14 +40,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def describe(event: str, data: dict[str, Any]) -> str:
     """One human-readable line per event."""
     if event == "training_progress":
-        return (f"Episode {data['episode']}/{data['total_episodes']}  reward {data['avg_reward']:.2f}  "
-                f"cash {data['avg_cash']:.0f}  invested {data['avg_invested']:.0f}  "
-                f"stability {data['stability']:.3f}")
+        return (
+            f"Episode {data['episode']}/{data['total_episodes']}  reward {data['avg_reward']:.2f}  "
+            f"cash {data['avg_cash']:.0f}  invested {data['avg_invested']:.0f}  "
+            f"stability {data['stability']:.3f}"
+        )
     if event == "training_started":
         return f"Training started: {data['scenario_name']}, {data['num_episodes']} episodes at {data['start_time']}"
     if event == "training_completed":
-        return f"Training completed: {data['scenario_name']} after {data['episodes_completed']} episodes, " \
-               f"final metrics {data['final_metrics']}"
+        return (
+            f"Training completed: {data['scenario_name']} after {data['episodes_completed']} episodes, "
+            f"final metrics {data['final_metrics']}"
+        )
     if event == "training_stopped":
         return f"Training stopped: {data['scenario_name']} after {data['episodes_completed']} episodes"
     if event == "training_error":
@@ -73,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             if event in FINAL_EVENTS:
                 outcome.append(event)
                 finished.set()
+
         return handle
 
     for event in SERVER_EVENTS:
@@ -83,8 +89,12 @@ def main(argv: list[str] | None = None) -> int:
     # status (answered at once, also as a "training_status" event), e.g. to catch up on a running run.
     sio.call("subscribe_training", {}, timeout=10)
 
-    body = {"scenario_name": args.scenario, "num_episodes": args.episodes,
-            "save_interval": args.save_interval, "eval_episodes": args.eval_episodes}
+    body = {
+        "scenario_name": args.scenario,
+        "num_episodes": args.episodes,
+        "save_interval": args.save_interval,
+        "eval_episodes": args.eval_episodes,
+    }
     if args.seed is not None:
         body["seed"] = args.seed
     response = requests.post(f"{args.url}/api/training/start", json=body, timeout=30)

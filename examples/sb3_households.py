@@ -6,6 +6,7 @@
 own `VecEnv` interface, which `SB3Households` below gives it in a few lines. `score_policy`
 takes any function from observations (B, 11) to splits (B, 3).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,8 +70,9 @@ def main() -> None:
     env.seed(args.seed)
     model = PPO("MlpPolicy", env, n_steps=120, batch_size=600, seed=args.seed, device="cpu")
     model.learn(total_timesteps=args.timesteps)
-    report = score_policy(env.env.scenario, lambda obs: model.predict(obs, deterministic=True)[0],
-                          episodes=args.episodes)
+    report = score_policy(
+        env.env.scenario, lambda obs: model.predict(obs, deterministic=True)[0], episodes=args.episodes
+    )
     print(json.dumps({"policy": report["policies"]["policy"], "paired": report["paired"]}, indent=2))
 
 

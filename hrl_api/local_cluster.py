@@ -1,4 +1,5 @@
 """Kept for `python -m hrl_api.local_cluster`: the local cluster lives in `hrl_api.cluster.local`."""
+
 from hrl_api.cluster.local import main
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ docs/architecture.md ("The public API"); everything deeper may change. The names
 or Gymnasium are imported on first use (`_LAZY`), so that a process which only reads scenarios and saved
 histories (the web server) never loads torch.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -60,13 +61,40 @@ _LAZY: dict[str, tuple[str, str]] = {
 }
 
 __all__ = [
-    "BASELINES", "OBS_FEATURES", "SPLIT_NAMES",
-    "EpisodeStats", "FlatPolicy", "HouseholdBatch", "HouseholdEnv", "HouseholdVectorEnv", "LifeEvents",
-    "ModelNotFound", "Policy", "Scenario", "ScenarioError", "ScenarioNotFound", "TrainConfig", "TrainResult",
+    "BASELINES",
+    "OBS_FEATURES",
+    "SPLIT_NAMES",
+    "EpisodeStats",
+    "FlatPolicy",
+    "HouseholdBatch",
+    "HouseholdEnv",
+    "HouseholdVectorEnv",
+    "LifeEvents",
+    "ModelNotFound",
+    "Policy",
+    "Scenario",
+    "ScenarioError",
+    "ScenarioNotFound",
+    "TrainConfig",
+    "TrainResult",
     "TrainingError",
-    "compare_policy", "evaluation_table", "fixed_households", "flat_baseline", "format_table",
-    "list_scenarios", "list_trained_models", "load_history", "load_policy", "load_scenario", "paired",
-    "resolve_models_dir", "resolve_scenarios_dir", "score", "score_policy", "train", "train_flat",
+    "compare_policy",
+    "evaluation_table",
+    "fixed_households",
+    "flat_baseline",
+    "format_table",
+    "list_scenarios",
+    "list_trained_models",
+    "load_history",
+    "load_policy",
+    "load_scenario",
+    "paired",
+    "resolve_models_dir",
+    "resolve_scenarios_dir",
+    "score",
+    "score_policy",
+    "train",
+    "train_flat",
     "validate_name",
 ]
 

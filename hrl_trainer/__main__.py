@@ -1,4 +1,5 @@
 """`python -m hrl_trainer`."""
+
 import sys
 
 from hrl_trainer.cli.main import main

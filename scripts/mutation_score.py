@@ -1,7 +1,8 @@
 """Print the mutation score of `make mutation`, per mutated file, from what mutmut left in mutants/.
 
-    .venv/bin/python scripts/mutation_score.py
+.venv/bin/python scripts/mutation_score.py
 """
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,9 @@ from hrl_trainer.cli.main import format_table
 def main() -> None:
     rows, total = [], Counter()
     for meta in sorted(Path("mutants/hrl_trainer").rglob("*.py.meta")):
-        statuses = Counter(status_by_exit_code[code] for code in json.loads(meta.read_text())["exit_code_by_key"].values())
+        statuses = Counter(
+            status_by_exit_code[code] for code in json.loads(meta.read_text())["exit_code_by_key"].values()
+        )
         total.update(statuses)
         rows.append({"file": meta.relative_to("mutants").as_posix().removesuffix(".meta"), **statuses})
     if not rows:

@@ -1,13 +1,13 @@
 """Root of the test suite. pytest puts this folder on sys.path (it is not a package), so every
 test folder can import the helpers kept here, such as `live_server`; the fixtures below start
 real servers for any suite."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from live_server import LiveServer, ServerFactory
 from tunings import TuningStore
 

@@ -1,6 +1,7 @@
 """What every suite that talks to a real server shares: ``python app.py`` on a free 127.0.0.1 port
 (``LiveServer``), a factory that starts and ends such servers, a recording Socket.IO client, the
 server's training child, and polling."""
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,6 @@ ASYNC_MODES = ("eventlet", "threading")
 START_TIMEOUT = 60.0
 
 
-
-
 def wait_until(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.02) -> Any:
     """Poll ``predicate`` until it returns something truthy; fail the test after ``timeout`` s."""
     deadline = time.monotonic() + timeout
@@ -48,8 +47,15 @@ class LiveServer:
     """``python app.py`` in a subprocess with its own models folder and log, started on creation.
     ``terminate`` then ``start`` brings it back on the same port, as a redeploy would."""
 
-    def __init__(self, models_dir: Path, log_path: Path, async_mode: str = "eventlet",
-                 env: Mapping[str, str] | None = None, args: Sequence[str] = (), wait: bool = True) -> None:
+    def __init__(
+        self,
+        models_dir: Path,
+        log_path: Path,
+        async_mode: str = "eventlet",
+        env: Mapping[str, str] | None = None,
+        args: Sequence[str] = (),
+        wait: bool = True,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.models_dir = models_dir
@@ -64,7 +70,10 @@ class LiveServer:
         """Launch the server; unless ``wait`` is False, wait until it answers (else ``wait_ready`` does)."""
         self.process = subprocess.Popen(
             [sys.executable, "app.py", "--port", str(self.port), "--models-dir", str(self.models_dir), *self.args],
-            cwd=REPO, env=self.env, stdout=self.log_path.open("a"), stderr=subprocess.STDOUT,
+            cwd=REPO,
+            env=self.env,
+            stdout=self.log_path.open("a"),
+            stderr=subprocess.STDOUT,
         )
         if wait:
             self.wait_ready()
@@ -127,13 +136,21 @@ class ServerFactory:
         self.root = root
         self.servers: list[LiveServer] = []
 
-    def start(self, models_dir: Path | None = None, *, async_mode: str = "eventlet", args: Sequence[str] = (),
-              wait: bool = True, **env: str) -> LiveServer:
+    def start(
+        self,
+        models_dir: Path | None = None,
+        *,
+        async_mode: str = "eventlet",
+        args: Sequence[str] = (),
+        wait: bool = True,
+        **env: str,
+    ) -> LiveServer:
         """A running server (one starting, when ``wait`` is False); its models folder is ``models_dir``, or a new
         one; ``args`` go to app.py."""
         index = len(self.servers)
-        server = LiveServer(models_dir or self.root / f"models{index}", self.root / f"server{index}.log",
-                            async_mode, env, args, wait)
+        server = LiveServer(
+            models_dir or self.root / f"models{index}", self.root / f"server{index}.log", async_mode, env, args, wait
+        )
         self.servers.append(server)
         return server
 
@@ -208,8 +225,9 @@ class EventValidator:
 
     def errors(self, event: str, payload: Any) -> list[str]:
         assert event in self.document["components"]["messages"], f"{event} is not in the document"
-        validator = Draft7Validator({"$ref": f"{DOCUMENT_URI}#/components/messages/{event}/payload"},
-                                    registry=self._registry)
+        validator = Draft7Validator(
+            {"$ref": f"{DOCUMENT_URI}#/components/messages/{event}/payload"}, registry=self._registry
+        )
         return [f"{event}: {error.json_path}: {error.message}" for error in validator.iter_errors(payload)]
 
 

@@ -4,8 +4,10 @@ Markdown is parsed with markdown-it-py (CommonMark), so links inside code blocks
 links. Anchors follow GitHub's rule for heading ids. The only web addresses allowed are the local
 server's examples (127.0.0.1, localhost): the docs never link outside the repository.
 """
+
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,8 +29,7 @@ PARSER = MarkdownIt("commonmark")
 def inline_tokens(text: str) -> Iterator[Token]:
     """Every token inside the paragraphs, headings and table cells of ``text``."""
     for block in PARSER.parse(text):
-        for token in block.children or ():
-            yield token
+        yield from block.children or ()
 
 
 def links(text: str) -> list[str]:
@@ -61,7 +62,7 @@ def anchors(path: Path) -> set[str]:
     """The ids of the headings of ``path``, with GitHub's -1, -2 ... for repeated ones."""
     seen: dict[str, int] = {}
     tokens = PARSER.parse(path.read_text(encoding="utf-8"))
-    for opening, inline in zip(tokens, tokens[1:]):
+    for opening, inline in itertools.pairwise(tokens):
         if opening.type != "heading_open":
             continue
         plain = "".join(child.content for child in inline.children or () if child.type in ("text", "code_inline"))
@@ -94,8 +95,11 @@ def broken_link(document: Path, target: str) -> str | None:
 def test_every_link_resolves_inside_the_repository(document: Path) -> None:
     text = document.read_text(encoding="utf-8")
     problems = [f"{target}: {why}" for target in links(text) if (why := broken_link(document, target))]
-    problems += [f"{url}: a web address outside the repository" for url in bare_urls(text)
-                 if urlsplit(url).hostname not in LOCAL_HOSTS]
+    problems += [
+        f"{url}: a web address outside the repository"
+        for url in bare_urls(text)
+        if urlsplit(url).hostname not in LOCAL_HOSTS
+    ]
     assert not problems, f"{document.relative_to(REPO)}:\n" + "\n".join(problems)
 
 
@@ -112,21 +116,26 @@ def test_the_two_commands_are_on_the_readmes_first_screen() -> None:
     assert all("installs" in explanation for explanation in explained)
 
 
-@pytest.mark.parametrize(("target", "why"), [
-    ("https://example.com/page", "links outside the repository"),
-    ("mailto:someone@example.com", "a mailto link: the docs link only to files of the repository"),
-    ("//example.com/x", "a network link: the docs link only to files of the repository"),
-    ("../../etc/passwd", "points outside the repository"),
-    ("docs/no-such-page.md", "docs/no-such-page.md does not exist"),
-    ("docs/learning.md#no-such-heading", "docs/learning.md has no heading #no-such-heading"),
-])
+@pytest.mark.parametrize(
+    ("target", "why"),
+    [
+        ("https://example.com/page", "links outside the repository"),
+        ("mailto:someone@example.com", "a mailto link: the docs link only to files of the repository"),
+        ("//example.com/x", "a network link: the docs link only to files of the repository"),
+        ("../../etc/passwd", "points outside the repository"),
+        ("docs/no-such-page.md", "docs/no-such-page.md does not exist"),
+        ("docs/learning.md#no-such-heading", "docs/learning.md has no heading #no-such-heading"),
+    ],
+)
 def test_the_check_refuses_bad_links(target: str, why: str) -> None:
     assert broken_link(README, target) == why
 
 
 def test_the_check_reads_links_as_github_does() -> None:
-    text = ("[a](docs/api.md) ![b](docs/dashboard.png) <http://127.0.0.1:8000/> [c][ref] see https://example.org\n\n"
-            "[ref]: docs/runs.md#publishing\n\n`[not](a-link.md) https://in.code`\n\n```\n[nor](this.md)\n```\n")
+    text = (
+        "[a](docs/api.md) ![b](docs/dashboard.png) <http://127.0.0.1:8000/> [c][ref] see https://example.org\n\n"
+        "[ref]: docs/runs.md#publishing\n\n`[not](a-link.md) https://in.code`\n\n```\n[nor](this.md)\n```\n"
+    )
     assert links(text) == ["docs/api.md", "docs/dashboard.png", "http://127.0.0.1:8000/", "docs/runs.md#publishing"]
     assert bare_urls(text) == ["https://example.org"]
     assert broken_link(README, "docs/runs.md#publishing") is None

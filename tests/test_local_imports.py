@@ -1,5 +1,6 @@
 """One house: in hrl_trainer an import inside a function only defers torch (it names torch, or a module that
 imports torch at its top), says so in a comment on its line, and no import cycle hides behind one."""
+
 from __future__ import annotations
 
 import ast
@@ -40,8 +41,9 @@ def imports(body: list[ast.stmt], in_function: bool = False):
             inner = in_function or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
             for field in ("body", "orelse", "finalbody", "handlers", "cases"):
                 for child in getattr(node, field, None) or []:
-                    yield from imports(child.body if isinstance(child, (ast.ExceptHandler, ast.match_case))
-                                       else [child], inner)
+                    yield from imports(
+                        child.body if isinstance(child, (ast.ExceptHandler, ast.match_case)) else [child], inner
+                    )
 
 
 def targets(node: ast.Import | ast.ImportFrom, current: str, is_package: bool, known: set[str]) -> list[str]:
@@ -58,8 +60,11 @@ def targets(node: ast.Import | ast.ImportFrom, current: str, is_package: bool, k
 
 def read_package(root: Path = PACKAGE) -> dict[str, tuple[Path, str, ast.Module]]:
     """Each module of the package at `root`, by name: (its file, its text, its tree)."""
-    return {module_name(path, root): (path, text, ast.parse(text)) for path in sorted(root.rglob("*.py"))
-            for text in [path.read_text()]}
+    return {
+        module_name(path, root): (path, text, ast.parse(text))
+        for path in sorted(root.rglob("*.py"))
+        for text in [path.read_text()]
+    }
 
 
 def resolve(target: str, known: set[str]) -> str:
@@ -124,11 +129,16 @@ def local_import_faults(package: dict, skipped: tuple[str, ...] = ()) -> list[st
         for node, in_function in imports(tree.body):
             if not in_function:
                 continue
-            light = [target for target in targets(node, name, path.name == "__init__.py", set(package))
-                     if resolve(target, set(package)) not in heavy]
+            light = [
+                target
+                for target in targets(node, name, path.name == "__init__.py", set(package))
+                if resolve(target, set(package)) not in heavy
+            ]
             if light:
-                faults.append(f"{where}:{node.lineno}: imports {', '.join(light)} inside a function, which defers "
-                              "no torch: move it to the top of the module")
+                faults.append(
+                    f"{where}:{node.lineno}: imports {', '.join(light)} inside a function, which defers "
+                    "no torch: move it to the top of the module"
+                )
             elif not commented & set(range(node.lineno, node.end_lineno + 1)):
                 faults.append(f"{where}:{node.lineno}: {NEEDS_COMMENT}")
     return faults
@@ -138,8 +148,10 @@ def import_cycle(package: dict) -> list[str] | None:
     """One cycle of the project's imports, counting function-local ones (a package's imports of its own
     children aside: they re-export), or None."""
     _, anywhere = import_graph(package)
-    graph = {name: {t for t in deps if t in package and t != name and not t.startswith(name + ".")}
-             for name, deps in anywhere.items()}
+    graph = {
+        name: {t for t in deps if t in package and t != name and not t.startswith(name + ".")}
+        for name, deps in anywhere.items()
+    }
     try:
         tuple(graphlib.TopologicalSorter(graph).static_order())
     except graphlib.CycleError as exc:
@@ -156,8 +168,16 @@ def test_the_torch_modules_are_computed_from_the_imports(package):
     top, _ = import_graph(package)
     torch_modules = loading_torch(top)
     assert {"hrl_trainer.agents.networks", "hrl_trainer.evaluation.scoring", "hrl_trainer.learn.flat"} <= torch_modules
-    assert not {"hrl_trainer", "hrl_trainer.store.checkpoints", "hrl_trainer.store.runs", "hrl_trainer.env.simulation",
-                "hrl_trainer.use.flat_store"} & torch_modules
+    assert (
+        not {
+            "hrl_trainer",
+            "hrl_trainer.store.checkpoints",
+            "hrl_trainer.store.runs",
+            "hrl_trainer.env.simulation",
+            "hrl_trainer.use.flat_store",
+        }
+        & torch_modules
+    )
 
 
 def test_function_local_imports_only_defer_torch_and_say_so(package):
@@ -171,7 +191,7 @@ def test_no_import_cycle_counting_function_local_imports(package):
 FAKE = {
     "heavy.py": "import torch\n",
     "light.py": "import json\n",
-    "uses.py": '''from typing import TYPE_CHECKING
+    "uses.py": """from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from fake import light
 def fine():
@@ -182,7 +202,7 @@ def uncommented():
 def needless():
     from fake.light import y  # no torch here
     import numpy as np  # NumPy is not torch
-''',
+""",
 }
 
 
@@ -200,5 +220,7 @@ def test_the_check_names_each_faulty_import(tmp_path):
     ]
     assert import_cycle(fake) is None
     (folder / "light.py").write_text("def later():\n    from fake import uses  # a cycle all the same\n")
-    assert import_cycle(read_package(folder)) in (["fake.uses", "fake.light", "fake.uses"],
-                                                   ["fake.light", "fake.uses", "fake.light"])
+    assert import_cycle(read_package(folder)) in (
+        ["fake.uses", "fake.light", "fake.uses"],
+        ["fake.light", "fake.uses", "fake.light"],
+    )

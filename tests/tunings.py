@@ -5,6 +5,7 @@ evaluation (seconds); a test that only needs them tuned starts its folder with t
 exactly the file that process would have written (`hrl_trainer.baselines.cache`). Tests of the tuning or of
 the cache itself, and tests of what happens before anything is tuned, start without it.
 """
+
 from __future__ import annotations
 
 import dataclasses

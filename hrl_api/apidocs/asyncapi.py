@@ -4,6 +4,7 @@ marshmallow plugin from the same schemas as the OpenAPI document (``hrl_api.sche
 The document describes the server: it *receives* ``subscribe_training`` and *sends* the others.
 Payloads allow properties they do not list, since events only ever gain fields.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,23 +33,46 @@ class Event:
 
 
 EVENTS = (
-    Event("subscribe_training", "receive", schemas.SubscribeTraining,
-          "Ask for the current status (training events reach every connected client without it): "
-          "answered at once, as a `training_status` event and as the acknowledgement. A `run_id` or "
-          "`scenario_name` filter limits the client's training events to that run or scenario."),
-    Event("connection_established", "send", schemas.ConnectionEstablished,
-          "Sent to each client as it connects."),
-    Event("training_status", "send", schemas.TrainingStatus,
-          "The current (or last) run, in answer to `subscribe_training`."),
-    Event("training_queued", "send", schemas.TrainingQueued,
-          "Cluster mode: a run was queued behind busy workers; `training_started` follows when a worker takes it."),
+    Event(
+        "subscribe_training",
+        "receive",
+        schemas.SubscribeTraining,
+        "Ask for the current status (training events reach every connected client without it): "
+        "answered at once, as a `training_status` event and as the acknowledgement. A `run_id` or "
+        "`scenario_name` filter limits the client's training events to that run or scenario.",
+    ),
+    Event("connection_established", "send", schemas.ConnectionEstablished, "Sent to each client as it connects."),
+    Event(
+        "training_status",
+        "send",
+        schemas.TrainingStatus,
+        "The current (or last) run, in answer to `subscribe_training`.",
+    ),
+    Event(
+        "training_queued",
+        "send",
+        schemas.TrainingQueued,
+        "Cluster mode: a run was queued behind busy workers; `training_started` follows when a worker takes it.",
+    ),
     Event("training_started", "send", schemas.TrainingStarted, "A run has started."),
-    Event("training_progress", "send", schemas.TrainingProgress,
-          "One completed episode (at most one every PROGRESS_MIN_INTERVAL seconds; the last is always sent)."),
-    Event("training_completed", "send", schemas.TrainingCompleted,
-          "The run did every episode; its model is saved. Final event of a run."),
-    Event("training_stopped", "send", schemas.TrainingStopped,
-          "A stop ended the run after an episode; the model so far is saved. Final event of a run."),
+    Event(
+        "training_progress",
+        "send",
+        schemas.TrainingProgress,
+        "One completed episode (at most one every PROGRESS_MIN_INTERVAL seconds; the last is always sent).",
+    ),
+    Event(
+        "training_completed",
+        "send",
+        schemas.TrainingCompleted,
+        "The run did every episode; its model is saved. Final event of a run.",
+    ),
+    Event(
+        "training_stopped",
+        "send",
+        schemas.TrainingStopped,
+        "A stop ended the run after an episode; the model so far is saved. Final event of a run.",
+    ),
     Event("training_error", "send", schemas.TrainingError, "The run failed. Final event of a run."),
 )
 REPLIES = {"subscribe_training": "training_status"}
@@ -59,8 +83,8 @@ INFO = {
     "description": (
         "Live training events over Socket.IO (protocol v5, path `/socket.io`, default namespace `/`). "
         "Each message is a Socket.IO event whose name is the message `name` and whose single argument "
-        "is the JSON payload. When the server sets HRL_API_TOKEN, connect with `auth={\"token\": ...}`; "
-        "without it the connection is refused with `{\"status\": 401}`. The REST half of the API is "
+        'is the JSON payload. When the server sets HRL_API_TOKEN, connect with `auth={"token": ...}`; '
+        'without it the connection is refused with `{"status": 401}`. The REST half of the API is '
         "described by `/api/openapi.json`."
     ),
 }
@@ -69,8 +93,7 @@ INFO = {
 @cache
 def _payload_schemas() -> dict[str, Any]:
     """JSON Schemas of the event payloads (and the schemas they nest), keyed by schema name."""
-    spec = APISpec(title=INFO["title"], version=INFO["version"], openapi_version="3.1.0",
-                   plugins=[MarshmallowPlugin()])
+    spec = APISpec(title=INFO["title"], version=INFO["version"], openapi_version="3.1.0", plugins=[MarshmallowPlugin()])
     for event in EVENTS:
         if event.schema.__name__ not in spec.components.schemas:
             spec.components.schema(event.schema.__name__, schema=event.schema)
@@ -119,8 +142,10 @@ def _operation(event: Event) -> dict[str, Any]:
         "messages": [_message_ref(event.name)],
     }
     if event.name in REPLIES:
-        operation["reply"] = {"channel": {"$ref": f"#/channels/{CHANNEL}"},
-                              "messages": [_message_ref(REPLIES[event.name])]}
+        operation["reply"] = {
+            "channel": {"$ref": f"#/channels/{CHANNEL}"},
+            "messages": [_message_ref(REPLIES[event.name])],
+        }
     return operation
 
 

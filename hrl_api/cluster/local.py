@@ -10,6 +10,7 @@ Ctrl-C in the terminal reaches only this process, which then stops the parts in 
 runs are cancelled, the web process relays the last events, and only then do it and Redis end.
 A second Ctrl-C (or SIGTERM) kills every part at once. The logs stay in ``--log-dir``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,7 +54,8 @@ def free_port() -> int:
 def redis_server_path() -> str | None:
     """Where Debian's redis-server is, or None."""
     return shutil.which("redis-server") or next(
-        (path for path in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if os.access(path, os.X_OK)), None)
+        (path for path in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if os.access(path, os.X_OK)), None
+    )
 
 
 class Part:
@@ -70,8 +72,14 @@ class Part:
     def start(self) -> None:
         # A session of its own: a Ctrl-C in the terminal does not reach the part, and a signal for the
         # whole part (a worker and its pool processes) reaches all of it.
-        self.process = subprocess.Popen(self.command, cwd=REPO, env=self.env, stdout=self.log_path.open("ab"),
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=REPO,
+            env=self.env,
+            stdout=self.log_path.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     @property
     def running(self) -> bool:
@@ -129,9 +137,26 @@ class RedisServer(Part):
         binary = redis_server_path()
         if binary is None:
             raise FileNotFoundError("redis-server is not installed (Debian: apt-get install redis-server)")
-        super().__init__([binary, "--bind", LOCAL_HOST, "--port", str(self.port), "--dir", str(folder),
-                          "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--protected-mode", "yes"],
-                         log_path or folder / "redis.log")
+        super().__init__(
+            [
+                binary,
+                "--bind",
+                LOCAL_HOST,
+                "--port",
+                str(self.port),
+                "--dir",
+                str(folder),
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--protected-mode",
+                "yes",
+            ],
+            log_path or folder / "redis.log",
+        )
 
     def start(self, timeout: float = 20.0) -> None:
         super().start()
@@ -152,14 +177,34 @@ class RedisServer(Part):
 
 def worker_command(name: str, concurrency: int = 1) -> list[str]:
     """The documented worker command (docs/cluster.md), for one machine's worker called ``name``."""
-    return [sys.executable, "-m", "celery", "-A", "hrl_api.cluster.tasks", "worker", "--concurrency", str(concurrency),
-            "--max-tasks-per-child", "50", "--hostname", f"{name}@%h", "--loglevel", "INFO", "--without-gossip",
-            "--without-mingle"]
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "hrl_api.cluster.tasks",
+        "worker",
+        "--concurrency",
+        str(concurrency),
+        "--max-tasks-per-child",
+        "50",
+        "--hostname",
+        f"{name}@%h",
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+    ]
 
 
 def cluster_env(broker_url: str, models_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    return {**os.environ, "HRL_BROKER_URL": broker_url, "HRL_MODELS_DIR": str(models_dir), "PYTHONUNBUFFERED": "1",
-            **(extra or {})}
+    return {
+        **os.environ,
+        "HRL_BROKER_URL": broker_url,
+        "HRL_MODELS_DIR": str(models_dir),
+        "PYTHONUNBUFFERED": "1",
+        **(extra or {}),
+    }
 
 
 class LocalCluster:
@@ -174,10 +219,15 @@ class LocalCluster:
             self.remove_data()
             raise
         env = cluster_env(self.redis.url, models_dir)
-        self.workers = [Part(worker_command(f"worker{index}"), log_dir / f"worker{index}.log", env)
-                        for index in range(1, workers + 1)]
-        self.web = Part([sys.executable, "app.py", "--host", LOCAL_HOST, "--port", str(port), "--models-dir",
-                         str(models_dir)], log_dir / "web.log", env)
+        self.workers = [
+            Part(worker_command(f"worker{index}"), log_dir / f"worker{index}.log", env)
+            for index in range(1, workers + 1)
+        ]
+        self.web = Part(
+            [sys.executable, "app.py", "--host", LOCAL_HOST, "--port", str(port), "--models-dir", str(models_dir)],
+            log_dir / "web.log",
+            env,
+        )
 
     @property
     def parts(self) -> list[Part]:
@@ -231,8 +281,11 @@ class LocalCluster:
     def _post(self, path: str, body: dict[str, Any]) -> None:
         token = os.environ.get("HRL_API_TOKEN")
         request = urllib.request.Request(
-            f"http://{LOCAL_HOST}:{self.port}{path}", data=json.dumps(body).encode(), method="POST",
-            headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})})
+            f"http://{LOCAL_HOST}:{self.port}{path}",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
+        )
         try:
             urllib.request.urlopen(request, timeout=RUNS_STOP_SECONDS).close()
         except (urllib.error.URLError, OSError) as exc:
@@ -264,11 +317,15 @@ def default_log_dir(models_dir: Path) -> Path:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Redis, Celery workers and one web process, all on this machine.")
-    parser.add_argument("--workers", type=int, default=2,
-                        help="Celery workers, one training at a time each (default 2)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="Celery workers, one training at a time each (default 2)"
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("HRL_PORT", "8000")), help="web port (8000)")
-    parser.add_argument("--models-dir", default=os.environ.get("HRL_MODELS_DIR", str(REPO / "models")),
-                        help="the models folder every part shares (default ./models)")
+    parser.add_argument(
+        "--models-dir",
+        default=os.environ.get("HRL_MODELS_DIR", str(REPO / "models")),
+        help="the models folder every part shares (default ./models)",
+    )
     parser.add_argument("--log-dir", help="where the parts' logs go (default <models-dir>/logs/cluster-<time>)")
     return parser.parse_args(argv)
 
@@ -291,18 +348,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     signals = ShutdownSignals()
     try:
         cluster.start()
-        print(f"Redis on {cluster.redis.url}, {args.workers} workers, web process on http://{LOCAL_HOST}:{args.port}; "
-              f"logs in {log_dir}. Ctrl-C stops everything (running runs are saved)", flush=True)
+        print(
+            f"Redis on {cluster.redis.url}, {args.workers} workers, web process on http://{LOCAL_HOST}:{args.port}; "
+            f"logs in {log_dir}. Ctrl-C stops everything (running runs are saved)",
+            flush=True,
+        )
         code = 0
         while not signals.requested.wait(0.2):
             ended = cluster.ended_part()
             if ended is not None:
-                print(f"{ended.name} ended on its own (exit code {ended.exit_code}); see {ended.log_path}",
-                      flush=True)
+                print(f"{ended.name} ended on its own (exit code {ended.exit_code}); see {ended.log_path}", flush=True)
                 code = 1
                 break
-        print("Stopping: running runs finish their batch and save, queued runs are cancelled "
-              "(Ctrl-C again: kill everything now)", flush=True)
+        print(
+            "Stopping: running runs finish their batch and save, queued runs are cancelled "
+            "(Ctrl-C again: kill everything now)",
+            flush=True,
+        )
         cluster.shutdown()
         print("Stopped", flush=True)
         return code

@@ -7,6 +7,7 @@ every ``HEARTBEAT_INTERVAL`` seconds while the run trains; web processes fail a 
 Redis may go away mid-run: the training goes on, what cannot be written is skipped (events are
 dropped, never reordered), and the run's end is retried until Redis is back (``FINISH_PATIENCE``).
 """
+
 from __future__ import annotations
 
 import logging
@@ -71,8 +72,9 @@ class QueuedRun:
 
         self.settings, self.run_id, self.params, self.worker = settings, run_id, params, worker
         self.board = RunBoard(settings.broker_url)
-        self.events = socketio.RedisManager(settings.message_queue, channel=settings.channel, write_only=True,
-                                            redis_options=dict(TIMEOUTS))
+        self.events = socketio.RedisManager(
+            settings.message_queue, channel=settings.channel, write_only=True, redis_options=dict(TIMEOUTS)
+        )
         self.progress = ProgressLog()
         self.scenario = params["scenario_name"]
         self._mirrored_sparse, self._thinnings = 0, 0
@@ -86,18 +88,30 @@ class QueuedRun:
         if not self.board.mark_running(self.run_id, worker=self.worker, start_time=start_time, heartbeat=0):
             log.warning("Run %s is no longer queued; not training it", self.run_id)
             return "skipped"
-        self._emit("training_started", {"scenario_name": self.scenario, "num_episodes": self.params["num_episodes"],
-                                        "start_time": start_time, "run_id": self.run_id})
+        self._emit(
+            "training_started",
+            {
+                "scenario_name": self.scenario,
+                "num_episodes": self.params["num_episodes"],
+                "start_time": start_time,
+                "run_id": self.run_id,
+            },
+        )
         heartbeat = Heartbeat(self.board, self.run_id)
         heartbeat.start()
         result, error = None, None
         try:
             from hrl_trainer import TrainConfig
 
-            config = TrainConfig(**self.params, models_dir=self.settings.models_dir,
-                                 scenarios_dir=self.settings.scenarios_dir, run_id=self.run_id)
+            config = TrainConfig(
+                **self.params,
+                models_dir=self.settings.models_dir,
+                scenarios_dir=self.settings.scenarios_dir,
+                run_id=self.run_id,
+            )
             result = load_entry(self.settings.trainer_entry)(
-                config, on_progress=self._on_progress, should_stop=self._should_stop).to_dict()
+                config, on_progress=self._on_progress, should_stop=self._should_stop
+            ).to_dict()
             outcome = "stopped" if result["stopped"] else "completed"
         except Exception as exc:  # every failure ends the run with one training_error
             outcome, error = "failed", f"{type(exc).__name__}: {exc}"
@@ -114,8 +128,9 @@ class QueuedRun:
         sparse = self.progress.sparse_records()
         rewritten = self.progress.thinnings != self._thinnings
         try:
-            self.board.record_progress(self.run_id, record, sparse if rewritten else sparse[self._mirrored_sparse:],
-                                       rewritten)
+            self.board.record_progress(
+                self.run_id, record, sparse if rewritten else sparse[self._mirrored_sparse :], rewritten
+            )
             self._mirrored_sparse, self._thinnings = len(sparse), self.progress.thinnings
         except BrokerError:
             pass  # the next record tries again; the sparse mirror catches up then
@@ -131,10 +146,16 @@ class QueuedRun:
         return self._stop
 
     def _finish(self, outcome: str, result: dict[str, Any] | None, error: str | None) -> None:
-        episodes = result["episodes_completed"] if result else (
-            self.progress.latest["episode"] if self.progress.latest else 0)
-        fields = {"scenario_name": self.scenario, "episodes_completed": episodes, "result": result, "error": error,
-                  "finished_at": now_iso()}
+        episodes = (
+            result["episodes_completed"] if result else (self.progress.latest["episode"] if self.progress.latest else 0)
+        )
+        fields = {
+            "scenario_name": self.scenario,
+            "episodes_completed": episodes,
+            "result": result,
+            "error": error,
+            "finished_at": now_iso(),
+        }
         deadline = time.monotonic() + FINISH_PATIENCE
         while True:
             try:

@@ -18,6 +18,7 @@ Keys (``PREFIX`` = ``hrl:``):
 * ``hrl:lock:{scenario}``: the run that holds the scenario (one writer per scenario, cluster-wide).
 * ``hrl:worker:{name}``: a warm worker process's training slot (name: host/pid), expiring unless renewed.
 """
+
 from __future__ import annotations
 
 import json
@@ -158,8 +159,9 @@ class RunBoard:
         """The worker is alive and training ``run_id``."""
         self.redis.hincrby(run_key(run_id), "heartbeat", 1)
 
-    def record_progress(self, run_id: str, record: dict[str, Any], sparse: Iterable[dict[str, Any]] | None,
-                        sparse_rewritten: bool) -> None:
+    def record_progress(
+        self, run_id: str, record: dict[str, Any], sparse: Iterable[dict[str, Any]] | None, sparse_rewritten: bool
+    ) -> None:
         """Keep an episode's record for late clients: the latest ``RECENT_RECORDS`` in full, and the
         sparse older ones (``sparse``: records to append, or the whole new list when ``sparse_rewritten``)."""
         key = run_key(run_id)
@@ -185,10 +187,20 @@ class RunBoard:
         leave the line, in one step. ``heartbeat``: only if the worker has not beaten since. False when the
         run had already ended: someone else sends its final event."""
         key = run_key(run_id)
-        keys = [key, ACTIVE, lock_key(fields.get("scenario_name") or self.redis.hget(key, "scenario_name") or ""),
-                key + ":recent", key + ":sparse"]
-        args = [run_id, "" if heartbeat is None else str(heartbeat), FINISHED_TTL, PROGRESS_TTL,
-                *_flatten({"state": state, **fields})]
+        keys = [
+            key,
+            ACTIVE,
+            lock_key(fields.get("scenario_name") or self.redis.hget(key, "scenario_name") or ""),
+            key + ":recent",
+            key + ":sparse",
+        ]
+        args = [
+            run_id,
+            "" if heartbeat is None else str(heartbeat),
+            FINISHED_TTL,
+            PROGRESS_TTL,
+            *_flatten({"state": state, **fields}),
+        ]
         return bool(self._finish(keys=keys, args=args))
 
     # -- reading ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ A background monitor in each web process fails a running run whose worker stoppe
 ``heartbeat_timeout`` seconds (killed, or its machine lost): one ``training_error``, the scenario
 free again, and never a silent retry.
 """
+
 from __future__ import annotations
 
 import logging
@@ -68,16 +69,31 @@ def status_of(run: dict[str, Any] | None) -> dict[str, Any]:
     """The spec's status body for a run of the board (``IDLE_STATUS`` for none)."""
     if run is None:
         return dict(IDLE_STATUS)
-    return status_body(scenario_name=run["scenario_name"], latest=run["latest_progress"],
-                       total_episodes=run["total_episodes"], start_time=run.get("start_time"), run_id=run["run_id"],
-                       settings=run["settings"], state=run["state"], error=run.get("error"))
+    return status_body(
+        scenario_name=run["scenario_name"],
+        latest=run["latest_progress"],
+        total_episodes=run["total_episodes"],
+        start_time=run.get("start_time"),
+        run_id=run["run_id"],
+        settings=run["settings"],
+        state=run["state"],
+        error=run.get("error"),
+    )
 
 
 class ClusterSupervisor:
     """Training through Celery workers; the same interface as ``TrainingSupervisor``."""
 
-    def __init__(self, emitter: Emitter, *, broker_url: str, models_dir: str, stop_timeout: float,
-                 heartbeat_timeout: float, poll_interval: float = STOP_POLL) -> None:
+    def __init__(
+        self,
+        emitter: Emitter,
+        *,
+        broker_url: str,
+        models_dir: str,
+        stop_timeout: float,
+        heartbeat_timeout: float,
+        poll_interval: float = STOP_POLL,
+    ) -> None:
         from celery import Celery
 
         self._emitter = emitter
@@ -125,16 +141,29 @@ class ClusterSupervisor:
         with self._reading():
             run = self._board.latest()
             records = self._board.progress(run["run_id"]) if run else []
-        return {"run_id": run["run_id"] if run else None, "scenario_name": run["scenario_name"] if run else None,
-                "progress": thin_evenly([r for r in records if r["episode"] > since], max_points)}
+        return {
+            "run_id": run["run_id"] if run else None,
+            "scenario_name": run["scenario_name"] if run else None,
+            "progress": thin_evenly([r for r in records if r["episode"] > since], max_points),
+        }
 
     def pending_runs(self) -> list[dict[str, Any]]:
         """Queued and running runs as run summaries (a queued run has no folder yet)."""
         with self._reading():
-            return [{"run_id": run["run_id"], "scenario_name": run["scenario_name"], "status": run["state"],
-                     "started_at": None, "queued_at": run.get("queued_at"), "finished_at": None,
-                     "episodes_completed": run["episodes_completed"], "total_episodes": run["total_episodes"],
-                     "settings": run["settings"]} for run in self._shown_active()]
+            return [
+                {
+                    "run_id": run["run_id"],
+                    "scenario_name": run["scenario_name"],
+                    "status": run["state"],
+                    "started_at": None,
+                    "queued_at": run.get("queued_at"),
+                    "finished_at": None,
+                    "episodes_completed": run["episodes_completed"],
+                    "total_episodes": run["total_episodes"],
+                    "settings": run["settings"],
+                }
+                for run in self._shown_active()
+            ]
 
     # -- commands --------------------------------------------------------------------------------
     def start(self, params: dict[str, Any], episode_offset: int = 0) -> dict[str, Any]:
@@ -149,45 +178,76 @@ class ClusterSupervisor:
         with self._reading("Training failed to start"):
             slots = self._board.worker_slots()
             taken, detail = self._board.enqueue(
-                run_id, scenario, num_episodes=params["num_episodes"],
-                total_episodes=episode_offset + params["num_episodes"], start_time=start_time, queued_at=start_time,
-                settings={key: params.get(key) for key in RUN_SETTINGS})
+                run_id,
+                scenario,
+                num_episodes=params["num_episodes"],
+                total_episodes=episode_offset + params["num_episodes"],
+                start_time=start_time,
+                queued_at=start_time,
+                settings={key: params.get(key) for key in RUN_SETTINGS},
+            )
             if not taken:
                 raise ScenarioLocked(scenario, detail)
             queued = not has_slot(detail, slots)
             if queued:
-                self._emit(run_id, scenario, "training_queued", {
-                    "scenario_name": scenario, "num_episodes": params["num_episodes"], "run_id": run_id,
-                    "position": detail})
+                self._emit(
+                    run_id,
+                    scenario,
+                    "training_queued",
+                    {
+                        "scenario_name": scenario,
+                        "num_episodes": params["num_episodes"],
+                        "run_id": run_id,
+                        "position": detail,
+                    },
+                )
         try:
             self._celery.send_task(TASK_NAME, args=[run_id, params], task_id=run_id, queue=TRAINING_QUEUE)
         except Exception as exc:  # the broker went away between the two steps
             self._end(run_id, scenario, "failed", error=f"Could not queue the run: {exc}")
             raise StartFailed("Training failed to start", {"_schema": [f"broker: {exc}"]}) from exc
-        log.info("Run %s: %s, %d episodes", "queued" if queued else "sent to a worker", scenario,
-                 params["num_episodes"])
-        return {"status": "queued" if queued else "started", "scenario_name": scenario,
-                "num_episodes": params["num_episodes"], "start_time": start_time, "run_id": run_id}
+        log.info(
+            "Run %s: %s, %d episodes", "queued" if queued else "sent to a worker", scenario, params["num_episodes"]
+        )
+        return {
+            "status": "queued" if queued else "started",
+            "scenario_name": scenario,
+            "num_episodes": params["num_episodes"],
+            "start_time": start_time,
+            "run_id": run_id,
+        }
 
     def stop(self, run_id: str | None = None) -> dict[str, Any]:
         """Cancel a queued run at once, or ask a running one to stop after its episode and wait
         (bounded) until its worker has saved it. Without ``run_id``, the only active run."""
         with self._reading("Failed to stop training"):
             run = self._target(run_id)
-            if run["state"] == "queued" and self._end(run["run_id"], run["scenario_name"], "stopped",
-                                                      episodes_completed=0):
+            if run["state"] == "queued" and self._end(
+                run["run_id"], run["scenario_name"], "stopped", episodes_completed=0
+            ):
                 self._celery.control.revoke(run["run_id"])  # the worker would skip it anyway
             else:
                 self._board.request_stop(run["run_id"])
         ended = self._wait_ended(run["run_id"], self._stop_timeout)
         if ended is None:
             self._celery.control.revoke(run["run_id"], terminate=True, signal="SIGTERM")
-            raise StopFailed("Failed to stop training", {"_schema": [
-                f"The run did not stop within {self._stop_timeout:g} s; its worker was asked to terminate it"]})
+            raise StopFailed(
+                "Failed to stop training",
+                {
+                    "_schema": [
+                        f"The run did not stop within {self._stop_timeout:g} s; its worker was asked to terminate it"
+                    ]
+                },
+            )
         if ended["state"] == "failed":
             raise StopFailed("Failed to stop training", {"_schema": [ended.get("error") or "unknown error"]})
-        return {"run_id": ended["run_id"], "status": ended["state"], "scenario_name": ended["scenario_name"],
-                "episodes_completed": ended["episodes_completed"], "total_episodes": ended["total_episodes"]}
+        return {
+            "run_id": ended["run_id"],
+            "status": ended["state"],
+            "scenario_name": ended["scenario_name"],
+            "episodes_completed": ended["episodes_completed"],
+            "total_episodes": ended["total_episodes"],
+        }
 
     def shutdown(self) -> None:
         """Nothing to do: the runs belong to the cluster, not to this web process."""
@@ -217,15 +277,18 @@ class ClusterSupervisor:
         if run_id is not None:
             run = self._board.run(run_id)
             if run is None or run["state"] not in ACTIVE_STATES:
-                raise NoTrainingInProgress("No training in progress", {"run_id": [
-                    f"Run '{run_id}' is not queued or training"]})
+                raise NoTrainingInProgress(
+                    "No training in progress", {"run_id": [f"Run '{run_id}' is not queued or training"]}
+                )
             return run
         active = self._board.active()
         if not active:
             raise NoTrainingInProgress("No training in progress")
         if len(active) > 1:
-            raise SeveralRunsActive("Several runs are active", {"run_id": [
-                "Name the run to stop: " + ", ".join(run["run_id"] for run in active)]})
+            raise SeveralRunsActive(
+                "Several runs are active",
+                {"run_id": ["Name the run to stop: " + ", ".join(run["run_id"] for run in active)]},
+            )
         return active[0]
 
     def _wait_ended(self, run_id: str, timeout: float) -> dict[str, Any] | None:
@@ -245,10 +308,18 @@ class ClusterSupervisor:
         fields = {"finished_at": now_iso(), **fields}
         if not self._board.finish(run_id, state, heartbeat=heartbeat, scenario_name=scenario, **fields):
             return False
-        self._emit(run_id, scenario, *final_event(run_id, scenario, state, None, fields.get("error"),
-                                                   fields.get("episodes_completed", 0)))
-        log.log(logging.WARNING if state == "failed" else logging.INFO, "Run %s: %s%s", state, scenario,
-                f": {fields['error']}" if fields.get("error") else "")
+        self._emit(
+            run_id,
+            scenario,
+            *final_event(run_id, scenario, state, None, fields.get("error"), fields.get("episodes_completed", 0)),
+        )
+        log.log(
+            logging.WARNING if state == "failed" else logging.INFO,
+            "Run %s: %s%s",
+            state,
+            scenario,
+            f": {fields['error']}" if fields.get("error") else "",
+        )
         return True
 
     def _emit(self, run_id: str, scenario: str, event: str, payload: dict[str, Any]) -> None:
@@ -261,7 +332,7 @@ class ClusterSupervisor:
                 self._check_heartbeats()
             except BrokerError:
                 self._beats.clear()  # time without Redis is not time without heartbeats
-            except Exception:  # noqa: BLE001 (the monitor must outlive any surprise)
+            except Exception:
                 log.exception("Run monitor")
             self._emitter.sleep(MONITOR_INTERVAL)
 
@@ -274,7 +345,12 @@ class ClusterSupervisor:
             if seen is None or seen[0] != run["heartbeat"]:
                 self._beats[run_id] = (run["heartbeat"], now)
             elif now - seen[1] > self._heartbeat_timeout:
-                self._end(run_id, run["scenario_name"], "failed", heartbeat=run["heartbeat"],
-                          episodes_completed=run["episodes_completed"],
-                          error=f"The worker training it ({run.get('worker') or 'unknown'}) stopped answering "
-                                f"for {self._heartbeat_timeout:g} s (killed, or its machine was lost)")
+                self._end(
+                    run_id,
+                    run["scenario_name"],
+                    "failed",
+                    heartbeat=run["heartbeat"],
+                    episodes_completed=run["episodes_completed"],
+                    error=f"The worker training it ({run.get('worker') or 'unknown'}) stopped answering "
+                    f"for {self._heartbeat_timeout:g} s (killed, or its machine was lost)",
+                )

@@ -14,6 +14,7 @@ Environment: ``HRL_BROKER_URL`` (or celery's ``--broker``), ``HRL_MESSAGE_QUEUE`
 ``HRL_MODELS_DIR`` / ``HRL_SCENARIOS_DIR`` (the shared folders as this machine mounts them),
 ``HRL_TRAINER_ENTRY`` and ``HRL_PROGRESS_MIN_INTERVAL`` (as the web process reads them).
 """
+
 from __future__ import annotations
 
 import os

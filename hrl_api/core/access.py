@@ -5,6 +5,7 @@ With ``API_TOKEN`` set ($HRL_API_TOKEN), starting or stopping a run needs
 Reading (status, progress, scenarios, models) stays open. Browsers may call from the page's own
 origin, plus the ``CORS_ORIGINS`` list ($HRL_CORS_ORIGINS, comma-separated); never ``*`` by default.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -37,6 +38,7 @@ def _bearer_token() -> str | None:
 
 def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
     """Answer 401 unless the request carries the configured token."""
+
     @wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         if not token_accepted(_bearer_token()):
@@ -44,6 +46,7 @@ def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
             response.headers["WWW-Authenticate"] = "Bearer"
             return response, status
         return view(*args, **kwargs)
+
     return guarded
 
 

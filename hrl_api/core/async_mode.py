@@ -1,4 +1,5 @@
 """The one place that chooses the Socket.IO async mode and touches eventlet directly."""
+
 from __future__ import annotations
 
 import os
@@ -33,4 +34,3 @@ def prepare_async_mode() -> str:
 
         eventlet.monkey_patch()
     return mode
-

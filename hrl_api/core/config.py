@@ -1,4 +1,5 @@
 """Configuration defaults in one place, overridable from the environment and the factory."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Every error the API returns, as JSON ``{"message": ..., "errors": {field: [...]}}``."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,8 +14,9 @@ ErrorDetails = dict[str, list[str]]
 class ApiError(Exception):
     """An error a view raises to answer with ``status`` and a JSON body."""
 
-    def __init__(self, status: int, message: str, errors: ErrorDetails | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, errors: ErrorDetails | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message

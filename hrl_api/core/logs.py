@@ -3,6 +3,7 @@
 Whatever a record carries (a client's path, a scenario name, an exception's message) is escaped where it is not
 printable, by the one formatter of the server's handler: a request can never write a second, forged line, a
 terminal escape code or a NUL byte into the log."""
+
 from __future__ import annotations
 
 import logging
@@ -72,6 +73,12 @@ def register_request_log(app: Flask, prefix: str = "/api/") -> None:
         if request.path.startswith(prefix) and log.isEnabledFor(logging.INFO):
             started = g.get("request_started", time.perf_counter())
             target = shortened(request.full_path.rstrip("?"))
-            log.info('%s "%s %s" %d %.1f ms', request.remote_addr, request.method, target, response.status_code,
-                     (time.perf_counter() - started) * 1000)
+            log.info(
+                '%s "%s %s" %d %.1f ms',
+                request.remote_addr,
+                request.method,
+                target,
+                response.status_code,
+                (time.perf_counter() - started) * 1000,
+            )
         return response

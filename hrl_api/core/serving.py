@@ -1,4 +1,5 @@
 """Listening: the check made before the server starts, and the server itself."""
+
 from __future__ import annotations
 
 import errno
@@ -37,8 +38,9 @@ def ensure_port_free(host: str, port: int) -> None:
             probe.bind(address)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                raise PortUnavailable(f"port {port} is already in use (on {host}): stop the other server "
-                                      "or choose another --port") from exc
+                raise PortUnavailable(
+                    f"port {port} is already in use (on {host}): stop the other server or choose another --port"
+                ) from exc
             raise PortUnavailable(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
@@ -73,6 +75,7 @@ def deliver_emitted_events(socketio: SocketIO, timeout: float = EVENT_DELIVERY_S
     the client's next poll) empties; a websocket's writer sends what it takes at once."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and any(
-            client.queue.unfinished_tasks for client in list(socketio.server.eio.sockets.values())):
+        client.queue.unfinished_tasks for client in list(socketio.server.eio.sockets.values())
+    ):
         socketio.sleep(0.01)
     socketio.sleep(0.01)  # a writer thread (threading mode) that has just taken its packets sends them now

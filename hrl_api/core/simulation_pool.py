@@ -11,6 +11,7 @@ Imported by the spawned workers: no Flask here. A worker speaks over one duplex 
 the job's keyword arguments (the pipe closed: exit); worker -> parent ``("started", None)`` once it has the job,
 then ``("done", json_text)`` (the saved record) or ``("error", exception)``.
 """
+
 from __future__ import annotations
 
 import json
@@ -100,9 +101,15 @@ class Worker:
 class SimulationPool:
     """At most ``at_once`` simulations computed at once in worker processes, at most ``queued`` waiting."""
 
-    def __init__(self, at_once: int, queued: int, sleep: Callable[[float], Any] = time.sleep,
-                 poll_interval: float = 0.01, jobs_per_worker: int = JOBS_PER_WORKER,
-                 idle_seconds: float = WORKER_IDLE_SECONDS) -> None:
+    def __init__(
+        self,
+        at_once: int,
+        queued: int,
+        sleep: Callable[[float], Any] = time.sleep,
+        poll_interval: float = 0.01,
+        jobs_per_worker: int = JOBS_PER_WORKER,
+        idle_seconds: float = WORKER_IDLE_SECONDS,
+    ) -> None:
         self.at_once, self.queued = max(1, at_once), max(0, queued)
         self._sleep, self._poll_interval = sleep, poll_interval
         self._jobs_per_worker, self._idle_seconds = jobs_per_worker, idle_seconds
@@ -134,7 +141,8 @@ class SimulationPool:
                 raise SimulationsBusy(
                     f"Too many simulations at once: {self.at_once} computing and {waits} waiting, the most this "
                     f"server takes (SIMULATIONS_AT_ONCE, SIMULATIONS_QUEUED); try again in {retry_after} s",
-                    retry_after)
+                    retry_after,
+                )
             self._admitted += 1
         try:
             yield
@@ -178,8 +186,9 @@ class SimulationPool:
         self._discard(worker)
         if not started:
             return "unstarted", None
-        return "error", WorkerLost(f"The simulation's worker process ended during the simulation "
-                                   f"(exit code {worker.process.exitcode})")
+        return "error", WorkerLost(
+            f"The simulation's worker process ended during the simulation (exit code {worker.process.exitcode})"
+        )
 
     def _take_worker(self) -> Worker:
         with self._lock:
@@ -192,8 +201,9 @@ class SimulationPool:
 
     def _start_worker(self) -> Worker:
         parent_conn, child_conn = self._context.Pipe(duplex=True)
-        process = self._context.Process(target=serve_simulations, args=(child_conn, self._idle_seconds),
-                                        name="hrl-simulations", daemon=True)
+        process = self._context.Process(
+            target=serve_simulations, args=(child_conn, self._idle_seconds), name="hrl-simulations", daemon=True
+        )
         try:
             process.start()
         finally:

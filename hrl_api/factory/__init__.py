@@ -1,6 +1,7 @@
 """The application factory: defaults, then the environment, then the caller's settings; the error
 handlers, access, the request log, the blueprints and Socket.IO events, and the supervisor of the mode
 (embedded: a training child; cluster: Celery workers, imported only in that mode)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -40,11 +41,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     register_socket_events(socketio)
     broker_url = app.config["BROKER_URL"]
-    queue = {"message_queue": app.config["MESSAGE_QUEUE"] or broker_url, "channel": MESSAGE_QUEUE_CHANNEL} \
-        if broker_url else {}
+    queue = (
+        {"message_queue": app.config["MESSAGE_QUEUE"] or broker_url, "channel": MESSAGE_QUEUE_CHANNEL}
+        if broker_url
+        else {}
+    )
     # None keeps python-engineio's same-origin check; never "*" by default.
-    socketio.init_app(app, async_mode=app.config["ASYNC_MODE"], cors_allowed_origins=app.config["CORS_ORIGINS"],
-                      **queue)
+    socketio.init_app(
+        app, async_mode=app.config["ASYNC_MODE"], cors_allowed_origins=app.config["CORS_ORIGINS"], **queue
+    )
     supervisor: Supervisor = cluster_supervisor(app) if broker_url else embedded_supervisor(app)
     app.extensions[SUPERVISOR_KEY] = supervisor
     return app
@@ -67,6 +72,10 @@ def cluster_supervisor(app: Flask) -> Supervisor:
     """Cluster mode's supervisor."""
     from hrl_api.cluster.supervisor import ClusterSupervisor  # Celery and Redis, only in cluster mode
 
-    return ClusterSupervisor(socketio, broker_url=app.config["BROKER_URL"], models_dir=str(app.config["MODELS_DIR"]),
-                             stop_timeout=float(app.config["STOP_TIMEOUT"]),
-                             heartbeat_timeout=float(app.config["HEARTBEAT_TIMEOUT"]))
+    return ClusterSupervisor(
+        socketio,
+        broker_url=app.config["BROKER_URL"],
+        models_dir=str(app.config["MODELS_DIR"]),
+        stop_timeout=float(app.config["STOP_TIMEOUT"]),
+        heartbeat_timeout=float(app.config["HEARTBEAT_TIMEOUT"]),
+    )

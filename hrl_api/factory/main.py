@@ -1,5 +1,6 @@
 """The server's command line (`python app.py`): listen, serve, and on Ctrl-C or SIGTERM stop a running
 training gracefully before exiting."""
+
 from __future__ import annotations
 
 import argparse
@@ -21,17 +22,30 @@ from hrl_api.training.protocol import get_supervisor_of
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Serve the HRL Finance training API and its Socket.IO events.")
-    parser.add_argument("--host", default=os.environ.get("HRL_HOST", "127.0.0.1"),
-                        help="interface to listen on (default: $HRL_HOST or 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("HRL_PORT", "8000")),
-                        help="port to listen on (default: $HRL_PORT or 8000)")
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("HRL_HOST", "127.0.0.1"),
+        help="interface to listen on (default: $HRL_HOST or 127.0.0.1)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("HRL_PORT", "8000")),
+        help="port to listen on (default: $HRL_PORT or 8000)",
+    )
     parser.add_argument("--models-dir", help="where trained models go (default: $HRL_MODELS_DIR or ./models)")
     parser.add_argument("--scenarios-dir", help="scenario YAML files (default: $HRL_SCENARIOS_DIR or ./scenarios)")
-    parser.add_argument("--broker-url", default=None,
-                        help="cluster mode: train on Celery workers through this Redis "
-                             "(default: $HRL_BROKER_URL; unset: one local training child; docs/cluster.md)")
-    parser.add_argument("--quiet", action="store_true",
-                        help="log only warnings and errors (no line per API request, run start or run end)")
+    parser.add_argument(
+        "--broker-url",
+        default=None,
+        help="cluster mode: train on Celery workers through this Redis "
+        "(default: $HRL_BROKER_URL; unset: one local training child; docs/cluster.md)",
+    )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="log only warnings and errors (no line per API request, run start or run end)",
+    )
     return parser.parse_args(argv)
 
 
@@ -77,8 +91,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     app = create_app({**overrides, **({"BROKER_URL": args.broker_url} if args.broker_url else {})})
     _handle_shutdown_signals(app)
     mode = f"cluster mode on {app.config['BROKER_URL']}" if app.config["BROKER_URL"] else "embedded mode"
-    print(f"HRL Finance API on http://{args.host}:{args.port} ({socketio.async_mode}, {mode}, "
-          f"models in {app.config['MODELS_DIR']}); Ctrl-C stops", flush=True)
+    print(
+        f"HRL Finance API on http://{args.host}:{args.port} ({socketio.async_mode}, {mode}, "
+        f"models in {app.config['MODELS_DIR']}); Ctrl-C stops",
+        flush=True,
+    )
     try:
         serve(socketio, app, args.host, args.port)
     finally:

@@ -2,6 +2,7 @@
 
 Instances used by the views are built once, here, at import time.
 """
+
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -21,7 +22,9 @@ def validate_run_id(value: str) -> None:
 
 def run_id_field(metadata: dict | None = None, **kwargs) -> fields.String:
     """A run id (validated before any disk access)."""
-    return fields.String(validate=validate_run_id, metadata={"pattern": RUN_ID_DOC_PATTERN, **(metadata or {})}, **kwargs)
+    return fields.String(
+        validate=validate_run_id, metadata={"pattern": RUN_ID_DOC_PATTERN, **(metadata or {})}, **kwargs
+    )
 
 
 class RunsQuery(Schema):
@@ -45,15 +48,18 @@ class RunSummary(Schema):
     started_at = fields.String(allow_none=True)
     queued_at = fields.String(allow_none=True, metadata={"description": "cluster mode: when a queued run was queued"})
     finished_at = fields.String(allow_none=True)
-    episodes_completed = fields.Integer(allow_none=True,
-                                        metadata={"description": "counting the episodes of the run it resumed"})
+    episodes_completed = fields.Integer(
+        allow_none=True, metadata={"description": "counting the episodes of the run it resumed"}
+    )
     total_episodes = fields.Integer(allow_none=True)
     seed = fields.Integer(allow_none=True)
-    settings = fields.Dict(allow_none=True, metadata={"description": "num_episodes, save_interval, eval_episodes, "
-                                                                     "keep_checkpoints"})
+    settings = fields.Dict(
+        allow_none=True, metadata={"description": "num_episodes, save_interval, eval_episodes, keep_checkpoints"}
+    )
     final_metrics = fields.Nested(FinalMetrics)
-    held_out = fields.Nested(FinalMetrics, allow_none=True,
-                             metadata={"description": "the final agents on 100 held-out households"})
+    held_out = fields.Nested(
+        FinalMetrics, allow_none=True, metadata={"description": "the final agents on 100 held-out households"}
+    )
     parent = fields.String(allow_none=True, metadata={"description": "the run this one resumed"})
     episode_offset = fields.Integer(metadata={"description": "episodes of the parent run"})
     published = fields.Boolean()
@@ -81,8 +87,10 @@ class RunHistory(TrainingHistory):
 class RunDeletedData(Schema):
     run_id = fields.String()
     deleted = fields.Boolean()
-    published_run_id = fields.String(allow_none=True, metadata={
-        "description": "the run published in its place, when the deleted one was published; null otherwise"})
+    published_run_id = fields.String(
+        allow_none=True,
+        metadata={"description": "the run published in its place, when the deleted one was published; null otherwise"},
+    )
 
 
 class RunDeleted(Schema):

@@ -1,4 +1,5 @@
 """marshmallow schemas of the simulations and advice endpoints (requests validated, responses documented)."""
+
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -16,8 +17,9 @@ from hrl_trainer.env.scenarios import StrictBoolean, StrictFloat
 
 
 def _name(description: str = "", **kwargs) -> fields.String:
-    return fields.String(validate=validate_scenario_name, metadata={"pattern": NAME_PATTERN, "description": description},
-                         **kwargs)
+    return fields.String(
+        validate=validate_scenario_name, metadata={"pattern": NAME_PATTERN, "description": description}, **kwargs
+    )
 
 
 def _balance(**kwargs) -> fields.Float:
@@ -33,23 +35,40 @@ class ModelRequest(Schema):
     error_messages = {"type": "Request body must be a JSON object."}
 
     scenario_name = _name("the household", required=True)
-    run_id = run_id_field(load_default=None, allow_none=True, metadata={
-        "description": "a training run's final model (trained on any household; GET /api/runs lists them); "
-                       "default: the scenario's published model"})
+    run_id = run_id_field(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "a training run's final model (trained on any household; GET /api/runs lists them); "
+            "default: the scenario's published model"
+        },
+    )
 
 
 class SimulationRequest(ModelRequest):
     """Body of POST /api/simulations."""
 
-    households = fields.Integer(strict=True, load_default=DEFAULT_HOUSEHOLDS,
-                                validate=validate.Range(*SIMULATION_BOUNDS["households"]))
-    seed = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(*SIMULATION_BOUNDS["seed"]))
-    months = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(*SIMULATION_BOUNDS["months"]),
-                            metadata={"description": "default: the scenario's horizon"})
-    flat_ppo = StrictBoolean(load_default=False, metadata={
-        "description": "also simulate the model's flat PPO (the Executor alone, trained on the model's own budget, "
-                       "settings and seed); trained on the first request (as long as the model's own training), "
-                       "then read from models/baselines/flat_ppo/"})
+    households = fields.Integer(
+        strict=True, load_default=DEFAULT_HOUSEHOLDS, validate=validate.Range(*SIMULATION_BOUNDS["households"])
+    )
+    seed = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=validate.Range(*SIMULATION_BOUNDS["seed"])
+    )
+    months = fields.Integer(
+        strict=True,
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(*SIMULATION_BOUNDS["months"]),
+        metadata={"description": "default: the scenario's horizon"},
+    )
+    flat_ppo = StrictBoolean(
+        load_default=False,
+        metadata={
+            "description": "also simulate the model's flat PPO (the Executor alone, trained on the model's own budget, "
+            "settings and seed); trained on the first request (as long as the model's own training), "
+            "then read from models/baselines/flat_ppo/"
+        },
+    )
 
     @validates_schema
     def _bounded(self, data: dict, **_) -> None:
@@ -67,14 +86,22 @@ def check_size(households: int, months: int) -> None:
 class AdviceRequest(ModelRequest):
     """Body of POST /api/advice: the household's balances now (nominal euros)."""
 
-    month = fields.Integer(strict=True, required=True, validate=validate.Range(*ADVICE_BOUNDS["month"]),
-                           metadata={"description": "months since the start of the scenario (0-based)"})
+    month = fields.Integer(
+        strict=True,
+        required=True,
+        validate=validate.Range(*ADVICE_BOUNDS["month"]),
+        metadata={"description": "months since the start of the scenario (0-based)"},
+    )
     savings = _balance(required=True)
     invested = _balance(required=True)
-    cash = _balance(load_default=None, allow_none=True,
-                    metadata={"description": "money in the current account; default: the initial cash in month 0, else 0"})
-    income_loss_months_left = fields.Integer(strict=True, load_default=0,
-                                             validate=validate.Range(*ADVICE_BOUNDS["income_loss_months_left"]))
+    cash = _balance(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "money in the current account; default: the initial cash in month 0, else 0"},
+    )
+    income_loss_months_left = fields.Integer(
+        strict=True, load_default=0, validate=validate.Range(*ADVICE_BOUNDS["income_loss_months_left"])
+    )
 
 
 class Bands(Schema):
@@ -109,9 +136,14 @@ class PolicyResult(Schema):
     description = fields.String()
     split = fields.List(fields.Float(), metadata={"description": "invest / save / spend shares, when fixed"})
     emergency_fund_months = fields.Float()
-    tuned = fields.Dict(keys=fields.String(), values=fields.Float(), metadata={
-        "description": "a target-liquidity rule's tuned numbers: k (safety buffers) and spend, or k, spend_below, "
-                       "spend_above and close"})
+    tuned = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(),
+        metadata={
+            "description": "a target-liquidity rule's tuned numbers: k (safety buffers) and spend, or k, spend_below, "
+            "spend_above and close"
+        },
+    )
     trained = fields.Dict(metadata={"description": "the flat PPO's training: scenario_name, episodes, seed"})
     totals = fields.Nested(SimulationTotals)
     series = fields.Nested(SimulationSeries)
@@ -144,8 +176,12 @@ class Simulation(SimulationIdentity):
     model = fields.Dict(metadata={"description": "the simulated model and its training"})
     units = fields.Dict(keys=fields.String(), values=fields.String())
     policies = fields.Dict(keys=fields.String(), values=fields.Nested(PolicyResult))
-    paired = fields.Dict(metadata={"description": "trained model minus each baseline, household by household: "
-                                                  "{reward, real_net_worth, total_spending} each {diff, stderr}"})
+    paired = fields.Dict(
+        metadata={
+            "description": "trained model minus each baseline, household by household: "
+            "{reward, real_net_worth, total_spending} each {diff, stderr}"
+        }
+    )
 
 
 class Shares(Schema):
@@ -195,8 +231,9 @@ class PolicyLooks(Schema):
     """How the dashboard and the printable report name and colour the simulated policies."""
 
     policies = fields.List(fields.Nested(PolicyLook), metadata={"description": "in the order legends list them"})
-    other_color = fields.String(metadata={"description": "the colour of a policy missing from `policies` "
-                                                         "(labelled with its name)"})
+    other_color = fields.String(
+        metadata={"description": "the colour of a policy missing from `policies` (labelled with its name)"}
+    )
     safety_buffer = fields.Nested(Look, metadata={"description": "the reference line of the liquid-money charts"})
 
 

@@ -2,6 +2,7 @@
 
 Instances used by the views are built once, here, at import time.
 """
+
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
@@ -36,20 +37,37 @@ class StartTrainingRequest(Schema):
     error_messages = {"type": "Request body must be a JSON object."}
 
     scenario_name = fields.String(required=True, validate=validate_scenario_name, metadata={"pattern": NAME_PATTERN})
-    num_episodes = fields.Integer(strict=True, load_default=DEFAULT_EPISODES,
-                                  validate=validate.Range(*SETTING_BOUNDS["num_episodes"]))
-    save_interval = fields.Integer(strict=True, load_default=DEFAULT_SAVE_INTERVAL,
-                                   validate=validate.Range(*SETTING_BOUNDS["save_interval"]))
-    eval_episodes = fields.Integer(strict=True, load_default=DEFAULT_EVAL_EPISODES,
-                                   validate=validate.Range(*SETTING_BOUNDS["eval_episodes"]))
-    seed = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(*SETTING_BOUNDS["seed"]))
+    num_episodes = fields.Integer(
+        strict=True, load_default=DEFAULT_EPISODES, validate=validate.Range(*SETTING_BOUNDS["num_episodes"])
+    )
+    save_interval = fields.Integer(
+        strict=True, load_default=DEFAULT_SAVE_INTERVAL, validate=validate.Range(*SETTING_BOUNDS["save_interval"])
+    )
+    eval_episodes = fields.Integer(
+        strict=True, load_default=DEFAULT_EVAL_EPISODES, validate=validate.Range(*SETTING_BOUNDS["eval_episodes"])
+    )
+    seed = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=validate.Range(*SETTING_BOUNDS["seed"])
+    )
     # No load_default below: TrainConfig holds the defaults.
-    keep_checkpoints = fields.Integer(strict=True, validate=validate.Range(0, MAX_KEEP_CHECKPOINTS), metadata={
-        "description": "periodic checkpoint folders the run keeps, the newest (default 5); best and final stay"})
-    resume_from = fields.String(allow_none=True, validate=validate.Regexp(RUN_ID_PATTERN, error="Must be a run id."),
-                                metadata={"pattern": RUN_ID_DOC_PATTERN, "description": (
-                                    "continue a finished or stopped run of the same scenario: its networks, "
-                                    "observation normalisers and optimiser state; episodes continue its count")})
+    keep_checkpoints = fields.Integer(
+        strict=True,
+        validate=validate.Range(0, MAX_KEEP_CHECKPOINTS),
+        metadata={
+            "description": "periodic checkpoint folders the run keeps, the newest (default 5); best and final stay"
+        },
+    )
+    resume_from = fields.String(
+        allow_none=True,
+        validate=validate.Regexp(RUN_ID_PATTERN, error="Must be a run id."),
+        metadata={
+            "pattern": RUN_ID_DOC_PATTERN,
+            "description": (
+                "continue a finished or stopped run of the same scenario: its networks, "
+                "observation normalisers and optimiser state; episodes continue its count"
+            ),
+        },
+    )
 
 
 class Error(Schema):
@@ -132,9 +150,13 @@ class TrainingStatus(Schema):
         metadata={"description": "extra: how the last run ended (completed, stopped, failed); null while training"},
     )
     error = fields.String(allow_none=True, metadata={"description": "extra: why the last run failed"})
-    state = fields.String(allow_none=True, metadata={
-        "enum": ["queued", "running", "completed", "stopped", "failed", None],
-        "description": "extra: where the run is (queued only in cluster mode, docs/cluster.md); null before any run"})
+    state = fields.String(
+        allow_none=True,
+        metadata={
+            "enum": ["queued", "running", "completed", "stopped", "failed", None],
+            "description": "extra: where the run is (queued only in cluster mode, docs/cluster.md); null before any run",
+        },
+    )
 
 
 class ConnectionEstablished(Schema):
@@ -159,8 +181,13 @@ class StopTrainingRequest(Schema):
     class Meta:
         unknown = RAISE
 
-    run_id = fields.String(validate=validate.Regexp(RUN_ID_PATTERN, error="Must be a run id."), metadata={
-        "pattern": RUN_ID_DOC_PATTERN, "description": "the run to stop; needed only when several are queued or training"})
+    run_id = fields.String(
+        validate=validate.Regexp(RUN_ID_PATTERN, error="Must be a run id."),
+        metadata={
+            "pattern": RUN_ID_DOC_PATTERN,
+            "description": "the run to stop; needed only when several are queued or training",
+        },
+    )
 
 
 class TrainingCompleted(Schema):
@@ -170,9 +197,13 @@ class TrainingCompleted(Schema):
     episodes_completed = fields.Integer(required=True)
     final_metrics = fields.Nested(FinalMetrics, required=True)
     run_id = fields.String(metadata={"description": "the run (docs/runs.md); an addition to the spec's fields"})
-    held_out = fields.Dict(metadata={"description": "the final agents on held-out households, as the history's "
-                                                   "`held_out` (reward metrics and euros, and `rules` when the "
-                                                   "household's tunings are saved); an addition"})
+    held_out = fields.Dict(
+        metadata={
+            "description": "the final agents on held-out households, as the history's "
+            "`held_out` (reward metrics and euros, and `rules` when the "
+            "household's tunings are saved); an addition"
+        }
+    )
 
 
 class TrainingStopped(Schema):
@@ -216,16 +247,22 @@ class HistoryQuery(Schema):
     class Meta:
         unknown = RAISE
 
-    max_points = fields.Integer(load_default=None, validate=validate.Range(min=2), metadata={
-        "description": "At most this many progress records, evenly spread over the run, the first and "
-                       "the last always kept (default: all)"})
+    max_points = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=2),
+        metadata={
+            "description": "At most this many progress records, evenly spread over the run, the first and "
+            "the last always kept (default: all)"
+        },
+    )
 
 
 class ProgressQuery(HistoryQuery):
     """Query of GET /api/training/progress."""
 
-    since = fields.Integer(load_default=0, validate=validate.Range(min=0),
-                           metadata={"description": "Only the episodes after this one"})
+    since = fields.Integer(
+        load_default=0, validate=validate.Range(min=0), metadata={"description": "Only the episodes after this one"}
+    )
 
 
 class ScenarioSummary(Schema):
@@ -302,13 +339,17 @@ class TrainingHistory(Schema):
     total_episodes = fields.Integer()
     stopped = fields.Boolean()
     final_metrics = fields.Nested(FinalMetrics)
-    held_out = fields.Dict(metadata={"description": "the final agents on held-out households: `households`, "
-                                                   "the metrics, and in today's euros `median_real_net_worth`, "
-                                                   "`p5_real_net_worth` and `share_broke` (empty if no episode ran); "
-                                                   "`rules` when the household's tunings are saved in models/baselines/: "
-                                                   "{target_liquidity_2, target_liquidity_4} each {tuned, paired: "
-                                                   "{reward, real_net_worth, total_spending} each {diff, stderr}}, "
-                                                   "the model minus the rule"})
+    held_out = fields.Dict(
+        metadata={
+            "description": "the final agents on held-out households: `households`, "
+            "the metrics, and in today's euros `median_real_net_worth`, "
+            "`p5_real_net_worth` and `share_broke` (empty if no episode ran); "
+            "`rules` when the household's tunings are saved in models/baselines/: "
+            "{target_liquidity_2, target_liquidity_4} each {tuned, paired: "
+            "{reward, real_net_worth, total_spending} each {diff, stderr}}, "
+            "the model minus the rule"
+        }
+    )
     notes = fields.List(fields.String(), metadata={"description": "what the run had to replace, and why"})
     progress = fields.List(fields.Nested(TrainingProgress))
     evaluations = fields.List(fields.Dict())

@@ -10,6 +10,7 @@ monkey-patches. The parent talks to it over one duplex pipe:
   A write could hang the server: once the child has closed its end (after its result, as it exits),
   eventlet's green ``os.write`` retries the EPIPE error forever instead of raising it.
 """
+
 from __future__ import annotations
 
 import importlib

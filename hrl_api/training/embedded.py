@@ -6,6 +6,7 @@ Flask-SocketIO, so it is a green thread or a real thread depending on the
 async mode) watches the child's pipe and liveness and turns what it sees into
 Socket.IO events, broadcast to every connected client (no subscription needed).
 """
+
 from __future__ import annotations
 
 import logging
@@ -119,10 +120,16 @@ class TrainingSupervisor:
         if run is None:
             return dict(IDLE_STATUS)
         finished = run.finished
-        return status_body(scenario_name=run.scenario_name, latest=run.progress.latest,
-                           total_episodes=run.total_episodes, start_time=run.start_time, run_id=run.run_id,
-                           settings=run.settings, state=run.outcome if finished else "running",
-                           error=run.error if finished else None)
+        return status_body(
+            scenario_name=run.scenario_name,
+            latest=run.progress.latest,
+            total_episodes=run.total_episodes,
+            start_time=run.start_time,
+            run_id=run.run_id,
+            settings=run.settings,
+            state=run.outcome if finished else "running",
+            error=run.error if finished else None,
+        )
 
     def progress_log(self, since: int = 0, max_points: int | None = None) -> dict[str, Any]:
         """The progress records of the active (or last) run after episode ``since``: every record of
@@ -182,8 +189,12 @@ class TrainingSupervisor:
             )
             self._run = run
         log.info("Run started: %s, %d episodes", run.scenario_name, run.total_episodes)
-        started = {"scenario_name": run.scenario_name, "num_episodes": params["num_episodes"],
-                   "start_time": run.start_time, "run_id": run.run_id}
+        started = {
+            "scenario_name": run.scenario_name,
+            "num_episodes": params["num_episodes"],
+            "start_time": run.start_time,
+            "run_id": run.run_id,
+        }
         self._emit(run, "training_started", started)
         self._emitter.start_background_task(self._relay, run)
         return {"status": "started", **started}
@@ -199,8 +210,10 @@ class TrainingSupervisor:
             if run is None or run.finished:
                 raise NoTrainingInProgress("No training in progress")
             if run_id not in (None, run.run_id):
-                raise NoTrainingInProgress("No training in progress", {"run_id": [
-                    f"Run '{run_id}' is not training (the active run is {run.run_id})"]})
+                raise NoTrainingInProgress(
+                    "No training in progress",
+                    {"run_id": [f"Run '{run_id}' is not training (the active run is {run.run_id})"]},
+                )
             try:
                 request_stop(run.conn)
             except OSError:
@@ -209,8 +222,14 @@ class TrainingSupervisor:
             self._force_exit(run, f"Trainer did not stop within {self._stop_timeout:g} s and was terminated")
             if not self._wait_finished(run, EXIT_GRACE_SECONDS * 2):
                 run.process.kill()  # so that the relay can end the run (e.g. a child ignoring SIGTERM)
-                raise StopFailed("Failed to stop training", {"_schema": [
-                    f"The run's outcome is still unknown {EXIT_GRACE_SECONDS * 2:g} s after terminating its trainer"]})
+                raise StopFailed(
+                    "Failed to stop training",
+                    {
+                        "_schema": [
+                            f"The run's outcome is still unknown {EXIT_GRACE_SECONDS * 2:g} s after terminating its trainer"
+                        ]
+                    },
+                )
         if run.outcome == "failed":
             raise StopFailed("Failed to stop training", {"_schema": [run.error or "unknown error"]})
         return {
@@ -300,8 +319,9 @@ class TrainingSupervisor:
     def _emit_final_events(self, run: Run) -> None:
         if run.throttle.held is not None:
             self._emit(run, "training_progress", run.throttle.held)
-        self._emit(run, *final_event(run.run_id, run.scenario_name, run.outcome, run.result, run.error,
-                                     run.episodes_completed))
+        self._emit(
+            run, *final_event(run.run_id, run.scenario_name, run.outcome, run.result, run.error, run.episodes_completed)
+        )
 
     def _emit(self, run: Run, event: str, payload: dict[str, Any]) -> None:
         self._emitter.emit(event, payload, to=rooms_for(run.run_id, run.scenario_name))
@@ -310,8 +330,16 @@ class TrainingSupervisor:
     def _log_end(run: Run) -> None:
         outcome = "failed" if run.outcome not in ("completed", "stopped") else run.outcome
         level = logging.WARNING if outcome == "failed" else logging.INFO
-        log.log(level, "Run %s: %s, %d/%d episodes in %.1f s%s", outcome, run.scenario_name, run.episodes_completed,
-                run.total_episodes, time.monotonic() - run.started, f": {run.error}" if outcome == "failed" else "")
+        log.log(
+            level,
+            "Run %s: %s, %d/%d episodes in %.1f s%s",
+            outcome,
+            run.scenario_name,
+            run.episodes_completed,
+            run.total_episodes,
+            time.monotonic() - run.started,
+            f": {run.error}" if outcome == "failed" else "",
+        )
 
     def _wait_finished(self, run: Run, timeout: float) -> bool:
         deadline = time.monotonic() + timeout

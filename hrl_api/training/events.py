@@ -5,6 +5,7 @@ whether it subscribed or not (the spec's behaviour). ``subscribe_training`` with
 client from ``EVERYONE`` to the room of one run or one scenario. Each event is emitted once to the
 rooms that concern it; a client in several of them receives it once (python-socketio merges rooms).
 """
+
 from __future__ import annotations
 
 import math
@@ -27,8 +28,14 @@ def rooms_for(run_id: str, scenario_name: str) -> list[str]:
     return [EVERYONE, run_room(run_id), scenario_room(scenario_name)]
 
 
-def final_event(run_id: str, scenario_name: str, outcome: str | None, result: dict[str, Any] | None,
-                error: str | None, episodes_completed: int) -> tuple[str, dict[str, Any]]:
+def final_event(
+    run_id: str,
+    scenario_name: str,
+    outcome: str | None,
+    result: dict[str, Any] | None,
+    error: str | None,
+    episodes_completed: int,
+) -> tuple[str, dict[str, Any]]:
     """``(event, payload)`` ending a run: ``training_completed`` (with the trainer's ``result``),
     ``training_stopped``, or ``training_error`` for anything else. Every payload names its run and scenario."""
     if outcome == "completed" and result is not None:
@@ -40,10 +47,17 @@ def final_event(run_id: str, scenario_name: str, outcome: str | None, result: di
             "run_id": run_id,
         }
     if outcome == "stopped":
-        return "training_stopped", {"scenario_name": scenario_name, "episodes_completed": episodes_completed,
-                                    "run_id": run_id}
-    return "training_error", {"message": "Training failed", "details": error, "run_id": run_id,
-                              "scenario_name": scenario_name}
+        return "training_stopped", {
+            "scenario_name": scenario_name,
+            "episodes_completed": episodes_completed,
+            "run_id": run_id,
+        }
+    return "training_error", {
+        "message": "Training failed",
+        "details": error,
+        "run_id": run_id,
+        "scenario_name": scenario_name,
+    }
 
 
 class ProgressThrottle:

@@ -1,4 +1,5 @@
 """A run's progress records for late clients, in bounded memory however long the run."""
+
 from __future__ import annotations
 
 import threading

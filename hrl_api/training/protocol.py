@@ -2,6 +2,7 @@
 cluster: Celery workers), its errors, the one status body both report, and where the app keeps its supervisor.
 
 The views reach the supervisor only through `get_supervisor()` and this protocol."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -55,16 +56,35 @@ class Emitter(Protocol):
 
 
 IDLE_STATUS: dict[str, Any] = {
-    "is_training": False, "scenario_name": None, "current_episode": 0, "total_episodes": 0, "start_time": None,
-    "latest_progress": None, "run_id": None, "settings": None, "outcome": None, "error": None, "state": None}
+    "is_training": False,
+    "scenario_name": None,
+    "current_episode": 0,
+    "total_episodes": 0,
+    "start_time": None,
+    "latest_progress": None,
+    "run_id": None,
+    "settings": None,
+    "outcome": None,
+    "error": None,
+    "state": None,
+}
 """The status body before any run (or of a run asked for that is not the one known)."""
 
 RUN_SETTINGS = ("num_episodes", "save_interval", "eval_episodes", "seed")
 """The start request's fields the status reports back as ``settings``."""
 
 
-def status_body(*, scenario_name: str, latest: dict[str, Any] | None, total_episodes: int, start_time: str | None,
-                run_id: str, settings: dict[str, Any] | None, state: str, error: str | None) -> dict[str, Any]:
+def status_body(
+    *,
+    scenario_name: str,
+    latest: dict[str, Any] | None,
+    total_episodes: int,
+    start_time: str | None,
+    run_id: str,
+    settings: dict[str, Any] | None,
+    state: str,
+    error: str | None,
+) -> dict[str, Any]:
     """The spec's status body of a run in `state` ("queued", "running", or how it ended), with the extras
     beyond the spec (`run_id`, `settings`, `outcome`, `error`, `state`) for a page opened mid-run or after it."""
     active = state in ("queued", "running")

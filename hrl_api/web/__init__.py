@@ -1,4 +1,5 @@
 """One blueprint per feature; ``API_BLUEPRINTS`` lists those documented in the OpenAPI file."""
+
 from hrl_api.web.docs import docs_bp
 from hrl_api.web.models import models_bp
 from hrl_api.web.runs import runs_bp

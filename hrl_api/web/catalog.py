@@ -1,4 +1,5 @@
 """Read-only access to scenarios and trained models, with trainer errors mapped to API errors."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -62,7 +63,9 @@ def household_errors(field: str = "name") -> Iterator[None]:
     except ScenarioError as exc:
         raise ApiError(400, "Invalid household", exc.errors) from exc
     except ReadOnlyHousehold as exc:
-        raise ApiError(403, str(exc), {field: ["A bundled household is read-only; copy it under another name."]}) from exc
+        raise ApiError(
+            403, str(exc), {field: ["A bundled household is read-only; copy it under another name."]}
+        ) from exc
     except ScenarioNotFound as exc:
         raise ApiError(404, str(exc), {field: ["Unknown scenario."]}) from exc
     except HouseholdExists as exc:

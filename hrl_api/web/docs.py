@@ -2,6 +2,7 @@
 (/api/asyncapi.json) and the browsable Swagger UI page over the first (/api/docs).
 
 Both documents name the server that answered, so that tools reading them call that server."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request

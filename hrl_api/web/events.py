@@ -1,4 +1,5 @@
 """Socket.IO events on the default namespace."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -44,7 +45,9 @@ def on_subscribe_training(data: Any = None) -> dict[str, Any]:
         join_room(scenario_room(wanted["scenario_name"]))
     else:
         join_room(EVERYONE)
-    status = get_supervisor().status(wanted.get("run_id"), None if wanted.get("run_id") else wanted.get("scenario_name"))
+    status = get_supervisor().status(
+        wanted.get("run_id"), None if wanted.get("run_id") else wanted.get("scenario_name")
+    )
     emit("training_status", status)
     return status
 

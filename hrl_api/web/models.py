@@ -1,4 +1,5 @@
 """Trained models: /api/models and /api/models/<name>/history."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request

@@ -1,4 +1,5 @@
 """Runs: /api/runs, /api/runs/<run_id>, its history, archive, publishing and deletion."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -146,8 +147,9 @@ def run_archive(run_id: str):
     """
     with run_errors():
         data = runs.archive_run(saved_run_id(run_id), models_dir())
-    return Response(data, mimetype="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{run_id}.zip"'})
+    return Response(
+        data, mimetype="application/zip", headers={"Content-Disposition": f'attachment; filename="{run_id}.zip"'}
+    )
 
 
 @runs_bp.post("/<run_id>/publish")

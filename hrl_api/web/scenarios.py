@@ -1,4 +1,5 @@
 """Scenario catalogue and the user's households: /api/scenarios and /api/scenarios/<name>."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify

@@ -1,5 +1,6 @@
 """Simulations in euros and this month's advice: /api/simulations[/<id>[/report]], /api/advice and the policies'
 labels and colours, /api/policies."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -41,8 +42,12 @@ def simulation_errors() -> Iterator[None]:
     except FlatUnavailable as exc:
         raise ApiError(409, str(exc), {"flat_ppo": ["No flat PPO can be trained for this model."]}) from exc
     except SimulationsBusy as exc:
-        raise ApiError(503, str(exc), {"_schema": ["Too many simulations requested at once."]},
-                       {"Retry-After": str(exc.retry_after)}) from exc
+        raise ApiError(
+            503,
+            str(exc),
+            {"_schema": ["Too many simulations requested at once."]},
+            {"Retry-After": str(exc.retry_after)},
+        ) from exc
     except WorkerLost as exc:
         raise ApiError(500, str(exc), {"_schema": ["The simulation did not finish."]}) from exc
 
@@ -51,9 +56,14 @@ def simulation_pool() -> SimulationPool:
     """The app's worker processes for simulations (SIMULATIONS_AT_ONCE of them, SIMULATIONS_QUEUED waiting)."""
     pool = current_app.extensions.get("hrl_simulation_pool")
     if pool is None:
-        pool = current_app.extensions.setdefault("hrl_simulation_pool", SimulationPool(
-            int(current_app.config["SIMULATIONS_AT_ONCE"]), int(current_app.config["SIMULATIONS_QUEUED"]),
-            sleep=socketio.sleep))
+        pool = current_app.extensions.setdefault(
+            "hrl_simulation_pool",
+            SimulationPool(
+                int(current_app.config["SIMULATIONS_AT_ONCE"]),
+                int(current_app.config["SIMULATIONS_QUEUED"]),
+                sleep=socketio.sleep,
+            ),
+        )
     return pool
 
 
@@ -90,9 +100,17 @@ def create_simulation():
     check_size(params["households"], params["months"] or scenario.months)
     with simulation_errors():
         text = simulation_pool().run(
-            "simulate", scenario=scenario, run_id=params["run_id"], households=params["households"], seed=params["seed"],
-            months=params["months"], models_dir=_models_dir(), flat_ppo=params["flat_ppo"],
-            scenarios_dir=current_app.config["SCENARIOS_DIR"], keep=int(current_app.config["SIMULATIONS_KEPT"]))
+            "simulate",
+            scenario=scenario,
+            run_id=params["run_id"],
+            households=params["households"],
+            seed=params["seed"],
+            months=params["months"],
+            models_dir=_models_dir(),
+            flat_ppo=params["flat_ppo"],
+            scenarios_dir=current_app.config["SCENARIOS_DIR"],
+            keep=int(current_app.config["SIMULATIONS_KEPT"]),
+        )
     return Response(text, 201, mimetype="application/json")
 
 
@@ -232,8 +250,9 @@ def advice():
     scenario = get_scenario(params.pop("scenario_name"), field="scenario_name")
     try:
         with simulation_errors():
-            text = simulation_pool().run("advise", scenario=scenario, run_id=params.pop("run_id"),
-                                         models_dir=_models_dir(), **params)
+            text = simulation_pool().run(
+                "advise", scenario=scenario, run_id=params.pop("run_id"), models_dir=_models_dir(), **params
+            )
     except FieldErrors as exc:  # the household's state does not fit the scenario (use.advice.AdviceError)
         raise ApiError(400, "Invalid household state", exc.errors) from exc
     return Response(text, 200, mimetype="application/json")

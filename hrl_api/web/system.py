@@ -1,4 +1,5 @@
 """Service endpoints: the dashboard page and /api/health."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
@@ -34,6 +35,11 @@ def health():
               schema: Health
     """
     supervisor = get_supervisor()
-    return jsonify({"status": "ok", "async_mode": socketio.async_mode, "is_training": supervisor.is_training,
-                    **supervisor.health()})
-
+    return jsonify(
+        {
+            "status": "ok",
+            "async_mode": socketio.async_mode,
+            "is_training": supervisor.is_training,
+            **supervisor.health(),
+        }
+    )

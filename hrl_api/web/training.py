@@ -1,4 +1,5 @@
 """REST control of the training run: /api/training/start, /stop, /status, /progress."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -10,6 +10,7 @@ so it takes in every observation just before the agent acts on it, as before.
 PPO scores the recorded logits with the agent itself before it changes it
 (`Trainer._update`), so the ratio is still taken against the behaviour policy.
 """
+
 from __future__ import annotations
 
 import numpy as np

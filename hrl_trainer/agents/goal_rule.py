@@ -7,6 +7,7 @@ Strategist's goal then acts on the household from the first episode, and the age
 where a person with a spreadsheet would, with the rule's numbers chosen by the Strategist
 from the state, every `period` months.
 """
+
 from __future__ import annotations
 
 import numpy as np

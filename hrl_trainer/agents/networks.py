@@ -5,6 +5,7 @@ that is needed to act. Shares are logistic-normal: a Gaussian over logits,
 squashed by one softmax. They start at the uniform split and can move to any
 point of the simplex, as close to a corner as the policy wants.
 """
+
 from __future__ import annotations
 
 import math
@@ -47,8 +48,10 @@ def layer_init(layer: nn.Linear, std: float = math.sqrt(2), bias: float = 0.0) -
 
 def mlp(in_dim: int, out_dim: int, hidden: int, out_std: float) -> nn.Sequential:
     return nn.Sequential(
-        layer_init(nn.Linear(in_dim, hidden)), nn.ReLU(),
-        layer_init(nn.Linear(hidden, hidden)), nn.ReLU(),
+        layer_init(nn.Linear(in_dim, hidden)),
+        nn.ReLU(),
+        layer_init(nn.Linear(hidden, hidden)),
+        nn.ReLU(),
         layer_init(nn.Linear(hidden, out_dim), std=out_std),
     )
 

@@ -1,5 +1,6 @@
 """The trained agents as policies of the episode loop: the hierarchy (Strategist and Executor) and the flat
 Executor, acting in NumPy on each month's observations."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,8 +19,14 @@ class HierarchicalPolicy:
     mean of their distributions; otherwise they sample, drawing from `rng`, and while recording a `trajectory`
     each agent's observation normaliser takes in the observations of the live households first."""
 
-    def __init__(self, strategist: Strategist, executor: Executor, deterministic: bool = False,
-                 trajectory: Trajectory | None = None, rng: np.random.Generator | None = None):
+    def __init__(
+        self,
+        strategist: Strategist,
+        executor: Executor,
+        deterministic: bool = False,
+        trajectory: Trajectory | None = None,
+        rng: np.random.Generator | None = None,
+    ):
         self.strategist, self.executor = strategist, executor
         self.deterministic, self.trajectory = deterministic, trajectory
         self.rng = rng if rng is not None else np.random.default_rng()
@@ -34,8 +41,9 @@ class HierarchicalPolicy:
         """Read the agents' actors (they do not change while households live)."""
         self.snapshots = {agent: ActorSnapshot(agent) for agent in (self.strategist, self.executor) if agent}
 
-    def _choose(self, agent: ActorCritic, obs: np.ndarray, alive: np.ndarray, offset: np.ndarray | None = None
-                ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
+    def _choose(
+        self, agent: ActorCritic, obs: np.ndarray, alive: np.ndarray, offset: np.ndarray | None = None
+    ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
         """(the normalised observations (B, D) the agent acted on and the logits (B, A) it drew, both None when
         deterministic; the action the household sees). `offset` (B, A), the Executor's rule prior, is added to the
         logits before they are squashed (so PPO learns the corrections)."""
@@ -57,8 +65,9 @@ class HierarchicalPolicy:
                 self.trajectory.goal_logits.append(goal_logits)
                 self.trajectory.goals.append(self.goal)
         offset = executor_offset(self.executor, batch, self.goal)
-        x, split_logits, split = self._choose(self.executor, np.concatenate([obs, self.goal], axis=1), batch.alive,
-                                              offset)
+        x, split_logits, split = self._choose(
+            self.executor, np.concatenate([obs, self.goal], axis=1), batch.alive, offset
+        )
         distance = goal_distance(split, self.goal)
         self.adherence_sum += batch.alive * distance
         if self.trajectory is not None:
@@ -74,8 +83,13 @@ class HierarchicalPolicy:
 class FlatPolicy(HierarchicalPolicy):
     """The Executor splitting each month from the observation alone."""
 
-    def __init__(self, executor: Executor, deterministic: bool = False, trajectory: Trajectory | None = None,
-                 rng: np.random.Generator | None = None):
+    def __init__(
+        self,
+        executor: Executor,
+        deterministic: bool = False,
+        trajectory: Trajectory | None = None,
+        rng: np.random.Generator | None = None,
+    ):
         super().__init__(None, executor, deterministic, trajectory, rng)
 
     def reset(self, batch: HouseholdBatch) -> None:

@@ -7,6 +7,7 @@ The digest is a hash of the household's figures (name and description left out),
 households and `VERSION` (raise it when the tuning changes). Files are written atomically; a missing,
 damaged or mismatched file is simply tuned again and rewritten.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -51,8 +52,9 @@ def _rule(saved: dict, names: tuple[str, ...]) -> dict[str, float] | None:
     """A saved rule's numbers, if it has exactly `names` and each is a finite number."""
     if not isinstance(saved, dict) or set(saved) != set(names):
         return None
-    if not all(isinstance(saved[n], (int, float)) and not isinstance(saved[n], bool) and math.isfinite(saved[n])
-               for n in names):
+    if not all(
+        isinstance(saved[n], (int, float)) and not isinstance(saved[n], bool) and math.isfinite(saved[n]) for n in names
+    ):
         return None
     return {n: float(saved[n]) for n in names}
 
@@ -74,17 +76,21 @@ def read_tunings(path: Path, figures: Scenario, tuning_households: int) -> Tunin
     return {**tunings, **rules}
 
 
-def cached_tunings(figures: Scenario, tuning_households: int, models_dir: str | Path | None,
-                   tune: Callable[[Scenario], Tunings]) -> Tunings:
+def cached_tunings(
+    figures: Scenario, tuning_households: int, models_dir: str | Path | None, tune: Callable[[Scenario], Tunings]
+) -> Tunings:
     """The tunings saved for `figures`, else `tune(figures)`, saved (atomically) for the next time; callers that
     find them missing together tune once (`once.computed_once`)."""
     path = cache_path(figures, tuning_households, models_dir)
 
     def write(tunings: Tunings) -> None:
-        record = {**_material(figures, tuning_households),
-                  "splits": {name: [float(x) for x in tunings[name]] for name in SPLITS},
-                  "rules": {name: {n: float(tunings[name][n]) for n in params} for name, params in RULES.items()}}
+        record = {
+            **_material(figures, tuning_households),
+            "splits": {name: [float(x) for x in tunings[name]] for name in SPLITS},
+            "rules": {name: {n: float(tunings[name][n]) for n in params} for name, params in RULES.items()},
+        }
         write_text_atomically(path, json.dumps(record, sort_keys=True))
 
-    return computed_once(path, models_dir, lambda: read_tunings(path, figures, tuning_households),
-                         lambda: tune(figures), write)
+    return computed_once(
+        path, models_dir, lambda: read_tunings(path, figures, tuning_households), lambda: tune(figures), write
+    )

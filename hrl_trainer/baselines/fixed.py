@@ -1,4 +1,5 @@
 """Fixed-split baselines: the same split every month, buffer first, random; and the grid search of a split."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -4,6 +4,7 @@ First build an emergency fund of `months_of_expenses` months of expenses (everyt
 while the liquid balance is below it); then split the rest between investing and spending in a
 fixed proportion, saving nothing more.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,14 +21,18 @@ SAVE_ONLY = np.array([0.0, 1.0, 0.0])
 class EmergencyFundFirst:
     """Save everything until the liquid balance holds the emergency fund, then invest / spend a fixed split."""
 
-    def __init__(self, months_of_expenses: float = EMERGENCY_FUND_MONTHS, invest_share: float = INVEST_SHARE_AFTER_FUND):
+    def __init__(
+        self, months_of_expenses: float = EMERGENCY_FUND_MONTHS, invest_share: float = INVEST_SHARE_AFTER_FUND
+    ):
         self.months_of_expenses = months_of_expenses
         self.after = np.array([invest_share, 0.0, 1.0 - invest_share])
 
     def describe(self) -> str:
         invest, _, spend = self.after
-        return (f"Keep {self.months_of_expenses:g} months of expenses liquid first, then invest {invest:.0%} "
-                f"and spend {spend:.0%} of what is left each month")
+        return (
+            f"Keep {self.months_of_expenses:g} months of expenses liquid first, then invest {invest:.0%} "
+            f"and spend {spend:.0%} of what is left each month"
+        )
 
     def fund(self, batch: HouseholdBatch) -> np.ndarray:
         """The emergency fund in euros of each household's current prices, (B,)."""

@@ -15,6 +15,7 @@ Both are one class, `TargetLiquidity` (the two-number rule has `spend_below ==
 spend_above` and `close == 1`), with one row of numbers per household, so a whole grid
 of rules lives side by side in one batch.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -31,8 +32,12 @@ K_GRID = np.round(np.arange(0.0, 6.001, 0.25), 2)
 """Targets tried, in safety buffers."""
 SPEND_GRID = np.round(np.arange(0.0, 1.001, 0.05), 2)
 """Spend shares tried by the two-number rule."""
-COARSE_4 = (np.array([0.0, 1.0, 2.0, 3.0, 4.0, 6.0]), np.array([0.0, 0.1, 0.2, 0.3]),
-            np.round(np.arange(0.0, 0.601, 0.1), 2), np.array([0.25, 0.5, 1.0]))
+COARSE_4 = (
+    np.array([0.0, 1.0, 2.0, 3.0, 4.0, 6.0]),
+    np.array([0.0, 0.1, 0.2, 0.3]),
+    np.round(np.arange(0.0, 0.601, 0.1), 2),
+    np.array([0.25, 0.5, 1.0]),
+)
 """The four-number rule's coarse grid: k, spend below, spend above, share of the gap closed."""
 
 
@@ -50,13 +55,14 @@ class TargetLiquidity:
         self.params = [np.asarray(p, dtype=np.float64) for p in (k, spend_below, spend_above, close)]
 
     @classmethod
-    def two(cls, k, spend) -> "TargetLiquidity":
+    def two(cls, k, spend) -> TargetLiquidity:
         """The two-number rule: the same spend share either side of the target, the whole gap closed."""
         return cls(k, spend, spend, 1.0)
 
     def reset(self, batch: HouseholdBatch) -> None:
         self.k, self.spend_below, self.spend_above, self.close = (
-            np.broadcast_to(p, (batch.size,)) for p in self.params)
+            np.broadcast_to(p, (batch.size,)) for p in self.params
+        )
 
     def act(self, batch: HouseholdBatch) -> np.ndarray:
         """(B, 3) invest / save / spend shares."""
@@ -115,8 +121,13 @@ def tune_2(scenario: Scenario, events: LifeEvents, scores: RememberedScores | No
     return dict(zip(PARAMS_2, (float(x) for x in best)))
 
 
-def tune_4(scenario: Scenario, events: LifeEvents, start: dict | None = None, rounds: int = 3,
-           scores: RememberedScores | None = None) -> dict:
+def tune_4(
+    scenario: Scenario,
+    events: LifeEvents,
+    start: dict | None = None,
+    rounds: int = 3,
+    scores: RememberedScores | None = None,
+) -> dict:
     """The four-number rule with the best mean reward on `events`.
 
     A coarse grid over all four numbers (with the best two-number rule among its points), then

@@ -3,6 +3,7 @@ remembered in memory and, with a models folder, on disk through `cache`), one bu
 
 The splits and the rules' numbers are tuned on the `tuning` households, never on the held-out ones.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,8 +36,12 @@ def tune(figures: Scenario, tuning_households: int = TUNING_HOUSEHOLDS) -> Tunin
     tuning = fixed_households(figures, tuning_households, "tuning")
     scores = rule_scores(figures, tuning)  # the four-number search meets two-number rules again
     rule_2 = tune_2(figures, tuning, scores)
-    return {"best_fixed": tune_split(figures, tuning, FixedSplit), "buffer_first": tune_split(figures, tuning, BufferFirst),
-            "target_liquidity_2": dict(rule_2), "target_liquidity_4": dict(tune_4(figures, tuning, start=rule_2, scores=scores))}
+    return {
+        "best_fixed": tune_split(figures, tuning, FixedSplit),
+        "buffer_first": tune_split(figures, tuning, BufferFirst),
+        "target_liquidity_2": dict(rule_2),
+        "target_liquidity_4": dict(tune_4(figures, tuning, start=rule_2, scores=scores)),
+    }
 
 
 @lru_cache(maxsize=128)
@@ -46,8 +51,9 @@ def _remembered(figures: Scenario, tuning_households: int, models_dir: str | Non
     return cached_tunings(figures, tuning_households, models_dir, lambda key: tune(key, tuning_households))
 
 
-def tunings(scenario: Scenario, models_dir: str | Path | None = None, tuning_households: int = TUNING_HOUSEHOLDS
-            ) -> Tunings:
+def tunings(
+    scenario: Scenario, models_dir: str | Path | None = None, tuning_households: int = TUNING_HOUSEHOLDS
+) -> Tunings:
     """The tuned baselines of the scenario's figures: remembered in memory, and kept on disk under `models_dir`
     when given, so that a restarted server does not tune again; tuned (once) when neither has them."""
     folder = None if models_dir is None else str(resolve_models_dir(models_dir))
@@ -73,7 +79,13 @@ def baseline_policies(tuned: Tunings, seed: int) -> dict[str, tuple[Any, dict[st
         "buffer_first": (BufferFirst(tuned["buffer_first"]), {"split": as_list(tuned["buffer_first"])}),
         "target_liquidity_2": (rule_from(tuned["target_liquidity_2"]), {"tuned": dict(tuned["target_liquidity_2"])}),
         "target_liquidity_4": (rule_from(tuned["target_liquidity_4"]), {"tuned": dict(tuned["target_liquidity_4"])}),
-        "rule_of_thumb": (rule, {"description": rule.describe(), "emergency_fund_months": rule.months_of_expenses,
-                                 "split": as_list(rule.after)}),
+        "rule_of_thumb": (
+            rule,
+            {
+                "description": rule.describe(),
+                "emergency_fund_months": rule.months_of_expenses,
+                "split": as_list(rule.after),
+            },
+        ),
         "random": (RandomSplit(np.random.default_rng([seed, 1])), {}),
     }

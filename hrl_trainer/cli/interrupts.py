@@ -1,5 +1,6 @@
 """Ctrl-C and SIGTERM for the command line: the first one stops a run the way the API's stop does
 (finish the batch, save everything), a second one aborts at once."""
+
 from __future__ import annotations
 
 import signal

@@ -2,6 +2,7 @@
 
 Every option the API also takes has the API's bounds, read from their one home (`config.py`); a value
 out of them exits with status 2 at once, naming the option."""
+
 from __future__ import annotations
 
 import argparse
@@ -121,30 +122,56 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m hrl_trainer", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    t = sub.add_parser("train", help="train the Strategist and the Executor on a scenario",
-                       description="Train the Strategist and the Executor on a scenario and write the model files. "
-                                   "Ctrl-C or SIGTERM stops like the API's stop (the batch is finished and saved, "
-                                   "exit status 130 or 143); a second Ctrl-C aborts at once.")
+    t = sub.add_parser(
+        "train",
+        help="train the Strategist and the Executor on a scenario",
+        description="Train the Strategist and the Executor on a scenario and write the model files. "
+        "Ctrl-C or SIGTERM stops like the API's stop (the batch is finished and saved, "
+        "exit status 130 or 143); a second Ctrl-C aborts at once.",
+    )
     low, high = SETTING_BOUNDS["num_episodes"]
     t.add_argument("--scenario", required=True, help="scenario name (required; `scenarios` lists them)")
-    t.add_argument("--episodes", type=setting("num_episodes"), default=DEFAULT_EPISODES,
-                   help=f"households (episodes) to train on, {low} to {high} (default: {DEFAULT_EPISODES})")
-    t.add_argument("--save-interval", type=setting("save_interval"), default=DEFAULT_SAVE_INTERVAL,
-                   help=f"evaluate and write checkpoint_episode_N/ every this many episodes "
-                        f"(default: {DEFAULT_SAVE_INTERVAL})")
+    t.add_argument(
+        "--episodes",
+        type=setting("num_episodes"),
+        default=DEFAULT_EPISODES,
+        help=f"households (episodes) to train on, {low} to {high} (default: {DEFAULT_EPISODES})",
+    )
+    t.add_argument(
+        "--save-interval",
+        type=setting("save_interval"),
+        default=DEFAULT_SAVE_INTERVAL,
+        help=f"evaluate and write checkpoint_episode_N/ every this many episodes (default: {DEFAULT_SAVE_INTERVAL})",
+    )
     low, high = SETTING_BOUNDS["eval_episodes"]
-    t.add_argument("--eval-episodes", type=setting("eval_episodes"), default=DEFAULT_EVAL_EPISODES,
-                   help=f"households of each periodic evaluation, {low} to {high} (default: {DEFAULT_EVAL_EPISODES})")
+    t.add_argument(
+        "--eval-episodes",
+        type=setting("eval_episodes"),
+        default=DEFAULT_EVAL_EPISODES,
+        help=f"households of each periodic evaluation, {low} to {high} (default: {DEFAULT_EVAL_EPISODES})",
+    )
     low, high = SETTING_BOUNDS["seed"]
-    t.add_argument("--seed", type=setting("seed"), default=None,
-                   help=f"seed of every random draw, {low} to {high} (default: a random one, recorded in the history)")
+    t.add_argument(
+        "--seed",
+        type=setting("seed"),
+        default=None,
+        help=f"seed of every random draw, {low} to {high} (default: a random one, recorded in the history)",
+    )
     t.add_argument("--models-dir", help="models folder (default: $HRL_MODELS_DIR, else <project>/models)")
     t.add_argument("--scenarios-dir", help="scenarios folder (default: $HRL_SCENARIOS_DIR, else <project>/scenarios)")
-    t.add_argument("--keep-checkpoints", type=keep_count, default=TrainConfig.keep_checkpoints,
-                   help="periodic checkpoint folders to keep, the newest (default: %(default)s); best and final stay")
-    t.add_argument("--resume", type=run_id_arg, metavar="RUN_ID",
-                   help="continue a finished or stopped run of the scenario (agents, normalisers, optimiser state; "
-                        "default: start afresh)")
+    t.add_argument(
+        "--keep-checkpoints",
+        type=keep_count,
+        default=TrainConfig.keep_checkpoints,
+        help="periodic checkpoint folders to keep, the newest (default: %(default)s); best and final stay",
+    )
+    t.add_argument(
+        "--resume",
+        type=run_id_arg,
+        metavar="RUN_ID",
+        help="continue a finished or stopped run of the scenario (agents, normalisers, optimiser state; "
+        "default: start afresh)",
+    )
     t.add_argument("--quiet", action="store_true", help="no progress bar (default: a progress bar on stderr)")
 
     e = sub.add_parser("evaluate", help="score a trained model against baselines on held-out households")
@@ -152,14 +179,21 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--scenario", help="the scenario's published model")
     which.add_argument("--run", metavar="ZIP_OR_ID", help="a run: its id, or a zip from GET /api/runs/{id}/archive")
     low, high = SIMULATION_BOUNDS["households"]
-    e.add_argument("--episodes", type=setting("households", SIMULATION_BOUNDS), default=HELD_OUT_HOUSEHOLDS,
-                   help=f"held-out households, {low} to {high}; with the scenario's months at most "
-                        f"{MAX_HOUSEHOLD_MONTHS} household-months (default: %(default)s)")
+    e.add_argument(
+        "--episodes",
+        type=setting("households", SIMULATION_BOUNDS),
+        default=HELD_OUT_HOUSEHOLDS,
+        help=f"held-out households, {low} to {high}; with the scenario's months at most "
+        f"{MAX_HOUSEHOLD_MONTHS} household-months (default: %(default)s)",
+    )
     e.add_argument("--models-dir")
     e.add_argument("--scenarios-dir")
     e.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    e.add_argument("--no-flat", action="store_true",
-                   help="skip the flat PPO baseline (trained on the model's own budget and settings)")
+    e.add_argument(
+        "--no-flat",
+        action="store_true",
+        help="skip the flat PPO baseline (trained on the model's own budget and settings)",
+    )
 
     u = sub.add_parser("tune", help="search the training settings with Optuna (resumable, shareable study)")
     u.add_argument("--scenario", required=True)
@@ -176,31 +210,50 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--scenario", required=True)
     m.add_argument("--run", type=run_id_arg, help="a training run's id (default: the scenario's published model)")
     low, high = SIMULATION_BOUNDS["households"]
-    m.add_argument("--households", type=setting("households", SIMULATION_BOUNDS), default=DEFAULT_HOUSEHOLDS,
-                   help=f"{low} to {high}; households x months at most {MAX_HOUSEHOLD_MONTHS} (default: %(default)s)")
+    m.add_argument(
+        "--households",
+        type=setting("households", SIMULATION_BOUNDS),
+        default=DEFAULT_HOUSEHOLDS,
+        help=f"{low} to {high}; households x months at most {MAX_HOUSEHOLD_MONTHS} (default: %(default)s)",
+    )
     low, high = SIMULATION_BOUNDS["months"]
-    m.add_argument("--months", type=setting("months", SIMULATION_BOUNDS),
-                   help=f"{low} to {high} (default: the scenario's horizon)")
+    m.add_argument(
+        "--months", type=setting("months", SIMULATION_BOUNDS), help=f"{low} to {high} (default: the scenario's horizon)"
+    )
     low, high = SIMULATION_BOUNDS["seed"]
     m.add_argument("--seed", type=setting("seed", SIMULATION_BOUNDS), help=f"{low} to {high} (default: a random one)")
     m.add_argument("--models-dir")
     m.add_argument("--scenarios-dir")
     m.add_argument("--json", action="store_true", help="print the whole result as one JSON object")
-    m.add_argument("--flat-ppo", action="store_true", help="also the model's flat PPO (trained on its budget the first "
-                                                         "time, then read from models/baselines/flat_ppo/)")
+    m.add_argument(
+        "--flat-ppo",
+        action="store_true",
+        help="also the model's flat PPO (trained on its budget the first "
+        "time, then read from models/baselines/flat_ppo/)",
+    )
 
     a = sub.add_parser("advise", help="this month's advice of a trained model for a household's balances, in euros")
     a.add_argument("--scenario", required=True)
     a.add_argument("--run", type=run_id_arg, help="a training run's id (default: the scenario's published model)")
     low, high = ADVICE_BOUNDS["month"]
-    a.add_argument("--month", type=setting("month", ADVICE_BOUNDS), required=True,
-                   help=f"months since the start of the scenario, 0-based ({low} to {high}, and within its horizon)")
+    a.add_argument(
+        "--month",
+        type=setting("month", ADVICE_BOUNDS),
+        required=True,
+        help=f"months since the start of the scenario, 0-based ({low} to {high}, and within its horizon)",
+    )
     a.add_argument("--savings", type=balance, required=True, help="euros in savings now")
     a.add_argument("--invested", type=balance, required=True, help="euros invested now")
-    a.add_argument("--cash", type=balance, help="euros in the current account (default: the initial cash in month 0, else 0)")
+    a.add_argument(
+        "--cash", type=balance, help="euros in the current account (default: the initial cash in month 0, else 0)"
+    )
     low, high = ADVICE_BOUNDS["income_loss_months_left"]
-    a.add_argument("--income-loss-months-left", type=setting("income_loss_months_left", ADVICE_BOUNDS), default=0,
-                   help=f"months of income loss still ahead, {low} to {high} (default: 0)")
+    a.add_argument(
+        "--income-loss-months-left",
+        type=setting("income_loss_months_left", ADVICE_BOUNDS),
+        default=0,
+        help=f"months of income loss still ahead, {low} to {high} (default: 0)",
+    )
     a.add_argument("--models-dir")
     a.add_argument("--scenarios-dir")
     a.add_argument("--json", action="store_true", help="print the whole advice as one JSON object")
@@ -234,8 +287,14 @@ def evaluation_table(report: dict) -> str:
     rows = []
     for name, metrics in report["policies"].items():
         diff = report["paired"].get(name)
-        rows.append({"policy": name, **metrics, "tuned": tuned_values(metrics),
-                     "hrl minus policy": f"{diff['diff']:+.2f} ± {diff['stderr']:.2f}" if diff else ""})
+        rows.append(
+            {
+                "policy": name,
+                **metrics,
+                "tuned": tuned_values(metrics),
+                "hrl minus policy": f"{diff['diff']:+.2f} ± {diff['stderr']:.2f}" if diff else "",
+            }
+        )
     columns = ["policy", *(m for m in METRIC_NAMES if m != "goal_adherence"), "tuned", "hrl minus policy"]
     return format_table(rows, columns)
 
@@ -252,30 +311,44 @@ def scenario_or_choices(name: str, scenarios_dir: str | None) -> Scenario:
 def train_summary(result: TrainResult, seconds: float, window: int) -> str:
     """The closing summary: the held-out evaluation first, then the training figures."""
     held_out = {key: value for key, value in result.held_out.items() if key != "rules"}
-    rules = [f"model minus {name} {rule['tuned']}: reward {rule['paired']['reward']['diff']:+.2f} "
-             f"± {rule['paired']['reward']['stderr']:.2f} (paired)" for name, rule in result.held_out.get("rules", {}).items()]
-    return "\n".join([
-        f"Held-out evaluation of {result.scenario_name}: {held_out['households']} households never trained on",
-        format_table([held_out], list(held_out)), *rules,
-        f"Trained {result.scenario_name}: {result.episodes_completed} episodes in {seconds:.1f} s "
-        f"({result.episodes_completed / seconds:.0f} episodes/s); mean of the last {window} training episodes:",
-        format_table([result.final_metrics], list(METRIC_NAMES)),
-    ])
+    rules = [
+        f"model minus {name} {rule['tuned']}: reward {rule['paired']['reward']['diff']:+.2f} "
+        f"± {rule['paired']['reward']['stderr']:.2f} (paired)"
+        for name, rule in result.held_out.get("rules", {}).items()
+    ]
+    return "\n".join(
+        [
+            f"Held-out evaluation of {result.scenario_name}: {held_out['households']} households never trained on",
+            format_table([held_out], list(held_out)),
+            *rules,
+            f"Trained {result.scenario_name}: {result.episodes_completed} episodes in {seconds:.1f} s "
+            f"({result.episodes_completed / seconds:.0f} episodes/s); mean of the last {window} training episodes:",
+            format_table([result.final_metrics], list(METRIC_NAMES)),
+        ]
+    )
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     check_writable_folder(resolve_models_dir(args.models_dir))  # now, not after minutes of training
     scenario_or_choices(args.scenario, args.scenarios_dir)
-    config = TrainConfig(scenario_name=args.scenario, num_episodes=args.episodes, save_interval=args.save_interval,
-                         eval_episodes=args.eval_episodes, seed=args.seed, models_dir=args.models_dir,
-                         scenarios_dir=args.scenarios_dir, keep_checkpoints=args.keep_checkpoints,
-                         resume_from=args.resume)
+    config = TrainConfig(
+        scenario_name=args.scenario,
+        num_episodes=args.episodes,
+        save_interval=args.save_interval,
+        eval_episodes=args.eval_episodes,
+        seed=args.seed,
+        models_dir=args.models_dir,
+        scenarios_dir=args.scenarios_dir,
+        keep_checkpoints=args.keep_checkpoints,
+        resume_from=args.resume,
+    )
     if args.resume:
         try:
             runs.resume_point(args.resume, args.scenario, args.models_dir)
         except ValueError as exc:
             raise ScenarioError("--resume", {"resume": [str(exc)]}) from None
     start = time.perf_counter()
+
     def on_progress(record: dict) -> None:  # `bar`, opened below, once the run's id is printed
         bar.update(1)
         bar.set_postfix(reward=f"{record['avg_reward']:.1f}", stability=f"{record['stability']:.2f}", refresh=False)
@@ -294,10 +367,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     if signals.received is None:
         return 0
-    saved = ("saved checkpoint_final/ and the model files" if result.episodes_completed
-             else "nothing to save, the previous model files are untouched")
-    print(f"Stopped by {signals.name} after {result.episodes_completed} of {result.total_episodes} episodes: {saved}",
-          file=sys.stderr)
+    saved = (
+        "saved checkpoint_final/ and the model files"
+        if result.episodes_completed
+        else "nothing to save, the previous model files are untouched"
+    )
+    print(
+        f"Stopped by {signals.name} after {result.episodes_completed} of {result.total_episodes} episodes: {saved}",
+        file=sys.stderr,
+    )
     return exit_status(signals.received)
 
 
@@ -310,9 +388,14 @@ def run_to_evaluate(args: argparse.Namespace) -> tuple:
         except ValueError as exc:
             raise ScenarioError(f"{args.run}", {"run": [str(exc)]}) from None
         config = json.loads(files[runs.CONFIG_FILE])
-        figures = {key: value for key, value in (config.get("scenario") or {}).items() if key in Scenario.__dataclass_fields__}
-        scenario = scenario_from_dict(figures) if figures else \
-            load_scenario(json.loads(files[runs.SUMMARY_FILE])["scenario_name"], args.scenarios_dir)
+        figures = {
+            key: value for key, value in (config.get("scenario") or {}).items() if key in Scenario.__dataclass_fields__
+        }
+        scenario = (
+            scenario_from_dict(figures)
+            if figures
+            else load_scenario(json.loads(files[runs.SUMMARY_FILE])["scenario_name"], args.scenarios_dir)
+        )
         return scenario, agent_from_bytes(files["high_agent.pt"]), agent_from_bytes(files["low_agent.pt"])
     try:
         strategist, executor = runs.load_run_agents(runs.validate_run_id(args.run), args.models_dir)
@@ -349,11 +432,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         try:
             strategist, executor = load_trained_models(args.scenario, args.models_dir)
         except FileNotFoundError:
-            raise ScenarioNotFound(f"No trained model for '{args.scenario}': run `python -m hrl_trainer train` first")
+            raise ScenarioNotFound(
+                f"No trained model for '{args.scenario}': run `python -m hrl_trainer train` first"
+            ) from None
     flat = flat_baseline(args)
-    report = compare_with_baselines(scenario, strategist, executor, episodes=args.episodes,
-                                    flat_executor=None if flat is None else flat.executor,
-                                    models_dir=resolve_models_dir(args.models_dir))
+    report = compare_with_baselines(
+        scenario,
+        strategist,
+        executor,
+        episodes=args.episodes,
+        flat_executor=None if flat is None else flat.executor,
+        models_dir=resolve_models_dir(args.models_dir),
+    )
     print(json.dumps(report, indent=2, allow_nan=False) if args.json else evaluation_table(report))
     return 0
 
@@ -374,14 +464,18 @@ def cmd_tune(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finished = [t for t in study.trials if t.state.name == "COMPLETE"]
-    print(f"study {study.study_name}: {len(study.trials)} trials ({len(finished)} complete) in "
-          f"{study_path(study.study_name, args.models_dir)}")
+    print(
+        f"study {study.study_name}: {len(study.trials)} trials ({len(finished)} complete) in "
+        f"{study_path(study.study_name, args.models_dir)}"
+    )
     if not finished:
         print("no finished trial yet")
         return 0
     best = study.best_trial
-    print(f"best trial {best.number}: tuning reward {best.value:.3f}, "
-          f"held-out reward {best.user_attrs['held_out_reward']:.3f}")
+    print(
+        f"best trial {best.number}: tuning reward {best.value:.3f}, "
+        f"held-out reward {best.user_attrs['held_out_reward']:.3f}"
+    )
     for name, value in best.params.items():
         print(f"  {name} = {value:.4g}")
     return 0
@@ -399,8 +493,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.scenarios_dir)
     check_simulation_size("--households", args.households, args.months or scenario.months)
     strategist, executor = agents_of(args)
-    result = simulate(scenario, strategist, executor, households=args.households, seed=args.seed, months=args.months,
-                      models_dir=resolve_models_dir(args.models_dir), flat_ppo=flat_baseline(args) if args.flat_ppo else None)
+    result = simulate(
+        scenario,
+        strategist,
+        executor,
+        households=args.households,
+        seed=args.seed,
+        months=args.months,
+        models_dir=resolve_models_dir(args.models_dir),
+        flat_ppo=flat_baseline(args) if args.flat_ppo else None,
+    )
     print(json.dumps(result, allow_nan=False) if args.json else simulation_table(result))
     return 0
 
@@ -408,8 +510,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def cmd_advise(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.scenarios_dir)
     try:
-        answer = advise(scenario, *agents_of(args), month=args.month, savings=args.savings, invested=args.invested,
-                        cash=args.cash, income_loss_months_left=args.income_loss_months_left)
+        answer = advise(
+            scenario,
+            *agents_of(args),
+            month=args.month,
+            savings=args.savings,
+            invested=args.invested,
+            cash=args.cash,
+            income_loss_months_left=args.income_loss_months_left,
+        )
     except AdviceError as exc:
         field, messages = next(iter(exc.errors.items()))
         raise OptionError(f"--{field.replace('_', '-')}", " ".join(messages)) from None
@@ -422,10 +531,20 @@ def cmd_advise(args: argparse.Namespace) -> int:
 def cmd_runs(args: argparse.Namespace) -> int:
     adopt_models_folder(args.models_dir)
     listed, _ = runs.list_runs(args.models_dir, scenario_name=args.scenario)
-    rows = [{"run_id": r["run_id"], "status": r["status"], "episodes": r.get("episodes_completed"), "seed": r.get("seed"),
-             "started": r.get("started_at"), "reward": (r.get("final_metrics") or {}).get("avg_reward"),
-             "held-out": (r.get("held_out") or {}).get("avg_reward"), "published": "*" if r["published"] else "",
-             "parent": r.get("parent") or ""} for r in listed]
+    rows = [
+        {
+            "run_id": r["run_id"],
+            "status": r["status"],
+            "episodes": r.get("episodes_completed"),
+            "seed": r.get("seed"),
+            "started": r.get("started_at"),
+            "reward": (r.get("final_metrics") or {}).get("avg_reward"),
+            "held-out": (r.get("held_out") or {}).get("avg_reward"),
+            "published": "*" if r["published"] else "",
+            "parent": r.get("parent") or "",
+        }
+        for r in listed
+    ]
     columns = ["run_id", "status", "episodes", "seed", "started", "reward", "held-out", "published", "parent"]
     print(format_table(rows, columns) if rows else "no runs")
     return 0
@@ -433,14 +552,29 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
     rows = [load_scenario(name, args.scenarios_dir).to_dict() for name in list_scenarios(args.scenarios_dir)]
-    columns = ["name", "monthly_income", "fixed_expenses", "variable_expenses_mean", "monthly_margin",
-               "safety_buffer", "months", "description"]
+    columns = [
+        "name",
+        "monthly_income",
+        "fixed_expenses",
+        "variable_expenses_mean",
+        "monthly_margin",
+        "safety_buffer",
+        "months",
+        "description",
+    ]
     print(format_table(rows, columns))
     return 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "tune": cmd_tune, "simulate": cmd_simulate,
-            "advise": cmd_advise, "runs": cmd_runs, "scenarios": cmd_scenarios}
+COMMANDS = {
+    "train": cmd_train,
+    "evaluate": cmd_evaluate,
+    "tune": cmd_tune,
+    "simulate": cmd_simulate,
+    "advise": cmd_advise,
+    "runs": cmd_runs,
+    "scenarios": cmd_scenarios,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -453,8 +587,15 @@ def main(argv: list[str] | None = None) -> int:
     except OptionError as exc:  # as argparse words its own
         print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except (ScenarioNotFound, ScenarioError, TrainingError, IncompatibleModel, ScenarioLocked, runs.RunNotFound,
-            OSError) as exc:  # OSError: e.g. a full disk
+    except (
+        ScenarioNotFound,
+        ScenarioError,
+        TrainingError,
+        IncompatibleModel,
+        ScenarioLocked,
+        runs.RunNotFound,
+        OSError,
+    ) as exc:  # OSError: e.g. a full disk
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Aborted as exc:

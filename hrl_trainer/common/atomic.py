@@ -1,5 +1,6 @@
 """The one atomic write: a file written so that a reader never sees half of it and a crash never loses it
 (a temporary file beside it, flushed and synced, moved into place in one step, the folder synced)."""
+
 from __future__ import annotations
 
 import os

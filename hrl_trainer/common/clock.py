@@ -1,14 +1,15 @@
 """Time as every file and answer records it: UTC, ISO 8601 with its offset (`2026-12-07T21:40:05+00:00`)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 def utc_now() -> datetime:
     """This moment, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def iso(moment: datetime, timespec: str = "seconds") -> str:

@@ -1,4 +1,5 @@
 """Training run settings: one dataclass, a docstring per field (cleanrl style)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -50,6 +51,8 @@ def simulation_size_error(households: int, months: int) -> str | None:
     if households * months > MAX_HOUSEHOLD_MONTHS:
         return f"households x months must be at most {MAX_HOUSEHOLD_MONTHS} (here {households} x {months})."
     return None
+
+
 SETTING_BOUNDS: dict[str, tuple[int, int]] = {
     "num_episodes": (1, MAX_EPISODES),
     "save_interval": (1, MAX_EPISODES),
@@ -138,16 +141,34 @@ class TrainConfig:
     """Held-out households on which the final agents are scored when the run ends (`history["held_out"]`)."""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.keep_checkpoints, int) or isinstance(self.keep_checkpoints, bool) or self.keep_checkpoints < 0:
+        if (
+            not isinstance(self.keep_checkpoints, int)
+            or isinstance(self.keep_checkpoints, bool)
+            or self.keep_checkpoints < 0
+        ):
             raise ValueError(f"keep_checkpoints must be a non-negative integer, got {self.keep_checkpoints!r}")
-        for name in ("num_episodes", "save_interval", "eval_episodes", "num_envs", "rollouts_per_life", "high_period", "hidden",
-                     "update_epochs", "num_minibatches", "metrics_window", "heldout_episodes", "strategist_episodes"):
+        for name in (
+            "num_episodes",
+            "save_interval",
+            "eval_episodes",
+            "num_envs",
+            "rollouts_per_life",
+            "high_period",
+            "hidden",
+            "update_epochs",
+            "num_minibatches",
+            "metrics_window",
+            "heldout_episodes",
+            "strategist_episodes",
+        ):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         for name, (low, high) in SETTING_BOUNDS.items():
             value = getattr(self, name)
-            if value is not None and not (isinstance(value, int) and not isinstance(value, bool) and low <= value <= high):
+            if value is not None and not (
+                isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+            ):
                 raise ValueError(f"{name} must be an integer from {low} to {high}, got {value!r}")
 
     def to_dict(self) -> dict:

@@ -1,4 +1,5 @@
 """Errors that name the fields at fault, whole after the trip from a worker process to the web process."""
+
 from __future__ import annotations
 
 

@@ -20,6 +20,7 @@ a file it holds open is no longer the current one (compared by inode), and reads
 ever pending; `recover` also deletes staging folders, and the trainer calls it when a run starts.
 One writer per set at a time: concurrent writers of the same set are not supported.
 """
+
 from __future__ import annotations
 
 import os

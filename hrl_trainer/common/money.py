@@ -1,5 +1,6 @@
 """Euros as people read them, in one locale for every page, sentence and report (French/Italian
 style as `Intl.NumberFormat('fr-FR', {style: 'currency', currency: 'EUR'})` writes it: "3 500 €")."""
+
 from __future__ import annotations
 
 GROUP = "\u202f"  # narrow no-break space between thousands

@@ -5,13 +5,15 @@ to a minute) and kept. Two simulations asking for the same one together would bo
 `computed_once` the second waits for the first (an OS file lock, `models/locks/once/`, for threads and
 processes alike) and then reads the file the first wrote.
 """
+
 from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
 from hrl_trainer.common.paths import resolve_models_dir
 
@@ -44,8 +46,13 @@ def exclusive(path: Path) -> Iterator[None]:
         os.close(fd)  # closing the last descriptor releases the lock
 
 
-def computed_once(path: Path, models_dir: str | Path | None, read: Callable[[], T | None], compute: Callable[[], T],
-                  write: Callable[[T], None]) -> T:
+def computed_once(
+    path: Path,
+    models_dir: str | Path | None,
+    read: Callable[[], T | None],
+    compute: Callable[[], T],
+    write: Callable[[T], None],
+) -> T:
     """What `read()` finds for the file `path`, else `compute()`, then `write` it (an OSError from writing is
     ignored: the value is still right, only not remembered). Callers that miss together compute it once."""
     value = read()

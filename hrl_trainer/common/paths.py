@@ -1,4 +1,5 @@
 """Where models and scenarios live, and the one check every name passes before touching disk."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Thinning long series for display: at most `max_points` items, evenly spread, first and last kept."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -4,6 +4,7 @@ The action is any non-negative 3-vector; it is normalised to invest / save /
 spend shares (all zeros means an even split). Going broke is termination,
 reaching the scenario's horizon is truncation.
 """
+
 from __future__ import annotations
 
 import gymnasium as gym
@@ -39,5 +40,10 @@ class HouseholdEnv(gym.Env):
 
     def _info(self) -> dict:
         b = self.batch
-        return {"month": b.month, "cash": float(b.cash[0]), "savings": float(b.savings[0]),
-                "invested": float(b.invested[0]), "liquid": float(b.liquid[0])}
+        return {
+            "month": b.month,
+            "cash": float(b.cash[0]),
+            "savings": float(b.savings[0]),
+            "invested": float(b.invested[0]),
+            "liquid": float(b.liquid[0]),
+        }

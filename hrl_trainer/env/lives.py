@@ -4,6 +4,7 @@
 target-liquidity rules' numbers) and `held_out` (the reported scores, never used to pick anything).
 Training draws from the run's seed, a different stream.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -2,6 +2,7 @@
 
 The loop knows a policy only through the `Policy` protocol; the trained agents' policies are in
 `hrl_trainer.agents.policy`."""
+
 from __future__ import annotations
 
 import time
@@ -84,17 +85,24 @@ class EpisodeStats:
     def metrics(self, index: int | slice = slice(None)) -> dict:
         """Mean metrics, with the spec's names, over the selected households."""
         out = {
-            "avg_reward": self.reward[index], "avg_duration": self.duration[index], "avg_cash": self.cash[index],
-            "avg_invested": self.invested[index], "stability": self.stability[index],
+            "avg_reward": self.reward[index],
+            "avg_duration": self.duration[index],
+            "avg_cash": self.cash[index],
+            "avg_invested": self.invested[index],
+            "stability": self.stability[index],
         }
         if self.goal_adherence is not None:
             out["goal_adherence"] = self.goal_adherence[index]
         return {k: float(np.mean(v)) for k, v in out.items()}
 
 
-def run_episodes(batch: HouseholdBatch, policy: Policy, trajectory: Trajectory | None = None,
-                 stopwatch: Stopwatch | None = None,
-                 observer: Callable[[HouseholdBatch, StepResult], None] | None = None) -> EpisodeStats:
+def run_episodes(
+    batch: HouseholdBatch,
+    policy: Policy,
+    trajectory: Trajectory | None = None,
+    stopwatch: Stopwatch | None = None,
+    observer: Callable[[HouseholdBatch, StepResult], None] | None = None,
+) -> EpisodeStats:
     """Live every household of `batch` to the end of its episode under `policy`; `trajectory` records what
     learning needs, `observer(batch, result)` sees the batch after each month (e.g. the euros of a simulation)."""
     stopwatch = stopwatch or Stopwatch()
@@ -115,7 +123,10 @@ def run_episodes(batch: HouseholdBatch, policy: Policy, trajectory: Trajectory |
             trajectory.liquid.append(batch.liquid.copy())
     adherence = policy.goal_adherence(batch.duration) if hasattr(policy, "goal_adherence") else None
     return EpisodeStats(
-        reward=total, duration=batch.duration.astype(np.float64), cash=batch.liquid.copy(),
-        invested=batch.invested.copy(), stability=batch.months_above_buffer / np.maximum(batch.duration, 1),
+        reward=total,
+        duration=batch.duration.astype(np.float64),
+        cash=batch.liquid.copy(),
+        invested=batch.invested.copy(),
+        stability=batch.months_above_buffer / np.maximum(batch.duration, 1),
         goal_adherence=adherence,
     )

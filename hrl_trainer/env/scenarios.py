@@ -4,6 +4,7 @@ Rates are annual as a person quotes them; the simulator converts them to
 monthly rates by compounding. A scenario may name a behavioural profile that
 supplies the return assumptions and risk tolerance it does not set itself.
 """
+
 from __future__ import annotations
 
 import dataclasses

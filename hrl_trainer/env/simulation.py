@@ -14,6 +14,7 @@ episode terminates with `broke_penalty`. Otherwise the month's cash is split
 by the action into investments, savings and discretionary spending, and the
 cash account ends the month empty.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -24,16 +25,16 @@ import numpy as np
 from hrl_trainer.env.scenarios import Scenario
 
 OBS_FEATURES = (
-    "liquid_in_buffers",     # cash + savings, in safety buffers
-    "months_covered",        # cash + savings, in months of the latest expenses
-    "invested_in_years",     # portfolio value, in years of the first month's income
-    "portfolio_share",       # portfolio value / wealth (0 with no wealth)
-    "time_left",             # share of the horizon still ahead
-    "income_ratio",          # this month's income (cut during an income loss) / the first month's
-    "income_loss_left",      # months of income loss left / the longest possible loss
-    "price_level",           # prices / prices at month 0
-    "expenses_ratio",        # the latest month's expenses / the first month's income
-    "buffer_penalty",        # the reward's penalty for the current liquid balance (risk-weighted shortfall)
+    "liquid_in_buffers",  # cash + savings, in safety buffers
+    "months_covered",  # cash + savings, in months of the latest expenses
+    "invested_in_years",  # portfolio value, in years of the first month's income
+    "portfolio_share",  # portfolio value / wealth (0 with no wealth)
+    "time_left",  # share of the horizon still ahead
+    "income_ratio",  # this month's income (cut during an income loss) / the first month's
+    "income_loss_left",  # months of income loss left / the longest possible loss
+    "price_level",  # prices / prices at month 0
+    "expenses_ratio",  # the latest month's expenses / the first month's income
+    "buffer_penalty",  # the reward's penalty for the current liquid balance (risk-weighted shortfall)
     "real_wealth_in_years",  # wealth in month-0 euros, in years of the first month's income
 )
 """The observation layout: what each column of `HouseholdBatch.observe()` means (checkpoints record it)."""
@@ -82,8 +83,14 @@ def income_after_loss(scenario: Scenario, base_income: np.ndarray, loss_left: np
     return base_income * np.where(loss_left > 0, scenario.income_loss_factor, 1.0)
 
 
-def month_money(scenario: Scenario, cash: np.ndarray, base_income: np.ndarray, loss_left: np.ndarray,
-                expenses: np.ndarray, living: np.ndarray | None = None) -> MonthMoney:
+def month_money(
+    scenario: Scenario,
+    cash: np.ndarray,
+    base_income: np.ndarray,
+    loss_left: np.ndarray,
+    expenses: np.ndarray,
+    living: np.ndarray | None = None,
+) -> MonthMoney:
     """The one reckoning of a month's money, for B households (every array (B,); `loss_left` int).
 
     The income is `income_after_loss`, and 0 for households whose `living` (float (B,), 1.0 or 0.0) is 0.
@@ -124,7 +131,7 @@ class LifeEvents:
     loss_months: np.ndarray
 
     @classmethod
-    def draw(cls, scenario: Scenario, households: int, rng: np.random.Generator) -> "LifeEvents":
+    def draw(cls, scenario: Scenario, households: int, rng: np.random.Generator) -> LifeEvents:
         shape = (households, scenario.months)
         mean = monthly_rate(scenario.investment_return_annual)
         return cls(
@@ -165,7 +172,7 @@ class Ledger:
     sell_cost: np.ndarray
 
     @classmethod
-    def zeros(cls, n: int) -> "Ledger":
+    def zeros(cls, n: int) -> Ledger:
         return cls(*(np.zeros(n) for _ in range(6)))
 
 
@@ -236,8 +243,16 @@ class HouseholdBatch:
         self.reset()
 
     @classmethod
-    def at_month(cls, scenario: Scenario, month: int, cash: Any, savings: Any, invested: Any, loss_left: Any = 0,
-                 events: LifeEvents | None = None) -> HouseholdBatch:
+    def at_month(
+        cls,
+        scenario: Scenario,
+        month: int,
+        cash: Any,
+        savings: Any,
+        invested: Any,
+        loss_left: Any = 0,
+        events: LifeEvents | None = None,
+    ) -> HouseholdBatch:
         """Households at the start of `month` with these balances (scalars, or (B,) arrays), in the state the
         simulator would hold: prices and salary grown since month 0, the latest month's expenses as expected
         (`expected_expenses`), `loss_left` months of income loss ahead. Their future is `events` (B rows;
@@ -343,7 +358,9 @@ class HouseholdBatch:
 
         self.price *= np.where(active, 1.0 + self._inflation, 1.0)
         fixed = s.fixed_expenses * self.price
-        variable = np.maximum(s.variable_expenses_mean + s.variable_expenses_std * self.events.variable_noise[rows, t], 0.0)
+        variable = np.maximum(
+            s.variable_expenses_mean + s.variable_expenses_std * self.events.variable_noise[rows, t], 0.0
+        )
         shock = np.where(self.events.shock[rows, t], s.shock_cost_multiplier * fixed, 0.0)
         expenses = (fixed + variable * self.price + shock) * on
         self.last_expenses = np.where(active, expenses, self.last_expenses)
@@ -359,8 +376,14 @@ class HouseholdBatch:
         spending = split[:, 2] * available
         self.cash -= available
 
-        for name, value in (("income", income), ("expenses", expenses), ("spending", spending),
-                            ("interest", interest), ("market", market), ("sell_cost", sell_cost)):
+        for name, value in (
+            ("income", income),
+            ("expenses", expenses),
+            ("spending", spending),
+            ("interest", interest),
+            ("market", market),
+            ("sell_cost", sell_cost),
+        ):
             getattr(self.ledger, name).__iadd__(value)
 
         reward = self._reward(wealth_before, spending, broke) * on

@@ -9,6 +9,7 @@ autoreset: the returned observation is the new household's, the last one is in
 `infos["final_obs"]`). Slots that end together start again together, so in the usual case
 (nobody broke) the whole vector is one cohort and a step is one batched NumPy month.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,8 +37,9 @@ class HouseholdVectorEnv(VectorEnv):
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
 
-    def __init__(self, scenario: Scenario | str, num_envs: int = 25, siblings: int = 1,
-                 scenarios_dir: str | None = None):
+    def __init__(
+        self, scenario: Scenario | str, num_envs: int = 25, siblings: int = 1, scenarios_dir: str | None = None
+    ):
         if num_envs < 1 or siblings < 1:
             raise ValueError("num_envs and siblings must be positive")
         self.scenario = load_scenario(scenario, scenarios_dir) if isinstance(scenario, str) else scenario
@@ -77,8 +79,9 @@ class HouseholdVectorEnv(VectorEnv):
             rewards[slots] = result.reward[owned]
             terminated[slots] = result.terminated[owned]
             truncated[slots] = ~result.terminated[owned] & (cohort.batch.month >= self.scenario.months)
-            cohort.slots = np.where(owned & (result.terminated | (cohort.batch.month >= self.scenario.months)),
-                                    -1, cohort.slots)
+            cohort.slots = np.where(
+                owned & (result.terminated | (cohort.batch.month >= self.scenario.months)), -1, cohort.slots
+            )
         self.cohorts = [c for c in self.cohorts if (c.slots >= 0).any()]
         ended = np.flatnonzero(terminated | truncated)
         infos: dict = {}
@@ -92,7 +95,7 @@ class HouseholdVectorEnv(VectorEnv):
     def _start(self, slots: np.ndarray) -> None:
         """A new cohort of households in `slots`, `siblings` to a life."""
         lives = -(-len(slots) // self.siblings)
-        rows = np.repeat(np.arange(lives), self.siblings)[:len(slots)]
+        rows = np.repeat(np.arange(lives), self.siblings)[: len(slots)]
         batch = HouseholdBatch(self.scenario, LifeEvents.draw(self.scenario, lives, self.rng), rows=rows)
         self.cohorts.append(Cohort(batch, slots.copy(), self.next_life + rows))
         self.next_life += lives

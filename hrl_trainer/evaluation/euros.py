@@ -1,5 +1,6 @@
 """Policies in euros: what every household's money did month by month, the totals at the end, and the
 trained model against other policies, paired, on the same lives (simulations and the end of a run)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -123,8 +124,9 @@ def totals(lives: Lives, months: int) -> dict[str, Any]:
         "median_total_spending": round(float(np.median(spent)), 2),
         "mean_total_spending": round(float(spent.mean()), 2),
         "share_broke": float(broke.mean()),
-        "share_broke_by_year": [float(((lives.broke_month > 0) & (lives.broke_month <= 12 * (y + 1))).mean())
-                                for y in range(years)],
+        "share_broke_by_year": [
+            float(((lives.broke_month > 0) & (lives.broke_month <= 12 * (y + 1))).mean()) for y in range(years)
+        ],
         "median_broke_month": int(np.median(lives.broke_month[broke])) if broke.any() else None,
         "share_months_under_buffer": float(lives.under_buffer.mean()),
         "avg_reward": float(lives.reward.mean()),
@@ -133,16 +135,23 @@ def totals(lives: Lives, months: int) -> dict[str, Any]:
 
 def paired_against(model: Outcome, other: Outcome) -> dict[str, dict[str, float]]:
     """Trained model minus `other`, household by household: reward, real net worth at the end, spending."""
-    return {name: paired_difference(getattr(model, name), getattr(other, name))
-            for name in ("reward", "real_net_worth", "total_spending")}
+    return {
+        name: paired_difference(getattr(model, name), getattr(other, name))
+        for name in ("reward", "real_net_worth", "total_spending")
+    }
 
 
 RULES = ("target_liquidity_2", "target_liquidity_4")
 """The baselines the end-of-run held-out evaluation is compared with, when their tunings are on disk."""
 
 
-def heldout_summary(scenario: Scenario, strategist: Strategist, executor: Executor,
-                    households: int = RUN_HELD_OUT_HOUSEHOLDS, models_dir: str | Path | None = None) -> dict[str, Any]:
+def heldout_summary(
+    scenario: Scenario,
+    strategist: Strategist,
+    executor: Executor,
+    households: int = RUN_HELD_OUT_HOUSEHOLDS,
+    models_dir: str | Path | None = None,
+) -> dict[str, Any]:
     """The trained agents on `evaluate`'s held-out households, in euros: for the end-of-training banner.
 
     With `models_dir` holding the household's tunings (`saved_tunings`), also `"rules"`: each target-liquidity
@@ -153,13 +162,16 @@ def heldout_summary(scenario: Scenario, strategist: Strategist, executor: Execut
     events = fixed_households(scenario, households, "held_out")
     lives = live(scenario, events, hrl_policy(strategist, executor))
     summary = totals(lives, scenario.months)
-    result: dict[str, Any] = {key: summary[key] for key in ("median_real_net_worth", "p5_real_net_worth", "share_broke")}
+    result: dict[str, Any] = {
+        key: summary[key] for key in ("median_real_net_worth", "p5_real_net_worth", "share_broke")
+    }
     tuned = None if models_dir is None else saved_tunings(scenario, models_dir)
     if tuned is not None:
-        result["rules"] = {name: {"tuned": dict(tuned[name]),
-                                  "paired": paired_against(lives.outcome(),
-                                                           live(scenario, events, rule_from(tuned[name])).outcome())}
-                           for name in RULES}
+        result["rules"] = {
+            name: {
+                "tuned": dict(tuned[name]),
+                "paired": paired_against(lives.outcome(), live(scenario, events, rule_from(tuned[name])).outcome()),
+            }
+            for name in RULES
+        }
     return result
-
-

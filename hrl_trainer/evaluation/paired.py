@@ -1,4 +1,5 @@
 """The one paired difference: two policies on the same households, compared household by household."""
+
 from __future__ import annotations
 
 import numpy as np

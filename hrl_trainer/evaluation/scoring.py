@@ -2,6 +2,7 @@
 
 Every policy lives the same held-out households (`env.lives.fixed_households`); the baselines are tuned on
 the tuning households (`baselines.tuning`)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -52,9 +53,15 @@ BASELINES = ("random", "best_fixed", "buffer_first", "target_liquidity_2", "targ
 """Every baseline a policy is compared with (`flat_ppo` only when a flat Executor is given)."""
 
 
-def compare_policy(scenario: Scenario, policy: Policy, episodes: int = HELD_OUT_HOUSEHOLDS, tuning_episodes: int = TUNING_HOUSEHOLDS,
-                   flat_executor: Executor | None = None, name: str = "hrl",
-                   models_dir: str | Path | None = None) -> dict[str, Any]:
+def compare_policy(
+    scenario: Scenario,
+    policy: Policy,
+    episodes: int = HELD_OUT_HOUSEHOLDS,
+    tuning_episodes: int = TUNING_HOUSEHOLDS,
+    flat_executor: Executor | None = None,
+    name: str = "hrl",
+    models_dir: str | Path | None = None,
+) -> dict[str, Any]:
     """Score `policy` and the baselines on the same held-out households, paired.
 
     Returns `{"scenario_name", "episodes", "policies": {name: metrics}, "paired": {baseline: {"diff",
@@ -76,20 +83,34 @@ def compare_policy(scenario: Scenario, policy: Policy, episodes: int = HELD_OUT_
         "scenario_name": scenario.name,
         "episodes": episodes,
         "policies": policies,
-        "paired": {baseline: paired_difference(results[name].reward, results[baseline].reward) for baseline in baselines},
+        "paired": {
+            baseline: paired_difference(results[name].reward, results[baseline].reward) for baseline in baselines
+        },
     }
 
 
-def compare_with_baselines(scenario: Scenario, strategist: Strategist, executor: Executor,
-                           episodes: int = HELD_OUT_HOUSEHOLDS, tuning_episodes: int = TUNING_HOUSEHOLDS,
-                           flat_executor: Executor | None = None, models_dir: str | Path | None = None) -> dict[str, Any]:
+def compare_with_baselines(
+    scenario: Scenario,
+    strategist: Strategist,
+    executor: Executor,
+    episodes: int = HELD_OUT_HOUSEHOLDS,
+    tuning_episodes: int = TUNING_HOUSEHOLDS,
+    flat_executor: Executor | None = None,
+    models_dir: str | Path | None = None,
+) -> dict[str, Any]:
     """Score the trained agents (acting deterministically) against the baselines; see `compare_policy`."""
-    return compare_policy(scenario, hrl_policy(strategist, executor), episodes, tuning_episodes, flat_executor,
-                          models_dir=models_dir)
+    return compare_policy(
+        scenario, hrl_policy(strategist, executor), episodes, tuning_episodes, flat_executor, models_dir=models_dir
+    )
 
 
-def score_policy(scenario: Scenario, function: Callable[[np.ndarray], np.ndarray], episodes: int = HELD_OUT_HOUSEHOLDS,
-                 tuning_episodes: int = TUNING_HOUSEHOLDS, flat_executor: Executor | None = None) -> dict[str, Any]:
+def score_policy(
+    scenario: Scenario,
+    function: Callable[[np.ndarray], np.ndarray],
+    episodes: int = HELD_OUT_HOUSEHOLDS,
+    tuning_episodes: int = TUNING_HOUSEHOLDS,
+    flat_executor: Executor | None = None,
+) -> dict[str, Any]:
     """Score any policy, a function from observations (B, OBS_DIM) to splits (B, 3), against the
     baselines on the held-out households, paired, as `evaluate` does; the policy is reported as
     `policy`."""

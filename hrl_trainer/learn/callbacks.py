@@ -13,6 +13,7 @@ evaluations and checkpoints (`EvalCheckpointCallback`), the held-out summary in 
 run's folder (`RunFolderCallback`) and the caller's `on_progress` / `should_stop` functions (`ConvertCallback`).
 They share what they find through the trainer's run record: `progress`, `evaluations`, `held_out`, `notes`.
 """
+
 from __future__ import annotations
 
 import io
@@ -186,9 +187,13 @@ class ProgressCallback(TrainerCallback):
     def _on_step(self) -> bool:
         trainer = self.trainer
         self.window.add(trainer.episode_metrics())
-        trainer.progress.append(self.window.progress(
-            trainer.episode_offset + trainer.episodes_done, trainer.episode_offset + trainer.config.num_episodes,
-            round(time.perf_counter() - trainer.start_time, 3)))
+        trainer.progress.append(
+            self.window.progress(
+                trainer.episode_offset + trainer.episodes_done,
+                trainer.episode_offset + trainer.config.num_episodes,
+                round(time.perf_counter() - trainer.start_time, 3),
+            )
+        )
         return True
 
 
@@ -199,8 +204,12 @@ class EvalCheckpointCallback(TrainerCallback):
     of the run. Then `callback_on_new_best` (on a new best) and `callback_after_eval` run (the evaluation is
     `parent.last_evaluation`); if either says stop, training stops before the next rollout."""
 
-    def __init__(self, run: RunFolderCallback | None = None, callback_on_new_best: TrainerCallback | None = None,
-                 callback_after_eval: TrainerCallback | None = None):
+    def __init__(
+        self,
+        run: RunFolderCallback | None = None,
+        callback_on_new_best: TrainerCallback | None = None,
+        callback_after_eval: TrainerCallback | None = None,
+    ):
         super().__init__()
         self.run = run
         self.callback_on_new_best, self.callback_after_eval = callback_on_new_best, callback_after_eval
@@ -258,11 +267,14 @@ class HeldOutCallback(TrainerCallback):
             return
         households = trainer.config.heldout_episodes
         events = fixed_households(trainer.scenario, households, "held_out")
-        in_euros = heldout_summary(trainer.scenario, trainer.strategist, trainer.executor, households,
-                                   trainer.models_dir)
-        trainer.held_out = {"households": households,
-                           **trainer.score_agents(trainer.strategist, trainer.executor, events, "held-out evaluation"),
-                           **in_euros}
+        in_euros = heldout_summary(
+            trainer.scenario, trainer.strategist, trainer.executor, households, trainer.models_dir
+        )
+        trainer.held_out = {
+            "households": households,
+            **trainer.score_agents(trainer.strategist, trainer.executor, events, "held-out evaluation"),
+            **in_euros,
+        }
 
 
 class RunFolderCallback(TrainerCallback):
@@ -286,13 +298,26 @@ class RunFolderCallback(TrainerCallback):
         if c.resume_from:
             trainer.resume(c.resume_from)
         offset = trainer.episode_offset
-        self.writer.start(summary={
-            "started_at": self.started_at, "finished_at": None, "episodes_completed": offset,
-            "total_episodes": offset + c.num_episodes, "seed": trainer.seed,
-            "settings": {"num_episodes": c.num_episodes, "save_interval": c.save_interval,
-                         "eval_episodes": c.eval_episodes, "keep_checkpoints": c.keep_checkpoints},
-            "final_metrics": {}, "held_out": None, "parent": c.resume_from, "episode_offset": offset,
-        }, config=self.provenance())
+        self.writer.start(
+            summary={
+                "started_at": self.started_at,
+                "finished_at": None,
+                "episodes_completed": offset,
+                "total_episodes": offset + c.num_episodes,
+                "seed": trainer.seed,
+                "settings": {
+                    "num_episodes": c.num_episodes,
+                    "save_interval": c.save_interval,
+                    "eval_episodes": c.eval_episodes,
+                    "keep_checkpoints": c.keep_checkpoints,
+                },
+                "final_metrics": {},
+                "held_out": None,
+                "parent": c.resume_from,
+                "episode_offset": offset,
+            },
+            config=self.provenance(),
+        )
 
     def _on_training_end(self) -> None:
         self.finish()
@@ -308,57 +333,90 @@ class RunFolderCallback(TrainerCallback):
         """`checkpoint_{label}/`: the agents as they are now, with `evaluation` in its metadata."""
         trainer = self.trainer
         with trainer.stopwatch.section("saving"):
-            metadata = {"scenario_name": trainer.scenario.name, "run_id": trainer.run_id, "label": label,
-                        "saved_at": now_iso(), "seed": trainer.seed,
-                        "episodes_completed": trainer.episode_offset + trainer.episodes_done,
-                        "evaluation": evaluation, "config": trainer.config.to_dict()}
+            metadata = {
+                "scenario_name": trainer.scenario.name,
+                "run_id": trainer.run_id,
+                "label": label,
+                "saved_at": now_iso(),
+                "seed": trainer.seed,
+                "episodes_completed": trainer.episode_offset + trainer.episodes_done,
+                "evaluation": evaluation,
+                "config": trainer.config.to_dict(),
+            }
             save_checkpoint(self.writer.checkpoint_dir(label), trainer.strategist, trainer.executor, metadata)
 
     def provenance(self) -> dict:
         """What defined the run: its whole config, seed, library versions and the scenario's figures."""
         trainer = self.trainer
         return {
-            "config": trainer.config.to_dict(), "seed": trainer.seed, "scenario": trainer.scenario.to_dict(),
-            "versions": {"hrl_trainer": __version__, "python": platform.python_version(),
-                         "numpy": np.__version__, "torch": torch.__version__},
+            "config": trainer.config.to_dict(),
+            "seed": trainer.seed,
+            "scenario": trainer.scenario.to_dict(),
+            "versions": {
+                "hrl_trainer": __version__,
+                "python": platform.python_version(),
+                "numpy": np.__version__,
+                "torch": torch.__version__,
+            },
         }
 
     def history(self) -> dict:
         """Everything about the run, JSON-safe."""
         trainer = self.trainer
         return {
-            "scenario_name": trainer.scenario.name, "run_id": trainer.run_id, "parent": trainer.config.resume_from,
+            "scenario_name": trainer.scenario.name,
+            "run_id": trainer.run_id,
+            "parent": trainer.config.resume_from,
             **self.provenance(),
-            "started_at": self.started_at, "finished_at": now_iso(), "episode_offset": trainer.episode_offset,
+            "started_at": self.started_at,
+            "finished_at": now_iso(),
+            "episode_offset": trainer.episode_offset,
             "episodes_completed": trainer.episode_offset + trainer.episodes_done,
             "total_episodes": trainer.episode_offset + trainer.config.num_episodes,
-            "stopped": trainer.stopped, "final_metrics": trainer.final_metrics(), "held_out": trainer.held_out,
-            "notes": trainer.notes, "progress": trainer.progress, "evaluations": trainer.evaluations,
+            "stopped": trainer.stopped,
+            "final_metrics": trainer.final_metrics(),
+            "held_out": trainer.held_out,
+            "notes": trainer.notes,
+            "progress": trainer.progress,
+            "evaluations": trainer.evaluations,
             "timings": {name: round(seconds, 3) for name, seconds in trainer.stopwatch.seconds.items()},
         }
 
     def optimizer_bytes(self) -> bytes:
         optimizers, buffer = self.trainer.optimizers, io.BytesIO()
-        torch.save({"strategist": optimizers[self.trainer.strategist].state_dict(),
-                    "executor": optimizers[self.trainer.executor].state_dict()}, buffer)
+        torch.save(
+            {
+                "strategist": optimizers[self.trainer.strategist].state_dict(),
+                "executor": optimizers[self.trainer.executor].state_dict(),
+            },
+            buffer,
+        )
         return buffer.getvalue()
 
     def finish(self) -> None:
         """Write checkpoint_final/, then the final files (one set), the summary, and publish the run."""
         trainer = self.trainer
-        outcome = {"status": "stopped" if trainer.stopped else "completed", "finished_at": now_iso(),
-                   "episodes_completed": trainer.episode_offset + trainer.episodes_done}
+        outcome = {
+            "status": "stopped" if trainer.stopped else "completed",
+            "finished_at": now_iso(),
+            "episodes_completed": trainer.episode_offset + trainer.episodes_done,
+        }
         if not trainer.episodes_done:
             self.writer.finish(publish=False, **outcome)
             return
         self.save_checkpoint("final", trainer.evaluations[-1] if trainer.evaluations else None)
         with trainer.stopwatch.section("saving"):
-            self.writer.save_final({"high_agent.pt": agent_bytes(trainer.strategist),
-                                    "low_agent.pt": agent_bytes(trainer.executor),
-                                    "optimizer.pt": self.optimizer_bytes(),
-                                    "history.json": json_bytes(self.history())})
-            self.writer.finish(publish=True, final_metrics=trainer.final_metrics(), held_out=trainer.held_out,
-                               **outcome)
+            self.writer.save_final(
+                {
+                    "high_agent.pt": agent_bytes(trainer.strategist),
+                    "low_agent.pt": agent_bytes(trainer.executor),
+                    "optimizer.pt": self.optimizer_bytes(),
+                    "history.json": json_bytes(self.history()),
+                }
+            )
+            self.writer.finish(
+                publish=True, final_metrics=trainer.final_metrics(), held_out=trainer.held_out, **outcome
+            )
 
 
 def run_callbacks() -> list[TrainerCallback]:

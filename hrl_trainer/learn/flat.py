@@ -4,6 +4,7 @@ It sees the household's observation, splits every month and learns from the extr
 reward only, with the same rollouts (siblings included), PPO update and settings as the
 hierarchical agents. Nothing is written to disk: it exists to be scored beside them.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,8 +36,15 @@ class FlatTrainer(Trainer):
     def learn(self, traj: Trajectory) -> None:
         c = self.config
         with self.stopwatch.section("update"):
-            self._update(self.executor, np.stack(traj.obs_low), np.stack(traj.split_logits),
-                         np.stack(traj.rewards) * c.reward_scale, np.stack(traj.active), traj.life, c.gamma)
+            self._update(
+                self.executor,
+                np.stack(traj.obs_low),
+                np.stack(traj.split_logits),
+                np.stack(traj.rewards) * c.reward_scale,
+                np.stack(traj.active),
+                traj.life,
+                c.gamma,
+            )
 
 
 def train_flat(config: TrainConfig) -> Executor:
@@ -51,4 +59,6 @@ def flat_config(history: dict, **overrides) -> TrainConfig:
     `overrides` replace any of them (the folders of this installation, say)."""
     known = {f.name for f in dataclasses.fields(TrainConfig)}
     config = {k: v for k, v in history["config"].items() if k in known}
-    return TrainConfig(**{**config, "num_episodes": history["episodes_completed"], "seed": history["seed"], **overrides})
+    return TrainConfig(
+        **{**config, "num_episodes": history["episodes_completed"], "seed": history["seed"], **overrides}
+    )

@@ -1,4 +1,5 @@
 """The progress metrics: one definition used by the API, the CLI, the history and the dashboard."""
+
 from __future__ import annotations
 
 import math

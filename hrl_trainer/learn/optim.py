@@ -7,6 +7,7 @@ starts. This is the same algorithm with the same defaults as
 `torch.optim.Adam` (bias-corrected, no weight decay, no amsgrad), over the few
 small tensors of one agent, with PyTorch's multi-tensor (`_foreach`) kernels.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,8 +19,13 @@ import torch
 class Adam:
     """Adam (Kingma and Ba, 2015): `zero_grad()`, then `backward()`, then `step()`."""
 
-    def __init__(self, params: Iterable[torch.nn.Parameter], lr: float = 1e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+    def __init__(
+        self,
+        params: Iterable[torch.nn.Parameter],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ):
         self.params = list(params)
         self.lr, self.betas, self.eps = lr, betas, eps
         self.steps = 0
@@ -46,8 +52,11 @@ class Adam:
 
     def state_dict(self) -> dict:
         """Step count and moment estimates (tensors and ints only, for `torch.load(weights_only=True)`)."""
-        return {"steps": self.steps, "exp_avg": [t.clone() for t in self.exp_avg],
-                "exp_avg_sq": [t.clone() for t in self.exp_avg_sq]}
+        return {
+            "steps": self.steps,
+            "exp_avg": [t.clone() for t in self.exp_avg],
+            "exp_avg_sq": [t.clone() for t in self.exp_avg_sq],
+        }
 
     def load_state_dict(self, state: dict) -> None:
         """Continue from a saved `state_dict()` of an optimiser over parameters of the same shapes."""

@@ -1,5 +1,6 @@
 """How a training run ended: what `train` returns (kept free of torch, so fake trainers in tests and other
 light callers can build one without loading it)."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field

@@ -1,4 +1,5 @@
 """PPO machinery shared by both levels: GAE and the clipped-ratio update."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,8 +24,9 @@ class PPOSettings:
     max_grad_norm: float
 
 
-def compute_gae(rewards: torch.Tensor, values: torch.Tensor, valid: torch.Tensor,
-                gamma: float, lam: float) -> tuple[torch.Tensor, torch.Tensor]:
+def compute_gae(
+    rewards: torch.Tensor, values: torch.Tensor, valid: torch.Tensor, gamma: float, lam: float
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Advantages and returns for (T, B) arrays; a step is terminal when the next one is not valid.
 
     Episodes end at the horizon or when the household goes broke, so nothing is bootstrapped
@@ -62,8 +64,15 @@ def center_on_siblings(advantages: torch.Tensor, valid: torch.Tensor, life: torc
     return (advantages - baseline) * valid
 
 
-def ppo_loss(logprob: torch.Tensor, old_logprob: torch.Tensor, advantages: torch.Tensor, entropy: torch.Tensor,
-             value: torch.Tensor, returns: torch.Tensor, settings: PPOSettings) -> tuple[torch.Tensor, dict[str, float]]:
+def ppo_loss(
+    logprob: torch.Tensor,
+    old_logprob: torch.Tensor,
+    advantages: torch.Tensor,
+    entropy: torch.Tensor,
+    value: torch.Tensor,
+    returns: torch.Tensor,
+    settings: PPOSettings,
+) -> tuple[torch.Tensor, dict[str, float]]:
     """cleanrl's PPO loss of one minibatch (every input (M,), `advantages` already normalised): the clipped
     surrogate, minus `ent_coef` times the entropy, plus `vf_coef` times half the squared value error.
     Returns the loss and its parts; `ratio_change` is the largest |ratio - 1|."""
@@ -74,13 +83,26 @@ def ppo_loss(logprob: torch.Tensor, old_logprob: torch.Tensor, advantages: torch
     mean_entropy = entropy.mean()
     loss = policy_loss - settings.ent_coef * mean_entropy + settings.vf_coef * value_loss
     change = (ratio - 1).abs().detach()
-    return loss, {"policy_loss": policy_loss.item(), "value_loss": value_loss.item(), "entropy": mean_entropy.item(),
-                  "clip_fraction": (change > settings.clip_coef).float().mean().item(), "ratio_change": change.max().item()}
+    return loss, {
+        "policy_loss": policy_loss.item(),
+        "value_loss": value_loss.item(),
+        "entropy": mean_entropy.item(),
+        "clip_fraction": (change > settings.clip_coef).float().mean().item(),
+        "ratio_change": change.max().item(),
+    }
 
 
-def ppo_update(agent: ActorCritic, optimizer: Adam, obs: torch.Tensor, actions: torch.Tensor,
-               old_logprob: torch.Tensor, advantages: torch.Tensor, returns: torch.Tensor, settings: PPOSettings,
-               generator: torch.Generator) -> dict[str, float]:
+def ppo_update(
+    agent: ActorCritic,
+    optimizer: Adam,
+    obs: torch.Tensor,
+    actions: torch.Tensor,
+    old_logprob: torch.Tensor,
+    advantages: torch.Tensor,
+    returns: torch.Tensor,
+    settings: PPOSettings,
+    generator: torch.Generator,
+) -> dict[str, float]:
     """Clipped-ratio PPO epochs over N flat samples (`obs` (N, D), `actions` (N, A), the rest (N,)), each epoch
     in `num_minibatches` minibatches of sizes differing by at most one. Returns the last minibatch's
     `ppo_loss` parts, plus `first_ratio_change`: the largest |ratio - 1| of the very first minibatch, before

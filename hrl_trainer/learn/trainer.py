@@ -15,6 +15,7 @@ The loop only learns; what happens around it (progress records, checkpoints,
 the run's folder, the held-out evaluation at the end, stopping) is done by
 callbacks (`hrl_trainer.learn.callbacks`).
 """
+
 from __future__ import annotations
 
 import math
@@ -53,8 +54,15 @@ class Trainer:
     `should_stop`, converted) watches it. With `write_run` (the default) the run is recorded as well: progress
     records, periodic evaluations and checkpoints, the held-out evaluation and the run's folder (`run_callbacks`)."""
 
-    def __init__(self, config: TrainConfig, on_progress: OnProgress | None = None,
-                 should_stop: ShouldStop | None = None, *, callback: MaybeCallback = None, write_run: bool = True):
+    def __init__(
+        self,
+        config: TrainConfig,
+        on_progress: OnProgress | None = None,
+        should_stop: ShouldStop | None = None,
+        *,
+        callback: MaybeCallback = None,
+        write_run: bool = True,
+    ):
         self.config = config
         self.scenario = load_scenario(config.scenario_name, config.scenarios_dir)
         self.models_dir = resolve_models_dir(config.models_dir)
@@ -67,10 +75,18 @@ class Trainer:
 
         self.strategist = Strategist(OBS_DIM, config.hidden, config.high_period)
         self.executor = Executor(OBS_DIM + GOAL_DIM, config.hidden, config.rule_prior)
-        self.optimizers = {agent: Adam(agent.parameters(), lr=config.learning_rate, eps=1e-5)
-                           for agent in (self.strategist, self.executor)}
-        self.ppo = PPOSettings(config.clip_coef, config.ent_coef, config.vf_coef, config.update_epochs,
-                               config.num_minibatches, config.max_grad_norm)
+        self.optimizers = {
+            agent: Adam(agent.parameters(), lr=config.learning_rate, eps=1e-5)
+            for agent in (self.strategist, self.executor)
+        }
+        self.ppo = PPOSettings(
+            config.clip_coef,
+            config.ent_coef,
+            config.vf_coef,
+            config.update_epochs,
+            config.num_minibatches,
+            config.max_grad_norm,
+        )
         self.update_stats: dict[str, dict[str, float]] = {}
         self.stopwatch = Stopwatch()
         self.start_time = time.perf_counter()
@@ -121,13 +137,35 @@ class Trainer:
         high_reward = np.add.reduceat(rewards, np.arange(0, months, period), axis=0) * c.reward_scale
         with self.stopwatch.section("update"):
             if self.optimizers[self.strategist].lr > 0:  # a Strategist done learning is left as it is
-                self._update(self.strategist, np.stack(traj.obs_high), np.stack(traj.goal_logits), high_reward,
-                             active[::period], traj.life, c.gamma**period)
-            self._update(self.executor, np.stack(traj.obs_low), np.stack(traj.split_logits), low_reward, active,
-                         traj.life, c.gamma)
+                self._update(
+                    self.strategist,
+                    np.stack(traj.obs_high),
+                    np.stack(traj.goal_logits),
+                    high_reward,
+                    active[::period],
+                    traj.life,
+                    c.gamma**period,
+                )
+            self._update(
+                self.executor,
+                np.stack(traj.obs_low),
+                np.stack(traj.split_logits),
+                low_reward,
+                active,
+                traj.life,
+                c.gamma,
+            )
 
-    def _update(self, agent: ActorCritic, obs: np.ndarray, actions: np.ndarray, rewards: np.ndarray,
-                valid: np.ndarray, life: np.ndarray, gamma: float) -> None:
+    def _update(
+        self,
+        agent: ActorCritic,
+        obs: np.ndarray,
+        actions: np.ndarray,
+        rewards: np.ndarray,
+        valid: np.ndarray,
+        life: np.ndarray,
+        gamma: float,
+    ) -> None:
         """PPO on one agent's (T, B) rollout: `obs` (T, B, D) normalised as the agent saw them, `actions`
         (T, B, A) the logits it drew, `rewards` and `valid` (T, B), `life` (B,). Nothing has changed the agent
         since it collected and it learns from the very inputs it acted on, so the log-probabilities and values
@@ -137,11 +175,21 @@ class Trainer:
         with torch.no_grad():
             old_logprob, _, value = agent.score(obs_t, actions_t)  # (N,) each
         values = torch.zeros(valid_t.shape).index_put_((valid_t,), value)
-        advantages, returns = compute_gae(torch.from_numpy(rewards).float(), values, valid_t.float(),
-                                          gamma, self.config.gae_lambda)
+        advantages, returns = compute_gae(
+            torch.from_numpy(rewards).float(), values, valid_t.float(), gamma, self.config.gae_lambda
+        )
         advantages = center_on_siblings(advantages, valid_t, torch.from_numpy(life))
-        stats = ppo_update(agent, self.optimizers[agent], obs_t, actions_t, old_logprob,
-                           advantages[valid_t], returns[valid_t], self.ppo, self.generator)
+        stats = ppo_update(
+            agent,
+            self.optimizers[agent],
+            obs_t,
+            actions_t,
+            old_logprob,
+            advantages[valid_t],
+            returns[valid_t],
+            self.ppo,
+            self.generator,
+        )
         self.update_stats[type(agent).__name__] = ensure_finite(stats, f"{type(agent).__name__} update")
 
     def anneal(self, done: int) -> None:
@@ -149,8 +197,10 @@ class Trainer:
         Executor's at the end of the run, the Strategist's after `strategist_episodes` (or the run, if shorter)."""
         if self.config.anneal_lr:
             c = self.config
-            for agent, horizon in ((self.strategist, min(c.strategist_episodes, c.num_episodes)),
-                                   (self.executor, c.num_episodes)):
+            for agent, horizon in (
+                (self.strategist, min(c.strategist_episodes, c.num_episodes)),
+                (self.executor, c.num_episodes),
+            ):
                 if agent in self.optimizers:
                     self.optimizers[agent].lr = c.learning_rate * max(0.0, 1.0 - done / horizon)
 
@@ -182,7 +232,9 @@ class Trainer:
         """Continue from a run's final agents (networks and observation normalisers) and optimiser state."""
         strategist, executor, optimizer_state, parent = load_run_state(run_id, self.models_dir)
         if parent["scenario_name"] != self.scenario.name:
-            raise ValueError(f"resume_from: run {run_id} trained '{parent['scenario_name']}', not '{self.scenario.name}'")
+            raise ValueError(
+                f"resume_from: run {run_id} trained '{parent['scenario_name']}', not '{self.scenario.name}'"
+            )
         for agent, saved, key in ((self.strategist, strategist, "strategist"), (self.executor, executor, "executor")):
             agent.load_state_dict(saved.state_dict())
             if optimizer_state.get(key):
@@ -210,8 +262,14 @@ class Trainer:
             self.callback.on_training_error(exc)
             raise
         offset = self.episode_offset
-        return TrainResult(self.scenario.name, offset + self.episodes_done, offset + self.config.num_episodes,
-                           self.stopped, self.final_metrics(), self.held_out)
+        return TrainResult(
+            self.scenario.name,
+            offset + self.episodes_done,
+            offset + self.config.num_episodes,
+            self.stopped,
+            self.final_metrics(),
+            self.held_out,
+        )
 
     def _loop(self) -> None:
         callback = self.callback
@@ -234,7 +292,8 @@ class Trainer:
             callback.on_rollout_end()
 
 
-def train(config: TrainConfig, on_progress: OnProgress | None = None,
-          should_stop: ShouldStop | None = None) -> TrainResult:
+def train(
+    config: TrainConfig, on_progress: OnProgress | None = None, should_stop: ShouldStop | None = None
+) -> TrainResult:
     """Train the Strategist and the Executor on `config.scenario_name` and write the model files."""
     return Trainer(config, on_progress, should_stop).run()

@@ -8,6 +8,7 @@ beside it (never used to pick). Trials live in a SQLite file under the models fo
 `tuning/{study}.sqlite3`, so a search resumes where it stopped and several processes can
 work on one study at once. A trial writes nothing but that file.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -21,7 +22,6 @@ from hrl_trainer.env.lives import fixed_households
 from hrl_trainer.evaluation.scoring import hrl_policy, score
 from hrl_trainer.learn.callbacks import EvalCheckpointCallback, TrainerCallback
 from hrl_trainer.learn.trainer import Trainer
-
 
 
 def suggest_settings(trial: optuna.Trial) -> dict:
@@ -70,9 +70,15 @@ class TrialPruningCallback(TrainerCallback):
 
 def run_trial(trial: optuna.Trial, spec: SearchSpec) -> float:
     """Train with the trial's settings; its value is the mean reward on the tuning households."""
-    config = TrainConfig(spec.scenario_name, num_episodes=spec.episodes, save_interval=evaluation_interval(spec),
-                         eval_episodes=spec.eval_episodes, seed=spec.seed, scenarios_dir=spec.scenarios_dir,
-                         **suggest_settings(trial))
+    config = TrainConfig(
+        spec.scenario_name,
+        num_episodes=spec.episodes,
+        save_interval=evaluation_interval(spec),
+        eval_episodes=spec.eval_episodes,
+        seed=spec.seed,
+        scenarios_dir=spec.scenarios_dir,
+        **suggest_settings(trial),
+    )
     pruning = TrialPruningCallback(trial)
     trainer = Trainer(config, callback=EvalCheckpointCallback(callback_after_eval=pruning), write_run=False)
     trainer.run()
@@ -81,8 +87,9 @@ def run_trial(trial: optuna.Trial, spec: SearchSpec) -> float:
     policy = hrl_policy(trainer.strategist, trainer.executor)
     held_out = score(trainer.scenario, fixed_households(trainer.scenario, HELD_OUT_HOUSEHOLDS, "held_out"), policy)
     trial.set_user_attr("held_out_reward", float(held_out.reward.mean()))
-    return float(score(trainer.scenario, fixed_households(trainer.scenario, TUNING_HOUSEHOLDS, "tuning"),
-                       policy).reward.mean())
+    return float(
+        score(trainer.scenario, fixed_households(trainer.scenario, TUNING_HOUSEHOLDS, "tuning"), policy).reward.mean()
+    )
 
 
 def study_path(study: str, models_dir: str | Path | None = None) -> Path:
@@ -95,9 +102,13 @@ def open_study(study: str, spec: SearchSpec, models_dir: str | Path | None = Non
     path = study_path(study, models_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     return optuna.create_study(
-        study_name=study, storage=f"sqlite:///{path}", load_if_exists=True, direction="maximize",
+        study_name=study,
+        storage=f"sqlite:///{path}",
+        load_if_exists=True,
+        direction="maximize",
         sampler=optuna.samplers.TPESampler(seed=spec.seed + len(_trials_so_far(study, path))),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=2 * evaluation_interval(spec)))
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=2 * evaluation_interval(spec)),
+    )
 
 
 def evaluation_interval(spec: SearchSpec) -> int:
@@ -115,8 +126,9 @@ def _trials_so_far(study: str, path: Path) -> list:
         return []
 
 
-def tune(spec: SearchSpec, trials: int, study: str | None = None, models_dir: str | Path | None = None,
-         on_trial=None) -> optuna.Study:
+def tune(
+    spec: SearchSpec, trials: int, study: str | None = None, models_dir: str | Path | None = None, on_trial=None
+) -> optuna.Study:
     """Run `trials` more trials of the study (named after the scenario unless given); returns it."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     opened = open_study(study or spec.scenario_name, spec, models_dir)
@@ -124,8 +136,10 @@ def tune(spec: SearchSpec, trials: int, study: str | None = None, models_dir: st
     if stored is None:
         opened.set_user_attr("spec", asdict(spec))
     elif stored != asdict(spec):
-        raise ValueError(f"study {opened.study_name!r} was searched with {stored}; resume it with the same "
-                         "scenario, episodes, evaluations, eval episodes and seed, or name a new study")
+        raise ValueError(
+            f"study {opened.study_name!r} was searched with {stored}; resume it with the same "
+            "scenario, episodes, evaluations, eval episodes and seed, or name a new study"
+        )
     callbacks = [lambda s, t: on_trial(t)] if on_trial else []
     opened.optimize(lambda trial: run_trial(trial, spec), n_trials=trials, callbacks=callbacks)
     return opened

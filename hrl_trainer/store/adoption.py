@@ -12,13 +12,14 @@ what is adopted, so a second attempt finds the first one's folder):
 3. publish the run (the model files are rewritten with the summary, the link is made);
 4. delete the old checkpoints set aside in step 2.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hrl_trainer.common.atomic import fsync_dir, write_bytes_atomically
@@ -47,13 +48,15 @@ def needs_adoption(scenario: str, models_dir: str | Path | None = None) -> bool:
 def _started(history: dict | None, root: Path) -> datetime:
     """When the adopted run started: from its history, else its oldest checkpoint, else the folder."""
     stamps = [history.get("started_at")] if history else []
-    stamps += [json.loads(path.read_bytes()).get("saved_at") for path in sorted(root.glob("checkpoint_*/metadata.json"))]
+    stamps += [
+        json.loads(path.read_bytes()).get("saved_at") for path in sorted(root.glob("checkpoint_*/metadata.json"))
+    ]
     for stamp in filter(None, stamps):
         try:
-            return datetime.fromisoformat(stamp).astimezone(timezone.utc)
+            return datetime.fromisoformat(stamp).astimezone(UTC)
         except (TypeError, ValueError):
             continue
-    return datetime.fromtimestamp(root.stat().st_mtime if root.exists() else 0, timezone.utc)
+    return datetime.fromtimestamp(root.stat().st_mtime if root.exists() else 0, UTC)
 
 
 def adopted_run_id(scenario: str, history_bytes: bytes | None, started: datetime) -> str:
@@ -63,16 +66,38 @@ def adopted_run_id(scenario: str, history_bytes: bytes | None, started: datetime
 
 def _summary(run_id: str, scenario: str, history: dict | None, started: datetime, agents: bool) -> dict:
     if history is None:
-        return {"run_id": run_id, "scenario_name": scenario, "status": "failed", "started_at": iso(started),
-                "finished_at": None, "episodes_completed": 0, "total_episodes": None, "seed": None,
-                "final_metrics": {}, "held_out": None, "parent": None, "episode_offset": 0, "adopted": True,
-                "error": "Adopted from a models folder that had checkpoints but no model files"}
-    summary = {"run_id": run_id, "scenario_name": scenario, "status": "stopped" if history.get("stopped") else "completed",
-               "started_at": history.get("started_at") or iso(started), "finished_at": history.get("finished_at"),
-               "episodes_completed": history.get("episodes_completed"), "total_episodes": history.get("total_episodes"),
-               "seed": history.get("seed"), "settings": history.get("config"),
-               "final_metrics": history.get("final_metrics") or {},
-               "held_out": None, "parent": None, "episode_offset": 0, "adopted": True}
+        return {
+            "run_id": run_id,
+            "scenario_name": scenario,
+            "status": "failed",
+            "started_at": iso(started),
+            "finished_at": None,
+            "episodes_completed": 0,
+            "total_episodes": None,
+            "seed": None,
+            "final_metrics": {},
+            "held_out": None,
+            "parent": None,
+            "episode_offset": 0,
+            "adopted": True,
+            "error": "Adopted from a models folder that had checkpoints but no model files",
+        }
+    summary = {
+        "run_id": run_id,
+        "scenario_name": scenario,
+        "status": "stopped" if history.get("stopped") else "completed",
+        "started_at": history.get("started_at") or iso(started),
+        "finished_at": history.get("finished_at"),
+        "episodes_completed": history.get("episodes_completed"),
+        "total_episodes": history.get("total_episodes"),
+        "seed": history.get("seed"),
+        "settings": history.get("config"),
+        "final_metrics": history.get("final_metrics") or {},
+        "held_out": None,
+        "parent": None,
+        "episode_offset": 0,
+        "adopted": True,
+    }
     if not agents:  # a history whose agent files were gone: kept, but nothing to publish or resume
         summary.update(status="failed", error="Adopted from a models folder that had a history but not both agents")
     return summary
@@ -105,11 +130,17 @@ def adopt_scenario(scenario: str, models_dir: str | Path | None = None) -> str |
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         if has_model:
-            final_files(staging).replace({"high_agent.pt": contents[high], "low_agent.pt": contents[low],
-                                          "optimizer.pt": b"", "history.json": contents[hist]})
+            final_files(staging).replace(
+                {
+                    "high_agent.pt": contents[high],
+                    "low_agent.pt": contents[low],
+                    "optimizer.pt": b"",
+                    "history.json": contents[hist],
+                }
+            )
         elif has_history:  # kept as plain files: the run has no final set
             for name, data in contents.items():
-                write_bytes_atomically(staging / name[len(scenario) + 1:], data)
+                write_bytes_atomically(staging / name[len(scenario) + 1 :], data)
         if history is not None:
             config = {key: history.get(key) for key in ("config", "seed", "scenario", "versions")}
             write_bytes_atomically(staging / CONFIG_FILE, json_bytes(config))
@@ -158,5 +189,3 @@ def adopt_models_folder(models_dir: str | Path | None = None) -> list[str]:
         if run_id:
             adopted.append(run_id)
     return adopted
-
-

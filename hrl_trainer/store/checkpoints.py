@@ -9,6 +9,7 @@ so a full disk fails with the system's own "No space left on device". Models are
 `torch.load(..., weights_only=True)`. Torch is imported only by the functions that (de)serialise
 agents: the web server lists models and reads histories without it.
 """
+
 from __future__ import annotations
 
 import io
@@ -24,8 +25,12 @@ from hrl_trainer.common.paths import resolve_models_dir, validate_name
 if TYPE_CHECKING:
     from hrl_trainer.agents.networks import ActorCritic, Executor, Strategist
 CHECKPOINT_FILES = ("high_agent.pt", "low_agent.pt", "metadata.json")
-MODEL_SUFFIXES = {"high_agent": "_high_agent.pt", "low_agent": "_low_agent.pt", "history": "_history.json",
-                  "summary": "_run.json"}
+MODEL_SUFFIXES = {
+    "high_agent": "_high_agent.pt",
+    "low_agent": "_low_agent.pt",
+    "history": "_history.json",
+    "summary": "_run.json",
+}
 
 
 class IncompatibleModel(ValueError):
@@ -64,8 +69,15 @@ def agent_bytes(agent: ActorCritic) -> bytes:
 
     kind = next(k for k, cls in agent_classes().items() if isinstance(agent, cls))
     buffer = io.BytesIO()
-    torch.save({"kind": kind, "architecture": agent.architecture(), "observation": observation_layout(kind),
-                "state_dict": agent.state_dict()}, buffer)
+    torch.save(
+        {
+            "kind": kind,
+            "architecture": agent.architecture(),
+            "observation": observation_layout(kind),
+            "state_dict": agent.state_dict(),
+        },
+        buffer,
+    )
     return buffer.getvalue()
 
 
@@ -80,16 +92,19 @@ def agent_from_bytes(data: bytes) -> ActorCritic:
     payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     saved, expected = payload.get("observation"), observation_layout(payload["kind"])
     if saved != expected:
-        raise IncompatibleModel(f"the saved {payload['kind']} cannot run in this version: "
-                                f"{layout_difference(saved, expected)}; train the scenario again")
+        raise IncompatibleModel(
+            f"the saved {payload['kind']} cannot run in this version: "
+            f"{layout_difference(saved, expected)}; train the scenario again"
+        )
     try:
         with torch.random.fork_rng(devices=[]):  # building the network draws its initial weights
             agent = agent_classes()[payload["kind"]](**payload["architecture"])
         agent.load_state_dict(payload["state_dict"])
     except (TypeError, RuntimeError) as exc:  # an architecture or weights this version does not build (a newer one's)
-        raise IncompatibleModel(f"the saved {payload['kind']} cannot run in this version: its architecture "
-                                f"{payload['architecture']} is not one this version builds; train the scenario again"
-                                ) from exc
+        raise IncompatibleModel(
+            f"the saved {payload['kind']} cannot run in this version: its architecture "
+            f"{payload['architecture']} is not one this version builds; train the scenario again"
+        ) from exc
     return agent.eval()
 
 
@@ -203,14 +218,16 @@ def list_trained_models(models_dir: str | Path | None = None) -> list[dict]:
             continue
         if files.names[2] not in present:
             continue
-        models.append({
-            "scenario_name": name,
-            "run_id": summary.get("run_id"),
-            "files": {key: (file if file in present else None) for key, file in zip(MODEL_SUFFIXES, files.names)},
-            "episodes_completed": summary.get("episodes_completed"),
-            "final_metrics": summary.get("final_metrics"),
-            "finished_at": summary.get("finished_at"),
-        })
+        models.append(
+            {
+                "scenario_name": name,
+                "run_id": summary.get("run_id"),
+                "files": {key: (file if file in present else None) for key, file in zip(MODEL_SUFFIXES, files.names)},
+                "episodes_completed": summary.get("episodes_completed"),
+                "final_metrics": summary.get("final_metrics"),
+                "finished_at": summary.get("finished_at"),
+            }
+        )
     return models
 
 

@@ -7,6 +7,7 @@ before a bound existed still loads (the loader's schema is wider): only a new bo
 read-only: they can be copied under another name, never changed or deleted. Editing a household
 leaves its trained models and runs alone (each run records the figures it was trained on).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -93,13 +94,21 @@ def _person_rate(low: float, high: float) -> fields.Float:
 
 
 def _person_money(description: str = "", **kwargs) -> fields.Float:
-    return StrictFloat(required=True, validate=validate.Range(min=0, max=MAX_MONEY),
-                       metadata={"description": description} if description else {}, **kwargs)
+    return StrictFloat(
+        required=True,
+        validate=validate.Range(min=0, max=MAX_MONEY),
+        metadata={"description": description} if description else {},
+        **kwargs,
+    )
 
 
 def _derived(kind: type[fields.Field]) -> fields.Field:
-    return kind(metadata={"description": "ignored: derived from the other fields (GET shows it), so that the body "
-                                        "GET returns can be sent back"})
+    return kind(
+        metadata={
+            "description": "ignored: derived from the other fields (GET shows it), so that the body "
+            "GET returns can be sent back"
+        }
+    )
 
 
 DEFAULT_FIGURES = {f.name: f.default for f in dataclasses.fields(Scenario) if f.default is not dataclasses.MISSING}
@@ -124,21 +133,26 @@ def horizon_errors(figures: dict) -> dict[str, list[str]]:
     """The growth over the horizon each rate of `figures` (every field set) would give, beyond its bound."""
     months, inflation = figures["months"], figures["inflation_annual"]
     errors = {}
-    limits = {"inflation_annual": (MAX_PRICE_GROWTH, 0.0, "prices"),
-              "salary_raise_annual": (MAX_REAL_INCOME_GROWTH, inflation, "the real income"),
-              "investment_return_annual": (MAX_REAL_MONEY_GROWTH, inflation, "invested money, in today's euros,"),
-              "savings_interest_annual": (MAX_REAL_MONEY_GROWTH, inflation, "savings, in today's euros,")}
+    limits = {
+        "inflation_annual": (MAX_PRICE_GROWTH, 0.0, "prices"),
+        "salary_raise_annual": (MAX_REAL_INCOME_GROWTH, inflation, "the real income"),
+        "investment_return_annual": (MAX_REAL_MONEY_GROWTH, inflation, "invested money, in today's euros,"),
+        "savings_interest_annual": (MAX_REAL_MONEY_GROWTH, inflation, "savings, in today's euros,"),
+    }
     for name, (limit, above, what) in limits.items():
         fold = growth(figures[name], above, months)
         if fold > limit:
-            errors[name] = (f"Over {months} months {what} would grow {fold:,.0f} fold; at most {limit:g} fold "
-                            f"(here at most {highest_rate(limit, above, months):.4g} a year).")
-    highest_volatility = MAX_HORIZON_VOLATILITY / months ** 0.5
+            errors[name] = (
+                f"Over {months} months {what} would grow {fold:,.0f} fold; at most {limit:g} fold "
+                f"(here at most {highest_rate(limit, above, months):.4g} a year)."
+            )
+    highest_volatility = MAX_HORIZON_VOLATILITY / months**0.5
     if figures["investment_volatility_monthly"] > highest_volatility:
         errors["investment_volatility_monthly"] = (
             f"Must be at most {highest_volatility:.4g} over {months} months (volatility x square root of the months "
             f"at most {MAX_HORIZON_VOLATILITY:g}: beyond it a few lucky households end hundreds of times richer "
-            "than the rest).")
+            "than the rest)."
+        )
     return {name: [message] for name, message in errors.items()}
 
 
@@ -151,14 +165,20 @@ def proportion_errors(figures: dict) -> dict[str, list[str]]:
     income, costs = figures["monthly_income"], figures["fixed_expenses"] + figures["variable_expenses_mean"]
     errors = {}
     if income < MIN_COVER * costs:
-        errors["monthly_income"] = (f"Must cover at least {MIN_COVER:.0%} of fixed_expenses + variable_expenses_mean "
-                                    f"(here {_euros(income)} of {_euros(costs)}: at least {_euros(MIN_COVER * costs)}).")
+        errors["monthly_income"] = (
+            f"Must cover at least {MIN_COVER:.0%} of fixed_expenses + variable_expenses_mean "
+            f"(here {_euros(income)} of {_euros(costs)}: at least {_euros(MIN_COVER * costs)})."
+        )
     if figures["variable_expenses_std"] > MAX_STD_RATIO * figures["variable_expenses_mean"]:
-        errors["variable_expenses_std"] = (f"Must be at most {MAX_STD_RATIO:g} times variable_expenses_mean "
-                                           f"(here at most {_euros(MAX_STD_RATIO * figures['variable_expenses_mean'])}).")
+        errors["variable_expenses_std"] = (
+            f"Must be at most {MAX_STD_RATIO:g} times variable_expenses_mean "
+            f"(here at most {_euros(MAX_STD_RATIO * figures['variable_expenses_mean'])})."
+        )
     if figures["initial_cash"] > MAX_INITIAL_CASH_MONTHS * income:
-        errors["initial_cash"] = (f"Must be at most {MAX_INITIAL_CASH_MONTHS} months of monthly_income "
-                                  f"(here at most {_euros(MAX_INITIAL_CASH_MONTHS * income)}).")
+        errors["initial_cash"] = (
+            f"Must be at most {MAX_INITIAL_CASH_MONTHS} months of monthly_income "
+            f"(here at most {_euros(MAX_INITIAL_CASH_MONTHS * income)})."
+        )
     return {name: [message] for name, message in errors.items()}
 
 
@@ -166,8 +186,11 @@ class HouseholdSchema(ScenarioSchema):
     """`ScenarioSchema` with the bounds a person would accept for their own household (see above):
     numbers only (no strings), and the body `GET` returns accepted (its derived fields ignored)."""
 
-    monthly_income = StrictFloat(required=True, validate=validate.Range(min=MIN_INCOME, max=MAX_INCOME), metadata={
-        "description": f"at least {MIN_COVER:.0%} of fixed_expenses + variable_expenses_mean"})
+    monthly_income = StrictFloat(
+        required=True,
+        validate=validate.Range(min=MIN_INCOME, max=MAX_INCOME),
+        metadata={"description": f"at least {MIN_COVER:.0%} of fixed_expenses + variable_expenses_mean"},
+    )
     fixed_expenses = _person_money()
     variable_expenses_mean = _person_money()
     variable_expenses_std = _person_money(f"at most {MAX_STD_RATIO:g} times variable_expenses_mean")
@@ -175,15 +198,29 @@ class HouseholdSchema(ScenarioSchema):
     initial_cash = _person_money(f"at most {MAX_INITIAL_CASH_MONTHS} times monthly_income")
     months = fields.Integer(required=True, strict=True, validate=validate.Range(*MONTHS_BOUNDS))
     risk_tolerance = _person_rate(0, 1)
-    inflation_annual = StrictFloat(validate=validate.Range(-0.05, 0.5), metadata={
-        "description": f"prices grow at most {MAX_PRICE_GROWTH:g} fold over the months"})
-    investment_return_annual = StrictFloat(validate=validate.Range(-0.5, 0.5), metadata={
-        "description": f"above inflation, grows money at most {MAX_REAL_MONEY_GROWTH:g} fold over the months"})
+    inflation_annual = StrictFloat(
+        validate=validate.Range(-0.05, 0.5),
+        metadata={"description": f"prices grow at most {MAX_PRICE_GROWTH:g} fold over the months"},
+    )
+    investment_return_annual = StrictFloat(
+        validate=validate.Range(-0.5, 0.5),
+        metadata={
+            "description": f"above inflation, grows money at most {MAX_REAL_MONEY_GROWTH:g} fold over the months"
+        },
+    )
     investment_volatility_monthly = _person_rate(0, 0.2)
-    savings_interest_annual = StrictFloat(validate=validate.Range(-0.05, 0.2), metadata={
-        "description": f"above inflation, grows money at most {MAX_REAL_MONEY_GROWTH:g} fold over the months"})
-    salary_raise_annual = StrictFloat(validate=validate.Range(-0.2, 0.5), metadata={
-        "description": f"above inflation, grows the income at most {MAX_REAL_INCOME_GROWTH:g} fold over the months"})
+    savings_interest_annual = StrictFloat(
+        validate=validate.Range(-0.05, 0.2),
+        metadata={
+            "description": f"above inflation, grows money at most {MAX_REAL_MONEY_GROWTH:g} fold over the months"
+        },
+    )
+    salary_raise_annual = StrictFloat(
+        validate=validate.Range(-0.2, 0.5),
+        metadata={
+            "description": f"above inflation, grows the income at most {MAX_REAL_INCOME_GROWTH:g} fold over the months"
+        },
+    )
     shock_probability_monthly = _person_rate(0, 1)
     shock_cost_multiplier = _person_rate(0, 20)
     income_loss_probability_monthly = _person_rate(0, 1)

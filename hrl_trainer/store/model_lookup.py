@@ -1,5 +1,6 @@
 """Which trained agents a request means: a run's, or the scenario's published model (remembered while
 its files stay the same). Torch and NumPy are imported only when agents are actually loaded."""
+
 from __future__ import annotations
 
 import os
@@ -24,7 +25,9 @@ class ModelNotFound(LookupError):
         return type(self), (self.field, str(self))
 
 
-def resolve_agents(scenario_name: str, run_id: str | None, models_dir: str | Path | None) -> tuple[Strategist, Executor]:
+def resolve_agents(
+    scenario_name: str, run_id: str | None, models_dir: str | Path | None
+) -> tuple[Strategist, Executor]:
     """The agents to simulate: run `run_id`'s when given, else the scenario's published model.
 
     ModelNotFound (field `run_id` or `scenario_name`) when there is none."""

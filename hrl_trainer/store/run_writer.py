@@ -1,5 +1,6 @@
 """The run being trained: its folder, written by the trainer while it holds the scenario's lock, and agents
 trained elsewhere kept as a completed run (`record_agents`)."""
+
 from __future__ import annotations
 
 import shutil
@@ -71,8 +72,11 @@ class RunWriter:
     def prune_checkpoints(self, keep: int) -> None:
         """Keep the newest `keep` `checkpoint_episode_N` folders (best and final are not counted)."""
         root = self.folder / CHECKPOINTS_FOLDER
-        periodic = sorted((int(path.name.rsplit("_", 1)[1]), path) for path in root.glob("checkpoint_episode_*")
-                          if path.name.rsplit("_", 1)[1].isdigit())
+        periodic = sorted(
+            (int(path.name.rsplit("_", 1)[1]), path)
+            for path in root.glob("checkpoint_episode_*")
+            if path.name.rsplit("_", 1)[1].isdigit()
+        )
         for _, path in periodic[: max(0, len(periodic) - keep)]:
             shutil.rmtree(path)
 
@@ -98,21 +102,44 @@ class RunWriter:
             self.lock.release()
 
 
-def record_agents(scenario_name: str, strategist: "Strategist", executor: "Executor", history: dict | None = None,
-                  models_dir: str | Path | None = None) -> str:
+def record_agents(
+    scenario_name: str,
+    strategist: Strategist,
+    executor: Executor,
+    history: dict | None = None,
+    models_dir: str | Path | None = None,
+) -> str:
     """Keep agents trained elsewhere (or made by hand, as the tests and benchmarks do) as a completed
     run of `scenario_name`, published like a finished training; returns its run id. `history` is stored
     as the run's history (its `episodes_completed` defaults to 1, so that the run can be published)."""
     history = {"scenario_name": scenario_name, "episodes_completed": 1, **(history or {})}
     writer = RunWriter(new_run_id(scenario_name), models_dir)
-    writer.start(summary={"started_at": iso(utc_now()), "episodes_completed": 0, "final_metrics": {},
-                          "held_out": None, "parent": None}, config={"recorded": True})
+    writer.start(
+        summary={
+            "started_at": iso(utc_now()),
+            "episodes_completed": 0,
+            "final_metrics": {},
+            "held_out": None,
+            "parent": None,
+        },
+        config={"recorded": True},
+    )
     try:
-        writer.save_final({"high_agent.pt": agent_bytes(strategist), "low_agent.pt": agent_bytes(executor),
-                           "optimizer.pt": b"", "history.json": json_bytes(history)})
-        writer.finish(publish=True, status="completed", finished_at=iso(utc_now()),
-                      episodes_completed=history["episodes_completed"],
-                      final_metrics=history.get("final_metrics") or {})
+        writer.save_final(
+            {
+                "high_agent.pt": agent_bytes(strategist),
+                "low_agent.pt": agent_bytes(executor),
+                "optimizer.pt": b"",
+                "history.json": json_bytes(history),
+            }
+        )
+        writer.finish(
+            publish=True,
+            status="completed",
+            finished_at=iso(utc_now()),
+            episodes_completed=history["episodes_completed"],
+            final_metrics=history.get("final_metrics") or {},
+        )
     finally:
         writer.close()
     return writer.run_id

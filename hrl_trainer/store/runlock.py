@@ -6,6 +6,7 @@ in any process on the machine, is refused at once with `ScenarioLocked`. The loc
 file, not to a path or a process id: it dies with the last process holding the file open, so a killed
 trainer never blocks the next one, and a lock can be handed to a spawned child (see `__reduce__`).
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -21,7 +22,7 @@ ACQUIRE_ATTEMPTS = 5
 """Non-blocking tries, `RETRY_SECONDS` apart: another process may be probing the lock for a moment."""
 RETRY_SECONDS = 0.02
 
-_held: dict[str, "ScenarioLock"] = {}  # locks this process was handed (see `hold`), by lock file path
+_held: dict[str, ScenarioLock] = {}  # locks this process was handed (see `hold`), by lock file path
 
 
 class ScenarioLocked(RuntimeError):
@@ -80,8 +81,9 @@ class ScenarioLock:
         self.fd, self.scenario, self.path = fd, scenario, path
 
     @classmethod
-    def acquire(cls, scenario: str, holder: str, models_dir: str | Path | None = None,
-                attempts: int = ACQUIRE_ATTEMPTS) -> "ScenarioLock":
+    def acquire(
+        cls, scenario: str, holder: str, models_dir: str | Path | None = None, attempts: int = ACQUIRE_ATTEMPTS
+    ) -> ScenarioLock:
         """Take the scenario's lock and write `holder` into it, or raise ScenarioLocked at once."""
         path = lock_path(scenario, models_dir)
         if str(path) in _held:  # handed over by the parent (the server's training child)
@@ -110,7 +112,7 @@ class ScenarioLock:
             os.close(self.fd)
             self.fd = -1
 
-    def __enter__(self) -> "ScenarioLock":
+    def __enter__(self) -> ScenarioLock:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -19,6 +19,7 @@ and deleting take the same lock, so they answer `ScenarioLocked` while the scena
 whose summary still says "running" when nobody holds its lock was killed: the next read (or the next
 start on its scenario) marks it failed and tidies its folder. Torch is only imported to load agents.
 """
+
 from __future__ import annotations
 
 import io
@@ -28,7 +29,7 @@ import re
 import secrets
 import shutil
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,8 +65,20 @@ LISTED_STATUSES = ("queued", *STATUSES)
 """What a listing may show: a run queued in cluster mode has no folder yet (see `list_runs`'s `pending`)."""
 KILLED = "The training process ended without finishing (killed, or its machine stopped)"
 
-__all__ = ["RunNotFound", "RunStillTraining", "ScenarioLocked", "new_run_id", "validate_run_id", "list_runs",
-           "read_run", "read_run_history", "load_run_agents", "publish_run", "delete_run", "archive_run"]
+__all__ = [
+    "RunNotFound",
+    "RunStillTraining",
+    "ScenarioLocked",
+    "archive_run",
+    "delete_run",
+    "list_runs",
+    "load_run_agents",
+    "new_run_id",
+    "publish_run",
+    "read_run",
+    "read_run_history",
+    "validate_run_id",
+]
 
 
 class RunNotFound(LookupError):
@@ -79,7 +92,7 @@ class RunStillTraining(RunNotFound):
 # --- ids and places --------------------------------------------------------------------------------
 def new_run_id(scenario_name: str, now: datetime | None = None) -> str:
     """`{scenario}-{YYYYmmdd-HHMMSS}-{4 hex}` (UTC): unique, and sorted by start time within a scenario."""
-    stamp = (now or utc_now()).astimezone(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = (now or utc_now()).astimezone(UTC).strftime("%Y%m%d-%H%M%S")
     return f"{validate_name(scenario_name)}-{stamp}-{secrets.token_hex(2)}"
 
 
@@ -194,12 +207,19 @@ def read_summaries(models_dir: str | Path | None, scenario: str | None = None) -
 
 def newest_first(summaries: list[dict]) -> list[dict]:
     """Newest start (or queueing) first, as time (`clock.moment_of`), then by run id."""
-    return sorted(summaries, key=lambda s: (moment_of(s.get("started_at") or s.get("queued_at")), s["run_id"]),
-                  reverse=True)
+    return sorted(
+        summaries, key=lambda s: (moment_of(s.get("started_at") or s.get("queued_at")), s["run_id"]), reverse=True
+    )
 
 
-def list_runs(models_dir: str | Path | None = None, scenario_name: str | None = None, status: str | None = None,
-              limit: int | None = None, offset: int = 0, pending: list[dict] = ()) -> tuple[list[dict], int]:
+def list_runs(
+    models_dir: str | Path | None = None,
+    scenario_name: str | None = None,
+    status: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    pending: list[dict] = (),
+) -> tuple[list[dict], int]:
     """Run summaries, newest first, filtered by scenario and status; (this page, how many matched).
     `pending`: summaries of runs known elsewhere (queued or running in cluster mode), listed unless
     their folder already says more."""
@@ -207,10 +227,13 @@ def list_runs(models_dir: str | Path | None = None, scenario_name: str | None = 
         validate_name(scenario_name)
     on_disk = [s for _, s in read_summaries(models_dir, scenario_name)]
     known = {s["run_id"] for s in on_disk}
-    summaries = [s for s in [*on_disk, *(p for p in pending if p["run_id"] not in known)]
-                 if scenario_name in (None, s.get("scenario_name")) and status in (None, s.get("status"))]
+    summaries = [
+        s
+        for s in [*on_disk, *(p for p in pending if p["run_id"] not in known)]
+        if scenario_name in (None, s.get("scenario_name")) and status in (None, s.get("status"))
+    ]
     published = {name: published_run_id(name, models_dir) for name in {s["scenario_name"] for s in summaries}}
-    page = newest_first(summaries)[offset: None if limit is None else offset + limit]
+    page = newest_first(summaries)[offset : None if limit is None else offset + limit]
     return [{**s, "published": published[s["scenario_name"]] == s["run_id"]} for s in page], len(summaries)
 
 
@@ -259,15 +282,16 @@ def resume_point(run_id: str, scenario_name: str, models_dir: str | Path | None 
     return int(summary["episodes_completed"])
 
 
-def load_run_agents(run_id: str, models_dir: str | Path | None = None) -> tuple["Strategist", "Executor"]:
+def load_run_agents(run_id: str, models_dir: str | Path | None = None) -> tuple[Strategist, Executor]:
     """The final Strategist and Executor of a run; RunNotFound if it does not exist or has none."""
     high, low = _final(run_id, models_dir, "high_agent.pt", "low_agent.pt")
     return agent_from_bytes(high), agent_from_bytes(low)
 
 
-def load_run_state(run_id: str, models_dir: str | Path | None = None) -> tuple["Strategist", "Executor", dict, dict]:
+def load_run_state(run_id: str, models_dir: str | Path | None = None) -> tuple[Strategist, Executor, dict, dict]:
     """What resuming a run needs: its final agents, optimiser state and summary."""
     import torch  # torch, only when a run is resumed
+
     high, low, optimizer = _final(run_id, models_dir, "high_agent.pt", "low_agent.pt", "optimizer.pt")
     state = torch.load(io.BytesIO(optimizer), map_location="cpu", weights_only=True) if optimizer else {}
     summary = _read_json(run_dir(run_id, models_dir) / SUMMARY_FILE)
@@ -278,8 +302,13 @@ def archive_run(run_id: str, models_dir: str | Path | None = None) -> bytes:
     """A zip of the run's agents, summary, config and history (`python -m hrl_trainer evaluate --run`)."""
     folder = _existing(run_id, models_dir)
     high, low, history = _final(run_id, models_dir, "high_agent.pt", "low_agent.pt", "history.json")
-    contents = {SUMMARY_FILE: (folder / SUMMARY_FILE).read_bytes(), CONFIG_FILE: (folder / CONFIG_FILE).read_bytes(),
-                "high_agent.pt": high, "low_agent.pt": low, "history.json": history}
+    contents = {
+        SUMMARY_FILE: (folder / SUMMARY_FILE).read_bytes(),
+        CONFIG_FILE: (folder / CONFIG_FILE).read_bytes(),
+        "high_agent.pt": high,
+        "low_agent.pt": low,
+        "history.json": history,
+    }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in ARCHIVE_FILES:
@@ -303,8 +332,11 @@ def read_archive(data: bytes) -> dict[str, bytes]:
 # --- publishing and deleting -----------------------------------------------------------------------
 def publishable(folder: Path, summary: dict) -> bool:
     """Finished or stopped after at least one episode, with its final agents saved."""
-    return (summary.get("status") in ("completed", "stopped") and (summary.get("episodes_completed") or 0) > 0
-            and has_final_agents(folder))
+    return (
+        summary.get("status") in ("completed", "stopped")
+        and (summary.get("episodes_completed") or 0) > 0
+        and has_final_agents(folder)
+    )
 
 
 def link_checkpoints(scenario: str, target: Path | None, models_dir: str | Path | None = None) -> None:
@@ -361,8 +393,10 @@ def publish_run(run_id: str, models_dir: str | Path | None = None) -> dict:
     with ScenarioLock.acquire(scenario, f"publish {run_id}", models_dir):
         summary = _summary(folder, models_dir)
         if not publishable(folder, summary):
-            raise RunNotFound(f"Run '{run_id}' has no final agents to publish (status {summary.get('status')}, "
-                              f"{summary.get('episodes_completed') or 0} episodes)")
+            raise RunNotFound(
+                f"Run '{run_id}' has no final agents to publish (status {summary.get('status')}, "
+                f"{summary.get('episodes_completed') or 0} episodes)"
+            )
         publish_folder(folder, summary, models_dir)
     return {**summary, "published": True}
 
@@ -376,7 +410,9 @@ def delete_run(run_id: str, models_dir: str | Path | None = None) -> dict:
         _summary(folder, models_dir)
         successor = None
         if published_run_id(scenario, models_dir) == run_id:
-            others = [(f, s) for f, s in read_summaries(models_dir, scenario) if s["run_id"] != run_id and publishable(f, s)]
+            others = [
+                (f, s) for f, s in read_summaries(models_dir, scenario) if s["run_id"] != run_id and publishable(f, s)
+            ]
             if others:
                 successor = newest_first([s for _, s in others])[0]
                 publish_folder(run_dir(successor["run_id"], models_dir), successor, models_dir)

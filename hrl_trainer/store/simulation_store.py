@@ -5,6 +5,7 @@ model and its training) and saves the whole result, then removes the oldest beyo
 (`prune_simulations`); the others list, read and delete them. A simulation is that one file, so a
 reader sees all of it or none of it (an unlink is atomic; a file being read stays readable).
 """
+
 from __future__ import annotations
 
 import json
@@ -49,14 +50,25 @@ def model_info(scenario_name: str, run_id: str | None, models_dir: str | Path | 
     except (OSError, ValueError):
         history = {}
     return {
-        "source": "published", "trained_on": history.get("scenario_name", scenario_name),
-        "episodes_completed": history.get("episodes_completed"), "finished_at": history.get("finished_at"),
-        "seed": history.get("seed"), "final_metrics": history.get("final_metrics"),
+        "source": "published",
+        "trained_on": history.get("scenario_name", scenario_name),
+        "episodes_completed": history.get("episodes_completed"),
+        "finished_at": history.get("finished_at"),
+        "seed": history.get("seed"),
+        "final_metrics": history.get("final_metrics"),
     }
 
 
-RUN_FIELDS = ("scenario_name", "status", "started_at", "finished_at", "episodes_completed", "seed", "final_metrics",
-              "held_out")
+RUN_FIELDS = (
+    "scenario_name",
+    "status",
+    "started_at",
+    "finished_at",
+    "episodes_completed",
+    "seed",
+    "final_metrics",
+    "held_out",
+)
 
 
 def run_model_info(run_id: str, models_dir: str | Path | None) -> dict[str, Any]:
@@ -88,8 +100,10 @@ def load_simulation(simulation_id: str, models_dir: str | Path | None = None) ->
 
 def summary(record: dict[str, Any]) -> dict[str, Any]:
     """A simulation's identity and the trained model's headline figures."""
-    return {**{key: record.get(key) for key in SUMMARY_FIELDS},
-            "totals": record.get("policies", {}).get("hrl", {}).get("totals")}
+    return {
+        **{key: record.get(key) for key in SUMMARY_FIELDS},
+        "totals": record.get("policies", {}).get("hrl", {}).get("totals"),
+    }
 
 
 def list_simulations(models_dir: str | Path | None = None) -> list[dict[str, Any]]:
@@ -125,7 +139,7 @@ def prune_simulations(keep: int, models_dir: str | Path | None = None) -> list[s
             continue  # removed meanwhile
     saved.sort(reverse=True)
     removed = []
-    for _, _, path in saved[max(1, keep):]:
+    for _, _, path in saved[max(1, keep) :]:
         path.unlink(missing_ok=True)
         removed.append(path.stem)
     return removed

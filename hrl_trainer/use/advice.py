@@ -5,6 +5,7 @@ The household's state is rebuilt as the simulator would hold it at the start of 
 money available this month: cash plus the month's income minus its expected expenses (fixed plus
 mean variable, at this month's prices; no unexpected cost). Deterministic: each agent's mean action.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -30,8 +31,9 @@ class AdviceError(FieldErrors):
         super().__init__(f"Invalid household state: {errors}", errors)
 
 
-def household_at(scenario: Scenario, month: int, savings: float, invested: float, cash: float,
-                 income_loss_months_left: int) -> HouseholdBatch:
+def household_at(
+    scenario: Scenario, month: int, savings: float, invested: float, cash: float, income_loss_months_left: int
+) -> HouseholdBatch:
     """One household at the start of `month`, in the state the simulator would hold."""
     return HouseholdBatch.at_month(scenario, month, cash, savings, invested, income_loss_months_left)
 
@@ -39,8 +41,10 @@ def household_at(scenario: Scenario, month: int, savings: float, invested: float
 def sentence(amounts: dict[str, float], liquid: float, buffer: float, shortfall: float) -> str:
     """One sentence a person can act on."""
     if shortfall > 0.5:
-        return (f"This month's expenses exceed the money coming in by {format_euro(shortfall)}: take it from "
-                "savings and spend nothing extra.")
+        return (
+            f"This month's expenses exceed the money coming in by {format_euro(shortfall)}: take it from "
+            "savings and spend nothing extra."
+        )
     parts = []
     if amounts["save"] >= 0.5:
         until = f" until you hold {format_euro(buffer)}" if liquid < buffer else ""
@@ -52,8 +56,16 @@ def sentence(amounts: dict[str, float], liquid: float, buffer: float, shortfall:
     return text[0].upper() + text[1:] + "."
 
 
-def advise(scenario: Scenario, strategist: Strategist, executor: Executor, month: int, savings: float,
-           invested: float, cash: float | None = None, income_loss_months_left: int = 0) -> dict[str, Any]:
+def advise(
+    scenario: Scenario,
+    strategist: Strategist,
+    executor: Executor,
+    month: int,
+    savings: float,
+    invested: float,
+    cash: float | None = None,
+    income_loss_months_left: int = 0,
+) -> dict[str, Any]:
     """This month's split (shares and euros), the Strategist's goal and a sentence; AdviceError if the
     month or the income loss does not fit the scenario. `cash` defaults to the initial cash in month 0
     and to nothing later (the simulator's cash account ends every month empty)."""
@@ -61,7 +73,9 @@ def advise(scenario: Scenario, strategist: Strategist, executor: Executor, month
     if not 0 <= month < scenario.months:
         errors["month"] = [f"Must be between 0 and {scenario.months - 1} for '{scenario.name}'."]
     if income_loss_months_left > scenario.income_loss_max_months:
-        errors["income_loss_months_left"] = [f"Must be at most {scenario.income_loss_max_months} for '{scenario.name}'."]
+        errors["income_loss_months_left"] = [
+            f"Must be at most {scenario.income_loss_max_months} for '{scenario.name}'."
+        ]
     if errors:
         raise AdviceError(errors)
 
@@ -70,7 +84,9 @@ def advise(scenario: Scenario, strategist: Strategist, executor: Executor, month
     obs = batch.observe()  # (1, OBS_DIM)
     goal = ActorSnapshot(strategist).mean_action(obs)  # (1, 4): target shares and buffer fraction
     offset = executor_offset(executor, batch, goal)  # (1, 3) rule prior, or None
-    split = ActorSnapshot(executor).mean_action(np.concatenate([obs, goal], axis=1), offset)[0].astype(np.float64)  # (3,)
+    split = (
+        ActorSnapshot(executor).mean_action(np.concatenate([obs, goal], axis=1), offset)[0].astype(np.float64)
+    )  # (3,)
     goal = goal.astype(np.float64)
     income, expenses, money = (float(amount[0]) for amount in batch.expected_money())
     available, shortfall = max(money, 0.0), max(-money, 0.0)
@@ -78,8 +94,12 @@ def advise(scenario: Scenario, strategist: Strategist, executor: Executor, month
     buffer = float(buffer_target(goal, scenario.safety_buffer)[0])
     liquid = cash + savings
     return {
-        "scenario_name": scenario.name, "month": month, "units": "nominal euros of this month",
-        "income": round(income, 2), "expenses": round(expenses, 2), "available": round(available, 2),
+        "scenario_name": scenario.name,
+        "month": month,
+        "units": "nominal euros of this month",
+        "income": round(income, 2),
+        "expenses": round(expenses, 2),
+        "available": round(available, 2),
         "shortfall": round(shortfall, 2),
         "split": {name: float(share) for name, share in zip(SPLIT_NAMES, split)},
         "amounts": amounts,

@@ -9,6 +9,7 @@ model never reads another's file. Never inside a run folder (that belongs to the
 holder). Written atomically; a damaged file is trained again and rewritten; two callers that find it
 missing together train it once (`once.computed_once`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -72,13 +73,17 @@ def read_executor(path: Path):
 
     try:
         agent = agent_from_bytes(path.read_bytes())
-    except Exception:  # noqa: BLE001 - any unreadable file (truncated, not a torch file, old layout) is retrained
+    except Exception:
         return None
     return agent if isinstance(agent, Executor) else None
 
 
-def flat_baseline(scenario_name: str, run_id: str | None, models_dir: str | Path | None = None,
-                  scenarios_dir: str | Path | None = None) -> FlatBaseline:
+def flat_baseline(
+    scenario_name: str,
+    run_id: str | None,
+    models_dir: str | Path | None = None,
+    scenarios_dir: str | Path | None = None,
+) -> FlatBaseline:
     """The flat PPO of the model a simulation names (run `run_id`'s, else `scenario_name`'s published one):
     read from its file, or trained (on the model's own budget, settings and seed) and saved for the next time.
     FlatUnavailable when the model's history or its training household is gone."""
@@ -86,9 +91,13 @@ def flat_baseline(scenario_name: str, run_id: str | None, models_dir: str | Path
 
     key, history = model_history(scenario_name, run_id, models_dir)
     try:
-        config = flat_config(history, models_dir=str(resolve_models_dir(models_dir)),
-                             scenarios_dir=None if scenarios_dir is None else str(scenarios_dir),
-                             run_id=None, resume_from=None)
+        config = flat_config(
+            history,
+            models_dir=str(resolve_models_dir(models_dir)),
+            scenarios_dir=None if scenarios_dir is None else str(scenarios_dir),
+            run_id=None,
+            resume_from=None,
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise FlatUnavailable(f"The model's training history does not say how it was trained: {exc}") from None
     path = flat_path(key, config.to_dict(), models_dir)
@@ -100,6 +109,11 @@ def flat_baseline(scenario_name: str, run_id: str | None, models_dir: str | Path
         except (ScenarioNotFound, ScenarioError) as exc:
             raise FlatUnavailable(f"The household the model was trained on is unavailable: {exc}") from None
 
-    executor = computed_once(path, models_dir, lambda: read_executor(path), train,
-                             lambda trained_executor: write_bytes_atomically(path, agent_bytes(trained_executor)))
+    executor = computed_once(
+        path,
+        models_dir,
+        lambda: read_executor(path),
+        train,
+        lambda trained_executor: write_bytes_atomically(path, agent_bytes(trained_executor)),
+    )
     return FlatBaseline(executor, trained)

@@ -1,5 +1,6 @@
 """What the web process hands to its worker processes (`hrl_api.core.simulation_pool`): each task by name,
 so that the web process itself never imports torch. Every task returns a JSON-safe dict."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,11 +12,15 @@ from hrl_trainer.use.advice import advise
 from hrl_trainer.use.simulations import create_simulation
 
 
-def advice_of_model(scenario: Scenario, run_id: str | None, models_dir: str | Path | None, **state: Any
-                    ) -> dict[str, Any]:
+def advice_of_model(
+    scenario: Scenario, run_id: str | None, models_dir: str | Path | None, **state: Any
+) -> dict[str, Any]:
     """`advise` with the model of `run_id` (or the scenario's published one), and which model that is."""
     strategist, executor = resolve_agents(scenario.name, run_id, models_dir)
-    return {**advise(scenario, strategist, executor, **state), "model": model_reference(scenario.name, run_id, models_dir)}
+    return {
+        **advise(scenario, strategist, executor, **state),
+        "model": model_reference(scenario.name, run_id, models_dir),
+    }
 
 
 TASKS = {"simulate": create_simulation, "advise": advice_of_model}

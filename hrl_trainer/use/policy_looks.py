@@ -3,6 +3,7 @@
 The one table of labels and colours: the report reads it here, the dashboard from ``GET /api/policies``.
 Every colour has at least 3:1 contrast on white (WCAG 1.4.11).
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -39,5 +40,8 @@ def policy_look(name: str) -> Look:
 
 def looks_document() -> dict[str, Any]:
     """The table as ``GET /api/policies`` serves it."""
-    return {"policies": [{"name": name, **asdict(look)} for name, look in POLICY_LOOKS.items()],
-            "other_color": OTHER_COLOR, "safety_buffer": asdict(SAFETY_BUFFER)}
+    return {
+        "policies": [{"name": name, **asdict(look)} for name, look in POLICY_LOOKS.items()],
+        "other_color": OTHER_COLOR,
+        "safety_buffer": asdict(SAFETY_BUFFER),
+    }

@@ -1,4 +1,5 @@
 """A saved simulation as one standalone printable HTML page: inline SVG charts, no scripts, no URLs."""
+
 from __future__ import annotations
 
 from html import escape
@@ -39,15 +40,18 @@ class Chart:
 
     def line(self, values: list[float], color: str, width: float = 1.5, dash: str = "") -> None:
         dashes = f' stroke-dasharray="{dash}"' if dash else ""
-        self.parts.append(f'<polyline points="{self.points(values)}" fill="none" stroke="{color}" '
-                          f'stroke-width="{width}"{dashes}/>')
+        self.parts.append(
+            f'<polyline points="{self.points(values)}" fill="none" stroke="{color}" stroke-width="{width}"{dashes}/>'
+        )
 
     def axes(self) -> str:
         ticks = []
         for i in range(5):
             value = self.low + (self.high - self.low) * i / 4
-            ticks.append(f'<text x="{PAD - 6}" y="{self.y(value) + 4:.1f}" text-anchor="end">{escape(format_euro(value))}</text>'
-                         f'<line x1="{PAD}" x2="{WIDTH - PAD}" y1="{self.y(value):.1f}" y2="{self.y(value):.1f}" stroke="#ddd"/>')
+            ticks.append(
+                f'<text x="{PAD - 6}" y="{self.y(value) + 4:.1f}" text-anchor="end">{escape(format_euro(value))}</text>'
+                f'<line x1="{PAD}" x2="{WIDTH - PAD}" y1="{self.y(value):.1f}" y2="{self.y(value):.1f}" stroke="#ddd"/>'
+            )
         for year in range(0, self.months // 12 + 1):
             month = min(year * 12, self.months - 1)
             ticks.append(f'<text x="{self.x(month):.1f}" y="{HEIGHT - PAD + 16}" text-anchor="middle">{year}</text>')
@@ -55,9 +59,11 @@ class Chart:
         return "".join(ticks)
 
     def svg(self) -> str:
-        return (f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-                f'aria-label="{escape(self.title)}" font-size="11" font-family="sans-serif">'
-                f'{self.axes()}{"".join(self.parts)}</svg>')
+        return (
+            f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+            f'aria-label="{escape(self.title)}" font-size="11" font-family="sans-serif">'
+            f"{self.axes()}{''.join(self.parts)}</svg>"
+        )
 
 
 def net_worth_chart(record: dict[str, Any]) -> str:
@@ -86,8 +92,10 @@ def liquid_chart(record: dict[str, Any]) -> str:
 
 def legend(record: dict[str, Any]) -> str:
     """The colour of each policy the simulation has."""
-    items = "".join(f'<li><span class="swatch" style="background:{look.color}"></span>{escape(look.label)}</li>'
-                    for look in map(policy_look, record["policies"]))
+    items = "".join(
+        f'<li><span class="swatch" style="background:{look.color}"></span>{escape(look.label)}</li>'
+        for look in map(policy_look, record["policies"])
+    )
     return f'<ul class="legend">{items}</ul>'
 
 
@@ -98,13 +106,15 @@ def table(headers: list[str], rows: list[list[str]], caption: str) -> str:
 
 
 def household_table(s: dict[str, Any]) -> str:
-    rows = [["Monthly income (net)", format_euro(s["monthly_income"])],
-            ["Fixed expenses a month", format_euro(s["fixed_expenses"])],
-            ["Variable expenses a month (mean)", format_euro(s["variable_expenses_mean"])],
-            ["Safety buffer", format_euro(s["safety_buffer"])],
-            ["Initial cash", format_euro(s["initial_cash"])],
-            ["Months simulated", str(s["months"])],
-            ["Risk tolerance", f"{s['risk_tolerance']:.2f} ({s['profile']})"]]
+    rows = [
+        ["Monthly income (net)", format_euro(s["monthly_income"])],
+        ["Fixed expenses a month", format_euro(s["fixed_expenses"])],
+        ["Variable expenses a month (mean)", format_euro(s["variable_expenses_mean"])],
+        ["Safety buffer", format_euro(s["safety_buffer"])],
+        ["Initial cash", format_euro(s["initial_cash"])],
+        ["Months simulated", str(s["months"])],
+        ["Risk tolerance", f"{s['risk_tolerance']:.2f} ({s['profile']})"],
+    ]
     return table(["Figure", "Value (euros of month 0)"], rows, "The household")
 
 
@@ -112,11 +122,24 @@ def policy_table(record: dict[str, Any]) -> str:
     rows = []
     for name, p in record["policies"].items():
         t = p["totals"]
-        rows.append([policy_look(name).label, format_euro(t["median_real_net_worth"]), format_euro(t["p5_real_net_worth"]),
-                     format_euro(t["median_total_spending"]), percent(t["share_broke"]),
-                     percent(t["share_months_under_buffer"])])
-    headers = ["Policy", "Median real net worth at the end (today's €)", "5th percentile (today's €)",
-               "Median total spending (today's €)", "Went broke", "Months under the safety buffer"]
+        rows.append(
+            [
+                policy_look(name).label,
+                format_euro(t["median_real_net_worth"]),
+                format_euro(t["p5_real_net_worth"]),
+                format_euro(t["median_total_spending"]),
+                percent(t["share_broke"]),
+                percent(t["share_months_under_buffer"]),
+            ]
+        )
+    headers = [
+        "Policy",
+        "Median real net worth at the end (today's €)",
+        "5th percentile (today's €)",
+        "Median total spending (today's €)",
+        "Went broke",
+        "Months under the safety buffer",
+    ]
     return table(headers, rows, "Policies compared on the same households")
 
 
@@ -126,17 +149,27 @@ def paired_table(record: dict[str, Any]) -> str:
         error = format_euro(d["stderr"]) if money else f"{d['stderr']:.2f}"
         return f"{value} ± {error}"
 
-    rows = [[policy_look(name).label, cell(d["real_net_worth"], True), cell(d["total_spending"], True), cell(d["reward"], False)]
-            for name, d in record["paired"].items()]
-    return table(["Trained model minus", "Real net worth at the end (today's €)", "Total spending (today's €)", "Reward"],
-                 rows, "Paired differences, household by household (mean ± standard error)")
+    rows = [
+        [
+            policy_look(name).label,
+            cell(d["real_net_worth"], True),
+            cell(d["total_spending"], True),
+            cell(d["reward"], False),
+        ]
+        for name, d in record["paired"].items()
+    ]
+    return table(
+        ["Trained model minus", "Real net worth at the end (today's €)", "Total spending (today's €)", "Reward"],
+        rows,
+        "Paired differences, household by household (mean ± standard error)",
+    )
 
 
 def assumptions(s: dict[str, Any], record: dict[str, Any]) -> str:
     items = [
         f"Each of the {record['households']} simulated households lives {record['months']} months; every policy lives "
         f"exactly the same lives (seed {record['seed']}), so the differences come from the policies, not from luck.",
-        f"Prices rise {s['inflation_annual'] * 100:.1f} % a year; \"today's euros\" divide every amount by the price level.",
+        f'Prices rise {s["inflation_annual"] * 100:.1f} % a year; "today\'s euros" divide every amount by the price level.',
         f"Investments return {s['investment_return_annual'] * 100:.1f} % a year on average, with a monthly volatility of "
         f"{s['investment_volatility_monthly'] * 100:.1f} %; selling them to cover a shortfall costs {s['sell_cost'] * 100:.1f} %.",
         f"Savings earn {s['savings_interest_annual'] * 100:.1f} % a year; the salary rises {s['salary_raise_annual'] * 100:.1f} % a year.",
@@ -152,13 +185,19 @@ def assumptions(s: dict[str, Any], record: dict[str, Any]) -> str:
 
 def model_section(model: dict[str, Any], scenario_name: str) -> str:
     if model.get("source") == "run":
-        trained = (f" It was trained on <strong>{escape(str(model['trained_on']))}</strong> for "
-                   f"{escape(str(model.get('episodes_completed')))} episodes (seed {escape(str(model.get('seed')))}), "
-                   f"started {escape(str(model.get('started_at')))}." if model.get("trained_on") else "")
-        return f"<p>Model of training run <strong>{escape(str(model['run_id']))}</strong>.{trained}</p>"
-    return (f"<p>The published model of <strong>{escape(str(model.get('trained_on') or scenario_name))}</strong>, trained for "
+        trained = (
+            f" It was trained on <strong>{escape(str(model['trained_on']))}</strong> for "
             f"{escape(str(model.get('episodes_completed')))} episodes (seed {escape(str(model.get('seed')))}), "
-            f"finished {escape(str(model.get('finished_at')))}.</p>")
+            f"started {escape(str(model.get('started_at')))}."
+            if model.get("trained_on")
+            else ""
+        )
+        return f"<p>Model of training run <strong>{escape(str(model['run_id']))}</strong>.{trained}</p>"
+    return (
+        f"<p>The published model of <strong>{escape(str(model.get('trained_on') or scenario_name))}</strong>, trained for "
+        f"{escape(str(model.get('episodes_completed')))} episodes (seed {escape(str(model.get('seed')))}), "
+        f"finished {escape(str(model.get('finished_at')))}.</p>"
+    )
 
 
 STYLE = """

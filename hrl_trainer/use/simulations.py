@@ -7,11 +7,12 @@ worth and spending (today's euros, i.e. divided by the price level), and totals 
 
 Torch is imported only by the functions that run the agents, so importing this module is cheap.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,17 +37,24 @@ POLICIES = {
     "buffer_first": "Buffer first: everything to savings below the safety buffer, then a fixed split",
     "rule_of_thumb": "",  # described by the rule itself
     "target_liquidity_2": "Target liquidity (two numbers): keep savings at k safety buffers, spend a share of "
-                          "the month's money, invest the rest",
+    "the month's money, invest the rest",
     "target_liquidity_4": "Target liquidity (four numbers): one spend share below the target and another above "
-                          "it, a share of the gap closed each month, the rest invested",
+    "it, a share of the gap closed each month, the rest invested",
     "flat_ppo": "Flat PPO: the Executor alone (no Strategist), trained on the model's own budget, settings and seed",
     "random": "Random split every month",
 }
 
 
-def simulate(scenario: Scenario, strategist: Strategist, executor: Executor, households: int = DEFAULT_HOUSEHOLDS,
-             seed: int | None = None, months: int | None = None, models_dir: str | Path | None = None,
-             flat_ppo: FlatBaseline | None = None) -> dict[str, Any]:
+def simulate(
+    scenario: Scenario,
+    strategist: Strategist,
+    executor: Executor,
+    households: int = DEFAULT_HOUSEHOLDS,
+    seed: int | None = None,
+    months: int | None = None,
+    models_dir: str | Path | None = None,
+    flat_ppo: FlatBaseline | None = None,
+) -> dict[str, Any]:
     """The trained agents and every baseline on the same `households` lives of `scenario`.
 
     `months` overrides the scenario's horizon; `models_dir` keeps the baselines' tunings on disk; `flat_ppo`
@@ -67,12 +75,16 @@ def simulate(scenario: Scenario, strategist: Strategist, executor: Executor, hou
         lives = live(scenario, events, policy)  # one policy's monthly series at a time: bounded memory
         outcomes[name] = lives.outcome()
         results[name] = {
-            "description": extra.pop("description", POLICIES[name]), **extra,
+            "description": extra.pop("description", POLICIES[name]),
+            **extra,
             "totals": totals(lives, scenario.months),
             "series": {key: percentile_bands(values) for key, values in lives.series.items()},
         }
     return {
-        "seed": seed, "households": households, "months": scenario.months, "units": SERIES_UNITS,
+        "seed": seed,
+        "households": households,
+        "months": scenario.months,
+        "units": SERIES_UNITS,
         "policies": results,
         "paired": {name: paired_against(outcomes["hrl"], outcomes[name]) for name in policies if name != "hrl"},
     }
@@ -80,25 +92,53 @@ def simulate(scenario: Scenario, strategist: Strategist, executor: Executor, hou
 
 def simulation_table(result: dict[str, Any]) -> str:
     """The policies side by side, as plain text (euros in today's euros)."""
-    header = ("policy", "median real net worth", "p5 real net worth", "median total spending", "broke",
-              "months under buffer", "model minus policy (net worth)")
+    header = (
+        "policy",
+        "median real net worth",
+        "p5 real net worth",
+        "median total spending",
+        "broke",
+        "months under buffer",
+        "model minus policy (net worth)",
+    )
     rows = [header]
     for name, policy in result["policies"].items():
         t, diff = policy["totals"], result["paired"].get(name)
-        rows.append((name, format_euro(t["median_real_net_worth"]), format_euro(t["p5_real_net_worth"]),
-                     format_euro(t["median_total_spending"]), f"{t['share_broke']:.1%}",
-                     f"{t['share_months_under_buffer']:.1%}",
-                     f"{format_euro(diff['real_net_worth']['diff'])} ± {format_euro(diff['real_net_worth']['stderr'])}"
-                     if diff else ""))
+        rows.append(
+            (
+                name,
+                format_euro(t["median_real_net_worth"]),
+                format_euro(t["p5_real_net_worth"]),
+                format_euro(t["median_total_spending"]),
+                f"{t['share_broke']:.1%}",
+                f"{t['share_months_under_buffer']:.1%}",
+                f"{format_euro(diff['real_net_worth']['diff'])} ± {format_euro(diff['real_net_worth']['stderr'])}"
+                if diff
+                else "",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths)) for row in rows]
-    return "\n".join([f"{result['households']} households, {result['months']} months, seed {result['seed']}; "
-                      "euros are today's euros", *lines])
+    return "\n".join(
+        [
+            f"{result['households']} households, {result['months']} months, seed {result['seed']}; "
+            "euros are today's euros",
+            *lines,
+        ]
+    )
 
 
-def create_simulation(scenario: Scenario, run_id: str | None = None, households: int = 1000, seed: int | None = None,
-                      months: int | None = None, models_dir: str | Path | None = None, flat_ppo: bool = False,
-                      scenarios_dir: str | Path | None = None, keep: int = DEFAULT_KEPT) -> dict[str, Any]:
+def create_simulation(
+    scenario: Scenario,
+    run_id: str | None = None,
+    households: int = 1000,
+    seed: int | None = None,
+    months: int | None = None,
+    models_dir: str | Path | None = None,
+    flat_ppo: bool = False,
+    scenarios_dir: str | Path | None = None,
+    keep: int = DEFAULT_KEPT,
+) -> dict[str, Any]:
     """Simulate the model (the run's, or the scenario's published one) on `scenario` and save it, keeping
     the newest `keep` saved simulations; with `flat_ppo`, beside the model's flat PPO (trained on its
     budget once, then read from its file).
@@ -107,13 +147,23 @@ def create_simulation(scenario: Scenario, run_id: str | None = None, households:
     flat PPO cannot be trained."""
     strategist, executor = resolve_agents(scenario.name, run_id, models_dir)
     flat = flat_baseline(scenario.name, run_id, models_dir, scenarios_dir) if flat_ppo else None
-    result = simulate(scenario, strategist, executor, households=households, seed=seed, months=months,
-                      models_dir=models_dir, flat_ppo=flat)
+    result = simulate(
+        scenario,
+        strategist,
+        executor,
+        households=households,
+        seed=seed,
+        months=months,
+        models_dir=models_dir,
+        flat_ppo=flat,
+    )
     record = {
         "id": secrets.token_hex(8),
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "scenario_name": scenario.name, "run_id": run_id,
-        "scenario": scenario.to_dict(), "model": model_info(scenario.name, run_id, models_dir),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scenario_name": scenario.name,
+        "run_id": run_id,
+        "scenario": scenario.to_dict(),
+        "model": model_info(scenario.name, run_id, models_dir),
         **result,
     }
     save_simulation(record, models_dir, keep)

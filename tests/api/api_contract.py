@@ -1,4 +1,5 @@
 """The spec's payloads as data: field -> expected type, for type and shape assertions."""
+
 from __future__ import annotations
 
 import math
@@ -37,6 +38,8 @@ STATUS = {
     "error": OPTIONAL_STR,
     "state": OPTIONAL_STR,
 }
+
+
 class Absent:
     """An expected field that may also be absent (only some trainers send it); ``kind`` when present."""
 
@@ -48,8 +51,13 @@ EVENTS = {
     "connection_established": {"message": str, "sid": str},
     "training_started": {"scenario_name": str, "num_episodes": int, "start_time": str, **RUN_ID},
     "training_progress": PROGRESS_EVENT,
-    "training_completed": {"scenario_name": str, "episodes_completed": int, "final_metrics": dict, **RUN_ID,
-                           "held_out": Absent(dict)},  # the real trainer's held-out evaluation
+    "training_completed": {
+        "scenario_name": str,
+        "episodes_completed": int,
+        "final_metrics": dict,
+        **RUN_ID,
+        "held_out": Absent(dict),
+    },  # the real trainer's held-out evaluation
     "training_stopped": {"scenario_name": str, "episodes_completed": int, **RUN_ID},
     "training_error": {"message": str, "details": str, **RUN_ID, "scenario_name": str},
     "training_status": STATUS,

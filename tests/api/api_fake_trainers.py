@@ -2,6 +2,7 @@
 
 Each has the signature of ``hrl_trainer.train``.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -42,8 +43,7 @@ def _episodes(config: TrainConfig, on_progress: Progress, count: int) -> None:
         on_progress(_progress(config, episode, started))
 
 
-def _count_episodes(config: TrainConfig, on_progress: Progress, should_stop: ShouldStop,
-                    pause: float) -> TrainResult:
+def _count_episodes(config: TrainConfig, on_progress: Progress, should_stop: ShouldStop, pause: float) -> TrainResult:
     started = time.monotonic()
     episode = 0
     while episode < config.num_episodes and not should_stop():
@@ -69,14 +69,26 @@ def phased(config: TrainConfig, on_progress: Progress, should_stop: ShouldStop) 
     evaluation, the final files (fake agents) and summary saved, then a slow exit, as a child unloading torch
     takes (its end of the pipe already closed): a stop or a signal can land in each of them."""
     writer = RunWriter(config.run_id, config.models_dir)
-    writer.start(summary={"started_at": iso(utc_now()), "episodes_completed": 0, "final_metrics": {},
-                          "held_out": None, "parent": None}, config={"trainer": "phased"})
+    writer.start(
+        summary={
+            "started_at": iso(utc_now()),
+            "episodes_completed": 0,
+            "final_metrics": {},
+            "held_out": None,
+            "parent": None,
+        },
+        config={"trainer": "phased"},
+    )
     try:
         result = _count_episodes(config, on_progress, should_stop, EPISODE_SECONDS)
         time.sleep(HELD_OUT_SECONDS)
         writer.save_final({name: b"{}" for name in FINAL_FILES})
-        writer.finish(publish=False, status="stopped" if result.stopped else "completed",
-                      episodes_completed=result.episodes_completed, finished_at=iso(utc_now()))
+        writer.finish(
+            publish=False,
+            status="stopped" if result.stopped else "completed",
+            episodes_completed=result.episodes_completed,
+            finished_at=iso(utc_now()),
+        )
     finally:
         writer.close()
     atexit.register(time.sleep, EXIT_SECONDS)

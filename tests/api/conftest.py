@@ -1,10 +1,10 @@
 """Shared fixtures for the API tests: real servers in subprocesses and subscribed Socket.IO clients."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-
 from live_server import ASYNC_MODES, EventRecorder, LiveServer, ServerFactory
 
 

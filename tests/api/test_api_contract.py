@@ -1,4 +1,5 @@
 """Contract tests against a real server (``python app.py``) with the real trainer, in both async modes."""
+
 from __future__ import annotations
 
 import json
@@ -6,7 +7,6 @@ import threading
 
 import pytest
 import requests
-
 from api_contract import (
     EVENTS,
     FINAL_METRICS,
@@ -84,8 +84,10 @@ def concurrent_starts(server, body: dict) -> list[requests.Response]:
 
 def test_two_concurrent_starts_give_one_run_reported_in_full(server, recorder, scenario_name):
     episodes = 8
-    responses = concurrent_starts(server, {"scenario_name": scenario_name, "num_episodes": episodes,
-                                           "save_interval": 4, "eval_episodes": 2, "seed": 7})
+    responses = concurrent_starts(
+        server,
+        {"scenario_name": scenario_name, "num_episodes": episodes, "save_interval": 4, "eval_episodes": 2, "seed": 7},
+    )
     assert sorted(r.status_code for r in responses) == [202, 400]
     response = next(r for r in responses if r.status_code == 202)
     assert_error(next(r for r in responses if r.status_code == 400), 400)
@@ -139,7 +141,10 @@ def test_a_damaged_history_is_a_clear_500_and_leaves_the_model_list_working(serv
 
 def test_stop_mid_run_saves_then_next_start_is_accepted(server, recorder, scenario_name):
     total = 5000
-    assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": total}).status_code == 202
+    assert (
+        server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": total}).status_code
+        == 202
+    )
     early = server.status()
     assert early["is_training"] is True and early["total_episodes"] == total
     assert early["settings"] == {"num_episodes": total, "save_interval": 100, "eval_episodes": 10, "seed": None}
@@ -173,8 +178,11 @@ def test_stop_mid_run_saves_then_next_start_is_accepted(server, recorder, scenar
     assert after["is_training"] is False and after["outcome"] == "stopped"
 
     stopped = recorder.wait_for("training_stopped")[0]
-    assert stopped == {"scenario_name": scenario_name, "episodes_completed": data["episodes_completed"],
-                       "run_id": data["run_id"]}
+    assert stopped == {
+        "scenario_name": scenario_name,
+        "episodes_completed": data["episodes_completed"],
+        "run_id": data["run_id"],
+    }
     assert_progress_sequence(recorder.named("training_progress"), total, upto=data["episodes_completed"])
     assert "training_completed" not in recorder.names()
     history = server.get(f"/api/models/{scenario_name}/history").json()

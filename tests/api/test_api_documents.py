@@ -1,18 +1,27 @@
 """The machine-readable documents: OpenAPI's servers and tags, and the AsyncAPI document of the
 Socket.IO events, checked in its structure and against every event real runs send."""
+
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
 import pytest
+from live_server import EventRecorder, EventValidator, LiveServer, assert_events_match
 
 from hrl_api.factory import create_app
 from hrl_api.schemas import training as schemas
-from live_server import EventRecorder, EventValidator, LiveServer, assert_events_match
 
-SERVER_EVENTS = {"connection_established", "training_status", "training_queued", "training_started", "training_progress",
-                 "training_completed", "training_stopped", "training_error"}
+SERVER_EVENTS = {
+    "connection_established",
+    "training_status",
+    "training_queued",
+    "training_started",
+    "training_progress",
+    "training_completed",
+    "training_stopped",
+    "training_error",
+}
 CLIENT_EVENTS = {"subscribe_training"}
 
 
@@ -63,8 +72,12 @@ def test_docs_page_loads_the_vendored_swagger_ui_over_the_openapi_document(clien
     assert response.status_code == 200 and response.mimetype == "text/html"
     page = response.get_data(as_text=True)
     assert 'data-openapi-url="/api/openapi.json"' in page
-    for asset in ("/static/vendor/swagger-ui/swagger-ui.css", "/static/vendor/swagger-ui/swagger-ui-bundle.js",
-                  "/static/css/api-docs.css", "/static/js/api-docs.js"):
+    for asset in (
+        "/static/vendor/swagger-ui/swagger-ui.css",
+        "/static/vendor/swagger-ui/swagger-ui-bundle.js",
+        "/static/css/api-docs.css",
+        "/static/js/api-docs.js",
+    ):
         assert f'"{asset}"' in page
         assert client.get(asset).status_code == 200
     assert "<script>" not in page and "http://" not in page and "https://" not in page
@@ -80,9 +93,14 @@ def test_asyncapi_document_describes_every_event(client):
     document = response.get_json()
     assert document["asyncapi"] == "3.0.0"
     assert document["info"]["title"] and document["info"]["version"]
-    assert document["servers"] == {"this": {"host": "127.0.0.1:8123", "protocol": "ws", "pathname": "/socket.io",
-                                            "description": "Socket.IO (engine.io v4: HTTP long-polling, upgraded "
-                                                           "to a WebSocket)"}}
+    assert document["servers"] == {
+        "this": {
+            "host": "127.0.0.1:8123",
+            "protocol": "ws",
+            "pathname": "/socket.io",
+            "description": "Socket.IO (engine.io v4: HTTP long-polling, upgraded to a WebSocket)",
+        }
+    }
     assert document["defaultContentType"] == "application/json"
 
     messages = document["components"]["messages"]
@@ -94,7 +112,8 @@ def test_asyncapi_document_describes_every_event(client):
     (channel,) = document["channels"].values()
     assert channel["address"] == "/"
     assert {name: ref["$ref"] for name, ref in channel["messages"].items()} == {
-        name: f"#/components/messages/{name}" for name in messages}
+        name: f"#/components/messages/{name}" for name in messages
+    }
 
     actions = {}
     for operation in document["operations"].values():
@@ -110,24 +129,59 @@ def test_asyncapi_document_describes_every_event(client):
 def test_asyncapi_payloads_are_the_marshmallow_schemas_and_stay_open(client):
     document = client.get("/api/asyncapi.json").get_json()
     payloads = document["components"]["schemas"]
-    for name, schema in [("TrainingProgress", schemas.TrainingProgress), ("TrainingStatus", schemas.TrainingStatus),
-                         ("TrainingCompleted", schemas.TrainingCompleted), ("TrainingError", schemas.TrainingError)]:
+    for name, schema in [
+        ("TrainingProgress", schemas.TrainingProgress),
+        ("TrainingStatus", schemas.TrainingStatus),
+        ("TrainingCompleted", schemas.TrainingCompleted),
+        ("TrainingError", schemas.TrainingError),
+    ]:
         assert set(payloads[name]["properties"]) == set(schema().fields), name
     assert "'additionalProperties': False" not in str(payloads)  # (a free-form object such as held_out is open too)
     assert payloads["TrainingStatus"]["properties"]["latest_progress"] == {
-        "anyOf": [{"$ref": "#/components/schemas/TrainingProgress"}, {"type": "null"}]}
+        "anyOf": [{"$ref": "#/components/schemas/TrainingProgress"}, {"type": "null"}]
+    }
 
     validator = EventValidator(document)
-    progress = {"episode": 1, "total_episodes": 3, "avg_reward": 1.5, "avg_duration": 120, "avg_cash": 10.0,
-                "avg_invested": 0.0, "stability": 1.0, "goal_adherence": 0.2, "elapsed_time": 0.4}
+    progress = {
+        "episode": 1,
+        "total_episodes": 3,
+        "avg_reward": 1.5,
+        "avg_duration": 120,
+        "avg_cash": 10.0,
+        "avg_invested": 0.0,
+        "stability": 1.0,
+        "goal_adherence": 0.2,
+        "elapsed_time": 0.4,
+    }
     assert validator.errors("training_progress", progress) == []
     assert validator.errors("training_progress", {**progress, "run_id": "r1"}) == []  # events only gain fields
     assert validator.errors("training_progress", {k: v for k, v in progress.items() if k != "episode"})
     assert validator.errors("training_progress", {**progress, "episode": "1"})
-    assert validator.errors("training_status", {"is_training": False, "scenario_name": None, "current_episode": 0,
-                                                "total_episodes": 0, "start_time": None, "latest_progress": None}) == []
-    assert validator.errors("training_status", {"is_training": True, "scenario_name": "x", "current_episode": 1,
-                                                "total_episodes": 3, "start_time": "t", "latest_progress": {}})
+    assert (
+        validator.errors(
+            "training_status",
+            {
+                "is_training": False,
+                "scenario_name": None,
+                "current_episode": 0,
+                "total_episodes": 0,
+                "start_time": None,
+                "latest_progress": None,
+            },
+        )
+        == []
+    )
+    assert validator.errors(
+        "training_status",
+        {
+            "is_training": True,
+            "scenario_name": "x",
+            "current_episode": 1,
+            "total_episodes": 3,
+            "start_time": "t",
+            "latest_progress": {},
+        },
+    )
     assert validator.errors("training_error", {"message": "Training failed"})
 
 
@@ -138,13 +192,29 @@ def test_every_event_of_real_runs_matches_the_document(server: LiveServer):
     """A run that completes and one that is stopped, with the real trainer, in both async modes."""
     recorder = EventRecorder(server.url)
     try:
-        started = server.post("/api/training/start", json={"scenario_name": "torino_single", "num_episodes": 3,
-                                                           "save_interval": 3, "eval_episodes": 1, "seed": 1})
+        started = server.post(
+            "/api/training/start",
+            json={
+                "scenario_name": "torino_single",
+                "num_episodes": 3,
+                "save_interval": 3,
+                "eval_episodes": 1,
+                "seed": 1,
+            },
+        )
         assert started.status_code == 202, started.text
         recorder.wait_for("training_completed", timeout=120)
         server.wait_idle()
-        started = server.post("/api/training/start", json={"scenario_name": "torino_single", "num_episodes": 5000,
-                                                           "save_interval": 5000, "eval_episodes": 1, "seed": 1})
+        started = server.post(
+            "/api/training/start",
+            json={
+                "scenario_name": "torino_single",
+                "num_episodes": 5000,
+                "save_interval": 5000,
+                "eval_episodes": 1,
+                "seed": 1,
+            },
+        )
         assert started.status_code == 202, started.text
         recorder.wait_for("training_progress", timeout=120, count=4)
         assert server.post("/api/training/stop").status_code == 200
@@ -165,5 +235,10 @@ def test_the_error_event_matches_the_document(start_server):
         names = assert_events_match(server, recorder)
     finally:
         recorder.close()
-    assert names == {"connection_established", "training_status", "training_started", "training_progress",
-                     "training_error"}
+    assert names == {
+        "connection_established",
+        "training_status",
+        "training_started",
+        "training_progress",
+        "training_error",
+    }

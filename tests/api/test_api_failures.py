@@ -1,4 +1,5 @@
 """A misbehaving trainer or a signalled server must never wedge the service (real server processes)."""
+
 from __future__ import annotations
 
 import json
@@ -7,7 +8,6 @@ import time
 
 import psutil
 import pytest
-
 from api_contract import EVENTS, assert_error, assert_fields, assert_progress_sequence
 from live_server import ASYNC_MODES, EventRecorder, training_child
 
@@ -36,7 +36,9 @@ def assert_next_start_accepted(server, recorder, scenario_name) -> None:
 def test_trainer_exception_becomes_one_training_error(start_server, scenario_name, async_mode):
     server = start_server(async_mode=async_mode, HRL_TRAINER_ENTRY="api_fake_trainers:raises")
     recorder = EventRecorder(server.url)
-    assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 50}).status_code == 202
+    assert (
+        server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 50}).status_code == 202
+    )
     assert_one_error_then_idle(server, recorder, scenario_name, "RuntimeError: fake trainer exploded")
     assert_progress_sequence(recorder.named("training_progress"), 50, upto=2)
     recorder.close()
@@ -45,16 +47,23 @@ def test_trainer_exception_becomes_one_training_error(start_server, scenario_nam
 def test_nan_training_error_is_reported_and_next_start_accepted(start_server, scenario_name):
     server = start_server(HRL_TRAINER_ENTRY="api_fake_trainers:nan_loss")
     recorder = EventRecorder(server.url)
-    assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 50}).status_code == 202
+    assert (
+        server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 50}).status_code == 202
+    )
     assert_one_error_then_idle(server, recorder, scenario_name, "TrainingError: policy loss became nan")
-    assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 3}).status_code == 202
+    assert (
+        server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 3}).status_code == 202
+    )
     recorder.close()
 
 
 def test_killed_trainer_becomes_training_error_and_server_recovers(eventlet_server, scenario_name):
     server = eventlet_server  # the real trainer
     recorder = EventRecorder(server.url)
-    assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 5000}).status_code == 202
+    assert (
+        server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 5000}).status_code
+        == 202
+    )
     recorder.wait_for("training_progress", count=2)
     child = training_child(server)
     child.send_signal(signal.SIGKILL)
@@ -67,7 +76,9 @@ def test_killed_trainer_becomes_training_error_and_server_recovers(eventlet_serv
 def test_stop_of_a_trainer_that_ignores_it_times_out_terminates_and_reports(start_server, scenario_name):
     server = start_server(HRL_TRAINER_ENTRY="api_fake_trainers:ignores_stop", HRL_STOP_TIMEOUT="1.5")
     recorder = EventRecorder(server.url)
-    assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 50}).status_code == 202
+    assert (
+        server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 50}).status_code == 202
+    )
     recorder.wait_for("training_progress", count=2)
     child = training_child(server)
     body = assert_error(server.post("/api/training/stop"), 500)
@@ -81,7 +92,10 @@ def test_stop_of_a_trainer_that_ignores_it_times_out_terminates_and_reports(star
 def test_sigterm_on_the_server_stops_training_gracefully(start_server, scenario_name, async_mode):
     server = start_server(async_mode=async_mode)  # the real trainer
     recorder = EventRecorder(server.url)
-    assert server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 5000}).status_code == 202
+    assert (
+        server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 5000}).status_code
+        == 202
+    )
     recorder.wait_for("training_progress", count=2)
     child = training_child(server)
     recorder.close()

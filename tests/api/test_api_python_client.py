@@ -1,4 +1,5 @@
 """examples/python_client.py against a real server: every event, in order, with well-typed fields."""
+
 from __future__ import annotations
 
 import json
@@ -12,14 +13,28 @@ from live_server import REPO
 def run_client(server, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "examples/python_client.py", "--url", server.url, "--json", *args],
-        cwd=REPO, capture_output=True, text=True, timeout=180,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
 
 
 def test_python_client_sees_the_whole_run(eventlet_server, scenario_name):
     episodes = 6
-    done = run_client(eventlet_server, "--scenario", scenario_name, "--episodes", str(episodes), "--seed", "3",
-                      "--save-interval", "3", "--eval-episodes", "2")
+    done = run_client(
+        eventlet_server,
+        "--scenario",
+        scenario_name,
+        "--episodes",
+        str(episodes),
+        "--seed",
+        "3",
+        "--save-interval",
+        "3",
+        "--eval-episodes",
+        "2",
+    )
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     names = [line["event"] for line in lines]
@@ -27,7 +42,9 @@ def test_python_client_sees_the_whole_run(eventlet_server, scenario_name):
     assert names.count("start_response") == 1 and names.index("start_response") > names.index("training_status")
     assert [name for name in names if name != "start_response"] == (
         ["connection_established", "training_status", "training_started"]
-        + ["training_progress"] * episodes + ["training_completed"])
+        + ["training_progress"] * episodes
+        + ["training_completed"]
+    )
     by_name = {line["event"]: line["data"] for line in lines}
     assert_fields(by_name["connection_established"], EVENTS["connection_established"])
     assert_fields(by_name["training_status"], STATUS)

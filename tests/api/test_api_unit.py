@@ -1,4 +1,5 @@
 """Unit-level tests on the app object: Flask and Socket.IO test clients, no server process."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -10,14 +11,14 @@ from typing import Any
 from unittest.mock import ANY
 
 import pytest
+from api_contract import EVENTS, STATUS, assert_error, assert_fields, assert_progress_sequence
 from openapi_spec_validator import validate
 
-from api_contract import EVENTS, STATUS, assert_error, assert_fields, assert_progress_sequence
-from hrl_api.factory import create_app
 from hrl_api.core.extensions import socketio
+from hrl_api.factory import create_app
 from hrl_api.training import embedded as supervisor_module
-from hrl_api.training.embedded import Run, StopFailed, SupervisorError, TrainingInProgress, TrainingSupervisor
 from hrl_api.training.child import run_training
+from hrl_api.training.embedded import Run, StopFailed, SupervisorError, TrainingInProgress, TrainingSupervisor
 
 
 @pytest.fixture
@@ -62,8 +63,13 @@ def test_stop_when_idle_is_400(client):
 
 @pytest.mark.parametrize(
     ("path", "method", "status"),
-    [("/api/nowhere", "get", 404), ("/nowhere", "get", 404), ("/api/training/start", "get", 405),
-     ("/api/training/status", "delete", 405), ("/api/_boom", "get", 500)],
+    [
+        ("/api/nowhere", "get", 404),
+        ("/nowhere", "get", 404),
+        ("/api/training/start", "get", 405),
+        ("/api/training/status", "delete", 405),
+        ("/api/_boom", "get", 500),
+    ],
 )
 def test_http_errors_are_json_without_internals(client, path, method, status):
     response = getattr(client, method)(path)
@@ -76,8 +82,12 @@ def test_http_errors_are_json_without_internals(client, path, method, status):
 
 
 def test_health(client):
-    assert client.get("/api/health").get_json() == {"status": "ok", "async_mode": "threading", "is_training": False,
-                                                   "mode": "embedded"}
+    assert client.get("/api/health").get_json() == {
+        "status": "ok",
+        "async_mode": "threading",
+        "is_training": False,
+        "mode": "embedded",
+    }
 
 
 def test_policy_looks_are_served_from_the_one_table(client):
@@ -101,10 +111,22 @@ def test_scenarios_list_and_detail(client, scenario_name):
     names = [s["name"] for s in listed]
     assert names == sorted(names) and scenario_name in names
     for summary in listed:
-        assert_fields(summary, {"name": str, "description": str, "monthly_income": (int, float),
-                                "fixed_expenses": (int, float), "variable_expenses_mean": (int, float),
-                                "monthly_expenses": (int, float), "monthly_margin": (int, float), "read_only": bool})
-        assert summary["monthly_expenses"] == pytest.approx(summary["fixed_expenses"] + summary["variable_expenses_mean"])
+        assert_fields(
+            summary,
+            {
+                "name": str,
+                "description": str,
+                "monthly_income": (int, float),
+                "fixed_expenses": (int, float),
+                "variable_expenses_mean": (int, float),
+                "monthly_expenses": (int, float),
+                "monthly_margin": (int, float),
+                "read_only": bool,
+            },
+        )
+        assert summary["monthly_expenses"] == pytest.approx(
+            summary["fixed_expenses"] + summary["variable_expenses_mean"]
+        )
         assert summary["monthly_margin"] == pytest.approx(summary["monthly_income"] - summary["monthly_expenses"])
     detail = client.get(f"/api/scenarios/{scenario_name}").get_json()
     summary = next(s for s in listed if s["name"] == scenario_name)
@@ -146,7 +168,10 @@ def test_openapi_document_is_valid_and_lists_every_route(app, client):
     for operation in (start, stop):
         assert operation["security"] == [{}, {"ApiToken": []}]  # optional: only with HRL_API_TOKEN
     assert document["components"]["securitySchemes"]["ApiToken"] == {
-        "type": "http", "scheme": "bearer", "description": ANY}
+        "type": "http",
+        "scheme": "bearer",
+        "description": ANY,
+    }
     responses = document["components"]["responses"]
     for name in ("BadRequest", "Unauthorized", "NotFound", "PayloadTooLarge", "ServerError"):
         assert responses[name]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
@@ -189,11 +214,16 @@ class RecordingEmitter:
 def test_throttled_progress_still_ends_with_last_episode_and_completion(tmp_path, scenario_name):
     emitter = RecordingEmitter()
     supervisor = TrainingSupervisor(
-        emitter, trainer_entry="api_fake_trainers:steady", models_dir=str(tmp_path), scenarios_dir=None,
-        stop_timeout=10, progress_min_interval=0.3,
+        emitter,
+        trainer_entry="api_fake_trainers:steady",
+        models_dir=str(tmp_path),
+        scenarios_dir=None,
+        stop_timeout=10,
+        progress_min_interval=0.3,
     )
-    supervisor.start({"scenario_name": scenario_name, "num_episodes": 20, "save_interval": 5,
-                      "eval_episodes": 1, "seed": None})
+    supervisor.start(
+        {"scenario_name": scenario_name, "num_episodes": 20, "save_interval": 5, "eval_episodes": 1, "seed": None}
+    )
     deadline = time.monotonic() + 60
     while supervisor.is_training and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -255,11 +285,15 @@ class BrokenRelayEmitter(RecordingEmitter):
 def test_stop_answers_failed_when_the_outcome_stays_unknown(tmp_path, scenario_name, monkeypatch):
     monkeypatch.setattr(supervisor_module, "EXIT_GRACE_SECONDS", 0.5)
     supervisor = TrainingSupervisor(  # a child that goes on, so that the stop has to end it the hard way
-        BrokenRelayEmitter(), trainer_entry="api_fake_trainers:ignores_stop", models_dir=str(tmp_path),
-        scenarios_dir=None, stop_timeout=0.5,
+        BrokenRelayEmitter(),
+        trainer_entry="api_fake_trainers:ignores_stop",
+        models_dir=str(tmp_path),
+        scenarios_dir=None,
+        stop_timeout=0.5,
     )
-    supervisor.start({"scenario_name": scenario_name, "num_episodes": 10_000, "save_interval": 5,
-                      "eval_episodes": 1, "seed": None})
+    supervisor.start(
+        {"scenario_name": scenario_name, "num_episodes": 10_000, "save_interval": 5, "eval_episodes": 1, "seed": None}
+    )
     process = supervisor._run.process
     with pytest.raises(StopFailed) as raised:
         supervisor.stop()
@@ -269,12 +303,15 @@ def test_stop_answers_failed_when_the_outcome_stays_unknown(tmp_path, scenario_n
     assert process.exitcode is not None and process.exitcode < 0  # terminated, then killed
 
 
-@pytest.mark.parametrize(("error", "status"), [
-    (type("Subclass", (TrainingInProgress,), {}), 400),
-    (type("Conflict", (SupervisorError,), {"status": 409}), 409),
-    (SupervisorError, 500),
-    (StopFailed, 500),
-])
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (type("Subclass", (TrainingInProgress,), {}), 400),
+        (type("Conflict", (SupervisorError,), {"status": 409}), 409),
+        (SupervisorError, 500),
+        (StopFailed, 500),
+    ],
+)
 def test_supervisor_errors_answer_the_status_of_their_class(app, error, status):
     @app.get("/api/_raise")
     def raise_it():
@@ -287,9 +324,12 @@ def test_supervisor_errors_answer_the_status_of_their_class(app, error, status):
 
 def test_status_describes_one_run_even_when_the_run_changes_meanwhile(tmp_path):
     """A run starting while status() builds its answer must not mix two runs' fields."""
-    finished, active = (Run(run_id=name, scenario_name=name, total_episodes=total, start_time=name, settings={}, process=None,
-                            conn=None)
-                        for name, total in (("last", 10), ("next", 20)))
+    finished, active = (
+        Run(
+            run_id=name, scenario_name=name, total_episodes=total, start_time=name, settings={}, process=None, conn=None
+        )
+        for name, total in (("last", 10), ("next", 20))
+    )
     finished.progress.append({"episode": 10})
     finished.finished = True
     active.progress.append({"episode": 3})
@@ -306,10 +346,20 @@ def test_status_describes_one_run_even_when_the_run_changes_meanwhile(tmp_path):
         def _run(self, _value):
             pass
 
-    supervisor = ChangingSupervisor(RecordingEmitter(), trainer_entry="x:y", models_dir=str(tmp_path),
-                                    scenarios_dir=None, stop_timeout=1)
+    supervisor = ChangingSupervisor(
+        RecordingEmitter(), trainer_entry="x:y", models_dir=str(tmp_path), scenarios_dir=None, stop_timeout=1
+    )
     for _ in range(2):
         status = supervisor.status()
-        described = (status["is_training"], status["scenario_name"], status["start_time"], status["current_episode"],
-                     status["total_episodes"], status["latest_progress"])
-        assert described in [(False, "last", "last", 10, 10, {"episode": 10}), (True, "next", "next", 3, 20, {"episode": 3})]
+        described = (
+            status["is_training"],
+            status["scenario_name"],
+            status["start_time"],
+            status["current_episode"],
+            status["total_episodes"],
+            status["latest_progress"],
+        )
+        assert described in [
+            (False, "last", "last", 10, 10, {"episode": 10}),
+            (True, "next", "next", 3, 20, {"episode": 3}),
+        ]

@@ -1,5 +1,6 @@
 """Households (scenario CRUD) against a real server, in both async modes: every status code, the
 files on disk, and the bundled households left untouched."""
+
 from __future__ import annotations
 
 import shutil
@@ -8,18 +9,20 @@ import threading
 import pytest
 import requests
 import yaml
-
 from api_contract import assert_error
-from hrl_trainer.common.money import format_euro
 from live_server import ASYNC_MODES, REPO, LiveServer
+
+from hrl_trainer.common.money import format_euro
+
 
 @pytest.fixture(scope="module", params=ASYNC_MODES)
 def household_server(request, module_servers, tmp_path_factory) -> LiveServer:
     """A server over a copy of the bundled scenarios."""
     folder = tmp_path_factory.mktemp("scenarios") / "scenarios"
     shutil.copytree(REPO / "scenarios", folder)
-    server = module_servers(async_mode=request.param, HRL_SCENARIOS_DIR=str(folder),
-                            HRL_TRAINER_ENTRY="api_fake_trainers:steady")
+    server = module_servers(
+        async_mode=request.param, HRL_SCENARIOS_DIR=str(folder), HRL_TRAINER_ENTRY="api_fake_trainers:steady"
+    )
     server.scenarios_dir = folder
     return server
 
@@ -76,7 +79,10 @@ BAD_FIELDS = {
     "initial cash of centuries": ({"initial_cash": 1e7}, "initial_cash"),
     "raises compounding for 50 years": ({"months": 600, "salary_raise_annual": 0.1}, "salary_raise_annual"),
     "returns compounding for 50 years": ({"months": 600, "investment_return_annual": 0.2}, "investment_return_annual"),
-    "volatility over 50 years": ({"months": 600, "investment_volatility_monthly": 0.1}, "investment_volatility_monthly"),
+    "volatility over 50 years": (
+        {"months": 600, "investment_volatility_monthly": 0.1},
+        "investment_volatility_monthly",
+    ),
     "derived field of the wrong type": ({"monthly_margin": "a lot"}, "monthly_margin"),
     "absurd buffer": ({"safety_buffer": 1e12}, "safety_buffer"),
     "unknown field": ({"salary": 3}, "salary"),
@@ -98,7 +104,9 @@ def test_every_bad_field_is_named_at_once(household_server):
     errors = assert_error(household_server.post("/api/scenarios", json=body), 400)["errors"]
     assert {"monthly_income", "months", "fixed_expenses"} <= set(errors)
     assert_error(household_server.post("/api/scenarios", json=[1]), 400, "_schema")
-    assert_error(household_server.post("/api/scenarios", data="x", headers={"Content-Type": "text/plain"}), 400, "_schema")
+    assert_error(
+        household_server.post("/api/scenarios", data="x", headers={"Content-Type": "text/plain"}), 400, "_schema"
+    )
 
 
 @pytest.mark.parametrize("name", ["bologna_coppia", "torino_single"])
@@ -117,7 +125,9 @@ def test_put_unknown_and_mismatched_names(household_server):
     assert_error(requests.put(f"{server.url}/api/scenarios/nowhere", json=body, timeout=30), 404, "name")
     assert_error(requests.put(f"{server.url}/api/scenarios/Bad%20Name", json=body, timeout=30), 400, "name")
     server.post("/api/scenarios", json={**body, "name": "mine_a"}).raise_for_status()
-    assert_error(requests.put(f"{server.url}/api/scenarios/mine_a", json={**body, "name": "mine_b"}, timeout=30), 400, "name")
+    assert_error(
+        requests.put(f"{server.url}/api/scenarios/mine_a", json={**body, "name": "mine_b"}, timeout=30), 400, "name"
+    )
     requests.delete(f"{server.url}/api/scenarios/mine_a", timeout=30).raise_for_status()
 
 
@@ -162,15 +172,24 @@ def test_the_body_get_returns_is_posted_and_put_back(household_server):
 def test_refusals_say_what_would_be_accepted(household_server):
     body = copy_of(household_server, "torino_single", "too_poor", monthly_income=600, variable_expenses_std=1e8)
     errors = assert_error(household_server.post("/api/scenarios", json=body), 400)["errors"]
-    assert errors["monthly_income"] == [(f"Must cover at least 50% of fixed_expenses + variable_expenses_mean "
-                                         f"(here {format_euro(600)} of {format_euro(1400)}: at least {format_euro(700)}).")]
-    assert errors["variable_expenses_std"] == [f"Must be at most 1 times variable_expenses_mean (here at most {format_euro(400)})."]
+    assert errors["monthly_income"] == [
+        (
+            f"Must cover at least 50% of fixed_expenses + variable_expenses_mean "
+            f"(here {format_euro(600)} of {format_euro(1400)}: at least {format_euro(700)})."
+        )
+    ]
+    assert errors["variable_expenses_std"] == [
+        f"Must be at most 1 times variable_expenses_mean (here at most {format_euro(400)})."
+    ]
 
 
 def test_the_openapi_document_shows_every_bound_of_a_household(household_server):
     household = household_server.get_json("/api/openapi.json")["components"]["schemas"]["Household"]["properties"]
-    numbers = {name: field for name, field in household.items() if field.get("type") in ("number", "integer")
-               and not field.get("description", "").startswith("ignored")}
+    numbers = {
+        name: field
+        for name, field in household.items()
+        if field.get("type") in ("number", "integer") and not field.get("description", "").startswith("ignored")
+    }
     assert len(numbers) == 20, sorted(numbers)
     for name, field in numbers.items():
         assert "minimum" in field and "maximum" in field, name
@@ -186,8 +205,12 @@ def test_a_household_saved_before_the_bounds_still_loads_and_must_fit_them_to_be
     """A file the old, wider ranges accepted (an income of 1e-9) is listed and shown; a PUT of its own
     figures is refused naming the field, and the file stays as it was."""
     server = household_server
-    figures = {**yaml.safe_load((REPO / "scenarios" / "torino_single.yaml").read_text()), "name": "old_home",
-               "monthly_income": 1e-9, "initial_cash": "2500"}
+    figures = {
+        **yaml.safe_load((REPO / "scenarios" / "torino_single.yaml").read_text()),
+        "name": "old_home",
+        "monthly_income": 1e-9,
+        "initial_cash": "2500",
+    }
     path = server.scenarios_dir / "old_home.yaml"
     path.write_text(yaml.safe_dump(figures))
     try:

@@ -1,13 +1,15 @@
 """Bounded progress memory (ProgressLog) and ``max_points`` on the progress and history endpoints."""
+
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
-
 from api_contract import assert_error, assert_progress_sequence
-from hrl_api.training.progress_log import RECENT_RECORDS, SPARSE_RECORDS, ProgressLog
 from live_server import ASYNC_MODES, EventRecorder, LiveServer, wait_until
+
+from hrl_api.training.progress_log import RECENT_RECORDS, SPARSE_RECORDS, ProgressLog
 
 FINAL_EVENTS = ("training_completed", "training_stopped", "training_error")
 
@@ -45,7 +47,7 @@ def test_a_long_run_keeps_the_recent_records_and_evenly_spread_older_ones(count)
     assert episodes[0] == 1 and episodes[-1] == count and len(log) == count
     assert episodes[-recent:] == list(range(count - recent + 1, count + 1))
     older = episodes[:-recent]
-    steps = {b - a for a, b in zip(older, older[1:])}
+    steps = {b - a for a, b in itertools.pairwise(older)}
     assert len(steps) <= 1, steps  # one stride: evenly spread
     # Thinned only as far as needed: at least half the cap is in use once the run outgrew it.
     assert len(older) >= min(count - recent, sparse // 2)
@@ -88,7 +90,8 @@ def test_history_max_points(server: LiveServer, scenario_name):
         thinned = server.get_json(url + "?max_points=4")
         assert [p["episode"] for p in thinned["progress"]] == [1, 17, 34, 50]
         assert {k: v for k, v in thinned.items() if k != "progress"} == {
-            k: v for k, v in history.items() if k != "progress"}
+            k: v for k, v in history.items() if k != "progress"
+        }
         for bad in ("1", "x", "-1"):
             assert_error(server.get(f"{url}?max_points={bad}"), 400, "max_points")
         assert_error(server.get(f"{url}?points=3"), 400, "points")
@@ -107,8 +110,10 @@ def test_a_trainer_faster_than_the_relay_loses_nothing(start_server, async_mode,
     client = EventRecorder(server.url, subscribe=False)
     try:
         episodes = 3000
-        assert server.post("/api/training/start", {"scenario_name": scenario_name,
-                                                   "num_episodes": episodes}).status_code == 202
+        assert (
+            server.post("/api/training/start", {"scenario_name": scenario_name, "num_episodes": episodes}).status_code
+            == 202
+        )
         final = wait_until(lambda: [e for e in client.events if e[0] in FINAL_EVENTS], 240, "the final event")
         assert final[0][0] == "training_completed", final
         assert final[0][1]["episodes_completed"] == episodes

@@ -1,5 +1,6 @@
 """Simulations, reports and advice against a real server, in both async modes: every status code,
 hostile ids, and simulations that keep the API answering while a real training runs."""
+
 from __future__ import annotations
 
 import shutil
@@ -12,12 +13,12 @@ import psutil
 import pytest
 import requests
 import torch
-
 from api_contract import assert_error
 from live_server import ASYNC_MODES, REPO, LiveServer
+
 from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
-from hrl_trainer.store.run_writer import record_agents
 from hrl_trainer.env.simulation import OBS_DIM
+from hrl_trainer.store.run_writer import record_agents
 
 MODEL = "torino_single"
 POLICIES = {"hrl", "best_fixed", "buffer_first", "target_liquidity_2", "target_liquidity_4", "rule_of_thumb", "random"}
@@ -28,8 +29,13 @@ UNKNOWN_RUN = f"{MODEL}-20000101-000000-0000"  # well formed, never trained
 def publish_untrained_model(models_dir: Path, name: str = MODEL) -> str:
     """An untrained model of `name`, kept as a completed, published run; returns the run's id."""
     torch.manual_seed(1)
-    return record_agents(name, Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM),
-                         {"scenario_name": name, "episodes_completed": 7, "seed": 3}, models_dir)
+    return record_agents(
+        name,
+        Strategist(OBS_DIM),
+        Executor(OBS_DIM + GOAL_DIM),
+        {"scenario_name": name, "episodes_completed": 7, "seed": 3},
+        models_dir,
+    )
 
 
 @pytest.fixture(scope="module", params=ASYNC_MODES)
@@ -80,8 +86,7 @@ def test_simulation_lifecycle(sim_server):
 def test_the_target_liquidity_rules_report_the_numbers_evaluate_tunes(sim_server):
     """Tuned as `evaluate` tunes them (tests/trainer/test_simulations.py checks their scores by hand)."""
     from hrl_trainer import load_scenario
-    from hrl_trainer.baselines.tuning import tune
-    from hrl_trainer.baselines.tuning import figures_key
+    from hrl_trainer.baselines.tuning import figures_key, tune
     from hrl_trainer.common.config import TUNING_HOUSEHOLDS
 
     record = simulate(sim_server).json()
@@ -141,23 +146,30 @@ def test_missing_scenarios_models_and_runs_are_404(sim_server):
 @pytest.mark.parametrize("simulation_id", ["..", "../models", "UPPER", "a" * 65, "x\n", "%00"])
 def test_hostile_ids_never_reach_a_file(sim_server, simulation_id):
     segment = quote(simulation_id, safe="")
-    for response in (sim_server.get(f"/api/simulations/{segment}"), sim_server.get(f"/api/simulations/{segment}/report"),
-                     requests.delete(f"{sim_server.url}/api/simulations/{segment}", timeout=30)):
+    for response in (
+        sim_server.get(f"/api/simulations/{segment}"),
+        sim_server.get(f"/api/simulations/{segment}/report"),
+        requests.delete(f"{sim_server.url}/api/simulations/{segment}", timeout=30),
+    ):
         assert response.status_code in (400, 404, 405), response.text
         assert response.headers["Content-Type"].startswith("application/json")
 
 
 def test_a_household_can_use_another_households_model_only_via_a_run(sim_server):
-    body = {k: v for k, v in sim_server.get_json(f"/api/scenarios/{MODEL}").items()
-            if k not in ("monthly_margin", "monthly_expenses", "read_only")}
+    body = {
+        k: v
+        for k, v in sim_server.get_json(f"/api/scenarios/{MODEL}").items()
+        if k not in ("monthly_margin", "monthly_expenses", "read_only")
+    }
     assert sim_server.post("/api/scenarios", json={**body, "name": "my_copy"}).status_code == 201
     assert_error(simulate(sim_server, scenario_name="my_copy"), 404, "scenario_name")
     requests.delete(f"{sim_server.url}/api/scenarios/my_copy", timeout=30).raise_for_status()
 
 
 def advice(server: LiveServer, **body) -> requests.Response:
-    return server.post("/api/advice", json={"scenario_name": MODEL, "month": 24, "savings": 800.0, "invested": 3000.0,
-                                            **body})
+    return server.post(
+        "/api/advice", json={"scenario_name": MODEL, "month": 24, "savings": 800.0, "invested": 3000.0, **body}
+    )
 
 
 def test_advice(sim_server):
@@ -194,8 +206,16 @@ def test_advice_errors(sim_server, changes, status, field):
 
 def test_concurrent_simulations_while_a_training_runs(sim_server):
     server = sim_server
-    started = server.post("/api/training/start", json={"scenario_name": "milano_junior", "num_episodes": 100_000,
-                                                      "save_interval": 100_000, "eval_episodes": 2, "seed": 1})
+    started = server.post(
+        "/api/training/start",
+        json={
+            "scenario_name": "milano_junior",
+            "num_episodes": 100_000,
+            "save_interval": 100_000,
+            "eval_episodes": 2,
+            "seed": 1,
+        },
+    )
     assert started.status_code == 202, started.text
     results: list[requests.Response] = []
     done = threading.Event()
@@ -207,6 +227,7 @@ def test_concurrent_simulations_while_a_training_runs(sim_server):
     threads = [threading.Thread(target=run) for _ in range(3)]
     for thread in threads:
         thread.start()
+
     def watch() -> None:
         for thread in threads:
             thread.join()
@@ -239,8 +260,11 @@ def test_a_damaged_simulation_file_is_a_clear_500_and_the_list_skips_it(sim_serv
 
 
 def test_a_long_household_bounds_the_number_of_households(sim_server):
-    body = {k: v for k, v in sim_server.get_json(f"/api/scenarios/{MODEL}").items()
-            if k not in ("monthly_margin", "monthly_expenses", "read_only")}
+    body = {
+        k: v
+        for k, v in sim_server.get_json(f"/api/scenarios/{MODEL}").items()
+        if k not in ("monthly_margin", "monthly_expenses", "read_only")
+    }
     assert sim_server.post("/api/scenarios", json={**body, "name": "long_life", "months": 600}).status_code == 201
     errors = assert_error(simulate(sim_server, scenario_name="long_life", households=2001), 400, "households")["errors"]
     assert "2001 x 600" in errors["households"][0]
@@ -248,12 +272,19 @@ def test_a_long_household_bounds_the_number_of_households(sim_server):
 
 
 def test_an_edited_household_keeps_its_model_and_is_simulated_with_its_new_figures(sim_server):
-    body = {k: v for k, v in sim_server.get_json(f"/api/scenarios/{MODEL}").items()
-            if k not in ("monthly_margin", "monthly_expenses", "read_only")}
+    body = {
+        k: v
+        for k, v in sim_server.get_json(f"/api/scenarios/{MODEL}").items()
+        if k not in ("monthly_margin", "monthly_expenses", "read_only")
+    }
     assert sim_server.post("/api/scenarios", json={**body, "name": "edited_home"}).status_code == 201
     publish_untrained_model(sim_server.models_dir, "edited_home")
     history_before = sim_server.get_json("/api/models/edited_home/history")
-    edited = requests.put(f"{sim_server.url}/api/scenarios/edited_home", json={**body, "name": "edited_home", "monthly_income": 2500.0}, timeout=30)
+    edited = requests.put(
+        f"{sim_server.url}/api/scenarios/edited_home",
+        json={**body, "name": "edited_home", "monthly_income": 2500.0},
+        timeout=30,
+    )
     assert edited.status_code == 200, edited.text
     assert sim_server.get_json("/api/models/edited_home/history") == history_before
     record = simulate(sim_server, scenario_name="edited_home").json()
@@ -265,10 +296,12 @@ def test_an_edited_household_keeps_its_model_and_is_simulated_with_its_new_figur
 @pytest.fixture(params=ASYNC_MODES)
 def small_server(request, start_server, tmp_path, tunings):
     """``small_server(**env)``: a server of its own (tunings seeded for 12 months) with the settings ``env``."""
+
     def start(**env: str) -> LiveServer:
         publish_untrained_model(tmp_path / "models")
         tunings.seed(tmp_path / "models", MODEL, months=12)
         return start_server(tmp_path / "models", async_mode=request.param, **env)
+
     return start
 
 
@@ -330,8 +363,9 @@ def test_only_the_newest_simulations_are_kept_and_readers_never_see_half_of_one(
 
 def simulation_worker(server: LiveServer) -> psutil.Process:
     """The server's one simulation worker process (not multiprocessing's resource tracker)."""
-    (worker,) = [child for child in psutil.Process(server.process.pid).children()
-                 if "spawn_main" in " ".join(child.cmdline())]
+    (worker,) = [
+        child for child in psutil.Process(server.process.pid).children() if "spawn_main" in " ".join(child.cmdline())
+    ]
     return worker
 
 

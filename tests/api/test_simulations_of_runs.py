@@ -1,6 +1,7 @@
 """Simulations and advice of a given run on a real server (both async modes): a tiny run trained through
 the API on one household is simulated and asked for advice on another; the results record the run; the
 CLI's `simulate --run` gives the same comparison; unknown run ids are 404, malformed ones 400."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,6 @@ import subprocess
 import sys
 
 import pytest
-
 from api_contract import assert_error
 from live_server import ASYNC_MODES, REPO, LiveServer
 from test_simulations_api import publish_untrained_model
@@ -25,8 +25,10 @@ def run_server(request, module_servers, tmp_path_factory) -> tuple[LiveServer, d
     root = tmp_path_factory.mktemp("run_simulations")
     shutil.copytree(REPO / "scenarios", root / "scenarios")
     server = module_servers(root / "models", async_mode=request.param, HRL_SCENARIOS_DIR=str(root / "scenarios"))
-    started = server.post("/api/training/start", json={"scenario_name": TRAINED_ON, "num_episodes": 4,
-                                                      "save_interval": 2, "eval_episodes": 2, "seed": 5})
+    started = server.post(
+        "/api/training/start",
+        json={"scenario_name": TRAINED_ON, "num_episodes": 4, "save_interval": 2, "eval_episodes": 2, "seed": 5},
+    )
     assert started.status_code == 202, started.text
     server.wait_idle(300)
     (run,) = server.get_json(f"/api/runs?scenario_name={TRAINED_ON}")["runs"]
@@ -36,8 +38,10 @@ def run_server(request, module_servers, tmp_path_factory) -> tuple[LiveServer, d
 
 def test_a_run_is_simulated_on_another_household_and_recorded(run_server):
     server, run = run_server
-    response = server.post("/api/simulations", json={"scenario_name": SIMULATED_ON, "run_id": run["run_id"],
-                                                      "households": 30, "seed": 8, "months": 24})
+    response = server.post(
+        "/api/simulations",
+        json={"scenario_name": SIMULATED_ON, "run_id": run["run_id"], "households": 30, "seed": 8, "months": 24},
+    )
     assert response.status_code == 201, response.text
     record = response.json()
     assert record["scenario_name"] == SIMULATED_ON and record["run_id"] == run["run_id"]
@@ -86,25 +90,85 @@ def test_the_cli_simulates_the_same_run_with_the_same_result(run_server):
     body = {"scenario_name": SIMULATED_ON, "run_id": run["run_id"], "households": 20, "seed": 3, "months": 12}
     record = server.post("/api/simulations", json=body).json()
     done = subprocess.run(
-        [sys.executable, "-m", "hrl_trainer", "simulate", "--scenario", SIMULATED_ON, "--run", run["run_id"],
-         "--households", "20", "--seed", "3", "--months", "12", "--json", "--models-dir", str(server.models_dir),
-         "--scenarios-dir", str(server.models_dir.parent / "scenarios")],
-        cwd=REPO, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "hrl_trainer",
+            "simulate",
+            "--scenario",
+            SIMULATED_ON,
+            "--run",
+            run["run_id"],
+            "--households",
+            "20",
+            "--seed",
+            "3",
+            "--months",
+            "12",
+            "--json",
+            "--models-dir",
+            str(server.models_dir),
+            "--scenarios-dir",
+            str(server.models_dir.parent / "scenarios"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     printed = json.loads(done.stdout)
     assert printed["policies"] == record["policies"] and printed["paired"] == record["paired"]
-    table = subprocess.run([sys.executable, "-m", "hrl_trainer", "simulate", "--scenario", SIMULATED_ON, "--run",
-                            run["run_id"], "--households", "20", "--seed", "3", "--months", "12",
-                            "--models-dir", str(server.models_dir)], cwd=REPO, capture_output=True, text=True, timeout=600)
+    table = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hrl_trainer",
+            "simulate",
+            "--scenario",
+            SIMULATED_ON,
+            "--run",
+            run["run_id"],
+            "--households",
+            "20",
+            "--seed",
+            "3",
+            "--months",
+            "12",
+            "--models-dir",
+            str(server.models_dir),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert table.returncode == 0 and "20 households, 12 months, seed 3" in table.stdout, table.stderr
 
 
 @pytest.mark.parametrize(("run_id", "message"), [(UNKNOWN_RUN, "No run"), ("not-a-run", "must look like")])
 def test_the_cli_names_a_bad_run(run_server, run_id, message):
     server, _ = run_server
-    done = subprocess.run([sys.executable, "-m", "hrl_trainer", "simulate", "--scenario", SIMULATED_ON, "--run", run_id,
-                           "--households", "5", "--models-dir", str(server.models_dir)],
-                          cwd=REPO, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hrl_trainer",
+            "simulate",
+            "--scenario",
+            SIMULATED_ON,
+            "--run",
+            run_id,
+            "--households",
+            "5",
+            "--models-dir",
+            str(server.models_dir),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 2 and "--run" in done.stderr and message in done.stderr, done.stderr
 
 
@@ -121,8 +185,10 @@ def test_advice_of_a_run_for_another_household_records_the_run(run_server):
 
 
 @pytest.mark.parametrize("path", ["/api/simulations", "/api/advice"])
-@pytest.mark.parametrize(("run_id", "status"), [(UNKNOWN_RUN, 404), ("not-a-run", 400), ("Run/1", 400),
-                                                (f"{TRAINED_ON}-2000-01-01", 400), (7, 400)])
+@pytest.mark.parametrize(
+    ("run_id", "status"),
+    [(UNKNOWN_RUN, 404), ("not-a-run", 400), ("Run/1", 400), (f"{TRAINED_ON}-2000-01-01", 400), (7, 400)],
+)
 def test_unknown_runs_are_404_and_malformed_ones_400(run_server, path, run_id, status):
     server, _ = run_server
     body = {"scenario_name": SIMULATED_ON, "run_id": run_id, "month": 1, "savings": 1.0, "invested": 1.0}
@@ -161,10 +227,13 @@ def test_a_run_after_a_simulation_of_its_household_compares_with_the_target_liqu
     module: the new run publishes itself."""
     server, first = run_server
     assert "rules" not in first["held_out"]  # nothing was tuned for the household before that run
-    simulation = server.post("/api/simulations", json={"scenario_name": TRAINED_ON, "households": 5, "seed": 1,
-                                                       "run_id": first["run_id"]}).json()
-    started = server.post("/api/training/start", json={"scenario_name": TRAINED_ON, "num_episodes": 2,
-                                                      "save_interval": 2, "eval_episodes": 2, "seed": 6})
+    simulation = server.post(
+        "/api/simulations", json={"scenario_name": TRAINED_ON, "households": 5, "seed": 1, "run_id": first["run_id"]}
+    ).json()
+    started = server.post(
+        "/api/training/start",
+        json={"scenario_name": TRAINED_ON, "num_episodes": 2, "save_interval": 2, "eval_episodes": 2, "seed": 6},
+    )
     assert started.status_code == 202, started.text
     server.wait_idle(300)
     (run,) = [r for r in server.get_json(f"/api/runs?scenario_name={TRAINED_ON}")["runs"] if r["seed"] == 6]

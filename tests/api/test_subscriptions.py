@@ -1,6 +1,7 @@
 """Subscription filters and naming the run to stop, in embedded mode (both async modes).
 
 Cluster mode, where several runs train at once, is covered by tests/cluster."""
+
 from __future__ import annotations
 
 from api_contract import assert_error
@@ -56,8 +57,7 @@ def test_a_bad_filter_is_answered_with_errors_and_changes_nothing(server):
 
 
 def test_stop_names_the_run_or_is_a_clear_400(server, recorder, scenario_name):
-    assert_error(server.post("/api/training/stop", data=b"not json", headers={"Content-Type": "application/json"}),
-                 400)
+    assert_error(server.post("/api/training/stop", data=b"not json", headers={"Content-Type": "application/json"}), 400)
     assert "run_id" in server.post("/api/training/stop", json={"run_id": "nope"}).json()["errors"]
     response = server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 5000})
     assert response.status_code == 202

@@ -1,4 +1,5 @@
 """Fixtures for the dashboard tests: a live server and Debian's Chromium driven by Playwright."""
+
 from __future__ import annotations
 
 import re
@@ -8,16 +9,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from clients.harness import LiveServer, required_tool, server  # noqa: F401  (server is a fixture)
 from playwright.sync_api import BrowserContext, sync_playwright
 
 from browser.dashboard import Dashboard
-from clients.harness import LiveServer, required_tool, server  # noqa: F401  (server is a fixture)
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless, and with nothing that reaches for the network: this machine's network is closed.
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -27,7 +34,9 @@ def chromium() -> str:
 
 
 @contextmanager
-def chromium_context(chromium: str, tmp_path_factory: pytest.TempPathFactory, **options: Any) -> Iterator[BrowserContext]:
+def chromium_context(
+    chromium: str, tmp_path_factory: pytest.TempPathFactory, **options: Any
+) -> Iterator[BrowserContext]:
     """Chromium with a fresh profile; ``options`` go to Playwright (``locale="it-IT"``, say)."""
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
@@ -49,7 +58,7 @@ def browser_context(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture
-def open_dashboard(browser_context: BrowserContext, server: LiveServer) -> Iterator[Callable[..., Dashboard]]:
+def open_dashboard(browser_context: BrowserContext, server: LiveServer) -> Iterator[Callable[..., Dashboard]]:  # noqa: F811
     """Opens the dashboard in a new tab; at the end, no tab may have logged a console error
     or fetched anything from elsewhere than the server."""
     opened: list[tuple[Dashboard, re.Pattern | None]] = []

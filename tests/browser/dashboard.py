@@ -1,12 +1,12 @@
 """A page object for the dashboard: what a person sees and does, as Playwright calls."""
+
 from __future__ import annotations
 
 import math
 import re
 
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
-
 from clients.harness import REPO, required_tool
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 
 TIMEOUT_MS = 60_000
 expect.set_options(timeout=TIMEOUT_MS)
@@ -23,7 +23,13 @@ def page_euros(value: float) -> str:
 
 def train_to_the_end(server, scenario: str, episodes: int, save_interval: int, seed: int) -> None:
     """A run started over the API (2 evaluation episodes), waited for until the server is idle."""
-    run = {"scenario_name": scenario, "num_episodes": episodes, "save_interval": save_interval, "eval_episodes": 2, "seed": seed}
+    run = {
+        "scenario_name": scenario,
+        "num_episodes": episodes,
+        "save_interval": save_interval,
+        "eval_episodes": 2,
+        "seed": seed,
+    }
     response = server.post("/api/training/start", run)
     assert response.status_code == 202, response.text
     server.wait_idle()
@@ -33,11 +39,14 @@ def accessibility_violations(page: Page) -> list[str]:
     """axe-core's serious and critical violations on the page as it is now, one line each."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=required_tool(AXE, "axe-core (npm)"))
-    found = page.evaluate("""async tags => {
+    found = page.evaluate(
+        """async tags => {
         const result = await axe.run(document, { runOnly: { type: 'tag', values: tags } });
         return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
             .map(v => `${v.impact} ${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`);
-    }""", AXE_TAGS)
+    }""",
+        AXE_TAGS,
+    )
     return found
 
 
@@ -49,7 +58,9 @@ class Dashboard:
         self.console_errors: list[str] = []
         self.foreign_requests: list[str] = []  # anything not asked of the server under test
         self.page.on("console", self._on_console)
-        self.page.on("request", lambda request: request.url.startswith(url) or self.foreign_requests.append(request.url))
+        self.page.on(
+            "request", lambda request: request.url.startswith(url) or self.foreign_requests.append(request.url)
+        )
         self.page.on("pageerror", lambda error: self.console_errors.append(f"page error: {error}"))
         self.page.goto(url)
         expect(self.page.locator(".scenario-card").first).to_be_visible()
@@ -60,10 +71,16 @@ class Dashboard:
         if message.type == "error":
             self.console_errors.append(message.text)
 
-    def start(self, scenario: str, episodes: int, save_interval: int = 20, eval_episodes: int = 2, seed: int = 7) -> None:
+    def start(
+        self, scenario: str, episodes: int, save_interval: int = 20, eval_episodes: int = 2, seed: int = 7
+    ) -> None:
         self.page.locator(f'.scenario-card[data-scenario="{scenario}"]').click()
-        for name, value in [("num_episodes", episodes), ("save_interval", save_interval),
-                            ("eval_episodes", eval_episodes), ("seed", seed)]:
+        for name, value in [
+            ("num_episodes", episodes),
+            ("save_interval", save_interval),
+            ("eval_episodes", eval_episodes),
+            ("seed", seed),
+        ]:
             self.page.fill(f'#start-form input[name="{name}"]', str(value))
         self.page.click("#start-button")
 
@@ -95,12 +112,15 @@ class Dashboard:
     def chart_points(self, container: str = "#live-charts") -> dict[str, int]:
         """Episodes plotted by each chart, by chart id."""
         return self.page.eval_on_selector_all(
-            f"{container} figure.chart", "figures => Object.fromEntries(figures.map(f => [f.dataset.chart, Number(f.dataset.points)]))"
+            f"{container} figure.chart",
+            "figures => Object.fromEntries(figures.map(f => [f.dataset.chart, Number(f.dataset.points)]))",
         )
 
     def chart(self, chart: str, container: str = "#live-charts") -> dict:
         """What a chart shows: legend labels and values, tick labels of each axis, x range, points drawn."""
-        return self.page.eval_on_selector(f'{container} figure[data-chart="{chart}"]', """figure => {
+        return self.page.eval_on_selector(
+            f'{container} figure[data-chart="{chart}"]',
+            """figure => {
             const plot = figure.chart.plot;
             const legend = [...figure.querySelectorAll('.u-legend .u-series')];
             return {
@@ -115,7 +135,8 @@ class Dashboard:
                 summary: figure.querySelector('.chart-summary').textContent,
                 name: figure.querySelector('figcaption').textContent,
             };
-        }""")
+        }""",
+        )
 
     def hover_chart(self, chart: str, fraction: float, container: str = "#live-charts") -> None:
         """Moves the mouse over a chart's plot, `fraction` of the way across."""

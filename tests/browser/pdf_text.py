@@ -2,6 +2,7 @@
 
 Enough of PDF for Skia's output: FlateDecode streams, Type0 fonts with a ToUnicode CMap (bfchar and
 bfrange), and hex strings shown with Tj or TJ. Not a general PDF reader."""
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,7 @@ def streams(data: bytes) -> dict[int, tuple[bytes, bytes]]:
     found = {}
     for match in OBJECT.finditer(data):
         length = int(re.search(rb"/Length (\d+)", match.group(2)).group(1))
-        raw = data[match.end():match.end() + length]
+        raw = data[match.end() : match.end() + length]
         found[int(match.group(1))] = (match.group(2), zlib.decompress(raw) if b"FlateDecode" in match.group(2) else raw)
     return found
 
@@ -39,9 +40,12 @@ def to_unicode(cmap: bytes) -> dict[int, str]:
 
 def font_maps(data: bytes, objects: dict[int, tuple[bytes, bytes]]) -> dict[bytes, dict[int, str]]:
     """Font resource name (e.g. b"F4") -> its glyph map."""
-    unicode_of_font = {int(num): int(ref) for num, ref in
-                       re.findall(rb"(\d+) 0 obj\s*<</Type /Font\s*/Subtype /Type0" + WITHIN_OBJECT + rb"/ToUnicode (\d+) 0 R",
-                                  data, re.S)}
+    unicode_of_font = {
+        int(num): int(ref)
+        for num, ref in re.findall(
+            rb"(\d+) 0 obj\s*<</Type /Font\s*/Subtype /Type0" + WITHIN_OBJECT + rb"/ToUnicode (\d+) 0 R", data, re.S
+        )
+    }
     maps = {}
     for block in FONT_REFS.findall(data):
         for name, ref in re.findall(rb"/(\w+) (\d+) 0 R", block):
@@ -68,5 +72,7 @@ def pdf_text(data: bytes) -> str:
             else:
                 for hex_string in re.findall(rb"<([0-9A-Fa-f]*)>", array) if array is not None else [single]:
                     codes = bytes.fromhex(hex_string.decode())
-                    current.extend(table.get(int.from_bytes(codes[i:i + 2], "big"), "") for i in range(0, len(codes), 2))
+                    current.extend(
+                        table.get(int.from_bytes(codes[i : i + 2], "big"), "") for i in range(0, len(codes), 2)
+                    )
     return "\n".join(lines)

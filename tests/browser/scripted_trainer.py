@@ -2,6 +2,7 @@
 trainer, scripted by scenario. ``FAILING_SCENARIO`` fails the way a non-finite metric makes it fail;
 ``WAITING_SCENARIO`` runs no episode until asked to stop, then takes a while to wind up, so the page
 can be seen stopping and a stop at 0 episodes happens every time."""
+
 from __future__ import annotations
 
 import time

@@ -1,17 +1,18 @@
 """A server for the browser tests with its own copy of the scenarios and an untrained published model
 (kept as a completed run by `hrl_trainer.store.run_writer.record_agents`)."""
+
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
 import torch
-
-from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
-from hrl_trainer.store.run_writer import record_agents
-from hrl_trainer.env.simulation import OBS_DIM
 from live_server import REPO, LiveServer
 from tunings import TuningStore
+
+from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
+from hrl_trainer.env.simulation import OBS_DIM
+from hrl_trainer.store.run_writer import record_agents
 
 
 def server_with_untrained_model(folder: Path, name: str, seed: int, tunings: TuningStore) -> LiveServer:
@@ -20,8 +21,13 @@ def server_with_untrained_model(folder: Path, name: str, seed: int, tunings: Tun
     `name`'s household (its simulations do not tune)."""
     shutil.copytree(REPO / "scenarios", folder / "scenarios")
     torch.manual_seed(seed)
-    record_agents(name, Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM),
-                  {"scenario_name": name, "episodes_completed": 5, "seed": 1}, folder / "models")
+    record_agents(
+        name,
+        Strategist(OBS_DIM),
+        Executor(OBS_DIM + GOAL_DIM),
+        {"scenario_name": name, "episodes_completed": 5, "seed": 1},
+        folder / "models",
+    )
     tunings.seed(folder / "models", name)
     live = LiveServer(folder / "models", folder / "server.log", env={"HRL_SCENARIOS_DIR": str(folder / "scenarios")})
     live.scenarios_dir = folder / "scenarios"

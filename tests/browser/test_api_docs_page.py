@@ -1,5 +1,6 @@
 """GET /api/docs in headless Chromium: Swagger UI renders every operation of the OpenAPI document,
 calls this server, and fetches nothing from anywhere else."""
+
 from __future__ import annotations
 
 import re
@@ -7,9 +8,8 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
-
 from clients.harness import LiveServer
+from playwright.sync_api import BrowserContext, Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -41,9 +41,12 @@ def test_the_docs_page_shows_every_operation_and_tries_one(watched_page, server:
     page.goto(f"{server.url}/api/docs")
     blocks = page.locator(".opblock")
     expect(blocks).to_have_count(len(operations), timeout=TIMEOUT_MS)
-    shown = page.eval_on_selector_all(".opblock", """blocks => blocks.map(b => [
+    shown = page.eval_on_selector_all(
+        ".opblock",
+        """blocks => blocks.map(b => [
         b.querySelector('.opblock-summary-method').textContent.trim(),
-        b.querySelector('.opblock-summary-path').dataset.path])""")
+        b.querySelector('.opblock-summary-path').dataset.path])""",
+    )
     assert {tuple(operation) for operation in shown} == operations
     expect(page.locator(".info .title")).to_contain_text(document["info"]["title"])
     tags = page.eval_on_selector_all(".opblock-tag", "tags => tags.map(t => t.dataset.tag)")

@@ -1,4 +1,5 @@
 """The dashboard in headless Chromium against a real server and real training runs."""
+
 from __future__ import annotations
 
 import os
@@ -6,10 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from clients.harness import LiveServer
 from playwright.sync_api import expect
 
 from browser.dashboard import train_to_the_end
-from clients.harness import LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -38,8 +39,11 @@ def test_a_short_run_is_followed_to_completion(open_dashboard, server: LiveServe
     expect(page.locator(".scenario-card")).to_have_count(len(scenarios))
     torino = next(s for s in scenarios if s["name"] == "torino_single")
     card = page.locator('.scenario-card[data-scenario="torino_single"]')
-    for label, value in [("Income", torino["monthly_income"]), ("Expenses", torino["monthly_expenses"]),
-                         ("Margin", torino["monthly_margin"])]:
+    for label, value in [
+        ("Income", torino["monthly_income"]),
+        ("Expenses", torino["monthly_expenses"]),
+        ("Margin", torino["monthly_margin"]),
+    ]:
         expect(card).to_contain_text(f"{label}{euro(value)}")
     expect(page.locator('.card[data-metric="goal_adherence"] .hint')).to_contain_text("Lower is better")
     # Before the first run: a hint instead of empty chart frames.
@@ -77,7 +81,9 @@ def test_a_short_run_is_followed_to_completion(open_dashboard, server: LiveServe
     # The held-out evaluation at every save interval is drawn on the reward chart.
     evaluations = server.get_json("/api/models/torino_single/history")["evaluations"]
     assert [e["episode"] for e in evaluations] == [10, 20, 30, 40]
-    page.wait_for_function("""() => document.querySelector('#live-charts figure[data-chart="reward"]').dataset.evaluations === '4'""")
+    page.wait_for_function(
+        """() => document.querySelector('#live-charts figure[data-chart="reward"]').dataset.evaluations === '4'"""
+    )
     reward = dashboard.chart("reward")
     assert reward["labels"] == ["Episode", "Average reward", "Average reward (raw)", "Held-out evaluation"]
     assert f"Held-out evaluation at episode 40: {evaluations[-1]['avg_reward']:.2f}" in reward["summary"]
@@ -87,7 +93,9 @@ def test_a_short_run_is_followed_to_completion(open_dashboard, server: LiveServe
     assert wealth["ticks"][1] and all(re.fullmatch(r"-?€[\d,]+", tick) for tick in wealth["ticks"][1]), wealth["ticks"]
     stability = dashboard.chart("stability")
     assert stability["ticks"][1] and all(tick.endswith("%") for tick in stability["ticks"][1]), stability["ticks"]
-    assert stability["name"] == "Stability (higher is better)" and stability["summary"].startswith("At episode 40: Stability")
+    assert stability["name"] == "Stability (higher is better)" and stability["summary"].startswith(
+        "At episode 40: Stability"
+    )
     dashboard.assert_accessible("finished run")
 
     page.get_by_role("button", name="Dismiss").click()  # the run panel keeps the outcome
@@ -133,7 +141,9 @@ def test_a_second_tab_catches_up_mid_run(open_dashboard, server: LiveServer) -> 
     expect(page.locator("#run-title")).to_have_text("milano_junior · running")
     expect(page.locator("#stop-button")).to_be_enabled()
     # The running run's settings, not the form's defaults; the form waits for the run to end.
-    expect(page.locator("#run-settings")).to_have_text("1,000 episodes · save every 20 · 2 evaluation episodes · seed 7")
+    expect(page.locator("#run-settings")).to_have_text(
+        "1,000 episodes · save every 20 · 2 evaluation episodes · seed 7"
+    )
     for name, value in [("num_episodes", LONG_RUN), ("save_interval", 20), ("eval_episodes", 2), ("seed", 7)]:
         expect(page.locator(f'#start-form input[name="{name}"]')).to_have_value(str(value))
         expect(page.locator(f'#start-form input[name="{name}"]')).to_be_disabled()
@@ -163,7 +173,10 @@ def test_a_saved_models_history_is_plotted_on_a_phone(open_dashboard, server: Li
     plot = page.get_by_role("button", name="Plot milano_senior")
     plot.scroll_into_view_if_needed()
     button = plot.bounding_box()
-    assert scroller["x"] <= button["x"] and button["x"] + button["width"] <= scroller["x"] + scroller["width"], (button, scroller)
+    assert scroller["x"] <= button["x"] and button["x"] + button["width"] <= scroller["x"] + scroller["width"], (
+        button,
+        scroller,
+    )
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     plot.click()
     expect(page.locator("#model-chart-title")).to_have_text("milano_senior: 12 of 12 episodes")
@@ -176,7 +189,9 @@ def test_a_saved_models_history_is_plotted_on_a_phone(open_dashboard, server: Li
 def test_the_page_reconnects_after_a_server_restart(open_dashboard, server: LiveServer) -> None:
     # While the server is down, Chromium logs the refused connection attempts; a request the stopping
     # server was still answering (a long poll) is reset instead.
-    dashboard = open_dashboard(tolerate=r"ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|WebSocket connection to .* failed")
+    dashboard = open_dashboard(
+        tolerate=r"ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|WebSocket connection to .* failed"
+    )
     pill = dashboard.page.locator("#connection")
     server.terminate()
     expect(pill).to_have_attribute("data-state", "reconnecting")

@@ -1,5 +1,6 @@
 """Errors and stops reach the dashboard as messages that say what happened and what to do:
 a failed run, a rejected request, a stop before the first episode."""
+
 from __future__ import annotations
 
 import re
@@ -7,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from clients.harness import LiveServer, running_server
 from playwright.sync_api import expect
 
 from browser.scripted_trainer import FAIL_AT_EPISODE, FAILING_SCENARIO, MESSAGE, WAITING_SCENARIO
-from clients.harness import LiveServer, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -92,7 +93,9 @@ def test_a_stop_before_the_first_episode_says_nothing_was_saved(open_dashboard, 
     expect(stop).to_be_disabled()
     expect(page.locator("#run-title")).to_have_text(f"{WAITING_SCENARIO} · stopping")
 
-    text = dashboard.expect_banner("info", rf"Training of {WAITING_SCENARIO} stopped before its first episode ended, so nothing was saved")
+    text = dashboard.expect_banner(
+        "info", rf"Training of {WAITING_SCENARIO} stopped before its first episode ended, so nothing was saved"
+    )
     assert "The model so far is saved" not in text
     expect(stop).to_have_text("Stop")
     expect(page.locator("#run")).to_have_attribute("data-state", "stopped")

@@ -1,16 +1,17 @@
 """One locale for the whole page: an Italian browser sees Italian numbers everywhere
 (cards, chart ticks, hover values, the models table, the scenario cards)."""
+
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
 import pytest
+from clients.harness import LiveServer
 from playwright.sync_api import BrowserContext, expect
 
 from browser.conftest import chromium_context
 from browser.dashboard import train_to_the_end
-from clients.harness import LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +34,9 @@ def test_an_italian_browser_sees_italian_numbers_everywhere(open_dashboard, serv
     expect(page.locator("#run")).to_have_attribute("data-state", "completed")
     page.wait_for_function("() => document.querySelector('#live-charts figure.chart').dataset.points === '30'")
 
-    expect(page.locator('.scenario-card[data-scenario="bologna_coppia"] dd').first).to_have_text(re.compile(f"^{EURO}$"))
+    expect(page.locator('.scenario-card[data-scenario="bologna_coppia"] dd').first).to_have_text(
+        re.compile(f"^{EURO}$")
+    )
     assert re.fullmatch(EURO, dashboard.card("avg_invested")), dashboard.card("avg_invested")
     assert re.fullmatch(DECIMAL, dashboard.card("avg_reward")), dashboard.card("avg_reward")
     assert re.fullmatch(r"\d+,\d%", dashboard.card("stability")), dashboard.card("stability")
@@ -46,7 +49,9 @@ def test_an_italian_browser_sees_italian_numbers_everywhere(open_dashboard, serv
     assert all(re.fullmatch(DECIMAL, tick) for tick in goal["ticks"][1]), goal["ticks"]
 
     dashboard.hover_chart("wealth", 0.5)
-    page.wait_for_function("""() => /€/.test(document.querySelectorAll('#live-charts figure[data-chart="wealth"] .u-legend .u-value')[1].textContent)""")
+    page.wait_for_function(
+        """() => /€/.test(document.querySelectorAll('#live-charts figure[data-chart="wealth"] .u-legend .u-value')[1].textContent)"""
+    )
     values = dashboard.chart("wealth")["values"]
     assert all(re.fullmatch(EURO, value) for value in values[1:]), values
 

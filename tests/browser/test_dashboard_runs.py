@@ -1,14 +1,14 @@
 """The dashboard's runs table in headless Chromium, against a real server and real runs: each action
 (Publish, Resume, Download, Delete after a confirmation, overlaying runs' curves with their settings)."""
+
 from __future__ import annotations
 
 import zipfile
 
 import pytest
-from playwright.sync_api import expect
-
 from clients.harness import LiveServer
 from live_server import EventRecorder
+from playwright.sync_api import expect
 from reliability.runs import complete_run
 
 pytestmark = pytest.mark.browser
@@ -19,7 +19,9 @@ SCENARIO = "torino_single"
 def two_runs(server: LiveServer) -> list[str]:
     """Two finished runs of the scenario, oldest first (the second is published)."""
     recorder = EventRecorder(server.url)
-    ids = [complete_run(server, recorder, num_episodes=n, save_interval=n, seed=s)["run_id"] for n, s in ((6, 1), (8, 2))]
+    ids = [
+        complete_run(server, recorder, num_episodes=n, save_interval=n, seed=s)["run_id"] for n, s in ((6, 1), (8, 2))
+    ]
     recorder.close()
     return ids
 
@@ -74,11 +76,17 @@ def test_two_runs_overlaid_with_their_settings(open_dashboard, two_runs):
     assert charts.count() >= 4
     assert set(charts.evaluate_all("figures => figures.map(f => f.dataset.series)")) == {"2"}
     captions = charts.evaluate_all("figures => figures.map(f => f.querySelector('figcaption').textContent)")
-    assert captions == ["Average reward", "Liquid money vs invested: Liquid money", "Liquid money vs invested: Invested",
-                        "Stability (higher is better)", "Goal distance (lower is better)"]
+    assert captions == [
+        "Average reward",
+        "Liquid money vs invested: Liquid money",
+        "Liquid money vs invested: Invested",
+        "Stability (higher is better)",
+        "Goal distance (lower is better)",
+    ]
     wealth = page.locator('#runs-charts figure[data-chart="avg_cash"]').evaluate(
         "figure => ({ ticks: figure.chart.plot.axes[1]._values, width: figure.chart.plot.width,"
-        " area: figure.querySelector('.chart-plot').clientWidth })")
+        " area: figure.querySelector('.chart-plot').clientWidth })"
+    )
     assert wealth["ticks"] and all("€" in tick for tick in wealth["ticks"]), wealth  # the page's money format
     assert abs(wealth["width"] - wealth["area"]) < 2, wealth  # as wide as its figure
     for run_id, seed in zip(two_runs, (1, 2)):

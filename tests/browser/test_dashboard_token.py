@@ -1,12 +1,12 @@
 """The dashboard against a server with an API token: asked for once, kept for the tab's session."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
-
 from clients.harness import LiveServer, running_server
+from playwright.sync_api import Locator, Page, expect
 
 pytestmark = pytest.mark.browser
 

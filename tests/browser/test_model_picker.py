@@ -1,18 +1,19 @@
 """The Simulate view and the Advice panel pick their model from a list (the household's published model,
 or any completed or stopped run, newest first), and a page opened after a run ended reports its held-out
 result in euros; headless Chromium against a real server with a real (tiny) run trained through the API."""
+
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
 import pytest
+from clients.harness import LiveServer
 from playwright.sync_api import expect
+from tunings import TuningStore
 
 from browser.dashboard import page_euros, train_to_the_end
-from clients.harness import LiveServer
 from browser.servers import server_with_untrained_model
-from tunings import TuningStore
 
 pytestmark = pytest.mark.browser
 
@@ -33,8 +34,11 @@ def spaced(text: str) -> str:
 
 
 def usable_runs(server: LiveServer) -> list[dict]:
-    runs = [r for r in server.get_json("/api/runs")["runs"]
-            if r["status"] in ("completed", "stopped") and r["episodes_completed"] > 0]
+    runs = [
+        r
+        for r in server.get_json("/api/runs")["runs"]
+        if r["status"] in ("completed", "stopped") and r["episodes_completed"] > 0
+    ]
     return sorted(runs, key=lambda r: (r["started_at"] or "", r["run_id"]), reverse=True)
 
 
@@ -77,16 +81,19 @@ def test_simulate_and_advice_pick_the_model_from_the_list(open_dashboard, server
     for name, value in (("month", "6"), ("savings", "500"), ("invested", "200")):
         panel.locator(f'input[name="{name}"]').fill(value)
     panel.locator("#advice-ask").click()
-    of_run = server.post("/api/advice", json={"scenario_name": PUBLISHED, "run_id": run["run_id"], "month": 6,
-                                              "savings": 500, "invested": 200}).json()
+    of_run = server.post(
+        "/api/advice",
+        json={"scenario_name": PUBLISHED, "run_id": run["run_id"], "month": 6, "savings": 500, "invested": 200},
+    ).json()
     assert of_run["model"]["run_id"] == run["run_id"]
     expect(panel.locator("#advice-sentence")).to_have_text(of_run["sentence"])
     dashboard.assert_accessible("advice panel answering for a run")
 
     panel.locator("#advice-model").select_option("")
     panel.locator("#advice-ask").click()
-    published = server.post("/api/advice", json={"scenario_name": PUBLISHED, "month": 6, "savings": 500,
-                                                 "invested": 200}).json()
+    published = server.post(
+        "/api/advice", json={"scenario_name": PUBLISHED, "month": 6, "savings": 500, "invested": 200}
+    ).json()
     expect(panel.locator("#advice-sentence")).to_have_text(published["sentence"])
 
 
@@ -96,8 +103,10 @@ def test_the_list_follows_the_household_and_new_runs(open_dashboard, server):
     view.locator("#simulate-household").select_option(TRAINED)
     expect(view.locator("#simulate-model option").first).to_have_text(f"Published model of {TRAINED}")
     before = view.locator("#simulate-model option").count()
-    started = server.post("/api/training/start", json={"scenario_name": TRAINED, "num_episodes": 2, "save_interval": 2,
-                                                      "eval_episodes": 2, "seed": 9})
+    started = server.post(
+        "/api/training/start",
+        json={"scenario_name": TRAINED, "num_episodes": 2, "save_interval": 2, "eval_episodes": 2, "seed": 9},
+    )
     assert started.status_code == 202, started.text
     server.wait_idle(300)
     newest = usable_runs(server)[0]

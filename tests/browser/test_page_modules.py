@@ -1,5 +1,6 @@
 """The page's JavaScript read as text: one entry module, one module that calls fetch(), one that
 loads uPlot, and no policy label or colour of the server's table written into the page."""
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,11 @@ def test_the_page_loads_one_entry_module_that_reaches_every_module():
         if module in reached:
             continue
         reached.add(module)
-        todo += [(module.parent / target).resolve() for target in IMPORT.findall(module.read_text())
-                 if not target.startswith("../vendor/") and "/vendor/" not in target]
+        todo += [
+            (module.parent / target).resolve()
+            for target in IMPORT.findall(module.read_text())
+            if not target.startswith("../vendor/") and "/vendor/" not in target
+        ]
     assert sorted(reached) == MODULES, set(MODULES) - reached
 
 

@@ -1,5 +1,6 @@
 """The Households form, the Simulate view, the Advice panel and the printable report, in headless
 Chromium against a real server (with its own copy of the scenarios and a published model)."""
+
 from __future__ import annotations
 
 import re
@@ -7,13 +8,13 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
+from clients.harness import LiveServer
 from playwright.sync_api import expect
+from tunings import TuningStore
 
 from browser.dashboard import page_euros
 from browser.pdf_text import pdf_text
-from clients.harness import LiveServer
 from browser.servers import server_with_untrained_model
-from tunings import TuningStore
 from hrl_trainer.common.money import format_euro
 
 pytestmark = pytest.mark.browser
@@ -117,7 +118,8 @@ def test_simulate_view_charts_and_compares_the_policies(open_dashboard, server):
     assert "Target liquidity (2 numbers)" in legend and "Target liquidity (4 numbers)" in legend, legend
     rule_2 = record["policies"]["target_liquidity_2"]["tuned"]
     assert f"savings at {rule_2['k']:g} buffers" in spaced(
-        view.locator('#simulate-table tr[data-policy="target_liquidity_2"] .policy-tuned').inner_text())
+        view.locator('#simulate-table tr[data-policy="target_liquidity_2"] .policy-tuned').inner_text()
+    )
     dashboard.assert_accessible("simulation shown")
 
     # uPlot canvases, no SVG: the trained model's two bands filled between their bounds, a median per policy
@@ -128,8 +130,14 @@ def test_simulate_view_charts_and_compares_the_policies(open_dashboard, server):
     expect(view.locator("#simulate-charts figure.chart canvas")).to_have_count(2)
     worth = record["policies"]["hrl"]["series"]["real_net_worth"]
     fan = fan_chart(view, "net-worth")
-    assert fan["labels"] == ["Year", "p5-p95 (high)", "p5-p95 (low)", "p25-p75 (high)", "p25-p75 (low)",
-                             *(label[name] for name in record["policies"])]
+    assert fan["labels"] == [
+        "Year",
+        "p5-p95 (high)",
+        "p5-p95 (low)",
+        "p25-p75 (high)",
+        "p25-p75 (low)",
+        *(label[name] for name in record["policies"]),
+    ]
     assert fan["bands"] == [[1, 2], [3, 4]]
     assert fan["lengths"] == [record["months"]] * 12
     assert fan["data"][1] == worth["p95"] and fan["data"][2] == worth["p5"] and fan["data"][5] == worth["p50"]
@@ -161,7 +169,6 @@ def test_simulate_view_charts_and_compares_the_policies(open_dashboard, server):
     expect(saved).to_have_count(0)
     expect(view.locator("#simulate-result")).to_be_hidden()
     assert not (server.models_dir / "simulations" / f"{simulation_id}.json").exists()
-
 
 
 def test_simulate_view_names_and_colours_the_policies_as_the_server_says(open_dashboard, server):
@@ -226,7 +233,9 @@ def test_advice_panel_answers_in_euros(open_dashboard, server):
     for name, value in (("month", "24"), ("savings", "800"), ("invested", "3000")):
         panel.locator(f'input[name="{name}"]').fill(value)
     panel.locator("#advice-ask").click()
-    expected = server.post("/api/advice", json={"scenario_name": MODEL, "month": 24, "savings": 800, "invested": 3000}).json()
+    expected = server.post(
+        "/api/advice", json={"scenario_name": MODEL, "month": 24, "savings": 800, "invested": 3000}
+    ).json()
     expect(panel.locator("#advice-sentence")).to_have_text(expected["sentence"])
     invest = spaced(panel.locator('#advice-table tr[data-part="invest"]').inner_text())
     assert page_euros(expected["amounts"]["invest"]) in invest
@@ -238,11 +247,25 @@ def test_advice_panel_answers_in_euros(open_dashboard, server):
 def test_report_prints_to_pdf_with_the_household_and_the_tables(server, chromium, tmp_path):
     record = server.post("/api/simulations", json={"scenario_name": MODEL, "households": 100, "seed": 8}).json()
     pdf = tmp_path / "report.pdf"
-    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
-                    f"{server.url}/api/simulations/{record['id']}/report"],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            f"{server.url}/api/simulations/{record['id']}/report",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     text = spaced(pdf_text(pdf.read_bytes()))
     flat = re.sub(r"\s", "", text)
     assert "Simulation report: torino_single" in text and "Single person in Turin" in text
@@ -270,10 +293,13 @@ def test_completion_banner_text_reports_the_heldout_result_in_euros(open_dashboa
         return [heldoutText(base), heldoutText(undefined), heldoutText({ ...base, rules })];
     }""")
     # the page's one locale: the test browser's (en-US)
-    assert spaced(text[0]) == (" On held-out households: median real net worth at the end €41,234 (today's euros; "
-                               "5th percentile -€512), 3.4% went broke.")
+    assert spaced(text[0]) == (
+        " On held-out households: median real net worth at the end €41,234 (today's euros; "
+        "5th percentile -€512), 3.4% went broke."
+    )
     assert text[1] == ""
     assert spaced(text[2]) == spaced(text[0]) + (
         " Against the target-liquidity rules on the same households (model minus rule ± standard error): "
         "2 numbers: ahead, net worth +€1,234 ± €456, reward +1.50 ± 0.50; "
-        "4 numbers: level, net worth -€100 ± €20, reward -0.50 ± 0.30.")
+        "4 numbers: level, net worth -€100 ± €20, reward -0.50 ± 0.30."
+    )

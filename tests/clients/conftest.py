@@ -1,4 +1,5 @@
 """Fixtures for the client tests: a live server, and the Node tools from `make test-deps`."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,5 +1,6 @@
 """Shared by the client and browser tests: a live server for a test module (``running_server``,
 the ``server`` fixture) and the check for tools that `make test-deps` installs."""
+
 from __future__ import annotations
 
 import os
@@ -9,7 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from live_server import REPO, LiveServer
 
 __all__ = ["REPO", "LiveServer", "required_tool", "running_server", "server"]

@@ -1,4 +1,5 @@
 """examples/js_client.mjs against a real server: Node, socket.io-client and fetch."""
+
 from __future__ import annotations
 
 import re
@@ -22,12 +23,27 @@ def run_client(node: str, server: LiveServer, *args: str) -> subprocess.Complete
 
 
 def test_client_trains_and_follows_every_episode(node: str, server: LiveServer) -> None:
-    result = run_client(node, server, "--scenario", "bologna_coppia", "--episodes", "6", "--save-interval", "3",
-                        "--eval-episodes", "2", "--seed", "5")
+    result = run_client(
+        node,
+        server,
+        "--scenario",
+        "bologna_coppia",
+        "--episodes",
+        "6",
+        "--save-interval",
+        "3",
+        "--eval-episodes",
+        "2",
+        "--seed",
+        "5",
+    )
     assert result.returncode == 0, result.stderr + result.stdout
     out = result.stdout
     scenario = server.get_json("/api/scenarios/bologna_coppia")
-    assert f"Scenario bologna_coppia: income {scenario['monthly_income']:g}, expenses {scenario['monthly_expenses']:g}" in out
+    assert (
+        f"Scenario bologna_coppia: income {scenario['monthly_income']:g}, expenses {scenario['monthly_expenses']:g}"
+        in out
+    )
     assert "Training started successfully" in out
     assert [int(n) for n in re.findall(r"^Episode (\d+)/6 ", out, re.M)] == [1, 2, 3, 4, 5, 6]
     assert "Training completed: bologna_coppia (6 episodes)" in out

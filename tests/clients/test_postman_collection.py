@@ -1,4 +1,5 @@
 """The Postman collection, run with newman against a real server, and its coverage of the API."""
+
 from __future__ import annotations
 
 import json
@@ -26,13 +27,16 @@ def requests_in(collection: dict) -> list[dict]:
 def as_openapi_path(raw_url: str) -> str:
     """``{{baseUrl}}/api/models/{{scenarioName}}/history`` -> ``/api/models/{}/history``."""
     path = raw_url.removeprefix("{{baseUrl}}").split("?")[0]
-    return re.sub(r"(?<=/api/runs/)[^/]+|\{\{\w+\}\}|(?<=/api/scenarios/)[\w-]+|(?<=/api/models/)[\w-]+(?=/history)",
-                  "{}", path)
+    return re.sub(
+        r"(?<=/api/runs/)[^/]+|\{\{\w+\}\}|(?<=/api/scenarios/)[\w-]+|(?<=/api/models/)[\w-]+(?=/history)", "{}", path
+    )
 
 
 def test_collection_calls_every_documented_route(server: LiveServer) -> None:
     collection = json.loads(COLLECTION.read_text())
-    called = {(item["request"]["method"], as_openapi_path(item["request"]["url"]["raw"])) for item in requests_in(collection)}
+    called = {
+        (item["request"]["method"], as_openapi_path(item["request"]["url"]["raw"])) for item in requests_in(collection)
+    }
     document = server.get_json("/api/openapi.json")
     documented = {
         (method.upper(), re.sub(r"\{\w+\}", "{}", path))
@@ -44,14 +48,32 @@ def test_collection_calls_every_documented_route(server: LiveServer) -> None:
     assert documented <= called, f"not in the collection: {sorted(documented - called)}"
 
 
-def newman_run(newman: str, server: LiveServer, report_path: Path,
-               *options: str) -> tuple[subprocess.CompletedProcess, dict]:
+def newman_run(
+    newman: str, server: LiveServer, report_path: Path, *options: str
+) -> tuple[subprocess.CompletedProcess, dict]:
     """Run the collection against ``server`` (``options`` may add an environment and variables);
     returns the finished process and newman's JSON report of the run."""
     result = subprocess.run(
-        [newman, "run", str(COLLECTION), "--env-var", f"baseUrl={server.url}", "--reporters", "cli,json",
-         "--reporter-json-export", str(report_path), "--timeout-request", "90000", "--color", "off", *options],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        [
+            newman,
+            "run",
+            str(COLLECTION),
+            "--env-var",
+            f"baseUrl={server.url}",
+            "--reporters",
+            "cli,json",
+            "--reporter-json-export",
+            str(report_path),
+            "--timeout-request",
+            "90000",
+            "--color",
+            "off",
+            *options,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     return result, json.loads(report_path.read_text())["run"]
 
@@ -85,8 +107,12 @@ def test_the_collection_stands_alone() -> None:
     assert defaults["baseUrl"] == "http://127.0.0.1:8000" and defaults["replaceTrainedModel"] == "no"
     environment = json.loads(ENVIRONMENT.read_text())
     assert {value["key"] for value in environment["values"]} <= defaults.keys()
-    scripts = "\n".join(line for item in [collection, *requests_in(collection)]
-                        for event in item.get("event", []) for line in event["script"]["exec"])
+    scripts = "\n".join(
+        line
+        for item in [collection, *requests_in(collection)]
+        for event in item.get("event", [])
+        for line in event["script"]["exec"]
+    )
     assert "pm.execution.setNextRequest(" in scripts
     assert not re.search(r"\bpostman\.|pm\.environment\.", scripts)
     assert "WARNING" in collection["info"]["description"] and "replaceTrainedModel" in collection["info"]["description"]
@@ -112,12 +138,22 @@ def test_newman_runs_the_collection(newman: str, server: LiveServer, tmp_path: P
     assert 3 <= history["episodes_completed"] < 1000
 
 
-def test_the_training_folder_sends_the_api_token(newman: str, tmp_path_factory: pytest.TempPathFactory,
-                                                 tmp_path: Path) -> None:
+def test_the_training_folder_sends_the_api_token(
+    newman: str, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
     """Against a server that sets HRL_API_TOKEN, the collection's ``apiToken`` opens start and stop."""
     with running_server(tmp_path_factory, env={"HRL_API_TOKEN": API_TOKEN}) as guarded:
-        run = run_newman(newman, guarded, tmp_path / "newman.json", "--environment", str(ENVIRONMENT),
-                         "--folder", "Training", "--env-var", f"apiToken={API_TOKEN}")
+        run = run_newman(
+            newman,
+            guarded,
+            tmp_path / "newman.json",
+            "--environment",
+            str(ENVIRONMENT),
+            "--folder",
+            "Training",
+            "--env-var",
+            f"apiToken={API_TOKEN}",
+        )
         assert guarded.post("/api/training/stop").status_code == 401
     codes = status_codes(run)
     assert codes["Stop when idle (400)"] == [400]
@@ -125,14 +161,23 @@ def test_the_training_folder_sends_the_api_token(newman: str, tmp_path_factory: 
     assert codes["Stop training"] == [200]
 
 
-def test_the_collection_never_replaces_a_trained_model_unasked(newman: str, tmp_path_factory: pytest.TempPathFactory,
-                                                               tmp_path: Path) -> None:
+def test_the_collection_never_replaces_a_trained_model_unasked(
+    newman: str, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
     """A trained model of ``scenarioName`` stops the run before anything starts; replaceTrainedModel=yes lets
     the Training folder replace it."""
     with running_server(tmp_path_factory) as live:
         users_model = live.models_dir / "bologna_coppia_history.json"
-        users_model.write_text(json.dumps({"scenario_name": "bologna_coppia", "episodes_completed": 5000,
-                                           "stopped": False, "final_metrics": {"avg_reward": 14.6}}))
+        users_model.write_text(
+            json.dumps(
+                {
+                    "scenario_name": "bologna_coppia",
+                    "episodes_completed": 5000,
+                    "stopped": False,
+                    "final_metrics": {"avg_reward": 14.6},
+                }
+            )
+        )
         result, run = newman_run(newman, live, tmp_path / "refused.json")
         assert result.returncode != 0
         assert "has a trained model, which the Training folder would replace" in result.stdout, result.stdout
@@ -143,7 +188,8 @@ def test_the_collection_never_replaces_a_trained_model_unasked(newman: str, tmp_
         assert live.status()["scenario_name"] is None
         assert json.loads(users_model.read_text())["episodes_completed"] == 5000
 
-        run = run_newman(newman, live, tmp_path / "allowed.json", "--folder", "Training",
-                         "--env-var", "replaceTrainedModel=yes")
+        run = run_newman(
+            newman, live, tmp_path / "allowed.json", "--folder", "Training", "--env-var", "replaceTrainedModel=yes"
+        )
         assert status_codes(run)["Start training"] == [202]
     assert json.loads(users_model.read_text())["stopped"] is True

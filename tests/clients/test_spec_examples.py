@@ -7,6 +7,7 @@ starts (the Python one never does), so this checks that every connected client r
 training events. Both wait forever after the run, so the test ends them once the completion line
 is printed. The corrected examples of docs/api.md must end by themselves.
 """
+
 from __future__ import annotations
 
 import queue
@@ -19,9 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from live_server import ASYNC_MODES
 
 from clients.harness import REPO, LiveServer, required_tool
-from live_server import ASYNC_MODES
 
 EXAMPLES = Path(__file__).resolve().parent / "spec_examples"
 SPEC_URL = "http://localhost:8000"
@@ -69,15 +70,19 @@ def printed_everything(output: str) -> bool:
     """The completion line and one episode line and one reward line per episode are there. (The
     Python client runs each event handler in a thread of its own, and print writes the text and
     the newline separately, so the lines of two events may interleave, even within a line.)"""
-    return (COMPLETION_LINE in output and len(episodes_printed(output)) >= EPISODES
-            and len(rewards_printed(output)) >= EPISODES)
+    return (
+        COMPLETION_LINE in output
+        and len(episodes_printed(output)) >= EPISODES
+        and len(rewards_printed(output)) >= EPISODES
+    )
 
 
 def run_until_completed(command: list[str], source: str) -> str:
     """Feed ``source`` to ``command`` (run in the repository, so node_modules resolve) and collect
     its output lines until the whole run is printed, within a hard timeout; then end the client."""
-    process = subprocess.Popen(command, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        command, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     lines: queue.Queue[str | None] = queue.Queue()
 
     def read() -> None:
@@ -140,8 +145,9 @@ def test_the_documented_python_example_follows_a_run_and_ends(live: LiveServer) 
     assert_followed_the_run(output)
 
 
-def test_the_documented_javascript_example_follows_a_run_and_ends(live: LiveServer, node: str,
-                                                                   socketio_client_package: str) -> None:
+def test_the_documented_javascript_example_follows_a_run_and_ends(
+    live: LiveServer, node: str, socketio_client_package: str
+) -> None:
     required_tool(REPO / "node_modules" / "axios", "axios (npm)")
     output = run_to_exit([node, "--input-type=module"], documented_source("javascript", live, r"num_episodes: 1000"))
     assert_followed_the_run(output)

@@ -2,6 +2,7 @@
 (one training process each) and two web processes in cluster mode (A in eventlet mode, B in
 threading mode), all sharing one models folder. The workers train with a fake trainer (0.05 s an
 episode) so that runs last as long as a test needs."""
+
 from __future__ import annotations
 
 import os
@@ -13,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from live_server import REPO, EventRecorder, LiveServer, wait_until
 
 from hrl_api.cluster.local import Part, RedisServer
 from hrl_api.cluster.run_board import RunBoard
-from live_server import REPO, EventRecorder, LiveServer, wait_until
 
 TRAINER = "api_fake_trainers:steady"
 HEARTBEAT_TIMEOUT = 3.0
@@ -44,8 +45,9 @@ class Cluster:
         return [name for name, part in self.workers.items() if part.running]
 
     def start_run(self, scenario: str, episodes: int, server: LiveServer | None = None) -> dict:
-        response = (server or self.a).post("/api/training/start", json={"scenario_name": scenario,
-                                                                        "num_episodes": episodes})
+        response = (server or self.a).post(
+            "/api/training/start", json={"scenario_name": scenario, "num_episodes": episodes}
+        )
         assert response.status_code == 202, response.text
         return response.json()["data"]
 
@@ -53,13 +55,17 @@ class Cluster:
         """Start a run and wait until ``recorder`` sees its progress; (its start data, the worker training it)."""
         run = self.start_run(scenario, episodes)
         running = self.wait_state(run["run_id"], "running")
-        wait_until(lambda: [data for data in recorder.named("training_progress") if data["run_id"] == run["run_id"]],
-                   30, "progress")
+        wait_until(
+            lambda: [data for data in recorder.named("training_progress") if data["run_id"] == run["run_id"]],
+            30,
+            "progress",
+        )
         return run, self.workers[running["worker"].split("@")[0]]
 
     def wait_state(self, run_id: str, state: str, timeout: float = 60.0) -> dict:
-        return wait_until(lambda: (run := self.board.run(run_id)) and run["state"] == state and run, timeout,
-                          f"run {run_id} {state}")
+        return wait_until(
+            lambda: (run := self.board.run(run_id)) and run["state"] == state and run, timeout, f"run {run_id} {state}"
+        )
 
     def stop_everything(self) -> None:
         """Stop every queued or running run (between tests)."""
@@ -93,17 +99,34 @@ class LocalClusterServer(LiveServer):
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "hrl_api.cluster.local", "--port", str(self.port), "--models-dir",
-             str(self.models_dir), *self.args], cwd=REPO, env=self.env, stdout=self.log_path.open("a"),
-            stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=_default_sigint)  # noqa: PLW1509 (one signal call before exec)
-        wait_until(lambda: self._answers() and self.get_json("/api/health")["workers"] == self.workers, 120,
-                   f"the local cluster's {self.workers} workers (log: {self.log_path})")
+            [
+                sys.executable,
+                "-m",
+                "hrl_api.cluster.local",
+                "--port",
+                str(self.port),
+                "--models-dir",
+                str(self.models_dir),
+                *self.args,
+            ],
+            cwd=REPO,
+            env=self.env,
+            stdout=self.log_path.open("a"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_default_sigint,
+        )
+        wait_until(
+            lambda: self._answers() and self.get_json("/api/health")["workers"] == self.workers,
+            120,
+            f"the local cluster's {self.workers} workers (log: {self.log_path})",
+        )
         self.parts = psutil.Process(self.process.pid).children(recursive=True)
 
     def start_run(self, scenario: str, episodes: int, **fields: Any) -> dict:
-        response = self.post("/api/training/start", json={"scenario_name": scenario, "num_episodes": episodes,
-                                                          **fields})
+        response = self.post(
+            "/api/training/start", json={"scenario_name": scenario, "num_episodes": episodes, **fields}
+        )
         assert response.status_code == 202, response.text
         return response.json()["data"]
 

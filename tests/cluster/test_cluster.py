@@ -1,20 +1,23 @@
 """Cluster mode end to end: real redis-server, two real Celery workers, two real web processes."""
+
 from __future__ import annotations
 
 import signal
 import time
 
+from live_server import assert_events_match, wait_until
+
 from cluster.harness import HEARTBEAT_TIMEOUT, Cluster
 from hrl_api.cluster.local import Part, worker_command
-from live_server import assert_events_match, wait_until
 
 SCENARIOS = ("bologna_coppia", "milano_junior", "milano_senior", "roma_famiglia")
 FINAL_EVENTS = ("training_completed", "training_stopped", "training_error")
 
 
 def run_events(recorder, run_id: str) -> list[tuple[str, dict]]:
-    return [(name, data) for name, data in list(recorder.events)
-            if isinstance(data, dict) and data.get("run_id") == run_id]
+    return [
+        (name, data) for name, data in list(recorder.events) if isinstance(data, dict) and data.get("run_id") == run_id
+    ]
 
 
 def finals(recorder, run_id: str) -> list[tuple[str, dict]]:
@@ -43,13 +46,17 @@ def test_four_runs_two_start_two_queue_and_web_b_hears_every_event_in_order(idle
         queued = ["training_queued"] if data["status"] == "queued" else []
         count = episodes[data["scenario_name"]]
         assert names == [*queued, "training_started", *["training_progress"] * count, "training_completed"]
-        episodes_seen = [event["episode"] for name, event in run_events(everything, data["run_id"])
-                         if name == "training_progress"]
+        episodes_seen = [
+            event["episode"] for name, event in run_events(everything, data["run_id"]) if name == "training_progress"
+        ]
         assert episodes_seen == list(range(1, count + 1))
     start_order = [data["run_id"] for name, data in everything.events if name == "training_started"]
     assert start_order.index(started[2]["run_id"]) < start_order.index(started[3]["run_id"])  # queued in order
-    assert {data["run_id"] for name, data in junior_only.events if name.startswith("training_")
-            and name != "training_status"} == {started[1]["run_id"]}  # milano_junior's run only
+    assert {
+        data["run_id"]
+        for name, data in junior_only.events
+        if name.startswith("training_") and name != "training_status"
+    } == {started[1]["run_id"]}  # milano_junior's run only
     assert len(junior_only.named("training_progress")) == episodes["milano_junior"]
     assert cluster.b.status()["state"] == "completed"
     progress = cluster.b.get_json("/api/training/progress?since=25")
@@ -67,10 +74,13 @@ def test_the_runs_listing_and_the_status_agree_with_the_start_answers(idle_clust
     runs = []
     for scenario in SCENARIOS[:3]:
         runs.append(cluster.start_run(scenario, 2000))
-        listed = {status: [run["run_id"] for run in cluster.b.get_json(f"/api/runs?status={status}")["runs"]]
-                  for status in ("running", "queued")}
-        answered = {status: [run["run_id"] for run in runs if run["status"] == status]
-                    for status in ("started", "queued")}
+        listed = {
+            status: [run["run_id"] for run in cluster.b.get_json(f"/api/runs?status={status}")["runs"]]
+            for status in ("running", "queued")
+        }
+        answered = {
+            status: [run["run_id"] for run in runs if run["status"] == status] for status in ("started", "queued")
+        }
         assert sorted(listed["running"]) == sorted(answered["started"]), (listed, answered)
         assert listed["queued"] == answered["queued"], (listed, answered)
         assert cluster.a.status()["state"] == {"started": "running", "queued": "queued"}[runs[-1]["status"]]
@@ -95,8 +105,9 @@ def test_stop_a_queued_run_and_a_running_one(idle_cluster: Cluster) -> None:
     assert [name for name, _ in run_events(recorder, runs[2]["run_id"])] == ["training_queued", "training_stopped"]
 
     cluster.wait_state(runs[0]["run_id"], "running")
-    wait_until(lambda: (cluster.board.run(runs[0]["run_id"]) or {}).get("episodes_completed", 0) >= 3, 60,
-               "a few episodes")
+    wait_until(
+        lambda: (cluster.board.run(runs[0]["run_id"]) or {}).get("episodes_completed", 0) >= 3, 60, "a few episodes"
+    )
     stopped = cluster.a.post("/api/training/stop", json={"run_id": runs[0]["run_id"]})
     assert stopped.status_code == 200, stopped.text
     assert stopped.json()["data"]["status"] == "stopped" and stopped.json()["data"]["episodes_completed"] >= 3
@@ -187,8 +198,9 @@ def test_a_worker_with_a_progress_interval_sends_the_first_and_the_last_progress
     cluster = idle_cluster
     for name in cluster.workers:
         cluster.workers[name].stop()
-    throttled = Part(worker_command("w9"), cluster.root / "w9.log",
-                     {**cluster.workers["w1"].env, "HRL_PROGRESS_MIN_INTERVAL": "60"})
+    throttled = Part(
+        worker_command("w9"), cluster.root / "w9.log", {**cluster.workers["w1"].env, "HRL_PROGRESS_MIN_INTERVAL": "60"}
+    )
     cluster.workers["w9"] = throttled
     try:
         cluster.start_worker("w9")
@@ -196,8 +208,12 @@ def test_a_worker_with_a_progress_interval_sends_the_first_and_the_last_progress
         run = cluster.start_run("torino_single", 20)
         wait_until(lambda: finals(recorder, run["run_id"]), 60, "the run's final event")
         events = run_events(recorder, run["run_id"])
-        assert [name for name, _ in events] == ["training_started", "training_progress", "training_progress",
-                                                "training_completed"]
+        assert [name for name, _ in events] == [
+            "training_started",
+            "training_progress",
+            "training_progress",
+            "training_completed",
+        ]
         assert [data["episode"] for name, data in events if name == "training_progress"] == [1, 20]
         progress = cluster.b.get_json("/api/training/progress")  # the latest run's
         assert progress["run_id"] == run["run_id"]

@@ -1,5 +1,6 @@
 """`make cluster` (``python -m hrl_api.cluster.local``) as a user runs it: started from a terminal, ended by
 Ctrl-C (SIGINT to its process group) or SIGTERM, with the real trainer; its runs must survive the shutdown."""
+
 from __future__ import annotations
 
 import json
@@ -11,12 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
+from live_server import REPO, EventRecorder, ServerFactory, wait_until
 
 from cluster.conftest import require_redis_server
 from cluster.harness import LocalClusterServer
 from hrl_api.cluster.local import ABORTED_EXIT
 from hrl_trainer.store.runs import FINAL_FILES
-from live_server import REPO, EventRecorder, ServerFactory, wait_until
 
 LONG = 3000
 """Episodes of a run that a test stops: tens of seconds of the real trainer, stopped within its first second."""
@@ -29,8 +30,9 @@ def _redis_server() -> None:
 
 
 def events_of(recorder: EventRecorder, run_id: str) -> list[tuple[str, dict]]:
-    return [(name, data) for name, data in list(recorder.events)
-            if isinstance(data, dict) and data.get("run_id") == run_id]
+    return [
+        (name, data) for name, data in list(recorder.events) if isinstance(data, dict) and data.get("run_id") == run_id
+    ]
 
 
 def assert_stopped_and_saved(models: Path, run_id: str, recorder: EventRecorder) -> dict:
@@ -50,8 +52,11 @@ def assert_stopped_and_saved(models: Path, run_id: str, recorder: EventRecorder)
 def training(cluster: LocalClusterServer, recorder: EventRecorder, scenario: str, **fields) -> dict:
     run = cluster.start_run(scenario, LONG, **fields)
     assert run["status"] == "started"
-    wait_until(lambda: [name for name, _ in events_of(recorder, run["run_id"]) if name == "training_progress"], 60,
-               f"progress of {run['run_id']}")
+    wait_until(
+        lambda: [name for name, _ in events_of(recorder, run["run_id"]) if name == "training_progress"],
+        60,
+        f"progress of {run['run_id']}",
+    )
     return run
 
 
@@ -67,8 +72,11 @@ def test_ctrl_c_and_sigterm_stop_the_runs_gracefully_and_they_resume(tmp_path: P
         first.ctrl_c()
         assert first.process.wait(90) == 0, first.log()
         assert_stopped_and_saved(models, running["run_id"], recorder)
-        assert [(name, data["episodes_completed"]) for name, data in events_of(recorder, queued["run_id"])
-                if name != "training_queued"] == [("training_stopped", 0)]
+        assert [
+            (name, data["episodes_completed"])
+            for name, data in events_of(recorder, queued["run_id"])
+            if name != "training_queued"
+        ] == [("training_stopped", 0)]
         assert not first.parts_running()
         worker_log = (first.log_dir / "worker1.log").read_text()  # the logs outlive the cluster
         assert "Warm shutdown" in worker_log and "WorkerLostError" not in worker_log
@@ -92,8 +100,10 @@ def test_ctrl_c_and_sigterm_stop_the_runs_gracefully_and_they_resume(tmp_path: P
     factory = ServerFactory(tmp_path)
     try:
         server = factory.start(models)
-        response = server.post("/api/training/start", json={"scenario_name": "bologna_coppia", "num_episodes": LONG,
-                                                            "resume_from": resumed["run_id"]})
+        response = server.post(
+            "/api/training/start",
+            json={"scenario_name": "bologna_coppia", "num_episodes": LONG, "resume_from": resumed["run_id"]},
+        )
         assert response.status_code == 202, response.text
         offset = json.loads((models / "runs" / resumed["run_id"] / "run.json").read_text())["episodes_completed"]
         wait_until(lambda: server.status()["current_episode"] > offset, 60, "the resumed run training on")
@@ -107,8 +117,9 @@ def test_ctrl_c_and_sigterm_stop_the_runs_gracefully_and_they_resume(tmp_path: P
 
 def test_a_second_ctrl_c_kills_every_part_at_once(tmp_path: Path) -> None:
     """A run that never stops (a trainer ignoring the stop): the first Ctrl-C waits for it, the second ends all."""
-    cluster = LocalClusterServer(tmp_path / "models", tmp_path / "cluster.log",
-                                 HRL_TRAINER_ENTRY="api_fake_trainers:ignores_stop")
+    cluster = LocalClusterServer(
+        tmp_path / "models", tmp_path / "cluster.log", HRL_TRAINER_ENTRY="api_fake_trainers:ignores_stop"
+    )
     try:
         recorder = EventRecorder(cluster.url)
         run = cluster.start_run("bologna_coppia", LONG)
@@ -132,9 +143,26 @@ def test_the_web_port_taken_exits_non_zero_before_starting_anything(tmp_path: Pa
         taken.listen()
         port = taken.getsockname()[1]
         started = time.monotonic()
-        result = subprocess.run([sys.executable, "-m", "hrl_api.cluster.local", "--workers", "1", "--port", str(port),
-                                 "--models-dir", str(tmp_path / "models"), "--log-dir", str(tmp_path / "logs")],
-                                cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "hrl_api.cluster.local",
+                "--workers",
+                "1",
+                "--port",
+                str(port),
+                "--models-dir",
+                str(tmp_path / "models"),
+                "--log-dir",
+                str(tmp_path / "logs"),
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
     assert result.returncode != 0
     assert f"port {port} is already in use" in result.stderr
     assert "Redis on" not in result.stdout and not (tmp_path / "logs").exists()  # nothing was started

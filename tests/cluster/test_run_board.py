@@ -1,4 +1,5 @@
 """The run board's single-step state changes, on a real redis-server."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -8,8 +9,8 @@ import pytest
 
 from cluster.conftest import require_redis_server
 from hrl_api.cluster.local import RedisServer
-from hrl_api.training.progress_log import ProgressLog
 from hrl_api.cluster.run_board import RunBoard
+from hrl_api.training.progress_log import ProgressLog
 
 RUN, OTHER = "bologna_coppia-20261201-000000-aaaa", "bologna_coppia-20261201-000001-bbbb"
 

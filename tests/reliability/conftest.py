@@ -1,18 +1,18 @@
 """Fixtures for the reliability tests: a server whose training child runs the fault-injecting
 trainer of this folder (servers come from tests/conftest.py), and the load tests' figures."""
+
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
 
 import pytest
-
 from live_server import TESTS, EventRecorder, LiveServer
 
 sys.path.insert(0, str(TESTS / "api"))  # api_contract, shared with the API tests
-from reliability.figures import figures, pytest_terminal_summary  # noqa: E402,F401  (fixture and hook)
-from reliability.fault_trainers import pause_writes  # noqa: E402
-from reliability.runs import complete_run  # noqa: E402
+from reliability.fault_trainers import pause_writes
+from reliability.figures import figures, pytest_terminal_summary  # noqa: F401  (fixture and hook)
+from reliability.runs import complete_run
 
 FAULT_TRAINER = "reliability.fault_trainers:slow_writes"
 

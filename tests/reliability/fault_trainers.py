@@ -7,6 +7,7 @@ folder) and can kill the child at exactly that moment. The pause is read when a 
 file named by ``$HRL_TEST_WRITE_PAUSE_FILE`` if set (``pause_writes`` changes it between the runs of
 one server, so that runs nobody watches do not wait), else ``$HRL_TEST_WRITE_PAUSE``, else 0.5 s.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hrl_trainer.common import filesets
 from hrl_trainer import train as real_train
+from hrl_trainer.common import filesets
 
 DEFAULT_WRITE_PAUSE = 0.5
 WRITE_PAUSE = DEFAULT_WRITE_PAUSE
@@ -37,7 +38,7 @@ def _write_half_then_pause(path: Path, data: bytes) -> None:
         handle.write(data[: len(data) // 2])
         handle.flush()
         time.sleep(WRITE_PAUSE)
-        handle.write(data[len(data) // 2:])
+        handle.write(data[len(data) // 2 :])
 
 
 def _pause_between_moves_out_of_a_commit(replace: Any) -> Any:
@@ -46,6 +47,7 @@ def _pause_between_moves_out_of_a_commit(replace: Any) -> Any:
         commit = Path(source).parent
         if commit.suffix == filesets.COMMITTED and any(commit.iterdir()):
             time.sleep(WRITE_PAUSE)
+
     return paused
 
 

@@ -2,6 +2,7 @@
 section at the end of the pytest output (with or without ``-s``), so `make stress` shows them.
 
 Figures are recorded, never asserted on here: the tests keep their own bounds."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """What "nothing lost" means for a models folder, as assertions on the files themselves and on what
 hrl_trainer's readers see of them. The scenario locks (`locks/`) are left out: their content names the
 last writer."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,9 +24,11 @@ def digests(models_dir: Path) -> dict[str, str]:
     """sha256 of every file under ``models_dir`` (links not followed, locks left out), by relative path."""
     if not models_dir.exists():
         return {}
-    return {str(path.relative_to(models_dir)): sha256(path.read_bytes())
-            for path in sorted(models_dir.rglob("*"))
-            if path.is_file() and not path.is_symlink() and path.relative_to(models_dir).parts[0] != "locks"}
+    return {
+        str(path.relative_to(models_dir)): sha256(path.read_bytes())
+        for path in sorted(models_dir.rglob("*"))
+        if path.is_file() and not path.is_symlink() and path.relative_to(models_dir).parts[0] != "locks"
+    }
 
 
 def model_set(scenario: str) -> tuple[str, ...]:
@@ -37,7 +40,9 @@ def assert_loads(name: str, data: bytes) -> None:
     """A model loads with ``weights_only=True`` and holds an agent; anything else is JSON."""
     if name.endswith("optimizer.pt"):  # a run's optimiser state; empty for a run adopted from before runs
         assert not data or set(torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)) == {
-            "strategist", "executor"}, name
+            "strategist",
+            "executor",
+        }, name
     elif name.endswith(".pt"):
         payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
         assert {"kind", "architecture", "state_dict"} <= set(payload), name

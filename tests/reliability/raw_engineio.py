@@ -1,10 +1,10 @@
 """Engine.IO long-polling by hand, to send packets no well-behaved client would."""
+
 from __future__ import annotations
 
 import json
 
 import requests
-
 from live_server import LiveServer
 
 ENGINEIO = "/socket.io/"

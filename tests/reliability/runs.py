@@ -1,4 +1,5 @@
 """Starting and finishing short training runs of the real trainer on a live server."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,6 @@
 """Access: loopback by default, an optional API token on start/stop and Socket.IO, browser
 origins limited to the page's own unless configured (never ``*`` by default)."""
+
 from __future__ import annotations
 
 import psutil
@@ -7,8 +8,8 @@ import pytest
 import requests
 import socketio
 import yaml
-
 from live_server import REPO, EventRecorder, LiveServer
+
 from reliability.runs import SHORT_RUN
 
 TOKEN = "s3cret-token"
@@ -26,8 +27,9 @@ def open_server(module_servers) -> LiveServer:
 
 @pytest.fixture(scope="module")
 def guarded_server(module_servers) -> LiveServer:
-    return module_servers(HRL_TRAINER_ENTRY="api_fake_trainers:steady", HRL_API_TOKEN=TOKEN,
-                          HRL_CORS_ORIGINS=ALLOWED_ORIGIN)
+    return module_servers(
+        HRL_TRAINER_ENTRY="api_fake_trainers:steady", HRL_API_TOKEN=TOKEN, HRL_CORS_ORIGINS=ALLOWED_ORIGIN
+    )
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -35,15 +37,22 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def test_listens_on_loopback_only_by_default(open_server):
-    listening = [c.laddr for c in psutil.Process(open_server.process.pid).net_connections("tcp")
-                 if c.status == psutil.CONN_LISTEN]
+    listening = [
+        c.laddr
+        for c in psutil.Process(open_server.process.pid).net_connections("tcp")
+        if c.status == psutil.CONN_LISTEN
+    ]
     assert listening and {address.ip for address in listening} == {"127.0.0.1"}, listening
 
 
-@pytest.mark.parametrize("headers", [{}, bearer("wrong"), {"Authorization": TOKEN}, {"Authorization": f"Basic {TOKEN}"}],
-                         ids=["none", "wrong token", "no scheme", "basic"])
-@pytest.mark.parametrize("path", ["/api/training/start", "/api/training/stop", f"/api/runs/{RUN_ID}/publish",
-                                  f"DELETE /api/runs/{RUN_ID}"])
+@pytest.mark.parametrize(
+    "headers",
+    [{}, bearer("wrong"), {"Authorization": TOKEN}, {"Authorization": f"Basic {TOKEN}"}],
+    ids=["none", "wrong token", "no scheme", "basic"],
+)
+@pytest.mark.parametrize(
+    "path", ["/api/training/start", "/api/training/stop", f"/api/runs/{RUN_ID}/publish", f"DELETE /api/runs/{RUN_ID}"]
+)
 def test_every_change_needs_the_token(guarded_server, path, headers):
     if path.startswith("DELETE "):
         response = requests.delete(guarded_server.url + path.split(" ", 1)[1], headers=headers, timeout=30)
@@ -57,18 +66,30 @@ def test_every_change_needs_the_token(guarded_server, path, headers):
 
 def test_the_token_opens_start_and_stop_and_reads_stay_open(guarded_server):
     assert guarded_server.post("/api/training/start", json=SHORT_RUN, headers=bearer(TOKEN)).status_code == 202
-    for path in ("/api/training/status", "/api/scenarios", "/api/models", "/api/health", "/api/runs",
-                 "/api/policies", "/api/openapi.json", "/api/asyncapi.json", "/api/docs"):
+    for path in (
+        "/api/training/status",
+        "/api/scenarios",
+        "/api/models",
+        "/api/health",
+        "/api/runs",
+        "/api/policies",
+        "/api/openapi.json",
+        "/api/asyncapi.json",
+        "/api/docs",
+    ):
         assert guarded_server.get(path).status_code == 200, path
     assert guarded_server.post("/api/training/stop", headers=bearer(TOKEN)).status_code == 200
     guarded_server.wait_idle()
     # with the token, publish and delete get past the guard (the run does not exist: 404)
     assert guarded_server.post(f"/api/runs/{RUN_ID}/publish", headers=bearer(TOKEN)).status_code == 404
-    assert requests.delete(f"{guarded_server.url}/api/runs/{RUN_ID}", headers=bearer(TOKEN), timeout=30).status_code == 404
+    assert (
+        requests.delete(f"{guarded_server.url}/api/runs/{RUN_ID}", headers=bearer(TOKEN), timeout=30).status_code == 404
+    )
 
 
-@pytest.mark.parametrize("auth", [None, {"token": "wrong"}, {"token": None}, "not a dict"],
-                         ids=["none", "wrong", "null", "not a dict"])
+@pytest.mark.parametrize(
+    "auth", [None, {"token": "wrong"}, {"token": None}, "not a dict"], ids=["none", "wrong", "null", "not a dict"]
+)
 def test_socketio_needs_the_token(guarded_server, auth):
     client = socketio.Client(reconnection=False)
     refusals = []
@@ -104,17 +125,27 @@ def test_configured_origins_only(guarded_server):
     assert origin_check(guarded_server, FOREIGN_ORIGIN).status_code == 400
     allowed = origin_check(guarded_server, ALLOWED_ORIGIN)
     assert allowed.status_code == 200 and allowed.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
-    preflight = requests.options(f"{guarded_server.url}/api/training/start", timeout=10, headers={
-        "Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization,content-type"})
+    preflight = requests.options(
+        f"{guarded_server.url}/api/training/start",
+        timeout=10,
+        headers={
+            "Origin": ALLOWED_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
     assert preflight.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
     assert "authorization" in preflight.headers["Access-Control-Allow-Headers"].lower()
     foreign = guarded_server.get("/api/training/status", headers={"Origin": FOREIGN_ORIGIN})
     assert "Access-Control-Allow-Origin" not in foreign.headers
 
 
-TORINO_AS_GET_SHOWS_IT = {**yaml.safe_load((REPO / "scenarios" / "torino_single.yaml").read_text()),
-                          "monthly_expenses": 1400.0, "monthly_margin": 200.0, "read_only": True}
+TORINO_AS_GET_SHOWS_IT = {
+    **yaml.safe_load((REPO / "scenarios" / "torino_single.yaml").read_text()),
+    "monthly_expenses": 1400.0,
+    "monthly_margin": 200.0,
+    "read_only": True,
+}
 # The state-changing endpoints of households and simulations: (method, path, body).
 GUARDED_WRITES = [
     ("POST", "/api/scenarios", {"name": "guarded_home"}),
@@ -128,7 +159,9 @@ GUARDED_WRITES = [
 
 
 @pytest.mark.parametrize("headers", [{}, bearer("wrong")], ids=["none", "wrong token"])
-@pytest.mark.parametrize(("method", "path", "body"), GUARDED_WRITES, ids=[f"{m} {p} {i}" for i, (m, p, _) in enumerate(GUARDED_WRITES)])
+@pytest.mark.parametrize(
+    ("method", "path", "body"), GUARDED_WRITES, ids=[f"{m} {p} {i}" for i, (m, p, _) in enumerate(GUARDED_WRITES)]
+)
 def test_household_and_simulation_writes_need_the_token(guarded_server, method, path, body, headers):
     response = requests.request(method, guarded_server.url + path, json=body, headers=headers, timeout=30)
     assert response.status_code == 401, response.text
@@ -142,6 +175,7 @@ def test_the_token_opens_household_and_simulation_writes(guarded_server):
         assert response.status_code in (400, 403, 404), (method, path, response.text)
     for path in ("/api/simulations", "/api/scenarios/torino_single"):
         assert guarded_server.get(path).status_code == 200, path
-    advice = guarded_server.post("/api/advice", json={"scenario_name": "torino_single", "month": 0, "savings": 0,
-                                                      "invested": 0})
+    advice = guarded_server.post(
+        "/api/advice", json={"scenario_name": "torino_single", "month": 0, "savings": 0, "invested": 0}
+    )
     assert advice.status_code == 404, advice.text  # open to read (no model on this server), never 401

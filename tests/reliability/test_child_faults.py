@@ -7,6 +7,7 @@ previous one or the new one, and every file they see loads; nothing the previous
 the error is reported exactly once; the server is idle and trains again, and that next run starts by
 tidying up, so afterwards nothing temporary is left.
 """
+
 from __future__ import annotations
 
 import random
@@ -16,11 +17,17 @@ from pathlib import Path
 
 import pytest
 import requests
+from live_server import EventRecorder, gone, training_child, wait_until
+from live_server import LiveServer as Server
 
-from live_server import EventRecorder, LiveServer as Server, gone, training_child, wait_until
 from reliability.fault_trainers import pause_writes
-from reliability.model_files import (assert_model_set_whole, assert_nothing_partial, assert_runs_kept, digests,
-                                     reader_digests)
+from reliability.model_files import (
+    assert_model_set_whole,
+    assert_nothing_partial,
+    assert_runs_kept,
+    digests,
+    reader_digests,
+)
 from reliability.runs import SCENARIO, complete_run, start_run
 
 KILLED_RUN = {"num_episodes": 20, "save_interval": 10}
@@ -40,14 +47,17 @@ MOMENTS: dict[str, Moment] = {
     "writing_a_checkpoint": lambda models, recorder: temp_files(models / "runs"),
     "writing_the_final_model": lambda models, recorder: list(models.glob(f".{SCENARIO}.*.tmp/*_low_agent.pt")),
     "moving_the_final_model": lambda models, recorder: [  # the new Strategist is in place, the rest is not
-        commit for commit in models.glob(f".{SCENARIO}.*.commit") if not (commit / f"{SCENARIO}_high_agent.pt").exists()],
+        commit for commit in models.glob(f".{SCENARIO}.*.commit") if not (commit / f"{SCENARIO}_high_agent.pt").exists()
+    ],
 }
 
 
 DURING_TRAINING = {"after_first_episodes", "writing_a_checkpoint"}
 
 
-def kill_child_and_check(server: Server, recorder: EventRecorder, moment: Moment, training_moment: bool = False) -> None:
+def kill_child_and_check(
+    server: Server, recorder: EventRecorder, moment: Moment, training_moment: bool = False
+) -> None:
     """Start a run, SIGKILL its child once ``moment`` holds (``training_moment``: surely before the run
     finished, so the run must end up failed), and check that nothing was lost."""
     before = digests(server.models_dir)  # a tidy folder: readers see exactly these files
@@ -94,6 +104,7 @@ def random_moment(seed: int) -> Moment:
         if not reached and len(recorder.named("training_progress")) >= episode:
             reached.append(time.monotonic())
         return bool(reached) and time.monotonic() - reached[0] >= extra
+
     return moment
 
 

@@ -4,6 +4,7 @@ outside the models and scenarios folders.
 The server's folders live in a sandbox that also holds a valid scenario and history *outside*
 them (``secret``): any path trick that reached them would answer 200.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,12 +15,18 @@ from urllib.parse import quote
 import pytest
 import requests
 import yaml
+from live_server import REPO, EventRecorder, LiveServer
 from marshmallow import fields
 
-from hrl_trainer.common.config import (ADVICE_BOUNDS, MAX_BALANCE, MAX_HOUSEHOLD_MONTHS, MAX_KEEP_CHECKPOINTS, SETTING_BOUNDS,
-                                SIMULATION_BOUNDS)
+from hrl_trainer.common.config import (
+    ADVICE_BOUNDS,
+    MAX_BALANCE,
+    MAX_HOUSEHOLD_MONTHS,
+    MAX_KEEP_CHECKPOINTS,
+    SETTING_BOUNDS,
+    SIMULATION_BOUNDS,
+)
 from hrl_trainer.store.households import HOUSEHOLD_SCHEMA
-from live_server import REPO, EventRecorder, LiveServer
 from reliability.model_files import digests
 from reliability.raw_engineio import open_session, post_packet
 from reliability.runs import SCENARIO
@@ -42,8 +49,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def hostile_server(module_servers, sandbox: Path) -> Iterator[LiveServer]:
     """A server over the sandbox whose trainer is a fake that writes nothing."""
     before = digests(sandbox)
-    server = module_servers(sandbox / "models", HRL_SCENARIOS_DIR=str(sandbox / "scenarios"),
-                            HRL_TRAINER_ENTRY="api_fake_trainers:steady")
+    server = module_servers(
+        sandbox / "models", HRL_SCENARIOS_DIR=str(sandbox / "scenarios"), HRL_TRAINER_ENTRY="api_fake_trainers:steady"
+    )
     yield server
     assert server.process.poll() is None, server.log()
     assert digests(sandbox) == before, "a hostile request changed a file"
@@ -102,11 +110,14 @@ def test_hostile_names_never_reach_a_file(api, sandbox, name):
                 # "." collapses to /api/runs/publish: a run id the route knows only for GET and DELETE (405)
                 assert_json_client_error(api.post(f"/api/runs/{segment}/publish"), 400, 404, 405)
                 assert_json_client_error(requests.delete(f"{api.url}/api/runs/{segment}", timeout=30), 400, 404)
-            assert_json_client_error(api.post("/api/training/start", json={
-                "scenario_name": SCENARIO, "resume_from": id_candidate}), 400)
+            assert_json_client_error(
+                api.post("/api/training/start", json={"scenario_name": SCENARIO, "resume_from": id_candidate}), 400
+            )
             model = {"scenario_name": SCENARIO, "run_id": id_candidate}  # a run's model, by a hostile id
             assert_json_client_error(api.post("/api/simulations", json=model), 400)
-            assert_json_client_error(api.post("/api/advice", json={**model, "month": 0, "savings": 0, "invested": 0}), 400)
+            assert_json_client_error(
+                api.post("/api/advice", json={**model, "month": 0, "savings": 0, "invested": 0}), 400
+            )
         assert_json_client_error(api.get(f"/api/runs?scenario_name={quote(candidate, safe='')}"), 400)
         assert_hostile_name_refused_by_households_and_simulations(api, candidate)
 
@@ -119,8 +130,9 @@ def assert_hostile_name_refused_by_households_and_simulations(api: LiveServer, n
     assert_json_client_error(api.post("/api/scenarios", json={**figures, "name": name}), 400)
     assert_json_client_error(api.post("/api/simulations", json={"scenario_name": name}), 400)
     assert_json_client_error(api.post("/api/simulations", json={"scenario_name": SCENARIO, "run_id": name}), 400)
-    assert_json_client_error(api.post("/api/advice", json={"scenario_name": name, "month": 0, "savings": 0,
-                                                           "invested": 0}), 400)
+    assert_json_client_error(
+        api.post("/api/advice", json={"scenario_name": name, "month": 0, "savings": 0, "invested": 0}), 400
+    )
     if name:
         for method in ("PUT", "DELETE"):
             response = requests.request(method, f"{api.url}/api/scenarios/{segment}", json=figures, timeout=30)
@@ -152,7 +164,8 @@ BAD_FIELDS = {
 @pytest.mark.parametrize(("field", "value"), BAD_FIELDS.values(), ids=BAD_FIELDS.keys())
 def test_wrong_types_and_huge_numbers_are_400(api, field, value):
     body = assert_json_client_error(
-        api.post("/api/training/start", json={"scenario_name": SCENARIO, "num_episodes": 3, field: value}), 400)
+        api.post("/api/training/start", json={"scenario_name": SCENARIO, "num_episodes": 3, field: value}), 400
+    )
     assert field in body["errors"], body
 
 
@@ -163,9 +176,11 @@ API_BOUNDS = [  # (path, field, (lowest, highest)): the bounds the command line 
     *(("/api/training/start", field, bounds) for field, bounds in SETTING_BOUNDS.items()),
     ("/api/training/start", "keep_checkpoints", (0, MAX_KEEP_CHECKPOINTS)),
 ]
-BASE_BODIES = {"/api/simulations": {"scenario_name": SCENARIO, "households": 5},
-               "/api/advice": {"scenario_name": SCENARIO, "month": 0, "savings": 0, "invested": 0},
-               "/api/training/start": {"scenario_name": SCENARIO, "num_episodes": 3}}
+BASE_BODIES = {
+    "/api/simulations": {"scenario_name": SCENARIO, "households": 5},
+    "/api/advice": {"scenario_name": SCENARIO, "month": 0, "savings": 0, "invested": 0},
+    "/api/training/start": {"scenario_name": SCENARIO, "num_episodes": 3},
+}
 
 
 @pytest.mark.parametrize(("path", "field", "bounds"), API_BOUNDS, ids=[f"{p} {f}" for p, f, _ in API_BOUNDS])
@@ -179,8 +194,16 @@ def test_just_outside_every_shared_bound_is_400(api, path, field, bounds):
 
 
 HOUSEHOLD_NUMBERS = sorted(name for name, field in HOUSEHOLD_SCHEMA.fields.items() if isinstance(field, fields.Number))
-HOSTILE_NUMBERS = {"numeric string": "2000", "bool": True, "huge": 10**400, "negative huge": -(10**400), "null": None,
-                   "list": [1], "object": {"$ref": "/etc/passwd"}, "float max": 1.7976931348623157e308}
+HOSTILE_NUMBERS = {
+    "numeric string": "2000",
+    "bool": True,
+    "huge": 10**400,
+    "negative huge": -(10**400),
+    "null": None,
+    "list": [1],
+    "object": {"$ref": "/etc/passwd"},
+    "float max": 1.7976931348623157e308,
+}
 VALID_BUT_IGNORED = {"bool": {"read_only"}, "float max": {"monthly_expenses", "monthly_margin"}}
 """The derived fields GET adds take any value of their type (and ignore it)."""
 
@@ -193,13 +216,23 @@ def test_hostile_numbers_in_a_household_are_400_naming_the_field(api, kind):
     for field in sorted({*HOUSEHOLD_NUMBERS, "read_only"} - VALID_BUT_IGNORED.get(kind, set())):
         body = assert_json_client_error(api.post("/api/scenarios", json={**figures, field: value}), 400)
         assert field in body["errors"], (field, body)
-        put = requests.put(f"{api.url}/api/scenarios/{SCENARIO}", json={**figures, "name": SCENARIO, field: value},
-                           timeout=30)
+        put = requests.put(
+            f"{api.url}/api/scenarios/{SCENARIO}", json={**figures, "name": SCENARIO, field: value}, timeout=30
+        )
         assert_json_client_error(put, 400, 403)
 
 
-BAD_MAX_POINTS = {"one": "1", "zero": "0", "negative": "-5", "word": "abc", "float": "2.5", "exponent": "1e3",
-                  "empty": "", "bool": "true", "NUL": "3%00"}
+BAD_MAX_POINTS = {
+    "one": "1",
+    "zero": "0",
+    "negative": "-5",
+    "word": "abc",
+    "float": "2.5",
+    "exponent": "1e3",
+    "empty": "",
+    "bool": "true",
+    "NUL": "3%00",
+}
 
 
 @pytest.mark.parametrize("value", BAD_MAX_POINTS.values(), ids=BAD_MAX_POINTS.keys())
@@ -214,7 +247,10 @@ def test_bad_max_points_are_400(api, value):
 RAW_BODIES = {
     "text/plain": ("text/plain", b'{"scenario_name": "torino_single"}'),
     "form": ("application/x-www-form-urlencoded", b"scenario_name=torino_single&num_episodes=3"),
-    "multipart": ("multipart/form-data; boundary=x", b'--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--\r\n'),
+    "multipart": (
+        "multipart/form-data; boundary=x",
+        b'--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--\r\n',
+    ),
     "xml": ("application/xml", b"<scenario_name>torino_single</scenario_name>"),
     "invalid UTF-8": ("application/json", b'{"scenario_name": "\xff\xfe"}'),
     "truncated JSON": ("application/json", b'{"scenario_name": '),
@@ -233,15 +269,24 @@ def test_malformed_bodies_are_400(api, content_type, data, path):
 
 def chunked(data: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
     for offset in range(0, len(data), size):
-        yield data[offset:offset + size]
+        yield data[offset : offset + size]
 
 
-@pytest.mark.parametrize(("method", "path"), [("POST", "/api/training/start"), ("POST", "/api/scenarios"),
-                                             ("PUT", f"/api/scenarios/{SCENARIO}"), ("POST", "/api/simulations"),
-                                             ("POST", "/api/advice")])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/training/start"),
+        ("POST", "/api/scenarios"),
+        ("PUT", f"/api/scenarios/{SCENARIO}"),
+        ("POST", "/api/simulations"),
+        ("POST", "/api/advice"),
+    ],
+)
 def test_bodies_over_1_mb_are_413(api, method, path):
     data = json.dumps({"scenario_name": SCENARIO, "padding": "x" * (1024 * 1024)}).encode()
-    response = requests.request(method, api.url + path, data=data, headers={"Content-Type": "application/json"}, timeout=30)
+    response = requests.request(
+        method, api.url + path, data=data, headers={"Content-Type": "application/json"}, timeout=30
+    )
     assert_json_client_error(response, 413)
 
 
@@ -260,8 +305,13 @@ def nested(depth: int) -> list:
 
 
 SOCKET_PAYLOADS = {
-    "none": None, "string": "x", "number": 1, "list": [1, 2], "nested": nested(200),
-    "big string": "x" * 500_000, "bytes": bytes(range(256)) * 100,
+    "none": None,
+    "string": "x",
+    "number": 1,
+    "list": [1, 2],
+    "nested": nested(200),
+    "big string": "x" * 500_000,
+    "bytes": bytes(range(256)) * 100,
 }
 
 

@@ -1,5 +1,6 @@
 """Load (marker ``slow``): many Socket.IO clients, a client that never reads, many start/stop cycles, many
 simulations."""
+
 from __future__ import annotations
 
 import json
@@ -10,12 +11,12 @@ from pathlib import Path
 import psutil
 import pytest
 import websocket
-
 from api_contract import assert_progress_sequence
-from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
-from hrl_trainer.store.run_writer import record_agents
-from hrl_trainer.env.simulation import OBS_DIM
 from live_server import EventRecorder, LiveServer, training_child, training_children
+
+from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
+from hrl_trainer.env.simulation import OBS_DIM
+from hrl_trainer.store.run_writer import record_agents
 from reliability.runs import complete_run, start_run
 
 pytestmark = pytest.mark.slow
@@ -32,7 +33,9 @@ def silent_subscriber(server: LiveServer) -> websocket.WebSocket:
     """A raw Socket.IO client with a tiny receive buffer that subscribes and then never reads."""
     ws = websocket.create_connection(
         f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket",
-        sockopt=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)], timeout=10)
+        sockopt=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)],
+        timeout=10,
+    )
     assert ws.recv().startswith("0")  # engine.io open
     ws.send("40")
     while not ws.recv().startswith("40"):  # namespace connected (connection_established may come first)
@@ -70,15 +73,20 @@ def test_fifty_clients_each_get_every_progress_event_in_order_beside_one_that_ne
         client.wait_for("training_completed", timeout=60)
     all_completed = time.monotonic()
     stuck_port = stuck.sock.getsockname()[1]
-    (server_send_queue, _), (_, stuck_receive_queue) = queued_bytes(server.port, stuck_port), queued_bytes(stuck_port, server.port)
+    (server_send_queue, _), (_, stuck_receive_queue) = (
+        queued_bytes(server.port, stuck_port),
+        queued_bytes(stuck_port, server.port),
+    )
     after_fds, after_rss = server_usage(server)
     progress_counts = [len(client.named("training_progress")) for client in clients]
     event_counts = [len(client.events) for client in clients]
     for measure, value in [
-        ("clients (+1 that never reads)", CLIENTS), ("episodes", EPISODES),
+        ("clients (+1 that never reads)", CLIENTS),
+        ("episodes", EPISODES),
         ("training_progress per client, min", min(progress_counts)),
         ("training_progress per client, max", max(progress_counts)),
-        ("events per client, min", min(event_counts)), ("events per client, max", max(event_counts)),
+        ("events per client, min", min(event_counts)),
+        ("events per client, max", max(event_counts)),
         ("start to first client's completion (s)", first_completed - started),
         ("then until all 50 completed (s)", all_completed - first_completed),
         ("bytes queued to the silent client: server send queue", server_send_queue),
@@ -111,7 +119,9 @@ def test_a_hundred_start_stop_cycles_leave_no_child_and_no_leak(start_server, fi
     fds, rss = server_usage(server)
     orphans = training_children(server)
     for measure, value in [
-        ("cycles", CYCLES), ("duration (s)", duration), ("per cycle (s)", duration / CYCLES),
+        ("cycles", CYCLES),
+        ("duration (s)", duration),
+        ("per cycle (s)", duration / CYCLES),
         ("server open files before / after", f"{baseline[0]} / {fds}"),
         ("growth (bound +5)", f"{fds - baseline[0]:+d}"),
         ("server RSS MB before / after", f"{baseline[1]:.1f} / {rss:.1f}"),
@@ -125,13 +135,15 @@ def test_a_hundred_start_stop_cycles_leave_no_child_and_no_leak(start_server, fi
     recorder.close()
 
 
-def test_many_simulations_leave_the_web_process_without_torch_and_its_memory_where_it_was(start_server, tmp_path,
-                                                                                          tunings, figures):
+def test_many_simulations_leave_the_web_process_without_torch_and_its_memory_where_it_was(
+    start_server, tmp_path, tunings, figures
+):
     """Simulations run in at most SIMULATIONS_AT_ONCE worker processes: the web process never loads torch
     and its RSS stays within the bound after SIMULATIONS simulations of 1000 households."""
     models = tmp_path / "models"
-    record_agents("torino_single", Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM), {"scenario_name": "torino_single"},
-                  models)
+    record_agents(
+        "torino_single", Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM), {"scenario_name": "torino_single"}, models
+    )
     tunings.seed(models, "torino_single")
     server = start_server(models, HRL_SIMULATIONS_AT_ONCE="2")
     web = psutil.Process(server.process.pid)
@@ -142,10 +154,13 @@ def test_many_simulations_leave_the_web_process_without_torch_and_its_memory_whe
     _, rss = server_usage(server)
     workers = [child for child in web.children() if "spawn_main" in " ".join(child.cmdline())]
     torch_in_web = any("libtorch" in region.path for region in web.memory_maps())
-    for measure, value in [("simulations of 1000 households", SIMULATIONS),
-                           ("web RSS MB idle / after", f"{idle_rss:.1f} / {rss:.1f}"),
-                           ("growth MB (bound +50)", f"{rss - idle_rss:+.1f}"),
-                           ("worker processes (bound 2)", len(workers)), ("torch in the web process", torch_in_web)]:
+    for measure, value in [
+        ("simulations of 1000 households", SIMULATIONS),
+        ("web RSS MB idle / after", f"{idle_rss:.1f} / {rss:.1f}"),
+        ("growth MB (bound +50)", f"{rss - idle_rss:+.1f}"),
+        ("worker processes (bound 2)", len(workers)),
+        ("torch in the web process", torch_in_web),
+    ]:
         figures.add(measure, value)
     assert not torch_in_web
     assert rss - idle_rss <= RSS_GROWTH_LIMIT_MB, (idle_rss, rss)

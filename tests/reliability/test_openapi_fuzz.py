@@ -4,17 +4,17 @@ also the 401 of a server that sets HRL_API_TOKEN.
 The server's trainer is a fake that writes nothing, so a generated start that happens to
 name a real scenario costs a sleeping child, not a training run.
 """
+
 from __future__ import annotations
 
 import shutil
 
 import pytest
 import schemathesis
+from hypothesis import HealthCheck, given, settings
+from live_server import REPO, LiveServer
 from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
-from hypothesis import HealthCheck, given, settings
-
-from live_server import REPO, LiveServer
 
 # The spec answers state conflicts (stop while idle, start while training) with 400, where this
 # check expects 409; every other default check (no 5xx, status codes, content types, headers,
@@ -22,10 +22,17 @@ from live_server import REPO, LiveServer
 EXCLUDED_CHECKS = [positive_data_acceptance]
 EXAMPLES_PER_OPERATION = 25
 STRESS_EXAMPLES_PER_OPERATION = 300
-GUARDED_OPERATIONS = {"POST /api/training/start", "POST /api/training/stop", "POST /api/scenarios",
-                      "PUT /api/scenarios/{name}", "DELETE /api/scenarios/{name}", "POST /api/simulations",
-                      "DELETE /api/simulations/{simulation_id}", "POST /api/runs/{run_id}/publish",
-                      "DELETE /api/runs/{run_id}"}
+GUARDED_OPERATIONS = {
+    "POST /api/training/start",
+    "POST /api/training/stop",
+    "POST /api/scenarios",
+    "PUT /api/scenarios/{name}",
+    "DELETE /api/scenarios/{name}",
+    "POST /api/simulations",
+    "DELETE /api/simulations/{simulation_id}",
+    "POST /api/runs/{run_id}/publish",
+    "DELETE /api/runs/{run_id}",
+}
 
 
 @pytest.fixture(scope="module")

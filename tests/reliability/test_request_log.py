@@ -1,4 +1,5 @@
 """The server's log: one line per request, whatever the client puts in its path, never a control character."""
+
 from __future__ import annotations
 
 import logging
@@ -6,9 +7,9 @@ import re
 import sys
 
 import pytest
+from live_server import ASYNC_MODES
 
 from hrl_api.core.logs import LOG_FORMAT, OneLineFormatter
-from live_server import ASYNC_MODES
 
 HOSTILE_TARGETS = {
     "line feed": "/api/scenarios/{tag}%0aINFO%20Run%20completed:%20FORGED",
@@ -46,8 +47,9 @@ def test_a_traceback_follows_its_one_line_record_indented():
     try:
         raise ValueError("bad\nINFO Run completed: forged")
     except ValueError:
-        record = logging.LogRecord("hrl_api", logging.ERROR, __file__, 1, "Failed: %s", ("a\x1bb\nc\x00",),
-                                   sys.exc_info())
+        record = logging.LogRecord(
+            "hrl_api", logging.ERROR, __file__, 1, "Failed: %s", ("a\x1bb\nc\x00",), sys.exc_info()
+        )
     first, *traceback = OneLineFormatter(LOG_FORMAT).format(record).split("\n")
     assert first.endswith(" ERROR Failed: a\\x1bb\\nc\\x00")
     assert traceback[-2:] == ["    ValueError: bad", "    INFO Run completed: forged"]

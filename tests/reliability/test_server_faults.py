@@ -1,4 +1,5 @@
 """The whole server killed, signalled, or given a models folder it cannot write."""
+
 from __future__ import annotations
 
 import json
@@ -11,9 +12,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from live_server import ASYNC_MODES, EventRecorder, LiveServer, gone, training_child, wait_until
 
 from hrl_trainer.store.runs import final_files, read_run, run_dir
-from live_server import ASYNC_MODES, EventRecorder, LiveServer, gone, training_child, wait_until
 from reliability.model_files import assert_model_set_whole, assert_nothing_partial, digests
 from reliability.raw_engineio import leave_a_request_hanging
 from reliability.runs import SCENARIO, SHORT_RUN, complete_run, start_run
@@ -41,8 +42,12 @@ def test_server_killed_mid_run_restarts_idle_with_every_model(start_server, tmp_
     assert status["is_training"] is False and status["scenario_name"] is None, status
     listed = second.get("/api/models").json()["models"]
     assert [model["scenario_name"] for model in listed] == [SCENARIO]
-    assert listed[0]["files"] == {"high_agent": f"{SCENARIO}_high_agent.pt", "low_agent": f"{SCENARIO}_low_agent.pt",
-                                  "history": f"{SCENARIO}_history.json", "summary": f"{SCENARIO}_run.json"}
+    assert listed[0]["files"] == {
+        "high_agent": f"{SCENARIO}_high_agent.pt",
+        "low_agent": f"{SCENARIO}_low_agent.pt",
+        "history": f"{SCENARIO}_history.json",
+        "summary": f"{SCENARIO}_run.json",
+    }
     assert_model_set_whole(before, digests(models), SCENARIO)
     assert_nothing_partial(models)
     recorder = EventRecorder(second.url)
@@ -50,10 +55,14 @@ def test_server_killed_mid_run_restarts_idle_with_every_model(start_server, tmp_
     recorder.close()
 
 
-@pytest.mark.parametrize("how", [
-    "SIGTERM beside a hanging request", pytest.param("SIGTERM", marks=pytest.mark.slow),
-    pytest.param("Ctrl-C", marks=pytest.mark.slow),
-])
+@pytest.mark.parametrize(
+    "how",
+    [
+        "SIGTERM beside a hanging request",
+        pytest.param("SIGTERM", marks=pytest.mark.slow),
+        pytest.param("Ctrl-C", marks=pytest.mark.slow),
+    ],
+)
 def test_signal_stops_the_run_gracefully_and_exits_within_10_s(start_server, how):
     server = start_server()
     recorder = EventRecorder(server.url)
@@ -104,14 +113,21 @@ def test_a_signal_as_a_run_ends_saves_it_sends_its_final_event_and_exits(start_s
             run_id = start_run(server, **PHASED_RUN)["run_id"]
             if trial + 1 < END_OF_RUN_TRIALS:
                 upcoming = start_server(async_mode=async_mode, wait=False, HRL_TRAINER_ENTRY="api_fake_trainers:phased")
-            signal_as_the_run_ends(server, recorder, run_id, rng.uniform(0, END_OF_RUN_SECONDS),
-                                   rng.choice((signal.SIGTERM, signal.SIGINT)), f"trial {trial}")
+            signal_as_the_run_ends(
+                server,
+                recorder,
+                run_id,
+                rng.uniform(0, END_OF_RUN_SECONDS),
+                rng.choice((signal.SIGTERM, signal.SIGINT)),
+                f"trial {trial}",
+            )
         finally:
             recorder.close()
 
 
-def signal_as_the_run_ends(server: LiveServer, recorder: EventRecorder, run_id: str, delay: float,
-                           signum: signal.Signals, trial: str) -> None:
+def signal_as_the_run_ends(
+    server: LiveServer, recorder: EventRecorder, run_id: str, delay: float, signum: signal.Signals, trial: str
+) -> None:
     """Send ``signum`` ``delay`` s after the run's last but one episode; check the server's exit, the run's summary
     and final files, and its one final event."""
     recorder.wait_for("training_progress", count=PHASED_RUN["num_episodes"] - 1)
@@ -121,13 +137,18 @@ def signal_as_the_run_ends(server: LiveServer, recorder: EventRecorder, run_id: 
     try:
         assert server.process.wait(GRACEFUL_EXIT_SECONDS) == 0, f"{moment}\n{server.log()}"
     except subprocess.TimeoutExpired:
-        pytest.fail(f"{moment}: the server did not exit within {GRACEFUL_EXIT_SECONDS} s (status "
-                    f"{server.status()['state']})\n{server.log()}")
+        pytest.fail(
+            f"{moment}: the server did not exit within {GRACEFUL_EXIT_SECONDS} s (status "
+            f"{server.status()['state']})\n{server.log()}"
+        )
     summary = read_run(run_id, server.models_dir)
     assert summary["status"] in ("completed", "stopped"), (moment, summary)
     assert final_files(run_dir(run_id, server.models_dir)).exists("high_agent.pt"), moment
-    finals = wait_until(lambda: [(name, data) for name, data in recorder.events if name in FINAL_EVENTS], 5,
-                        f"the run's final event ({moment}; received {recorder.names()})")
+    finals = wait_until(
+        lambda: [(name, data) for name, data in recorder.events if name in FINAL_EVENTS],
+        5,
+        f"the run's final event ({moment}; received {recorder.names()})",
+    )
     assert [(name, data["run_id"]) for name, data in finals] == [(f"training_{summary['status']}", run_id)], moment
 
 
@@ -151,11 +172,16 @@ def test_a_stop_as_a_run_ends_answers_and_the_run_ends_once(start_server, async_
         try:
             stop = requests.post(f"{server.url}/api/training/stop", timeout=GRACEFUL_EXIT_SECONDS)
         except requests.ReadTimeout:
-            pytest.fail(f"trial {trial}: a stop {delay:.2f} s after episode 2 did not answer within "
-                        f"{GRACEFUL_EXIT_SECONDS} s (status {server.status()['state']})")
+            pytest.fail(
+                f"trial {trial}: a stop {delay:.2f} s after episode 2 did not answer within "
+                f"{GRACEFUL_EXIT_SECONDS} s (status {server.status()['state']})"
+            )
         assert stop.status_code in (200, 400), (trial, stop.text)
-        finals = wait_until(lambda: [(n, d["run_id"]) for n, d in recorder.events if n in FINAL_EVENTS][trial:], 10,
-                            f"trial {trial}'s final event")
+        finals = wait_until(
+            lambda: [(n, d["run_id"]) for n, d in recorder.events if n in FINAL_EVENTS][trial:],
+            10,
+            f"trial {trial}'s final event",
+        )
         assert [run for _, run in finals] == [run_id], (trial, finals)
         assert server.wait_idle(10)["run_id"] == run_id
     recorder.close()

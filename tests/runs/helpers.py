@@ -1,4 +1,5 @@
 """Short real training runs and a models folder in the layout from before runs, for the runs tests."""
+
 from __future__ import annotations
 
 import shutil
@@ -15,8 +16,17 @@ REPO = Path(__file__).resolve().parents[2]
 
 def train(models: Path, episodes: int = 20, save_interval: int = 10, seed: int = 1, **config) -> Trainer:
     """A finished run of the real trainer; returns the trainer."""
-    trainer = Trainer(TrainConfig(SCENARIO, num_episodes=episodes, save_interval=save_interval, eval_episodes=2,
-                                  seed=seed, models_dir=str(models), **config))
+    trainer = Trainer(
+        TrainConfig(
+            SCENARIO,
+            num_episodes=episodes,
+            save_interval=save_interval,
+            eval_episodes=2,
+            seed=seed,
+            models_dir=str(models),
+            **config,
+        )
+    )
     trainer.run()
     return trainer
 
@@ -35,5 +45,11 @@ def make_legacy(models: Path) -> None:
 
 def cli(*args: str, **kwargs) -> subprocess.Popen:
     """`python -m hrl_trainer ...` in its own process, output captured."""
-    return subprocess.Popen([sys.executable, "-m", "hrl_trainer", *args], cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "hrl_trainer", *args],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )

@@ -1,5 +1,6 @@
 """Resuming a run continues its learning curve: networks, observation normalisers and optimiser state
 come back, episode numbers continue the parent's count, and the new run records its parent."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,9 +8,8 @@ import pytest
 import torch
 
 from hrl_trainer import TrainConfig
-from hrl_trainer.store import runs
 from hrl_trainer.learn.trainer import Trainer
-
+from hrl_trainer.store import runs
 from runs.helpers import SCENARIO, train
 
 PARENT_EPISODES, FIRST = 200, 25
@@ -33,8 +33,11 @@ def family(tmp_path_factory):
 
 def test_the_resumed_run_scores_like_the_parents_last_episodes_not_like_a_fresh_start(family):
     _, parent, resumed, fresh = family
-    parent_last, resumed_first, fresh_first = rewards(parent, slice(-FIRST, None)), rewards(resumed, slice(None)), \
-        rewards(fresh, slice(None))
+    parent_last, resumed_first, fresh_first = (
+        rewards(parent, slice(-FIRST, None)),
+        rewards(resumed, slice(None)),
+        rewards(fresh, slice(None)),
+    )
     assert resumed_first > fresh_first + 5, (parent_last, resumed_first, fresh_first)
     assert abs(resumed_first - parent_last) < abs(fresh_first - parent_last), (parent_last, resumed_first, fresh_first)
 

@@ -1,37 +1,50 @@
 """The runs domain on real runs of the real trainer: ids, the layout, publishing, deleting, archives,
 retention, a killed run, the lock, adoption of a models folder from before runs."""
+
 from __future__ import annotations
 
 import hashlib
 import json
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
 import pytest
 
 from hrl_trainer import TrainConfig, list_trained_models, load_history
+from hrl_trainer.learn.trainer import Trainer
 from hrl_trainer.store import runs
 from hrl_trainer.store.adoption import adopt_models_folder
 from hrl_trainer.store.checkpoints import checkpoint_dir, load_trained_models
 from hrl_trainer.store.runlock import ScenarioLock, ScenarioLocked, is_locked, read_holder
-from hrl_trainer.learn.trainer import Trainer
-
 from runs.helpers import SCENARIO, make_legacy, train
 
-HOSTILE_IDS = ["", "..", "../x", f"{SCENARIO}-20261201-073012-3f9a/../../etc", f"{SCENARIO}-20261201-073012-3F9A",
-               f"{SCENARIO}-20261201-073012-3f9a\n", f"{SCENARIO}-2026121-073012-3f9a", "/etc/passwd", None, 5,
-               "a" * 65 + "-20261201-073012-3f9a"]
+HOSTILE_IDS = [
+    "",
+    "..",
+    "../x",
+    f"{SCENARIO}-20261201-073012-3f9a/../../etc",
+    f"{SCENARIO}-20261201-073012-3F9A",
+    f"{SCENARIO}-20261201-073012-3f9a\n",
+    f"{SCENARIO}-2026121-073012-3f9a",
+    "/etc/passwd",
+    None,
+    5,
+    "a" * 65 + "-20261201-073012-3f9a",
+]
 
 
 def digests(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and "locks" not in p.parts}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "locks" not in p.parts
+    }
 
 
 def test_run_ids_are_unique_sortable_and_validated():
-    early = datetime(2026, 12, 1, 7, 30, 12, tzinfo=timezone.utc)
+    early = datetime(2026, 12, 1, 7, 30, 12, tzinfo=UTC)
     ids = [runs.new_run_id("bologna_coppia", early) for _ in range(50)]
     assert all(i.startswith("bologna_coppia-20261201-073012-") for i in ids) and len(set(ids)) > 40
     later = runs.new_run_id("bologna_coppia", early.replace(second=13))
@@ -57,8 +70,10 @@ def two_runs(tmp_path_factory):
     models = tmp_path_factory.mktemp("models")
     first = train(models, seed=1)
     stops = iter([False] * 8 + [True] * 100)  # checked before each batch and after each episode
-    second = Trainer(TrainConfig(SCENARIO, num_episodes=50, save_interval=5, eval_episodes=2, seed=2,
-                                 models_dir=str(models)), should_stop=lambda: next(stops))
+    second = Trainer(
+        TrainConfig(SCENARIO, num_episodes=50, save_interval=5, eval_episodes=2, seed=2, models_dir=str(models)),
+        should_stop=lambda: next(stops),
+    )
     second.run()
     return models, first, second
 
@@ -68,7 +83,9 @@ def test_each_run_has_its_folder_and_the_last_one_is_published(two_runs):
     listed, total = runs.list_runs(models)
     assert total == 2 and [r["run_id"] for r in listed] == [second.run_id, first.run_id]  # newest first
     assert [(r["status"], r["episodes_completed"], r["published"]) for r in listed] == [
-        ("stopped", second.episode_offset + len(second.progress), True), ("completed", 20, False)]
+        ("stopped", second.episode_offset + len(second.progress), True),
+        ("completed", 20, False),
+    ]
     assert listed[1]["seed"] == 1 and set(listed[1]["held_out"]) >= {"avg_reward", "stability"}
     detail = runs.read_run(first.run_id, models)
     assert detail["config"]["seed"] == 1 and detail["config"]["config"]["num_episodes"] == 20
@@ -99,7 +116,7 @@ def test_history_thinning_and_agents_and_archive(two_runs):
     history = runs.read_run_history(first.run_id, models, max_points=5)
     assert [p["episode"] for p in history["progress"]] == [1, 6, 11, 15, 20]  # round(i * 19 / 4) + 1
     assert len(runs.read_run_history(first.run_id, models)["progress"]) == 20
-    strategist, executor = runs.load_run_agents(first.run_id, models)
+    strategist, _executor = runs.load_run_agents(first.run_id, models)
     assert strategist.state_dict().keys() == first.strategist.state_dict().keys()
     archive = zipfile.ZipFile(BytesIO(runs.archive_run(first.run_id, models)))
     assert sorted(Path(n).name for n in archive.namelist()) == sorted(runs.ARCHIVE_FILES)
@@ -113,8 +130,11 @@ def test_history_thinning_and_agents_and_archive(two_runs):
 def test_deleting_the_published_run_publishes_the_previous_one_then_none(tmp_path):
     first, second = train(tmp_path, seed=1), train(tmp_path, seed=2)
     first_files = digests(tmp_path / "runs" / first.run_id)
-    assert runs.delete_run(second.run_id, tmp_path) == {"run_id": second.run_id, "deleted": True,
-                                                         "published_run_id": first.run_id}
+    assert runs.delete_run(second.run_id, tmp_path) == {
+        "run_id": second.run_id,
+        "deleted": True,
+        "published_run_id": first.run_id,
+    }
     assert not (tmp_path / "runs" / second.run_id).exists()
     assert load_history(SCENARIO, tmp_path)["run_id"] == first.run_id
     assert checkpoint_dir(SCENARIO, "final", tmp_path).is_dir()
@@ -129,12 +149,19 @@ def test_deleting_the_published_run_publishes_the_previous_one_then_none(tmp_pat
 def test_retention_keeps_the_newest_checkpoints_under_save_interval_1(tmp_path):
     trainer = train(tmp_path, episodes=12, save_interval=1, keep_checkpoints=3)
     folders = sorted(p.name for p in (tmp_path / "runs" / trainer.run_id / "checkpoints").iterdir())
-    assert folders == ["checkpoint_best", "checkpoint_episode_10", "checkpoint_episode_11", "checkpoint_episode_12",
-                       "checkpoint_final"]
+    assert folders == [
+        "checkpoint_best",
+        "checkpoint_episode_10",
+        "checkpoint_episode_11",
+        "checkpoint_episode_12",
+        "checkpoint_final",
+    ]
     assert len(trainer.evaluations) == 12  # every episode was still evaluated and saved on its turn
     none_kept = train(tmp_path, episodes=4, save_interval=1, keep_checkpoints=0)
     assert sorted(p.name for p in (tmp_path / "runs" / none_kept.run_id / "checkpoints").iterdir()) == [
-        "checkpoint_best", "checkpoint_final"]
+        "checkpoint_best",
+        "checkpoint_final",
+    ]
 
 
 def test_a_run_whose_trainer_died_is_marked_failed_when_read(tmp_path):
@@ -198,6 +225,7 @@ def test_an_interrupted_adoption_is_finished_by_the_next_one(tmp_path, monkeypat
     train(tmp_path)
     make_legacy(tmp_path)
     from hrl_trainer.store import adoption
+
     monkeypatch.setattr(adoption, "publish_folder", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):
         adopt_models_folder(tmp_path)
@@ -209,7 +237,12 @@ def test_an_interrupted_adoption_is_finished_by_the_next_one(tmp_path, monkeypat
 
 
 def test_a_lone_history_from_before_runs_is_kept_in_a_failed_run(tmp_path):
-    history = {"scenario_name": SCENARIO, "episodes_completed": 5000, "stopped": False, "started_at": "2026-11-01T10:00:00"}
+    history = {
+        "scenario_name": SCENARIO,
+        "episodes_completed": 5000,
+        "stopped": False,
+        "started_at": "2026-11-01T10:00:00",
+    }
     (tmp_path / f"{SCENARIO}_history.json").write_text(json.dumps(history))
     (tmp_path / f"{SCENARIO}_high_agent.pt").write_bytes(b"one agent without the other")
     (adopted,) = adopt_models_folder(tmp_path)

@@ -1,6 +1,7 @@
 """The runs API on real servers (both async modes) with the real trainer: every endpoint's status
 codes, run_id in the start answer, status and events, resume over the API, 409 while a scenario is
 written by this server, by a CLI run or by a second server sharing the models folder."""
+
 from __future__ import annotations
 
 import io
@@ -8,10 +9,10 @@ import signal
 import zipfile
 
 import pytest
-
-from hrl_trainer.store.runlock import is_locked
 from live_server import ASYNC_MODES, EventRecorder, LiveServer, wait_until
 from reliability.runs import SCENARIO, SHORT_RUN, complete_run, start_run
+
+from hrl_trainer.store.runlock import is_locked
 from runs.helpers import cli
 
 MISSING = f"{SCENARIO}-20000101-000000-0000"
@@ -51,9 +52,14 @@ def test_a_run_is_listed_shown_thinned_archived_and_published(api, recorder):
     assert [p["episode"] for p in api.get_json(f"/api/runs/{run_id}/history?max_points=2")["progress"]] == [1, 6]
     archive = api.get(f"/api/runs/{run_id}/archive")
     assert archive.status_code == 200 and archive.headers["Content-Type"] == "application/zip"
-    assert f'{run_id}.zip' in archive.headers["Content-Disposition"]
+    assert f"{run_id}.zip" in archive.headers["Content-Disposition"]
     assert {name.split("/")[-1] for name in zipfile.ZipFile(io.BytesIO(archive.content)).namelist()} >= {
-        "high_agent.pt", "low_agent.pt", "config.json", "history.json", "run.json"}
+        "high_agent.pt",
+        "low_agent.pt",
+        "config.json",
+        "history.json",
+        "run.json",
+    }
     models = {m["scenario_name"]: m for m in api.get_json("/api/models")["models"]}
     assert models[SCENARIO]["run_id"] == run_id
     published = api.post(f"/api/runs/{run_id}/publish")
@@ -80,14 +86,18 @@ def test_unknown_and_malformed_ids_and_queries(api):
 
 def requests_delete(api: LiveServer, run_id: str):
     import requests
+
     return requests.delete(f"{api.url}/api/runs/{run_id}", timeout=30)
 
 
 def test_resume_over_the_api_continues_the_count(api, recorder):
     complete_run(api, recorder, num_episodes=5)
     parent = recorder.named("training_started")[-1]["run_id"]
-    error(api.post("/api/training/start", json={**SHORT_RUN, "scenario_name": "milano_junior",
-                                                "resume_from": parent}), 400, "resume_from")
+    error(
+        api.post("/api/training/start", json={**SHORT_RUN, "scenario_name": "milano_junior", "resume_from": parent}),
+        400,
+        "resume_from",
+    )
     data = start_run(api, num_episodes=4, resume_from=parent)
     assert data["num_episodes"] == 4
     done = recorder.wait_for("training_completed", count=2)[-1]
@@ -103,8 +113,11 @@ def test_delete_publish_archive_and_history_are_409_while_the_scenario_trains(ap
     running = start_run(api, num_episodes=5000)["run_id"]
     recorder.wait_for("training_progress", count=len(recorder.named("training_progress")) + 2)
     assert api.get_json(f"/api/runs/{running}")["status"] == "running"
-    for response in (requests_delete(api, running), requests_delete(api, earlier),
-                     api.post(f"/api/runs/{earlier}/publish")):
+    for response in (
+        requests_delete(api, running),
+        requests_delete(api, earlier),
+        api.post(f"/api/runs/{earlier}/publish"),
+    ):
         assert running in error(response, 409, "scenario_name")["message"]
     for saved in ("archive", "history"):  # not "ended before saving any": it has not ended
         assert "is still training" in error(api.get(f"/api/runs/{running}/{saved}"), 409, "run_id")["message"]

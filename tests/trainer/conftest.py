@@ -1,4 +1,5 @@
 """Fixtures for the trainer tests: the bundled scenarios and a throwaway models folder."""
+
 import pytest
 import torch
 

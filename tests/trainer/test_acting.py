@@ -1,4 +1,5 @@
 """Sampling in NumPy (`acting.ActorSnapshot`) against the agent's own PyTorch modules."""
+
 import numpy as np
 import pytest
 import torch

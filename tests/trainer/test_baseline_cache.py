@@ -1,5 +1,6 @@
 """Tuned baseline splits survive a restart: kept on disk under the models folder, keyed by the household's
 figures, written atomically, tuned again when the file is missing, damaged or another household's."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -18,15 +19,18 @@ from hrl_trainer.common.config import TUNING_HOUSEHOLDS
 from hrl_trainer.common.paths import BASELINES_FOLDER
 
 SPLITS = {"best_fixed": np.array([0.1, 0.7, 0.2]), "buffer_first": np.array([0.3, 0.3, 0.4])}
-RULES = {"target_liquidity_2": {"k": 2.5, "spend": 0.15},
-         "target_liquidity_4": {"k": 3.0, "spend_below": 0.1, "spend_above": 0.4, "close": 0.5}}
+RULES = {
+    "target_liquidity_2": {"k": 2.5, "spend": 0.15},
+    "target_liquidity_4": {"k": 3.0, "spend_below": 0.1, "spend_above": 0.4, "close": 0.5},
+}
 SAVED = {**SPLITS, **RULES}
 
 
 def same(tunings, expected=SAVED):
     """Every split equal and every rule's numbers equal."""
     return set(tunings) == set(expected) and all(
-        np.array_equal(tunings[k], expected[k]) if k in SPLITS else tunings[k] == expected[k] for k in expected)
+        np.array_equal(tunings[k], expected[k]) if k in SPLITS else tunings[k] == expected[k] for k in expected
+    )
 
 
 @pytest.fixture
@@ -58,7 +62,9 @@ def test_tuned_values_are_saved_and_read_back_after_a_restart(tmp_path, torino, 
     saved = json.loads(path.read_text())
     assert saved["splits"] == {k: v.tolist() for k, v in SPLITS.items()}
     assert saved["rules"] == RULES and saved["version"] == 2
-    assert saved["figures"]["monthly_income"] == torino.monthly_income and saved["tuning_households"] == TUNING_HOUSEHOLDS
+    assert (
+        saved["figures"]["monthly_income"] == torino.monthly_income and saved["tuning_households"] == TUNING_HOUSEHOLDS
+    )
     assert not [p for p in (tmp_path / BASELINES_FOLDER).iterdir() if p.name.startswith(".")]  # no temp file left
 
     tunings.cache_clear()  # the restart: memory gone, the file stays
@@ -143,8 +149,10 @@ def test_another_households_file_under_the_same_name_is_not_used(tmp_path, torin
 
 def test_a_simulation_in_a_new_process_reads_the_real_tuning_from_disk(tmp_path, torino, no_tuning):
     """The real tuning, done by one process, is what a later process (a restarted server) reuses."""
-    script = ("import sys; from hrl_trainer import load_scenario; from hrl_trainer.baselines.tuning import tunings; "
-              "tunings(load_scenario('torino_single'), sys.argv[1])")
+    script = (
+        "import sys; from hrl_trainer import load_scenario; from hrl_trainer.baselines.tuning import tunings; "
+        "tunings(load_scenario('torino_single'), sys.argv[1])"
+    )
     subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=True, timeout=600)
     from_disk = tunings(torino, str(tmp_path))  # tuning refused: must come from the file
     real = tune(torino)  # the function itself, imported before the fixture replaced it
@@ -180,4 +188,5 @@ def test_two_callers_missing_the_file_together_tune_once(tmp_path, torino):
         thread.join(30)
     assert len(calls) == 1 and len(results) == 2 and all(same(result) for result in results)
     assert [p.name for p in (tmp_path / BASELINES_FOLDER).iterdir()] == [
-        cache_path(torino, TUNING_HOUSEHOLDS, tmp_path).name]
+        cache_path(torino, TUNING_HOUSEHOLDS, tmp_path).name
+    ]

@@ -1,5 +1,6 @@
 """Every benchmark and example script imports (they are run by hand, so nothing else notices a broken import), and the
 benchmarks and examples use only the public API (`from hrl_trainer import ...`)."""
+
 import ast
 import subprocess
 import sys
@@ -34,8 +35,13 @@ def deep_imports(path: Path) -> set[str]:
     """The modules under `hrl_trainer.` a script imports (at any depth of its code)."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
-            [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+        names = (
+            [node.module or ""]
+            if isinstance(node, ast.ImportFrom)
+            else [alias.name for alias in node.names]
+            if isinstance(node, ast.Import)
+            else []
+        )
         found.update(name for name in names if name.startswith("hrl_trainer."))
     return found
 
@@ -48,13 +54,16 @@ def test_benchmarks_and_examples_use_only_the_public_api():
     assert INTERNALS_MEASURED - used == set(), "a justified exception no longer needed: remove it"
 
 
-@pytest.mark.parametrize(("folder", "some"), [("benchmarks", {"learning", "train_speed", "cluster"}),
-                                            ("examples", {"sb3_households", "python_client"})])
+@pytest.mark.parametrize(
+    ("folder", "some"),
+    [("benchmarks", {"learning", "train_speed", "cluster"}), ("examples", {"sb3_households", "python_client"})],
+)
 def test_every_script_imports(folder: str, some: set[str]):
     scripts = sorted(p.stem for p in (REPO / folder).glob("*.py"))
     assert some <= set(scripts)
     check = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n    print(name)"
-    done = subprocess.run([sys.executable, "-c", check, *scripts], cwd=REPO / folder, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", check, *scripts], cwd=REPO / folder, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == scripts

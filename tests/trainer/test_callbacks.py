@@ -1,5 +1,6 @@
 """The training loop's callbacks (Stable-Baselines3's protocol), and learning unchanged by them: the agents,
 scores and files of short seeded runs are those the trainer made before it had callbacks (main at 1e7031a)."""
+
 import json
 
 import pytest
@@ -14,25 +15,77 @@ from hrl_trainer.store.runlock import ScenarioLocked
 
 # Recorded with main's trainer (1e7031a, before callbacks) under these tests' conftest (one torch thread).
 BEFORE = {
-    "params": 4232.625438410296, "final_avg_reward": 10.184797270714242, "heldout_avg_reward": -0.6644120636052329,
-    "evaluations": [11.035543489806352, 11.008471046384706, 10.994980697337562], "should_stop_calls": 33,
-    "flat_params": 3600.0525367335376, "pruned_trial_reports": [(10, 10.97674686271508)],
+    "params": 4232.625438410296,
+    "final_avg_reward": 10.184797270714242,
+    "heldout_avg_reward": -0.6644120636052329,
+    "evaluations": [11.035543489806352, 11.008471046384706, 10.994980697337562],
+    "should_stop_calls": 33,
+    "flat_params": 3600.0525367335376,
+    "pruned_trial_reports": [(10, 10.97674686271508)],
 }
 """Another thread count or CPU moves these in the 8th digit; one random draw more or less, in the 1st or 2nd."""
 CLOSE = 1e-6
 
 FILES = {
-    "history.json": ["scenario_name", "run_id", "parent", "config", "seed", "scenario", "versions", "started_at",
-                     "finished_at", "episode_offset", "episodes_completed", "total_episodes", "stopped",
-                     "final_metrics", "held_out", "notes", "progress", "evaluations", "timings"],
-    "run.json": ["run_id", "scenario_name", "status", "started_at", "finished_at", "episodes_completed",
-                 "total_episodes", "seed", "settings", "final_metrics", "held_out", "parent", "episode_offset"],
+    "history.json": [
+        "scenario_name",
+        "run_id",
+        "parent",
+        "config",
+        "seed",
+        "scenario",
+        "versions",
+        "started_at",
+        "finished_at",
+        "episode_offset",
+        "episodes_completed",
+        "total_episodes",
+        "stopped",
+        "final_metrics",
+        "held_out",
+        "notes",
+        "progress",
+        "evaluations",
+        "timings",
+    ],
+    "run.json": [
+        "run_id",
+        "scenario_name",
+        "status",
+        "started_at",
+        "finished_at",
+        "episodes_completed",
+        "total_episodes",
+        "seed",
+        "settings",
+        "final_metrics",
+        "held_out",
+        "parent",
+        "episode_offset",
+    ],
     "config.json": ["config", "seed", "scenario", "versions"],
-    "checkpoints/checkpoint_best/metadata.json": ["scenario_name", "run_id", "label", "saved_at", "seed",
-                                                  "episodes_completed", "evaluation", "config"],
+    "checkpoints/checkpoint_best/metadata.json": [
+        "scenario_name",
+        "run_id",
+        "label",
+        "saved_at",
+        "seed",
+        "episodes_completed",
+        "evaluation",
+        "config",
+    ],
 }
-RECORD = ["episode", "total_episodes", "avg_reward", "avg_duration", "avg_cash", "avg_invested", "stability",
-          "goal_adherence", "elapsed_time"]
+RECORD = [
+    "episode",
+    "total_episodes",
+    "avg_reward",
+    "avg_duration",
+    "avg_cash",
+    "avg_invested",
+    "stability",
+    "goal_adherence",
+    "elapsed_time",
+]
 
 
 def param_sum(*agents) -> float:
@@ -40,8 +93,17 @@ def param_sum(*agents) -> float:
 
 
 def small(models_dir=None, **settings) -> TrainConfig:
-    return TrainConfig("torino_single", **{"num_episodes": 12, "save_interval": 6, "eval_episodes": 2, "seed": 3,
-                                          "models_dir": str(models_dir) if models_dir else None, **settings})
+    return TrainConfig(
+        "torino_single",
+        **{
+            "num_episodes": 12,
+            "save_interval": 6,
+            "eval_episodes": 2,
+            "seed": 3,
+            "models_dir": str(models_dir) if models_dir else None,
+            **settings,
+        },
+    )
 
 
 class FakeTrial:
@@ -88,15 +150,27 @@ class Recorder(TrainerCallback):
 
 
 def rollout(first: int, households: int, end: bool = True) -> list[str]:
-    return ["rollout_start", *(f"step {n}" for n in range(first, first + households))] + (["rollout_end"] if end else [])
+    return ["rollout_start", *(f"step {n}" for n in range(first, first + households))] + (
+        ["rollout_end"] if end else []
+    )
 
 
 @pytest.fixture(scope="module")
 def seeded_run(tmp_path_factory):
     models = tmp_path_factory.mktemp("models")
     calls = []
-    result = train(TrainConfig("torino_single", num_episodes=30, save_interval=10, eval_episodes=3, heldout_episodes=10,
-                               seed=11, models_dir=str(models)), should_stop=lambda: calls.append(1) and False)
+    result = train(
+        TrainConfig(
+            "torino_single",
+            num_episodes=30,
+            save_interval=10,
+            eval_episodes=3,
+            heldout_episodes=10,
+            seed=11,
+            models_dir=str(models),
+        ),
+        should_stop=lambda: calls.append(1) and False,
+    )
     return models, result, len(calls)
 
 
@@ -114,11 +188,21 @@ def test_a_seeded_run_learns_exactly_as_before_callbacks(seeded_run):
 def test_the_run_folder_has_the_files_and_keys_it_had_before_callbacks(seeded_run):
     models, _, _ = seeded_run
     (run,) = (models / "runs").iterdir()
-    assert sorted(str(p.relative_to(run)) for p in run.rglob("*.*")) == sorted([
-        *(f"checkpoints/checkpoint_{label}/{name}" for label in ("best", "episode_10", "episode_20", "episode_30",
-                                                                 "final")
-          for name in ("high_agent.pt", "low_agent.pt", "metadata.json")),
-        "config.json", "high_agent.pt", "history.json", "low_agent.pt", "optimizer.pt", "run.json"])
+    assert sorted(str(p.relative_to(run)) for p in run.rglob("*.*")) == sorted(
+        [
+            *(
+                f"checkpoints/checkpoint_{label}/{name}"
+                for label in ("best", "episode_10", "episode_20", "episode_30", "final")
+                for name in ("high_agent.pt", "low_agent.pt", "metadata.json")
+            ),
+            "config.json",
+            "high_agent.pt",
+            "history.json",
+            "low_agent.pt",
+            "optimizer.pt",
+            "run.json",
+        ]
+    )
     for name, keys in FILES.items():
         assert list(json.loads((run / name).read_text())) == keys, name
     history = json.loads((run / "history.json").read_text())
@@ -128,9 +212,22 @@ def test_the_run_folder_has_the_files_and_keys_it_had_before_callbacks(seeded_ru
 
 def test_a_pruned_trial_reports_what_it_reported_before_callbacks():
     trial = FakeTrial(prune_after=1)
-    config = TrainConfig("torino_single", num_episodes=30, save_interval=10, eval_episodes=3, seed=0,
-                         learning_rate=1e-3, ent_coef=1e-2, intrinsic_coef=0.1, reward_scale=0.1, gae_lambda=0.9,
-                         clip_coef=0.2, high_period=6, num_envs=10, update_epochs=3)
+    config = TrainConfig(
+        "torino_single",
+        num_episodes=30,
+        save_interval=10,
+        eval_episodes=3,
+        seed=0,
+        learning_rate=1e-3,
+        ent_coef=1e-2,
+        intrinsic_coef=0.1,
+        reward_scale=0.1,
+        gae_lambda=0.9,
+        clip_coef=0.2,
+        high_period=6,
+        num_envs=10,
+        update_epochs=3,
+    )
     pruning = TrialPruningCallback(trial)
     trainer = Trainer(config, callback=EvalCheckpointCallback(callback_after_eval=pruning), write_run=False)
     result = trainer.run()
@@ -141,8 +238,14 @@ def test_a_pruned_trial_reports_what_it_reported_before_callbacks():
 def test_the_loop_calls_each_hook_in_order_once_per_household_and_writes_nothing_by_itself(tmp_path):
     recorder = Recorder()
     result = Trainer(small(tmp_path / "models", num_envs=3), callback=recorder, write_run=False).run()
-    assert recorder.calls == ["training_start", *rollout(1, 3), *rollout(4, 3), *rollout(7, 3), *rollout(10, 3),
-                              "training_end"]
+    assert recorder.calls == [
+        "training_start",
+        *rollout(1, 3),
+        *rollout(4, 3),
+        *rollout(7, 3),
+        *rollout(10, 3),
+        "training_end",
+    ]
     assert recorder.n_calls == result.episodes_completed == 12 and not result.stopped
     assert result.final_metrics == {} and result.held_out == {}  # no progress records, no held-out evaluation
     assert not (tmp_path / "models").exists()
@@ -184,8 +287,11 @@ def test_the_new_best_callback_runs_on_each_new_best_only_and_can_stop_training(
 def test_the_pruning_callback_reports_every_evaluation_until_the_trial_is_pruned():
     trial = FakeTrial(prune_after=2)
     pruning = TrialPruningCallback(trial)
-    trainer = Trainer(small(num_episodes=40, save_interval=10), write_run=False,
-                      callback=EvalCheckpointCallback(callback_after_eval=pruning))
+    trainer = Trainer(
+        small(num_episodes=40, save_interval=10),
+        write_run=False,
+        callback=EvalCheckpointCallback(callback_after_eval=pruning),
+    )
     result = trainer.run()
     assert trial.reports == [(e["episode"], e["avg_reward"]) for e in trainer.evaluations]
     assert [step for step, _ in trial.reports] == [10, 20] and pruning.pruned

@@ -1,5 +1,6 @@
 """Files on disk: the promised layout, reload round trips, sets of files replaced all at once, the best
 checkpoint across runs and the tidying a run does when it starts."""
+
 import json
 import os
 import pickle
@@ -15,21 +16,34 @@ import torch
 
 from hrl_trainer import TrainConfig, list_trained_models, load_history
 from hrl_trainer.common import filesets
-from hrl_trainer.store import runs
-from hrl_trainer.store.checkpoints import (IncompatibleModel, agent_from_bytes, checkpoint_dir, checkpoint_files, load_checkpoint,
-                                     load_trained_models, model_files, model_paths, save_checkpoint,
-                                     tidy_models_folder)
-from hrl_trainer.env.lives import fixed_households
-from hrl_trainer.evaluation.scoring import hrl_policy, score
 from hrl_trainer.common.filesets import FileSet
+from hrl_trainer.env.lives import fixed_households
 from hrl_trainer.env.simulation import OBS_FEATURES
+from hrl_trainer.evaluation.scoring import hrl_policy, score
 from hrl_trainer.learn.trainer import Trainer
+from hrl_trainer.store import runs
+from hrl_trainer.store.checkpoints import (
+    IncompatibleModel,
+    agent_from_bytes,
+    checkpoint_dir,
+    checkpoint_files,
+    load_checkpoint,
+    load_trained_models,
+    model_files,
+    model_paths,
+    save_checkpoint,
+    tidy_models_folder,
+)
+
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     models = tmp_path_factory.mktemp("models")
-    trainer = Trainer(TrainConfig("bologna_coppia", num_episodes=40, save_interval=20, eval_episodes=3, seed=5,
-                                  models_dir=str(models)))
+    trainer = Trainer(
+        TrainConfig(
+            "bologna_coppia", num_episodes=40, save_interval=20, eval_episodes=3, seed=5, models_dir=str(models)
+        )
+    )
     trainer.run()
     return trainer, models
 
@@ -37,11 +51,24 @@ def trained(tmp_path_factory):
 def test_layout_matches_the_spec(trained):
     trainer, models = trained
     assert sorted(p.name for p in models.iterdir()) == [
-        "bologna_coppia_high_agent.pt", "bologna_coppia_history.json", "bologna_coppia_low_agent.pt",
-        "bologna_coppia_run.json", "checkpoints", "locks", "runs"]
+        "bologna_coppia_high_agent.pt",
+        "bologna_coppia_history.json",
+        "bologna_coppia_low_agent.pt",
+        "bologna_coppia_run.json",
+        "checkpoints",
+        "locks",
+        "runs",
+    ]
     run = models / "runs" / trainer.run_id  # the published run's own folder; the spec's paths hold copies
     assert sorted(p.name for p in run.iterdir()) == [
-        "checkpoints", "config.json", "high_agent.pt", "history.json", "low_agent.pt", "optimizer.pt", "run.json"]
+        "checkpoints",
+        "config.json",
+        "high_agent.pt",
+        "history.json",
+        "low_agent.pt",
+        "optimizer.pt",
+        "run.json",
+    ]
     assert (models / "checkpoints" / "bologna_coppia").resolve() == (run / "checkpoints").resolve()
     for name in ("high_agent.pt", "low_agent.pt", "history.json"):
         assert (run / name).read_bytes() == (models / f"bologna_coppia_{name}").read_bytes()
@@ -83,7 +110,9 @@ def test_history_and_model_listing(trained):
     assert [m["scenario_name"] for m in listing] == ["bologna_coppia"]
     assert listing[0]["files"]["high_agent"] == "bologna_coppia_high_agent.pt"
     assert listing[0]["final_metrics"] == history["final_metrics"] and listing[0]["run_id"] == trainer.run_id
-    (models / "bologna_coppia_history.json").write_bytes((models / "runs" / trainer.run_id / "history.json").read_bytes())
+    (models / "bologna_coppia_history.json").write_bytes(
+        (models / "runs" / trainer.run_id / "history.json").read_bytes()
+    )
     with pytest.raises(ValueError):
         load_history("../bologna_coppia", models)
     with pytest.raises(FileNotFoundError):
@@ -168,6 +197,7 @@ def killed_at(step: int, action) -> bool:
                 def wrapped(*args, **kwargs):
                     change()
                     return function(*args, **kwargs)
+
                 return wrapped
 
             def half_then_rest(path, data):
@@ -176,7 +206,7 @@ def killed_at(step: int, action) -> bool:
                     handle.write(data[: len(data) // 2])
                     handle.flush()
                     change()
-                    handle.write(data[len(data) // 2:])
+                    handle.write(data[len(data) // 2 :])
 
             filesets.write_file = half_then_rest
             os.rename, os.replace, shutil.rmtree = before(os.rename), before(os.replace), before(shutil.rmtree)
@@ -189,8 +219,10 @@ def killed_at(step: int, action) -> bool:
     return os.WIFSIGNALED(status)
 
 
-SETS = {"model files": lambda models: model_files("bologna_coppia", models),
-        "checkpoint folder": lambda models: checkpoint_files(checkpoint_dir("bologna_coppia", "best", models))}
+SETS = {
+    "model files": lambda models: model_files("bologna_coppia", models),
+    "checkpoint folder": lambda models: checkpoint_files(checkpoint_dir("bologna_coppia", "best", models)),
+}
 
 
 @pytest.mark.parametrize("previous", [True, False], ids=["replacing a set", "first set"])
@@ -213,8 +245,11 @@ def test_a_swap_killed_at_any_step_leaves_the_old_set_or_the_new_one(models_dir,
             assert [m["scenario_name"] for m in list_trained_models(models_dir)] == (["bologna_coppia"] if view else [])
             assert load_history("bologna_coppia", models_dir) == json.loads(view[2]) if view else True
         tidy_models_folder("bologna_coppia", models_dir)  # what the next run does first
-        assert [(files.folder / name).read_bytes() for name in files.names] == view if view else \
-            not any((files.folder / name).exists() for name in files.names)
+        assert (
+            [(files.folder / name).read_bytes() for name in files.names] == view
+            if view
+            else not any((files.folder / name).exists() for name in files.names)
+        )
         assert not list(models_dir.rglob(".*")), f"left after tidying: {list(models_dir.rglob('.*'))}"
         seen.append(view == new)
         if not killed:
@@ -243,8 +278,11 @@ def test_a_read_overlapping_a_swap_reads_again_and_gets_one_version(models_dir, 
 
 # --- the best checkpoint of a run ---------------------------------------------------------------------
 def short_run(models, seed: int) -> Trainer:
-    trainer = Trainer(TrainConfig("torino_single", num_episodes=60, save_interval=20, eval_episodes=3, seed=seed,
-                                  models_dir=str(models)))
+    trainer = Trainer(
+        TrainConfig(
+            "torino_single", num_episodes=60, save_interval=20, eval_episodes=3, seed=seed, models_dir=str(models)
+        )
+    )
     trainer.run()
     return trainer
 
@@ -256,9 +294,11 @@ def best_metadata(models, run_id: str) -> dict:
 @pytest.fixture
 def scripted_scores(monkeypatch):
     """`scripted_scores(own)`: the next run's evaluations score `own`, one by one."""
+
     def script(own: list[float]) -> None:
         scores = iter(own)
         monkeypatch.setattr(Trainer, "evaluate", lambda self, strategist, executor, what: {"avg_reward": next(scores)})
+
     return script
 
 
@@ -282,9 +322,11 @@ def test_a_run_starts_by_finishing_or_discarding_what_a_killed_run_left(models_d
     staged = models_dir / ".torino_single.x1.tmp"  # killed while staging the model files
     staged.mkdir(parents=True)
     (staged / "torino_single_high_agent.pt").write_bytes(b"half")
-    older = [models_dir / ".torino_single_history.json.x2.tmp",  # earlier versions' leftovers
-             checkpoint_dir("torino_single", "best", models_dir) / ".low_agent.pt.x3.tmp",
-             checkpoint_dir("torino_single", "episode_5", models_dir) / "high_agent.pt"]
+    older = [
+        models_dir / ".torino_single_history.json.x2.tmp",  # earlier versions' leftovers
+        checkpoint_dir("torino_single", "best", models_dir) / ".low_agent.pt.x3.tmp",
+        checkpoint_dir("torino_single", "episode_5", models_dir) / "high_agent.pt",
+    ]
     for path in older:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"half")
@@ -320,12 +362,17 @@ def test_saved_agents_record_their_observation_layout(trained):
     assert len(low["observation"]) == low["architecture"]["obs_dim"]
 
 
-@pytest.mark.parametrize("change, reason", [
-    (lambda payload: payload.pop("observation"), "it was saved before observation layouts were recorded"),
-    (lambda payload: payload["observation"].__setitem__(1, "savings_in_buffers"),
-     "its input 1 is 'savings_in_buffers', this version's is 'months_covered'"),
-    (lambda payload: payload["observation"].pop(), "it has 10 inputs, this version 11"),
-])
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (lambda payload: payload.pop("observation"), "it was saved before observation layouts were recorded"),
+        (
+            lambda payload: payload["observation"].__setitem__(1, "savings_in_buffers"),
+            "its input 1 is 'savings_in_buffers', this version's is 'months_covered'",
+        ),
+        (lambda payload: payload["observation"].pop(), "it has 10 inputs, this version 11"),
+    ],
+)
 def test_loading_an_agent_of_another_observation_layout_is_a_clear_error(trained, tmp_path, change, reason):
     _, models = trained
     shutil.copytree(models, tmp_path / "models")
@@ -335,10 +382,13 @@ def test_loading_an_agent_of_another_observation_layout_is_a_clear_error(trained
     assert str(error.value) == f"the saved strategist cannot run in this version: {reason}; train the scenario again"
 
 
-@pytest.mark.parametrize("change", [
-    lambda payload: payload["architecture"].__setitem__("prior_gate", True),  # a newer version's option
-    lambda payload: payload["architecture"].__setitem__("hidden", 32),  # weights of another shape
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda payload: payload["architecture"].__setitem__("prior_gate", True),  # a newer version's option
+        lambda payload: payload["architecture"].__setitem__("hidden", 32),  # weights of another shape
+    ],
+)
 def test_loading_an_agent_of_an_architecture_this_version_does_not_build_is_a_clear_error(trained, tmp_path, change):
     _, models = trained
     shutil.copytree(models, tmp_path / "models")
@@ -353,12 +403,28 @@ def test_evaluate_refuses_an_incompatible_model_in_one_line(trained, tmp_path):
     _, models = trained
     shutil.copytree(models, tmp_path / "models")
     rewrite_payload(tmp_path / "models" / "bologna_coppia_low_agent.pt", lambda payload: payload.pop("observation"))
-    result = subprocess.run([sys.executable, "-m", "hrl_trainer", "evaluate", "--scenario", "bologna_coppia",
-                             "--models-dir", str(tmp_path / "models"), "--episodes", "5"],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hrl_trainer",
+            "evaluate",
+            "--scenario",
+            "bologna_coppia",
+            "--models-dir",
+            str(tmp_path / "models"),
+            "--episodes",
+            "5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr == ("error: the saved executor cannot run in this version: it was saved before observation "
-                             "layouts were recorded; train the scenario again\n")
+    assert result.stderr == (
+        "error: the saved executor cannot run in this version: it was saved before observation "
+        "layouts were recorded; train the scenario again\n"
+    )
 
 
 def test_a_history_saved_before_the_key_was_held_out_reads_as_held_out():

@@ -1,4 +1,5 @@
 """The command line, run as a user would."""
+
 import json
 import os
 import shutil
@@ -9,21 +10,28 @@ import time
 
 import pytest
 import yaml
+from live_server import REPO
 
 from hrl_trainer import load_scenario
 from hrl_trainer.baselines.cache import cache_path
-from hrl_trainer.store.checkpoints import checkpoint_dir, model_paths
-from hrl_trainer.cli.main import main
-from hrl_trainer.common.config import (ADVICE_BOUNDS, MAX_BALANCE, MAX_HOUSEHOLD_MONTHS, MAX_KEEP_CHECKPOINTS, SETTING_BOUNDS,
-                                SIMULATION_BOUNDS)
 from hrl_trainer.baselines.tuning import figures_key
-from hrl_trainer.common.config import TUNING_HOUSEHOLDS
-from live_server import REPO
+from hrl_trainer.cli.main import main
+from hrl_trainer.common.config import (
+    ADVICE_BOUNDS,
+    MAX_BALANCE,
+    MAX_HOUSEHOLD_MONTHS,
+    MAX_KEEP_CHECKPOINTS,
+    SETTING_BOUNDS,
+    SIMULATION_BOUNDS,
+    TUNING_HOUSEHOLDS,
+)
+from hrl_trainer.store.checkpoints import checkpoint_dir, model_paths
 
 
 def cli(*args, check=True):
-    return subprocess.run([sys.executable, "-m", "hrl_trainer", *args], capture_output=True, text=True, check=check,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "hrl_trainer", *args], capture_output=True, text=True, check=check, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +39,22 @@ def trained(tmp_path_factory, tunings):
     """A trained torino_single, then its tunings in the folder (as a simulation would leave them; not before the
     run, whose summary would then also compare with the rules)."""
     models = tmp_path_factory.mktemp("models")
-    out = cli("train", "--scenario", "torino_single", "--episodes", "40", "--save-interval", "20",
-              "--eval-episodes", "3", "--seed", "4", "--models-dir", str(models), "--quiet").stdout
+    out = cli(
+        "train",
+        "--scenario",
+        "torino_single",
+        "--episodes",
+        "40",
+        "--save-interval",
+        "20",
+        "--eval-episodes",
+        "3",
+        "--seed",
+        "4",
+        "--models-dir",
+        str(models),
+        "--quiet",
+    ).stdout
     tunings.seed(models, "torino_single")
     return models, out
 
@@ -46,7 +68,8 @@ def test_train_writes_the_models_and_prints_a_summary_that_leads_with_the_held_o
     held_out = history["held_out"]
     assert {"median_real_net_worth", "p5_real_net_worth", "share_broke", "avg_reward"} <= set(held_out)
     assert dict(zip(lines[1].split(), lines[2].split())) == {
-        key: f"{value:.2f}" if isinstance(value, float) else str(value) for key, value in held_out.items()}
+        key: f"{value:.2f}" if isinstance(value, float) else str(value) for key, value in held_out.items()
+    }
     assert lines[3].startswith("Trained torino_single: 40 episodes in ")
     assert (models / "torino_single_high_agent.pt").is_file()
     assert (models / "checkpoints" / "torino_single" / "checkpoint_episode_40").is_dir()
@@ -54,8 +77,9 @@ def test_train_writes_the_models_and_prints_a_summary_that_leads_with_the_held_o
 
 def test_evaluate_json_compares_with_every_baseline(trained):
     models, _ = trained
-    report = json.loads(cli("evaluate", "--scenario", "torino_single", "--models-dir", str(models),
-                            "--episodes", "60", "--json").stdout)
+    report = json.loads(
+        cli("evaluate", "--scenario", "torino_single", "--models-dir", str(models), "--episodes", "60", "--json").stdout
+    )
     baselines = {"best_fixed", "random", "buffer_first", "target_liquidity_2", "target_liquidity_4", "flat_ppo"}
     assert set(report["policies"]) == {"hrl", *baselines}
     for metrics in report["policies"].values():
@@ -75,8 +99,23 @@ def test_simulate_flat_ppo_reuses_the_flat_ppo_evaluate_trained(trained):
     cli("evaluate", "--scenario", "torino_single", "--models-dir", str(models), "--episodes", "20", "--json")
     (path,) = (models / "baselines" / "flat_ppo").iterdir()
     stamp = path.stat().st_mtime_ns
-    result = json.loads(cli("simulate", "--scenario", "torino_single", "--models-dir", str(models), "--households", "10",
-                            "--months", "12", "--seed", "2", "--flat-ppo", "--json").stdout)
+    result = json.loads(
+        cli(
+            "simulate",
+            "--scenario",
+            "torino_single",
+            "--models-dir",
+            str(models),
+            "--households",
+            "10",
+            "--months",
+            "12",
+            "--seed",
+            "2",
+            "--flat-ppo",
+            "--json",
+        ).stdout
+    )
     assert result["policies"]["flat_ppo"]["trained"] == {"scenario_name": "torino_single", "episodes": 40, "seed": 4}
     assert set(result["paired"]["flat_ppo"]) == {"reward", "real_net_worth", "total_spending"}
     assert [p.name for p in path.parent.iterdir()] == [path.name] and path.stat().st_mtime_ns == stamp
@@ -90,11 +129,18 @@ def test_evaluate_table_with_the_tunings_kept_in_the_models_folder(trained, tmp_
     record = json.loads(saved.read_text())
     record["splits"]["best_fixed"] = [0.11, 0.22, 0.67]
     saved.write_text(json.dumps(record))
-    out = cli("evaluate", "--scenario", "torino_single", "--models-dir", str(models), "--episodes", "30",
-              "--no-flat").stdout
+    out = cli(
+        "evaluate", "--scenario", "torino_single", "--models-dir", str(models), "--episodes", "30", "--no-flat"
+    ).stdout
     assert out.splitlines()[0].split()[:2] == ["policy", "avg_reward"]
     assert [line.split()[0] for line in out.splitlines()[1:]] == [
-        "hrl", "random", "best_fixed", "buffer_first", "target_liquidity_2", "target_liquidity_4"]
+        "hrl",
+        "random",
+        "best_fixed",
+        "buffer_first",
+        "target_liquidity_2",
+        "target_liquidity_4",
+    ]
     assert "spend_below=" in out
     assert "[0.11, 0.22, 0.67]" in next(line for line in out.splitlines() if line.split()[0] == "best_fixed")
 
@@ -102,20 +148,34 @@ def test_evaluate_table_with_the_tunings_kept_in_the_models_folder(trained, tmp_
 def test_scenarios_lists_the_bundled_households():
     out = cli("scenarios").stdout
     assert [line.split()[0] for line in out.splitlines()[1:]] == [
-        "bologna_coppia", "milano_junior", "milano_senior", "roma_famiglia", "torino_single"]
+        "bologna_coppia",
+        "milano_junior",
+        "milano_senior",
+        "roma_famiglia",
+        "torino_single",
+    ]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["train", "--scenario", "atlantis"],
-     "Scenario 'atlantis' not found; available: bologna_coppia, milano_junior, milano_senior, roma_famiglia, "
-     "torino_single"),
-    (["train", "--scenario", "torino_single", "--models-dir", "/nonexistent-parent/models"],
-     "its parent folder /nonexistent-parent does not exist"),
-    (["train", "--scenario", "../etc"], "scenario_name"),
-    (["evaluate", "--scenario", "bologna_coppia", "--models-dir", "/nonexistent-models"], "No trained model"),
-    (["train", "--scenario", "torino_single", "--episodes", "2", "--models-dir", __file__ + "/models"],
-     "Not a directory"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["train", "--scenario", "atlantis"],
+            "Scenario 'atlantis' not found; available: bologna_coppia, milano_junior, milano_senior, roma_famiglia, "
+            "torino_single",
+        ),
+        (
+            ["train", "--scenario", "torino_single", "--models-dir", "/nonexistent-parent/models"],
+            "its parent folder /nonexistent-parent does not exist",
+        ),
+        (["train", "--scenario", "../etc"], "scenario_name"),
+        (["evaluate", "--scenario", "bologna_coppia", "--models-dir", "/nonexistent-models"], "No trained model"),
+        (
+            ["train", "--scenario", "torino_single", "--episodes", "2", "--models-dir", __file__ + "/models"],
+            "Not a directory",
+        ),
+    ],
+)
 def test_errors_are_one_clear_line(args, message):
     result = cli(*args, check=False)
     assert result.returncode == 2
@@ -147,15 +207,24 @@ def test_an_unwritable_models_folder_fails_before_training(tmp_path):
     assert f"{folder}: cannot write in {folder}" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--episodes", "abc"], "argument --episodes: must be a positive integer (at most 100000), got 'abc'"),
-    (["--episodes", "0"], "argument --episodes: must be a positive integer (at most 100000), got '0'"),
-    (["--episodes", "100001"], "argument --episodes: must be a positive integer (at most 100000), got '100001'"),
-    (["--seed", "-1"], "argument --seed: must be an integer from 0 to 4294967295, got '-1'"),
-    (["--seed", "4294967296"], "argument --seed: must be an integer from 0 to 4294967295, got '4294967296'"),
-    (["--eval-episodes", "1001"], "argument --eval-episodes: must be a positive integer (at most 1000), got '1001'"),
-    (["--save-interval", "1.5"], "argument --save-interval: must be a positive integer (at most 100000), got '1.5'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--episodes", "abc"], "argument --episodes: must be a positive integer (at most 100000), got 'abc'"),
+        (["--episodes", "0"], "argument --episodes: must be a positive integer (at most 100000), got '0'"),
+        (["--episodes", "100001"], "argument --episodes: must be a positive integer (at most 100000), got '100001'"),
+        (["--seed", "-1"], "argument --seed: must be an integer from 0 to 4294967295, got '-1'"),
+        (["--seed", "4294967296"], "argument --seed: must be an integer from 0 to 4294967295, got '4294967296'"),
+        (
+            ["--eval-episodes", "1001"],
+            "argument --eval-episodes: must be a positive integer (at most 1000), got '1001'",
+        ),
+        (
+            ["--save-interval", "1.5"],
+            "argument --save-interval: must be a positive integer (at most 100000), got '1.5'",
+        ),
+    ],
+)
 def test_bad_numbers_are_refused_in_plain_words(args, message):
     result = cli("train", "--scenario", "torino_single", *args, check=False)
     assert result.returncode == 2
@@ -165,10 +234,15 @@ def test_bad_numbers_are_refused_in_plain_words(args, message):
 
 def test_train_help_describes_every_option_with_its_default():
     help_text = " ".join(cli("train", "--help").stdout.split())
-    for option, default in [("--episodes", "(default: 1000)"), ("--save-interval", "(default: 100)"),
-                            ("--eval-episodes", "(default: 10)"), ("--seed", "(default: a random one"),
-                            ("--models-dir", "(default: $HRL_MODELS_DIR"),
-                            ("--scenarios-dir", "(default: $HRL_SCENARIOS_DIR"), ("--quiet", "(default: a progress bar")]:
+    for option, default in [
+        ("--episodes", "(default: 1000)"),
+        ("--save-interval", "(default: 100)"),
+        ("--eval-episodes", "(default: 10)"),
+        ("--seed", "(default: a random one"),
+        ("--models-dir", "(default: $HRL_MODELS_DIR"),
+        ("--scenarios-dir", "(default: $HRL_SCENARIOS_DIR"),
+        ("--quiet", "(default: a progress bar"),
+    ]:
         described = help_text.split(f" {option} ", 1)[1]
         assert default in described.split(" --", 1)[0], option
     assert "1 to 100000" in help_text and "0 to 4294967295" in help_text
@@ -178,10 +252,31 @@ def test_train_help_describes_every_option_with_its_default():
 def start_training(models, episodes=20000):
     """A long run in its own session, with SIGINT at its default (a background shell would ignore it)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "hrl_trainer", "train", "--scenario", "torino_single", "--episodes", str(episodes),
-         "--save-interval", "25", "--eval-episodes", "2", "--seed", "8", "--models-dir", str(models), "--quiet"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        [
+            sys.executable,
+            "-m",
+            "hrl_trainer",
+            "train",
+            "--scenario",
+            "torino_single",
+            "--episodes",
+            str(episodes),
+            "--save-interval",
+            "25",
+            "--eval-episodes",
+            "2",
+            "--seed",
+            "8",
+            "--models-dir",
+            str(models),
+            "--quiet",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 def wait_until_training(process, models):
@@ -205,8 +300,10 @@ def test_a_stop_signal_finishes_the_batch_saves_everything_and_says_so_in_one_li
     last = err.strip().splitlines()[-1]
     history = json.loads(model_paths("torino_single", tmp_path)["history"].read_text())
     done = history["episodes_completed"]
-    assert last == (f"Stopped by {signal.Signals(signum).name} after {done} of 20000 episodes: "
-                    "saved checkpoint_final/ and the model files")
+    assert last == (
+        f"Stopped by {signal.Signals(signum).name} after {done} of 20000 episodes: "
+        "saved checkpoint_final/ and the model files"
+    )
     assert history["stopped"] is True and 25 <= done < 20000 and done % 25 == 0  # whole batches of 25
     final = json.loads((checkpoint_dir("torino_single", "final", tmp_path) / "metadata.json").read_text())
     assert final["episodes_completed"] == done
@@ -222,28 +319,41 @@ def test_a_second_signal_aborts_at_once_without_writing_the_model_files(tmp_path
     out, err = process.communicate(timeout=240)
     assert process.returncode == 143
     assert err.strip().splitlines()[-1] == (
-        "error: aborted by a second SIGTERM: the model files and checkpoint_final/ were not written")
+        "error: aborted by a second SIGTERM: the model files and checkpoint_final/ were not written"
+    )
     assert "Traceback" not in err and out.startswith("run torino_single-") and out.count("\n") == 1
     assert not model_paths("torino_single", tmp_path)["history"].exists()
     assert not checkpoint_dir("torino_single", "final", tmp_path).exists()
 
 
 # --- One set of bounds with the API (config.py): out of them, exit 2 at once naming the option ----------
-REQUIRED = {"simulate": ["--scenario", "torino_single"], "evaluate": ["--scenario", "torino_single"],
-            "train": ["--scenario", "torino_single"],
-            "advise": ["--scenario", "torino_single", "--month", "0", "--savings", "0", "--invested", "0"]}
+REQUIRED = {
+    "simulate": ["--scenario", "torino_single"],
+    "evaluate": ["--scenario", "torino_single"],
+    "train": ["--scenario", "torino_single"],
+    "advise": ["--scenario", "torino_single", "--month", "0", "--savings", "0", "--invested", "0"],
+}
 OPTION_BOUNDS = [  # (command, option, (lowest, highest)) as the API's schemas read them
-    ("simulate", "--households", SIMULATION_BOUNDS["households"]), ("simulate", "--months", SIMULATION_BOUNDS["months"]),
-    ("simulate", "--seed", SIMULATION_BOUNDS["seed"]), ("evaluate", "--episodes", SIMULATION_BOUNDS["households"]),
+    ("simulate", "--households", SIMULATION_BOUNDS["households"]),
+    ("simulate", "--months", SIMULATION_BOUNDS["months"]),
+    ("simulate", "--seed", SIMULATION_BOUNDS["seed"]),
+    ("evaluate", "--episodes", SIMULATION_BOUNDS["households"]),
     ("advise", "--month", ADVICE_BOUNDS["month"]),
     ("advise", "--income-loss-months-left", ADVICE_BOUNDS["income_loss_months_left"]),
-    ("advise", "--savings", (0, MAX_BALANCE)), ("advise", "--invested", (0, MAX_BALANCE)), ("advise", "--cash", (0, MAX_BALANCE)),
-    ("train", "--episodes", SETTING_BOUNDS["num_episodes"]), ("train", "--save-interval", SETTING_BOUNDS["save_interval"]),
-    ("train", "--eval-episodes", SETTING_BOUNDS["eval_episodes"]), ("train", "--seed", SETTING_BOUNDS["seed"]),
+    ("advise", "--savings", (0, MAX_BALANCE)),
+    ("advise", "--invested", (0, MAX_BALANCE)),
+    ("advise", "--cash", (0, MAX_BALANCE)),
+    ("train", "--episodes", SETTING_BOUNDS["num_episodes"]),
+    ("train", "--save-interval", SETTING_BOUNDS["save_interval"]),
+    ("train", "--eval-episodes", SETTING_BOUNDS["eval_episodes"]),
+    ("train", "--seed", SETTING_BOUNDS["seed"]),
     ("train", "--keep-checkpoints", (0, MAX_KEEP_CHECKPOINTS)),
 ]
-OUT_OF_BOUNDS = [(command, option, value) for command, option, (low, high) in OPTION_BOUNDS
-                 for value in (f"{low - 1:.0f}", f"{high + 1:.0f}")]
+OUT_OF_BOUNDS = [
+    (command, option, value)
+    for command, option, (low, high) in OPTION_BOUNDS
+    for value in (f"{low - 1:.0f}", f"{high + 1:.0f}")
+]
 
 
 def run_main(capsys, *argv: str) -> tuple[int, str, str]:
@@ -264,43 +374,98 @@ def test_every_api_bound_is_the_command_lines(capsys, command, option, value):
     assert repr(value) in err
 
 
-@pytest.mark.parametrize(("command", "argv", "option", "product"), [
-    ("simulate", ["--households", "10000", "--months", "121"], "--households", "10000 x 121"),
-    ("simulate", ["--households", "2001"], "--households", "2001 x 600"),  # the household's own horizon
-    ("evaluate", ["--episodes", "2001"], "--episodes", "2001 x 600"),
-])
+@pytest.mark.parametrize(
+    ("command", "argv", "option", "product"),
+    [
+        ("simulate", ["--households", "10000", "--months", "121"], "--households", "10000 x 121"),
+        ("simulate", ["--households", "2001"], "--households", "2001 x 600"),  # the household's own horizon
+        ("evaluate", ["--episodes", "2001"], "--episodes", "2001 x 600"),
+    ],
+)
 def test_households_times_months_is_bounded_as_in_the_api(capsys, tmp_path, command, argv, option, product):
     scenarios = tmp_path / "scenarios"
     scenarios.mkdir()
     figures = {**yaml.safe_load((REPO / "scenarios" / "torino_single.yaml").read_text()), "months": 600}
     (scenarios / "torino_single.yaml").write_text(yaml.safe_dump(figures))
-    status, out, err = run_main(capsys, command, *REQUIRED[command], "--scenarios-dir", str(scenarios),
-                                "--models-dir", str(tmp_path / "models"), *argv)
+    status, out, err = run_main(
+        capsys,
+        command,
+        *REQUIRED[command],
+        "--scenarios-dir",
+        str(scenarios),
+        "--models-dir",
+        str(tmp_path / "models"),
+        *argv,
+    )
     assert (status, out) == (2, "")
-    assert err == (f"python -m hrl_trainer {command}: error: argument {option}: households x months must be at most "
-                   f"{MAX_HOUSEHOLD_MONTHS} (here {product}).\n")
+    assert err == (
+        f"python -m hrl_trainer {command}: error: argument {option}: households x months must be at most "
+        f"{MAX_HOUSEHOLD_MONTHS} (here {product}).\n"
+    )
 
 
 def test_the_issues_simulation_of_100000_months_is_refused_at_once():
     """The issue's command printed nothing for over 120 s; now argparse refuses it before any work."""
-    result = subprocess.run([sys.executable, "-m", "hrl_trainer", "simulate", "--scenario", "torino_single",
-                             "--households", "10", "--months", "100000"], capture_output=True, text=True, timeout=60,
-                            check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hrl_trainer",
+            "simulate",
+            "--scenario",
+            "torino_single",
+            "--households",
+            "10",
+            "--months",
+            "100000",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr.splitlines()[-1] == ("python -m hrl_trainer simulate: error: argument --months: must be an "
-                                              "integer from 12 to 600, got '100000'")
+    assert result.stderr.splitlines()[-1] == (
+        "python -m hrl_trainer simulate: error: argument --months: must be an integer from 12 to 600, got '100000'"
+    )
 
 
 def test_advise_prints_this_months_sentence(trained, capsys):
     models, _ = trained
-    status, out, _ = run_main(capsys, "advise", "--scenario", "torino_single", "--models-dir", str(models),
-                              "--month", "3", "--savings", "1000", "--invested", "0", "--json")
+    status, out, _ = run_main(
+        capsys,
+        "advise",
+        "--scenario",
+        "torino_single",
+        "--models-dir",
+        str(models),
+        "--month",
+        "3",
+        "--savings",
+        "1000",
+        "--invested",
+        "0",
+        "--json",
+    )
     answer = json.loads(out)
     assert status == 0 and answer["month"] == 3 and answer["sentence"].endswith(".")
     assert answer["model"]["source"] == "published"
     assert sum(answer["split"].values()) == pytest.approx(1.0)
-    status, out, err = run_main(capsys, "advise", "--scenario", "torino_single", "--models-dir", str(models),
-                                "--month", "120", "--savings", "0", "--invested", "0")
+    status, out, err = run_main(
+        capsys,
+        "advise",
+        "--scenario",
+        "torino_single",
+        "--models-dir",
+        str(models),
+        "--month",
+        "120",
+        "--savings",
+        "0",
+        "--invested",
+        "0",
+    )
     assert (status, out) == (2, "")
-    assert err == ("python -m hrl_trainer advise: error: argument --month: Must be between 0 and 119 for "
-                   "'torino_single'.\n")
+    assert err == (
+        "python -m hrl_trainer advise: error: argument --month: Must be between 0 and 119 for 'torino_single'.\n"
+    )

@@ -1,4 +1,5 @@
 """Scoring policies on fixed households: the streams, the baselines, the grid search and the paired report."""
+
 import json
 
 import numpy as np
@@ -8,20 +9,28 @@ import torch
 from hrl_trainer.agents.networks import Executor, Strategist
 from hrl_trainer.baselines.cache import cache_path
 from hrl_trainer.baselines.fixed import SAVE_ONLY, BufferFirst, FixedSplit, RandomSplit, split_grid, tune_split
+from hrl_trainer.baselines.tuning import figures_key, tunings
+from hrl_trainer.common.config import TUNING_HOUSEHOLDS
 from hrl_trainer.env.lives import fixed_households
-from hrl_trainer.evaluation.paired import paired_difference
-from hrl_trainer.evaluation.scoring import compare_with_baselines, hrl_policy, score
 from hrl_trainer.env.rollout import run_episodes
 from hrl_trainer.env.scenarios import scenario_from_dict
 from hrl_trainer.env.simulation import OBS_DIM, HouseholdBatch
-from hrl_trainer.baselines.tuning import figures_key, tunings
-from hrl_trainer.common.config import TUNING_HOUSEHOLDS
+from hrl_trainer.evaluation.paired import paired_difference
+from hrl_trainer.evaluation.scoring import compare_with_baselines, hrl_policy, score
 
-SMALL = scenario_from_dict({
-    "name": "small", "monthly_income": 2000.0, "fixed_expenses": 1200.0, "variable_expenses_mean": 400.0,
-    "variable_expenses_std": 100.0, "safety_buffer": 2000.0, "months": 24, "initial_cash": 2000.0,
-    "risk_tolerance": 0.5,
-})
+SMALL = scenario_from_dict(
+    {
+        "name": "small",
+        "monthly_income": 2000.0,
+        "fixed_expenses": 1200.0,
+        "variable_expenses_mean": 400.0,
+        "variable_expenses_std": 100.0,
+        "safety_buffer": 2000.0,
+        "months": 24,
+        "initial_cash": 2000.0,
+        "risk_tolerance": 0.5,
+    }
+)
 
 
 def test_each_purpose_has_its_own_fixed_households():
@@ -40,8 +49,9 @@ def test_the_split_grid_covers_the_simplex_in_even_steps():
     assert grid.shape == (231, 3) and len({tuple(row) for row in grid}) == 231
     np.testing.assert_allclose(grid.sum(axis=1), 1.0)
     assert grid.min() == 0.0 and grid.max() == 1.0
-    np.testing.assert_allclose(split_grid(0.5), [[0, 0, 1], [0, 0.5, 0.5], [0, 1, 0], [0.5, 0, 0.5], [0.5, 0.5, 0],
-                                                 [1, 0, 0]])
+    np.testing.assert_allclose(
+        split_grid(0.5), [[0, 0, 1], [0, 0.5, 0.5], [0, 1, 0], [0.5, 0, 0.5], [0.5, 0.5, 0], [1, 0, 0]]
+    )
 
 
 def test_a_fixed_split_gives_every_household_the_same_split():
@@ -96,7 +106,8 @@ def test_tune_split_picks_the_grid_split_with_the_best_mean_reward(policy_class)
 
 def test_paired_difference_and_standard_error_on_hand_computed_numbers():
     assert paired_difference(np.array([3.0, 5.0, 10.0]), np.array([2.0, 3.0, 7.0])) == pytest.approx(
-        {"diff": 2.0, "stderr": 1.0 / np.sqrt(3)})  # differences 1, 2, 3: sample sd 1
+        {"diff": 2.0, "stderr": 1.0 / np.sqrt(3)}
+    )  # differences 1, 2, 3: sample sd 1
     assert paired_difference(np.array([4.0]), np.array([1.5])) == {"diff": 2.5, "stderr": 0.0}
     assert paired_difference(np.array([1.0, 3.0]), np.array([0.0, 0.0])) == pytest.approx({"diff": 2.0, "stderr": 1.0})
 
@@ -125,9 +136,11 @@ def test_evaluate_keeps_its_tunings_in_the_models_folder_as_simulations_do(tmp_p
     saved.write_text(json.dumps(record))
     tunings.cache_clear()
     assert compare_with_baselines(SMALL, *agents, episodes=12, models_dir=tmp_path)["policies"]["best_fixed"][
-        "split"] == [0.11, 0.22, 0.67]
+        "split"
+    ] == [0.11, 0.22, 0.67]
     assert compare_with_baselines(SMALL, *agents, episodes=12, tuning_episodes=3, models_dir=tmp_path)["policies"][
-        "best_fixed"]["split"] != [0.11, 0.22, 0.67]
+        "best_fixed"
+    ]["split"] != [0.11, 0.22, 0.67]
     tunings.cache_clear()
 
 
@@ -139,16 +152,20 @@ def test_compare_with_baselines_scores_everyone_on_the_same_held_out_households(
     held_out, tuning = fixed_households(SMALL, 12, "held_out"), fixed_households(SMALL, 3, "tuning")
     best = tune_split(SMALL, tuning, FixedSplit)
     buffer_split = tune_split(SMALL, tuning, BufferFirst)
-    expected = {"hrl": score(SMALL, held_out, hrl_policy(strategist, executor)),
-                "best_fixed": score(SMALL, held_out, FixedSplit(best)),
-                "buffer_first": score(SMALL, held_out, BufferFirst(buffer_split))}
+    expected = {
+        "hrl": score(SMALL, held_out, hrl_policy(strategist, executor)),
+        "best_fixed": score(SMALL, held_out, FixedSplit(best)),
+        "buffer_first": score(SMALL, held_out, BufferFirst(buffer_split)),
+    }
     for name, result in expected.items():
         assert {k: v for k, v in report["policies"][name].items() if k != "split"} == result.metrics()
     assert report["policies"]["best_fixed"]["split"] == [round(float(x), 2) for x in best]
     assert report["policies"]["buffer_first"]["split"] == [round(float(x), 2) for x in buffer_split]
     assert "split" not in report["policies"]["hrl"] and "split" not in report["policies"]["random"]
     assert report["paired"]["best_fixed"] == paired_difference(expected["hrl"].reward, expected["best_fixed"].reward)
-    assert report["paired"]["buffer_first"] == paired_difference(expected["hrl"].reward, expected["buffer_first"].reward)
+    assert report["paired"]["buffer_first"] == paired_difference(
+        expected["hrl"].reward, expected["buffer_first"].reward
+    )
     random_again = compare_with_baselines(SMALL, strategist, executor, episodes=12, tuning_episodes=3)
     assert random_again["policies"]["random"] == report["policies"]["random"]  # its own fixed random stream
     random_reward = report["policies"]["random"]["avg_reward"]

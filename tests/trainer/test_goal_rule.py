@@ -1,19 +1,20 @@
 """The Executor's rule prior: an untrained Executor follows the two-number rule its goal names, and
 saved Executors keep the prior they were trained with."""
+
 import io
 
 import numpy as np
 import pytest
 import torch
 
-from hrl_trainer.use.advice import advise, household_at
-from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
-from hrl_trainer.store.checkpoints import agent_bytes, agent_from_bytes
-from hrl_trainer.env.lives import fixed_households
 from hrl_trainer.agents.goal_rule import PRIOR_FLOOR
+from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
 from hrl_trainer.agents.policy import HierarchicalPolicy
+from hrl_trainer.env.lives import fixed_households
 from hrl_trainer.env.scenarios import load_scenario
 from hrl_trainer.env.simulation import OBS_DIM, HouseholdBatch
+from hrl_trainer.store.checkpoints import agent_bytes, agent_from_bytes
+from hrl_trainer.use.advice import advise, household_at
 
 from .test_rules import rule_split
 
@@ -71,8 +72,9 @@ def test_advice_follows_the_rule_of_the_goal(torino):
     advice = advise(torino, *untrained_agents(), month=30, savings=1000.0, invested=5000.0)
     batch = household_at(torino, 30, 1000.0, 5000.0, 0.0, 0)
     money = float(batch.base_income[0] - batch.last_expenses[0])
-    np.testing.assert_allclose(list(advice["split"].values()), expected_split(money, 1000.0, torino.safety_buffer),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        list(advice["split"].values()), expected_split(money, 1000.0, torino.safety_buffer), atol=1e-5
+    )
     assert advice["goal"]["buffer"] == pytest.approx(6.0 / (1.0 + np.exp(-0.4)) * torino.safety_buffer, abs=0.01)
 
 

@@ -1,5 +1,6 @@
 """Scoring grids of rules fast without changing a score: chunks of any size, each behaviour simulated once,
 and the tuned numbers of a bundled household exactly as before these speed-ups."""
+
 import dataclasses
 
 import numpy as np
@@ -7,11 +8,11 @@ import pytest
 
 from hrl_trainer import load_scenario
 from hrl_trainer.baselines.fixed import FixedSplit, split_grid
-from hrl_trainer.env.lives import fixed_households
-from hrl_trainer.evaluation.scoring import score
 from hrl_trainer.baselines.grid_scores import RememberedScores, mean_rewards_of
 from hrl_trainer.baselines.rules import acting_alike, as_rule, rule_from, rule_scores
 from hrl_trainer.baselines.tuning import figures_key, tune
+from hrl_trainer.env.lives import fixed_households
+from hrl_trainer.evaluation.scoring import score
 
 
 @pytest.fixture
@@ -37,8 +38,21 @@ UNLIKE = [(0.25, 0.1, 0.4, 0.25), (0.25, 0.7, 0.4, 1.0), (2.0, 0.9, 1.0, 0.5), (
 def test_rules_keyed_alike_score_identically_household_by_household(scenario_name):
     scenario = load_scenario(scenario_name)
     events = fixed_households(scenario, 40, "tuning")
-    rewards = lambda rule: score(scenario, events, rule_from(dict(zip(("k", "spend_below", "spend_above", "close"),  # noqa: E731
-                                                                           rule)))).reward
+
+    def rewards(rule):
+        return score(
+            scenario,
+            events,
+            rule_from(
+                dict(
+                    zip(
+                        ("k", "spend_below", "spend_above", "close"),
+                        rule,
+                    )
+                )
+            ),
+        ).reward
+
     for group in ALIKE:
         assert len({acting_alike(np.array(rule)) for rule in group}) == 1
         first = rewards(group[0])

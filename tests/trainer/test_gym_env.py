@@ -1,4 +1,5 @@
 """The single-household Gymnasium environment."""
+
 import numpy as np
 from gymnasium.utils.env_checker import check_env
 
@@ -13,10 +14,10 @@ def test_reset_with_a_seed_is_deterministic():
     env = HouseholdEnv("torino_single")
     runs = []
     for _ in range(2):
-        obs, info = env.reset(seed=11)
+        _obs, info = env.reset(seed=11)
         rewards = []
         for _ in range(24):
-            obs, reward, terminated, truncated, info = env.step(np.array([0.2, 0.7, 0.1], dtype=np.float32))
+            _obs, reward, _terminated, _truncated, info = env.step(np.array([0.2, 0.7, 0.1], dtype=np.float32))
             rewards.append(reward)
         runs.append((rewards, info))
     assert runs[0] == runs[1]

@@ -1,21 +1,35 @@
 """The bounds of a household a person creates (`hrl_trainer.store.households`): the bundled households fit them
 with margin, and households at their corners give finite rewards within `EPISODE_REWARD_RANGE` (the
 property that keeps an absurd `avg_reward` off the dashboard)."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import yaml
-
-from hrl_trainer.store.households import (
-    EPISODE_REWARD_RANGE, MAX_HORIZON_VOLATILITY, MAX_INCOME, MAX_INITIAL_CASH_MONTHS, MAX_MONEY, MAX_PRICE_GROWTH,
-    MAX_REAL_INCOME_GROWTH, MAX_REAL_MONEY_GROWTH, MIN_COVER, MIN_INCOME, highest_rate, validate_household)
-from hrl_trainer.env.scenarios import ScenarioError, list_scenarios, load_scenario
-from hrl_trainer.env.simulation import HouseholdBatch, LifeEvents
 from live_server import REPO
 
+from hrl_trainer.env.scenarios import ScenarioError, list_scenarios, load_scenario
+from hrl_trainer.env.simulation import HouseholdBatch, LifeEvents
+from hrl_trainer.store.households import (
+    EPISODE_REWARD_RANGE,
+    MAX_HORIZON_VOLATILITY,
+    MAX_INCOME,
+    MAX_INITIAL_CASH_MONTHS,
+    MAX_MONEY,
+    MAX_PRICE_GROWTH,
+    MAX_REAL_INCOME_GROWTH,
+    MAX_REAL_MONEY_GROWTH,
+    MIN_COVER,
+    MIN_INCOME,
+    highest_rate,
+    validate_household,
+)
+
 BUNDLED = [yaml.safe_load(path.read_text()) for path in sorted((REPO / "scenarios").glob("*.yaml"))]
-SPLITS = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1 / 3, 1 / 3, 1 / 3]])  # invest, save, spend, even
+SPLITS = np.array(
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1 / 3, 1 / 3, 1 / 3]]
+)  # invest, save, spend, even
 HOUSEHOLDS_PER_SPLIT = 12
 JUST_UNDER = 1 - 1e-9
 
@@ -37,6 +51,7 @@ def test_the_scenario_loader_still_loads_every_bundled_household():
 def corner(rng: np.random.Generator) -> dict:
     """A household with every figure at one end of what `HouseholdSchema` accepts (the cross-field bounds
     taken at their limits)."""
+
     def pick(low, high):
         return low if rng.random() < 0.5 else high
 
@@ -49,31 +64,60 @@ def corner(rng: np.random.Generator) -> dict:
     def top(limit: float, cap: float) -> float:
         return min(cap, highest_rate(limit * JUST_UNDER, inflation, months))
 
-    return {"name": "corner", "monthly_income": income, "fixed_expenses": costs * fixed_share,
-            "variable_expenses_mean": mean, "variable_expenses_std": pick(0.0, mean), "safety_buffer": pick(0.0, MAX_MONEY),
-            "months": months, "initial_cash": pick(0.0, min(MAX_MONEY, MAX_INITIAL_CASH_MONTHS * income)),
-            "risk_tolerance": pick(0.0, 1.0), "inflation_annual": inflation,
-            "salary_raise_annual": pick(-0.2, top(MAX_REAL_INCOME_GROWTH, 0.5)),
-            "investment_return_annual": pick(-0.5, top(MAX_REAL_MONEY_GROWTH, 0.5)),
-            "savings_interest_annual": pick(-0.05, top(MAX_REAL_MONEY_GROWTH, 0.2)),
-            "investment_volatility_monthly": pick(0.0, min(0.2, MAX_HORIZON_VOLATILITY / months ** 0.5 * JUST_UNDER)),
-            "shock_probability_monthly": pick(0.0, 1.0), "shock_cost_multiplier": pick(0.0, 20.0),
-            "income_loss_probability_monthly": pick(0.0, 1.0), "income_loss_min_months": shortest_loss,
-            "income_loss_max_months": max(shortest_loss, pick(1, 120)), "income_loss_factor": pick(0.0, 1.0),
-            "sell_cost": pick(0.0, 0.5)}
+    return {
+        "name": "corner",
+        "monthly_income": income,
+        "fixed_expenses": costs * fixed_share,
+        "variable_expenses_mean": mean,
+        "variable_expenses_std": pick(0.0, mean),
+        "safety_buffer": pick(0.0, MAX_MONEY),
+        "months": months,
+        "initial_cash": pick(0.0, min(MAX_MONEY, MAX_INITIAL_CASH_MONTHS * income)),
+        "risk_tolerance": pick(0.0, 1.0),
+        "inflation_annual": inflation,
+        "salary_raise_annual": pick(-0.2, top(MAX_REAL_INCOME_GROWTH, 0.5)),
+        "investment_return_annual": pick(-0.5, top(MAX_REAL_MONEY_GROWTH, 0.5)),
+        "savings_interest_annual": pick(-0.05, top(MAX_REAL_MONEY_GROWTH, 0.2)),
+        "investment_volatility_monthly": pick(0.0, min(0.2, MAX_HORIZON_VOLATILITY / months**0.5 * JUST_UNDER)),
+        "shock_probability_monthly": pick(0.0, 1.0),
+        "shock_cost_multiplier": pick(0.0, 20.0),
+        "income_loss_probability_monthly": pick(0.0, 1.0),
+        "income_loss_min_months": shortest_loss,
+        "income_loss_max_months": max(shortest_loss, pick(1, 120)),
+        "income_loss_factor": pick(0.0, 1.0),
+        "sell_cost": pick(0.0, 0.5),
+    }
 
 
-RICHEST = {**corner(np.random.default_rng(0)), "monthly_income": MIN_INCOME, "fixed_expenses": 0.0,
-           "variable_expenses_mean": 0.0, "variable_expenses_std": 0.0, "months": 600, "inflation_annual": -0.05,
-           "initial_cash": MAX_INITIAL_CASH_MONTHS * MIN_INCOME, "shock_probability_monthly": 0.0,
-           "income_loss_probability_monthly": 0.0, "savings_interest_annual": -0.05}
-RICHEST.update(salary_raise_annual=highest_rate(MAX_REAL_INCOME_GROWTH * JUST_UNDER, -0.05, 600),
-               investment_return_annual=highest_rate(MAX_REAL_MONEY_GROWTH * JUST_UNDER, -0.05, 600),
-               investment_volatility_monthly=MAX_HORIZON_VOLATILITY / 600 ** 0.5 * JUST_UNDER)
+RICHEST = {
+    **corner(np.random.default_rng(0)),
+    "monthly_income": MIN_INCOME,
+    "fixed_expenses": 0.0,
+    "variable_expenses_mean": 0.0,
+    "variable_expenses_std": 0.0,
+    "months": 600,
+    "inflation_annual": -0.05,
+    "initial_cash": MAX_INITIAL_CASH_MONTHS * MIN_INCOME,
+    "shock_probability_monthly": 0.0,
+    "income_loss_probability_monthly": 0.0,
+    "savings_interest_annual": -0.05,
+}
+RICHEST.update(
+    salary_raise_annual=highest_rate(MAX_REAL_INCOME_GROWTH * JUST_UNDER, -0.05, 600),
+    investment_return_annual=highest_rate(MAX_REAL_MONEY_GROWTH * JUST_UNDER, -0.05, 600),
+    investment_volatility_monthly=MAX_HORIZON_VOLATILITY / 600**0.5 * JUST_UNDER,
+)
 """The richest the bounds allow: no costs, all the growth for 50 years."""
-POOREST = {**RICHEST, "fixed_expenses": MIN_INCOME / MIN_COVER, "safety_buffer": MAX_MONEY, "risk_tolerance": 0.0,
-           "salary_raise_annual": -0.2, "investment_return_annual": -0.5, "shock_probability_monthly": 1.0,
-           "shock_cost_multiplier": 20.0}
+POOREST = {
+    **RICHEST,
+    "fixed_expenses": MIN_INCOME / MIN_COVER,
+    "safety_buffer": MAX_MONEY,
+    "risk_tolerance": 0.0,
+    "salary_raise_annual": -0.2,
+    "investment_return_annual": -0.5,
+    "shock_probability_monthly": 1.0,
+    "shock_cost_multiplier": 20.0,
+}
 """The poorest: twice the income in costs, a shock every month, the buffer never reached."""
 
 
@@ -110,17 +154,42 @@ REFUSED = {
     "income a string": ({"monthly_income": "2000"}, "monthly_income", "Not a valid number"),
     "expenses a string": ({"fixed_expenses": "1000"}, "fixed_expenses", "Not a valid number"),
     "rate a string": ({"inflation_annual": "0.02"}, "inflation_annual", "Not a valid number"),
-    "income below half the costs": ({"monthly_income": 600}, "monthly_income",
-                                    "Must cover at least 50% of fixed_expenses + variable_expenses_mean (here 600"),
-    "std far above the mean": ({"variable_expenses_std": 1e8}, "variable_expenses_std",
-                               "Must be at most 1 times variable_expenses_mean (here at most 400"),
+    "income below half the costs": (
+        {"monthly_income": 600},
+        "monthly_income",
+        "Must cover at least 50% of fixed_expenses + variable_expenses_mean (here 600",
+    ),
+    "std far above the mean": (
+        {"variable_expenses_std": 1e8},
+        "variable_expenses_std",
+        "Must be at most 1 times variable_expenses_mean (here at most 400",
+    ),
     "initial cash of centuries": ({"initial_cash": 1e7}, "initial_cash", "at most 120 months of monthly_income"),
-    "raises for 50 years": ({"months": 600, "salary_raise_annual": 0.1}, "salary_raise_annual", "the real income would grow"),
-    "returns for 50 years": ({"months": 600, "investment_return_annual": 0.2}, "investment_return_annual", "at most 30 fold"),
-    "interest for 50 years": ({"months": 600, "savings_interest_annual": 0.2}, "savings_interest_annual", "at most 30 fold"),
-    "inflation for 50 years": ({"months": 600, "inflation_annual": 0.2}, "inflation_annual", "prices would grow 9,100 fold"),
-    "volatility for 50 years": ({"months": 600, "investment_volatility_monthly": 0.1}, "investment_volatility_monthly",
-                                "Must be at most 0.04082 over 600 months"),
+    "raises for 50 years": (
+        {"months": 600, "salary_raise_annual": 0.1},
+        "salary_raise_annual",
+        "the real income would grow",
+    ),
+    "returns for 50 years": (
+        {"months": 600, "investment_return_annual": 0.2},
+        "investment_return_annual",
+        "at most 30 fold",
+    ),
+    "interest for 50 years": (
+        {"months": 600, "savings_interest_annual": 0.2},
+        "savings_interest_annual",
+        "at most 30 fold",
+    ),
+    "inflation for 50 years": (
+        {"months": 600, "inflation_annual": 0.2},
+        "inflation_annual",
+        "prices would grow 9,100 fold",
+    ),
+    "volatility for 50 years": (
+        {"months": 600, "investment_volatility_monthly": 0.1},
+        "investment_volatility_monthly",
+        "Must be at most 0.04082 over 600 months",
+    ),
     "derived field of the wrong type": ({"read_only": "yes"}, "read_only", "Not a valid boolean"),
 }
 

@@ -1,8 +1,10 @@
 """The public API: what outside code imports from `hrl_trainer` itself, lazily, typed and documented."""
+
 from __future__ import annotations
 
 import ast
 import inspect
+import itertools
 import re
 import subprocess
 import sys
@@ -12,15 +14,37 @@ import numpy as np
 import pytest
 
 import hrl_trainer
-from hrl_trainer import (EpisodeStats, HouseholdBatch, ModelNotFound, Policy, compare_policy, fixed_households,
-                         load_policy, load_scenario, paired, score, score_policy, train)
+from hrl_trainer import (
+    EpisodeStats,
+    HouseholdBatch,
+    ModelNotFound,
+    Policy,
+    compare_policy,
+    fixed_households,
+    load_policy,
+    load_scenario,
+    paired,
+    score,
+    score_policy,
+    train,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = (REPO / "docs" / "architecture.md").read_text()
 SECTION = DOCS.partition("\n## The public API\n")[2]
 
-ISSUE_NAMES = {"train", "load_scenario", "fixed_households", "score", "paired", "compare_policy", "Policy",
-               "HouseholdBatch", "load_policy", "score_policy"}
+ISSUE_NAMES = {
+    "train",
+    "load_scenario",
+    "fixed_households",
+    "score",
+    "paired",
+    "compare_policy",
+    "Policy",
+    "HouseholdBatch",
+    "load_policy",
+    "score_policy",
+}
 
 
 def test_the_issue_s_names_are_public_and_each_resolves():
@@ -41,11 +65,13 @@ def test_paired_is_the_one_paired_difference_on_hand_computed_numbers():
 
 
 def test_importing_the_package_loads_no_torch_until_a_torch_name_is_used():
-    code = ("import sys, hrl_trainer\n"
-            "from hrl_trainer import ModelNotFound, load_scenario\n"
-            "before = sorted(m for m in ('torch', 'numpy', 'gymnasium') if m in sys.modules)\n"
-            "hrl_trainer.load_policy\n"
-            "print(before, 'torch' in sys.modules)")
+    code = (
+        "import sys, hrl_trainer\n"
+        "from hrl_trainer import ModelNotFound, load_scenario\n"
+        "before = sorted(m for m in ('torch', 'numpy', 'gymnasium') if m in sys.modules)\n"
+        "hrl_trainer.load_policy\n"
+        "print(before, 'torch' in sys.modules)"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["[]", "True"]
@@ -53,9 +79,22 @@ def test_importing_the_package_loads_no_torch_until_a_torch_name_is_used():
 
 def test_the_public_api_passes_mypy_strict(tmp_path: Path):
     files = ["hrl_trainer/__init__.py", "hrl_trainer/use/trained_policy.py"]
-    done = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent",
-                           "--cache-dir", str(tmp_path / "mypy"), *files], cwd=REPO, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--follow-imports=silent",
+            "--cache-dir",
+            str(tmp_path / "mypy"),
+            *files,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Success: no issues found in 2 source files" in done.stdout
 
@@ -83,16 +122,19 @@ def test_load_policy_is_a_run_s_or_the_published_agents_acting(tmp_path: Path):
 
     expected = {name: score(scenario, lives, policy).reward for name, policy in (("first", first), ("second", second))}
     assert not np.allclose(expected["first"], expected["second"])
-    np.testing.assert_array_equal(score(scenario, lives, load_policy("bologna_coppia", first_run, tmp_path)).reward,
-                                  expected["first"])
+    np.testing.assert_array_equal(
+        score(scenario, lives, load_policy("bologna_coppia", first_run, tmp_path)).reward, expected["first"]
+    )
     published = load_policy("bologna_coppia", models_dir=tmp_path)
     np.testing.assert_array_equal(score(scenario, lives, published).reward, expected["second"])
     sampling = load_policy("bologna_coppia", models_dir=str(tmp_path), deterministic=False)
     assert not np.allclose(score(scenario, lives, sampling).reward, expected["second"])
 
 
-@pytest.mark.parametrize(("run_id", "field"), [(None, "scenario_name"), ("bologna_coppia-20260101-000000-0000", "run_id"),
-                                               ("../escape", "run_id")])
+@pytest.mark.parametrize(
+    ("run_id", "field"),
+    [(None, "scenario_name"), ("bologna_coppia-20260101-000000-0000", "run_id"), ("../escape", "run_id")],
+)
 def test_load_policy_without_a_model_names_the_argument_at_fault(tmp_path: Path, run_id, field):
     with pytest.raises(ModelNotFound) as caught:
         load_policy("bologna_coppia", run_id, tmp_path)
@@ -125,7 +167,7 @@ def test_a_policy_of_one_s_own_is_scored_on_the_held_out_lives():
 def documented_names(table_header: str) -> list[str]:
     """The first column's backticked names of the docs table under `table_header`."""
     assert table_header in SECTION, "docs/architecture.md has no section 'The public API' with this table"
-    table = SECTION[SECTION.index(table_header):].split("\n\n")[0]
+    table = SECTION[SECTION.index(table_header) :].split("\n\n")[0]
     return [re.match(r"\| `(\w+)", line).group(1) for line in table.splitlines()[2:]]
 
 
@@ -133,7 +175,7 @@ def attribute_docstrings(cls: type) -> dict[str, str]:
     """Docstrings of a class's annotated fields (the string right below), properties and methods."""
     body = ast.parse(inspect.getsource(cls)).body[0].body
     found = {node.name: ast.get_docstring(node) or "" for node in body if isinstance(node, ast.FunctionDef)}
-    for node, after in zip(body, body[1:]):
+    for node, after in itertools.pairwise(body):
         if isinstance(node, ast.AnnAssign) and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant):
             found[node.target.id] = after.value.value
     return found
@@ -156,7 +198,11 @@ def test_every_public_name_is_in_the_docs_and_the_docs_example_uses_only_public_
     assert "```python" in SECTION, "docs/architecture.md has no section 'The public API' with an example"
     for name in hrl_trainer.__all__:
         assert f"`{name}" in SECTION, f"{name} is not in docs/architecture.md, 'The public API'"
-    example = SECTION[SECTION.index("```python") + len("```python"):].split("```")[0]
-    imported = [alias.name for node in ast.walk(ast.parse(example)) if isinstance(node, ast.ImportFrom)
-                and node.module == "hrl_trainer" for alias in node.names]
+    example = SECTION[SECTION.index("```python") + len("```python") :].split("```")[0]
+    imported = [
+        alias.name
+        for node in ast.walk(ast.parse(example))
+        if isinstance(node, ast.ImportFrom) and node.module == "hrl_trainer"
+        for alias in node.names
+    ]
     assert imported and set(imported) <= set(hrl_trainer.__all__)

@@ -1,12 +1,13 @@
 """The target-liquidity rules, checked against a plain scalar re-computation of a few households."""
+
 import math
 
 import numpy as np
 import pytest
 
+from hrl_trainer.baselines.rules import TargetLiquidity, rule_from, tune_2, tune_4
 from hrl_trainer.env.lives import fixed_households
 from hrl_trainer.evaluation.scoring import score
-from hrl_trainer.baselines.rules import TargetLiquidity, rule_from, tune_2, tune_4
 
 
 def rule_split(money, savings, target, spend_below, spend_above, close):
@@ -29,8 +30,10 @@ def live_by_hand(s, events, row, k, spend_below, spend_above, close):
     for t in range(s.months):
         income_now = base_income * (s.income_loss_factor if loss_left > 0 else 1.0)
         money = max(cash + income_now - last_expenses, 0.0)
-        shares = [x if x >= 1e-3 else 0.0 for x in rule_split(money, savings, k * s.safety_buffer,
-                                                                spend_below, spend_above, close)]
+        shares = [
+            x if x >= 1e-3 else 0.0
+            for x in rule_split(money, savings, k * s.safety_buffer, spend_below, spend_above, close)
+        ]
         shares = [x / sum(shares) for x in shares]  # the simulator drops shares under 0.1 %
         wealth_before = (cash + savings + invested) / price
         invested += invested * events.market_return[row, t]
@@ -71,20 +74,26 @@ def live_by_hand(s, events, row, k, spend_below, spend_above, close):
 
 
 @pytest.mark.parametrize("scenario_name", ["bologna_coppia", "roma_famiglia"])
-@pytest.mark.parametrize("params", [
-    {"k": 1.5, "spend": 0.2},
-    {"k": 0.0, "spend": 0.9},
-    {"k": 3.0, "spend_below": 0.05, "spend_above": 0.4, "close": 0.25},
-    {"k": 6.0, "spend_below": 0.5, "spend_above": 0.0, "close": 1.0},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"k": 1.5, "spend": 0.2},
+        {"k": 0.0, "spend": 0.9},
+        {"k": 3.0, "spend_below": 0.05, "spend_above": 0.4, "close": 0.25},
+        {"k": 6.0, "spend_below": 0.5, "spend_above": 0.0, "close": 1.0},
+    ],
+)
 def test_each_rule_scores_as_a_hand_computation_says(scenario_name, params):
     from hrl_trainer import load_scenario
 
     scenario = load_scenario(scenario_name)
     events = fixed_households(scenario, 6, "tuning")
     stats = score(scenario, events, rule_from(params))
-    four = (params["k"], params["spend"], params["spend"], 1.0) if "spend" in params else (
-        params["k"], params["spend_below"], params["spend_above"], params["close"])
+    four = (
+        (params["k"], params["spend"], params["spend"], 1.0)
+        if "spend" in params
+        else (params["k"], params["spend_below"], params["spend_above"], params["close"])
+    )
     expected = [live_by_hand(scenario, events, row, *four) for row in range(6)]
     np.testing.assert_allclose(stats.reward, expected, rtol=1e-9, atol=1e-9)
 

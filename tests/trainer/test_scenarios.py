@@ -1,13 +1,28 @@
 """Scenario files: the bundled households load; bad files and names are refused, naming the field."""
+
 import pytest
 import yaml
 
 from hrl_trainer import ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
 from hrl_trainer.env.scenarios import scenario_from_dict
 
-BUNDLED = {"bologna_coppia": 600, "milano_junior": 150, "milano_senior": 500, "roma_famiglia": 200, "torino_single": 200}
-VALID = {"name": "t", "monthly_income": 2000, "fixed_expenses": 1000, "variable_expenses_mean": 500,
-         "variable_expenses_std": 100, "safety_buffer": 2000, "months": 12, "initial_cash": 1000}
+BUNDLED = {
+    "bologna_coppia": 600,
+    "milano_junior": 150,
+    "milano_senior": 500,
+    "roma_famiglia": 200,
+    "torino_single": 200,
+}
+VALID = {
+    "name": "t",
+    "monthly_income": 2000,
+    "fixed_expenses": 1000,
+    "variable_expenses_mean": 500,
+    "variable_expenses_std": 100,
+    "safety_buffer": 2000,
+    "months": 12,
+    "initial_cash": 1000,
+}
 
 
 def test_bundled_scenarios_load_with_their_figures():
@@ -26,19 +41,22 @@ def test_profile_supplies_defaults_the_file_does_not_set():
     assert scenario_from_dict({**VALID, "profile": "aggressive", "risk_tolerance": 0.1}).risk_tolerance == 0.1
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"monthly_income": -5}, "monthly_income"),
-    ({"variable_expenses_std": -1}, "variable_expenses_std"),
-    ({"months": 0}, "months"),
-    ({"months": 1.5}, "months"),
-    ({"name": "Bad Name"}, "name"),
-    ({"name": "../etc"}, "name"),
-    ({"risk_tolerance": 1.5}, "risk_tolerance"),
-    ({"profile": "reckless"}, "profile"),
-    ({"surprise": 1}, "surprise"),
-    ({"monthly_income": float("nan")}, "monthly_income"),
-    ({"income_loss_min_months": 5, "income_loss_max_months": 2}, "income_loss_max_months"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"monthly_income": -5}, "monthly_income"),
+        ({"variable_expenses_std": -1}, "variable_expenses_std"),
+        ({"months": 0}, "months"),
+        ({"months": 1.5}, "months"),
+        ({"name": "Bad Name"}, "name"),
+        ({"name": "../etc"}, "name"),
+        ({"risk_tolerance": 1.5}, "risk_tolerance"),
+        ({"profile": "reckless"}, "profile"),
+        ({"surprise": 1}, "surprise"),
+        ({"monthly_income": float("nan")}, "monthly_income"),
+        ({"income_loss_min_months": 5, "income_loss_max_months": 2}, "income_loss_max_months"),
+    ],
+)
 def test_bad_values_name_the_field(change, field):
     with pytest.raises(ScenarioError) as info:
         scenario_from_dict({**VALID, **change})

@@ -1,4 +1,5 @@
 """The month: money conservation, compounding, life events, termination, determinism."""
+
 import math
 
 import numpy as np
@@ -21,23 +22,25 @@ def live(batch, policy):
     return total
 
 
-scenario_dicts = st.fixed_dictionaries({
-    "name": st.just("prop"),
-    "monthly_income": st.floats(100, 20000),
-    "fixed_expenses": st.floats(0, 15000),
-    "variable_expenses_mean": st.floats(0, 5000),
-    "variable_expenses_std": st.floats(0, 2000),
-    "safety_buffer": st.floats(0, 50000),
-    "months": st.integers(1, 60),
-    "initial_cash": st.floats(0, 100000),
-    "risk_tolerance": st.floats(0, 1),
-    "inflation_annual": st.floats(-0.05, 0.3),
-    "investment_return_annual": st.floats(-0.3, 0.3),
-    "investment_volatility_monthly": st.floats(0, 0.2),
-    "shock_probability_monthly": st.floats(0, 1),
-    "income_loss_probability_monthly": st.floats(0, 1),
-    "sell_cost": st.floats(0, 0.2),
-})
+scenario_dicts = st.fixed_dictionaries(
+    {
+        "name": st.just("prop"),
+        "monthly_income": st.floats(100, 20000),
+        "fixed_expenses": st.floats(0, 15000),
+        "variable_expenses_mean": st.floats(0, 5000),
+        "variable_expenses_std": st.floats(0, 2000),
+        "safety_buffer": st.floats(0, 50000),
+        "months": st.integers(1, 60),
+        "initial_cash": st.floats(0, 100000),
+        "risk_tolerance": st.floats(0, 1),
+        "inflation_annual": st.floats(-0.05, 0.3),
+        "investment_return_annual": st.floats(-0.3, 0.3),
+        "investment_volatility_monthly": st.floats(0, 0.2),
+        "shock_probability_monthly": st.floats(0, 1),
+        "income_loss_probability_monthly": st.floats(0, 1),
+        "sell_cost": st.floats(0, 0.2),
+    }
+)
 
 
 @settings(max_examples=40, deadline=None)
@@ -148,11 +151,24 @@ def test_the_executor_policy_reaches_the_corners_exactly():
 
 
 # --- the month's reward and the observation, on hand-computed numbers ------------------------------------
-CALM = {"name": "calm", "monthly_income": 2000.0, "fixed_expenses": 1000.0, "variable_expenses_mean": 500.0,
-        "variable_expenses_std": 0.0, "safety_buffer": 3000.0, "months": 12, "initial_cash": 1000.0,
-        "risk_tolerance": 0.5, "inflation_annual": 0.12, "investment_return_annual": 0.0,
-        "investment_volatility_monthly": 0.0, "savings_interest_annual": 0.0, "shock_probability_monthly": 0.0,
-        "income_loss_probability_monthly": 0.0, "sell_cost": 0.0}
+CALM = {
+    "name": "calm",
+    "monthly_income": 2000.0,
+    "fixed_expenses": 1000.0,
+    "variable_expenses_mean": 500.0,
+    "variable_expenses_std": 0.0,
+    "safety_buffer": 3000.0,
+    "months": 12,
+    "initial_cash": 1000.0,
+    "risk_tolerance": 0.5,
+    "inflation_annual": 0.12,
+    "investment_return_annual": 0.0,
+    "investment_volatility_monthly": 0.0,
+    "savings_interest_annual": 0.0,
+    "shock_probability_monthly": 0.0,
+    "income_loss_probability_monthly": 0.0,
+    "sell_cost": 0.0,
+}
 """No randomness at all: markets flat, no shocks, no income loss; prices rise 12 % a year."""
 
 
@@ -164,12 +180,12 @@ def first_month(raw: dict, split) -> tuple[HouseholdBatch, float]:
 
 def test_the_monthly_reward_on_hand_computed_numbers():
     batch, reward = first_month(CALM, [0.2, 0.5, 0.3])
-    price = 1.12 ** (1 / 12)                      # 1.009489
-    cash = 1000 + 2000 - 1500 * price             # income in, fixed and variable expenses (inflated) out
+    price = 1.12 ** (1 / 12)  # 1.009489
+    cash = 1000 + 2000 - 1500 * price  # income in, fixed and variable expenses (inflated) out
     invested, saved, spent = 0.2 * cash, 0.5 * cash, 0.3 * cash
-    wealth_gain = ((invested + saved) / price - 1000) / 2000       # real wealth, in first-month incomes
+    wealth_gain = ((invested + saved) / price - 1000) / 2000  # real wealth, in first-month incomes
     joy = 0.12 * math.log1p(spent / price / (0.05 * 2000))
-    buffer_penalty = 1.0 * (1 - 0.5) * (3000 - saved) / 3000        # liquid money under the buffer, pro rata
+    buffer_penalty = 1.0 * (1 - 0.5) * (3000 - saved) / 3000  # liquid money under the buffer, pro rata
     assert reward == pytest.approx(wealth_gain + joy - buffer_penalty, abs=1e-9)
     assert buffer_penalty == pytest.approx(0.3762, abs=1e-4) and wealth_gain == pytest.approx(0.0151, abs=1e-4)
     assert (batch.invested[0], batch.savings[0], batch.cash[0]) == pytest.approx((invested, saved, 0.0))
@@ -186,8 +202,15 @@ def test_no_buffer_penalty_at_or_above_the_buffer_and_a_full_one_when_empty():
 
 
 def test_going_broke_costs_the_penalty_on_top_of_the_month():
-    broke = {**CALM, "monthly_income": 1000.0, "fixed_expenses": 3000.0, "variable_expenses_mean": 0.0,
-             "initial_cash": 500.0, "safety_buffer": 1000.0, "inflation_annual": 0.0}
+    broke = {
+        **CALM,
+        "monthly_income": 1000.0,
+        "fixed_expenses": 3000.0,
+        "variable_expenses_mean": 0.0,
+        "initial_cash": 500.0,
+        "safety_buffer": 1000.0,
+        "inflation_annual": 0.0,
+    }
     batch, reward = first_month(broke, [0.3, 0.3, 0.4])
     # 500 + 1000 - 3000 = -1500 with nothing to sell: broke, real wealth -1500 (a fall of 2 incomes),
     # liquid money under the buffer entirely (penalty 0.5), plus the broke penalty
@@ -198,32 +221,57 @@ def test_going_broke_costs_the_penalty_on_top_of_the_month():
 def test_the_observation_on_hand_computed_numbers():
     raw = {**CALM, "investment_return_annual": 0.12}
     batch = make_batch(scenario_from_dict(raw), households=1)
-    np.testing.assert_allclose(batch.observe()[0], [
-        1000 / 3000,  # liquid_in_buffers
-        1000 / 1500,  # months_covered: the first month's expected expenses
-        0.0, 0.0,     # invested_in_years, portfolio_share
-        1.0,          # time_left
-        1.0, 0.0,     # income_ratio, income_loss_left
-        1.0,          # price_level
-        1500 / 2000,  # expenses_ratio
-        0.5 * (3000 - 1000) / 3000,  # buffer_penalty
-        1000 / 24000,  # real_wealth_in_years
-    ], rtol=1e-6)
+    np.testing.assert_allclose(
+        batch.observe()[0],
+        [
+            1000 / 3000,  # liquid_in_buffers
+            1000 / 1500,  # months_covered: the first month's expected expenses
+            0.0,
+            0.0,  # invested_in_years, portfolio_share
+            1.0,  # time_left
+            1.0,
+            0.0,  # income_ratio, income_loss_left
+            1.0,  # price_level
+            1500 / 2000,  # expenses_ratio
+            0.5 * (3000 - 1000) / 3000,  # buffer_penalty
+            1000 / 24000,  # real_wealth_in_years
+        ],
+        rtol=1e-6,
+    )
     batch.step(np.array([[0.5, 0.5, 0.0]]))
     batch.step(np.array([[0.5, 0.5, 0.0]]))
     price, growth = 1.12 ** (2 / 12), 1.12 ** (1 / 12)
     cash1 = 1000 + 2000 - 1500 * growth
     invested = 0.5 * cash1 * growth + 0.5 * (2000 - 1500 * price)  # month 1: the market moved, then new money
     saved = 0.5 * cash1 + 0.5 * (2000 - 1500 * price)
-    np.testing.assert_allclose(batch.observe()[0], [
-        saved / 3000, saved / (1500 * price), invested / 24000, invested / (invested + saved), 1 - 2 / 12,
-        1.0, 0.0, price, 1500 * price / 2000, 0.5 * (3000 - saved) / 3000, (invested + saved) / price / 24000,
-    ], rtol=1e-6)
+    np.testing.assert_allclose(
+        batch.observe()[0],
+        [
+            saved / 3000,
+            saved / (1500 * price),
+            invested / 24000,
+            invested / (invested + saved),
+            1 - 2 / 12,
+            1.0,
+            0.0,
+            price,
+            1500 * price / 2000,
+            0.5 * (3000 - saved) / 3000,
+            (invested + saved) / price / 24000,
+        ],
+        rtol=1e-6,
+    )
 
 
 def test_the_observation_sees_an_income_loss_and_an_empty_household():
-    raw = {**CALM, "income_loss_probability_monthly": 1.0, "income_loss_min_months": 4, "income_loss_max_months": 4,
-           "income_loss_factor": 0.25, "initial_cash": 0.0}
+    raw = {
+        **CALM,
+        "income_loss_probability_monthly": 1.0,
+        "income_loss_min_months": 4,
+        "income_loss_max_months": 4,
+        "income_loss_factor": 0.25,
+        "initial_cash": 0.0,
+    }
     batch = make_batch(scenario_from_dict(raw), households=1)
     obs = batch.observe()[0]
     assert obs[3] == 0.0 and obs[9] == pytest.approx(0.5) and obs[1] == 0.0  # no wealth: share 0, full penalty
@@ -272,8 +320,9 @@ def test_variable_expenses_follow_their_noise():
 
 
 def test_a_shortfall_is_paid_from_savings_then_by_selling_at_a_cost():
-    batch = calm_batch(inflation_annual=0.0, sell_cost=0.1, fixed_expenses=2500.0, variable_expenses_mean=0.0,
-                       initial_cash=0.0)
+    batch = calm_batch(
+        inflation_annual=0.0, sell_cost=0.1, fixed_expenses=2500.0, variable_expenses_mean=0.0, initial_cash=0.0
+    )
     batch.savings[0], batch.invested[0] = 300.0, 1000.0  # month 0: 2000 in, 2500 out: 500 missing
     batch.step(np.array([[0.0, 1.0, 0.0]]))
     sold = 200 / 0.9  # after the 300 of savings, 200 more at a 10 % cost
@@ -282,8 +331,9 @@ def test_a_shortfall_is_paid_from_savings_then_by_selling_at_a_cost():
 
 
 def test_half_a_euro_short_is_broke_and_half_a_euro_spare_is_split():
-    batch = calm_batch(households=2, inflation_annual=0.0, initial_cash=0.0, variable_expenses_mean=0.0,
-                       fixed_expenses=2000.5)
+    batch = calm_batch(
+        households=2, inflation_annual=0.0, initial_cash=0.0, variable_expenses_mean=0.0, fixed_expenses=2000.5
+    )
     batch.cash[1] = 1.0  # household 1 has 0.5 left after expenses
     result = batch.step(np.array([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0]]))
     assert result.terminated.tolist() == [True, False] and batch.alive.tolist() == [False, True]
@@ -294,7 +344,10 @@ def test_a_broke_household_stays_as_it_was():
     batch = calm_batch(households=2, initial_cash=0.0, fixed_expenses=3000.0, variable_expenses_mean=0.0)
     batch.cash[1] = 1e6
     batch.step(np.array([[0.0, 1.0, 0.0]] * 2))
-    state = lambda: (batch.price[0], batch.cash[0], batch.duration[0], np.delete(batch.observe()[0], 4).tolist())
+
+    def state():
+        return (batch.price[0], batch.cash[0], batch.duration[0], np.delete(batch.observe()[0], 4).tolist())
+
     frozen = state()  # all but time_left, which is the month's
     batch.step(np.array([[0.0, 1.0, 0.0]] * 2))
     assert state() == frozen
@@ -342,9 +395,12 @@ def test_a_buffer_under_one_euro_is_penalised_in_euros():
 # --- the month's money: one reckoning (`month_money`) for the simulator, the rules and advice -------------------
 def random_household_state(scenario, rng: np.random.Generator, households: int) -> dict:
     """Balances (B,) and months of income loss left (B,) of `households` households, at random."""
-    return {"cash": rng.uniform(0, 5000, households), "savings": rng.uniform(0, 50000, households),
-            "invested": rng.uniform(0, 50000, households),
-            "loss_left": rng.integers(0, scenario.income_loss_max_months + 1, households)}
+    return {
+        "cash": rng.uniform(0, 5000, households),
+        "savings": rng.uniform(0, 50000, households),
+        "invested": rng.uniform(0, 50000, households),
+        "loss_left": rng.integers(0, scenario.income_loss_max_months + 1, households),
+    }
 
 
 @settings(max_examples=30, deadline=None)
@@ -388,8 +444,9 @@ def test_the_rules_estimate_the_month_with_month_money(raw, seed):
     cut = np.where(batch.loss_left > 0, scenario.income_loss_factor, 1.0)
     np.testing.assert_array_equal(reckoned.income, batch.base_income * cut)
     np.testing.assert_array_equal(reckoned.expenses, batch.last_expenses)
-    np.testing.assert_allclose(reckoned.money, batch.cash + batch.base_income * cut - batch.last_expenses,
-                               rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(
+        reckoned.money, batch.cash + batch.base_income * cut - batch.last_expenses, rtol=1e-12, atol=1e-9
+    )
 
 
 @settings(max_examples=20, deadline=None)

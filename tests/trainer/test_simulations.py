@@ -1,4 +1,5 @@
 """Simulations, advice and the rule of thumb, checked against independent computations."""
+
 from __future__ import annotations
 
 import json
@@ -12,22 +13,21 @@ import pytest
 import torch
 
 from hrl_trainer import load_scenario
-from hrl_trainer.use.advice import AdviceError, advise
 from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
-from hrl_trainer.store.run_writer import record_agents
 from hrl_trainer.baselines.fixed import FixedSplit
-from hrl_trainer.env.lives import fixed_households
-from hrl_trainer.evaluation.scoring import score
-from hrl_trainer.common.money import format_euro
-from hrl_trainer.use.report import render_report
 from hrl_trainer.baselines.rule_of_thumb import EmergencyFundFirst
+from hrl_trainer.baselines.tuning import figures_key, tunings
+from hrl_trainer.common.money import format_euro
+from hrl_trainer.env.lives import fixed_households
 from hrl_trainer.env.simulation import OBS_DIM, HouseholdBatch, LifeEvents
-from hrl_trainer.baselines.tuning import tunings, figures_key
 from hrl_trainer.evaluation.euros import PERCENTILES, heldout_summary, live
-from hrl_trainer.use.simulations import simulate
+from hrl_trainer.evaluation.scoring import score
+from hrl_trainer.store.run_writer import record_agents
 from hrl_trainer.store.simulation_store import delete_simulation, list_simulations, load_simulation
-from hrl_trainer.use.simulations import create_simulation
+from hrl_trainer.use.advice import AdviceError, advise
 from hrl_trainer.use.policy_looks import policy_look
+from hrl_trainer.use.report import render_report
+from hrl_trainer.use.simulations import create_simulation, simulate
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +99,14 @@ def test_paired_differences_are_household_by_household(torino, agents, result):
     paired = result["paired"]["rule_of_thumb"]["real_net_worth"]
     assert paired["diff"] == pytest.approx(statistics.fmean(diffs))
     assert paired["stderr"] == pytest.approx(statistics.stdev(diffs) / math.sqrt(7))
-    assert set(result["paired"]) == {"best_fixed", "buffer_first", "target_liquidity_2", "target_liquidity_4",
-                                     "rule_of_thumb", "random"}
+    assert set(result["paired"]) == {
+        "best_fixed",
+        "buffer_first",
+        "target_liquidity_2",
+        "target_liquidity_4",
+        "rule_of_thumb",
+        "random",
+    }
 
 
 @pytest.mark.parametrize(("name", "index"), [("target_liquidity_2", 2), ("target_liquidity_4", 3)])
@@ -115,8 +121,11 @@ def test_the_target_liquidity_rules_report_evaluates_tuning_and_score_as_by_hand
     tuned = tune(figures_key(torino), 200)[name]
     policy = result["policies"][name]
     assert policy["tuned"] == tuned and policy["description"].startswith("Target liquidity")
-    four = (tuned["k"], tuned["spend"], tuned["spend"], 1.0) if index == 2 else (
-        tuned["k"], tuned["spend_below"], tuned["spend_above"], tuned["close"])
+    four = (
+        (tuned["k"], tuned["spend"], tuned["spend"], 1.0)
+        if index == 2
+        else (tuned["k"], tuned["spend_below"], tuned["spend_above"], tuned["close"])
+    )
     events = LifeEvents.draw(torino, 7, np.random.default_rng(11))
     by_hand = [live_by_hand(torino, events, row, *four) for row in range(7)]
     assert policy["totals"]["avg_reward"] == pytest.approx(statistics.fmean(by_hand), rel=1e-9)
@@ -166,12 +175,14 @@ def test_advice_is_deterministic_and_adds_up(torino, agents):
     assert sum(first["amounts"].values()) == pytest.approx(first["available"], abs=0.05)
     price = (1.02 ** (1 / 12)) ** 31
     assert first["expenses"] == pytest.approx(1400 * price, abs=0.01)
-    assert first["income"] == pytest.approx(1600 * 1.02 ** 2, abs=0.01)  # raised in months 12 and 24
+    assert first["income"] == pytest.approx(1600 * 1.02**2, abs=0.01)  # raised in months 12 and 24
     assert first["available"] == pytest.approx(first["income"] - first["expenses"], abs=0.02)
     assert format_euro(first["amounts"]["spend"]) in first["sentence"]
     loss = advise(torino, *agents, month=30, savings=1000.0, invested=0.0, income_loss_months_left=2)
     assert loss["shortfall"] > 0 and loss["available"] == 0 and "exceed" in loss["sentence"]
-    assert advise(torino, *agents, month=0, savings=0, invested=0)["available"] == pytest.approx(2500 + 1600 - 1400 * 1.02 ** (1 / 12), abs=0.01)
+    assert advise(torino, *agents, month=0, savings=0, invested=0)["available"] == pytest.approx(
+        2500 + 1600 - 1400 * 1.02 ** (1 / 12), abs=0.01
+    )
     with pytest.raises(AdviceError) as error:
         advise(torino, *agents, month=120, savings=0, invested=0, income_loss_months_left=99)
     assert set(error.value.errors) == {"month", "income_loss_months_left"}
@@ -185,14 +196,17 @@ def test_advice_reckons_the_month_as_the_simulator_lives_it_without_luck(name, a
     for _ in range(10):
         month, loss = int(rng.integers(0, scenario.months)), int(rng.integers(0, scenario.income_loss_max_months + 1))
         savings, invested, cash = (float(x) for x in rng.uniform(0, 20000, 3).round(2))
-        advice = advise(scenario, *agents, month=month, savings=savings, invested=invested, cash=cash,
-                        income_loss_months_left=loss)
+        advice = advise(
+            scenario, *agents, month=month, savings=savings, invested=invested, cash=cash, income_loss_months_left=loss
+        )
         batch = HouseholdBatch.at_month(scenario, month, cash, savings, invested, loss)
         income, expenses, money = batch.expected_money()
         assert income.shape == expenses.shape == money.shape == (1,)
         assert (advice["income"], advice["expenses"]) == (round(float(income[0]), 2), round(float(expenses[0]), 2))
-        assert (advice["available"], advice["shortfall"]) == (round(max(float(money[0]), 0.0), 2),
-                                                               round(max(-float(money[0]), 0.0), 2))
+        assert (advice["available"], advice["shortfall"]) == (
+            round(max(float(money[0]), 0.0), 2),
+            round(max(-float(money[0]), 0.0), 2),
+        )
         spent = float(batch.step(np.array([[0.0, 0.0, 1.0]])).spending[0])
         assert advice["available"] == pytest.approx(spent, abs=0.01)
 
@@ -221,16 +235,50 @@ def test_simulate_cli(tmp_path, agents, tunings):
     record_agents("torino_single", *agents, {"scenario_name": "torino_single"}, tmp_path)
     tunings.seed(tmp_path, "torino_single")
     run = lambda *extra: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "hrl_trainer", "simulate", "--scenario", "torino_single", "--households", "30",
-         "--seed", "3", "--models-dir", str(tmp_path), *extra], capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "hrl_trainer",
+            "simulate",
+            "--scenario",
+            "torino_single",
+            "--households",
+            "30",
+            "--seed",
+            "3",
+            "--models-dir",
+            str(tmp_path),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     table = run()
     assert table.returncode == 0, table.stderr
-    assert all(name in table.stdout for name in ("hrl", "best_fixed", "buffer_first", "target_liquidity_2",
-                                                 "target_liquidity_4", "rule_of_thumb", "random"))
+    assert all(
+        name in table.stdout
+        for name in (
+            "hrl",
+            "best_fixed",
+            "buffer_first",
+            "target_liquidity_2",
+            "target_liquidity_4",
+            "rule_of_thumb",
+            "random",
+        )
+    )
     assert "€" in table.stdout and "today's euros" in table.stdout
     data = json.loads(run("--json").stdout)
     assert data["households"] == 30 and set(data["policies"]) == {
-        "hrl", "best_fixed", "buffer_first", "target_liquidity_2", "target_liquidity_4", "rule_of_thumb", "random"}
+        "hrl",
+        "best_fixed",
+        "buffer_first",
+        "target_liquidity_2",
+        "target_liquidity_4",
+        "rule_of_thumb",
+        "random",
+    }
     missing = run("--run", "nope")
     assert missing.returncode == 2 and "nope" in missing.stderr
 
@@ -246,4 +294,6 @@ def test_a_republished_model_replaces_the_remembered_one(tmp_path):
     record_agents("torino_single", *second, {}, tmp_path)
     reloaded = resolve_agents("torino_single", None, tmp_path)
     weights = lambda agent: agent.actor[0].weight  # noqa: E731
-    assert torch.equal(weights(reloaded[1]), weights(second[1])) and not torch.equal(weights(reloaded[1]), weights(first[1]))
+    assert torch.equal(weights(reloaded[1]), weights(second[1])) and not torch.equal(
+        weights(reloaded[1]), weights(first[1])
+    )

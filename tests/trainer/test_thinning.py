@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from hrl_trainer.common.thinning import thin_evenly
@@ -14,7 +16,7 @@ def test_thinning_keeps_the_ends_and_spreads_evenly():
     assert len(thinned) == 12
     assert thinned[0] == 1 and thinned[-1] == 100
     assert thinned == sorted(set(thinned))
-    gaps = {b - a for a, b in zip(thinned, thinned[1:])}
+    gaps = {b - a for a, b in itertools.pairwise(thinned)}
     assert gaps <= {9, 10}
 
 

@@ -1,4 +1,5 @@
 """`python -m hrl_trainer tune`: an Optuna study in a SQLite file under the models folder, resumable."""
+
 import re
 
 import optuna
@@ -7,8 +8,18 @@ from hrl_trainer.learn.tuning import study_path
 
 from .test_cli import cli
 
-TINY = ("--scenario", "torino_single", "--trials", "2", "--episodes", "20", "--evaluations", "2",
-        "--eval-episodes", "3")
+TINY = (
+    "--scenario",
+    "torino_single",
+    "--trials",
+    "2",
+    "--episodes",
+    "20",
+    "--evaluations",
+    "2",
+    "--eval-episodes",
+    "3",
+)
 
 
 def test_a_two_trial_search_resumes_from_its_sqlite_file(tmp_path):
@@ -32,8 +43,9 @@ def test_a_two_trial_search_resumes_from_its_sqlite_file(tmp_path):
 
 def test_resuming_with_another_budget_is_refused_and_changes_nothing(tmp_path):
     cli("tune", *TINY, "--models-dir", str(tmp_path))
-    other = cli("tune", *TINY[:-4], "--evaluations", "1", "--eval-episodes", "3", "--models-dir", str(tmp_path),
-                check=False)
+    other = cli(
+        "tune", *TINY[:-4], "--evaluations", "1", "--eval-episodes", "3", "--models-dir", str(tmp_path), check=False
+    )
     assert other.returncode == 2 and "resume it with the same" in other.stderr
     study = optuna.load_study(study_name="torino_single", storage=f"sqlite:///{study_path('torino_single', tmp_path)}")
     assert len(study.trials) == 2

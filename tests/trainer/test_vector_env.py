@@ -1,4 +1,5 @@
 """The Gymnasium vector environment over the batched simulator, scoring any policy, and the SB3 example."""
+
 import json
 import subprocess
 import sys
@@ -8,9 +9,9 @@ import numpy as np
 import pytest
 
 from hrl_trainer import load_scenario
-from hrl_trainer.evaluation.scoring import score_policy
 from hrl_trainer.env.simulation import OBS_DIM, HouseholdBatch, LifeEvents
 from hrl_trainer.env.vector_env import HouseholdVectorEnv
+from hrl_trainer.evaluation.scoring import score_policy
 
 SAVE_ALL = np.array([0.0, 1.0, 0.0])
 
@@ -72,8 +73,7 @@ def test_a_broke_household_is_replaced_in_the_same_step_and_the_others_go_on():
 
 def test_any_function_of_the_observations_is_scored_against_the_baselines_paired(bologna):
     report = score_policy(bologna, lambda obs: np.tile(SAVE_ALL, (len(obs), 1)), episodes=40, tuning_episodes=20)
-    assert set(report["paired"]) == {"random", "best_fixed", "buffer_first", "target_liquidity_2",
-                                     "target_liquidity_4"}
+    assert set(report["paired"]) == {"random", "best_fixed", "buffer_first", "target_liquidity_2", "target_liquidity_4"}
     save_all = report["policies"]["policy"]["avg_reward"]
     for name, paired in report["paired"].items():
         assert paired["diff"] == pytest.approx(save_all - report["policies"][name]["avg_reward"])
@@ -88,9 +88,23 @@ def test_a_policy_with_the_wrong_shape_is_refused(bologna):
 
 
 def test_the_stable_baselines3_example_trains_and_is_scored():
-    out = subprocess.run([sys.executable, "examples/sb3_households.py", "--scenario", "torino_single",
-                          "--timesteps", "3000", "--episodes", "30"], capture_output=True, text=True, check=True,
-                         timeout=600, cwd=Path(__file__).resolve().parents[2]).stdout
+    out = subprocess.run(
+        [
+            sys.executable,
+            "examples/sb3_households.py",
+            "--scenario",
+            "torino_single",
+            "--timesteps",
+            "3000",
+            "--episodes",
+            "30",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+        cwd=Path(__file__).resolve().parents[2],
+    ).stdout
     report = json.loads(out)
     assert {"random", "best_fixed", "target_liquidity_2", "target_liquidity_4"} <= set(report["paired"])
     assert np.isfinite(report["policy"]["avg_reward"])
