@@ -81,7 +81,8 @@ def test_form_defaults_and_bounds_come_from_the_server():
         assert not re.search(r'\b(min|max|value)="', inputs[name]), inputs[name]
     for module in FORM_MODULES:
         text = (JS / module).read_text()
-        assert not re.findall(r"(?<![\w.])(?:%s)(?![\w.])" % "|".join(served_numbers()), text), module
+        numbers = "|".join(served_numbers())
+        assert not re.findall(rf"(?<![\w.])(?:{numbers})(?![\w.])", text), module
         assert not re.search(r"\(\d[\d.]* to \d", text), module  # a range in a label ("(12 to 600)")
         assert not re.search(r"\.(min|max|value)\s*=\s*['\"]?-?\d", text), module
     assert users_of(r"'conservative'|'aggressive'") == []  # the profiles to choose from are served too
