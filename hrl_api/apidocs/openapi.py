@@ -10,6 +10,7 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 
 from hrl_api.schemas import runs as run_schemas
+from hrl_api.schemas import settings as settings_schemas
 from hrl_api.schemas import simulations as simulation_schemas
 from hrl_api.schemas import training as schemas
 from hrl_trainer.store.households import HouseholdSchema
@@ -38,6 +39,7 @@ COMPONENT_SCHEMAS = (
     schemas.ModelList,
     schemas.TrainingHistory,
     schemas.Health,
+    settings_schemas.FormSettings,
     run_schemas.RunsQuery,
     run_schemas.RunList,
     run_schemas.RunDetail,
@@ -111,7 +113,7 @@ TAGS = (
         "name": "runs",
         "description": "Every training run kept: list, show, history, archive, publish, delete (docs/runs.md)",
     },
-    {"name": "system", "description": "Liveness"},
+    {"name": "system", "description": "Liveness, and the defaults and bounds of the forms' fields"},
     {
         "name": "docs",
         "description": "This documentation: the OpenAPI document, the AsyncAPI document of the "

@@ -32,6 +32,8 @@ from typing import Any
 
 from hrl_api.core.config import DEFAULTS
 from hrl_api.core.serving import PortUnavailable, ensure_port_free
+from hrl_trainer.common.environment import API_TOKEN, PORT, EnvironmentSettingError, check_environment
+from hrl_trainer.common.paths import resolve_models_dir
 
 REPO = Path(__file__).resolve().parents[2]
 LOCAL_HOST = "127.0.0.1"
@@ -279,7 +281,7 @@ class LocalCluster:
             self._post("/api/training/stop", {"run_id": run_id})
 
     def _post(self, path: str, body: dict[str, Any]) -> None:
-        token = os.environ.get("HRL_API_TOKEN")
+        token = API_TOKEN.value()
         request = urllib.request.Request(
             f"http://{LOCAL_HOST}:{self.port}{path}",
             data=json.dumps(body).encode(),
@@ -320,11 +322,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--workers", type=int, default=2, help="Celery workers, one training at a time each (default 2)"
     )
-    parser.add_argument("--port", type=int, default=int(os.environ.get("HRL_PORT", "8000")), help="web port (8000)")
+    parser.add_argument(
+        "--port", type=int, default=PORT.value(), help=f"web port (default: $HRL_PORT or {PORT.default})"
+    )
     parser.add_argument(
         "--models-dir",
-        default=os.environ.get("HRL_MODELS_DIR", str(REPO / "models")),
-        help="the models folder every part shares (default ./models)",
+        default=str(resolve_models_dir()),
+        help="the models folder every part shares (default: $HRL_MODELS_DIR or ./models)",
     )
     parser.add_argument("--log-dir", help="where the parts' logs go (default <models-dir>/logs/cluster-<time>)")
     return parser.parse_args(argv)
@@ -333,10 +337,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the cluster until Ctrl-C or SIGTERM; 0 after a graceful stop, 1 if a part ended on its own,
     ``ABORTED_EXIT`` after a second signal. Exits at once (1) when the web port is taken."""
-    args = parse_args(argv)
     try:
+        check_environment()
+        args = parse_args(argv)
         ensure_port_free(LOCAL_HOST, args.port)
-    except PortUnavailable as exc:
+    except (EnvironmentSettingError, PortUnavailable) as exc:
         sys.exit(f"Error: {exc}")
     models_dir = Path(args.models_dir).resolve()
     log_dir = Path(args.log_dir).resolve() if args.log_dir else default_log_dir(models_dir)

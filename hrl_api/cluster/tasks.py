@@ -27,15 +27,16 @@ from celery import Celery, signals
 from hrl_api.cluster.run import STOP_CHECK_INTERVAL, QueuedRun, WorkerSettings
 from hrl_api.cluster.run_board import WORKER_TTL, BrokerError, RunBoard
 from hrl_api.cluster.supervisor import TASK_NAME, TRAINING_QUEUE
-from hrl_api.core.config import DEFAULTS, MESSAGE_QUEUE_CHANNEL
+from hrl_api.core.config import MESSAGE_QUEUE_CHANNEL
 from hrl_api.training.child import load_entry
+from hrl_trainer.common.environment import BROKER_URL, MESSAGE_QUEUE, PROGRESS_MIN_INTERVAL, TRAINER_ENTRY
 
 DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/0"
 
 
 def make_celery(broker_url: str | None = None) -> Celery:
     """The Celery app; its broker is ``broker_url``, else ``$HRL_BROKER_URL``."""
-    app = Celery("hrl_finance", broker=broker_url or os.environ.get("HRL_BROKER_URL") or DEFAULT_BROKER_URL)
+    app = Celery("hrl_finance", broker=broker_url or BROKER_URL.value() or DEFAULT_BROKER_URL)
     app.conf.update(
         task_acks_late=False,  # acknowledged as it starts: a lost worker's run is never retried silently
         task_reject_on_worker_lost=False,
@@ -59,12 +60,12 @@ def worker_settings() -> WorkerSettings:
     broker = str(celery_app.conf.broker_url)
     return WorkerSettings(
         broker_url=broker,
-        message_queue=os.environ.get("HRL_MESSAGE_QUEUE") or broker,
+        message_queue=MESSAGE_QUEUE.value() or broker,
         channel=MESSAGE_QUEUE_CHANNEL,
         models_dir=str(resolve_models_dir(None)),
         scenarios_dir=str(resolve_scenarios_dir(None)),
-        trainer_entry=os.environ.get("HRL_TRAINER_ENTRY") or DEFAULTS["TRAINER_ENTRY"],
-        progress_min_interval=float(os.environ.get("HRL_PROGRESS_MIN_INTERVAL") or DEFAULTS["PROGRESS_MIN_INTERVAL"]),
+        trainer_entry=TRAINER_ENTRY.value(),
+        progress_min_interval=PROGRESS_MIN_INTERVAL.value(),
     )
 
 

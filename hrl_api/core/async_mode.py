@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 
-DEFAULT_ASYNC_MODE = "eventlet"
+from hrl_trainer.common.environment import ASYNC_MODE
+
 SUPPORTED_ASYNC_MODES = ("eventlet", "threading")
 
 
 def selected_async_mode() -> str:
     """Return the async mode from ``$HRL_ASYNC_MODE``, defaulting to eventlet."""
-    mode = os.environ.get("HRL_ASYNC_MODE", "").strip() or DEFAULT_ASYNC_MODE
+    mode = ASYNC_MODE.value()
     if mode not in SUPPORTED_ASYNC_MODES:
         raise ValueError(f"HRL_ASYNC_MODE must be one of {SUPPORTED_ASYNC_MODES}, got {mode!r}")
     return mode
@@ -20,8 +20,7 @@ def selected_async_mode() -> str:
 def prepare_async_mode() -> str:
     """Monkey-patch the standard library when eventlet is the mode; return the mode.
 
-    Must run before anything else imports socket, threading or select, so the
-    entry script calls it first.
+    Must run before anything else uses sockets or threads, so the entry script calls it first.
     """
     mode = selected_async_mode()
     if mode == "eventlet":

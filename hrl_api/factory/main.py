@@ -18,20 +18,16 @@ from hrl_api.core.logs import configure_logging
 from hrl_api.core.serving import PortUnavailable, deliver_emitted_events, ensure_port_free, serve
 from hrl_api.factory import create_app
 from hrl_api.training.protocol import get_supervisor_of
+from hrl_trainer.common.environment import HOST, PORT, EnvironmentSettingError, check_environment
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Serve the HRL Finance training API and its Socket.IO events.")
     parser.add_argument(
-        "--host",
-        default=os.environ.get("HRL_HOST", "127.0.0.1"),
-        help="interface to listen on (default: $HRL_HOST or 127.0.0.1)",
+        "--host", default=HOST.value(), help=f"interface to listen on (default: $HRL_HOST or {HOST.default})"
     )
     parser.add_argument(
-        "--port",
-        type=int,
-        default=int(os.environ.get("HRL_PORT", "8000")),
-        help="port to listen on (default: $HRL_PORT or 8000)",
+        "--port", type=int, default=PORT.value(), help=f"port to listen on (default: $HRL_PORT or {PORT.default})"
     )
     parser.add_argument("--models-dir", help="where trained models go (default: $HRL_MODELS_DIR or ./models)")
     parser.add_argument("--scenarios-dir", help="scenario YAML files (default: $HRL_SCENARIOS_DIR or ./scenarios)")
@@ -81,10 +77,11 @@ def _handle_shutdown_signals(app: Flask) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Serve the API and Socket.IO; on Ctrl-C or SIGTERM, stop a running training gracefully."""
-    args = parse_args(argv)
     try:
+        check_environment()  # every HRL_* variable of its type, before anything starts
+        args = parse_args(argv)
         ensure_port_free(args.host, args.port)
-    except PortUnavailable as exc:
+    except (EnvironmentSettingError, PortUnavailable) as exc:
         sys.exit(f"Error: {exc}")
     configure_logging(quiet=args.quiet)
     overrides = {"MODELS_DIR": args.models_dir, "SCENARIOS_DIR": args.scenarios_dir}

@@ -1,4 +1,4 @@
-"""Service endpoints: the dashboard page and /api/health."""
+"""Service endpoints: the dashboard page, /api/health and /api/settings."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify, render_template
 from jinja2 import TemplateNotFound
 
 from hrl_api.core.extensions import socketio
+from hrl_api.schemas.settings import SETTINGS
 from hrl_api.training.protocol import get_supervisor
 
 system_bp = Blueprint("system", __name__)
@@ -43,3 +44,23 @@ def health():
             **supervisor.health(),
         }
     )
+
+
+@system_bp.get("/api/settings")
+def settings():
+    """The defaults and bounds of every form's fields: what the API accepts, for a page to offer.
+    ---
+    get:
+      tags: [system]
+      summary: Defaults and bounds of the forms' fields
+      description: The run settings (POST /api/training/start), a simulation's and advice's options and a
+        household's figures, each with the default the API takes when it is left out and its inclusive bounds,
+        read from the schemas that validate those requests. The dashboard's forms take them from here.
+      responses:
+        200:
+          description: Each form's fields
+          content:
+            application/json:
+              schema: FormSettings
+    """
+    return jsonify(SETTINGS)

@@ -7,6 +7,8 @@ import re
 import tempfile
 from pathlib import Path
 
+from hrl_trainer.common.environment import MODELS_DIR, SCENARIOS_DIR, Variable
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NAME_PATTERN = re.compile(r"[a-z0-9_-]{1,64}")
 BASELINES_FOLDER = "baselines"
@@ -20,19 +22,19 @@ def validate_name(name: object) -> str:
     return name
 
 
-def _resolve(path: str | os.PathLike | None, env_var: str, default: str) -> Path:
-    chosen = path if path is not None else os.environ.get(env_var) or PROJECT_ROOT / default
+def _resolve(path: str | os.PathLike | None, variable: Variable[Path | None], default: str) -> Path:
+    chosen = path if path is not None else variable.value() or PROJECT_ROOT / default
     return Path(chosen).expanduser().resolve()
 
 
 def resolve_models_dir(path: str | os.PathLike | None = None) -> Path:
     """The models folder: `path`, else $HRL_MODELS_DIR, else `<project>/models`."""
-    return _resolve(path, "HRL_MODELS_DIR", "models")
+    return _resolve(path, MODELS_DIR, "models")
 
 
 def resolve_scenarios_dir(path: str | os.PathLike | None = None) -> Path:
     """The scenarios folder: `path`, else $HRL_SCENARIOS_DIR, else `<project>/scenarios`."""
-    return _resolve(path, "HRL_SCENARIOS_DIR", "scenarios")
+    return _resolve(path, SCENARIOS_DIR, "scenarios")
 
 
 def check_writable_folder(folder: Path) -> Path:

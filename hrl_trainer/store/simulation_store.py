@@ -13,13 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from hrl_trainer.common.atomic import write_text_atomically
+from hrl_trainer.common.environment import SIMULATIONS_KEPT
 from hrl_trainer.common.paths import resolve_models_dir, validate_name
 from hrl_trainer.store.checkpoints import load_history
 from hrl_trainer.store.runs import RunNotFound, read_run
 
 FOLDER = "simulations"
-DEFAULT_KEPT = 100
-"""Saved simulations kept when no other number is given; the oldest beyond it are removed."""
+DEFAULT_KEPT = SIMULATIONS_KEPT.default
+"""Saved simulations kept when no other number is given ($HRL_SIMULATIONS_KEPT's default); the oldest beyond
+it are removed."""
 SUMMARY_FIELDS = ("id", "created_at", "scenario_name", "run_id", "households", "months", "seed")
 
 

@@ -36,6 +36,8 @@ const part = (value) => encodeURIComponent(value);
 const guarded = (method, path, body) => withToken(() => request(method, path, body));
 
 export const api = {
+  // The defaults and bounds of every form's fields
+  settings: () => request('GET', '/api/settings'),
   // Training
   status: () => request('GET', '/api/training/status'),
   // Every training_progress row of the current (or last) run.

@@ -7,6 +7,7 @@ import { api } from './api.js';
 import { hideBanner, showBanner, showError } from './banner.js';
 import { ChartGroup } from './charts.js';
 import { $ } from './dom.js';
+import { applyFieldSettings } from './fieldsettings.js';
 import { formatNumber } from './format.js';
 import { heldoutText } from './heldout.js';
 import { formatMetric } from './metrics.js';
@@ -37,6 +38,18 @@ const households = new HouseholdsPanel($('households'), () => showScenarios());
 let runKey = null;
 let runSettings = null;
 let runEnded = false;
+
+// Every form's defaults and bounds are the server's (GET /api/settings), given before anything fills a form:
+// a run's settings (after connecting) or a household's figures.
+try {
+  const settings = await api.settings();
+  for (const [id, part] of [['start-form', 'run'], ['simulate-form', 'simulation'], ['advice-form', 'advice']]) {
+    applyFieldSettings($(id), settings[part]);
+  }
+  households.applySettings(settings.household);
+} catch (error) {
+  showError(error);
+}
 
 function setConnection(state, text) {
   $('connection').dataset.state = state;

@@ -71,6 +71,7 @@ def test_the_token_opens_start_and_stop_and_reads_stay_open(guarded_server):
         "/api/scenarios",
         "/api/models",
         "/api/health",
+        "/api/settings",
         "/api/runs",
         "/api/policies",
         "/api/openapi.json",

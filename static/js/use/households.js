@@ -3,10 +3,12 @@
 import { api } from '../api.js';
 import { showBanner, showError } from '../banner.js';
 import { button, cell } from '../dom.js';
-import { formatEuro } from '../format.js';
+import { applyFieldSettings } from '../fieldsettings.js';
+import { formatEuro, formatNumber } from '../format.js';
 import { fillHouseholdSelect } from './select.js';
 
-// [field, label, kind]: kind 'text', 'money' (nominal euros of month 0), 'int', 'rate' or 'profile'.
+// [field, label, kind, ranged]: kind 'text', 'money' (nominal euros of month 0), 'int', 'rate' or 'profile';
+// a ranged field's label ends with the server's bounds ("Months to simulate (lowest to highest)").
 const MAIN_FIELDS = [
   ['name', 'Name (a-z, 0-9, _ and -)', 'text'],
   ['description', 'Description', 'text'],
@@ -16,8 +18,8 @@ const MAIN_FIELDS = [
   ['variable_expenses_std', 'Variable expenses, standard deviation (€)', 'money'],
   ['safety_buffer', 'Safety buffer (€)', 'money'],
   ['initial_cash', 'Cash at the start (€)', 'money'],
-  ['months', 'Months to simulate (12 to 600)', 'int'],
-  ['risk_tolerance', 'Risk tolerance (0 to 1)', 'rate'],
+  ['months', 'Months to simulate', 'int', true],
+  ['risk_tolerance', 'Risk tolerance', 'rate', true],
   ['profile', 'Investor profile', 'profile'],
 ];
 const MORE_FIELDS = [
@@ -34,18 +36,20 @@ const MORE_FIELDS = [
   ['income_loss_factor', 'Share of income kept during a loss', 'rate'],
   ['sell_cost', 'Cost of selling investments', 'rate'],
 ];
-const PROFILES = ['conservative', 'balanced', 'aggressive'];
+const RANGED = new Set([...MAIN_FIELDS, ...MORE_FIELDS].filter((field) => field[3]).map(([name]) => name));
+const boundText = (value) => formatNumber(value, Number.isInteger(value) ? 0 : 2);
 
 function fieldRow([name, label, kind]) {
   const wrapper = document.createElement('label');
   wrapper.className = 'household-field';
   wrapper.dataset.field = name;
   const caption = document.createElement('span');
+  caption.className = 'household-caption';
   caption.textContent = label;
+  caption.dataset.label = label;
   let input;
   if (kind === 'profile') {
-    input = document.createElement('select');
-    input.append(...PROFILES.map((profile) => new Option(profile, profile)));
+    input = document.createElement('select'); // its options are the server's (applySettings)
   } else {
     input = document.createElement('input');
     input.type = kind === 'text' ? 'text' : 'number';
@@ -79,6 +83,16 @@ export class HouseholdsPanel {
       event.preventDefault();
       this.save();
     });
+  }
+
+  // The server's bounds of each field (GET /api/settings: `household`), and the profiles to choose from.
+  applySettings(table) {
+    applyFieldSettings(this.form, table);
+    for (const name of RANGED) {
+      const { min, max } = table[name] ?? {};
+      const caption = this.form.querySelector(`[data-field="${name}"] .household-caption`);
+      if (min !== undefined && max !== undefined) caption.textContent = `${caption.dataset.label} (${boundText(min)} to ${boundText(max)})`;
+    }
   }
 
   render(scenarios) {
