@@ -1,9 +1,10 @@
 """hrl_trainer: hierarchical reinforcement learning for household finances (plain PyTorch + NumPy).
 
 The public API for outside code (benchmarks, examples, research scripts) is `__all__`, documented in
-docs/architecture.md ("The public API"); everything deeper may change. The names that need torch, NumPy
-or Gymnasium are imported on first use (`_LAZY`), so that a process which only reads scenarios and saved
-histories (the web server) never loads torch.
+docs/architecture.md ("The public API"); everything deeper may change. Every name is imported on first use
+(`_LAZY`): importing the package, or one of its modules such as `hrl_trainer.common.environment` (which the
+server reads before eventlet patches the standard library), loads nothing else, and a process that only reads
+scenarios and saved histories (the web server) never loads torch.
 """
 
 from __future__ import annotations
@@ -11,32 +12,46 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from hrl_trainer.common.config import TrainConfig
-from hrl_trainer.common.paths import resolve_models_dir, resolve_scenarios_dir, validate_name
 from hrl_trainer.common.version import __version__ as __version__
-from hrl_trainer.env.scenarios import Scenario, ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
-from hrl_trainer.learn.metrics import TrainingError
-from hrl_trainer.learn.outcome import TrainResult
-from hrl_trainer.store.checkpoints import list_trained_models, load_history
-from hrl_trainer.store.model_lookup import ModelNotFound
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
     from hrl_trainer.agents.policy import FlatPolicy
     from hrl_trainer.cli.main import evaluation_table, format_table
+    from hrl_trainer.common.config import TrainConfig
+    from hrl_trainer.common.paths import resolve_models_dir, resolve_scenarios_dir, validate_name
     from hrl_trainer.env.gym_env import HouseholdEnv
     from hrl_trainer.env.lives import fixed_households
     from hrl_trainer.env.rollout import EpisodeStats, Policy
+    from hrl_trainer.env.scenarios import Scenario, ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
     from hrl_trainer.env.simulation import OBS_FEATURES, SPLIT_NAMES, HouseholdBatch, LifeEvents
     from hrl_trainer.env.vector_env import HouseholdVectorEnv
     from hrl_trainer.evaluation.paired import paired_difference as paired
     from hrl_trainer.evaluation.scoring import BASELINES, compare_policy, score, score_policy
     from hrl_trainer.learn.flat import train_flat
+    from hrl_trainer.learn.metrics import TrainingError
+    from hrl_trainer.learn.outcome import TrainResult
     from hrl_trainer.learn.trainer import train
+    from hrl_trainer.store.checkpoints import list_trained_models, load_history
+    from hrl_trainer.store.model_lookup import ModelNotFound
     from hrl_trainer.use.flat_store import flat_baseline
     from hrl_trainer.use.trained_policy import load_policy
 
 # public name -> (submodule, its name there), imported when the name is first looked up.
 _LAZY: dict[str, tuple[str, str]] = {
+    "TrainConfig": ("common.config", "TrainConfig"),
+    "resolve_models_dir": ("common.paths", "resolve_models_dir"),
+    "resolve_scenarios_dir": ("common.paths", "resolve_scenarios_dir"),
+    "validate_name": ("common.paths", "validate_name"),
+    "Scenario": ("env.scenarios", "Scenario"),
+    "ScenarioError": ("env.scenarios", "ScenarioError"),
+    "ScenarioNotFound": ("env.scenarios", "ScenarioNotFound"),
+    "list_scenarios": ("env.scenarios", "list_scenarios"),
+    "load_scenario": ("env.scenarios", "load_scenario"),
+    "TrainingError": ("learn.metrics", "TrainingError"),
+    "TrainResult": ("learn.outcome", "TrainResult"),
+    "list_trained_models": ("store.checkpoints", "list_trained_models"),
+    "load_history": ("store.checkpoints", "load_history"),
+    "ModelNotFound": ("store.model_lookup", "ModelNotFound"),
     "train": ("learn.trainer", "train"),
     "train_flat": ("learn.flat", "train_flat"),
     "Policy": ("env.rollout", "Policy"),
