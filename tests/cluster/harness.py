@@ -97,7 +97,7 @@ class LocalClusterServer(LiveServer):
         args = ["--workers", str(workers), "--log-dir", str(self.log_dir)]
         super().__init__(models_dir, log_path, env=env, args=args)
 
-    def start(self) -> None:
+    def start(self, wait: bool = True) -> None:
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -116,6 +116,10 @@ class LocalClusterServer(LiveServer):
             start_new_session=True,
             preexec_fn=_default_sigint,
         )
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
         wait_until(
             lambda: self._answers() and self.get_json("/api/health")["workers"] == self.workers,
             120,
