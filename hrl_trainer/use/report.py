@@ -6,6 +6,7 @@ from html import escape
 from typing import Any
 
 from hrl_trainer.common.money import format_euro
+from hrl_trainer.evaluation.verdict import described
 from hrl_trainer.use.policy_looks import POLICY_LOOKS, SAFETY_BUFFER, policy_look
 
 WIDTH, HEIGHT, PAD = 720, 300, 56
@@ -144,24 +145,25 @@ def policy_table(record: dict[str, Any]) -> str:
 
 
 def paired_table(record: dict[str, Any]) -> str:
-    def cell(d: dict[str, float], money: bool) -> str:
-        value = format_euro(d["diff"]) if money else f"{d['diff']:+.2f}"
-        error = format_euro(d["stderr"]) if money else f"{d['stderr']:.2f}"
-        return f"{value} ± {error}"
+    def cell(d: dict[str, float], measure: str) -> str:
+        c = described(d, measure, record["households"])  # the verdict from the very numbers shown
+        money = c["unit"] == "EUR"
+        value = format_euro(c["mean"]) if money else f"{c['mean']:+.2f}"
+        error = format_euro(c["se"]) if money else f"{c['se']:.2f}"
+        return f"{value} ± {error}, {c['verdict']}"
 
     rows = [
         [
             policy_look(name).label,
-            cell(d["real_net_worth"], True),
-            cell(d["total_spending"], True),
-            cell(d["reward"], False),
+            *(cell(d[measure], measure) for measure in ("real_net_worth", "total_spending", "reward")),
         ]
         for name, d in record["paired"].items()
     ]
     return table(
         ["Trained model minus", "Real net worth at the end (today's €)", "Total spending (today's €)", "Reward"],
         rows,
-        "Paired differences, household by household (mean ± standard error)",
+        f"Mean paired difference over the same {record['households']} households ± standard error: ahead or behind "
+        "beyond 2 standard errors, else level",
     )
 
 

@@ -8,8 +8,10 @@ function signed(text, value) {
   return value >= 0 ? `+${text}` : text;
 }
 
-// A paired difference's verdict: more than 2 standard errors either side, or level.
-function verdict({ diff, stderr }) {
+// A paired difference's verdict, as the server drew it from that very number (hrl_trainer/evaluation/paired.py);
+// a result saved before the server sent verdicts gets the same rule: more than 2 standard errors either side, or level.
+function verdict({ diff, stderr, verdict: drawn }) {
+  if (drawn) return drawn;
   if (diff > 2 * stderr) return 'ahead';
   if (diff < -2 * stderr) return 'behind';
   return 'level';
@@ -20,7 +22,7 @@ export function rulesText(rules) {
   const parts = Object.entries(rules ?? {}).map(([name, { paired }]) => {
     const worth = paired.real_net_worth;
     const reward = paired.reward;
-    return `${RULE_NAMES[name] ?? name}: ${verdict(reward)}, net worth ${signed(formatEuro(worth.diff), worth.diff)} `
+    return `${RULE_NAMES[name] ?? name}: ${verdict(worth)}, net worth ${signed(formatEuro(worth.diff), worth.diff)} `
       + `± ${formatEuro(worth.stderr)}, reward ${signed(formatNumber(reward.diff, 2), reward.diff)} ± ${formatNumber(reward.stderr, 2)}`;
   });
   if (!parts.length) return '';

@@ -301,5 +301,5 @@ def test_completion_banner_text_reports_the_heldout_result_in_euros(open_dashboa
     assert spaced(text[2]) == spaced(text[0]) + (
         " Against the target-liquidity rules on the same households (model minus rule ± standard error): "
         "2 numbers: ahead, net worth +€1,234 ± €456, reward +1.50 ± 0.50; "
-        "4 numbers: level, net worth -€100 ± €20, reward -0.50 ± 0.30."
+        "4 numbers: behind, net worth -€100 ± €20, reward -0.50 ± 0.30."  # the verdict of the net worth shown
     )
