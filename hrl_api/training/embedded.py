@@ -20,7 +20,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from hrl_api.training.child import request_stop, run_training
-from hrl_api.training.events import ProgressThrottle, final_event, rooms_for
+from hrl_api.training.events import LiveEvents, final_event, rooms_for
 from hrl_api.training.progress_log import ProgressLog
 from hrl_api.training.protocol import (
     IDLE_STATUS,
@@ -60,7 +60,7 @@ class Run:
     error: str | None = None
     forced_exit_reason: str | None = None
     finished: bool = False
-    throttle: ProgressThrottle = field(default_factory=lambda: ProgressThrottle(0.0))  # the supervisor's interval
+    live: LiveEvents | None = None  # the events of its trainer's reports (the supervisor's throttle interval)
 
     @property
     def current_episode(self) -> int:
@@ -129,6 +129,8 @@ class TrainingSupervisor:
             settings=run.settings,
             state=run.outcome if finished else "running",
             error=run.error if finished else None,
+            phase=run.live.phase if run.live else None,
+            phase_detail=run.live.phase_detail if run.live else None,
         )
 
     def progress_log(self, since: int = 0, max_points: int | None = None) -> dict[str, Any]:
@@ -185,7 +187,7 @@ class TrainingSupervisor:
                 settings={key: params.get(key) for key in RUN_SETTINGS},
                 process=process,
                 conn=parent_conn,
-                throttle=ProgressThrottle(self._progress_min_interval),
+                live=LiveEvents(run_id, params["scenario_name"], self._progress_min_interval),
             )
             self._run = run
         log.info("Run started: %s, %d episodes", run.scenario_name, run.total_episodes)
@@ -275,6 +277,8 @@ class TrainingSupervisor:
                 kind, payload = run.conn.recv()
                 if kind == "progress":
                     self._on_progress(run, payload)
+                elif kind in ("diagnostics", "phase"):
+                    self._on_news(run, kind, payload)
                 elif kind == "result":
                     run.result = payload
                     run.outcome = "stopped" if payload["stopped"] else "completed"
@@ -286,8 +290,17 @@ class TrainingSupervisor:
     def _on_progress(self, run: Run, progress: dict[str, Any]) -> None:
         progress = {**progress, "run_id": run.run_id}
         run.progress.append(progress)
-        if run.throttle.due(progress):
-            self._emit(run, "training_progress", progress)
+        for event in run.live.progress(progress) if run.live else ():
+            self._emit(run, *event)
+
+    def _on_news(self, run: Run, kind: str, payload: dict[str, Any]) -> None:
+        """The trainer's other reports (`train`'s `on_event`): an update's diagnostics, or a new phase."""
+        if run.live is None:
+            return
+        if kind == "phase":
+            run.live.change_phase(payload)
+        for event in run.live.diagnostics(payload) if kind == "diagnostics" else ():
+            self._emit(run, *event)
 
     def _fail(self, run: Run, error: str) -> None:
         run.outcome = "failed"
@@ -317,8 +330,8 @@ class TrainingSupervisor:
         self._log_end(run)
 
     def _emit_final_events(self, run: Run) -> None:
-        if run.throttle.held is not None:
-            self._emit(run, "training_progress", run.throttle.held)
+        for event in run.live.held() if run.live else ():
+            self._emit(run, *event)
         self._emit(
             run, *final_event(run.run_id, run.scenario_name, run.outcome, run.result, run.error, run.episodes_completed)
         )

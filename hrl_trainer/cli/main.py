@@ -43,6 +43,7 @@ from hrl_trainer.env.scenarios import (
     scenario_from_dict,
 )
 from hrl_trainer.evaluation.scoring import compare_with_baselines
+from hrl_trainer.evaluation.verdict import verdict
 from hrl_trainer.learn.metrics import METRIC_NAMES, TrainingError
 from hrl_trainer.learn.trainer import Trainer, TrainResult
 from hrl_trainer.store import runs
@@ -292,7 +293,9 @@ def evaluation_table(report: dict) -> str:
                 "policy": name,
                 **metrics,
                 "tuned": tuned_values(metrics),
-                "hrl minus policy": f"{diff['diff']:+.2f} ± {diff['stderr']:.2f}" if diff else "",
+                "hrl minus policy": f"{diff['diff']:+.2f} ± {diff['stderr']:.2f} {verdict(diff['diff'], diff['stderr'])}"
+                if diff
+                else "",
             }
         )
     columns = ["policy", *(m for m in METRIC_NAMES if m != "goal_adherence"), "tuned", "hrl minus policy"]
@@ -312,8 +315,11 @@ def train_summary(result: TrainResult, seconds: float, window: int) -> str:
     """The closing summary: the held-out evaluation first, then the training figures."""
     held_out = {key: value for key, value in result.held_out.items() if key != "rules"}
     rules = [
-        f"model minus {name} {rule['tuned']}: reward {rule['paired']['reward']['diff']:+.2f} "
-        f"± {rule['paired']['reward']['stderr']:.2f} (paired)"
+        f"model minus {name} {rule['tuned']} (mean paired difference ± standard error): "
+        + ", ".join(
+            f"{measure} {paired['diff']:+.2f} ± {paired['stderr']:.2f} {verdict(paired['diff'], paired['stderr'])}"
+            for measure, paired in rule["paired"].items()
+        )
         for name, rule in result.held_out.get("rules", {}).items()
     ]
     return "\n".join(
