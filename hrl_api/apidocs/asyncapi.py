@@ -58,7 +58,7 @@ EVENTS = (
     Event(
         "training_progress",
         "send",
-        schemas.TrainingProgressEvent,
+        schemas.TrainingProgress,
         "One completed episode (at most one every PROGRESS_MIN_INTERVAL seconds; the last is always sent), with what "
         "the trainer does next (`phase`: the episode before an evaluation says `evaluating`, and is always sent).",
     ),

@@ -125,7 +125,7 @@ class QueuedRun:
         return outcome
 
     def _on_progress(self, progress: dict[str, Any]) -> None:
-        record = {**progress, "run_id": self.run_id}
+        record = self.live.record(progress)
         self.progress.append(record)
         for event in self.live.progress(record):
             self._emit(*event)

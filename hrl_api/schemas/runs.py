@@ -27,7 +27,7 @@ from hrl_trainer.store.labels import TAG_DOC_PATTERN, TAG_RULE, clean_labels
 from hrl_trainer.store.publications import MANUAL_REASONS
 from hrl_trainer.store.runs import LISTED_STATUSES, RUN_ID_DOC_PATTERN, RUN_ID_PATTERN, SORT_KEYS, SORT_ORDERS
 
-RUN_ID_MESSAGE = sentence(f"must be {RUN_ID_RULE}")
+RUN_ID_MESSAGE = sentence(f"must be a run id: {RUN_ID_RULE}")
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
 MAX_QUERY_LENGTH = 200
@@ -125,12 +125,13 @@ class RunLabelsRequest(Schema):
         metadata={"maxItems": RUN_TAGS_MAX, "uniqueItems": True, "description": "replaces every tag of the run"},
     )
 
-    @validates_schema
-    def _labels(self, data: dict, **_) -> None:
-        try:
-            clean_labels(data)
-        except FieldErrors as exc:
-            raise ValidationError(exc.errors) from exc
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _labels(self, data: dict, original_data: object, **_) -> None:
+        if data or not original_data:  # every field given may have failed already: no need to say "give one"
+            try:
+                clean_labels(data)
+            except FieldErrors as exc:
+                raise ValidationError(exc.errors) from exc
 
     @post_load
     def _cleaned(self, data: dict, **_) -> dict:

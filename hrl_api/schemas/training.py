@@ -26,7 +26,7 @@ from hrl_trainer.store.runs import RUN_ID_DOC_PATTERN, RUN_ID_PATTERN
 NAME_PATTERN = "^[a-z0-9_-]{1,64}$"
 """The documented (ECMA-262) form of hrl_trainer's name rule, for OpenAPI clients."""
 NAME_MESSAGE = sentence(f"must be {NAME_RULE}")
-RUN_ID_VALUE_MESSAGE = sentence(f"must be {RUN_ID_RULE}")
+RUN_ID_VALUE_MESSAGE = sentence(f"must be a run id: {RUN_ID_RULE}")
 PHASES = ("training", "evaluating", "saving")
 
 
@@ -164,18 +164,14 @@ def phase_detail_field() -> fields.Nested:
 
 
 class TrainingProgress(FinalMetrics):
-    """One completed episode: the ``training_progress`` event and ``latest_progress``."""
+    """One completed episode: the ``training_progress`` event and ``latest_progress``; in them (not in saved
+    histories), what the trainer does after it (``phase``: the record of the last episode before an evaluation says
+    ``evaluating``)."""
 
     episode = fields.Integer(required=True)
     total_episodes = fields.Integer(required=True)
     elapsed_time = fields.Float(required=True, metadata={"description": "seconds since the run started"})
     run_id = fields.String(metadata={"description": "the run (in events and the status; not in saved histories)"})
-
-
-class TrainingProgressEvent(TrainingProgress):
-    """The ``training_progress`` event: one completed episode, and what the trainer does after it (``phase``: the
-    record of the last episode before an evaluation says ``evaluating``)."""
-
     phase = phase_field()
     phase_detail = phase_detail_field()
 
@@ -187,7 +183,6 @@ class RunSettings(Schema):
     save_interval = fields.Integer()
     eval_episodes = fields.Integer()
     seed = fields.Integer(allow_none=True)
-    publish = fields.String(allow_none=True, metadata={"enum": [*PUBLISH_POLICIES, None]})
 
 
 class TrainingStatus(Schema):

@@ -288,9 +288,12 @@ class TrainingSupervisor:
             pass  # the child closed its end; liveness tells the rest
 
     def _on_progress(self, run: Run, progress: dict[str, Any]) -> None:
-        progress = {**progress, "run_id": run.run_id}
-        run.progress.append(progress)
-        for event in run.live.progress(progress) if run.live else ():
+        if run.live is None:
+            run.progress.append({**progress, "run_id": run.run_id})
+            return
+        record = run.live.record(progress)
+        run.progress.append(record)
+        for event in run.live.progress(record):
             self._emit(run, *event)
 
     def _on_news(self, run: Run, kind: str, payload: dict[str, Any]) -> None:

@@ -99,11 +99,14 @@ class LiveEvents:
         self.phase = "training"
         self.phase_detail: dict[str, Any] | None = None
 
+    def record(self, progress: dict[str, Any]) -> dict[str, Any]:
+        """An episode's record as the run keeps and sends it: with ``run_id`` and the trainer's phase after it."""
+        return {**progress, "run_id": self.run_id, "phase": self.phase, "phase_detail": self.phase_detail}
+
     def progress(self, record: dict[str, Any]) -> list[Event]:
-        """The events of an episode's record (with ``run_id``)."""
-        payload = {**record, "phase": self.phase, "phase_detail": self.phase_detail}
-        due = self.progress_throttle.due(payload, now_anyway=self.phase != "training")
-        return [("training_progress", payload)] if due else []
+        """The events of an episode's `record`."""
+        due = self.progress_throttle.due(record, now_anyway=record.get("phase", "training") != "training")
+        return [("training_progress", record)] if due else []
 
     def diagnostics(self, record: dict[str, Any]) -> list[Event]:
         """The events of one agent's update diagnostics (a trainer's ``("diagnostics", record)``)."""

@@ -72,7 +72,7 @@ IDLE_STATUS: dict[str, Any] = {
 }
 """The status body before any run (or of a run asked for that is not the one known)."""
 
-RUN_SETTINGS = ("num_episodes", "save_interval", "eval_episodes", "seed", "publish")
+RUN_SETTINGS = ("num_episodes", "save_interval", "eval_episodes", "seed")
 """The start request's fields the status reports back as ``settings``."""
 
 

@@ -7,7 +7,7 @@ import math
 
 NAME_RULE = "lowercase letters, digits, - and _ only, at most 64 characters"
 """The one name rule (`paths.NAME_PATTERN`) in words."""
-RUN_ID_RULE = "a run id: the scenario's name, then -YYYYMMDD-HHMMSS- and 4 hex digits (as GET /api/runs lists them)"
+RUN_ID_RULE = "the scenario's name, then -YYYYMMDD-HHMMSS- and 4 hex digits (torino_single-20261201-073012-3f9a)"
 """The run id rule (`store.runs.RUN_ID_PATTERN`) in words."""
 
 

@@ -41,6 +41,7 @@ from hrl_trainer.common.clock import moment_of, utc_now
 from hrl_trainer.common.filesets import FileSet
 from hrl_trainer.common.paths import resolve_models_dir, validate_name
 from hrl_trainer.common.thinning import thin_columns, thin_evenly
+from hrl_trainer.common.wording import RUN_ID_RULE
 from hrl_trainer.store.checkpoints import (
     agent_from_bytes,
     checkpoints_root,
@@ -106,7 +107,7 @@ def new_run_id(scenario_name: str, now: datetime | None = None) -> str:
 def validate_run_id(run_id: object) -> str:
     """Return `run_id` if it is a well-formed run id, else raise ValueError (before any disk access)."""
     if not isinstance(run_id, str) or not RUN_ID_PATTERN.fullmatch(run_id):
-        raise ValueError("Run id must look like {scenario}-YYYYMMDD-HHMMSS-xxxx (scenario: [a-z0-9_-]{1,64}).")
+        raise ValueError(f"Must be a run id: {RUN_ID_RULE}.")
     return run_id
 
 
@@ -321,18 +322,18 @@ def _final(run_id: str, models_dir: str | Path | None, *names: str) -> list[byte
 
 
 def thin_history(history: dict, max_points: int | None) -> dict:
-    """A saved history for display: its progress records, and each agent's diagnostics rows, evenly thinned to
-    `max_points` (first and last kept); `diagnostics` is {} in a history from before diagnostics were recorded."""
-    diagnostics = history.get("diagnostics")
-    return {
-        **history,
-        **({"progress": thin_evenly(history["progress"], max_points)} if "progress" in history else {}),
-        "diagnostics": {
+    """A saved history for display: its progress records, and each agent's diagnostics rows (absent from a history
+    from before diagnostics were recorded), evenly thinned to `max_points` (first and last kept)."""
+    thinned = dict(history)
+    if "progress" in history:
+        thinned["progress"] = thin_evenly(history["progress"], max_points)
+    if isinstance(history.get("diagnostics"), dict):
+        thinned["diagnostics"] = {
             agent: thin_columns(columns, max_points)
-            for agent, columns in (diagnostics.items() if isinstance(diagnostics, dict) else ())
+            for agent, columns in history["diagnostics"].items()
             if isinstance(columns, dict)
-        },
-    }
+        }
+    return thinned
 
 
 NOT_SERIES = ("total_episodes", "run_id")
