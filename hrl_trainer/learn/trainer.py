@@ -101,6 +101,7 @@ class Trainer:
         self.rollout_index = 0
         self.rollout_size = 0  # households of the rollout being reported
         self.update_index = 0  # PPO updates so far in this run (one per rollout, both agents)
+        self.learned_episodes = 0  # episodes of this run the agents have learned from after the latest update
         self.phase = "training"  # or "evaluating", "saving" (`enter_phase`)
         self.stopped = False
         # the run's record, filled in by the callbacks
@@ -245,7 +246,7 @@ class Trainer:
         done learning is not): `agent` ("strategist", "executor"), `update` (its number in this run), `episode` (the
         episodes the agents have learned from once this update's households are reported, counting a resumed run's
         parent) and `DIAGNOSTIC_NAMES`."""
-        episode = self.episode_offset + self.episodes_done + self.rollout_size
+        episode = self.episode_offset + self.learned_episodes
         return [
             {
                 "agent": name.lower(),
@@ -320,6 +321,7 @@ class Trainer:
             self.update_stats.clear()
             self.learn(trajectory)
             self.update_index, self.rollout_size = self.update_index + 1, households
+            self.learned_episodes = self.episodes_done + households
             callback.on_update()
             continue_training = True
             for index in range(households):  # every one, even after a stop: the agents learned from them all

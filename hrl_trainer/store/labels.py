@@ -50,7 +50,9 @@ def clean_labels(changes: dict[str, Any]) -> dict[str, Any]:
         errors["_schema"] = [f"Give at least one of {', '.join(LABEL_FIELDS)}."]
     if "name" in changes:
         name = changes["name"]
-        if not isinstance(name, str):
+        if name is None:  # cleared (as `clean_labels` leaves an empty name)
+            cleaned["name"] = None
+        elif not isinstance(name, str):
             errors["name"] = ["Not a valid string."]
         elif len(name.strip()) > RUN_NAME_MAX_LENGTH:
             errors["name"] = [sentence(f'must be {length(high=RUN_NAME_MAX_LENGTH)} ("" clears the name)')]

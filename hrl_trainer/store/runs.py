@@ -226,7 +226,7 @@ def _metric(summary: dict, part: str) -> float | None:
 
 
 SORT_KEYS: dict[str, Callable[[dict], Any]] = {
-    "started_at": lambda s: moment_of(s.get("started_at") or s.get("queued_at")),
+    "started_at": lambda s: (moment_of(s.get("started_at") or s.get("queued_at")), s["run_id"]),
     "name": lambda s: (s.get("name") or "").casefold() or None,
     "final_reward": lambda s: _metric(s, "final_metrics"),
     "held_out": lambda s: _metric(s, "held_out"),
