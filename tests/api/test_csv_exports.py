@@ -6,15 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import pytest
 from api_contract import assert_error
+from recorded_runs import app_client, recorded_run
 
-from hrl_api.factory import create_app
-from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
-from hrl_trainer.env.simulation import OBS_DIM
-from hrl_trainer.store.run_writer import record_agents
 from hrl_trainer.store.simulation_store import save_simulation
 from hrl_trainer.use.tables import TABLE_COLUMNS
 
@@ -30,13 +26,9 @@ def progress(episode: int) -> dict:
 
 
 @pytest.fixture
-def models(tmp_path) -> Path:
-    return tmp_path / "models"
-
-
-@pytest.fixture
-def client(models):
-    return create_app({"TESTING": True, "MODELS_DIR": models, "ASYNC_MODE": "threading"}).test_client()
+def client_and_models(tmp_path):
+    """The app's test client and its models folder."""
+    return app_client(tmp_path / "models"), tmp_path / "models"
 
 
 def rows_of(response) -> list[dict]:
@@ -45,9 +37,10 @@ def rows_of(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
 
 
-def test_a_runs_history_as_csv(client, models):
+def test_a_runs_history_as_csv(client_and_models):
+    client, models = client_and_models
     history = {"episodes_completed": 10, "progress": [progress(e) for e in range(1, 11)], "evaluations": [{"x": 1}]}
-    run_id = record_agents("torino_single", Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM), history, models)
+    run_id = recorded_run(models, "torino_single", history)
     response = client.get(f"/api/runs/{run_id}/history.csv")
     rows = rows_of(response)
     assert response.headers["Content-Disposition"] == f'attachment; filename="{run_id}-history.csv"'
@@ -58,7 +51,8 @@ def test_a_runs_history_as_csv(client, models):
     assert [row["episode"] for row in thinned] == ["1", "5", "10"]  # thin_evenly's rows
 
 
-def test_history_csv_errors(client):
+def test_history_csv_errors(client_and_models):
+    client, _ = client_and_models
     assert_error(client.get("/api/runs/torino_single-20000101-000000-0000/history.csv"), 404, "run_id")
     assert_error(client.get("/api/runs/not-a-run/history.csv"), 400, "run_id")
     assert_error(client.get("/api/runs/torino_single-20000101-000000-0000/history.csv?max_points=1"), 400)
@@ -107,7 +101,8 @@ def simulation_record() -> dict:
     }
 
 
-def test_a_simulations_table_as_csv(client, models):
+def test_a_simulations_table_as_csv(client_and_models):
+    client, models = client_and_models
     save_simulation(simulation_record(), models)
     response = client.get("/api/simulations/csvtable1/table.csv")
     rows = rows_of(response)
@@ -124,7 +119,8 @@ def test_a_simulations_table_as_csv(client, models):
     assert (best["households"], best["mean"], best["se"]) == ("300", "40.0", "28.0")
 
 
-def test_table_csv_errors(client, models):
+def test_table_csv_errors(client_and_models):
+    client, models = client_and_models
     assert_error(client.get("/api/simulations/nothere/table.csv"), 404, "id")
     assert_error(client.get("/api/simulations/Not!Id/table.csv"), 400, "id")
     folder = models / "simulations"

@@ -10,13 +10,10 @@ from pathlib import Path
 
 import pytest
 from api_contract import assert_error, assert_fields
+from recorded_runs import app_client, recorded_run
 
-from hrl_api.factory import create_app
-from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
-from hrl_trainer.env.simulation import OBS_DIM
 from hrl_trainer.store import runs
 from hrl_trainer.store.publications import publications_path, read_publications
-from hrl_trainer.store.run_writer import record_agents
 
 SCENARIO = "torino_single"
 TOKEN = "publish-token"
@@ -32,11 +29,7 @@ PUBLICATION = {
 
 def held_out_run(models: Path, score: float) -> str:
     """A completed run with a held-out score (its summary's held_out.avg_reward)."""
-    run_id = record_agents(SCENARIO, Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM), None, models)
-    folder = runs.run_dir(run_id, models)
-    summary = json.loads((folder / "run.json").read_text())
-    runs.write_summary(folder, {**summary, "held_out": {"households": 200, "avg_reward": score}})
-    return run_id
+    return recorded_run(models, SCENARIO, held_out=score)
 
 
 @pytest.fixture
@@ -46,7 +39,7 @@ def models(tmp_path) -> Path:
 
 @pytest.fixture
 def client(models):
-    return create_app({"TESTING": True, "MODELS_DIR": models, "ASYNC_MODE": "threading"}).test_client()
+    return app_client(models)
 
 
 def publish(client, run_id: str, **body) -> dict:
@@ -138,9 +131,7 @@ def test_a_bad_publish_body_is_400_and_publishes_nothing(client, models, kwargs,
 
 def test_publishing_by_hand_needs_the_token_when_one_is_set(models):
     run_id = held_out_run(models, 1.0)
-    guarded = create_app(
-        {"TESTING": True, "MODELS_DIR": models, "ASYNC_MODE": "threading", "API_TOKEN": TOKEN}
-    ).test_client()
+    guarded = app_client(models, API_TOKEN=TOKEN)
     assert guarded.post(f"/api/runs/{run_id}/publish", json={"reason": "undo"}).status_code == 401
     assert len(read_publications(SCENARIO, models)) == 1
     ok = guarded.post(

@@ -10,13 +10,10 @@ from pathlib import Path
 
 import pytest
 from api_contract import assert_error
+from recorded_runs import app_client, recorded_run
 
-from hrl_api.factory import create_app
-from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
 from hrl_trainer.common.config import RUN_NAME_MAX_LENGTH, RUN_NOTES_MAX_LENGTH, RUN_TAGS_MAX
-from hrl_trainer.env.simulation import OBS_DIM
 from hrl_trainer.store import runs
-from hrl_trainer.store.run_writer import record_agents
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "label-token"
@@ -24,14 +21,7 @@ TOKEN = "label-token"
 
 def recorded(models: Path, scenario: str, reward: float, held_out: float | None) -> str:
     """A completed run of `scenario` with a final training reward and a held-out score."""
-    run_id = record_agents(
-        scenario, Strategist(OBS_DIM), Executor(OBS_DIM + GOAL_DIM), {"final_metrics": {"avg_reward": reward}}, models
-    )
-    folder = runs.run_dir(run_id, models)
-    summary = json.loads((folder / "run.json").read_text())
-    summary["held_out"] = None if held_out is None else {"avg_reward": held_out, "households": 200}
-    runs.write_summary(folder, summary)
-    return run_id
+    return recorded_run(models, scenario, {"final_metrics": {"avg_reward": reward}}, held_out)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +35,7 @@ def models(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def client(models):
-    return create_app({"TESTING": True, "MODELS_DIR": models, "ASYNC_MODE": "threading"}).test_client()
+    return app_client(models)
 
 
 def run_ids(client, query: str = "") -> list[str]:
@@ -169,9 +159,7 @@ def test_bad_listing_queries_are_400(client, query):
 
 
 def test_labelling_needs_the_token_when_one_is_set(models):
-    guarded = create_app(
-        {"TESTING": True, "MODELS_DIR": models, "ASYNC_MODE": "threading", "API_TOKEN": TOKEN}
-    ).test_client()
+    guarded = app_client(models, API_TOKEN=TOKEN)
     run_id = run_ids(guarded)[0]
     assert guarded.patch(f"/api/runs/{run_id}", json={"notes": "x"}).status_code == 401
     ok = guarded.patch(f"/api/runs/{run_id}", json={"notes": "x"}, headers={"Authorization": f"Bearer {TOKEN}"})

@@ -13,7 +13,7 @@ import torch
 from hrl_trainer import TrainConfig, train
 from hrl_trainer.learn import ppo as ppo_module
 from hrl_trainer.learn.flat import FlatTrainer
-from hrl_trainer.learn.metrics import DIAGNOSTIC_NAMES
+from hrl_trainer.learn.metrics import DIAGNOSTIC_NAMES, METRIC_NAMES
 from hrl_trainer.learn.optim import Adam
 from hrl_trainer.learn.ppo import PPOSettings, explained_variance, ppo_loss, ppo_update
 from hrl_trainer.learn.trainer import Trainer
@@ -21,17 +21,7 @@ from hrl_trainer.store.runs import read_run_history, thin_history
 
 SETTINGS = PPOSettings(clip_coef=0.2, ent_coef=0.01, vf_coef=0.5, update_epochs=1, num_minibatches=1, max_grad_norm=0.5)
 COLUMNS = ["update", "episode", *DIAGNOSTIC_NAMES]
-SPEC_RECORD = {
-    "episode",
-    "total_episodes",
-    "avg_reward",
-    "avg_duration",
-    "avg_cash",
-    "avg_invested",
-    "stability",
-    "goal_adherence",
-    "elapsed_time",
-}
+SPEC_RECORD = {"episode", "total_episodes", *METRIC_NAMES, "elapsed_time"}
 
 
 def test_approx_kl_is_cleanrls_estimate_on_hand_computed_numbers():
