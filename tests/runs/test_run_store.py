@@ -130,11 +130,14 @@ def test_history_thinning_and_agents_and_archive(two_runs):
 def test_deleting_the_published_run_publishes_the_previous_one_then_none(tmp_path):
     first, second = train(tmp_path, seed=1), train(tmp_path, seed=2)
     first_files = digests(tmp_path / "runs" / first.run_id)
-    assert runs.delete_run(second.run_id, tmp_path) == {
-        "run_id": second.run_id,
-        "deleted": True,
-        "published_run_id": first.run_id,
-    }
+    deleted = runs.delete_run(second.run_id, tmp_path)
+    publication = deleted.pop("publication")  # the record of the publish the deletion caused (issue 22)
+    assert deleted == {"run_id": second.run_id, "deleted": True, "published_run_id": first.run_id}
+    assert (publication["run_id"], publication["reason"], publication["replaced_run_id"]) == (
+        first.run_id,
+        "deleted",
+        second.run_id,
+    )
     assert not (tmp_path / "runs" / second.run_id).exists()
     assert load_history(SCENARIO, tmp_path)["run_id"] == first.run_id
     assert checkpoint_dir(SCENARIO, "final", tmp_path).is_dir()
