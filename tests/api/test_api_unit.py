@@ -18,7 +18,8 @@ from hrl_api.core.extensions import socketio
 from hrl_api.factory import create_app
 from hrl_api.training import embedded as supervisor_module
 from hrl_api.training.child import run_training
-from hrl_api.training.embedded import Run, StopFailed, SupervisorError, TrainingInProgress, TrainingSupervisor
+from hrl_api.training.embedded import Run, TrainingSupervisor
+from hrl_api.training.protocol import StopFailed, SupervisorError, TrainingInProgress
 
 
 @pytest.fixture
