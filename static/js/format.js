@@ -76,9 +76,11 @@ export function formatDateTime(iso, timeZone = undefined) {
   return new Date(iso).toLocaleString(LOCALE, { dateStyle: 'medium', timeStyle: 'short', timeZone });
 }
 
-// Decimals that tell apart ticks `step` apart (a step of 0.05 needs 2).
+// Decimals that tell apart ticks `step` apart (a step of 0.05 needs 2, of 2.5 needs 1, of 500 none).
 function stepDigits(step) {
-  return step > 0 && step < 1 ? Math.min(6, Math.ceil(-Math.log10(step) - 1e-9)) : 0;
+  if (!(step > 0)) return 0;
+  const fraction = String(Number(step.toPrecision(6))).split('.')[1] ?? '';
+  return Math.min(6, fraction.length);
 }
 
 // Formats a value of a given kind: 'euro' | 'percent' (a share) | 'number' | 'integer'.
