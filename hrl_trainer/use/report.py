@@ -121,7 +121,7 @@ class Chart:
     def svg(self) -> str:
         return (
             f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-            f'aria-label="{escape(self.title)}" font-size="12" font-family="system-ui, sans-serif">'
+            f'aria-label="{escape(self.title)}" font-size="12" font-family="sans-serif">'
             f"{self.axes()}{''.join(self.parts)}</svg>"
         )
 
@@ -206,7 +206,11 @@ def policy_table(record: dict[str, Any], locale: str | None) -> str:
         "Went broke",
         "Months under the safety buffer",
     ]
-    return table(headers, rows, f"Policies compared on the same {record['households']} households: medians and shares")
+    return table(
+        headers,
+        rows,
+        f"Policies compared on the same households: medians and shares over {record['households']} households",
+    )
 
 
 def paired_table(record: dict[str, Any], locale: str | None) -> str:
@@ -285,7 +289,7 @@ def model_section(model: dict[str, Any], scenario_name: str, locale: str | None)
 
 # On paper: A4, no break forced before anything, a figure or a table kept whole, a heading kept with what follows.
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; padding: 0 1em; color: #222; max-width: 60em; }
+body { font-family: sans-serif; margin: 2em auto; padding: 0 1em; color: #222; max-width: 60em; }
 h1 { font-size: 1.6em; } h2 { font-size: 1.2em; margin-top: 1.6em; }
 .table-scroll { overflow-x: auto; }
 table { border-collapse: collapse; margin: 0.8em 0; width: 100%; }

@@ -85,5 +85,5 @@ export function hideBanner() {
 // does not, replaced by a short one when it answers again.
 document.addEventListener('hrl:server', ({ detail }) => {
   if (!detail.reachable) showBanner('warning', SERVER_UNREACHABLE);
-  else if (!banner.hidden && body.textContent === SERVER_UNREACHABLE) showBanner('success', 'The server answers again.');
+  else if (!banner.hidden && body.textContent.startsWith(SERVER_UNREACHABLE)) showBanner('success', 'The server answers again.');
 });

@@ -165,3 +165,43 @@ class Dashboard:
 
     def recorded_progress(self) -> dict[str, list[int]]:
         return self.page.evaluate("window.seen")
+
+
+# Every control a person can use, and where it is. A control counts as reachable when it lies inside the
+# viewport's width, or inside a box that scrolls sideways (overflow auto or scroll, wider inside than out),
+# says so (a labelled region) and lets the keyboard reach the control (tabindex 0 or a focusable control).
+OFFSCREEN_CONTROLS = """() => {
+    const selector = 'button, a[href], input:not([type=hidden]), select, textarea, summary, [tabindex]:not([tabindex="-1"])';
+    const width = document.documentElement.clientWidth;
+    const describe = (el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className ? '.' + String(el.className).split(' ').join('.') : ''} "${(el.textContent || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 30)}"`;
+    const scroller = (el) => {
+        for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+            const overflow = getComputedStyle(box).overflowX;
+            if ((overflow === 'auto' || overflow === 'scroll') && box.scrollWidth > box.clientWidth + 1) return box;
+        }
+        return null;
+    };
+    const problems = [];
+    if (document.documentElement.scrollWidth > width + 1) {
+        problems.push(`the page is ${document.documentElement.scrollWidth} px wide in a ${width} px viewport`);
+    }
+    for (const el of document.querySelectorAll(selector)) {
+        const rect = el.getBoundingClientRect();
+        if (!el.getClientRects().length || rect.width <= 1 || rect.height <= 1) continue; // not shown
+        if (el.closest('[hidden], dialog:not([open]), details:not([open]) > :not(summary)')) continue;
+        if (rect.left >= -1 && rect.right <= width + 1) continue;
+        const box = scroller(el);
+        const says = box && (box.getAttribute('role') === 'region' && (box.hasAttribute('aria-label') || box.hasAttribute('aria-labelledby')));
+        if (box && says && el.tabIndex >= 0 && !el.disabled) continue;
+        problems.push(`${describe(el)} at x=${Math.round(rect.left)}..${Math.round(rect.right)}`
+            + (box ? ' in a sideways-scrolling box that does not say so or cannot be reached by the keyboard' : ''));
+    }
+    return problems;
+}"""
+
+
+def assert_controls_in_viewport(page: Page) -> None:
+    """No control outside the viewport's width, unless its box scrolls sideways, says so and the keyboard can
+    reach the control; and the page itself no wider than the viewport."""
+    problems = page.evaluate(OFFSCREEN_CONTROLS)
+    assert problems == [], f"at {page.viewport_size}: {problems}"

@@ -21,6 +21,7 @@ const UNITS = { EUR: "today's €" };
 const VERDICTS = { ahead: 'model ahead', level: 'level', behind: 'model behind' };
 // After this long, the wait says what else may be under way (the first simulation of a household tunes).
 const TUNING_HINT_AFTER_S = 2;
+const MS_PER_S = 1e3; // the wait's clock ticks once a second
 
 // The served table as lookups: look(name) -> {label, color}; buffer: the safety buffer's line.
 function policyLooks({ policies, other_color: otherColor, safety_buffer: buffer }) {
@@ -174,13 +175,13 @@ export class SimulateView {
     const text = this.wait.querySelector('#simulate-wait-text');
     const elapsed = this.wait.querySelector('#simulate-elapsed');
     const tick = () => {
-      const seconds = (performance.now() - started) / 1000;
+      const seconds = (performance.now() - started) / MS_PER_S;
       text.textContent = waitText(body, seconds);
       elapsed.textContent = formatDuration(seconds);
     };
     tick();
     this.wait.hidden = false;
-    const timer = setInterval(tick, 1000);
+    const timer = setInterval(tick, MS_PER_S);
     return () => {
       clearInterval(timer);
       this.wait.hidden = true;
