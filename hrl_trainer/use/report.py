@@ -321,7 +321,7 @@ def render_report(record: dict[str, Any], locale: str | None = None) -> str:
     hidden = f" The other policies ({', '.join(others)}) are in the tables below." if others else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Simulation report: {name}</title>
+<title>Simulation report: {name}</title><link rel="icon" href="data:,">
 <style>{STYLE}</style></head><body>
 <h1>Simulation report: {name}</h1>
 <p>{escape(s.get("description") or "")}</p>

@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from tunings import TuningStore
 
 from browser.dashboard import assert_controls_in_viewport, page_euros
-from browser.servers import server_with_untrained_model
+from browser.servers import published_model_server
 
 pytestmark = pytest.mark.browser
 
@@ -31,9 +31,8 @@ VERDICT_WORDS = {"ahead": "model ahead", "level": "level", "behind": "model behi
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, tunings: TuningStore) -> Iterator[LiveServer]:
-    live = server_with_untrained_model(tmp_path_factory.mktemp("simulate-view"), MODEL, seed=2, tunings=tunings)
-    yield live
-    live.terminate()
+    with published_model_server(tmp_path_factory, MODEL, tunings) as live:
+        yield live
 
 
 @pytest.fixture(params=list(SIZES))
@@ -135,7 +134,9 @@ def test_simulation_charts_are_uplot_follow_their_box_and_show_the_strongest_bas
     assert f"{looks[hidden]}, median" not in net_worth_chart(page)["shown"]
 
     # hover values in the legend, in euros
-    box = page.locator('#simulate-charts figure[data-chart="net-worth"] .u-over').bounding_box()
+    over = page.locator('#simulate-charts figure[data-chart="net-worth"] .u-over')
+    over.scroll_into_view_if_needed()
+    box = over.bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
     value = page.locator('#simulate-charts figure[data-chart="net-worth"] .u-legend .u-series').nth(1)
     expect(value.locator(".u-value")).to_have_text(re.compile(r"^-?€[\d,]+$"))

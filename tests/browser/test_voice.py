@@ -18,7 +18,7 @@ from tunings import TuningStore
 
 from browser.conftest import CHROMIUM_ARGS, chromium_context
 from browser.pdf_text import streams
-from browser.servers import server_with_untrained_model
+from browser.servers import published_model_server
 from hrl_trainer.common.money import format_datetime, format_euro, format_share
 
 pytestmark = pytest.mark.browser
@@ -30,9 +30,8 @@ ITALIAN_DATE = r"\d{1,2} (gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic) \d{4}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, tunings: TuningStore) -> Iterator[LiveServer]:
-    live = server_with_untrained_model(tmp_path_factory.mktemp("voice"), MODEL, seed=2, tunings=tunings)
-    yield live
-    live.terminate()
+    with published_model_server(tmp_path_factory, MODEL, tunings) as live:
+        yield live
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +94,7 @@ def test_the_page_writes_every_date_one_way(open_dashboard, server):
     saved = page.locator(f'#simulation-list tr[data-simulation="{record["id"]}"] td').first
     expect(saved).to_have_text(format_datetime(record["created_at"], "it-IT"))  # the server's rule, this machine's zone
     page.locator(f'#simulation-list tr[data-simulation="{record["id"]}"] .simulation-open').click()
-    summary = page.locator("#simulate-summary").inner_text()
-    assert format_datetime(record["created_at"], "it-IT") in summary, summary
+    expect(page.locator("#simulate-summary")).to_contain_text(format_datetime(record["created_at"], "it-IT"))
     expect(page.locator('#model-table tbody tr[data-model="torino_single"]')).to_be_visible()
     dates = page.evaluate("""() => [...document.querySelectorAll('td, #simulate-summary, option')]
         .map((node) => node.textContent).filter((text) => /\\d{4}/.test(text) && /\\d{2}:\\d{2}/.test(text))""")

@@ -197,7 +197,9 @@ export class SimulateView {
     this.root.dataset.state = 'running';
     const endWait = this.showWait(body);
     try {
-      await this.show(await api.simulate(body));
+      const simulation = await api.simulate(body);
+      endWait();
+      await this.show(simulation);
       this.root.dataset.state = 'done';
       await this.refreshSaved();
     } catch (error) {
