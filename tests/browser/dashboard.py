@@ -50,6 +50,17 @@ def accessibility_violations(page: Page) -> list[str]:
     return found
 
 
+# Every toast the page shows, as {kind, text}, in window.toastsShown (from the page's first script on).
+RECORD_TOASTS = """document.addEventListener('DOMContentLoaded', () => {
+    window.toastsShown = [];
+    const banner = document.getElementById('banner');
+    if (!banner) return;
+    new MutationObserver(() => {
+        if (!banner.hidden) window.toastsShown.push({ kind: banner.dataset.kind, text: banner.innerText });
+    }).observe(banner, { attributes: true, childList: true, subtree: true, characterData: true });
+});"""
+
+
 class Dashboard:
     def __init__(self, context: BrowserContext, url: str) -> None:
         self.url = url
@@ -62,6 +73,7 @@ class Dashboard:
             "request", lambda request: request.url.startswith(url) or self.foreign_requests.append(request.url)
         )
         self.page.on("pageerror", lambda error: self.console_errors.append(f"page error: {error}"))
+        self.page.add_init_script(RECORD_TOASTS)
         self.page.goto(url)
         expect(self.page.locator(".scenario-card").first).to_be_visible()
         # "locked": the server wants an API token and the page asks for it.
@@ -96,10 +108,14 @@ class Dashboard:
         )
 
     def expect_banner(self, kind: str, pattern: str) -> str:
-        banner = self.page.locator("#banner")
-        expect(banner).to_have_attribute("data-kind", kind)
-        expect(banner).to_contain_text(re.compile(pattern))
-        return banner.inner_text()
+        """The text of a toast of `kind` matching `pattern`, shown now or since the page opened (success and
+        info toasts close by themselves, maybe before the test looks)."""
+        found = self.page.wait_for_function(
+            """([kind, pattern]) => (window.toastsShown || []).find(
+                toast => toast.kind === kind && new RegExp(pattern).test(toast.text))""",
+            arg=[kind, pattern],
+        )
+        return found.json_value()["text"]
 
     def assert_accessible(self, state: str) -> None:
         """No serious or critical axe-core violation in this state of the page (named in the message)."""
