@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from hrl_api.core.access import token_required
 from hrl_api.core.errors import ApiError
@@ -16,6 +16,7 @@ from hrl_api.schemas.simulations import advice_request, check_size, simulation_r
 from hrl_api.web.catalog import checked_name, get_scenario
 from hrl_api.web.training import json_body
 from hrl_trainer.common.errors import FieldErrors
+from hrl_trainer.common.money import pick_locale
 from hrl_trainer.store import simulation_store
 from hrl_trainer.store.model_lookup import ModelNotFound
 from hrl_trainer.use.flat_store import FlatUnavailable
@@ -50,6 +51,12 @@ def simulation_errors() -> Iterator[None]:
         ) from exc
     except WorkerLost as exc:
         raise ApiError(500, str(exc), {"_schema": ["The simulation did not finish."]}) from exc
+
+
+def request_locale() -> str:
+    """The locale of the asking browser (Accept-Language), picked as the page picks its own (common.money): the
+    report and the advice sentence write amounts and dates as the page around them does."""
+    return pick_locale(language for language, _ in request.accept_languages)
 
 
 def simulation_pool() -> SimulationPool:
@@ -220,7 +227,7 @@ def simulation_report(simulation_id: str):
     checked_name(simulation_id, "id")
     with simulation_errors():
         record = simulation_store.load_simulation(simulation_id, _models_dir())
-    return Response(render_report(record), mimetype="text/html")
+    return Response(render_report(record, request_locale()), mimetype="text/html")
 
 
 @simulations_bp.post("/advice")
@@ -251,7 +258,12 @@ def advice():
     try:
         with simulation_errors():
             text = simulation_pool().run(
-                "advise", scenario=scenario, run_id=params.pop("run_id"), models_dir=_models_dir(), **params
+                "advise",
+                scenario=scenario,
+                run_id=params.pop("run_id"),
+                models_dir=_models_dir(),
+                locale=request_locale(),
+                **params,
             )
     except FieldErrors as exc:  # the household's state does not fit the scenario (use.advice.AdviceError)
         raise ApiError(400, "Invalid household state", exc.errors) from exc

@@ -157,7 +157,7 @@ def horizon_errors(figures: dict) -> dict[str, list[str]]:
 
 
 def _euros(amount: float) -> str:
-    return format_euro(amount, cents=amount != round(amount))
+    return format_euro(amount, 2 if amount != round(amount) else 0)
 
 
 def proportion_errors(figures: dict) -> dict[str, list[str]]:

@@ -38,20 +38,26 @@ def household_at(
     return HouseholdBatch.at_month(scenario, month, cash, savings, invested, income_loss_months_left)
 
 
-def sentence(amounts: dict[str, float], liquid: float, buffer: float, shortfall: float) -> str:
-    """One sentence a person can act on."""
+def sentence(
+    amounts: dict[str, float], liquid: float, buffer: float, shortfall: float, locale: str | None = None
+) -> str:
+    """One sentence a person can act on, its amounts written as the page writes them in `locale`."""
+
+    def euros(value: float) -> str:
+        return format_euro(value, locale=locale)
+
     if shortfall > 0.5:
         return (
-            f"This month's expenses exceed the money coming in by {format_euro(shortfall)}: take it from "
+            f"This month's expenses exceed the money coming in by {euros(shortfall)}: take it from "
             "savings and spend nothing extra."
         )
     parts = []
     if amounts["save"] >= 0.5:
-        until = f" until you hold {format_euro(buffer)}" if liquid < buffer else ""
-        parts.append(f"Put {format_euro(amounts['save'])} in savings{until}")
+        until = f" until you hold {euros(buffer)}" if liquid < buffer else ""
+        parts.append(f"Put {euros(amounts['save'])} in savings{until}")
     if amounts["invest"] >= 0.5:
-        parts.append(f"invest {format_euro(amounts['invest'])}")
-    parts.append(f"you may spend {format_euro(amounts['spend'])}")
+        parts.append(f"invest {euros(amounts['invest'])}")
+    parts.append(f"you may spend {euros(amounts['spend'])}")
     text = "; ".join(parts)
     return text[0].upper() + text[1:] + "."
 
@@ -65,10 +71,12 @@ def advise(
     invested: float,
     cash: float | None = None,
     income_loss_months_left: int = 0,
+    locale: str | None = None,
 ) -> dict[str, Any]:
-    """This month's split (shares and euros), the Strategist's goal and a sentence; AdviceError if the
-    month or the income loss does not fit the scenario. `cash` defaults to the initial cash in month 0
-    and to nothing later (the simulator's cash account ends every month empty)."""
+    """This month's split (shares and euros), the Strategist's goal and a sentence (its amounts written in
+    `locale`, common.money); AdviceError if the month or the income loss does not fit the scenario. `cash`
+    defaults to the initial cash in month 0 and to nothing later (the simulator's cash account ends every
+    month empty)."""
     errors = {}
     if not 0 <= month < scenario.months:
         errors["month"] = [f"Must be between 0 and {scenario.months - 1} for '{scenario.name}'."]
@@ -104,5 +112,5 @@ def advise(
         "split": {name: float(share) for name, share in zip(SPLIT_NAMES, split)},
         "amounts": amounts,
         "goal": {**{name: float(share) for name, share in zip(SPLIT_NAMES, goal[0, :3])}, "buffer": round(buffer, 2)},
-        "sentence": sentence(amounts, liquid, buffer, shortfall),
+        "sentence": sentence(amounts, liquid, buffer, shortfall, locale),
     }

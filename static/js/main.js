@@ -95,7 +95,7 @@ function endRun(state, kind, message, details = null) {
   view.setState(state);
   view.showOutcome(message, details);
   showBanner(kind, message, details);
-  models.refresh();
+  refreshModelLists();
   runs.refresh();
   if (state === 'completed' || state === 'stopped') drawEvaluations(view.scenarioName, view.episode);
 }
@@ -284,6 +284,15 @@ async function showScenarios() {
   households.render(scenarios);
   await Promise.all([simulate.render(scenarios), advice.render(scenarios)]);
 }
+
+// Every list of trained models and the Simulate and Advice pickers (which default to a household with a
+// published model), read again after a run ends and after every publish ("hrl:published", from the Runs).
+function refreshModelLists() {
+  models.refresh();
+  simulate.models.refresh();
+  advice.models.refresh();
+}
+document.addEventListener('hrl:published', refreshModelLists);
 
 showScenarios().catch(showError);
 models.refresh();

@@ -1,5 +1,7 @@
 // The page's one uPlot wrapper: a chart's figure (caption, plot area, a visually hidden summary for
-// screen readers), a plot that follows its area's width, money- and number-formatted axes, and colours.
+// screen readers), a plot that follows its area's size, money- and number-formatted axes with uPlot's round
+// tick steps (1, 2, 2.5 or 5 times a power of ten), hover values in the legend, percentile bands, labelled
+// reference lines, series switched on and off by checkboxes, and colours.
 // Training curves (charts.js), compared runs (runs.js) and simulation fan charts (use/fanchart.js) use it.
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { formatAs, formatTicks } from './format.js';
@@ -31,14 +33,104 @@ export function chartFigure(parent, id, title) {
 }
 
 // A uPlot in `area`, as wide as the area and following its width; destroying the plot stops following.
+// height: pixels, or a function of the width (a shorter chart on a phone).
 export function fitPlot(options, data, area, height = CHART_HEIGHT) {
   const width = () => Math.max(area.clientWidth, MIN_WIDTH);
-  const observer = new ResizeObserver(() => plot.setSize({ width: width(), height }));
+  const size = () => ({ width: width(), height: typeof height === 'function' ? Math.round(height(width())) : height });
+  const observer = new ResizeObserver(() => {
+    const next = size();
+    if (next.width !== plot.width || next.height !== plot.height) plot.setSize(next);
+  });
   const hooks = { ...options.hooks, destroy: [...(options.hooks?.destroy ?? []), () => observer.disconnect()] };
-  const plot = new uPlot({ ...options, width: width(), height, hooks }, data, area);
+  const plot = new uPlot({ ...options, ...size(), hooks }, data, area);
   observer.observe(area);
   return plot;
 }
+
+// uPlot's series, data columns and bands of one chart, added in drawing order: lines, and percentile bands
+// (a band's two bounds are faint series, with hover values, filled between).
+export class SeriesSet {
+  constructor(x, xSeries) {
+    this.series = [xSeries];
+    this.data = [x];
+    this.bands = [];
+  }
+
+  // A line; returns its series index.
+  line(values, options) {
+    this.series.push({ points: { show: false }, ...options });
+    this.data.push(values);
+    return this.series.length - 1;
+  }
+
+  // band: {high, low, highLabel, lowLabel, color, opacity, value}: the area between two percentiles.
+  band({ high, low, highLabel, lowLabel, color, opacity, value }) {
+    const edge = translucent(color, opacity);
+    const top = this.line(high, { label: highLabel, stroke: edge, width: 1, value });
+    const bottom = this.line(low, { label: lowLabel, stroke: edge, width: 1, value });
+    this.bands.push({ series: [top, bottom], fill: edge });
+  }
+}
+
+// Horizontal reference lines across the plot (a safety buffer, a baseline's score): lines [{value, label,
+// color, dash}], each labelled at its right end; the y scale stretched to show them. A uPlot plugin.
+export function referenceLines(lines) {
+  const values = lines.map((line) => line.value);
+  return {
+    opts: (u, options) => {
+      const y = options.scales?.y ?? {};
+      const range = (self, min, max) => uPlot.rangeNum(Math.min(min ?? Infinity, ...values), Math.max(max ?? -Infinity, ...values), 0.1, true);
+      return { ...options, scales: { ...options.scales, y: { ...y, range } } };
+    },
+    hooks: {
+      draw: [(u) => {
+        const { ctx, bbox } = u;
+        ctx.save();
+        ctx.font = `${Math.round(12 * devicePixelRatio)}px system-ui, sans-serif`;
+        ctx.textAlign = 'right';
+        ctx.textBaseline = 'bottom';
+        for (const line of lines) {
+          const y = Math.round(u.valToPos(line.value, 'y', true));
+          if (y < bbox.top || y > bbox.top + bbox.height) continue;
+          ctx.strokeStyle = line.color;
+          ctx.fillStyle = line.color;
+          ctx.lineWidth = 1.5 * devicePixelRatio;
+          ctx.setLineDash((line.dash ?? [6, 3]).map((dash) => dash * devicePixelRatio));
+          ctx.beginPath();
+          ctx.moveTo(bbox.left, y);
+          ctx.lineTo(bbox.left + bbox.width, y);
+          ctx.stroke();
+          ctx.fillText(line.label, bbox.left + bbox.width - 4 * devicePixelRatio, y - 3 * devicePixelRatio);
+        }
+        ctx.restore();
+      }],
+    },
+  };
+}
+
+// Checkboxes that show and hide series of a plot: items [{index, label, color, shown}], in a fieldset under
+// `legend`. The plot starts with each series shown as its item says.
+export function seriesToggles(plot, items, legend) {
+  const fieldset = document.createElement('fieldset');
+  fieldset.className = 'series-toggles';
+  fieldset.append(Object.assign(document.createElement('legend'), { textContent: legend }));
+  for (const { index, label, color, shown } of items) {
+    const box = Object.assign(document.createElement('input'), { type: 'checkbox', checked: shown });
+    box.dataset.series = String(index);
+    box.addEventListener('change', () => plot.setSeries(index, { show: box.checked }));
+    const swatch = Object.assign(document.createElement('span'), { className: 'swatch' });
+    swatch.style.background = color;
+    const wrapper = document.createElement('label');
+    wrapper.append(box, swatch, label);
+    fieldset.append(wrapper);
+    if (plot.series[index].show !== shown) plot.setSeries(index, { show: shown });
+  }
+  return fieldset;
+}
+
+// Legend rows that only show values: a series is shown or hidden by the page's own controls, not by a click
+// on its legend row (uPlot's default), which a keyboard cannot reach.
+export const VALUES_ONLY_LEGEND = { cursor: { bind: { click: () => null } }, legend: { live: true } };
 
 // An axis whose tick labels are values of a kind ('euro' | 'percent' | 'number' | 'integer', format.js).
 export function formattedAxis(kind, options = {}) {

@@ -50,6 +50,17 @@ def accessibility_violations(page: Page) -> list[str]:
     return found
 
 
+# Every toast the page shows, as {kind, text}, in window.toastsShown (from the page's first script on).
+RECORD_TOASTS = """document.addEventListener('DOMContentLoaded', () => {
+    window.toastsShown = [];
+    const banner = document.getElementById('banner');
+    if (!banner) return;
+    new MutationObserver(() => {
+        if (!banner.hidden) window.toastsShown.push({ kind: banner.dataset.kind, text: banner.innerText });
+    }).observe(banner, { attributes: true, childList: true, subtree: true, characterData: true });
+});"""
+
+
 class Dashboard:
     def __init__(self, context: BrowserContext, url: str) -> None:
         self.url = url
@@ -62,6 +73,7 @@ class Dashboard:
             "request", lambda request: request.url.startswith(url) or self.foreign_requests.append(request.url)
         )
         self.page.on("pageerror", lambda error: self.console_errors.append(f"page error: {error}"))
+        self.page.add_init_script(RECORD_TOASTS)
         self.page.goto(url)
         expect(self.page.locator(".scenario-card").first).to_be_visible()
         # "locked": the server wants an API token and the page asks for it.
@@ -96,10 +108,14 @@ class Dashboard:
         )
 
     def expect_banner(self, kind: str, pattern: str) -> str:
-        banner = self.page.locator("#banner")
-        expect(banner).to_have_attribute("data-kind", kind)
-        expect(banner).to_contain_text(re.compile(pattern))
-        return banner.inner_text()
+        """The text of a toast of `kind` matching `pattern`, shown now or since the page opened (success and
+        info toasts close by themselves, maybe before the test looks)."""
+        found = self.page.wait_for_function(
+            """([kind, pattern]) => (window.toastsShown || []).find(
+                toast => toast.kind === kind && new RegExp(pattern).test(toast.text))""",
+            arg=[kind, pattern],
+        )
+        return found.json_value()["text"]
 
     def assert_accessible(self, state: str) -> None:
         """No serious or critical axe-core violation in this state of the page (named in the message)."""
@@ -165,3 +181,43 @@ class Dashboard:
 
     def recorded_progress(self) -> dict[str, list[int]]:
         return self.page.evaluate("window.seen")
+
+
+# Every control a person can use, and where it is. A control counts as reachable when it lies inside the
+# viewport's width, or inside a box that scrolls sideways (overflow auto or scroll, wider inside than out),
+# says so (a labelled region) and lets the keyboard reach the control (tabindex 0 or a focusable control).
+OFFSCREEN_CONTROLS = """() => {
+    const selector = 'button, a[href], input:not([type=hidden]), select, textarea, summary, [tabindex]:not([tabindex="-1"])';
+    const width = document.documentElement.clientWidth;
+    const describe = (el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className ? '.' + String(el.className).split(' ').join('.') : ''} "${(el.textContent || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 30)}"`;
+    const scroller = (el) => {
+        for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+            const overflow = getComputedStyle(box).overflowX;
+            if ((overflow === 'auto' || overflow === 'scroll') && box.scrollWidth > box.clientWidth + 1) return box;
+        }
+        return null;
+    };
+    const problems = [];
+    if (document.documentElement.scrollWidth > width + 1) {
+        problems.push(`the page is ${document.documentElement.scrollWidth} px wide in a ${width} px viewport`);
+    }
+    for (const el of document.querySelectorAll(selector)) {
+        const rect = el.getBoundingClientRect();
+        if (!el.getClientRects().length || rect.width <= 1 || rect.height <= 1) continue; // not shown
+        if (el.closest('[hidden], dialog:not([open]), details:not([open]) > :not(summary)')) continue;
+        if (rect.left >= -1 && rect.right <= width + 1) continue;
+        const box = scroller(el);
+        const says = box && (box.getAttribute('role') === 'region' && (box.hasAttribute('aria-label') || box.hasAttribute('aria-labelledby')));
+        if (box && says && el.tabIndex >= 0 && !el.disabled) continue;
+        problems.push(`${describe(el)} at x=${Math.round(rect.left)}..${Math.round(rect.right)}`
+            + (box ? ' in a sideways-scrolling box that does not say so or cannot be reached by the keyboard' : ''));
+    }
+    return problems;
+}"""
+
+
+def assert_controls_in_viewport(page: Page) -> None:
+    """No control outside the viewport's width, unless its box scrolls sideways, says so and the keyboard can
+    reach the control; and the page itself no wider than the viewport."""
+    problems = page.evaluate(OFFSCREEN_CONTROLS)
+    assert problems == [], f"at {page.viewport_size}: {problems}"

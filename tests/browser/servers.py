@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import torch
 from live_server import REPO, LiveServer
 from tunings import TuningStore
@@ -32,3 +35,15 @@ def server_with_untrained_model(folder: Path, name: str, seed: int, tunings: Tun
     live = LiveServer(folder / "models", folder / "server.log", env={"HRL_SCENARIOS_DIR": str(folder / "scenarios")})
     live.scenarios_dir = folder / "scenarios"
     return live
+
+
+@contextmanager
+def published_model_server(
+    tmp_path_factory: pytest.TempPathFactory, name: str, tunings: TuningStore
+) -> Iterator[LiveServer]:
+    """`server_with_untrained_model` of `name` (seed 2) in a fresh folder, terminated at the end."""
+    live = server_with_untrained_model(tmp_path_factory.mktemp(f"{name}-server"), name, seed=2, tunings=tunings)
+    try:
+        yield live
+    finally:
+        live.terminate()
