@@ -74,7 +74,7 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(self.seed)
 
         self.strategist = Strategist(OBS_DIM, config.hidden, config.high_period)
-        self.executor = Executor(OBS_DIM + GOAL_DIM, config.hidden, config.rule_prior)
+        self.executor = Executor(OBS_DIM + GOAL_DIM, config.hidden, design=config.executor_design)
         self.optimizers = {
             agent: Adam(agent.parameters(), lr=config.learning_rate, eps=1e-5)
             for agent in (self.strategist, self.executor)
@@ -234,6 +234,11 @@ class Trainer:
         if parent["scenario_name"] != self.scenario.name:
             raise ValueError(
                 f"resume_from: run {run_id} trained '{parent['scenario_name']}', not '{self.scenario.name}'"
+            )
+        if executor.design != self.executor.design:
+            raise ValueError(
+                f"resume_from: run {run_id}'s Executor has the design '{executor.design}', this run's "
+                f"'{self.executor.design}' (executor_design)"
             )
         for agent, saved, key in ((self.strategist, strategist, "strategist"), (self.executor, executor, "executor")):
             agent.load_state_dict(saved.state_dict())
