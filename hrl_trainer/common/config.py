@@ -175,7 +175,9 @@ class TrainConfig:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         if self.executor_design not in EXECUTOR_DESIGNS:
-            raise ValueError(f"executor_design must be one of {', '.join(EXECUTOR_DESIGNS)}, got {self.executor_design!r}")
+            raise ValueError(
+                f"executor_design must be one of {', '.join(EXECUTOR_DESIGNS)}, got {self.executor_design!r}"
+            )
         for name, (low, high) in SETTING_BOUNDS.items():
             value = getattr(self, name)
             if value is not None and not (
