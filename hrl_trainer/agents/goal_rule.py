@@ -12,7 +12,9 @@ spend share of the month's money, invest the rest). How the Executor acts on it 
   target = sigmoid(logit(goal spend) + a1 or a2), fill rate `close` = sigmoid(CLOSE_START + a3)), and the
   split is the rule's own (`baselines.rules.rule_split`): a constant action is exactly a four-number rule;
 - "gated_prior": "rule_prior" with a fourth output, a weight sigmoid(GATE_START + a3) in (0, 1) on the prior's
-  logits, so the rule can be loosened in the states where it is wrong.
+  logits, so the rule can be loosened in the states where it is wrong;
+- "params_prior": both: outputs 3-6 name a four-number rule around the goal (as "rule_params"), and outputs 0-2
+  are added to the log of its split (as "rule_prior").
 
 Training, scoring, simulations and advice all call `executor_split`; PPO learns the action itself (the
 recorded Gaussian draw), whatever the design.
@@ -46,7 +48,11 @@ def goal_rule_split(batch: HouseholdBatch, goal: np.ndarray) -> np.ndarray:
 
 def prior_logits(batch: HouseholdBatch, goal: np.ndarray) -> np.ndarray:
     """(B, 3) float32 logits whose softmax is the goal's rule split (shares floored at PRIOR_FLOOR)."""
-    split = goal_rule_split(batch, np.asarray(goal, dtype=np.float64))
+    return split_logits(goal_rule_split(batch, np.asarray(goal, dtype=np.float64)))
+
+
+def split_logits(split: np.ndarray) -> np.ndarray:
+    """(B, 3) float32 logits whose softmax is `split` (B, 3), its shares floored at PRIOR_FLOOR."""
     return np.log(np.maximum(split, PRIOR_FLOOR)).astype(np.float32)
 
 
@@ -96,6 +102,8 @@ def executor_split(
         raise ValueError(f"an Executor of design {design!r} needs the Strategist's goal")
     if design == "rule_params":
         return rule_split(batch, *rule_numbers(goal, action))
+    if design == "params_prior":
+        return softmax(action[:, :3] + split_logits(rule_split(batch, *rule_numbers(goal, action[:, 3:]))))
     prior = prior_logits(batch, goal)
     if design == "gated_prior":
         prior = prior_gate(action).astype(np.float32)[:, None] * prior

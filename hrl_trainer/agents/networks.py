@@ -33,6 +33,13 @@ EXECUTOR_ACTIONS: dict[str, tuple[str, ...]] = {
     "rule_prior": tuple(f"{name}_logit_correction" for name in SPLIT_NAMES),
     "rule_params": ("k_correction", "spend_below_correction", "spend_above_correction", "close_logit"),
     "gated_prior": (*(f"{name}_logit_correction" for name in SPLIT_NAMES), "prior_gate_logit"),
+    "params_prior": (
+        *(f"{name}_logit_correction" for name in SPLIT_NAMES),
+        "k_correction",
+        "spend_below_correction",
+        "spend_above_correction",
+        "close_logit",
+    ),
 }
 """The name of each dimension of an Executor's action, by design (`config.EXECUTOR_DESIGNS`; how each becomes the
 split: `goal_rule.executor_split`)."""

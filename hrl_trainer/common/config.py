@@ -62,10 +62,11 @@ SETTING_BOUNDS: dict[str, tuple[int, int]] = {
 """(lowest, highest) accepted value of each run setting; `seed` may also be None."""
 
 
-EXECUTOR_DESIGNS = ("softmax", "rule_prior", "rule_params", "gated_prior")
+EXECUTOR_DESIGNS = ("softmax", "rule_prior", "rule_params", "gated_prior", "params_prior")
 """How an Executor's action becomes the month's split (`agents.goal_rule.executor_split`; docs/agents.md): the
 softmax of its logits (the flat PPO), logits added to the log of the goal's rule split, the four-number rule's
-numbers as corrections around the goal, or the prior's logits weighted by a learned gate."""
+numbers as corrections around the goal, the prior's logits weighted by a learned gate, or logits added to the log
+of the four-number rule the action names around the goal."""
 DEFAULT_EXECUTOR_DESIGN = "rule_prior"
 """The design every household's Executor is trained with (docs/learning.md, "The Executor's action")."""
 

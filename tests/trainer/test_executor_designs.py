@@ -190,3 +190,14 @@ def test_the_flat_ppo_is_the_same_whatever_the_design_of_the_run():
     assert trained[0].design == trained[1].design == "softmax"
     for name, tensor in trained[0].state_dict().items():
         torch.testing.assert_close(trained[1].state_dict()[name], tensor, rtol=0, atol=0)
+
+
+def test_params_prior_corrects_the_logits_of_the_rule_its_action_names(torino):
+    numbers = [0.4, -0.7, 1.1, -2.5]
+    policy = HierarchicalPolicy(*constant_agents("params_prior", [0.0, 0.0, 0.0, *numbers]), deterministic=True)
+    rule_params = HierarchicalPolicy(*constant_agents("rule_params", numbers), deterministic=True)
+    batch = months_into(torino, policy)
+    rule_params.reset(batch)
+    rule_params.goal = policy.goal
+    shares = np.maximum(rule_params.act(batch), 0.01)  # the rule's split, floored as the prior floors it
+    np.testing.assert_allclose(policy.act(batch), shares / shares.sum(axis=1, keepdims=True), atol=1e-6)
