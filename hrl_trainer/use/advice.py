@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hrl_trainer.agents.acting import ActorSnapshot
-from hrl_trainer.agents.goal_rule import executor_offset
+from hrl_trainer.agents.goal_rule import executor_split
 from hrl_trainer.agents.policy import buffer_target
 from hrl_trainer.common.errors import FieldErrors
 from hrl_trainer.common.money import format_euro
@@ -91,10 +91,8 @@ def advise(
     batch = household_at(scenario, month, savings, invested, cash, income_loss_months_left)
     obs = batch.observe()  # (1, OBS_DIM)
     goal = ActorSnapshot(strategist).mean_action(obs)  # (1, 4): target shares and buffer fraction
-    offset = executor_offset(executor, batch, goal)  # (1, 3) rule prior, or None
-    split = (
-        ActorSnapshot(executor).mean_action(np.concatenate([obs, goal], axis=1), offset)[0].astype(np.float64)
-    )  # (3,)
+    action = ActorSnapshot(executor).raw_mean(np.concatenate([obs, goal], axis=1))  # (1, A)
+    split = executor_split(executor, batch, goal, action)[0].astype(np.float64)  # (3,)
     goal = goal.astype(np.float64)
     income, expenses, money = (float(amount[0]) for amount in batch.expected_money())
     available, shortfall = max(money, 0.0), max(-money, 0.0)
