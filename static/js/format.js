@@ -67,11 +67,12 @@ function stepDigits(step) {
   return step > 0 && step < 1 ? Math.min(6, Math.ceil(-Math.log10(step) - 1e-9)) : 0;
 }
 
-// Formats a value of a given kind: 'euro' | 'percent' (a share) | 'number' | 'integer'.
+// Formats a value of a given kind: 'euro' | 'percent' (a share) | 'number' | 'integer' | 'duration' (seconds).
 export function formatAs(kind, value, digits) {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
   if (kind === 'euro') return formatEuro(value, digits);
   if (kind === 'percent') return formatPercent(value, digits);
+  if (kind === 'duration') return formatDuration(value);
   return formatNumber(value, kind === 'integer' ? 0 : digits);
 }
 
