@@ -19,3 +19,12 @@ export function button(text, onClick, { className = '', data = {} } = {}) {
   b.addEventListener('click', onClick);
   return b;
 }
+
+// An <a href>; `data` fills its data-* attributes.
+export function link(text, href, data = {}) {
+  const a = document.createElement('a');
+  a.href = href;
+  a.textContent = text;
+  Object.assign(a.dataset, data);
+  return a;
+}
