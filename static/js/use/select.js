@@ -20,7 +20,8 @@ export function usableRuns(runs) {
 export function runLabel(run) {
   const started = run.started_at ? `, started ${formatDateTime(run.started_at)}` : '';
   const stopped = run.status === 'stopped' ? ', stopped' : '';
-  return `${run.scenario_name}: ${formatNumber(run.episodes_completed)} episodes${started}${stopped}`
+  const named = run.name ? `${run.name} (${run.scenario_name})` : run.scenario_name;
+  return `${named}: ${formatNumber(run.episodes_completed)} episodes${started}${stopped}`
     + `${run.published ? ' (published)' : ''}`;
 }
 
