@@ -11,8 +11,14 @@ import { describeSettings } from './runmeta.js';
 
 const PAGE_TITLE = document.title;
 
-// What the run is doing when it is not training episodes (the `phase` of progress events and the status).
-const PHASE_WORDS = { evaluating: 'Evaluating on held-out households…', saving: 'Saving the model…' };
+// What the run is doing when it is not training episodes (the `phase` of progress events and the status, and
+// its `phase_detail` {households, purpose: 'held_out' | 'checkpoint'} when evaluating).
+const HELD_OUT = 'Evaluating on held-out households…';
+function phaseWords(phase, detail) {
+  if (phase === 'saving') return 'Saving the model…';
+  if (phase !== 'evaluating') return null;
+  return detail?.purpose === 'checkpoint' ? 'Evaluating the model so far…' : HELD_OUT;
+}
 
 // What the title says for each state of the panel.
 const STATE_WORDS = {
@@ -96,7 +102,7 @@ export class RunView {
   // What the run is doing: 'training' | 'evaluating' | 'saving' (null: unknown), with the server's detail if any.
   setPhase(phase, detail = null) {
     this.phase = phase ?? null;
-    this.phaseDetail = typeof detail === 'string' ? detail : null;
+    this.phaseDetail = detail ?? null;
     onNextFrame(this.render);
   }
 
@@ -132,10 +138,10 @@ export class RunView {
   // What a running run is doing instead of training episodes (starting, evaluating, saving), or null.
   doingText() {
     if (this.state !== 'running' && this.state !== 'stopping') return null;
-    const doing = PHASE_WORDS[this.phase];
-    if (doing) return this.phaseDetail ? `${doing} (${this.phaseDetail})` : doing;
+    const doing = phaseWords(this.phase, this.phaseDetail);
+    if (doing) return doing;
     // Every episode done, still running: the final held-out evaluation (a server that sends no phase).
-    if (!this.phase && this.total && this.episode >= this.total) return PHASE_WORDS.evaluating;
+    if (!this.phase && this.total && this.episode >= this.total) return HELD_OUT;
     return this.episode ? null : 'Starting…';
   }
 

@@ -35,6 +35,60 @@ def train_to_the_end(server, scenario: str, episodes: int, save_interval: int, s
     server.wait_idle()
 
 
+def trained_run(server, scenario: str, episodes: int, save_interval: int, seed: int) -> dict:
+    """`train_to_the_end`, then the run's summary (GET /api/runs/{id})."""
+    train_to_the_end(server, scenario, episodes, save_interval, seed)
+    newest = server.get_json("/api/runs?limit=1")["runs"][0]
+    assert newest["scenario_name"] == scenario and newest["seed"] == seed, newest
+    return server.get_json(f"/api/runs/{newest['run_id']}")
+
+
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1440, "height": 900}
+SIZES = {"laptop": LAPTOP, "phone": PHONE}
+"""The two sizes every part of the page is tried at (pytest ids: laptop, phone)."""
+
+
+def controls_outside_viewport(page: Page, root: str = "body") -> list[str]:
+    """Every visible control (button, link, form field, disclosure) under `root` (a CSS selector) that lies
+    outside the viewport's width, one line each; [] when none does. A control may lie outside only inside a
+    container that scrolls sideways, is itself within the viewport, says so (a named region: a role and a label)
+    and can be reached with the keyboard (it has tabindex 0), as the control itself can (not disabled, tabindex
+    not negative). A page that scrolls sideways as a whole is an offence too."""
+    return page.evaluate(
+        """root => {
+        const width = document.documentElement.clientWidth;
+        const inside = (box) => box.left >= -0.5 && box.right <= width + 0.5;
+        const name = (el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} "${
+            (el.getAttribute('aria-label') || el.textContent || el.value || '').trim().slice(0, 40)}"`;
+        const found = [];
+        if (document.documentElement.scrollWidth > width + 1) {
+            found.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} > ${width}`);
+        }
+        const controls = [...document.querySelectorAll(root)].flatMap((r) => [...r.querySelectorAll(
+            'button, a[href], input:not([type="hidden"]), select, textarea, summary')]);
+        for (const el of controls) {
+            const box = el.getBoundingClientRect();
+            const style = getComputedStyle(el);
+            if ((!box.width && !box.height) || style.visibility === 'hidden') continue;  // not shown
+            if (inside(box)) continue;
+            let scroller = el.parentElement;
+            while (scroller && scroller !== document.body
+                   && !['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX)) {
+                scroller = scroller.parentElement;
+            }
+            const said = scroller && scroller !== document.body && scroller.tabIndex === 0
+                && scroller.getAttribute('role') && (scroller.getAttribute('aria-label') || scroller.getAttribute('aria-labelledby'));
+            if (said && inside(scroller.getBoundingClientRect()) && el.tabIndex >= 0 && !el.disabled) continue;
+            found.push(`${name(el)} at x ${Math.round(box.left)} to ${Math.round(box.right)} of ${width}`
+                + (scroller && scroller !== document.body ? ` in ${name(scroller)}` : ''));
+        }
+        return found;
+    }""",
+        root,
+    )
+
+
 def accessibility_violations(page: Page) -> list[str]:
     """axe-core's serious and critical violations on the page as it is now, one line each."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
