@@ -144,11 +144,19 @@ function onProgress(progress) {
 }
 
 // Resume, from the Runs list or a run's page: the New run form takes the run's settings and says what it continues.
+let onHome = null; // what to do once the dashboard shows again
 function resume(run) {
-  navigate('#/');
   form.prepareResume(run);
-  $('setup').scrollIntoView({ block: 'start' });
-  $('start-button').focus({ preventScroll: true });
+  const show = () => {
+    $('setup').scrollIntoView({ block: 'start' });
+    $('start-button').focus({ preventScroll: true });
+  };
+  if ($('home').hidden) {
+    onHome = show;
+    navigate('#/');
+  } else {
+    show();
+  }
 }
 
 function completedMessage(data) {
@@ -335,8 +343,10 @@ function showRoute(route) {
   if (route.view === 'compare') comparePage.show(route.runIds); else comparePage.hide();
   if (route.view === 'home') {
     document.title = view.tabTitle();
-    if (route.anchor) $(route.anchor).scrollIntoView({ block: 'start' });
+    if (onHome) onHome();
+    else if (route.anchor) $(route.anchor).scrollIntoView({ block: 'start' });
     else if (!wasHome) window.scrollTo(0, homeScroll);
+    onHome = null;
   } else {
     window.scrollTo(0, 0);
     $(route.view === 'run' ? 'run-page-title' : 'compare-title').focus({ preventScroll: true });

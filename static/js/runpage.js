@@ -81,10 +81,8 @@ export class RunPage {
     if (this.runId !== runId) return; // another run was asked for meanwhile
     this.run = run;
     this.summary(run);
-    if (fresh) {
-      this.fillLabels(run);
-      await Promise.all([this.history(run), this.publications(run), this.simulations(run)]);
-    }
+    if (fresh) this.fillLabels(run);
+    await Promise.all(fresh ? [this.history(run), this.publications(run), this.simulations(run)] : [this.publications(run)]);
     if (this.runId === runId) this.root.dataset.state = 'shown';
   }
 

@@ -62,6 +62,7 @@ def test_every_column_and_action_is_in_sight(open_dashboard, runs, size):
     expect(page.locator("#runs-table tbody tr[data-run]")).to_have_count(len(runs))
     assert controls_outside_viewport(page, "#runs") == []
     newest = row(page, runs[-1]["run_id"])
+    newest.scroll_into_view_if_needed()
     for action in ("resume", "download", "delete"):
         expect(newest.locator(f'[data-action="{action}"]')).to_be_in_viewport()
     if size == "laptop":
