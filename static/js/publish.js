@@ -6,7 +6,8 @@ import { showBanner, showError } from './banner.js';
 import { formatNumber } from './format.js';
 import { runName } from './runmeta.js';
 
-// The page event after a publish: detail {scenario_name, run_id, publication}. Lists and pickers listen to it.
+// The page event after a publish: detail {scenario_name, run_id, publication, deleted} (run_id: the run published
+// now, null when none is; deleted: the run whose deletion published another). Lists and pickers listen to it.
 export const PUBLISHED = 'hrl:published';
 
 export function announcePublished(detail) {

@@ -47,8 +47,9 @@ export class RunPage {
       event.preventDefault();
       this.saveLabels();
     });
-    onPublished(({ scenario_name: scenario }) => {
-      if (!this.root.hidden && this.run?.scenario_name === scenario) this.show(this.runId, { keepCharts: true });
+    onPublished(({ scenario_name: scenario, deleted }) => {
+      if (this.root.hidden || this.run?.scenario_name !== scenario || deleted === this.runId) return;
+      this.show(this.runId, { keepCharts: true });
     });
   }
 

@@ -243,7 +243,10 @@ export async function deleteAsking(run) {
   if (!window.confirm(`Delete run ${runName(run)} (${run.run_id})? Its agents, history and checkpoints are removed.${note}`)) return false;
   const { data } = await api.deleteRun(run.run_id);
   if (run.published) {
-    announcePublished({ scenario_name: run.scenario_name, run_id: data?.published_run_id ?? null, publication: null });
+    announcePublished({
+      scenario_name: run.scenario_name, run_id: data?.published_run_id ?? null, publication: data?.publication ?? null,
+      deleted: run.run_id,
+    });
   }
   return true;
 }

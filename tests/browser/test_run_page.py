@@ -122,7 +122,7 @@ def test_name_notes_and_tags_are_saved_and_name_the_run(open_dashboard, server, 
         "Seed one"
     )
     # A refused tag is explained in words, next to the form.
-    page.go_forward()
+    page.go_back()
     form.locator('input[name="tags"]').fill("no/slashes")
     form.get_by_role("button", name="Save").click()
     expect(page.locator("#run-labels-error")).to_be_visible()
