@@ -104,7 +104,7 @@ function endRun(state, kind, message, details = null, ended = null) {
   models.refresh();
   runs.refresh();
   if (state === 'completed' || state === 'stopped') {
-    drawEvaluations(view.scenarioName, view.episode);
+    drawEvaluations(runKey, view.scenarioName, view.episode);
     if (view.episode) tellPublication(kind, message, ended);
   }
 }
@@ -127,11 +127,12 @@ async function tellPublication(kind, message, ended) {
   if (!$('banner').hidden) showBanner(kind, `${message} ${text}`, null, publication ? undoAction(publication, scenarioName) : []);
 }
 
-// The held-out evaluations of a saved run, from its history, as markers on the reward chart.
-async function drawEvaluations(scenarioName, episodes) {
+// The held-out evaluations of a saved run, from its history (the published model's, for a run without an id), as
+// markers on the reward chart.
+async function drawEvaluations(runId, scenarioName, episodes) {
   if (!episodes) return;
   try {
-    const history = await api.history(scenarioName);
+    const history = runId && !runId.includes('@') ? await api.runHistory(runId, 2) : await api.history(scenarioName);
     if (history.episodes_completed === episodes) liveCharts.setEvaluations(history.evaluations);
   } catch {
     // Only the markers are missing; the run's outcome is already shown.
@@ -218,11 +219,11 @@ async function showLastRun(status) {
     if (runKey !== keyOf(startedOf(status))) return; // a run began meanwhile
     view.showOutcome(completedMessage({ scenario_name: status.scenario_name, episodes_completed: done,
       final_metrics: status.latest_progress ?? {}, held_out }));
-    drawEvaluations(status.scenario_name, done);
+    drawEvaluations(status.run_id, status.scenario_name, done);
   } else if (status.outcome === 'stopped') {
     view.setState('stopped');
     view.showOutcome(stoppedMessage({ scenario_name: status.scenario_name, episodes_completed: done }));
-    drawEvaluations(status.scenario_name, done);
+    drawEvaluations(status.run_id, status.scenario_name, done);
   } else {
     view.setState('error');
     view.showOutcome(failedMessage(status.scenario_name, done), status.error ? `Training failed: ${status.error}` : null);

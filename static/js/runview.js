@@ -14,10 +14,11 @@ const PAGE_TITLE = document.title;
 // What the run is doing when it is not training episodes (the `phase` of progress events and the status, and
 // its `phase_detail` {households, purpose: 'held_out' | 'checkpoint'} when evaluating).
 const HELD_OUT = 'Evaluating on held-out households…';
-function phaseWords(phase, detail) {
+// last: every episode is done (the evaluation of the last checkpoint leads to the held-out one).
+function phaseWords(phase, detail, last) {
   if (phase === 'saving') return 'Saving the model…';
   if (phase !== 'evaluating') return null;
-  return detail?.purpose === 'checkpoint' ? 'Evaluating the model so far…' : HELD_OUT;
+  return detail?.purpose === 'checkpoint' && !last ? 'Evaluating the model so far…' : HELD_OUT;
 }
 
 // What the title says for each state of the panel.
@@ -138,10 +139,11 @@ export class RunView {
   // What a running run is doing instead of training episodes (starting, evaluating, saving), or null.
   doingText() {
     if (this.state !== 'running' && this.state !== 'stopping') return null;
-    const doing = phaseWords(this.phase, this.phaseDetail);
+    const last = this.total > 0 && this.episode >= this.total;
+    const doing = phaseWords(this.phase, this.phaseDetail, last);
     if (doing) return doing;
     // Every episode done, still running: the final held-out evaluation (a server that sends no phase).
-    if (!this.phase && this.total && this.episode >= this.total) return HELD_OUT;
+    if (!this.phase && last) return HELD_OUT;
     return this.episode ? null : 'Starting…';
   }
 
