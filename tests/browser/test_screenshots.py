@@ -29,12 +29,18 @@ def runs(server, tunings) -> list[dict]:
     return made
 
 
-def test_the_run_page(open_dashboard, runs):
+def shown(open_dashboard, address: str, page_id: str):
+    """A tab at 1440x900 on `address`, once its page (`page_id`) is shown."""
     dashboard = open_dashboard()
     page = dashboard.page
     page.set_viewport_size(LAPTOP)
-    page.goto(f"{dashboard.url}/#/runs/{runs[0]['run_id']}")
-    expect(page.locator("#run-page")).to_have_attribute("data-state", "shown")
+    page.goto(f"{dashboard.url}/{address}")
+    expect(page.locator(f"#{page_id}")).to_have_attribute("data-state", "shown")
+    return page
+
+
+def test_the_run_page(open_dashboard, runs):
+    page = shown(open_dashboard, f"#/runs/{runs[0]['run_id']}", "run-page")
     page.locator("#run-diagnostics summary").click()
     expect(page.locator("#run-diagnostics-charts figure.chart")).to_have_count(7)
     page.wait_for_timeout(500)  # let the charts follow their boxes
@@ -42,11 +48,7 @@ def test_the_run_page(open_dashboard, runs):
 
 
 def test_the_comparison(open_dashboard, runs):
-    dashboard = open_dashboard()
-    page = dashboard.page
-    page.set_viewport_size(LAPTOP)
-    page.goto(f"{dashboard.url}/#/compare/{','.join(run['run_id'] for run in runs)}")
-    expect(page.locator("#compare-page")).to_have_attribute("data-state", "shown")
+    page = shown(open_dashboard, f"#/compare/{','.join(run['run_id'] for run in runs)}", "compare-page")
     page.locator("#compare-tools .smoothing input").fill("0.8")
     page.wait_for_timeout(500)
     page.screenshot(path=Path(DOCS_DIR, "compare.png"), full_page=True)
