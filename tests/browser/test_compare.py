@@ -15,7 +15,13 @@ from browser.dashboard import SIZES, controls_outside_viewport, trained_run
 
 pytestmark = pytest.mark.browser
 SCENARIO = "torino_single"
-TITLES = ["Average reward", "Liquid money", "Invested", "Stability (higher is better)", "Goal distance (lower is better)"]
+TITLES = [
+    "Average reward",
+    "Liquid money",
+    "Invested",
+    "Stability (higher is better)",
+    "Goal distance (lower is better)",
+]
 
 
 @pytest.fixture(scope="module")

@@ -83,7 +83,10 @@ def test_the_end_of_a_run_says_what_it_replaced_with_an_undo(open_dashboard, ser
     text = dashboard.expect_banner("success", r"completed: 6 episodes.* is now the published model of milano_senior")
     run = server.get_json("/api/runs?limit=1")["runs"][0]
     assert f"held-out reward {run['held_out']['avg_reward']:.2f}" in text, text
-    assert f"in place of {SCENARIO} #{before['run_id'][-4:]} (held-out reward {before['held_out']['avg_reward']:.2f})" in text
+    assert (
+        f"in place of {SCENARIO} #{before['run_id'][-4:]} (held-out reward {before['held_out']['avg_reward']:.2f})"
+        in text
+    )
     expect(page.locator("#run-outcome")).to_contain_text("is now the published model")
     assert page.evaluate("window.published") >= 1
     page.locator('#banner [data-action="undo-publish"]').click()

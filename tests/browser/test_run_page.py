@@ -208,7 +208,10 @@ def test_publish_says_what_it_replaced_and_undo_puts_it_back(open_dashboard, ser
     page.locator('#run-page-actions [data-action="publish"]').click()
     text = dashboard.expect_banner("success", "is now the published model of torino_single")
     assert f"held-out reward {first['held_out']['avg_reward']:.2f}" in text, text
-    assert f"in place of torino_single #{second['run_id'][-4:]} (held-out reward {second['held_out']['avg_reward']:.2f})" in text
+    assert (
+        f"in place of torino_single #{second['run_id'][-4:]} (held-out reward {second['held_out']['avg_reward']:.2f})"
+        in text
+    )
     assert published_run(server) == first["run_id"]
     assert page.evaluate("window.published") == 1  # every list and picker hears of it
     expect(page.locator("#run-page-status")).to_contain_text("the published model of torino_single")
@@ -223,7 +226,10 @@ def test_publish_says_what_it_replaced_and_undo_puts_it_back(open_dashboard, ser
     expect(page.locator('#run-page-actions [data-action="publish"]')).to_be_visible()
     expect(page.locator("#run-publications li").first).to_contain_text("replaced by")
     publications = server.get_json(f"/api/models/{SCENARIO}/publications")["publications"]
-    assert [(p["run_id"], p["reason"]) for p in publications[:2]] == [(second["run_id"], "undo"), (first["run_id"], "manual")]
+    assert [(p["run_id"], p["reason"]) for p in publications[:2]] == [
+        (second["run_id"], "undo"),
+        (first["run_id"], "manual"),
+    ]
 
 
 def test_resume_fills_the_form_with_the_runs_settings(open_dashboard, server, runs):
@@ -245,7 +251,9 @@ def test_resume_fills_the_form_with_the_runs_settings(open_dashboard, server, ru
     expect(page.locator("#resume-note")).to_be_hidden()
     # Its page names its parent, linked.
     page.goto(f"{dashboard.url}/#/runs/{resumed['run_id']}")
-    expect(page.locator('#run-page-facts [data-action="parent"]')).to_have_attribute("href", f"#/runs/{runs[0]['run_id']}")
+    expect(page.locator('#run-page-facts [data-action="parent"]')).to_have_attribute(
+        "href", f"#/runs/{runs[0]['run_id']}"
+    )
 
 
 def test_the_history_downloads_as_csv(open_dashboard, server, runs, tmp_path):

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from browser.dashboard import SIZES, controls_outside_viewport, trained_run
 
 pytestmark = pytest.mark.browser
+VERDICT_WORDS = {"ahead": "ahead of", "level": "level with", "behind": "behind"}
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +106,7 @@ def test_the_heldout_column_gives_the_measure_and_the_apis_verdicts(open_dashboa
     for rule, words in (("target_liquidity_2", "the 2-number rule"), ("target_liquidity_4", "the 4-number rule")):
         paired = held_out["rules"][rule]["paired"]["reward"]
         assert paired["verdict"] in ("ahead", "level", "behind"), paired  # the API's verdict
-        expected.append(f"{ {'ahead': 'ahead of', 'level': 'level with', 'behind': 'behind'}[paired['verdict']]} {words}")
+        expected.append(f"{VERDICT_WORDS[paired['verdict']]} {words}")
     expect(cell.locator(".verdicts")).to_have_text(" · ".join(expected))
     # The measure and its statistic are said once, under the table.
     expect(page.locator("#runs-heldout-note")).to_contain_text("mean paired difference in that reward")

@@ -14,7 +14,10 @@ from playwright.sync_api import expect
 from browser.dashboard import LAPTOP, trained_run
 
 DOCS_DIR = os.environ.get("HRL_DOCS_DIR")
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not DOCS_DIR, reason="HRL_DOCS_DIR=docs refreshes the screenshots")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not DOCS_DIR, reason="HRL_DOCS_DIR=docs refreshes the screenshots"),
+]
 SCENARIO = "torino_single"
 EPISODES = 300
 
