@@ -8,6 +8,7 @@ import { formatAs } from './format.js';
 import { CHARTS, METRIC } from './metrics.js';
 import { joinTables, lineChart, translucent } from './plot.js';
 import { LOCAL_SETTINGS, configRows, runName, settingValue } from './runmeta.js';
+import { MAX_COMPARED } from './runs.js';
 import { onSmoothingChange, smooth, smoothingControl, smoothingWeight } from './smoothing.js';
 
 const HISTORY_POINTS = 600;
@@ -98,7 +99,9 @@ export class ComparePage {
     return X_AXES[this.tools.querySelector('input[name="compare-x"]:checked')?.value ?? 'episode'];
   }
 
-  async show(ids) {
+  // ids: the address's runs; the first MAX_COMPARED distinct ones are compared.
+  async show(asked) {
+    const ids = [...new Set(asked)].slice(0, MAX_COMPARED);
     this.root.hidden = false;
     const key = ids.join(',');
     if (key === this.ids.join(',') && this.runs.length) return; // back to the same comparison

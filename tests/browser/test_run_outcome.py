@@ -68,6 +68,10 @@ def test_a_run_not_published_says_so_and_the_eta_follows_its_phases(open_dashboa
     dashboard.expect_banner("success", r"Training of milano_senior completed: 40 episodes")
     expect(page.locator("#run-outcome")).to_contain_text("It was not published")
     assert SCENARIO not in {m["scenario_name"] for m in server.get_json("/api/models")["models"]}
+    # The live diagnostics of the run, one chart each, a line per agent.
+    page.locator("#live-diagnostics summary").click()
+    expect(page.locator("#live-diagnostics-charts figure.chart")).to_have_count(7)
+    assert int(page.locator("#live-diagnostics-charts").get_attribute("data-updates")) > 0
     etas = page.evaluate("window.etas")
     assert etas[0] == "Starting…", etas
     assert "Evaluating on held-out households…" in etas, etas
