@@ -20,6 +20,13 @@ const PUBLICATION_REASONS = {
   finished: 'its training finished', stopped: 'its training was stopped', resumed: 'its resumed training ended',
   manual: 'by hand', undo: 'by hand, undoing a publish', deleted: 'the published run was deleted',
 };
+// A link to a run's page, its id as text until its name is known (a run deleted since keeps its id).
+function runLink(runId) {
+  const a = link(runId, runHref(runId));
+  api.run(runId).then((run) => { a.textContent = runName(run); }).catch(() => {});
+  return a;
+}
+
 function fact(term, ...content) {
   const row = document.createElement('div');
   const dt = document.createElement('dt');
@@ -109,7 +116,7 @@ export class RunPage {
     const verdicts = heldoutVerdicts(run.held_out);
     heldout.textContent = reward === undefined ? ''
       : `Held-out reward ${formatMetric('avg_reward', reward)} (mean over ${formatNumber(run.held_out.households ?? 0)} households the model never trained on)`
-        + `${verdicts.length ? `: ${verdicts.join(', ')}` : ''}.${heldoutText(run.held_out)}`;
+        + `${verdicts.length ? `; in reward, the model is ${verdicts.join(' and ')}` : ''}.${heldoutText(run.held_out)}`;
     heldout.hidden = !heldout.textContent;
     $('run-config').replaceChildren(...configRows(run.config).map(([key, value]) => {
       const tr = document.createElement('tr');
@@ -132,10 +139,9 @@ export class RunPage {
     const publish = run.config?.config?.publish;
     if (publish) facts.push(fact('Publish', { on_finish: 'when it ends', if_better: 'if it beats the published model', manual: 'by hand only' }[publish] ?? publish));
     if (run.parent) {
-      const parent = link(run.parent, runHref(run.parent));
+      const parent = runLink(run.parent);
       parent.dataset.action = 'parent';
       facts.push(fact('Resumed from', parent, ` at episode ${formatNumber(run.episode_offset ?? 0)}`));
-      api.run(run.parent).then((summary) => { parent.textContent = runName(summary); }).catch(() => {});
     }
     return facts;
   }
@@ -260,9 +266,9 @@ export class RunPage {
       const when = formatDateTime(record.published_at);
       if (record.run_id === run.run_id) {
         li.append(`${when}: published, ${PUBLICATION_REASONS[record.reason] ?? record.reason}`);
-        if (record.replaced_run_id) li.append(', in place of ', link(record.replaced_run_id, runHref(record.replaced_run_id)));
+        if (record.replaced_run_id) li.append(', in place of ', runLink(record.replaced_run_id));
       } else {
-        li.append(`${when}: replaced by `, link(record.run_id, runHref(record.run_id)), ` (${PUBLICATION_REASONS[record.reason] ?? record.reason})`);
+        li.append(`${when}: replaced by `, runLink(record.run_id), ` (${PUBLICATION_REASONS[record.reason] ?? record.reason})`);
       }
       li.append('.');
       return li;
