@@ -128,9 +128,10 @@ export class ComparePage {
     const groups = seedGroups(this.runs);
     this.group.disabled = !groups.some((members) => members.length > 1);
     if (this.group.disabled) this.group.checked = false;
-    $('compare-status').textContent = this.group.disabled
-      ? 'No two of these runs differ only by their seed.'
-      : `${groups.filter((m) => m.length > 1).length} set(s) of runs differ only by their seed: they can be grouped.`;
+    const sets = groups.filter((members) => members.length > 1);
+    $('compare-status').textContent = sets.length === 0 ? 'No two of these runs differ only by their seed.'
+      : sets.length === 1 ? `${sets[0].length} of these runs differ only by their seed: they can be drawn as their mean and a band.`
+        : `${sets.length} sets of these runs differ only by their seed: each can be drawn as its mean and a band.`;
     this.diffTable();
     this.draw();
     this.root.dataset.state = 'shown';
@@ -139,7 +140,8 @@ export class ComparePage {
   // What each line (or band) is: a run, or runs that differ only by seed when grouping.
   entries() {
     const seeds = new Set(this.runs.map((run) => run.seed));
-    const named = (run) => (seeds.size > 1 ? `${runName(run)}, seed ${run.seed ?? 'random'}` : runName(run));
+    // A run without a name of its own is told apart by its seed.
+    const named = (run) => (seeds.size > 1 && !run.name ? `${runName(run)}, seed ${run.seed ?? 'random'}` : runName(run));
     const groups = this.group.checked ? seedGroups(this.runs) : this.runs.map((_, i) => [i]);
     return groups.map((members, i) => {
       const first = this.runs[members[0]];

@@ -53,5 +53,6 @@ def test_the_run_page(open_dashboard, runs):
 def test_the_comparison(open_dashboard, runs):
     page = shown(open_dashboard, f"#/compare/{','.join(run['run_id'] for run in runs)}", "compare-page")
     page.locator("#compare-tools .smoothing input").fill("0.8")
+    page.locator("#compare-tools .smoothing input").blur()
     page.wait_for_timeout(500)
     page.screenshot(path=Path(DOCS_DIR, "compare.png"), full_page=True)
