@@ -14,11 +14,12 @@ const PAGE_TITLE = document.title;
 // What the run is doing when it is not training episodes (the `phase` of progress events and the status, and
 // its `phase_detail` {households, purpose: 'held_out' | 'checkpoint'} when evaluating).
 const HELD_OUT = 'Evaluating on held-out households…';
-// last: every episode is done (the evaluation of the last checkpoint leads to the held-out one).
+// last: every episode is done (the evaluation of the last checkpoint leads to the held-out one). The brief evaluation
+// every save interval keeps the ETA, whose rate counts those pauses already.
 function phaseWords(phase, detail, last) {
   if (phase === 'saving') return 'Saving the model…';
   if (phase !== 'evaluating') return null;
-  return detail?.purpose === 'checkpoint' && !last ? 'Evaluating the model so far…' : HELD_OUT;
+  return detail?.purpose === 'checkpoint' && !last ? null : HELD_OUT;
 }
 
 // What the title says for each state of the panel.
