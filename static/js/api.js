@@ -95,12 +95,17 @@ export const api = {
   // Published models
   models: async () => (await request('GET', '/api/models')).models,
   history: (name) => request('GET', `/api/models/${part(name)}/history`),
-  // Runs
-  runs: async () => (await request('GET', '/api/runs?limit=100')).runs,
+  publications: (name) => request('GET', `/api/models/${part(name)}/publications`),
+  // Runs. query: GET /api/runs's filters and order ({scenario_name, status, q, tag, sort, order}).
+  runs: async (query = {}) => (await request('GET', `/api/runs?${new URLSearchParams({ limit: 100, ...query })}`)).runs,
   run: (id) => request('GET', `/api/runs/${part(id)}`),
   runHistory: (id, maxPoints) => request('GET', `/api/runs/${part(id)}/history?max_points=${maxPoints}`),
+  runHistoryCsvUrl: (id) => `/api/runs/${part(id)}/history.csv`,
   runArchiveUrl: (id) => `/api/runs/${part(id)}/archive`,
-  publishRun: (id) => guarded('POST', `/api/runs/${part(id)}/publish`),
+  // changes: any of {name, notes, tags}
+  updateRun: (id, changes) => guarded('PATCH', `/api/runs/${part(id)}`, changes),
+  // reason: 'manual' (by hand, the server's default) | 'undo' (publishing again the run a publish replaced)
+  publishRun: (id, reason) => guarded('POST', `/api/runs/${part(id)}/publish`, reason ? { reason } : undefined),
   deleteRun: (id) => guarded('DELETE', `/api/runs/${part(id)}`),
   // Households (scenarios)
   scenarios: async () => (await request('GET', '/api/scenarios')).scenarios,

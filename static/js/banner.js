@@ -2,6 +2,8 @@
 // and the message blocks it shares with the run panel: a headline saying what happened
 // and what to do, and any technical details folded away in a disclosure. Success and info toasts close by
 // themselves (not while the pointer or the focus is on them); warnings and errors stay until dismissed.
+import { button } from './dom.js';
+
 const banner = document.getElementById('banner');
 const body = document.getElementById('banner-body');
 
@@ -55,13 +57,22 @@ export function messageBlock(message, details) {
 }
 
 // kind: 'success' | 'info' | 'warning' | 'error'. An error takes the keyboard focus, so the
-// person reads it where they are (and a screen reader announces it). actions: buttons shown under the message.
-export function showBanner(kind, message, details = null, { actions = [] } = {}) {
+// person reads it where they are (and a screen reader announces it). actions: buttons under the
+// message, [{label, onClick, data}] (an Undo, say); pressing one closes the toast first.
+export function showBanner(kind, message, details = null, actions = []) {
   banner.dataset.kind = kind;
   banner.setAttribute('role', kind === 'error' ? 'alert' : 'status');
-  const row = actions.length ? [Object.assign(document.createElement('div'), { className: 'banner-actions' })] : [];
-  row[0]?.append(...actions);
-  body.replaceChildren(...messageBlock(message, details), ...row);
+  body.replaceChildren(...messageBlock(message, details));
+  if (actions.length) {
+    const row = document.createElement('div');
+    row.className = 'banner-actions';
+    row.append(...actions.map(({ label, onClick, data = {} }) => button(label, () => {
+      hideBanner();
+      onClick();
+    }, { data })));
+    body.append(row);
+  }
+  banner.dataset.actions = String(actions.length);
   banner.hidden = false;
   stopClosing();
   closing = null;

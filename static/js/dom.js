@@ -107,3 +107,12 @@ export function showRefusal(form, line, error, otherwise) {
   line.textContent = [error.message, ...unplaced].join(' ');
   line.hidden = false;
 }
+
+// An <a href>; `data` fills its data-* attributes.
+export function link(text, href, data = {}) {
+  const a = document.createElement('a');
+  a.href = href;
+  a.textContent = text;
+  Object.assign(a.dataset, data);
+  return a;
+}

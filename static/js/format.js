@@ -83,11 +83,12 @@ function stepDigits(step) {
   return Math.min(6, fraction.length);
 }
 
-// Formats a value of a given kind: 'euro' | 'percent' (a share) | 'number' | 'integer'.
+// Formats a value of a given kind: 'euro' | 'percent' (a share) | 'number' | 'integer' | 'duration' (seconds).
 export function formatAs(kind, value, digits) {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
   if (kind === 'euro') return formatEuro(value, digits);
   if (kind === 'percent') return formatPercent(value, digits);
+  if (kind === 'duration') return formatDuration(value);
   return formatNumber(value, kind === 'integer' ? 0 : digits);
 }
 

@@ -2,7 +2,8 @@
 // screen readers), a plot that follows its area's size, money- and number-formatted axes with uPlot's round
 // tick steps (1, 2, 2.5 or 5 times a power of ten), hover values in the legend, percentile bands, labelled
 // reference lines, series switched on and off by checkboxes, and colours.
-// Training curves (charts.js), compared runs (runs.js) and simulation fan charts (use/fanchart.js) use it.
+// Training curves (charts.js), compared runs (compare.js), PPO diagnostics (diagnostics.js) and simulation
+// fan charts (use/fanchart.js) use it.
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { formatAs, formatTicks } from './format.js';
 
@@ -144,3 +145,38 @@ export function formattedValue(kind, digits) {
 
 // Columns of (x, y) tables with different x, joined on the union of their x (uPlot.join).
 export const joinTables = (tables) => uPlot.join(tables);
+
+// A series drawn as a dashed horizontal line at `value` (a reference: a baseline's score, say): (n,) column.
+export const levelColumn = (xs, value) => xs.map(() => value);
+
+// A line chart of several series over one x (compared runs, diagnostics) in `parent`:
+// spec {id, title, x: {kind, label}, y: {kind, digits}, series: [{label, color, width, dash, className, show,
+// points}], bands: [[upper, lower, fill]] (series numbers, 1 the first series: the area between them is filled)};
+// data: [x (n,), ...one (n,) column per series], null where a series has no value.
+// Returns {figure, plot, summary}; figure.chart = {plot}, for tests and tools.
+export function lineChart(parent, spec, data, height = CHART_HEIGHT) {
+  const { figure, plotArea, summary } = chartFigure(parent, spec.id, spec.title);
+  const value = formattedValue(spec.y.kind, spec.y.digits);
+  const plot = fitPlot({
+    scales: { x: { time: false } },
+    axes: [formattedAxis(spec.x.kind, { label: spec.x.label, size: 44 }), formattedAxis(spec.y.kind)],
+    series: [
+      { label: spec.x.label, value: formattedValue(spec.x.kind, 0) },
+      ...spec.series.map((s) => ({
+        label: s.label,
+        stroke: s.color,
+        width: s.width ?? 2,
+        dash: s.dash,
+        class: s.className,
+        show: s.show ?? true,
+        spanGaps: true,
+        points: { show: s.points ?? false, size: 6, stroke: s.color, fill: s.color },
+        value,
+      })),
+    ],
+    bands: (spec.bands ?? []).map(([upper, lower, fill]) => ({ series: [upper, lower], fill })),
+    legend: { live: true },
+  }, data, plotArea, height);
+  figure.chart = { plot };
+  return { figure, plot, summary };
+}

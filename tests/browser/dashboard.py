@@ -35,6 +35,62 @@ def train_to_the_end(server, scenario: str, episodes: int, save_interval: int, s
     server.wait_idle()
 
 
+def trained_run(server, scenario: str, episodes: int, save_interval: int, seed: int) -> dict:
+    """`train_to_the_end`, then the run's summary (GET /api/runs/{id})."""
+    train_to_the_end(server, scenario, episodes, save_interval, seed)
+    newest = server.get_json("/api/runs?limit=1")["runs"][0]
+    assert newest["scenario_name"] == scenario and newest["seed"] == seed, newest
+    return server.get_json(f"/api/runs/{newest['run_id']}")
+
+
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1440, "height": 900}
+SIZES = {"laptop": LAPTOP, "phone": PHONE}
+"""The two sizes every part of the page is tried at (pytest ids: laptop, phone)."""
+
+
+def controls_outside_viewport(page: Page, root: str = "body") -> list[str]:
+    """Every visible control (button, link, form field, disclosure, focusable element) under `root` (a CSS
+    selector) that lies outside the viewport's width, one line each; [] when none does. A control may lie outside
+    only inside a container that scrolls sideways, is itself within the viewport and says so (a named region: a
+    role and a label), and only if the keyboard reaches the control (not disabled, tabindex not negative). A page
+    that scrolls sideways as a whole is an offence too. Controls of hidden parts, closed dialogs and folded
+    disclosures are not shown, so not checked."""
+    return page.evaluate(
+        """root => {
+        const width = document.documentElement.clientWidth;
+        const inside = (box) => box.left >= -1 && box.right <= width + 1;
+        const name = (el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} "${
+            (el.getAttribute('aria-label') || el.textContent || el.value || '').trim().slice(0, 40)}"`;
+        const found = [];
+        if (document.documentElement.scrollWidth > width + 1) {
+            found.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} > ${width}`);
+        }
+        const controls = [...document.querySelectorAll(root)].flatMap((r) => [...r.querySelectorAll(
+            'button, a[href], input:not([type="hidden"]), select, textarea, summary, [tabindex]:not([tabindex="-1"])')]);
+        for (const el of controls) {
+            const box = el.getBoundingClientRect();
+            if (!el.getClientRects().length || box.width <= 1 || box.height <= 1) continue;  // not shown
+            if (getComputedStyle(el).visibility === 'hidden') continue;
+            if (el.closest('[hidden], dialog:not([open]), details:not([open]) > :not(summary)')) continue;
+            if (inside(box)) continue;
+            let scroller = el.parentElement;
+            while (scroller && scroller !== document.body
+                   && !['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX)) {
+                scroller = scroller.parentElement;
+            }
+            const said = scroller && scroller !== document.body && scroller.getAttribute('role')
+                && (scroller.getAttribute('aria-label') || scroller.getAttribute('aria-labelledby'));
+            if (said && inside(scroller.getBoundingClientRect()) && el.tabIndex >= 0 && !el.disabled) continue;
+            found.push(`${name(el)} at x ${Math.round(box.left)} to ${Math.round(box.right)} of ${width}`
+                + (scroller && scroller !== document.body ? ` in ${name(scroller)}` : ''));
+        }
+        return found;
+    }""",
+        root,
+    )
+
+
 def accessibility_violations(page: Page) -> list[str]:
     """axe-core's serious and critical violations on the page as it is now, one line each."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
@@ -186,38 +242,8 @@ class Dashboard:
 # Every control a person can use, and where it is. A control counts as reachable when it lies inside the
 # viewport's width, or inside a box that scrolls sideways (overflow auto or scroll, wider inside than out),
 # says so (a labelled region) and lets the keyboard reach the control (tabindex 0 or a focusable control).
-OFFSCREEN_CONTROLS = """() => {
-    const selector = 'button, a[href], input:not([type=hidden]), select, textarea, summary, [tabindex]:not([tabindex="-1"])';
-    const width = document.documentElement.clientWidth;
-    const describe = (el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className ? '.' + String(el.className).split(' ').join('.') : ''} "${(el.textContent || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 30)}"`;
-    const scroller = (el) => {
-        for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
-            const overflow = getComputedStyle(box).overflowX;
-            if ((overflow === 'auto' || overflow === 'scroll') && box.scrollWidth > box.clientWidth + 1) return box;
-        }
-        return null;
-    };
-    const problems = [];
-    if (document.documentElement.scrollWidth > width + 1) {
-        problems.push(`the page is ${document.documentElement.scrollWidth} px wide in a ${width} px viewport`);
-    }
-    for (const el of document.querySelectorAll(selector)) {
-        const rect = el.getBoundingClientRect();
-        if (!el.getClientRects().length || rect.width <= 1 || rect.height <= 1) continue; // not shown
-        if (el.closest('[hidden], dialog:not([open]), details:not([open]) > :not(summary)')) continue;
-        if (rect.left >= -1 && rect.right <= width + 1) continue;
-        const box = scroller(el);
-        const says = box && (box.getAttribute('role') === 'region' && (box.hasAttribute('aria-label') || box.hasAttribute('aria-labelledby')));
-        if (box && says && el.tabIndex >= 0 && !el.disabled) continue;
-        problems.push(`${describe(el)} at x=${Math.round(rect.left)}..${Math.round(rect.right)}`
-            + (box ? ' in a sideways-scrolling box that does not say so or cannot be reached by the keyboard' : ''));
-    }
-    return problems;
-}"""
-
-
 def assert_controls_in_viewport(page: Page) -> None:
     """No control outside the viewport's width, unless its box scrolls sideways, says so and the keyboard can
     reach the control; and the page itself no wider than the viewport."""
-    problems = page.evaluate(OFFSCREEN_CONTROLS)
+    problems = controls_outside_viewport(page)
     assert problems == [], f"at {page.viewport_size}: {problems}"

@@ -11,12 +11,12 @@ import pytest
 from clients.harness import LiveServer, running_server
 from playwright.sync_api import expect
 
+from browser.dashboard import PHONE
 from browser.scripted_trainer import FAIL_AT_EPISODE, FAILING_SCENARIO, MESSAGE, WAITING_SCENARIO
 
 pytestmark = pytest.mark.browser
 
 DANGER_RGB = "rgb(220, 38, 38)"  # --danger in dashboard.css
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")

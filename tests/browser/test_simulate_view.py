@@ -17,13 +17,12 @@ from clients.harness import LiveServer
 from playwright.sync_api import Page, expect
 from tunings import TuningStore
 
-from browser.dashboard import assert_controls_in_viewport, page_euros
+from browser.dashboard import SIZES, assert_controls_in_viewport, page_euros
 from browser.servers import published_model_server
 
 pytestmark = pytest.mark.browser
 
 MODEL = "torino_single"
-SIZES = {"laptop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 # The browser logs every 4xx answer and every aborted request as a console error; these tests cause them.
 REFUSED = r"status of 40[0-9]|ERR_FAILED|Failed to load resource"
 VERDICT_WORDS = {"ahead": "model ahead", "level": "level", "behind": "model behind"}

@@ -303,7 +303,7 @@ def test_completion_banner_text_reports_the_heldout_result_in_euros(open_dashboa
     )
     assert text[1] == ""
     assert spaced(text[2]) == spaced(text[0]) + (
-        " Against the target-liquidity rules on the same households (model minus rule ± standard error): "
-        "2 numbers: ahead, net worth +€1,234 ± €456, reward +1.50 ± 0.50; "
-        "4 numbers: level, net worth -€100 ± €20, reward -0.50 ± 0.30."
-    )
+        " Against the tuned rules on the same households, the model is ahead of the 2-number target-liquidity rule:"
+        " +€1,234 ± €456 (mean paired difference in real net worth ± standard error); behind the 4-number"
+        " target-liquidity rule: -€100 ± €20 (mean paired difference in real net worth ± standard error)."
+    )  # the verdict is the net worth's (the number shown), not the reward's: -€100 ± €20 is 5 standard errors
