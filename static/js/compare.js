@@ -6,7 +6,7 @@ import { api } from './api.js';
 import { $ } from './dom.js';
 import { formatAs } from './format.js';
 import { CHARTS, METRIC } from './metrics.js';
-import { joinTables, lineChart, translucent } from './plot.js';
+import { joinTables, lineChart, toggleLabels, translucent } from './plot.js';
 import { LOCAL_SETTINGS, configRows, runName, settingValue } from './runmeta.js';
 import { MAX_COMPARED } from './runs.js';
 import { onSmoothingChange, smooth, smoothingControl, smoothingWeight } from './smoothing.js';
@@ -235,19 +235,8 @@ export class ComparePage {
   toggles(entries) {
     const box = $('compare-series');
     box.querySelectorAll(':scope > label').forEach((label) => label.remove());
-    for (const entry of entries) {
-      const label = document.createElement('label');
-      label.className = 'series-toggle';
-      const input = document.createElement('input');
-      input.type = 'checkbox';
-      input.checked = !this.hidden.has(entry.key);
-      input.dataset.series = entry.key;
-      const swatch = Object.assign(document.createElement('span'), { className: 'swatch' });
-      swatch.style.background = entry.color;
-      label.append(input, swatch, entry.label);
-      input.addEventListener('change', () => this.setShown(entry, input.checked));
-      box.append(label);
-    }
+    const items = entries.map((entry) => ({ key: entry.key, label: entry.label, color: entry.color, shown: !this.hidden.has(entry.key), entry }));
+    box.append(...toggleLabels(items, (item, shown) => this.setShown(item.entry, shown)));
   }
 
   setShown(entry, shown) {

@@ -109,23 +109,30 @@ export function referenceLines(lines) {
   };
 }
 
-// Checkboxes that show and hide series of a plot: items [{index, label, color, shown}], in a fieldset under
+// A checkbox per series, to show and hide it: items [{key, label, color, shown}]; onToggle(item, shown) when one
+// changes. Each is a label (class series-toggle: box, colour swatch, name), its box's data-series the item's key.
+export function toggleLabels(items, onToggle) {
+  return items.map((item) => {
+    const box = Object.assign(document.createElement('input'), { type: 'checkbox', checked: item.shown });
+    box.dataset.series = String(item.key);
+    box.addEventListener('change', () => onToggle(item, box.checked));
+    const swatch = Object.assign(document.createElement('span'), { className: 'swatch' });
+    swatch.style.background = item.color;
+    const label = Object.assign(document.createElement('label'), { className: 'series-toggle' });
+    label.append(box, swatch, item.label);
+    return label;
+  });
+}
+
+// Checkboxes that show and hide series of one plot: items [{index, label, color, shown}], in a fieldset under
 // `legend`. The plot starts with each series shown as its item says.
 export function seriesToggles(plot, items, legend) {
   const fieldset = document.createElement('fieldset');
   fieldset.className = 'series-toggles';
   fieldset.append(Object.assign(document.createElement('legend'), { textContent: legend }));
-  for (const { index, label, color, shown } of items) {
-    const box = Object.assign(document.createElement('input'), { type: 'checkbox', checked: shown });
-    box.dataset.series = String(index);
-    box.addEventListener('change', () => plot.setSeries(index, { show: box.checked }));
-    const swatch = Object.assign(document.createElement('span'), { className: 'swatch' });
-    swatch.style.background = color;
-    const wrapper = document.createElement('label');
-    wrapper.append(box, swatch, label);
-    fieldset.append(wrapper);
-    if (plot.series[index].show !== shown) plot.setSeries(index, { show: shown });
-  }
+  const show = (index, shown) => plot.series[index].show !== shown && plot.setSeries(index, { show: shown });
+  fieldset.append(...toggleLabels(items.map((item) => ({ ...item, key: item.index })), (item, shown) => show(item.index, shown)));
+  for (const { index, shown } of items) show(index, shown);
   return fieldset;
 }
 
