@@ -69,6 +69,8 @@ def status_of(run: dict[str, Any] | None) -> dict[str, Any]:
         settings=run["settings"],
         state=run["state"],
         error=run.get("error"),
+        phase=run.get("phase"),
+        phase_detail=run.get("phase_detail") or None,
     )
 
 

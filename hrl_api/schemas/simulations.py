@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
 from hrl_api.schemas.runs import run_id_field
 from hrl_api.schemas.training import NAME_PATTERN, validate_scenario_name
@@ -13,6 +13,7 @@ from hrl_trainer.common.config import (
     SIMULATION_BOUNDS,
     simulation_size_error,
 )
+from hrl_trainer.common.validators import Range
 from hrl_trainer.env.scenarios import StrictBoolean, StrictFloat
 
 
@@ -23,7 +24,7 @@ def _name(description: str = "", **kwargs) -> fields.String:
 
 
 def _balance(**kwargs) -> fields.Float:
-    return StrictFloat(validate=validate.Range(0, MAX_BALANCE), **kwargs)
+    return StrictFloat(validate=Range(0, MAX_BALANCE), **kwargs)
 
 
 class ModelRequest(Schema):
@@ -49,16 +50,14 @@ class SimulationRequest(ModelRequest):
     """Body of POST /api/simulations."""
 
     households = fields.Integer(
-        strict=True, load_default=DEFAULT_HOUSEHOLDS, validate=validate.Range(*SIMULATION_BOUNDS["households"])
+        strict=True, load_default=DEFAULT_HOUSEHOLDS, validate=Range(*SIMULATION_BOUNDS["households"])
     )
-    seed = fields.Integer(
-        strict=True, load_default=None, allow_none=True, validate=validate.Range(*SIMULATION_BOUNDS["seed"])
-    )
+    seed = fields.Integer(strict=True, load_default=None, allow_none=True, validate=Range(*SIMULATION_BOUNDS["seed"]))
     months = fields.Integer(
         strict=True,
         load_default=None,
         allow_none=True,
-        validate=validate.Range(*SIMULATION_BOUNDS["months"]),
+        validate=Range(*SIMULATION_BOUNDS["months"]),
         metadata={"description": "default: the scenario's horizon"},
     )
     flat_ppo = StrictBoolean(
@@ -89,7 +88,7 @@ class AdviceRequest(ModelRequest):
     month = fields.Integer(
         strict=True,
         required=True,
-        validate=validate.Range(*ADVICE_BOUNDS["month"]),
+        validate=Range(*ADVICE_BOUNDS["month"]),
         metadata={"description": "months since the start of the scenario (0-based)"},
     )
     savings = _balance(required=True)
@@ -100,7 +99,7 @@ class AdviceRequest(ModelRequest):
         metadata={"description": "money in the current account; default: the initial cash in month 0, else 0"},
     )
     income_loss_months_left = fields.Integer(
-        strict=True, load_default=0, validate=validate.Range(*ADVICE_BOUNDS["income_loss_months_left"])
+        strict=True, load_default=0, validate=Range(*ADVICE_BOUNDS["income_loss_months_left"])
     )
 
 

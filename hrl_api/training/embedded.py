@@ -21,7 +21,7 @@ from typing import Any
 
 from hrl_api.training import protocol
 from hrl_api.training.child import request_stop, run_training
-from hrl_api.training.events import ProgressThrottle, final_event, rooms_for
+from hrl_api.training.events import LiveEvents, final_event, rooms_for
 from hrl_api.training.progress_log import ProgressLog
 from hrl_trainer.common.clock import now_iso
 from hrl_trainer.common.thinning import thin_evenly
@@ -50,7 +50,7 @@ class Run:
     error: str | None = None
     forced_exit_reason: str | None = None
     finished: bool = False
-    throttle: ProgressThrottle = field(default_factory=lambda: ProgressThrottle(0.0))  # the supervisor's interval
+    live: LiveEvents | None = None  # the events of its trainer's reports (the supervisor's throttle interval)
 
     @property
     def current_episode(self) -> int:
@@ -119,6 +119,8 @@ class TrainingSupervisor:
             settings=run.settings,
             state=run.outcome if finished else "running",
             error=run.error if finished else None,
+            phase=run.live.phase if run.live else None,
+            phase_detail=run.live.phase_detail if run.live else None,
         )
 
     def progress_log(self, since: int = 0, max_points: int | None = None) -> dict[str, Any]:
@@ -175,7 +177,7 @@ class TrainingSupervisor:
                 settings={key: params.get(key) for key in protocol.RUN_SETTINGS},
                 process=process,
                 conn=parent_conn,
-                throttle=ProgressThrottle(self._progress_min_interval),
+                live=LiveEvents(run_id, params["scenario_name"], self._progress_min_interval),
             )
             self._run = run
         log.info("Run started: %s, %d episodes", run.scenario_name, run.total_episodes)
@@ -265,6 +267,8 @@ class TrainingSupervisor:
                 kind, payload = run.conn.recv()
                 if kind == "progress":
                     self._on_progress(run, payload)
+                elif kind in ("diagnostics", "phase"):
+                    self._on_news(run, kind, payload)
                 elif kind == "result":
                     run.result = payload
                     run.outcome = "stopped" if payload["stopped"] else "completed"
@@ -274,10 +278,22 @@ class TrainingSupervisor:
             pass  # the child closed its end; liveness tells the rest
 
     def _on_progress(self, run: Run, progress: dict[str, Any]) -> None:
-        progress = {**progress, "run_id": run.run_id}
-        run.progress.append(progress)
-        if run.throttle.due(progress):
-            self._emit(run, "training_progress", progress)
+        if run.live is None:
+            run.progress.append({**progress, "run_id": run.run_id})
+            return
+        record = run.live.record(progress)
+        run.progress.append(record)
+        for event in run.live.progress(record):
+            self._emit(run, *event)
+
+    def _on_news(self, run: Run, kind: str, payload: dict[str, Any]) -> None:
+        """The trainer's other reports (`train`'s `on_event`): an update's diagnostics, or a new phase."""
+        if run.live is None:
+            return
+        if kind == "phase":
+            run.live.change_phase(payload)
+        for event in run.live.diagnostics(payload) if kind == "diagnostics" else ():
+            self._emit(run, *event)
 
     def _fail(self, run: Run, error: str) -> None:
         run.outcome = "failed"
@@ -307,8 +323,8 @@ class TrainingSupervisor:
         self._log_end(run)
 
     def _emit_final_events(self, run: Run) -> None:
-        if run.throttle.held is not None:
-            self._emit(run, "training_progress", run.throttle.held)
+        for event in run.live.held() if run.live else ():
+            self._emit(run, *event)
         self._emit(
             run, *final_event(run.run_id, run.scenario_name, run.outcome, run.result, run.error, run.episodes_completed)
         )

@@ -73,6 +73,21 @@ DEFAULT_EXECUTOR_DESIGN = "rule_prior"
 MAX_KEEP_CHECKPOINTS = 1000
 """Upper bound of `keep_checkpoints` accepted from the API and the CLI."""
 
+RUN_NAME_MAX_LENGTH = 80
+"""Longest name of a run (characters, once trimmed); "" clears it."""
+RUN_NOTES_MAX_LENGTH = 2000
+"""Longest notes of a run (characters)."""
+RUN_TAGS_MAX = 12
+"""Most tags on one run (distinct)."""
+RUN_TAG_LENGTH = (1, 32)
+"""(shortest, longest) tag, characters once trimmed."""
+RUN_TAG_CHARACTERS = "A-Za-z0-9 _-"
+"""What a tag is made of: letters, digits, space, '-' and '_' (a regular expression's character class)."""
+PUBLISH_POLICIES = ("on_finish", "if_better", "manual")
+"""When a run publishes itself as its scenario's model: at its end (finished or stopped, the spec's behaviour), only
+when its held-out score beats the published run's (or none is published), or never (by hand only)."""
+DEFAULT_PUBLISH = "on_finish"
+
 
 @dataclass
 class TrainConfig:
@@ -150,6 +165,9 @@ class TrainConfig:
     """Episodes averaged into each progress metric."""
     heldout_episodes: int = RUN_HELD_OUT_HOUSEHOLDS
     """Held-out households on which the final agents are scored when the run ends (`history["held_out"]`)."""
+    publish: str = DEFAULT_PUBLISH
+    """When the run becomes its scenario's published model (`PUBLISH_POLICIES`): "on_finish" at its end,
+    "if_better" only when its held-out score beats the published run's, "manual" never by itself."""
 
     def __post_init__(self) -> None:
         if (
@@ -185,6 +203,9 @@ class TrainConfig:
                 isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
             ):
                 raise ValueError(f"{name} must be an integer from {low} to {high}, got {value!r}")
+
+        if self.publish not in PUBLISH_POLICIES:
+            raise ValueError(f"publish must be one of {', '.join(PUBLISH_POLICIES)}, got {self.publish!r}")
 
     def to_dict(self) -> dict:
         """A JSON-safe, picklable copy."""

@@ -16,7 +16,7 @@ from hrl_trainer.env.lives import fixed_households
 from hrl_trainer.env.rollout import Policy, run_episodes
 from hrl_trainer.env.scenarios import Scenario
 from hrl_trainer.env.simulation import SPLIT_NAMES, HouseholdBatch, LifeEvents
-from hrl_trainer.evaluation.paired import paired_difference
+from hrl_trainer.evaluation.paired import comparison
 
 if TYPE_CHECKING:
     from hrl_trainer.agents.networks import Executor, Strategist
@@ -166,10 +166,11 @@ def totals(lives: Lives, months: int) -> dict[str, Any]:
     }
 
 
-def paired_against(model: Outcome, other: Outcome) -> dict[str, dict[str, float]]:
-    """Trained model minus `other`, household by household: reward, real net worth at the end, spending."""
+def paired_against(model: Outcome, other: Outcome) -> dict[str, dict[str, Any]]:
+    """Trained model minus `other`, household by household: reward, real net worth at the end, spending; each a
+    `paired.comparison` (`diff`, `stderr`, and what they are with their verdict)."""
     return {
-        name: paired_difference(getattr(model, name), getattr(other, name))
+        name: comparison(getattr(model, name), getattr(other, name), name)
         for name in ("reward", "real_net_worth", "total_spending")
     }
 

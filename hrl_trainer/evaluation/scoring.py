@@ -19,7 +19,7 @@ from hrl_trainer.env.lives import PURPOSES, fixed_households
 from hrl_trainer.env.rollout import EpisodeStats, Policy, run_episodes
 from hrl_trainer.env.scenarios import Scenario
 from hrl_trainer.env.simulation import HouseholdBatch, LifeEvents
-from hrl_trainer.evaluation.paired import paired_difference
+from hrl_trainer.evaluation.paired import comparison
 
 
 def hrl_policy(strategist: Strategist, executor: Executor, deterministic: bool = True) -> HierarchicalPolicy:
@@ -83,7 +83,8 @@ def compare_policy(
     """Score `policy` and the baselines on the same held-out households, paired.
 
     Returns `{"scenario_name", "episodes", "policies": {name: metrics}, "paired": {baseline: {"diff",
-    "stderr"}}}` (`diff` is the policy minus the baseline); the fixed splits and the rules are tuned
+    "stderr", ...}}}` (`diff` is the policy minus the baseline in reward, a `paired.comparison` with its verdict);
+    the fixed splits and the rules are tuned
     on separate tuning households (kept under `models_dir` when given, as simulations keep them), and
     their tuned values are reported beside their metrics.
     """
@@ -101,7 +102,7 @@ def compare_policy(
         "episodes": episodes,
         "policies": policies,
         "paired": {
-            baseline: paired_difference(results[name].reward, results[baseline].reward) for baseline in baselines
+            baseline: comparison(results[name].reward, results[baseline].reward, "reward") for baseline in baselines
         },
     }
 

@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from hrl_trainer.common.money import format_datetime, format_euro, format_number, format_percent, format_share
+from hrl_trainer.evaluation.verdict import described
 from hrl_trainer.use.policy_looks import POLICY_LOOKS, SAFETY_BUFFER, policy_look
 
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 560, 280, 70, 14, 12, 40
@@ -33,24 +34,10 @@ def nice_step(span: float, most: int = 6) -> float:
 
 
 def comparison(record: dict[str, Any], name: str) -> dict[str, Any]:
-    """The trained model minus baseline `name`: the API's headline number (`mean`, `se`, `verdict`, `measure`,
-    `unit`, `statistic`, `households`), read from the paired net worth where a saved simulation predates it."""
-    paired = record["paired"][name]
-    worth = paired["real_net_worth"]
-    return {
-        "measure": "net_worth",
-        "unit": "EUR",
-        "statistic": "mean_paired_difference",
-        "households": record["households"],
-        "mean": worth["diff"],
-        "se": worth["stderr"],
-        "verdict": None,
-        **{
-            key: paired[key]
-            for key in ("measure", "unit", "statistic", "households", "mean", "se", "verdict")
-            if key in paired
-        },
-    }
+    """The trained model minus baseline `name`: the headline number, the mean paired difference in real net worth
+    (`mean`, `se`, `measure`, `unit`, `statistic`, `households`) and the verdict drawn from it (`described`), also
+    for a simulation saved before comparisons carried their verdict."""
+    return described(record["paired"][name]["real_net_worth"], "real_net_worth", record["households"])
 
 
 def comparison_words(c: dict[str, Any]) -> str:

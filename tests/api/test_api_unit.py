@@ -55,6 +55,8 @@ def test_status_when_idle_is_the_spec_body_with_nulls(client):
         "outcome": None,
         "error": None,
         "state": None,
+        "phase": None,
+        "phase_detail": None,
     }
 
 

@@ -23,14 +23,16 @@ def require_redis_server() -> None:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def cluster(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """The cluster of a test module; its workers train with the module's `CLUSTER_TRAINER` entry, if it sets one."""
     require_redis_server()
     root = tmp_path_factory.mktemp("cluster")
     redis_server = RedisServer(root / "redis")
     redis_server.start()
     models = root / "models"
     paths = os.pathsep.join(map(str, TRAINER_PATHS))
-    env = cluster_env(redis_server.url, models, {"HRL_TRAINER_ENTRY": TRAINER, "PYTHONPATH": paths})
+    trainer = getattr(request.module, "CLUSTER_TRAINER", TRAINER)
+    env = cluster_env(redis_server.url, models, {"HRL_TRAINER_ENTRY": trainer, "PYTHONPATH": paths})
     workers = {f"w{i}": Part(worker_command(f"w{i}"), root / f"w{i}.log", env) for i in range(1, WORKERS + 1)}
     factory = ServerFactory(root)
     web = dict(HRL_BROKER_URL=redis_server.url, HRL_HEARTBEAT_TIMEOUT=str(HEARTBEAT_TIMEOUT))

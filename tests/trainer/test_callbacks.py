@@ -45,6 +45,7 @@ FILES = {
         "held_out",
         "notes",
         "progress",
+        "diagnostics",  # added with the PPO diagnostics (issue 22)
         "evaluations",
         "timings",
     ],

@@ -8,6 +8,7 @@ import { showBanner, showError } from '../banner.js';
 import { button, cell, clearFieldErrors, confirmAction, labelCells, showRefusal } from '../dom.js';
 import { formatDateTime, formatDuration, formatEuro, formatNumber, formatShare } from '../format.js';
 import { chartFigure, seriesToggles } from '../plot.js';
+import { comparison as pairedComparison } from '../heldout.js';
 import { fanChart } from './fanchart.js';
 import { ModelPicker } from './select.js';
 
@@ -42,21 +43,10 @@ export function tunedText(policy) {
   return '';
 }
 
-// The model minus baseline `name` as the API states it (measure, unit, statistic, households, mean, se,
-// verdict); a simulation saved before the API said so reads its paired net worth, without a verdict.
+// The model minus baseline `name` as the API states it (measure, unit, statistic, households, mean, se and the
+// verdict drawn from that mean), in real net worth at the end; heldout.js reads older simulations alike.
 export function comparison(simulation, name) {
-  const paired = simulation.paired[name];
-  return {
-    measure: 'net_worth',
-    unit: 'EUR',
-    statistic: 'mean_paired_difference',
-    households: simulation.households,
-    mean: paired.real_net_worth.diff,
-    se: paired.real_net_worth.stderr,
-    verdict: null,
-    ...Object.fromEntries(['measure', 'unit', 'statistic', 'households', 'mean', 'se', 'verdict']
-      .filter((key) => paired[key] !== undefined).map((key) => [key, paired[key]])),
-  };
+  return pairedComparison(simulation.paired[name].real_net_worth, 'real_net_worth', simulation.households);
 }
 
 // "mean paired difference in net worth at the end, today's € ± standard error, over 200 households"
