@@ -65,7 +65,7 @@ def assert_nothing_partial(models_dir: Path) -> None:
 def reader_digests(models_dir: Path, scenario: str) -> dict[str, str]:
     """What hrl_trainer's readers see of ``scenario``'s published files, named like ``digests``: checks
     that each set (the model files, each published checkpoint folder) is whole or absent and that its
-    files load; plus the runs' own files as they are on disk."""
+    files load; plus the runs' own files and the publication logs (issue 22) as they are on disk."""
     seen = {}
     for files in [model_files(scenario, models_dir), *map(checkpoint_files, checkpoint_folders(scenario, models_dir))]:
         if not any(map(files.exists, files.names)):
@@ -73,7 +73,8 @@ def reader_digests(models_dir: Path, scenario: str) -> dict[str, str]:
         for name, data in zip(files.names, files.read()):
             assert_loads(name, data)
             seen[str((files.folder / name).relative_to(models_dir))] = sha256(data)
-    return {**seen, **{name: digest for name, digest in digests(models_dir).items() if name.startswith("runs/")}}
+    on_disk = digests(models_dir).items()
+    return {**seen, **{name: digest for name, digest in on_disk if name.startswith(("runs/", "publications/"))}}
 
 
 def assert_runs_kept(before: dict[str, str], after: dict[str, str]) -> None:
