@@ -176,7 +176,7 @@ def test_the_table_names_its_measures_and_shows_the_verdict(open_dashboard, serv
     caption = table.locator("caption")
     expect(caption).to_contain_text("Medians and shares over 120 households")
     expect(caption).to_contain_text(
-        "mean paired difference in net worth at the end, today's € ± standard error, over 120 households"
+        "mean paired difference in real net worth at the end, today's € ± standard error, over 120 households"
     )
     headers = " ".join(table.locator("thead th").all_inner_texts())
     assert "Median real net worth" in headers and "mean paired difference" in headers, headers

@@ -65,7 +65,7 @@ def test_household_form_shows_server_errors_then_saves_edits_and_deletes(open_da
     panel.locator('input[name="monthly_income"]').fill("-5")
     panel.locator('input[name="months"]').fill("5")
     panel.locator("#household-save").click()
-    expect(panel.locator("#household-error-monthly_income")).to_contain_text("greater than or equal to 100")
+    expect(panel.locator("#household-error-monthly_income")).to_contain_text("Must be from 100 to 1,000,000")
     expect(panel.locator("#household-error-months")).to_contain_text("12")
     expect(panel.locator('input[name="monthly_income"]')).to_have_attribute("aria-invalid", "true")
     expect(panel.locator("#household-error-fixed_expenses")).to_have_text("")

@@ -130,11 +130,15 @@ def test_history_thinning_and_agents_and_archive(two_runs):
 def test_deleting_the_published_run_publishes_the_previous_one_then_none(tmp_path):
     first, second = train(tmp_path, seed=1), train(tmp_path, seed=2)
     first_files = digests(tmp_path / "runs" / first.run_id)
-    assert runs.delete_run(second.run_id, tmp_path) == {
+    deleted = runs.delete_run(second.run_id, tmp_path)
+    assert deleted == {
         "run_id": second.run_id,
         "deleted": True,
         "published_run_id": first.run_id,
+        "publication": deleted["publication"],
     }
+    assert deleted["publication"]["run_id"] == first.run_id and deleted["publication"]["reason"] == "deleted"
+    assert deleted["publication"]["replaced_run_id"] == second.run_id
     assert not (tmp_path / "runs" / second.run_id).exists()
     assert load_history(SCENARIO, tmp_path)["run_id"] == first.run_id
     assert checkpoint_dir(SCENARIO, "final", tmp_path).is_dir()

@@ -57,6 +57,7 @@ def test_layout_matches_the_spec(trained):
         "bologna_coppia_run.json",
         "checkpoints",
         "locks",
+        "publications",  # the publication log (docs/runs.md), beside the spec's paths
         "runs",
     ]
     run = models / "runs" / trainer.run_id  # the published run's own folder; the spec's paths hold copies

@@ -149,8 +149,8 @@ def test_households_at_the_corners_give_finite_rewards_within_the_documented_ran
 
 
 REFUSED = {
-    "tiny income": ({"monthly_income": 1e-9}, "monthly_income", "greater than or equal to 100"),
-    "income over the cap": ({"monthly_income": 1_000_001}, "monthly_income", "less than or equal to 1000000"),
+    "tiny income": ({"monthly_income": 1e-9}, "monthly_income", "Must be from 100 to 1,000,000"),
+    "income over the cap": ({"monthly_income": 1_000_001}, "monthly_income", "Must be from 100 to 1,000,000"),
     "income a string": ({"monthly_income": "2000"}, "monthly_income", "Not a valid number"),
     "expenses a string": ({"fixed_expenses": "1000"}, "fixed_expenses", "Not a valid number"),
     "rate a string": ({"inflation_annual": "0.02"}, "inflation_annual", "Not a valid number"),

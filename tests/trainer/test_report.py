@@ -72,11 +72,17 @@ def test_the_charts_draw_the_model_and_the_two_strongest_baselines(record):
 def test_the_paired_table_names_its_statistic_and_shows_the_api_verdict(record):
     html = render_report(record)
     assert "Policies compared on the same households: medians and shares over 20 households" in html
-    assert "mean paired difference in net worth at the end, today&#x27;s € ± standard error, over 20 households" in html
+    assert (
+        "mean paired difference in real net worth at the end, today&#x27;s € ± standard error, over 20 households"
+        in html
+    )
     name = next(iter(record["paired"]))
     with_verdict = {
         **record,
-        "paired": {**record["paired"], name: {**record["paired"][name], "verdict": "behind", "mean": -10.0, "se": 2.0}},
+        "paired": {
+            **record["paired"],
+            name: {**record["paired"][name], "real_net_worth": {"diff": -10.0, "stderr": 2.0, "verdict": "behind"}},
+        },
     }
     row = re.search(
         rf"<tr><td>{re.escape(policy_look(name).label)}</td>(.*?)</tr>",

@@ -4,6 +4,9 @@ households, and carries the verdict `verdict.verdict` draws from that very mean 
 
 from __future__ import annotations
 
+import re
+from html import escape
+
 import pytest
 import torch
 
@@ -12,6 +15,8 @@ from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
 from hrl_trainer.env.simulation import OBS_DIM
 from hrl_trainer.evaluation.euros import heldout_summary
 from hrl_trainer.evaluation.verdict import described, verdict
+from hrl_trainer.use.policy_looks import policy_look
+from hrl_trainer.use.report import VERDICTS as REPORT_VERDICTS
 from hrl_trainer.use.report import render_report
 from hrl_trainer.use.simulations import simulate, simulation_table
 from hrl_trainer.use.tables import TABLE_COLUMNS, table_rows
@@ -121,9 +126,15 @@ def test_the_report_shows_each_difference_with_its_verdict_and_what_it_is(simula
         "model": {"source": "published"},
     }
     html = render_report(record)
-    assert f"Mean paired difference over the same {HOUSEHOLDS} households ± standard error" in html
-    for paired in result["paired"].values():
-        assert f"{paired['reward']['mean']:+.2f} ± {paired['reward']['se']:.2f}, {paired['reward']['verdict']}" in html
+    assert (
+        f"mean paired difference in real net worth at the end, today&#x27;s € ± standard error, over {HOUSEHOLDS}"
+        in html
+    )
+    for name, paired in result["paired"].items():
+        paired_table = html[html.index("Paired differences, household by household") :]
+        row = re.search(rf"<tr><td>{re.escape(escape(policy_look(name).label))}</td>(.*?)</tr>", paired_table)
+        assert row, name
+        assert f"<td>{REPORT_VERDICTS[paired['real_net_worth']['verdict']]}</td>" in row.group(1)  # the number's own
 
 
 def test_the_end_of_run_summary_draws_each_verdict_from_its_own_measure(simulated, tunings):
