@@ -1,6 +1,5 @@
-"""Root of the test suite. pytest puts this folder on sys.path (it is not a package), so every
-test folder can import the helpers kept here, such as `live_server`; the fixtures below start
-real servers for any suite."""
+"""Root of the test suite, the package `tests`: every test module imports the helpers kept here as
+`tests.live_server` and so on; the fixtures below start real servers for any suite."""
 
 from __future__ import annotations
 
@@ -8,13 +7,23 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from live_server import LiveServer, ServerFactory
-from tunings import TuningStore
+
+from tests.live_server import LiveServer, ServerFactory
+from tests.tunings import TuningStore
 
 TESTS = Path(__file__).resolve().parent
-SERVER_FOLDERS = {"api", "browser", "clients", "cluster", "reliability", "runs"}
+SERVER_FOLDERS = {"hrl_api", "browser", "clients"}
 """Test folders whose tests start real servers, browsers, clusters or clients (marked `server`)."""
-UNIT_MODULES = {"api/test_api_unit.py", "runs/test_run_store.py", "browser/test_page_modules.py"}
+SERVER_MODULES = {
+    "hrl_trainer/store/test_run_processes.py",
+    "hrl_trainer/store/test_safe_loading.py",
+    "hrl_trainer/learn/test_run_resume.py",
+}
+UNIT_MODULES = {
+    "hrl_api/web/test_api_unit.py",
+    "hrl_api/training/test_supervisor.py",
+    "browser/test_page_modules.py",
+}
 """Modules of those folders that need none of them (in-process app, files, source text)."""
 
 
@@ -22,7 +31,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Mark every test of the server folders `server`, so that `make test-fast` (-m "not server") runs the units."""
     for item in items:
         relative = item.path.relative_to(TESTS)
-        if relative.parts[0] in SERVER_FOLDERS and relative.as_posix() not in UNIT_MODULES:
+        if relative.as_posix() in UNIT_MODULES:
+            continue
+        if relative.parts[0] in SERVER_FOLDERS or relative.as_posix() in SERVER_MODULES:
             item.add_marker(pytest.mark.server)
 
 

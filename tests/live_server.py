@@ -26,9 +26,9 @@ from hrl_api.cluster.local import free_port
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
-# The training child can import fake and fault trainers from here, e.g. "api_fake_trainers:steady"
-# or "reliability.fault_trainers:slow_writes" as HRL_TRAINER_ENTRY.
-TRAINER_PATHS = (TESTS, TESTS / "api")
+# The training child imports fake and fault trainers from the repository's tests package, e.g.
+# "tests.fake_trainers:steady" or "tests.hrl_api.training.fault_trainers:slow_writes" as HRL_TRAINER_ENTRY.
+TRAINER_PATHS = (REPO,)
 ASYNC_MODES = ("eventlet", "threading")
 START_TIMEOUT = 60.0
 

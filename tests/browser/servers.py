@@ -7,12 +7,12 @@ import shutil
 from pathlib import Path
 
 import torch
-from live_server import REPO, LiveServer
-from tunings import TuningStore
 
 from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
 from hrl_trainer.env.simulation import OBS_DIM
 from hrl_trainer.store.run_writer import record_agents
+from tests.live_server import REPO, LiveServer
+from tests.tunings import TuningStore
 
 
 def server_with_untrained_model(folder: Path, name: str, seed: int, tunings: TuningStore) -> LiveServer:

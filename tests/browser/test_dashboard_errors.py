@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from clients.harness import LiveServer, running_server
 from playwright.sync_api import expect
 
-from browser.scripted_trainer import FAIL_AT_EPISODE, FAILING_SCENARIO, MESSAGE, WAITING_SCENARIO
+from tests.browser.scripted_trainer import FAIL_AT_EPISODE, FAILING_SCENARIO, MESSAGE, WAITING_SCENARIO
+from tests.clients.harness import LiveServer, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +20,7 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    env = {"HRL_TRAINER_ENTRY": "scripted_trainer:train", "PYTHONPATH": str(Path(__file__).parent)}
+    env = {"HRL_TRAINER_ENTRY": "tests.browser.scripted_trainer:train"}
     with running_server(tmp_path_factory, env) as live:
         yield live
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from clients.harness import LiveServer, running_server
 from playwright.sync_api import Locator, Page, expect
+
+from tests.clients.harness import LiveServer, running_server
 
 pytestmark = pytest.mark.browser
 

@@ -8,12 +8,12 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from clients.harness import LiveServer
 from playwright.sync_api import expect
-from tunings import TuningStore
 
-from browser.dashboard import page_euros, train_to_the_end
-from browser.servers import server_with_untrained_model
+from tests.browser.dashboard import page_euros, train_to_the_end
+from tests.browser.servers import server_with_untrained_model
+from tests.clients.harness import LiveServer
+from tests.tunings import TuningStore
 
 pytestmark = pytest.mark.browser
 

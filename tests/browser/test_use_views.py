@@ -8,14 +8,14 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from clients.harness import LiveServer
 from playwright.sync_api import expect
-from tunings import TuningStore
 
-from browser.dashboard import page_euros
-from browser.pdf_text import pdf_text
-from browser.servers import server_with_untrained_model
 from hrl_trainer.common.money import format_euro
+from tests.browser.dashboard import page_euros
+from tests.browser.pdf_text import pdf_text
+from tests.browser.servers import server_with_untrained_model
+from tests.clients.harness import LiveServer
+from tests.tunings import TuningStore
 
 pytestmark = pytest.mark.browser
 

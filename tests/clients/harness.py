@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from live_server import REPO, LiveServer
+
+from tests.live_server import REPO, LiveServer
 
 __all__ = ["REPO", "LiveServer", "required_tool", "running_server", "server"]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from clients.harness import REPO, LiveServer, running_server
+from tests.clients.harness import REPO, LiveServer, running_server
 
 COLLECTION = REPO / "postman" / "hrl-training.postman_collection.json"
 ENVIRONMENT = REPO / "postman" / "hrl-training.postman_environment.json"

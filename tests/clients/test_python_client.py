@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 
-from api_contract import EVENTS, FINAL_METRICS, START_DATA, STATUS, assert_fields, assert_progress_sequence
-from live_server import REPO
+from tests.api_contract import EVENTS, FINAL_METRICS, START_DATA, STATUS, assert_fields, assert_progress_sequence
+from tests.live_server import REPO
 
 
 def run_client(server, *args: str) -> subprocess.CompletedProcess:

@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live_server import ASYNC_MODES
 
-from clients.harness import REPO, LiveServer, required_tool
+from tests.clients.harness import REPO, LiveServer, required_tool
+from tests.live_server import ASYNC_MODES
 
 EXAMPLES = Path(__file__).resolve().parent / "spec_examples"
 SPEC_URL = "http://localhost:8000"

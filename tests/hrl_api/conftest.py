@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from live_server import ASYNC_MODES, EventRecorder, LiveServer, ServerFactory
+
+from tests.live_server import ASYNC_MODES, EventRecorder, LiveServer, ServerFactory
 
 
 class ServerPool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import requests
-from live_server import LiveServer
+
+from tests.live_server import LiveServer
 
 ENGINEIO = "/socket.io/"
 

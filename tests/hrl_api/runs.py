@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from live_server import EventRecorder, LiveServer
+from tests.live_server import EventRecorder, LiveServer
 
 SCENARIO = "torino_single"  # the cheapest household to simulate
 SHORT_RUN = {"scenario_name": SCENARIO, "num_episodes": 5, "save_interval": 5, "eval_episodes": 2, "seed": 7}

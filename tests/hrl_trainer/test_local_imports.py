@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "hrl_trainer"
 DEFERRED = "torch"
 """The one package worth importing inside a function: a process that only lists models never loads it."""

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from live_server import EventRecorder, EventValidator, LiveServer, assert_events_match
 
 from hrl_api.factory import create_app
 from hrl_api.schemas import training as schemas
+from tests.live_server import EventRecorder, EventValidator, LiveServer, assert_events_match
 
 SERVER_EVENTS = {
     "connection_established",
@@ -227,7 +227,7 @@ def test_every_event_of_real_runs_matches_the_document(server: LiveServer):
 
 
 def test_the_error_event_matches_the_document(start_server):
-    server = start_server(HRL_TRAINER_ENTRY="api_fake_trainers:raises")
+    server = start_server(HRL_TRAINER_ENTRY="tests.fake_trainers:raises")
     recorder = EventRecorder(server.url)
     try:
         assert server.post("/api/training/start", json={"scenario_name": "torino_single"}).status_code == 202

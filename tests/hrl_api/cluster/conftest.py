@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from live_server import TRAINER_PATHS, ServerFactory, wait_until
 
-from cluster.harness import HEARTBEAT_TIMEOUT, TRAINER, WORKERS, Cluster
 from hrl_api.cluster.local import Part, RedisServer, cluster_env, redis_server_path, worker_command
 from hrl_api.cluster.run_board import RunBoard
+from tests.hrl_api.cluster.harness import HEARTBEAT_TIMEOUT, TRAINER, WORKERS, Cluster
+from tests.live_server import TRAINER_PATHS, ServerFactory, wait_until
 
 
 def require_redis_server() -> None:

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from live_server import REPO, EventRecorder, LiveServer, wait_until
 
 from hrl_api.cluster.local import Part, RedisServer
 from hrl_api.cluster.run_board import RunBoard
+from tests.live_server import REPO, EventRecorder, LiveServer, wait_until
 
-TRAINER = "api_fake_trainers:steady"
+TRAINER = "tests.fake_trainers:steady"
 HEARTBEAT_TIMEOUT = 3.0
 WORKERS = 2
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import signal
 import time
 
-from live_server import assert_events_match, wait_until
-
-from cluster.harness import HEARTBEAT_TIMEOUT, Cluster
 from hrl_api.cluster.local import Part, worker_command
+from tests.hrl_api.cluster.harness import HEARTBEAT_TIMEOUT, Cluster
+from tests.live_server import assert_events_match, wait_until
 
 SCENARIOS = ("bologna_coppia", "milano_junior", "milano_senior", "roma_famiglia")
 FINAL_EVENTS = ("training_completed", "training_stopped", "training_error")

@@ -12,12 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
-from live_server import REPO, EventRecorder, ServerFactory, wait_until
 
-from cluster.conftest import require_redis_server
-from cluster.harness import LocalClusterServer
 from hrl_api.cluster.local import ABORTED_EXIT
 from hrl_trainer.store.runs import FINAL_FILES
+from tests.hrl_api.cluster.conftest import require_redis_server
+from tests.hrl_api.cluster.harness import LocalClusterServer
+from tests.live_server import REPO, EventRecorder, ServerFactory, wait_until
 
 LONG = 3000
 """Episodes of a run that a test stops: tens of seconds of the real trainer, stopped within its first second."""
@@ -118,7 +118,7 @@ def test_ctrl_c_and_sigterm_stop_the_runs_gracefully_and_they_resume(tmp_path: P
 def test_a_second_ctrl_c_kills_every_part_at_once(tmp_path: Path) -> None:
     """A run that never stops (a trainer ignoring the stop): the first Ctrl-C waits for it, the second ends all."""
     cluster = LocalClusterServer(
-        tmp_path / "models", tmp_path / "cluster.log", HRL_TRAINER_ENTRY="api_fake_trainers:ignores_stop"
+        tmp_path / "models", tmp_path / "cluster.log", HRL_TRAINER_ENTRY="tests.fake_trainers:ignores_stop"
     )
     try:
         recorder = EventRecorder(cluster.url)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from cluster.conftest import require_redis_server
 from hrl_api.cluster.local import RedisServer
 from hrl_api.cluster.run_board import RunBoard
 from hrl_api.training.progress_log import ProgressLog
+from tests.hrl_api.cluster.conftest import require_redis_server
 
 RUN, OTHER = "bologna_coppia-20261201-000000-aaaa", "bologna_coppia-20261201-000001-bbbb"
 

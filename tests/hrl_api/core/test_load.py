@@ -11,13 +11,13 @@ from pathlib import Path
 import psutil
 import pytest
 import websocket
-from api_contract import assert_progress_sequence
-from live_server import EventRecorder, LiveServer, training_child, training_children
 
 from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
 from hrl_trainer.env.simulation import OBS_DIM
 from hrl_trainer.store.run_writer import record_agents
-from reliability.runs import complete_run, start_run
+from tests.api_contract import assert_progress_sequence
+from tests.hrl_api.runs import complete_run, start_run
+from tests.live_server import EventRecorder, LiveServer, training_child, training_children
 
 pytestmark = pytest.mark.slow
 
@@ -103,7 +103,7 @@ def test_fifty_clients_each_get_every_progress_event_in_order_beside_one_that_ne
 
 
 def test_a_hundred_start_stop_cycles_leave_no_child_and_no_leak(start_server, figures):
-    server = start_server(HRL_TRAINER_ENTRY="api_fake_trainers:steady")
+    server = start_server(HRL_TRAINER_ENTRY="tests.fake_trainers:steady")
     recorder = EventRecorder(server.url)
     complete_run(server, recorder, num_episodes=2)  # warm up
     baseline = server_usage(server)

@@ -7,9 +7,9 @@ import re
 import sys
 
 import pytest
-from live_server import ASYNC_MODES
 
 from hrl_api.core.logs import LOG_FORMAT, OneLineFormatter
+from tests.live_server import ASYNC_MODES
 
 HOSTILE_TARGETS = {
     "line feed": "/api/scenarios/{tag}%0aINFO%20Run%20completed:%20FORGED",

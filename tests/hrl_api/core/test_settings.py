@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from api_contract import assert_error
-from live_server import REPO
 
 from hrl_api.core.config import DEFAULTS, build_config
 from hrl_api.factory import create_app
@@ -29,6 +27,8 @@ from hrl_trainer.common.config import (
     SIMULATION_BOUNDS,
 )
 from hrl_trainer.store.households import MAX_INCOME, MIN_INCOME
+from tests.api_contract import assert_error
+from tests.live_server import REPO
 
 TOKEN = "settings-token"
 

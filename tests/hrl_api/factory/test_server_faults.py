@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from live_server import ASYNC_MODES, EventRecorder, LiveServer, gone, training_child, wait_until
 
 from hrl_trainer.store.runs import final_files, read_run, run_dir
-from reliability.model_files import assert_model_set_whole, assert_nothing_partial, digests
-from reliability.raw_engineio import leave_a_request_hanging
-from reliability.runs import SCENARIO, SHORT_RUN, complete_run, start_run
+from tests.hrl_api.model_files import assert_model_set_whole, assert_nothing_partial, digests
+from tests.hrl_api.raw_engineio import leave_a_request_hanging
+from tests.hrl_api.runs import SCENARIO, SHORT_RUN, complete_run, start_run
+from tests.live_server import ASYNC_MODES, EventRecorder, LiveServer, gone, training_child, wait_until
 
 LONG_RUN = {"num_episodes": 5000, "save_interval": 50}
 GRACEFUL_EXIT_SECONDS = 10
@@ -92,7 +92,7 @@ def test_signal_stops_the_run_gracefully_and_exits_within_10_s(start_server, how
 PHASED_RUN = {"num_episodes": 3, "save_interval": 3, "eval_episodes": 1}
 END_OF_RUN_TRIALS = 20
 END_OF_RUN_SECONDS = 0.8
-"""From the last episode's start to past the run's end, for `api_fake_trainers:phased`: its last episode, held-out
+"""From the last episode's start to past the run's end, for `tests.fake_trainers:phased`: its last episode, held-out
 evaluation, saving, exit (about 0.6 s), and the run's final event."""
 FINAL_EVENTS = ("training_completed", "training_stopped", "training_error")
 
@@ -104,7 +104,7 @@ def test_a_signal_as_a_run_ends_saves_it_sends_its_final_event_and_exits(start_s
     exited, hung the server, serving "running" forever; and exiting at once lost the final event.)
     Each trial's server starts while the previous trial runs."""
     rng = random.Random(7)
-    upcoming = start_server(async_mode=async_mode, wait=False, HRL_TRAINER_ENTRY="api_fake_trainers:phased")
+    upcoming = start_server(async_mode=async_mode, wait=False, HRL_TRAINER_ENTRY="tests.fake_trainers:phased")
     for trial in range(END_OF_RUN_TRIALS):
         server = upcoming
         server.wait_ready()
@@ -112,7 +112,9 @@ def test_a_signal_as_a_run_ends_saves_it_sends_its_final_event_and_exits(start_s
         try:
             run_id = start_run(server, **PHASED_RUN)["run_id"]
             if trial + 1 < END_OF_RUN_TRIALS:
-                upcoming = start_server(async_mode=async_mode, wait=False, HRL_TRAINER_ENTRY="api_fake_trainers:phased")
+                upcoming = start_server(
+                    async_mode=async_mode, wait=False, HRL_TRAINER_ENTRY="tests.fake_trainers:phased"
+                )
             signal_as_the_run_ends(
                 server,
                 recorder,
@@ -160,7 +162,7 @@ def test_a_stop_as_a_run_ends_answers_and_the_run_ends_once(start_server, async_
     """POST /api/training/stop at a random moment of a run's end answers within 10 s: 200, or 400 once the run
     has ended; the run sends one final event and the server trains again. (Under eventlet it used to hang,
     request and server, when the child had closed its end of the pipe, as it does while it exits.)"""
-    server = start_server(async_mode=async_mode, HRL_TRAINER_ENTRY="api_fake_trainers:phased")
+    server = start_server(async_mode=async_mode, HRL_TRAINER_ENTRY="tests.fake_trainers:phased")
     recorder = EventRecorder(server.url)
     rng = random.Random(11)
     for trial in range(STOP_TRIALS):

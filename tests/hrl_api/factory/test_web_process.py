@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from live_server import ASYNC_MODES, REPO, LiveServer, wait_until
 
 from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
 from hrl_trainer.env.simulation import OBS_DIM
 from hrl_trainer.store.run_writer import record_agents
+from tests.live_server import ASYNC_MODES, REPO, LiveServer, wait_until
 
 WEB_PROCESS_MODULES = """
 import json, sys
@@ -87,7 +87,7 @@ def run_lines(log: str) -> list[str]:
 
 @pytest.mark.parametrize("async_mode", ASYNC_MODES)
 def test_one_log_line_per_request_and_per_run(start_server, async_mode: str, scenario_name: str) -> None:
-    server = start_server(async_mode=async_mode, HRL_TRAINER_ENTRY="api_fake_trainers:steady")
+    server = start_server(async_mode=async_mode, HRL_TRAINER_ENTRY="tests.fake_trainers:steady")
     assert server.post("/api/training/start", {"scenario_name": scenario_name, "num_episodes": 3}).status_code == 202
     server.wait_idle()
     assert (
@@ -123,7 +123,7 @@ def test_one_log_line_per_request_and_per_run(start_server, async_mode: str, sce
 
 
 def test_a_failed_run_is_logged_with_its_error(start_server, scenario_name: str) -> None:
-    server = start_server(HRL_TRAINER_ENTRY="api_fake_trainers:raises")
+    server = start_server(HRL_TRAINER_ENTRY="tests.fake_trainers:raises")
     assert server.post("/api/training/start", {"scenario_name": scenario_name, "num_episodes": 5}).status_code == 202
     server.wait_idle()
     runs = wait_until(lambda: len(found := run_lines(server.log())) == 2 and found, 30, "the run's last log line")
@@ -133,7 +133,7 @@ def test_a_failed_run_is_logged_with_its_error(start_server, scenario_name: str)
 
 
 def test_quiet_logs_no_request_and_no_run(start_server, scenario_name: str) -> None:
-    server: LiveServer = start_server(args=["--quiet"], HRL_TRAINER_ENTRY="api_fake_trainers:steady")
+    server: LiveServer = start_server(args=["--quiet"], HRL_TRAINER_ENTRY="tests.fake_trainers:steady")
     assert server.post("/api/training/start", {"scenario_name": scenario_name, "num_episodes": 2}).status_code == 202
     server.wait_idle()
     assert server.get("/api/health").status_code == 200

@@ -8,8 +8,9 @@ import time
 
 import psutil
 import pytest
-from api_contract import EVENTS, assert_error, assert_fields, assert_progress_sequence
-from live_server import ASYNC_MODES, EventRecorder, training_child
+
+from tests.api_contract import EVENTS, assert_error, assert_fields, assert_progress_sequence
+from tests.live_server import ASYNC_MODES, EventRecorder, training_child
 
 
 def assert_one_error_then_idle(server, recorder, scenario_name, details: str) -> None:
@@ -34,7 +35,7 @@ def assert_next_start_accepted(server, recorder, scenario_name) -> None:
 
 @pytest.mark.parametrize("async_mode", ASYNC_MODES)
 def test_trainer_exception_becomes_one_training_error(start_server, scenario_name, async_mode):
-    server = start_server(async_mode=async_mode, HRL_TRAINER_ENTRY="api_fake_trainers:raises")
+    server = start_server(async_mode=async_mode, HRL_TRAINER_ENTRY="tests.fake_trainers:raises")
     recorder = EventRecorder(server.url)
     assert (
         server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 50}).status_code == 202
@@ -45,7 +46,7 @@ def test_trainer_exception_becomes_one_training_error(start_server, scenario_nam
 
 
 def test_nan_training_error_is_reported_and_next_start_accepted(start_server, scenario_name):
-    server = start_server(HRL_TRAINER_ENTRY="api_fake_trainers:nan_loss")
+    server = start_server(HRL_TRAINER_ENTRY="tests.fake_trainers:nan_loss")
     recorder = EventRecorder(server.url)
     assert (
         server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 50}).status_code == 202
@@ -74,7 +75,7 @@ def test_killed_trainer_becomes_training_error_and_server_recovers(eventlet_serv
 
 
 def test_stop_of_a_trainer_that_ignores_it_times_out_terminates_and_reports(start_server, scenario_name):
-    server = start_server(HRL_TRAINER_ENTRY="api_fake_trainers:ignores_stop", HRL_STOP_TIMEOUT="1.5")
+    server = start_server(HRL_TRAINER_ENTRY="tests.fake_trainers:ignores_stop", HRL_STOP_TIMEOUT="1.5")
     recorder = EventRecorder(server.url)
     assert (
         server.post("/api/training/start", json={"scenario_name": scenario_name, "num_episodes": 50}).status_code == 202

@@ -12,29 +12,52 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from live_server import EventRecorder, gone, training_child, wait_until
-from live_server import LiveServer as Server
 
-from reliability.fault_trainers import pause_writes
-from reliability.model_files import (
+from tests.hrl_api.model_files import (
     assert_model_set_whole,
     assert_nothing_partial,
     assert_runs_kept,
     digests,
     reader_digests,
 )
-from reliability.runs import SCENARIO, complete_run, start_run
+from tests.hrl_api.runs import SCENARIO, complete_run, start_run
+from tests.hrl_api.training.fault_trainers import pause_writes
+from tests.live_server import EventRecorder, gone, training_child, wait_until
+from tests.live_server import LiveServer as Server
 
 KILLED_RUN = {"num_episodes": 20, "save_interval": 10}
 WRITE_PAUSE = 0.2
 """Seconds every write of a watched run stops half way (runs nobody kills or stops mid-save write at full speed)."""
 STOP_ANSWER_SECONDS = 30  # the final save takes a few seconds with paused writes; the bug hung >100 s
 FINAL_EVENTS = ("training_error", "training_completed", "training_stopped")
+FAULT_TRAINER = "tests.hrl_api.training.fault_trainers:slow_writes"
+
+
+@pytest.fixture(scope="module")
+def fault_server(module_servers: Callable[..., Server], tmp_path_factory: pytest.TempPathFactory) -> Server:
+    """A server whose trainer pauses in the middle of every file write for ``server.write_pause_file``'s
+    seconds (`fault_trainers.pause_writes`; 0 to begin with), with one model already trained."""
+    pause_file = tmp_path_factory.mktemp("fault") / "write_pause"
+    pause_writes(pause_file, 0)
+    server = module_servers(HRL_TRAINER_ENTRY=FAULT_TRAINER, HRL_TEST_WRITE_PAUSE_FILE=str(pause_file))
+    server.write_pause_file = pause_file
+    recorder = EventRecorder(server.url)
+    complete_run(server, recorder)
+    recorder.close()
+    return server
+
+
+@pytest.fixture
+def recorder(fault_server: Server) -> Iterator[EventRecorder]:
+    """A subscribed Socket.IO client on the module's fault server."""
+    client = EventRecorder(fault_server.url)
+    yield client
+    client.close()
 
 
 def temp_files(folder: Path) -> list[Path]:

@@ -6,10 +6,10 @@ import itertools
 import json
 
 import pytest
-from api_contract import assert_error, assert_progress_sequence
-from live_server import ASYNC_MODES, EventRecorder, LiveServer, wait_until
 
 from hrl_api.training.progress_log import RECENT_RECORDS, SPARSE_RECORDS, ProgressLog
+from tests.api_contract import assert_error, assert_progress_sequence
+from tests.live_server import ASYNC_MODES, EventRecorder, LiveServer, wait_until
 
 FINAL_EVENTS = ("training_completed", "training_stopped", "training_error")
 
@@ -106,7 +106,7 @@ def test_history_max_points(server: LiveServer, scenario_name):
 def test_a_trainer_faster_than_the_relay_loses_nothing(start_server, async_mode, scenario_name):
     """The child blocks while the pipe is full (under eventlet its end was once non-blocking and
     the run ended early); the server keeps a bounded set of records."""
-    server = start_server(async_mode=async_mode, HRL_TRAINER_ENTRY="api_fake_trainers:burst")
+    server = start_server(async_mode=async_mode, HRL_TRAINER_ENTRY="tests.fake_trainers:burst")
     client = EventRecorder(server.url, subscribe=False)
     try:
         episodes = 3000

@@ -8,9 +8,9 @@ import pytest
 import requests
 import socketio
 import yaml
-from live_server import REPO, EventRecorder, LiveServer
 
-from reliability.runs import SHORT_RUN
+from tests.hrl_api.runs import SHORT_RUN
+from tests.live_server import REPO, EventRecorder, LiveServer
 
 TOKEN = "s3cret-token"
 RUN_ID = "torino_single-20261201-073012-3f9a"
@@ -22,13 +22,13 @@ POLLING_HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
 @pytest.fixture(scope="module")
 def open_server(module_servers) -> LiveServer:
     """Default configuration: no token, no extra origins."""
-    return module_servers(HRL_TRAINER_ENTRY="api_fake_trainers:steady")
+    return module_servers(HRL_TRAINER_ENTRY="tests.fake_trainers:steady")
 
 
 @pytest.fixture(scope="module")
 def guarded_server(module_servers) -> LiveServer:
     return module_servers(
-        HRL_TRAINER_ENTRY="api_fake_trainers:steady", HRL_API_TOKEN=TOKEN, HRL_CORS_ORIGINS=ALLOWED_ORIGIN
+        HRL_TRAINER_ENTRY="tests.fake_trainers:steady", HRL_API_TOKEN=TOKEN, HRL_CORS_ORIGINS=ALLOWED_ORIGIN
     )
 
 

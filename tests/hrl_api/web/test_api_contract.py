@@ -7,7 +7,8 @@ import threading
 
 import pytest
 import requests
-from api_contract import (
+
+from tests.api_contract import (
     EVENTS,
     FINAL_METRICS,
     START_DATA,
@@ -17,7 +18,7 @@ from api_contract import (
     assert_fields,
     assert_progress_sequence,
 )
-from live_server import EventRecorder
+from tests.live_server import EventRecorder
 
 BAD_BODIES = [
     ("no body", None, "_schema"),

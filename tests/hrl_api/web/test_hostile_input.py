@@ -15,7 +15,6 @@ from urllib.parse import quote
 import pytest
 import requests
 import yaml
-from live_server import REPO, EventRecorder, LiveServer
 from marshmallow import fields
 
 from hrl_trainer.common.config import (
@@ -27,9 +26,10 @@ from hrl_trainer.common.config import (
     SIMULATION_BOUNDS,
 )
 from hrl_trainer.store.households import HOUSEHOLD_SCHEMA
-from reliability.model_files import digests
-from reliability.raw_engineio import open_session, post_packet
-from reliability.runs import SCENARIO
+from tests.hrl_api.model_files import digests
+from tests.hrl_api.raw_engineio import open_session, post_packet
+from tests.hrl_api.runs import SCENARIO
+from tests.live_server import REPO, EventRecorder, LiveServer
 
 SECRET = "secret"
 
@@ -50,7 +50,7 @@ def hostile_server(module_servers, sandbox: Path) -> Iterator[LiveServer]:
     """A server over the sandbox whose trainer is a fake that writes nothing."""
     before = digests(sandbox)
     server = module_servers(
-        sandbox / "models", HRL_SCENARIOS_DIR=str(sandbox / "scenarios"), HRL_TRAINER_ENTRY="api_fake_trainers:steady"
+        sandbox / "models", HRL_SCENARIOS_DIR=str(sandbox / "scenarios"), HRL_TRAINER_ENTRY="tests.fake_trainers:steady"
     )
     yield server
     assert server.process.poll() is None, server.log()
@@ -169,7 +169,7 @@ def test_wrong_types_and_huge_numbers_are_400(api, field, value):
     assert field in body["errors"], body
 
 
-API_BOUNDS = [  # (path, field, (lowest, highest)): the bounds the command line shares (tests/trainer/test_cli.py)
+API_BOUNDS = [  # (path, field, (lowest, highest)): the bounds the command line shares (tests/hrl_trainer/cli/test_cli.py)
     *(("/api/simulations", field, bounds) for field, bounds in SIMULATION_BOUNDS.items()),
     *(("/api/advice", field, bounds) for field, bounds in ADVICE_BOUNDS.items()),
     *(("/api/advice", field, (0.0, MAX_BALANCE)) for field in ("savings", "invested", "cash")),

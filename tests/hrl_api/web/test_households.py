@@ -9,10 +9,10 @@ import threading
 import pytest
 import requests
 import yaml
-from api_contract import assert_error
-from live_server import ASYNC_MODES, REPO, LiveServer
 
 from hrl_trainer.common.money import format_euro
+from tests.api_contract import assert_error
+from tests.live_server import ASYNC_MODES, REPO, LiveServer
 
 
 @pytest.fixture(scope="module", params=ASYNC_MODES)
@@ -21,7 +21,7 @@ def household_server(request, module_servers, tmp_path_factory) -> LiveServer:
     folder = tmp_path_factory.mktemp("scenarios") / "scenarios"
     shutil.copytree(REPO / "scenarios", folder)
     server = module_servers(
-        async_mode=request.param, HRL_SCENARIOS_DIR=str(folder), HRL_TRAINER_ENTRY="api_fake_trainers:steady"
+        async_mode=request.param, HRL_SCENARIOS_DIR=str(folder), HRL_TRAINER_ENTRY="tests.fake_trainers:steady"
     )
     server.scenarios_dir = folder
     return server

@@ -12,9 +12,10 @@ import shutil
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from live_server import REPO, LiveServer
 from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
+
+from tests.live_server import REPO, LiveServer
 
 # The spec answers state conflicts (stop while idle, start while training) with 400, where this
 # check expects 409; every other default check (no 5xx, status codes, content types, headers,
@@ -40,13 +41,13 @@ def fuzzed_server(module_servers, tmp_path_factory) -> LiveServer:
     """Over a copy of the scenarios: generated households are written there, never into the repository."""
     scenarios = tmp_path_factory.mktemp("fuzzed") / "scenarios"
     shutil.copytree(REPO / "scenarios", scenarios)
-    return module_servers(HRL_TRAINER_ENTRY="api_fake_trainers:steady", HRL_SCENARIOS_DIR=str(scenarios))
+    return module_servers(HRL_TRAINER_ENTRY="tests.fake_trainers:steady", HRL_SCENARIOS_DIR=str(scenarios))
 
 
 @pytest.fixture(scope="module")
 def guarded_server(module_servers) -> LiveServer:
     """A server with HRL_API_TOKEN set, whose token the generated requests never carry."""
-    return module_servers(HRL_TRAINER_ENTRY="api_fake_trainers:steady", HRL_API_TOKEN="never-generated")
+    return module_servers(HRL_TRAINER_ENTRY="tests.fake_trainers:steady", HRL_API_TOKEN="never-generated")
 
 
 def fuzz_every_operation(server: LiveServer, examples: int, only: set[str] | None = None) -> dict[str, set[int]]:

@@ -9,11 +9,11 @@ import signal
 import zipfile
 
 import pytest
-from live_server import ASYNC_MODES, EventRecorder, LiveServer, wait_until
-from reliability.runs import SCENARIO, SHORT_RUN, complete_run, start_run
 
 from hrl_trainer.store.runlock import is_locked
-from runs.helpers import cli
+from tests.hrl_api.runs import SCENARIO, SHORT_RUN, complete_run, start_run
+from tests.hrl_trainer.store.helpers import cli
+from tests.live_server import ASYNC_MODES, EventRecorder, LiveServer, wait_until
 
 MISSING = f"{SCENARIO}-20000101-000000-0000"
 

@@ -13,12 +13,12 @@ import psutil
 import pytest
 import requests
 import torch
-from api_contract import assert_error
-from live_server import ASYNC_MODES, REPO, LiveServer
 
 from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
 from hrl_trainer.env.simulation import OBS_DIM
 from hrl_trainer.store.run_writer import record_agents
+from tests.api_contract import assert_error
+from tests.live_server import ASYNC_MODES, REPO, LiveServer
 
 MODEL = "torino_single"
 POLICIES = {"hrl", "best_fixed", "buffer_first", "target_liquidity_2", "target_liquidity_4", "rule_of_thumb", "random"}
@@ -84,7 +84,7 @@ def test_simulation_lifecycle(sim_server):
 
 
 def test_the_target_liquidity_rules_report_the_numbers_evaluate_tunes(sim_server):
-    """Tuned as `evaluate` tunes them (tests/trainer/test_simulations.py checks their scores by hand)."""
+    """Tuned as `evaluate` tunes them (tests/hrl_trainer/use/test_simulations.py checks their scores by hand)."""
     from hrl_trainer import load_scenario
     from hrl_trainer.baselines.tuning import figures_key, tune
     from hrl_trainer.common.config import TUNING_HOUSEHOLDS

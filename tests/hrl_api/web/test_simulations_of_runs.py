@@ -10,9 +10,10 @@ import subprocess
 import sys
 
 import pytest
-from api_contract import assert_error
-from live_server import ASYNC_MODES, REPO, LiveServer
-from test_simulations_api import publish_untrained_model
+
+from tests.api_contract import assert_error
+from tests.hrl_api.web.test_simulations_api import publish_untrained_model
+from tests.live_server import ASYNC_MODES, REPO, LiveServer
 
 TRAINED_ON = "torino_single"
 SIMULATED_ON = "milano_junior"  # another household

@@ -1,11 +1,11 @@
 """Subscription filters and naming the run to stop, in embedded mode (both async modes).
 
-Cluster mode, where several runs train at once, is covered by tests/cluster."""
+Cluster mode, where several runs train at once, is covered by tests/hrl_api/cluster."""
 
 from __future__ import annotations
 
-from api_contract import assert_error
-from live_server import EventRecorder, wait_until
+from tests.api_contract import assert_error
+from tests.live_server import EventRecorder, wait_until
 
 OTHER_RUN = "bologna_coppia-20990101-000000-abcd"
 TRAINING_EVENTS = ("training_started", "training_progress", "training_completed")

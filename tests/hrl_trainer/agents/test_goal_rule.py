@@ -15,8 +15,7 @@ from hrl_trainer.env.scenarios import load_scenario
 from hrl_trainer.env.simulation import OBS_DIM, HouseholdBatch
 from hrl_trainer.store.checkpoints import agent_bytes, agent_from_bytes
 from hrl_trainer.use.advice import advise, household_at
-
-from .test_rules import rule_split
+from tests.hrl_trainer.baselines.test_rules import rule_split
 
 GOAL_LOGITS = [0.0, 0.0, -1.0, 0.4]
 """A goal whose mean is spend share e^-1 / (2 + e^-1) and buffer fraction sigmoid(0.4)."""

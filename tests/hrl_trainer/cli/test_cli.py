@@ -10,7 +10,6 @@ import time
 
 import pytest
 import yaml
-from live_server import REPO
 
 from hrl_trainer import load_scenario
 from hrl_trainer.baselines.cache import cache_path
@@ -26,6 +25,7 @@ from hrl_trainer.common.config import (
     TUNING_HOUSEHOLDS,
 )
 from hrl_trainer.store.checkpoints import checkpoint_dir, model_paths
+from tests.live_server import REPO
 
 
 def cli(*args, check=True):

@@ -19,7 +19,7 @@ from hrl_trainer.common.environment import (
     check_environment,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 READER = Path(environment.__file__).resolve()
 SCANNED = [REPO / "app.py", *sorted((REPO / "hrl_trainer").rglob("*.py")), *sorted((REPO / "hrl_api").rglob("*.py"))]
 

@@ -103,7 +103,7 @@ def test_the_stable_baselines3_example_trains_and_is_scored():
         text=True,
         check=True,
         timeout=600,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[3],
     ).stdout
     report = json.loads(out)
     assert {"random", "best_fixed", "target_liquidity_2", "target_liquidity_4"} <= set(report["paired"])

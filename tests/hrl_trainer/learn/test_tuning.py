@@ -5,8 +5,7 @@ import re
 import optuna
 
 from hrl_trainer.learn.tuning import study_path
-
-from .test_cli import cli
+from tests.hrl_trainer.cli.test_cli import cli
 
 TINY = (
     "--scenario",

@@ -11,7 +11,7 @@ from hrl_trainer import TrainConfig
 from hrl_trainer.learn.trainer import Trainer
 
 SCENARIO = "torino_single"  # the cheapest household to simulate
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def train(models: Path, episodes: int = 20, save_interval: int = 10, seed: int = 1, **config) -> Trainer:

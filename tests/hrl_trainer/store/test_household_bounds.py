@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import yaml
-from live_server import REPO
 
 from hrl_trainer.env.scenarios import ScenarioError, list_scenarios, load_scenario
 from hrl_trainer.env.simulation import HouseholdBatch, LifeEvents
@@ -25,6 +24,7 @@ from hrl_trainer.store.households import (
     highest_rate,
     validate_household,
 )
+from tests.live_server import REPO
 
 BUNDLED = [yaml.safe_load(path.read_text()) for path in sorted((REPO / "scenarios").glob("*.yaml"))]
 SPLITS = np.array(

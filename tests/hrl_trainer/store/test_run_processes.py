@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 import signal
 
-from live_server import wait_until
-
 from hrl_trainer.store import runs
 from hrl_trainer.store.runlock import is_locked
-from runs.helpers import SCENARIO, cli, train
-from runs.test_run_store import digests
+from tests.hrl_trainer.store.helpers import SCENARIO, cli, train
+from tests.hrl_trainer.store.test_run_store import digests
+from tests.live_server import wait_until
 
 RACE_EPISODES = "300"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from live_server import REPO
+from tests.live_server import REPO
 
 SOURCES = [REPO / "app.py", *sorted((REPO / "hrl_api").rglob("*.py")), *sorted((REPO / "hrl_trainer").rglob("*.py"))]
 

@@ -112,11 +112,10 @@ def test_paired_differences_are_household_by_household(torino, agents, result):
 @pytest.mark.parametrize(("name", "index"), [("target_liquidity_2", 2), ("target_liquidity_4", 3)])
 def test_the_target_liquidity_rules_report_evaluates_tuning_and_score_as_by_hand(torino, agents, result, name, index):
     """Tuned as `evaluate` tunes them (same grids, same tuning households); each household's reward as the
-    scalar re-computation of tests/trainer/test_rules.py says; paired household by household."""
+    scalar re-computation of tests/hrl_trainer/baselines/test_rules.py says; paired household by household."""
     from hrl_trainer.baselines.tuning import tune
     from hrl_trainer.evaluation.scoring import hrl_policy
-
-    from .test_rules import live_by_hand
+    from tests.hrl_trainer.baselines.test_rules import live_by_hand
 
     tuned = tune(figures_key(torino), 200)[name]
     policy = result["policies"][name]
