@@ -69,16 +69,7 @@ def phased(config: TrainConfig, on_progress: Progress, should_stop: ShouldStop) 
     evaluation, the final files (fake agents) and summary saved, then a slow exit, as a child unloading torch
     takes (its end of the pipe already closed): a stop or a signal can land in each of them."""
     writer = RunWriter(config.run_id, config.models_dir)
-    writer.start(
-        summary={
-            "started_at": iso(utc_now()),
-            "episodes_completed": 0,
-            "final_metrics": {},
-            "held_out": None,
-            "parent": None,
-        },
-        config={"trainer": "phased"},
-    )
+    writer.start_untrained({"trainer": "phased"})
     try:
         result = _count_episodes(config, on_progress, should_stop, EPISODE_SECONDS)
         time.sleep(HELD_OUT_SECONDS)

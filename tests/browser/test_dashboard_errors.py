@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.scripted_trainer import FAIL_AT_EPISODE, FAILING_SCENARIO, MESSAGE, WAITING_SCENARIO
-from tests.clients.harness import LiveServer, running_server
+from tests.clients.harness import LiveServer
+from tests.live_server import LiveServers
 
 pytestmark = pytest.mark.browser
 
@@ -19,9 +20,8 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    env = {"HRL_TRAINER_ENTRY": "tests.browser.scripted_trainer:train"}
-    with running_server(tmp_path_factory, env) as live:
+def server(live_servers: LiveServers) -> Iterator[LiveServer]:
+    with live_servers.start(scenarios=True, HRL_TRAINER_ENTRY="tests.browser.scripted_trainer:train") as live:
         yield live
 
 

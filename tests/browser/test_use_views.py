@@ -15,7 +15,6 @@ from tests.browser.dashboard import page_euros
 from tests.browser.pdf_text import pdf_text
 from tests.browser.servers import server_with_untrained_model
 from tests.clients.harness import LiveServer
-from tests.tunings import TuningStore
 
 pytestmark = pytest.mark.browser
 
@@ -25,10 +24,9 @@ REFUSED = r"status of 40[0-9]"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, tunings: TuningStore) -> Iterator[LiveServer]:
-    live = server_with_untrained_model(tmp_path_factory.mktemp("use-views"), MODEL, seed=2, tunings=tunings)
-    yield live
-    live.terminate()
+def server(live_servers, tmp_path_factory, tunings) -> Iterator[LiveServer]:
+    with server_with_untrained_model(live_servers, tmp_path_factory, tunings, MODEL, seed=2) as live:
+        yield live
 
 
 def spaced(text: str) -> str:

@@ -20,10 +20,10 @@ def run_client(server, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_python_client_sees_the_whole_run(eventlet_server, scenario_name):
+def test_python_client_sees_the_whole_run(live_servers, scenario_name):
     episodes = 6
     done = run_client(
-        eventlet_server,
+        live_servers.shared(),
         "--scenario",
         scenario_name,
         "--episodes",
@@ -61,8 +61,8 @@ def test_python_client_sees_the_whole_run(eventlet_server, scenario_name):
     assert_fields(completed["final_metrics"], FINAL_METRICS, exact=False)
 
 
-def test_python_client_reports_a_rejected_start(eventlet_server):
-    done = run_client(eventlet_server, "--scenario", "no_such_scenario", "--episodes", "5")
+def test_python_client_reports_a_rejected_start(live_servers):
+    done = run_client(live_servers.shared(), "--scenario", "no_such_scenario", "--episodes", "5")
     assert done.returncode == 1
     start = json.loads(done.stdout.splitlines()[-1])
     assert start["event"] == "start_response" and start["data"]["status_code"] == 404

@@ -10,6 +10,7 @@ import pytest
 
 from hrl_api.factory import create_app
 from hrl_api.schemas import training as schemas
+from hrl_api.training.protocol import IDLE_STATUS
 from tests.live_server import EventRecorder, EventValidator, LiveServer, assert_events_match
 
 SERVER_EVENTS = {
@@ -157,31 +158,16 @@ def test_asyncapi_payloads_are_the_marshmallow_schemas_and_stay_open(client):
     assert validator.errors("training_progress", {**progress, "run_id": "r1"}) == []  # events only gain fields
     assert validator.errors("training_progress", {k: v for k, v in progress.items() if k != "episode"})
     assert validator.errors("training_progress", {**progress, "episode": "1"})
-    assert (
-        validator.errors(
-            "training_status",
-            {
-                "is_training": False,
-                "scenario_name": None,
-                "current_episode": 0,
-                "total_episodes": 0,
-                "start_time": None,
-                "latest_progress": None,
-            },
-        )
-        == []
-    )
-    assert validator.errors(
-        "training_status",
-        {
-            "is_training": True,
-            "scenario_name": "x",
-            "current_episode": 1,
-            "total_episodes": 3,
-            "start_time": "t",
-            "latest_progress": {},
-        },
-    )
+    spec_fields = ("is_training", "scenario_name", "current_episode", "total_episodes", "start_time", "latest_progress")
+    idle = {field: IDLE_STATUS[field] for field in spec_fields}  # the spec's fields only
+    assert idle == {field: None for field in spec_fields} | {
+        "is_training": False,
+        "current_episode": 0,
+        "total_episodes": 0,
+    }
+    assert validator.errors("training_status", idle) == []
+    running = {"is_training": True, "scenario_name": "x", "current_episode": 1, "total_episodes": 3, "start_time": "t"}
+    assert validator.errors("training_status", {**idle, **running, "latest_progress": {}})
     assert validator.errors("training_error", {"message": "Training failed"})
 
 
@@ -226,19 +212,19 @@ def test_every_event_of_real_runs_matches_the_document(server: LiveServer):
     assert len(recorder.named("training_progress")) >= 4
 
 
-def test_the_error_event_matches_the_document(start_server):
-    server = start_server(HRL_TRAINER_ENTRY="tests.fake_trainers:raises")
-    recorder = EventRecorder(server.url)
-    try:
-        assert server.post("/api/training/start", json={"scenario_name": "torino_single"}).status_code == 202
-        recorder.wait_for("training_error", timeout=120)
-        names = assert_events_match(server, recorder)
-    finally:
-        recorder.close()
-    assert names == {
-        "connection_established",
-        "training_status",
-        "training_started",
-        "training_progress",
-        "training_error",
-    }
+def test_the_error_event_matches_the_document(live_servers):
+    with live_servers.start(HRL_TRAINER_ENTRY="tests.fake_trainers:raises") as server:
+        recorder = EventRecorder(server.url)
+        try:
+            assert server.post("/api/training/start", json={"scenario_name": "torino_single"}).status_code == 202
+            recorder.wait_for("training_error", timeout=120)
+            names = assert_events_match(server, recorder)
+        finally:
+            recorder.close()
+        assert names == {
+            "connection_established",
+            "training_status",
+            "training_started",
+            "training_progress",
+            "training_error",
+        }

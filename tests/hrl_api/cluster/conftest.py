@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import pytest
 import requests
@@ -11,42 +12,44 @@ import requests
 from hrl_api.cluster.local import Part, RedisServer, cluster_env, redis_server_path, worker_command
 from hrl_api.cluster.run_board import RunBoard
 from tests.hrl_api.cluster.harness import HEARTBEAT_TIMEOUT, TRAINER, WORKERS, Cluster
-from tests.live_server import TRAINER_PATHS, ServerFactory, wait_until
+from tests.live_server import TRAINER_PATHS, LiveServers, wait_until
 
 
-def require_redis_server() -> None:
-    """Skip (outside CI) or fail (on CI) when Debian's redis-server is missing."""
-    if redis_server_path() is None:
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    """Debian's redis-server; skip (outside CI) or fail (on CI) when it is missing."""
+    if (path := redis_server_path()) is None:
         if os.environ.get("CI"):
             pytest.fail("redis-server is missing on CI: `make test-deps` installs Debian's redis-server")
         pytest.skip("redis-server is not installed (Debian: apt-get install redis-server, or `make test-deps`)")
+    return str(path)
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    require_redis_server()
+def cluster(
+    redis_server: str, live_servers: LiveServers, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
     root = tmp_path_factory.mktemp("cluster")
-    redis_server = RedisServer(root / "redis")
-    redis_server.start()
+    redis = RedisServer(root / "redis")
+    redis.start()
     models = root / "models"
     paths = os.pathsep.join(map(str, TRAINER_PATHS))
-    env = cluster_env(redis_server.url, models, {"HRL_TRAINER_ENTRY": TRAINER, "PYTHONPATH": paths})
+    env = cluster_env(redis.url, models, {"HRL_TRAINER_ENTRY": TRAINER, "PYTHONPATH": paths})
     workers = {f"w{i}": Part(worker_command(f"w{i}"), root / f"w{i}.log", env) for i in range(1, WORKERS + 1)}
-    factory = ServerFactory(root)
-    web = dict(HRL_BROKER_URL=redis_server.url, HRL_HEARTBEAT_TIMEOUT=str(HEARTBEAT_TIMEOUT))
+    web = dict(HRL_BROKER_URL=redis.url, HRL_HEARTBEAT_TIMEOUT=str(HEARTBEAT_TIMEOUT))
     try:
-        for worker in workers.values():
-            worker.start()
-        a = factory.start(models, async_mode="eventlet", **web)
-        b = factory.start(models, async_mode="threading", **web)
-        found = Cluster(redis_server, workers, a, b, RunBoard(redis_server.url), root)
-        wait_until(lambda: a.get_json("/api/health")["workers"] == WORKERS, 90, "both workers registered")
-        yield found
+        with ExitStack() as servers:
+            for worker in workers.values():
+                worker.start()
+            a = servers.enter_context(live_servers.start(models, async_mode="eventlet", **web))
+            b = servers.enter_context(live_servers.start(models, async_mode="threading", **web))
+            found = Cluster(redis, workers, a, b, RunBoard(redis.url), root)
+            wait_until(lambda: a.get_json("/api/health")["workers"] == WORKERS, 90, "both workers registered")
+            yield found
     finally:
-        factory.terminate_all()
         for worker in workers.values():
             worker.stop()
-        redis_server.stop()
+        redis.stop()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ import psutil
 
 from hrl_api.cluster.local import Part, RedisServer
 from hrl_api.cluster.run_board import RunBoard
-from tests.live_server import REPO, EventRecorder, LiveServer, wait_until
+from tests.live_server import EventRecorder, LiveServer, wait_until
 
 TRAINER = "tests.fake_trainers:steady"
 HEARTBEAT_TIMEOUT = 3.0
@@ -86,38 +85,35 @@ def _default_sigint() -> None:
 
 
 class LocalClusterServer(LiveServer):
-    """``python -m hrl_api.cluster.local`` (what `make cluster` runs) with ``workers`` workers and its logs in
+    """``python -m hrl_api.cluster.local`` (what `make cluster` runs) with one worker and its logs in
     ``log_dir``, started as a terminal starts it: in a process group of its own (Ctrl-C there is a SIGINT to
     the group), SIGINT at its default (a non-interactive shell's background job would ignore it). ``url`` is
-    its web process; ``parts`` its processes (Redis, workers, web), killed by ``kill_leftovers``."""
+    its web process; ``parts`` its processes (Redis, workers, web), killed by ``kill_leftovers``, as on leaving
+    it as a context manager. Started by ``live_servers.start(models_dir, kind=LocalClusterServer, **env)``."""
 
-    def __init__(self, models_dir: Path, log_path: Path, workers: int = 1, **env: str) -> None:
-        self.workers, self.log_dir = workers, log_path.with_suffix("")
-        self.parts: list[psutil.Process] = []
-        args = ["--workers", str(workers), "--log-dir", str(self.log_dir)]
-        super().__init__(models_dir, log_path, env=env, args=args)
+    workers = 1
+
+    @property
+    def log_dir(self) -> Path:
+        return self.log_path.with_suffix("")
 
     def start(self, wait: bool = True) -> None:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "hrl_api.cluster.local",
-                "--port",
-                str(self.port),
-                "--models-dir",
-                str(self.models_dir),
-                *self.args,
-            ],
-            cwd=REPO,
-            env=self.env,
-            stdout=self.log_path.open("a"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_default_sigint,
-        )
+        self.parts: list[psutil.Process] = []
+        command = [
+            sys.executable,
+            "-m",
+            "hrl_api.cluster.local",
+            "--workers",
+            str(self.workers),
+            "--log-dir",
+            str(self.log_dir),
+        ]
+        self.process = self.launch(command, start_new_session=True, preexec_fn=_default_sigint)
         if wait:
             self.wait_ready()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.kill_leftovers()
 
     def wait_ready(self) -> None:
         wait_until(

@@ -15,18 +15,15 @@ import pytest
 
 from hrl_api.cluster.local import ABORTED_EXIT
 from hrl_trainer.store.runs import FINAL_FILES
-from tests.hrl_api.cluster.conftest import require_redis_server
 from tests.hrl_api.cluster.harness import LocalClusterServer
-from tests.live_server import REPO, EventRecorder, ServerFactory, wait_until
+from tests.live_server import REPO, EventRecorder, LiveServers, wait_until
 
 LONG = 3000
 """Episodes of a run that a test stops: tens of seconds of the real trainer, stopped within its first second."""
 FINALS = ("training_completed", "training_stopped", "training_error")
 
 
-@pytest.fixture(autouse=True)
-def _redis_server() -> None:
-    require_redis_server()
+pytestmark = pytest.mark.usefixtures("redis_server")
 
 
 def events_of(recorder: EventRecorder, run_id: str) -> list[tuple[str, dict]]:
@@ -60,11 +57,10 @@ def training(cluster: LocalClusterServer, recorder: EventRecorder, scenario: str
     return run
 
 
-def test_ctrl_c_and_sigterm_stop_the_runs_gracefully_and_they_resume(tmp_path: Path) -> None:
+def test_ctrl_c_and_sigterm_stop_the_runs_gracefully_and_they_resume(live_servers: LiveServers, tmp_path: Path) -> None:
     models = tmp_path / "models"
     # Ctrl-C: the running run finishes its batch and saves, the queued one is cancelled; a client hears both.
-    first = LocalClusterServer(models, tmp_path / "first.log")
-    try:
+    with live_servers.start(models, kind=LocalClusterServer) as first:
         recorder = EventRecorder(first.url)
         running = training(first, recorder, "bologna_coppia")
         queued = first.start_run("milano_junior", LONG)
@@ -82,24 +78,17 @@ def test_ctrl_c_and_sigterm_stop_the_runs_gracefully_and_they_resume(tmp_path: P
         assert "Warm shutdown" in worker_log and "WorkerLostError" not in worker_log
         assert (first.log_dir / "web.log").exists() and (first.log_dir / "redis.log").exists()
         assert str(first.log_dir) in first.log()
-    finally:
-        first.kill_leftovers()
 
     # SIGTERM (`kill` of its process) on a second cluster, which resumes the first run.
-    second = LocalClusterServer(models, tmp_path / "second.log")
-    try:
+    with live_servers.start(models, kind=LocalClusterServer) as second:
         recorder = EventRecorder(second.url)
         resumed = training(second, recorder, "bologna_coppia", resume_from=running["run_id"])
         second.process.send_signal(signal.SIGTERM)
         assert second.process.wait(90) == 0, second.log()
         assert assert_stopped_and_saved(models, resumed["run_id"], recorder)["parent"] == running["run_id"]
-    finally:
-        second.kill_leftovers()
 
     # The embedded server resumes what the SIGTERM saved (trains on from it; stopped through the API).
-    factory = ServerFactory(tmp_path)
-    try:
-        server = factory.start(models)
+    with live_servers.start(models) as server:
         response = server.post(
             "/api/training/start",
             json={"scenario_name": "bologna_coppia", "num_episodes": LONG, "resume_from": resumed["run_id"]},
@@ -111,16 +100,13 @@ def test_ctrl_c_and_sigterm_stop_the_runs_gracefully_and_they_resume(tmp_path: P
         assert stopped.status_code == 200 and stopped.json()["data"]["status"] == "stopped", stopped.text
         summary = json.loads((models / "runs" / response.json()["data"]["run_id"] / "run.json").read_text())
         assert summary["parent"] == resumed["run_id"] and summary["episode_offset"] == offset
-    finally:
-        factory.terminate_all()
 
 
-def test_a_second_ctrl_c_kills_every_part_at_once(tmp_path: Path) -> None:
+def test_a_second_ctrl_c_kills_every_part_at_once(live_servers: LiveServers, tmp_path: Path) -> None:
     """A run that never stops (a trainer ignoring the stop): the first Ctrl-C waits for it, the second ends all."""
-    cluster = LocalClusterServer(
-        tmp_path / "models", tmp_path / "cluster.log", HRL_TRAINER_ENTRY="tests.fake_trainers:ignores_stop"
-    )
-    try:
+    with live_servers.start(
+        tmp_path / "models", kind=LocalClusterServer, HRL_TRAINER_ENTRY="tests.fake_trainers:ignores_stop"
+    ) as cluster:
         recorder = EventRecorder(cluster.url)
         run = cluster.start_run("bologna_coppia", LONG)
         wait_until(lambda: events_of(recorder, run["run_id"]), 60, "the run's first event")
@@ -133,8 +119,6 @@ def test_a_second_ctrl_c_kills_every_part_at_once(tmp_path: Path) -> None:
         assert cluster.process.wait(30) == ABORTED_EXIT
         assert time.monotonic() - aborted < 10
         assert not cluster.parts_running()
-    finally:
-        cluster.kill_leftovers()
 
 
 def test_the_web_port_taken_exits_non_zero_before_starting_anything(tmp_path: Path) -> None:
@@ -169,10 +153,9 @@ def test_the_web_port_taken_exits_non_zero_before_starting_anything(tmp_path: Pa
     assert time.monotonic() - started < 20
 
 
-def test_make_cluster_serves_a_cluster_and_ctrl_c_stops_every_part(tmp_path: Path) -> None:
+def test_make_cluster_serves_a_cluster_and_ctrl_c_stops_every_part(live_servers: LiveServers, tmp_path: Path) -> None:
     """What `make cluster` runs: redis-server, a worker and a web process; Ctrl-C ends them all."""
-    cluster = LocalClusterServer(tmp_path / "models", tmp_path / "demo.log")
-    try:
+    with live_servers.start(tmp_path / "models", kind=LocalClusterServer) as cluster:
         up = cluster.get_json("/api/health")
         assert up["mode"] == "cluster" and up["broker"] == "up"
         assert any("redis-server" in " ".join(part.cmdline()) for part in cluster.parts)
@@ -180,5 +163,3 @@ def test_make_cluster_serves_a_cluster_and_ctrl_c_stops_every_part(tmp_path: Pat
         assert cluster.process.wait(60) == 0
         wait_until(lambda: not cluster.parts_running(), 30, "every part of the demo gone")
         assert "Redis on redis://127.0.0.1:" in cluster.log()
-    finally:
-        cluster.kill_leftovers()

@@ -10,14 +10,12 @@ import pytest
 from hrl_api.cluster.local import RedisServer
 from hrl_api.cluster.run_board import RunBoard
 from hrl_api.training.progress_log import ProgressLog
-from tests.hrl_api.cluster.conftest import require_redis_server
 
 RUN, OTHER = "bologna_coppia-20261201-000000-aaaa", "bologna_coppia-20261201-000001-bbbb"
 
 
 @pytest.fixture(scope="module")
-def board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunBoard]:
-    require_redis_server()
+def board(redis_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunBoard]:
     server = RedisServer(Path(tmp_path_factory.mktemp("redis")))
     server.start()
     try:

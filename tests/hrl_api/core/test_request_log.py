@@ -24,14 +24,12 @@ RECORD_START = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO 127\.0\.0\
 
 
 @pytest.mark.parametrize("async_mode", ASYNC_MODES)
-def test_one_request_is_one_log_line_without_control_characters(start_server, async_mode):
-    server = start_server(async_mode=async_mode)
-    for number, target in enumerate(HOSTILE_TARGETS.values()):
-        response = server.get(target.format(tag=f"request{number}-"))
-        assert response.status_code in (200, 400, 404) and response.json(), response.text
-    assert server.get("/api/scenarios/torino_single").status_code == 200
-    server.terminate()
-
+def test_one_request_is_one_log_line_without_control_characters(live_servers, async_mode):
+    with live_servers.start(async_mode=async_mode) as server:
+        for number, target in enumerate(HOSTILE_TARGETS.values()):
+            response = server.get(target.format(tag=f"request{number}-"))
+            assert response.status_code in (200, 400, 404) and response.json(), response.text
+        assert server.get("/api/scenarios/torino_single").status_code == 200
     lines = server.log_path.read_bytes().decode("utf-8").splitlines()  # splits at \r, \x0b, \x85, \u2028 too
     assert [line for line in lines if not line.isprintable()] == []
     for number, kind in enumerate(HOSTILE_TARGETS):

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -23,36 +24,36 @@ LONG_RUN = {"num_episodes": 5000, "save_interval": 50}
 GRACEFUL_EXIT_SECONDS = 10
 
 
-def test_server_killed_mid_run_restarts_idle_with_every_model(start_server, tmp_path):
+def test_server_killed_mid_run_restarts_idle_with_every_model(live_servers, tmp_path):
     models = tmp_path / "shared-models"
-    first = start_server(models)
-    recorder = EventRecorder(first.url)
-    complete_run(first, recorder)
-    before = digests(models)
-    start_run(first, **LONG_RUN)
-    recorder.wait_for("training_progress")
-    child = training_child(first)
-    first.process.kill()
-    first.process.wait()
-    # The orphaned child sees its pipe close, stops the graceful way and saves.
-    wait_until(lambda: gone(child), 60, "the orphaned training child to exit")
+    with live_servers.start(models) as first:
+        recorder = EventRecorder(first.url)
+        complete_run(first, recorder)
+        before = digests(models)
+        start_run(first, **LONG_RUN)
+        recorder.wait_for("training_progress")
+        child = training_child(first)
+        first.process.kill()
+        first.process.wait()
+        # The orphaned child sees its pipe close, stops the graceful way and saves.
+        wait_until(lambda: gone(child), 60, "the orphaned training child to exit")
 
-    second = start_server(models)
-    status = second.status()
-    assert status["is_training"] is False and status["scenario_name"] is None, status
-    listed = second.get("/api/models").json()["models"]
-    assert [model["scenario_name"] for model in listed] == [SCENARIO]
-    assert listed[0]["files"] == {
-        "high_agent": f"{SCENARIO}_high_agent.pt",
-        "low_agent": f"{SCENARIO}_low_agent.pt",
-        "history": f"{SCENARIO}_history.json",
-        "summary": f"{SCENARIO}_run.json",
-    }
-    assert_model_set_whole(before, digests(models), SCENARIO)
-    assert_nothing_partial(models)
-    recorder = EventRecorder(second.url)
-    complete_run(second, recorder)
-    recorder.close()
+    with live_servers.start(models) as second:
+        status = second.status()
+        assert status["is_training"] is False and status["scenario_name"] is None, status
+        listed = second.get("/api/models").json()["models"]
+        assert [model["scenario_name"] for model in listed] == [SCENARIO]
+        assert listed[0]["files"] == {
+            "high_agent": f"{SCENARIO}_high_agent.pt",
+            "low_agent": f"{SCENARIO}_low_agent.pt",
+            "history": f"{SCENARIO}_history.json",
+            "summary": f"{SCENARIO}_run.json",
+        }
+        assert_model_set_whole(before, digests(models), SCENARIO)
+        assert_nothing_partial(models)
+        recorder = EventRecorder(second.url)
+        complete_run(second, recorder)
+        recorder.close()
 
 
 @pytest.mark.parametrize(
@@ -63,30 +64,30 @@ def test_server_killed_mid_run_restarts_idle_with_every_model(start_server, tmp_
         pytest.param("Ctrl-C", marks=pytest.mark.slow),
     ],
 )
-def test_signal_stops_the_run_gracefully_and_exits_within_10_s(start_server, how):
-    server = start_server()
-    recorder = EventRecorder(server.url)
-    start_run(server, **LONG_RUN)
-    recorder.wait_for("training_progress")
-    child = training_child(server)
-    if how == "SIGTERM beside a hanging request":
-        leave_a_request_hanging(server)
-    if how.startswith("SIGTERM"):
-        server.process.send_signal(signal.SIGTERM)
-    else:  # a terminal's Ctrl-C signals the whole foreground process group
-        server.process.send_signal(signal.SIGINT)
-        child.send_signal(signal.SIGINT)
-    try:
-        assert server.process.wait(GRACEFUL_EXIT_SECONDS) == 0, server.log()
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the server did not exit within {GRACEFUL_EXIT_SECONDS} s of {how}")
-    assert gone(child)
-    final = server.models_dir / "checkpoints" / SCENARIO / "checkpoint_final"
-    assert final.is_dir()
-    assert_nothing_partial(server.models_dir)
-    saved = json.loads((server.models_dir / f"{SCENARIO}_history.json").read_text())
-    assert saved["stopped"] is True and 1 <= saved["episodes_completed"] < LONG_RUN["num_episodes"]
-    recorder.close()
+def test_signal_stops_the_run_gracefully_and_exits_within_10_s(live_servers, how):
+    with live_servers.start() as server:
+        recorder = EventRecorder(server.url)
+        start_run(server, **LONG_RUN)
+        recorder.wait_for("training_progress")
+        child = training_child(server)
+        if how == "SIGTERM beside a hanging request":
+            leave_a_request_hanging(server)
+        if how.startswith("SIGTERM"):
+            server.process.send_signal(signal.SIGTERM)
+        else:  # a terminal's Ctrl-C signals the whole foreground process group
+            server.process.send_signal(signal.SIGINT)
+            child.send_signal(signal.SIGINT)
+        try:
+            assert server.process.wait(GRACEFUL_EXIT_SECONDS) == 0, server.log()
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the server did not exit within {GRACEFUL_EXIT_SECONDS} s of {how}")
+        assert gone(child)
+        final = server.models_dir / "checkpoints" / SCENARIO / "checkpoint_final"
+        assert final.is_dir()
+        assert_nothing_partial(server.models_dir)
+        saved = json.loads((server.models_dir / f"{SCENARIO}_history.json").read_text())
+        assert saved["stopped"] is True and 1 <= saved["episodes_completed"] < LONG_RUN["num_episodes"]
+        recorder.close()
 
 
 PHASED_RUN = {"num_episodes": 3, "save_interval": 3, "eval_episodes": 1}
@@ -98,33 +99,38 @@ FINAL_EVENTS = ("training_completed", "training_stopped", "training_error")
 
 
 @pytest.mark.parametrize("async_mode", ASYNC_MODES)
-def test_a_signal_as_a_run_ends_saves_it_sends_its_final_event_and_exits(start_server, async_mode):
+def test_a_signal_as_a_run_ends_saves_it_sends_its_final_event_and_exits(live_servers, async_mode):
     """SIGTERM or Ctrl-C at a random moment of a run's end: the server exits within 10 s, with the run saved and
     its final event sent. (Under eventlet, a stop asked once the child had closed its end of the pipe, while it
     exited, hung the server, serving "running" forever; and exiting at once lost the final event.)
     Each trial's server starts while the previous trial runs."""
     rng = random.Random(7)
-    upcoming = start_server(async_mode=async_mode, wait=False, HRL_TRAINER_ENTRY="tests.fake_trainers:phased")
-    for trial in range(END_OF_RUN_TRIALS):
-        server = upcoming
-        server.wait_ready()
-        recorder = EventRecorder(server.url)
-        try:
-            run_id = start_run(server, **PHASED_RUN)["run_id"]
-            if trial + 1 < END_OF_RUN_TRIALS:
-                upcoming = start_server(
-                    async_mode=async_mode, wait=False, HRL_TRAINER_ENTRY="tests.fake_trainers:phased"
-                )
-            signal_as_the_run_ends(
-                server,
-                recorder,
-                run_id,
-                rng.uniform(0, END_OF_RUN_SECONDS),
-                rng.choice((signal.SIGTERM, signal.SIGINT)),
-                f"trial {trial}",
+    with ExitStack() as servers:
+
+        def start() -> LiveServer:
+            return servers.enter_context(
+                live_servers.start(async_mode=async_mode, wait=False, HRL_TRAINER_ENTRY="tests.fake_trainers:phased")
             )
-        finally:
-            recorder.close()
+
+        upcoming = start()
+        for trial in range(END_OF_RUN_TRIALS):
+            server = upcoming
+            server.wait_ready()
+            recorder = EventRecorder(server.url)
+            try:
+                run_id = start_run(server, **PHASED_RUN)["run_id"]
+                if trial + 1 < END_OF_RUN_TRIALS:
+                    upcoming = start()
+                signal_as_the_run_ends(
+                    server,
+                    recorder,
+                    run_id,
+                    rng.uniform(0, END_OF_RUN_SECONDS),
+                    rng.choice((signal.SIGTERM, signal.SIGINT)),
+                    f"trial {trial}",
+                )
+            finally:
+                recorder.close()
 
 
 def signal_as_the_run_ends(
@@ -158,35 +164,35 @@ STOP_TRIALS = 10
 
 
 @pytest.mark.parametrize("async_mode", ASYNC_MODES)
-def test_a_stop_as_a_run_ends_answers_and_the_run_ends_once(start_server, async_mode):
+def test_a_stop_as_a_run_ends_answers_and_the_run_ends_once(live_servers, async_mode):
     """POST /api/training/stop at a random moment of a run's end answers within 10 s: 200, or 400 once the run
     has ended; the run sends one final event and the server trains again. (Under eventlet it used to hang,
     request and server, when the child had closed its end of the pipe, as it does while it exits.)"""
-    server = start_server(async_mode=async_mode, HRL_TRAINER_ENTRY="tests.fake_trainers:phased")
-    recorder = EventRecorder(server.url)
-    rng = random.Random(11)
-    for trial in range(STOP_TRIALS):
-        seen = len(recorder.named("training_progress"))
-        run_id = start_run(server, **PHASED_RUN)["run_id"]
-        recorder.wait_for("training_progress", count=seen + PHASED_RUN["num_episodes"] - 1)
-        delay = rng.uniform(0, END_OF_RUN_SECONDS)
-        time.sleep(delay)
-        try:
-            stop = requests.post(f"{server.url}/api/training/stop", timeout=GRACEFUL_EXIT_SECONDS)
-        except requests.ReadTimeout:
-            pytest.fail(
-                f"trial {trial}: a stop {delay:.2f} s after episode 2 did not answer within "
-                f"{GRACEFUL_EXIT_SECONDS} s (status {server.status()['state']})"
+    with live_servers.start(async_mode=async_mode, HRL_TRAINER_ENTRY="tests.fake_trainers:phased") as server:
+        recorder = EventRecorder(server.url)
+        rng = random.Random(11)
+        for trial in range(STOP_TRIALS):
+            seen = len(recorder.named("training_progress"))
+            run_id = start_run(server, **PHASED_RUN)["run_id"]
+            recorder.wait_for("training_progress", count=seen + PHASED_RUN["num_episodes"] - 1)
+            delay = rng.uniform(0, END_OF_RUN_SECONDS)
+            time.sleep(delay)
+            try:
+                stop = requests.post(f"{server.url}/api/training/stop", timeout=GRACEFUL_EXIT_SECONDS)
+            except requests.ReadTimeout:
+                pytest.fail(
+                    f"trial {trial}: a stop {delay:.2f} s after episode 2 did not answer within "
+                    f"{GRACEFUL_EXIT_SECONDS} s (status {server.status()['state']})"
+                )
+            assert stop.status_code in (200, 400), (trial, stop.text)
+            finals = wait_until(
+                lambda: [(n, d["run_id"]) for n, d in recorder.events if n in FINAL_EVENTS][trial:],
+                10,
+                f"trial {trial}'s final event",
             )
-        assert stop.status_code in (200, 400), (trial, stop.text)
-        finals = wait_until(
-            lambda: [(n, d["run_id"]) for n, d in recorder.events if n in FINAL_EVENTS][trial:],
-            10,
-            f"trial {trial}'s final event",
-        )
-        assert [run for _, run in finals] == [run_id], (trial, finals)
-        assert server.wait_idle(10)["run_id"] == run_id
-    recorder.close()
+            assert [run for _, run in finals] == [run_id], (trial, finals)
+            assert server.wait_idle(10)["run_id"] == run_id
+        recorder.close()
 
 
 DISK_FAULTS = {
@@ -208,20 +214,20 @@ def faulty_models(request, tmp_path: Path) -> Iterator[tuple[Path, str]]:
     subprocess.run(["umount", "--lazy", str(folder)], check=True)
 
 
-def test_unwritable_models_folder_is_one_clear_error_and_no_partial_file(faulty_models, start_server):
+def test_unwritable_models_folder_is_one_clear_error_and_no_partial_file(faulty_models, live_servers):
     models, message = faulty_models
-    server = start_server(models)
-    recorder = EventRecorder(server.url)
-    response = server.post("/api/training/start", json={**SHORT_RUN, "num_episodes": 10})
-    if message == "Read-only file system":  # not even the scenario's lock can be made: refused at once
-        assert response.status_code == 500 and message in json.dumps(response.json()["errors"]), response.text
-        assert "training_started" not in recorder.names()
-    else:
-        assert response.status_code == 202, response.text
-        error = recorder.wait_for("training_error", timeout=60)[0]
-        assert message in error["details"], error
-        assert recorder.names().count("training_error") == 1
-    assert server.wait_idle(10)["is_training"] is False
-    assert "training_completed" not in recorder.names()
-    assert_nothing_partial(models)
-    recorder.close()
+    with live_servers.start(models) as server:
+        recorder = EventRecorder(server.url)
+        response = server.post("/api/training/start", json={**SHORT_RUN, "num_episodes": 10})
+        if message == "Read-only file system":  # not even the scenario's lock can be made: refused at once
+            assert response.status_code == 500 and message in json.dumps(response.json()["errors"]), response.text
+            assert "training_started" not in recorder.names()
+        else:
+            assert response.status_code == 202, response.text
+            error = recorder.wait_for("training_error", timeout=60)[0]
+            assert message in error["details"], error
+            assert recorder.names().count("training_error") == 1
+        assert server.wait_idle(10)["is_training"] is False
+        assert "training_completed" not in recorder.names()
+        assert_nothing_partial(models)
+        recorder.close()

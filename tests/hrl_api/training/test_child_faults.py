@@ -27,7 +27,7 @@ from tests.hrl_api.model_files import (
 )
 from tests.hrl_api.runs import SCENARIO, complete_run, start_run
 from tests.hrl_api.training.fault_trainers import pause_writes
-from tests.live_server import EventRecorder, gone, training_child, wait_until
+from tests.live_server import EventRecorder, LiveServers, gone, training_child, wait_until
 from tests.live_server import LiveServer as Server
 
 KILLED_RUN = {"num_episodes": 20, "save_interval": 10}
@@ -39,25 +39,23 @@ FAULT_TRAINER = "tests.hrl_api.training.fault_trainers:slow_writes"
 
 
 @pytest.fixture(scope="module")
-def fault_server(module_servers: Callable[..., Server], tmp_path_factory: pytest.TempPathFactory) -> Server:
+def fault_server(live_servers: LiveServers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server whose trainer pauses in the middle of every file write for ``server.write_pause_file``'s
     seconds (`fault_trainers.pause_writes`; 0 to begin with), with one model already trained."""
     pause_file = tmp_path_factory.mktemp("fault") / "write_pause"
     pause_writes(pause_file, 0)
-    server = module_servers(HRL_TRAINER_ENTRY=FAULT_TRAINER, HRL_TEST_WRITE_PAUSE_FILE=str(pause_file))
-    server.write_pause_file = pause_file
-    recorder = EventRecorder(server.url)
-    complete_run(server, recorder)
-    recorder.close()
-    return server
+    with live_servers.start(HRL_TRAINER_ENTRY=FAULT_TRAINER, HRL_TEST_WRITE_PAUSE_FILE=str(pause_file)) as server:
+        server.write_pause_file = pause_file
+        recorder = EventRecorder(server.url)
+        complete_run(server, recorder)
+        recorder.close()
+        yield server
 
 
 @pytest.fixture
-def recorder(fault_server: Server) -> Iterator[EventRecorder]:
-    """A subscribed Socket.IO client on the module's fault server."""
-    client = EventRecorder(fault_server.url)
-    yield client
-    client.close()
+def server(fault_server: Server) -> Server:
+    """The module's fault server, the one the fixture `recorder` subscribes to."""
+    return fault_server
 
 
 def temp_files(folder: Path) -> list[Path]:

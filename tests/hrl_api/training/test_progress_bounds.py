@@ -103,26 +103,28 @@ def test_history_max_points(server: LiveServer, scenario_name):
 
 
 @pytest.mark.parametrize("async_mode", ASYNC_MODES)
-def test_a_trainer_faster_than_the_relay_loses_nothing(start_server, async_mode, scenario_name):
+def test_a_trainer_faster_than_the_relay_loses_nothing(live_servers, async_mode, scenario_name):
     """The child blocks while the pipe is full (under eventlet its end was once non-blocking and
     the run ended early); the server keeps a bounded set of records."""
-    server = start_server(async_mode=async_mode, HRL_TRAINER_ENTRY="tests.fake_trainers:burst")
-    client = EventRecorder(server.url, subscribe=False)
-    try:
-        episodes = 3000
-        assert (
-            server.post("/api/training/start", {"scenario_name": scenario_name, "num_episodes": episodes}).status_code
-            == 202
-        )
-        final = wait_until(lambda: [e for e in client.events if e[0] in FINAL_EVENTS], 240, "the final event")
-        assert final[0][0] == "training_completed", final
-        assert final[0][1]["episodes_completed"] == episodes
-        # Every event arrives (python-socketio runs each handler in its own thread, so the recorded
-        # order of a burst may differ by a place or two from the order sent).
-        assert sorted(p["episode"] for p in client.named("training_progress")) == list(range(1, episodes + 1))
-        kept = [p["episode"] for p in server.get_json("/api/training/progress")["progress"]]
-        assert kept[0] == 1 and kept[-999:] == list(range(episodes - 998, episodes + 1))
-        assert len(kept) <= RECENT_RECORDS + SPARSE_RECORDS and kept == sorted(set(kept))
-        assert server.status()["current_episode"] == episodes
-    finally:
-        client.close()
+    with live_servers.start(async_mode=async_mode, HRL_TRAINER_ENTRY="tests.fake_trainers:burst") as server:
+        client = EventRecorder(server.url, subscribe=False)
+        try:
+            episodes = 3000
+            assert (
+                server.post(
+                    "/api/training/start", {"scenario_name": scenario_name, "num_episodes": episodes}
+                ).status_code
+                == 202
+            )
+            final = wait_until(lambda: [e for e in client.events if e[0] in FINAL_EVENTS], 240, "the final event")
+            assert final[0][0] == "training_completed", final
+            assert final[0][1]["episodes_completed"] == episodes
+            # Every event arrives (python-socketio runs each handler in its own thread, so the recorded
+            # order of a burst may differ by a place or two from the order sent).
+            assert sorted(p["episode"] for p in client.named("training_progress")) == list(range(1, episodes + 1))
+            kept = [p["episode"] for p in server.get_json("/api/training/progress")["progress"]]
+            assert kept[0] == 1 and kept[-999:] == list(range(episodes - 998, episodes + 1))
+            assert len(kept) <= RECENT_RECORDS + SPARSE_RECORDS and kept == sorted(set(kept))
+            assert server.status()["current_episode"] == episodes
+        finally:
+            client.close()

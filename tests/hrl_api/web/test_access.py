@@ -3,6 +3,8 @@ origins limited to the page's own unless configured (never ``*`` by default)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import psutil
 import pytest
 import requests
@@ -20,16 +22,18 @@ POLLING_HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
 
 
 @pytest.fixture(scope="module")
-def open_server(module_servers) -> LiveServer:
+def open_server(live_servers) -> Iterator[LiveServer]:
     """Default configuration: no token, no extra origins."""
-    return module_servers(HRL_TRAINER_ENTRY="tests.fake_trainers:steady")
+    with live_servers.start(HRL_TRAINER_ENTRY="tests.fake_trainers:steady") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
-def guarded_server(module_servers) -> LiveServer:
-    return module_servers(
+def guarded_server(live_servers) -> Iterator[LiveServer]:
+    with live_servers.start(
         HRL_TRAINER_ENTRY="tests.fake_trainers:steady", HRL_API_TOKEN=TOKEN, HRL_CORS_ORIGINS=ALLOWED_ORIGIN
-    )
+    ) as server:
+        yield server
 
 
 def bearer(token: str) -> dict[str, str]:

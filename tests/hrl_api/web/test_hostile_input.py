@@ -17,19 +17,13 @@ import requests
 import yaml
 from marshmallow import fields
 
-from hrl_trainer.common.config import (
-    ADVICE_BOUNDS,
-    MAX_BALANCE,
-    MAX_HOUSEHOLD_MONTHS,
-    MAX_KEEP_CHECKPOINTS,
-    SETTING_BOUNDS,
-    SIMULATION_BOUNDS,
-)
+from hrl_trainer.common.config import MAX_HOUSEHOLD_MONTHS
 from hrl_trainer.store.households import HOUSEHOLD_SCHEMA
 from tests.hrl_api.model_files import digests
 from tests.hrl_api.raw_engineio import open_session, post_packet
 from tests.hrl_api.runs import SCENARIO
 from tests.live_server import REPO, EventRecorder, LiveServer
+from tests.shared_bounds import SHARED_BOUNDS
 
 SECRET = "secret"
 
@@ -46,16 +40,16 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def hostile_server(module_servers, sandbox: Path) -> Iterator[LiveServer]:
+def hostile_server(live_servers, sandbox: Path) -> Iterator[LiveServer]:
     """A server over the sandbox whose trainer is a fake that writes nothing."""
     before = digests(sandbox)
-    server = module_servers(
+    with live_servers.start(
         sandbox / "models", HRL_SCENARIOS_DIR=str(sandbox / "scenarios"), HRL_TRAINER_ENTRY="tests.fake_trainers:steady"
-    )
-    yield server
-    assert server.process.poll() is None, server.log()
-    assert digests(sandbox) == before, "a hostile request changed a file"
-    assert "Unhandled error" not in server.log(), server.log()
+    ) as server:
+        yield server
+        assert server.process.poll() is None, server.log()
+        assert digests(sandbox) == before, "a hostile request changed a file"
+        assert "Unhandled error" not in server.log(), server.log()
 
 
 @pytest.fixture
@@ -169,12 +163,9 @@ def test_wrong_types_and_huge_numbers_are_400(api, field, value):
     assert field in body["errors"], body
 
 
-API_BOUNDS = [  # (path, field, (lowest, highest)): the bounds the command line shares (tests/hrl_trainer/cli/test_cli.py)
-    *(("/api/simulations", field, bounds) for field, bounds in SIMULATION_BOUNDS.items()),
-    *(("/api/advice", field, bounds) for field, bounds in ADVICE_BOUNDS.items()),
-    *(("/api/advice", field, (0.0, MAX_BALANCE)) for field in ("savings", "invested", "cash")),
-    *(("/api/training/start", field, bounds) for field, bounds in SETTING_BOUNDS.items()),
-    ("/api/training/start", "keep_checkpoints", (0, MAX_KEEP_CHECKPOINTS)),
+FORM_PATHS = {"simulation": "/api/simulations", "advice": "/api/advice", "run": "/api/training/start"}
+API_BOUNDS = [  # (path, field, (lowest, highest)): the bounds the command line shares (tests/shared_bounds.py)
+    (FORM_PATHS[form], field, bounds) for form, fields in SHARED_BOUNDS.items() for field, bounds in fields.items()
 ]
 BASE_BODIES = {
     "/api/simulations": {"scenario_name": SCENARIO, "households": 5},

@@ -3,8 +3,8 @@ files on disk, and the bundled households left untouched."""
 
 from __future__ import annotations
 
-import shutil
 import threading
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -16,15 +16,12 @@ from tests.live_server import ASYNC_MODES, REPO, LiveServer
 
 
 @pytest.fixture(scope="module", params=ASYNC_MODES)
-def household_server(request, module_servers, tmp_path_factory) -> LiveServer:
+def household_server(request, live_servers) -> Iterator[LiveServer]:
     """A server over a copy of the bundled scenarios."""
-    folder = tmp_path_factory.mktemp("scenarios") / "scenarios"
-    shutil.copytree(REPO / "scenarios", folder)
-    server = module_servers(
-        async_mode=request.param, HRL_SCENARIOS_DIR=str(folder), HRL_TRAINER_ENTRY="tests.fake_trainers:steady"
-    )
-    server.scenarios_dir = folder
-    return server
+    with live_servers.start(
+        async_mode=request.param, scenarios=True, HRL_TRAINER_ENTRY="tests.fake_trainers:steady"
+    ) as server:
+        yield server
 
 
 def copy_of(server: LiveServer, source: str, name: str, **changes) -> dict:

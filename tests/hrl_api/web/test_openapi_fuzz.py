@@ -7,7 +7,7 @@ name a real scenario costs a sleeping child, not a training run.
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Iterator
 
 import pytest
 import schemathesis
@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 
-from tests.live_server import REPO, LiveServer
+from tests.live_server import LiveServer
 
 # The spec answers state conflicts (stop while idle, start while training) with 400, where this
 # check expects 409; every other default check (no 5xx, status codes, content types, headers,
@@ -37,17 +37,17 @@ GUARDED_OPERATIONS = {
 
 
 @pytest.fixture(scope="module")
-def fuzzed_server(module_servers, tmp_path_factory) -> LiveServer:
+def fuzzed_server(live_servers) -> Iterator[LiveServer]:
     """Over a copy of the scenarios: generated households are written there, never into the repository."""
-    scenarios = tmp_path_factory.mktemp("fuzzed") / "scenarios"
-    shutil.copytree(REPO / "scenarios", scenarios)
-    return module_servers(HRL_TRAINER_ENTRY="tests.fake_trainers:steady", HRL_SCENARIOS_DIR=str(scenarios))
+    with live_servers.start(scenarios=True, HRL_TRAINER_ENTRY="tests.fake_trainers:steady") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
-def guarded_server(module_servers) -> LiveServer:
+def guarded_server(live_servers) -> Iterator[LiveServer]:
     """A server with HRL_API_TOKEN set, whose token the generated requests never carry."""
-    return module_servers(HRL_TRAINER_ENTRY="tests.fake_trainers:steady", HRL_API_TOKEN="never-generated")
+    with live_servers.start(HRL_TRAINER_ENTRY="tests.fake_trainers:steady", HRL_API_TOKEN="never-generated") as server:
+        yield server
 
 
 def fuzz_every_operation(server: LiveServer, examples: int, only: set[str] | None = None) -> dict[str, set[int]]:

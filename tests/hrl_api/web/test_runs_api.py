@@ -7,28 +7,31 @@ from __future__ import annotations
 import io
 import signal
 import zipfile
+from collections.abc import Iterator
 
 import pytest
 
 from hrl_trainer.store.runlock import is_locked
 from tests.hrl_api.runs import SCENARIO, SHORT_RUN, complete_run, start_run
-from tests.hrl_trainer.store.helpers import cli
-from tests.live_server import ASYNC_MODES, EventRecorder, LiveServer, wait_until
+from tests.hrl_trainer.helpers import start_cli
+from tests.live_server import ASYNC_MODES, LiveServer, wait_until
 
 MISSING = f"{SCENARIO}-20000101-000000-0000"
 
 
 @pytest.fixture(scope="module", params=ASYNC_MODES)
-def api(request, module_servers) -> LiveServer:
-    return module_servers(async_mode=request.param)
+def server(request, live_servers) -> Iterator[LiveServer]:
+    """A server of the module's own in each async mode, with the real trainer (its models folder is shared with a
+    second server and a CLI run); the one the fixture `recorder` subscribes to."""
+    with live_servers.start(async_mode=request.param) as server:
+        yield server
 
 
 @pytest.fixture
-def recorder(api: LiveServer):
-    client = EventRecorder(api.url)
-    yield client
-    client.close()
-    api.ensure_idle()
+def api(server: LiveServer) -> Iterator[LiveServer]:
+    """The module's server, idle again after the test."""
+    yield server
+    server.ensure_idle()
 
 
 def error(response, status: int, field: str | None = None) -> dict:
@@ -133,7 +136,9 @@ def test_delete_publish_archive_and_history_are_409_while_the_scenario_trains(ap
 
 
 def test_a_cli_run_of_the_scenario_makes_start_409_naming_it(api):
-    trainer = cli("train", "--scenario", SCENARIO, "--episodes", "5000", "--models-dir", str(api.models_dir), "--quiet")
+    trainer = start_cli(
+        "train", "--scenario", SCENARIO, "--episodes", "5000", "--models-dir", str(api.models_dir), "--quiet"
+    )
     try:
         run_id = trainer.stdout.readline().split()[1]
         wait_until(lambda: is_locked(SCENARIO, api.models_dir), 120, "the CLI to take the scenario")
@@ -151,13 +156,13 @@ def test_a_cli_run_of_the_scenario_makes_start_409_naming_it(api):
     api.wait_idle()
 
 
-def test_two_servers_sharing_a_models_folder_never_train_one_scenario_together(api, start_server):
-    other = start_server(api.models_dir, async_mode=api.async_mode)
-    running = start_run(other, num_episodes=5000)["run_id"]
-    try:
-        wait_until(lambda: is_locked(SCENARIO, api.models_dir), 60, "the other server's child to hold the scenario")
-        assert running in error(api.post("/api/training/start", json=SHORT_RUN), 409, "scenario_name")["message"]
-    finally:
-        other.ensure_idle()
-    assert api.post("/api/training/start", json=SHORT_RUN).status_code == 202
-    api.wait_idle()
+def test_two_servers_sharing_a_models_folder_never_train_one_scenario_together(api, live_servers):
+    with live_servers.start(api.models_dir, async_mode=api.async_mode) as other:
+        running = start_run(other, num_episodes=5000)["run_id"]
+        try:
+            wait_until(lambda: is_locked(SCENARIO, api.models_dir), 60, "the other server's child to hold the scenario")
+            assert running in error(api.post("/api/training/start", json=SHORT_RUN), 409, "scenario_name")["message"]
+        finally:
+            other.ensure_idle()
+        assert api.post("/api/training/start", json=SHORT_RUN).status_code == 202
+        api.wait_idle()

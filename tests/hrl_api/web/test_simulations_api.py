@@ -3,9 +3,10 @@ hostile ids, and simulations that keep the API answering while a real training r
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,7 +19,7 @@ from hrl_trainer.agents.networks import GOAL_DIM, Executor, Strategist
 from hrl_trainer.env.simulation import OBS_DIM
 from hrl_trainer.store.run_writer import record_agents
 from tests.api_contract import assert_error
-from tests.live_server import ASYNC_MODES, REPO, LiveServer
+from tests.live_server import ASYNC_MODES, LiveServer
 
 MODEL = "torino_single"
 POLICIES = {"hrl", "best_fixed", "buffer_first", "target_liquidity_2", "target_liquidity_4", "rule_of_thumb", "random"}
@@ -39,12 +40,18 @@ def publish_untrained_model(models_dir: Path, name: str = MODEL) -> str:
 
 
 @pytest.fixture(scope="module", params=ASYNC_MODES)
-def sim_server(request, module_servers, tmp_path_factory) -> LiveServer:
+def sim_server(request, live_servers, tmp_path_factory) -> Iterator[LiveServer]:
     """A server with a published model of torino_single and its own copy of the scenarios."""
-    root = tmp_path_factory.mktemp("simulations")
-    shutil.copytree(REPO / "scenarios", root / "scenarios")
-    publish_untrained_model(root / "models")
-    return module_servers(root / "models", async_mode=request.param, HRL_SCENARIOS_DIR=str(root / "scenarios"))
+    models = tmp_path_factory.mktemp("simulations") / "models"
+    publish_untrained_model(models)
+    with live_servers.start(models, async_mode=request.param, scenarios=True) as server:
+        yield server
+
+
+def household_body(server: LiveServer) -> dict:
+    """MODEL's household as a body to create another from (without the fields GET derives)."""
+    derived = ("monthly_margin", "monthly_expenses", "read_only")
+    return {k: v for k, v in server.get_json(f"/api/scenarios/{MODEL}").items() if k not in derived}
 
 
 def simulate(server: LiveServer, **body) -> requests.Response:
@@ -156,11 +163,7 @@ def test_hostile_ids_never_reach_a_file(sim_server, simulation_id):
 
 
 def test_a_household_can_use_another_households_model_only_via_a_run(sim_server):
-    body = {
-        k: v
-        for k, v in sim_server.get_json(f"/api/scenarios/{MODEL}").items()
-        if k not in ("monthly_margin", "monthly_expenses", "read_only")
-    }
+    body = household_body(sim_server)
     assert sim_server.post("/api/scenarios", json={**body, "name": "my_copy"}).status_code == 201
     assert_error(simulate(sim_server, scenario_name="my_copy"), 404, "scenario_name")
     requests.delete(f"{sim_server.url}/api/scenarios/my_copy", timeout=30).raise_for_status()
@@ -260,11 +263,7 @@ def test_a_damaged_simulation_file_is_a_clear_500_and_the_list_skips_it(sim_serv
 
 
 def test_a_long_household_bounds_the_number_of_households(sim_server):
-    body = {
-        k: v
-        for k, v in sim_server.get_json(f"/api/scenarios/{MODEL}").items()
-        if k not in ("monthly_margin", "monthly_expenses", "read_only")
-    }
+    body = household_body(sim_server)
     assert sim_server.post("/api/scenarios", json={**body, "name": "long_life", "months": 600}).status_code == 201
     errors = assert_error(simulate(sim_server, scenario_name="long_life", households=2001), 400, "households")["errors"]
     assert "2001 x 600" in errors["households"][0]
@@ -272,11 +271,7 @@ def test_a_long_household_bounds_the_number_of_households(sim_server):
 
 
 def test_an_edited_household_keeps_its_model_and_is_simulated_with_its_new_figures(sim_server):
-    body = {
-        k: v
-        for k, v in sim_server.get_json(f"/api/scenarios/{MODEL}").items()
-        if k not in ("monthly_margin", "monthly_expenses", "read_only")
-    }
+    body = household_body(sim_server)
     assert sim_server.post("/api/scenarios", json={**body, "name": "edited_home"}).status_code == 201
     publish_untrained_model(sim_server.models_dir, "edited_home")
     history_before = sim_server.get_json("/api/models/edited_home/history")
@@ -294,15 +289,17 @@ def test_an_edited_household_keeps_its_model_and_is_simulated_with_its_new_figur
 
 
 @pytest.fixture(params=ASYNC_MODES)
-def small_server(request, start_server, tmp_path, tunings):
-    """``small_server(**env)``: a server of its own (tunings seeded for 12 months) with the settings ``env``."""
+def small_server(request, live_servers, tmp_path, tunings):
+    """``small_server(**env)``: a server of its own (tunings seeded for 12 months) with the settings ``env``,
+    terminated after the test."""
+    with ExitStack() as servers:
 
-    def start(**env: str) -> LiveServer:
-        publish_untrained_model(tmp_path / "models")
-        tunings.seed(tmp_path / "models", MODEL, months=12)
-        return start_server(tmp_path / "models", async_mode=request.param, **env)
+        def start(**env: str) -> LiveServer:
+            publish_untrained_model(tmp_path / "models")
+            tunings.seed(tmp_path / "models", MODEL, months=12)
+            return servers.enter_context(live_servers.start(tmp_path / "models", async_mode=request.param, **env))
 
-    return start
+        yield start
 
 
 def short(server: LiveServer, **body) -> requests.Response:

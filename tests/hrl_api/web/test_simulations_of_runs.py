@@ -5,15 +5,14 @@ CLI's `simulate --run` gives the same comparison; unknown run ids are 404, malfo
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
+from collections.abc import Iterator
 
 import pytest
 
 from tests.api_contract import assert_error
 from tests.hrl_api.web.test_simulations_api import publish_untrained_model
-from tests.live_server import ASYNC_MODES, REPO, LiveServer
+from tests.hrl_trainer.helpers import cli
+from tests.live_server import ASYNC_MODES, LiveServer
 
 TRAINED_ON = "torino_single"
 SIMULATED_ON = "milano_junior"  # another household
@@ -21,11 +20,14 @@ UNKNOWN_RUN = f"{TRAINED_ON}-20000101-000000-0000"
 
 
 @pytest.fixture(scope="module", params=ASYNC_MODES)
-def run_server(request, module_servers, tmp_path_factory) -> tuple[LiveServer, dict]:
+def run_server(request, live_servers) -> Iterator[tuple[LiveServer, dict]]:
     """A server whose models folder holds one tiny completed run of TRAINED_ON, trained through the API."""
-    root = tmp_path_factory.mktemp("run_simulations")
-    shutil.copytree(REPO / "scenarios", root / "scenarios")
-    server = module_servers(root / "models", async_mode=request.param, HRL_SCENARIOS_DIR=str(root / "scenarios"))
+    with live_servers.start(async_mode=request.param, scenarios=True) as server:
+        yield trained(server)
+
+
+def trained(server: LiveServer) -> tuple[LiveServer, dict]:
+    """``server`` and the tiny run of TRAINED_ON it trained."""
     started = server.post(
         "/api/training/start",
         json={"scenario_name": TRAINED_ON, "num_episodes": 4, "save_interval": 2, "eval_episodes": 2, "seed": 5},
@@ -90,85 +92,30 @@ def test_the_cli_simulates_the_same_run_with_the_same_result(run_server):
     server, run = run_server
     body = {"scenario_name": SIMULATED_ON, "run_id": run["run_id"], "households": 20, "seed": 3, "months": 12}
     record = server.post("/api/simulations", json=body).json()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hrl_trainer",
-            "simulate",
-            "--scenario",
-            SIMULATED_ON,
-            "--run",
-            run["run_id"],
-            "--households",
-            "20",
-            "--seed",
-            "3",
-            "--months",
-            "12",
-            "--json",
-            "--models-dir",
-            str(server.models_dir),
-            "--scenarios-dir",
-            str(server.models_dir.parent / "scenarios"),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    simulate = ["simulate", "--scenario", SIMULATED_ON, "--run", run["run_id"], "--households", "20", "--seed", "3"]
+    simulate += ["--months", "12", "--models-dir", str(server.models_dir)]
+    done = cli(*simulate, "--json", "--scenarios-dir", str(server.scenarios_dir), check=False)
     assert done.returncode == 0, done.stderr
     printed = json.loads(done.stdout)
     assert printed["policies"] == record["policies"] and printed["paired"] == record["paired"]
-    table = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hrl_trainer",
-            "simulate",
-            "--scenario",
-            SIMULATED_ON,
-            "--run",
-            run["run_id"],
-            "--households",
-            "20",
-            "--seed",
-            "3",
-            "--months",
-            "12",
-            "--models-dir",
-            str(server.models_dir),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    table = cli(*simulate, check=False)
     assert table.returncode == 0 and "20 households, 12 months, seed 3" in table.stdout, table.stderr
 
 
 @pytest.mark.parametrize(("run_id", "message"), [(UNKNOWN_RUN, "No run"), ("not-a-run", "must look like")])
 def test_the_cli_names_a_bad_run(run_server, run_id, message):
     server, _ = run_server
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hrl_trainer",
-            "simulate",
-            "--scenario",
-            SIMULATED_ON,
-            "--run",
-            run_id,
-            "--households",
-            "5",
-            "--models-dir",
-            str(server.models_dir),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    done = cli(
+        "simulate",
+        "--scenario",
+        SIMULATED_ON,
+        "--run",
+        run_id,
+        "--households",
+        "5",
+        "--models-dir",
+        str(server.models_dir),
+        check=False,
     )
     assert done.returncode == 2 and "--run" in done.stderr and message in done.stderr, done.stderr
 
@@ -199,27 +146,27 @@ def test_unknown_runs_are_404_and_malformed_ones_400(run_server, path, run_id, s
 
 
 @pytest.mark.parametrize("async_mode", ASYNC_MODES)
-def test_tuned_baselines_survive_a_restart(start_server, tmp_path, async_mode):
+def test_tuned_baselines_survive_a_restart(live_servers, tmp_path, async_mode):
     """The first simulation saves the tuned splits under models/baselines/; after a restart the server
     uses the saved ones (here replaced by a split no tuning picks, to tell them apart) instead of tuning."""
     models = tmp_path / "restart_models"
     run_id = publish_untrained_model(models, TRAINED_ON)  # a run of TRAINED_ON (training it adds nothing here)
-    server = start_server(models, async_mode=async_mode)
-    body = {"scenario_name": SIMULATED_ON, "run_id": run_id, "households": 10, "seed": 1, "months": 12}
-    first = server.post("/api/simulations", json=body)
-    assert first.status_code == 201, first.text
-    (saved,) = (models / "baselines").glob("*.json")
-    cached = json.loads(saved.read_text())
-    assert cached["figures"]["monthly_income"] == first.json()["scenario"]["monthly_income"]
-    assert [round(x, 2) for x in cached["splits"]["best_fixed"]] == first.json()["policies"]["best_fixed"]["split"]
+    with live_servers.start(models, async_mode=async_mode) as server:
+        body = {"scenario_name": SIMULATED_ON, "run_id": run_id, "households": 10, "seed": 1, "months": 12}
+        first = server.post("/api/simulations", json=body)
+        assert first.status_code == 201, first.text
+        (saved,) = (models / "baselines").glob("*.json")
+        cached = json.loads(saved.read_text())
+        assert cached["figures"]["monthly_income"] == first.json()["scenario"]["monthly_income"]
+        assert [round(x, 2) for x in cached["splits"]["best_fixed"]] == first.json()["policies"]["best_fixed"]["split"]
 
-    server.terminate()
-    cached["splits"]["best_fixed"] = [0.11, 0.22, 0.67]  # no grid split: only the file can say it
-    saved.write_text(json.dumps(cached))
-    server.start()
-    again = server.post("/api/simulations", json=body)
-    assert again.status_code == 201, again.text
-    assert again.json()["policies"]["best_fixed"]["split"] == [0.11, 0.22, 0.67]
+        server.terminate()
+        cached["splits"]["best_fixed"] = [0.11, 0.22, 0.67]  # no grid split: only the file can say it
+        saved.write_text(json.dumps(cached))
+        server.start()
+        again = server.post("/api/simulations", json=body)
+        assert again.status_code == 201, again.text
+        assert again.json()["policies"]["best_fixed"]["split"] == [0.11, 0.22, 0.67]
 
 
 def test_a_run_after_a_simulation_of_its_household_compares_with_the_target_liquidity_rules(run_server):

@@ -10,7 +10,7 @@ import torch
 from hrl_trainer import TrainConfig
 from hrl_trainer.learn.trainer import Trainer
 from hrl_trainer.store import runs
-from tests.hrl_trainer.store.helpers import SCENARIO, train
+from tests.hrl_trainer.helpers import SCENARIO, train
 
 PARENT_EPISODES, FIRST = 200, 25
 

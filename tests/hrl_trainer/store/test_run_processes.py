@@ -7,18 +7,22 @@ from __future__ import annotations
 import json
 import signal
 
+import pytest
+
 from hrl_trainer.store import runs
 from hrl_trainer.store.runlock import is_locked
-from tests.hrl_trainer.store.helpers import SCENARIO, cli, train
+from tests.hrl_trainer.helpers import SCENARIO, start_cli, train
 from tests.hrl_trainer.store.test_run_store import digests
 from tests.live_server import wait_until
+
+pytestmark = pytest.mark.server  # real trainer processes, end to end: left out of `make test-fast`
 
 RACE_EPISODES = "300"
 
 
 def test_two_trainers_racing_for_one_scenario_exactly_one_trains(tmp_path):
     racers = [
-        cli(
+        start_cli(
             "train",
             "--scenario",
             SCENARIO,
@@ -48,7 +52,7 @@ def test_two_trainers_racing_for_one_scenario_exactly_one_trains(tmp_path):
 def test_a_killed_trainer_leaves_a_failed_run_no_lock_and_the_published_model(tmp_path):
     published = train(tmp_path, seed=1)
     before = {k: v for k, v in digests(tmp_path).items() if not k.startswith("runs/")}
-    victim = cli(
+    victim = start_cli(
         "train",
         "--scenario",
         SCENARIO,
@@ -87,7 +91,7 @@ def test_a_killed_trainer_leaves_a_failed_run_no_lock_and_the_published_model(tm
 
 
 def run_cli(*args: str) -> tuple[int, str, str]:
-    process = cli(*args)
+    process = start_cli(*args)
     out, err = process.communicate(timeout=600)
     return process.returncode, out, err
 

@@ -18,7 +18,7 @@ from hrl_trainer.store import runs
 from hrl_trainer.store.adoption import adopt_models_folder
 from hrl_trainer.store.checkpoints import checkpoint_dir, load_trained_models
 from hrl_trainer.store.runlock import ScenarioLock, ScenarioLocked, is_locked, read_holder
-from tests.hrl_trainer.store.helpers import SCENARIO, make_legacy, train
+from tests.hrl_trainer.helpers import SCENARIO, make_legacy, train
 
 HOSTILE_IDS = [
     "",
