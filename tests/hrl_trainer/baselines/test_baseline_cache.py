@@ -14,7 +14,7 @@ import pytest
 from hrl_trainer import load_scenario
 from hrl_trainer.baselines import tuning as baseline_tuning
 from hrl_trainer.baselines.cache import cache_path
-from hrl_trainer.baselines.tuning import figures_key, tune, tunings
+from hrl_trainer.baselines.tuning import figures_key, tunings
 from hrl_trainer.common.config import TUNING_HOUSEHOLDS
 from hrl_trainer.common.paths import BASELINES_FOLDER
 
@@ -147,7 +147,9 @@ def test_another_households_file_under_the_same_name_is_not_used(tmp_path, torin
     tunings.cache_clear()
 
 
-def test_a_simulation_in_a_new_process_reads_the_real_tuning_from_disk(tmp_path, torino, no_tuning):
+def test_a_simulation_in_a_new_process_reads_the_real_tuning_from_disk(
+    tmp_path, torino, torino_tuned_afresh, no_tuning
+):
     """The real tuning, done by one process, is what a later process (a restarted server) reuses."""
     script = (
         "import sys; from hrl_trainer import load_scenario; from hrl_trainer.baselines.tuning import tunings; "
@@ -155,7 +157,7 @@ def test_a_simulation_in_a_new_process_reads_the_real_tuning_from_disk(tmp_path,
     )
     subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=True, timeout=600)
     from_disk = tunings(torino, str(tmp_path))  # tuning refused: must come from the file
-    real = tune(torino)  # the function itself, imported before the fixture replaced it
+    real = torino_tuned_afresh  # by the function itself (the fixture no_tuning replaces it here)
     assert set(from_disk) == set(real) == {"best_fixed", "buffer_first", "target_liquidity_2", "target_liquidity_4"}
     assert all(np.allclose(from_disk[name], real[name]) for name in ("best_fixed", "buffer_first"))
     assert from_disk["target_liquidity_2"] == real["target_liquidity_2"]

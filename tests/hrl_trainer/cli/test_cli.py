@@ -14,24 +14,10 @@ import yaml
 from hrl_trainer import load_scenario
 from hrl_trainer.baselines.cache import cache_path
 from hrl_trainer.baselines.tuning import figures_key
-from hrl_trainer.cli.main import main
-from hrl_trainer.common.config import (
-    ADVICE_BOUNDS,
-    MAX_BALANCE,
-    MAX_HOUSEHOLD_MONTHS,
-    MAX_KEEP_CHECKPOINTS,
-    SETTING_BOUNDS,
-    SIMULATION_BOUNDS,
-    TUNING_HOUSEHOLDS,
-)
+from hrl_trainer.common.config import MAX_HOUSEHOLD_MONTHS, TUNING_HOUSEHOLDS
 from hrl_trainer.store.checkpoints import checkpoint_dir, model_paths
-from tests.live_server import REPO
-
-
-def cli(*args, check=True):
-    return subprocess.run(
-        [sys.executable, "-m", "hrl_trainer", *args], capture_output=True, text=True, check=check, timeout=300
-    )
+from tests.hrl_trainer.helpers import REPO, cli, run_main
+from tests.shared_bounds import SHARED_BOUNDS
 
 
 @pytest.fixture(scope="module")
@@ -75,11 +61,13 @@ def test_train_writes_the_models_and_prints_a_summary_that_leads_with_the_held_o
     assert (models / "checkpoints" / "torino_single" / "checkpoint_episode_40").is_dir()
 
 
-def test_evaluate_json_compares_with_every_baseline(trained):
+def test_evaluate_json_compares_with_every_baseline(trained, capsys):
     models, _ = trained
-    report = json.loads(
-        cli("evaluate", "--scenario", "torino_single", "--models-dir", str(models), "--episodes", "60", "--json").stdout
+    status, out, _ = run_main(
+        capsys, "evaluate", "--scenario", "torino_single", "--models-dir", str(models), "--episodes", "60", "--json"
     )
+    assert status == 0
+    report = json.loads(out)
     baselines = {"best_fixed", "random", "buffer_first", "target_liquidity_2", "target_liquidity_4", "flat_ppo"}
     assert set(report["policies"]) == {"hrl", *baselines}
     for metrics in report["policies"].values():
@@ -93,35 +81,24 @@ def test_evaluate_json_compares_with_every_baseline(trained):
     assert report["policies"]["best_fixed"]["avg_reward"] > report["policies"]["random"]["avg_reward"]
 
 
-def test_simulate_flat_ppo_reuses_the_flat_ppo_evaluate_trained(trained):
+def test_simulate_flat_ppo_reuses_the_flat_ppo_evaluate_trained(trained, capsys):
     """`evaluate` keeps the flat PPO it trains under models/baselines/flat_ppo/; `simulate --flat-ppo` reads it."""
     models, _ = trained
-    cli("evaluate", "--scenario", "torino_single", "--models-dir", str(models), "--episodes", "20", "--json")
+    household = ["--scenario", "torino_single", "--models-dir", str(models)]
+    assert run_main(capsys, "evaluate", *household, "--episodes", "20", "--json")[0] == 0
     (path,) = (models / "baselines" / "flat_ppo").iterdir()
     stamp = path.stat().st_mtime_ns
-    result = json.loads(
-        cli(
-            "simulate",
-            "--scenario",
-            "torino_single",
-            "--models-dir",
-            str(models),
-            "--households",
-            "10",
-            "--months",
-            "12",
-            "--seed",
-            "2",
-            "--flat-ppo",
-            "--json",
-        ).stdout
+    status, out, _ = run_main(
+        capsys, "simulate", *household, "--households", "10", "--months", "12", "--seed", "2", "--flat-ppo", "--json"
     )
+    assert status == 0
+    result = json.loads(out)
     assert result["policies"]["flat_ppo"]["trained"] == {"scenario_name": "torino_single", "episodes": 40, "seed": 4}
     assert set(result["paired"]["flat_ppo"]) == {"reward", "real_net_worth", "total_spending"}
     assert [p.name for p in path.parent.iterdir()] == [path.name] and path.stat().st_mtime_ns == stamp
 
 
-def test_evaluate_table_with_the_tunings_kept_in_the_models_folder(trained, tmp_path):
+def test_evaluate_table_with_the_tunings_kept_in_the_models_folder(trained, tmp_path, capsys):
     """`evaluate` reads the household's tunings from its models folder (here a copy whose best fixed split is
     one no tuning picks, to tell them apart) instead of tuning them again."""
     models = shutil.copytree(trained[0], tmp_path / "models", symlinks=True)
@@ -129,9 +106,10 @@ def test_evaluate_table_with_the_tunings_kept_in_the_models_folder(trained, tmp_
     record = json.loads(saved.read_text())
     record["splits"]["best_fixed"] = [0.11, 0.22, 0.67]
     saved.write_text(json.dumps(record))
-    out = cli(
-        "evaluate", "--scenario", "torino_single", "--models-dir", str(models), "--episodes", "30", "--no-flat"
-    ).stdout
+    status, out, _ = run_main(
+        capsys, "evaluate", "--scenario", "torino_single", "--models-dir", str(models), "--episodes", "30", "--no-flat"
+    )
+    assert status == 0
     assert out.splitlines()[0].split()[:2] == ["policy", "avg_reward"]
     assert [line.split()[0] for line in out.splitlines()[1:]] == [
         "hrl",
@@ -145,8 +123,9 @@ def test_evaluate_table_with_the_tunings_kept_in_the_models_folder(trained, tmp_
     assert "[0.11, 0.22, 0.67]" in next(line for line in out.splitlines() if line.split()[0] == "best_fixed")
 
 
-def test_scenarios_lists_the_bundled_households():
-    out = cli("scenarios").stdout
+def test_scenarios_lists_the_bundled_households(capsys):
+    status, out, _ = run_main(capsys, "scenarios")
+    assert status == 0
     assert [line.split()[0] for line in out.splitlines()[1:]] == [
         "bologna_coppia",
         "milano_junior",
@@ -176,21 +155,23 @@ def test_scenarios_lists_the_bundled_households():
         ),
     ],
 )
-def test_errors_are_one_clear_line(args, message):
-    result = cli(*args, check=False)
-    assert result.returncode == 2
-    assert message in result.stderr and "Traceback" not in result.stderr
+def test_errors_are_one_clear_line(capsys, args, message):
+    status, _, err = run_main(capsys, *args)
+    assert status == 2
+    assert message in err and "Traceback" not in err
 
 
-def test_a_models_folder_that_is_a_file_fails_before_training(tmp_path):
+def test_a_models_folder_that_is_a_file_fails_before_training(capsys, tmp_path):
     (tmp_path / "models").write_text("not a folder")
-    result = cli("train", "--scenario", "torino_single", "--models-dir", str(tmp_path / "models"), check=False)
-    assert result.returncode == 2 and result.stderr.count("\n") == 1
-    assert "is not a folder" in result.stderr and "Traceback" not in result.stderr
-    assert result.stdout == ""
+    status, out, err = run_main(
+        capsys, "train", "--scenario", "torino_single", "--models-dir", str(tmp_path / "models")
+    )
+    assert status == 2 and err.count("\n") == 1
+    assert "is not a folder" in err and "Traceback" not in err
+    assert out == ""
 
 
-def test_an_unwritable_models_folder_fails_before_training(tmp_path):
+def test_an_unwritable_models_folder_fails_before_training(capsys, tmp_path):
     folder = tmp_path / "models"
     folder.mkdir()
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro", "tmpfs", str(folder)], capture_output=True)
@@ -199,12 +180,12 @@ def test_an_unwritable_models_folder_fails_before_training(tmp_path):
             pytest.skip(f"root can write anywhere, and mounting failed: {mounted.stderr.decode().strip()}")
         folder.chmod(0o500)
     try:
-        result = cli("train", "--scenario", "torino_single", "--models-dir", str(folder), check=False)
+        status, _, err = run_main(capsys, "train", "--scenario", "torino_single", "--models-dir", str(folder))
     finally:
         if mounted.returncode == 0:
             subprocess.run(["umount", "--lazy", str(folder)], check=True)
-    assert result.returncode == 2 and result.stderr.count("\n") == 1
-    assert f"{folder}: cannot write in {folder}" in result.stderr and "Traceback" not in result.stderr
+    assert status == 2 and err.count("\n") == 1
+    assert f"{folder}: cannot write in {folder}" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize(
@@ -225,15 +206,17 @@ def test_an_unwritable_models_folder_fails_before_training(tmp_path):
         ),
     ],
 )
-def test_bad_numbers_are_refused_in_plain_words(args, message):
-    result = cli("train", "--scenario", "torino_single", *args, check=False)
-    assert result.returncode == 2
-    assert result.stderr.splitlines()[-1] == f"python -m hrl_trainer train: error: {message}"
-    assert "invalid" not in result.stderr and "parse" not in result.stderr  # argparse's "invalid <function> value"
+def test_bad_numbers_are_refused_in_plain_words(capsys, args, message):
+    status, _, err = run_main(capsys, "train", "--scenario", "torino_single", *args)
+    assert status == 2
+    assert err.splitlines()[-1] == f"python -m hrl_trainer train: error: {message}"
+    assert "invalid" not in err and "parse" not in err  # argparse's "invalid <function> value"
 
 
-def test_train_help_describes_every_option_with_its_default():
-    help_text = " ".join(cli("train", "--help").stdout.split())
+def test_train_help_describes_every_option_with_its_default(capsys):
+    status, out, _ = run_main(capsys, "train", "--help")
+    assert status == 0
+    help_text = " ".join(out.split())
     for option, default in [
         ("--episodes", "(default: 1000)"),
         ("--save-interval", "(default: 100)"),
@@ -333,37 +316,28 @@ REQUIRED = {
     "train": ["--scenario", "torino_single"],
     "advise": ["--scenario", "torino_single", "--month", "0", "--savings", "0", "--invested", "0"],
 }
-OPTION_BOUNDS = [  # (command, option, (lowest, highest)) as the API's schemas read them
-    ("simulate", "--households", SIMULATION_BOUNDS["households"]),
-    ("simulate", "--months", SIMULATION_BOUNDS["months"]),
-    ("simulate", "--seed", SIMULATION_BOUNDS["seed"]),
-    ("evaluate", "--episodes", SIMULATION_BOUNDS["households"]),
-    ("advise", "--month", ADVICE_BOUNDS["month"]),
-    ("advise", "--income-loss-months-left", ADVICE_BOUNDS["income_loss_months_left"]),
-    ("advise", "--savings", (0, MAX_BALANCE)),
-    ("advise", "--invested", (0, MAX_BALANCE)),
-    ("advise", "--cash", (0, MAX_BALANCE)),
-    ("train", "--episodes", SETTING_BOUNDS["num_episodes"]),
-    ("train", "--save-interval", SETTING_BOUNDS["save_interval"]),
-    ("train", "--eval-episodes", SETTING_BOUNDS["eval_episodes"]),
-    ("train", "--seed", SETTING_BOUNDS["seed"]),
-    ("train", "--keep-checkpoints", (0, MAX_KEEP_CHECKPOINTS)),
+SIMULATION, ADVICE, RUN = (SHARED_BOUNDS[form] for form in ("simulation", "advice", "run"))
+OPTION_BOUNDS = [  # (command, option, (lowest, highest)) as the API's schemas read them (tests/shared_bounds.py)
+    ("simulate", "--households", SIMULATION["households"]),
+    ("simulate", "--months", SIMULATION["months"]),
+    ("simulate", "--seed", SIMULATION["seed"]),
+    ("evaluate", "--episodes", SIMULATION["households"]),
+    ("advise", "--month", ADVICE["month"]),
+    ("advise", "--income-loss-months-left", ADVICE["income_loss_months_left"]),
+    ("advise", "--savings", ADVICE["savings"]),
+    ("advise", "--invested", ADVICE["invested"]),
+    ("advise", "--cash", ADVICE["cash"]),
+    ("train", "--episodes", RUN["num_episodes"]),
+    ("train", "--save-interval", RUN["save_interval"]),
+    ("train", "--eval-episodes", RUN["eval_episodes"]),
+    ("train", "--seed", RUN["seed"]),
+    ("train", "--keep-checkpoints", RUN["keep_checkpoints"]),
 ]
 OUT_OF_BOUNDS = [
     (command, option, value)
     for command, option, (low, high) in OPTION_BOUNDS
     for value in (f"{low - 1:.0f}", f"{high + 1:.0f}")
 ]
-
-
-def run_main(capsys, *argv: str) -> tuple[int, str, str]:
-    """The command line in process (argparse's own errors exit through SystemExit)."""
-    try:
-        status = main(list(argv))
-    except SystemExit as exc:
-        status = exc.code
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 @pytest.mark.parametrize(("command", "option", "value"), OUT_OF_BOUNDS, ids=[" ".join(c) for c in OUT_OF_BOUNDS])
@@ -404,67 +378,26 @@ def test_households_times_months_is_bounded_as_in_the_api(capsys, tmp_path, comm
     )
 
 
-def test_the_issues_simulation_of_100000_months_is_refused_at_once():
+def test_the_issues_simulation_of_100000_months_is_refused_at_once(capsys):
     """The issue's command printed nothing for over 120 s; now argparse refuses it before any work."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hrl_trainer",
-            "simulate",
-            "--scenario",
-            "torino_single",
-            "--households",
-            "10",
-            "--months",
-            "100000",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    status, out, err = run_main(
+        capsys, "simulate", "--scenario", "torino_single", "--households", "10", "--months", "100000"
     )
-    assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr.splitlines()[-1] == (
+    assert status == 2 and out == ""
+    assert err.splitlines()[-1] == (
         "python -m hrl_trainer simulate: error: argument --months: must be an integer from 12 to 600, got '100000'"
     )
 
 
 def test_advise_prints_this_months_sentence(trained, capsys):
     models, _ = trained
-    status, out, _ = run_main(
-        capsys,
-        "advise",
-        "--scenario",
-        "torino_single",
-        "--models-dir",
-        str(models),
-        "--month",
-        "3",
-        "--savings",
-        "1000",
-        "--invested",
-        "0",
-        "--json",
-    )
+    advise = ["advise", "--scenario", "torino_single", "--models-dir", str(models), "--invested", "0"]
+    status, out, _ = run_main(capsys, *advise, "--month", "3", "--savings", "1000", "--json")
     answer = json.loads(out)
     assert status == 0 and answer["month"] == 3 and answer["sentence"].endswith(".")
     assert answer["model"]["source"] == "published"
     assert sum(answer["split"].values()) == pytest.approx(1.0)
-    status, out, err = run_main(
-        capsys,
-        "advise",
-        "--scenario",
-        "torino_single",
-        "--models-dir",
-        str(models),
-        "--month",
-        "120",
-        "--savings",
-        "0",
-        "--invested",
-        "0",
-    )
+    status, out, err = run_main(capsys, *advise, "--month", "120", "--savings", "0")
     assert (status, out) == (2, "")
     assert err == (
         "python -m hrl_trainer advise: error: argument --month: Must be between 0 and 119 for 'torino_single'.\n"

@@ -12,6 +12,7 @@ from hrl_trainer.learn.trainer import Trainer
 from hrl_trainer.learn.tuning import TrialPruningCallback
 from hrl_trainer.store.checkpoints import load_trained_models, model_paths
 from hrl_trainer.store.runlock import ScenarioLocked
+from tests.hrl_trainer.helpers import METRICS, RUN_FILES, small
 
 # Recorded with main's trainer (1e7031a, before callbacks) under these tests' conftest (one torch thread).
 BEFORE = {
@@ -75,35 +76,11 @@ FILES = {
         "config",
     ],
 }
-RECORD = [
-    "episode",
-    "total_episodes",
-    "avg_reward",
-    "avg_duration",
-    "avg_cash",
-    "avg_invested",
-    "stability",
-    "goal_adherence",
-    "elapsed_time",
-]
+RECORD = ["episode", "total_episodes", *METRICS, "elapsed_time"]
 
 
 def param_sum(*agents) -> float:
     return sum(float(value.double().sum()) for agent in agents for value in agent.state_dict().values())
-
-
-def small(models_dir=None, **settings) -> TrainConfig:
-    return TrainConfig(
-        "torino_single",
-        **{
-            "num_episodes": 12,
-            "save_interval": 6,
-            "eval_episodes": 2,
-            "seed": 3,
-            "models_dir": str(models_dir) if models_dir else None,
-            **settings,
-        },
-    )
 
 
 class FakeTrial:
@@ -195,12 +172,7 @@ def test_the_run_folder_has_the_files_and_keys_it_had_before_callbacks(seeded_ru
                 for label in ("best", "episode_10", "episode_20", "episode_30", "final")
                 for name in ("high_agent.pt", "low_agent.pt", "metadata.json")
             ),
-            "config.json",
-            "high_agent.pt",
-            "history.json",
-            "low_agent.pt",
-            "optimizer.pt",
-            "run.json",
+            *RUN_FILES,
         ]
     )
     for name, keys in FILES.items():

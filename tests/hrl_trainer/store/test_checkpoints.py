@@ -6,8 +6,6 @@ import os
 import pickle
 import shutil
 import signal
-import subprocess
-import sys
 from itertools import count
 
 import numpy as np
@@ -34,6 +32,7 @@ from hrl_trainer.store.checkpoints import (
     save_checkpoint,
     tidy_models_folder,
 )
+from tests.hrl_trainer.helpers import RUN_FILES, run_main
 
 
 @pytest.fixture(scope="module")
@@ -60,15 +59,7 @@ def test_layout_matches_the_spec(trained):
         "runs",
     ]
     run = models / "runs" / trainer.run_id  # the published run's own folder; the spec's paths hold copies
-    assert sorted(p.name for p in run.iterdir()) == [
-        "checkpoints",
-        "config.json",
-        "high_agent.pt",
-        "history.json",
-        "low_agent.pt",
-        "optimizer.pt",
-        "run.json",
-    ]
+    assert sorted(p.name for p in run.iterdir()) == ["checkpoints", *RUN_FILES]
     assert (models / "checkpoints" / "bologna_coppia").resolve() == (run / "checkpoints").resolve()
     for name in ("high_agent.pt", "low_agent.pt", "history.json"):
         assert (run / name).read_bytes() == (models / f"bologna_coppia_{name}").read_bytes()
@@ -399,29 +390,15 @@ def test_loading_an_agent_of_an_architecture_this_version_does_not_build_is_a_cl
     assert str(error.value).endswith("is not one this version builds; train the scenario again")
 
 
-def test_evaluate_refuses_an_incompatible_model_in_one_line(trained, tmp_path):
+def test_evaluate_refuses_an_incompatible_model_in_one_line(trained, tmp_path, capsys):
     _, models = trained
     shutil.copytree(models, tmp_path / "models")
     rewrite_payload(tmp_path / "models" / "bologna_coppia_low_agent.pt", lambda payload: payload.pop("observation"))
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hrl_trainer",
-            "evaluate",
-            "--scenario",
-            "bologna_coppia",
-            "--models-dir",
-            str(tmp_path / "models"),
-            "--episodes",
-            "5",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    status, _, err = run_main(
+        capsys, "evaluate", "--scenario", "bologna_coppia", "--models-dir", str(tmp_path / "models"), "--episodes", "5"
     )
-    assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr == (
+    assert status == 2 and "Traceback" not in err
+    assert err == (
         "error: the saved executor cannot run in this version: it was saved before observation "
         "layouts were recorded; train the scenario again\n"
     )

@@ -148,6 +148,11 @@ def test_households_at_the_corners_give_finite_rewards_within_the_documented_ran
     assert min(low for low, _ in seen) < -100 and max(high for _, high in seen) > 10_000  # the corners were reached
 
 
+def over_50_years(field: str, value: float, message: str) -> tuple[dict, str, str]:
+    """A household of 600 months whose `field` is `value`: refused with `message` naming the field."""
+    return {"months": 600, field: value}, field, message
+
+
 REFUSED = {
     "tiny income": ({"monthly_income": 1e-9}, "monthly_income", "greater than or equal to 100"),
     "income over the cap": ({"monthly_income": 1_000_001}, "monthly_income", "less than or equal to 1000000"),
@@ -165,30 +170,12 @@ REFUSED = {
         "Must be at most 1 times variable_expenses_mean (here at most 400",
     ),
     "initial cash of centuries": ({"initial_cash": 1e7}, "initial_cash", "at most 120 months of monthly_income"),
-    "raises for 50 years": (
-        {"months": 600, "salary_raise_annual": 0.1},
-        "salary_raise_annual",
-        "the real income would grow",
-    ),
-    "returns for 50 years": (
-        {"months": 600, "investment_return_annual": 0.2},
-        "investment_return_annual",
-        "at most 30 fold",
-    ),
-    "interest for 50 years": (
-        {"months": 600, "savings_interest_annual": 0.2},
-        "savings_interest_annual",
-        "at most 30 fold",
-    ),
-    "inflation for 50 years": (
-        {"months": 600, "inflation_annual": 0.2},
-        "inflation_annual",
-        "prices would grow 9,100 fold",
-    ),
-    "volatility for 50 years": (
-        {"months": 600, "investment_volatility_monthly": 0.1},
-        "investment_volatility_monthly",
-        "Must be at most 0.04082 over 600 months",
+    "raises for 50 years": over_50_years("salary_raise_annual", 0.1, "the real income would grow"),
+    "returns for 50 years": over_50_years("investment_return_annual", 0.2, "at most 30 fold"),
+    "interest for 50 years": over_50_years("savings_interest_annual", 0.2, "at most 30 fold"),
+    "inflation for 50 years": over_50_years("inflation_annual", 0.2, "prices would grow 9,100 fold"),
+    "volatility for 50 years": over_50_years(
+        "investment_volatility_monthly", 0.1, "Must be at most 0.04082 over 600 months"
     ),
     "derived field of the wrong type": ({"read_only": "yes"}, "read_only", "Not a valid boolean"),
 }

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import math
 import statistics
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -28,6 +26,10 @@ from hrl_trainer.use.advice import AdviceError, advise
 from hrl_trainer.use.policy_looks import policy_look
 from hrl_trainer.use.report import render_report
 from hrl_trainer.use.simulations import create_simulation, simulate
+from tests.hrl_trainer.helpers import cli, run_main
+
+POLICIES = ("hrl", "best_fixed", "buffer_first", "target_liquidity_2", "target_liquidity_4", "rule_of_thumb", "random")
+"""Every policy a simulation compares."""
 
 
 @pytest.fixture(scope="module")
@@ -99,25 +101,19 @@ def test_paired_differences_are_household_by_household(torino, agents, result):
     paired = result["paired"]["rule_of_thumb"]["real_net_worth"]
     assert paired["diff"] == pytest.approx(statistics.fmean(diffs))
     assert paired["stderr"] == pytest.approx(statistics.stdev(diffs) / math.sqrt(7))
-    assert set(result["paired"]) == {
-        "best_fixed",
-        "buffer_first",
-        "target_liquidity_2",
-        "target_liquidity_4",
-        "rule_of_thumb",
-        "random",
-    }
+    assert set(result["paired"]) == set(POLICIES) - {"hrl"}
 
 
 @pytest.mark.parametrize(("name", "index"), [("target_liquidity_2", 2), ("target_liquidity_4", 3)])
-def test_the_target_liquidity_rules_report_evaluates_tuning_and_score_as_by_hand(torino, agents, result, name, index):
+def test_the_target_liquidity_rules_report_evaluates_tuning_and_score_as_by_hand(
+    torino, agents, result, torino_tuned_afresh, name, index
+):
     """Tuned as `evaluate` tunes them (same grids, same tuning households); each household's reward as the
     scalar re-computation of tests/hrl_trainer/baselines/test_rules.py says; paired household by household."""
-    from hrl_trainer.baselines.tuning import tune
     from hrl_trainer.evaluation.scoring import hrl_policy
     from tests.hrl_trainer.baselines.test_rules import live_by_hand
 
-    tuned = tune(figures_key(torino), 200)[name]
+    tuned = torino_tuned_afresh[name]  # as `evaluate` tunes them: same grids, same 200 tuning households
     policy = result["policies"][name]
     assert policy["tuned"] == tuned and policy["description"].startswith("Target liquidity")
     four = (
@@ -216,8 +212,9 @@ def test_format_euro():
     assert format_euro(12.345, cents=True) == "12,35\u00a0€"
 
 
-def test_store_and_report(tmp_path, torino, agents):
+def test_store_and_report(tmp_path, torino, agents, tunings):
     record_agents("torino_single", *agents, {"scenario_name": "torino_single", "episodes_completed": 3}, tmp_path)
+    tunings.seed(tmp_path, "torino_single")
     record = create_simulation(torino, households=5, seed=2, models_dir=tmp_path)
     assert load_simulation(record["id"], tmp_path) == json.loads(json.dumps(record))
     assert [s["id"] for s in list_simulations(tmp_path)] == [record["id"]]
@@ -230,56 +227,29 @@ def test_store_and_report(tmp_path, torino, agents):
     assert list_simulations(tmp_path) == [] and not list((tmp_path / "simulations").iterdir())
 
 
-def test_simulate_cli(tmp_path, agents, tunings):
+def test_simulate_cli(tmp_path, agents, tunings, capsys):
     record_agents("torino_single", *agents, {"scenario_name": "torino_single"}, tmp_path)
     tunings.seed(tmp_path, "torino_single")
-    run = lambda *extra: subprocess.run(  # noqa: E731
-        [
-            sys.executable,
-            "-m",
-            "hrl_trainer",
-            "simulate",
-            "--scenario",
-            "torino_single",
-            "--households",
-            "30",
-            "--seed",
-            "3",
-            "--models-dir",
-            str(tmp_path),
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    table = run()
+    simulate = [
+        "simulate",
+        "--scenario",
+        "torino_single",
+        "--households",
+        "30",
+        "--seed",
+        "3",
+        "--models-dir",
+        str(tmp_path),
+    ]
+    table = cli(*simulate, check=False)
     assert table.returncode == 0, table.stderr
-    assert all(
-        name in table.stdout
-        for name in (
-            "hrl",
-            "best_fixed",
-            "buffer_first",
-            "target_liquidity_2",
-            "target_liquidity_4",
-            "rule_of_thumb",
-            "random",
-        )
-    )
+    assert all(name in table.stdout for name in POLICIES)
     assert "€" in table.stdout and "today's euros" in table.stdout
-    data = json.loads(run("--json").stdout)
-    assert data["households"] == 30 and set(data["policies"]) == {
-        "hrl",
-        "best_fixed",
-        "buffer_first",
-        "target_liquidity_2",
-        "target_liquidity_4",
-        "rule_of_thumb",
-        "random",
-    }
-    missing = run("--run", "nope")
-    assert missing.returncode == 2 and "nope" in missing.stderr
+    status, out, _ = run_main(capsys, *simulate, "--json")
+    data = json.loads(out)
+    assert status == 0 and data["households"] == 30 and set(data["policies"]) == set(POLICIES)
+    status, _, err = run_main(capsys, *simulate, "--run", "nope")
+    assert status == 2 and "nope" in err
 
 
 def test_a_republished_model_replaces_the_remembered_one(tmp_path):
