@@ -20,7 +20,7 @@ PROGRESS = {
     "elapsed_time": NUMBER,
 }
 RUN_ID = {"run_id": str}  # the one field added to the spec's payloads (issue 10), which stay as they are
-PROGRESS_EVENT = {**PROGRESS, **RUN_ID}
+OPTIONAL_DICT = (dict, type(None))
 FINAL_METRICS = {k: NUMBER for k in ("avg_reward", "avg_duration", "stability")}
 START_DATA = {"status": str, "scenario_name": str, "num_episodes": int, "start_time": str, **RUN_ID}
 STOP_DATA = {"status": str, "scenario_name": str, "episodes_completed": int, "total_episodes": int, **RUN_ID}
@@ -37,6 +37,9 @@ STATUS = {
     "outcome": OPTIONAL_STR,
     "error": OPTIONAL_STR,
     "state": OPTIONAL_STR,
+    # What the trainer is doing while a run is active (issue 22): training, evaluating, saving.
+    "phase": OPTIONAL_STR,
+    "phase_detail": OPTIONAL_DICT,
 }
 
 
@@ -45,6 +48,20 @@ class Absent:
 
     def __init__(self, kind: Any) -> None:
         self.kind = kind
+
+
+# The progress events say what the trainer does after the episode (issue 22); saved records do not.
+PROGRESS_EVENT = {**PROGRESS, **RUN_ID, "phase": Absent(str), "phase_detail": Absent(OPTIONAL_DICT)}
+PUBLICATION = Absent(OPTIONAL_DICT)  # how a run published itself at its end (issue 22), null when it did not
+DIAGNOSTICS_EVENT = {
+    **RUN_ID,
+    "scenario_name": str,
+    "agent": str,
+    "update": int,
+    "episode": int,
+    **{key: NUMBER for key in ("policy_loss", "value_loss", "entropy", "approx_kl", "clip_fraction", "learning_rate")},
+    "explained_variance": (int, float, type(None)),
+}
 
 
 EVENTS = {
@@ -57,8 +74,10 @@ EVENTS = {
         "final_metrics": dict,
         **RUN_ID,
         "held_out": Absent(dict),
+        "publication": PUBLICATION,
     },  # the real trainer's held-out evaluation
-    "training_stopped": {"scenario_name": str, "episodes_completed": int, **RUN_ID},
+    "training_stopped": {"scenario_name": str, "episodes_completed": int, **RUN_ID, "publication": PUBLICATION},
+    "training_diagnostics": DIAGNOSTICS_EVENT,  # the real trainer's PPO updates (issue 22)
     "training_error": {"message": str, "details": str, **RUN_ID, "scenario_name": str},
     "training_status": STATUS,
 }

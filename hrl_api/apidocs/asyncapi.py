@@ -59,19 +59,28 @@ EVENTS = (
         "training_progress",
         "send",
         schemas.TrainingProgress,
-        "One completed episode (at most one every PROGRESS_MIN_INTERVAL seconds; the last is always sent).",
+        "One completed episode (at most one every PROGRESS_MIN_INTERVAL seconds; the last is always sent), with what "
+        "the trainer does next (`phase`: the episode before an evaluation says `evaluating`, and is always sent).",
+    ),
+    Event(
+        "training_diagnostics",
+        "send",
+        schemas.TrainingDiagnostics,
+        "One agent's PPO update: losses, entropy, approximate KL, clip fraction, explained variance, learning rate "
+        "(each agent at most one every PROGRESS_MIN_INTERVAL seconds; its last is always sent). An addition.",
     ),
     Event(
         "training_completed",
         "send",
         schemas.TrainingCompleted,
-        "The run did every episode; its model is saved. Final event of a run.",
+        "The run did every episode; its model is saved (and published, as `publication` says). Final event of a run.",
     ),
     Event(
         "training_stopped",
         "send",
         schemas.TrainingStopped,
-        "A stop ended the run after an episode; the model so far is saved. Final event of a run.",
+        "A stop ended the run after an episode; the model so far is saved (and published, as `publication` says). "
+        "Final event of a run.",
     ),
     Event("training_error", "send", schemas.TrainingError, "The run failed. Final event of a run."),
 )

@@ -21,6 +21,7 @@ DOCUMENTED_PREFIX = "/api/"
 # Nested schemas register themselves when first used, so leaves come first.
 COMPONENT_SCHEMAS = (
     schemas.Error,
+    schemas.Publication,
     schemas.TrainingProgress,
     schemas.StartTrainingRequest,
     schemas.StartTrainingResponse,
@@ -46,6 +47,10 @@ COMPONENT_SCHEMAS = (
     run_schemas.RunHistory,
     run_schemas.RunDeleted,
     run_schemas.RunPublished,
+    run_schemas.RunLabelsRequest,
+    run_schemas.RunLabelled,
+    run_schemas.PublishRequest,
+    run_schemas.PublicationList,
 )
 
 COMPONENT_NAMES = {HouseholdSchema: "Household"}
@@ -103,7 +108,7 @@ ERROR_RESPONSES: dict[str, dict[str, Any]] = {
 TAGS = (
     {"name": "training", "description": "Start, stop and follow the one training run"},
     {"name": "scenarios", "description": "The households a model can be trained on; create, edit and delete your own"},
-    {"name": "models", "description": "Trained models and their saved training history"},
+    {"name": "models", "description": "Trained models, their saved training history and their publications"},
     {
         "name": "simulations",
         "description": "A trained model and the baselines simulated in euros on the same "
@@ -111,7 +116,8 @@ TAGS = (
     },
     {
         "name": "runs",
-        "description": "Every training run kept: list, show, history, archive, publish, delete (docs/runs.md)",
+        "description": "Every training run kept: list (search, filter, sort), show, label, history (JSON or CSV), "
+        "archive, publish, delete (docs/runs.md)",
     },
     {"name": "system", "description": "Liveness, and the defaults and bounds of the forms' fields"},
     {
@@ -124,8 +130,8 @@ TAGS = (
 API_TOKEN_SCHEME = {
     "type": "http",
     "scheme": "bearer",
-    "description": "Optional: only when the server sets HRL_API_TOKEN do starting and stopping a run, and "
-    "creating, changing or deleting households and simulations, need "
+    "description": "Optional: only when the server sets HRL_API_TOKEN do starting and stopping a run, labelling, "
+    "publishing and deleting runs, and creating, changing or deleting households and simulations, need "
     '`Authorization: Bearer <HRL_API_TOKEN>` (and a Socket.IO connection `auth={"token": ...}`); '
     "otherwise no operation needs it. Reading never does.",
 }

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from hrl_api.cluster.run_board import TIMEOUTS, BrokerError, RunBoard
-from hrl_api.training.child import load_entry
-from hrl_api.training.events import ProgressThrottle, final_event, rooms_for
+from hrl_api.training.child import call_trainer, load_entry
+from hrl_api.training.events import LiveEvents, final_event, rooms_for
 from hrl_api.training.progress_log import ProgressLog
 from hrl_trainer.common.clock import now_iso
 
@@ -79,7 +79,7 @@ class QueuedRun:
         self.scenario = params["scenario_name"]
         self._mirrored_sparse, self._thinnings = 0, 0
         self._next_stop_check, self._stop = 0.0, False
-        self._throttle = ProgressThrottle(settings.progress_min_interval)
+        self.live = LiveEvents(run_id, self.scenario, settings.progress_min_interval)
 
     def train(self) -> str:
         """Train unless the run is no longer queued (cancelled, or its task delivered twice: a run is
@@ -109,8 +109,12 @@ class QueuedRun:
                 scenarios_dir=self.settings.scenarios_dir,
                 run_id=self.run_id,
             )
-            result = load_entry(self.settings.trainer_entry)(
-                config, on_progress=self._on_progress, should_stop=self._should_stop
+            result = call_trainer(
+                load_entry(self.settings.trainer_entry),
+                config,
+                on_progress=self._on_progress,
+                should_stop=self._should_stop,
+                on_event=self._on_event,
             ).to_dict()
             outcome = "stopped" if result["stopped"] else "completed"
         except Exception as exc:  # every failure ends the run with one training_error
@@ -121,10 +125,10 @@ class QueuedRun:
         return outcome
 
     def _on_progress(self, progress: dict[str, Any]) -> None:
-        record = {**progress, "run_id": self.run_id}
+        record = self.live.record(progress)
         self.progress.append(record)
-        if self._throttle.due(record):
-            self._emit("training_progress", record)
+        for event in self.live.progress(record):
+            self._emit(*event)
         sparse = self.progress.sparse_records()
         rewritten = self.progress.thinnings != self._thinnings
         try:
@@ -134,6 +138,19 @@ class QueuedRun:
             self._mirrored_sparse, self._thinnings = len(sparse), self.progress.thinnings
         except BrokerError:
             pass  # the next record tries again; the sparse mirror catches up then
+
+    def _on_event(self, kind: str, payload: dict[str, Any]) -> None:
+        """The trainer's other reports: an update's diagnostics (relayed), or a new phase (kept on the board for
+        the status of every web process)."""
+        if kind == "diagnostics":
+            for event in self.live.diagnostics(payload):
+                self._emit(*event)
+        elif kind == "phase":
+            self.live.change_phase(payload)
+            try:
+                self.board.update(self.run_id, phase=self.live.phase, phase_detail=self.live.phase_detail or {})
+            except BrokerError:
+                pass  # the status says the old phase until the next one is recorded
 
     def _should_stop(self) -> bool:
         now = time.monotonic()
@@ -167,8 +184,8 @@ class QueuedRun:
                     return
                 time.sleep(HEARTBEAT_INTERVAL)
         if ended_here:  # else a web process already failed it (its worker looked dead) and said so
-            if self._throttle.held is not None:
-                self._emit("training_progress", self._throttle.held)
+            for event in self.live.held():
+                self._emit(*event)
             self._emit(*final_event(self.run_id, self.scenario, outcome, result, error, episodes))
 
     def _emit(self, event: str, payload: dict[str, Any]) -> None:

@@ -9,7 +9,8 @@ Keys (``PREFIX`` = ``hrl:``):
 * ``hrl:run:{id}`` hash: run_id, scenario_name, state (queued, running, completed, stopped, failed),
   num_episodes, total_episodes, start_time, settings (JSON), position, worker, heartbeat (a counter the
   worker raises every second), stop ("1" once asked), latest_progress (JSON), episodes_completed,
-  result (JSON, the trainer's), error. Kept ``FINISHED_TTL`` seconds after the run ends.
+  result (JSON, the trainer's), error, phase and phase_detail (JSON; what the trainer does: training,
+  evaluating, saving). Kept ``FINISHED_TTL`` seconds after the run ends.
 * ``hrl:run:{id}:recent`` / ``:sparse`` lists: the progress records a late client catches up with
   (as ``ProgressLog``: every record of the latest episodes and evenly spread older ones); kept
   ``PROGRESS_TTL`` seconds after the run ends.
@@ -98,7 +99,7 @@ redis.call('EXPIRE', KEYS[5], ARGV[4])
 return 1
 """
 
-JSON_FIELDS = ("settings", "latest_progress", "result")
+JSON_FIELDS = ("settings", "latest_progress", "result", "phase_detail")
 INT_FIELDS = ("num_episodes", "total_episodes", "position", "heartbeat", "episodes_completed")
 
 

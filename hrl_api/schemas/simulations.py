@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
 from hrl_api.schemas.runs import run_id_field
 from hrl_api.schemas.training import NAME_PATTERN, validate_scenario_name
@@ -13,6 +13,7 @@ from hrl_trainer.common.config import (
     SIMULATION_BOUNDS,
     simulation_size_error,
 )
+from hrl_trainer.common.validators import Range
 from hrl_trainer.env.scenarios import StrictBoolean, StrictFloat
 
 
@@ -23,7 +24,7 @@ def _name(description: str = "", **kwargs) -> fields.String:
 
 
 def _balance(**kwargs) -> fields.Float:
-    return StrictFloat(validate=validate.Range(0, MAX_BALANCE), **kwargs)
+    return StrictFloat(validate=Range(0, MAX_BALANCE), **kwargs)
 
 
 class ModelRequest(Schema):
@@ -49,16 +50,14 @@ class SimulationRequest(ModelRequest):
     """Body of POST /api/simulations."""
 
     households = fields.Integer(
-        strict=True, load_default=DEFAULT_HOUSEHOLDS, validate=validate.Range(*SIMULATION_BOUNDS["households"])
+        strict=True, load_default=DEFAULT_HOUSEHOLDS, validate=Range(*SIMULATION_BOUNDS["households"])
     )
-    seed = fields.Integer(
-        strict=True, load_default=None, allow_none=True, validate=validate.Range(*SIMULATION_BOUNDS["seed"])
-    )
+    seed = fields.Integer(strict=True, load_default=None, allow_none=True, validate=Range(*SIMULATION_BOUNDS["seed"]))
     months = fields.Integer(
         strict=True,
         load_default=None,
         allow_none=True,
-        validate=validate.Range(*SIMULATION_BOUNDS["months"]),
+        validate=Range(*SIMULATION_BOUNDS["months"]),
         metadata={"description": "default: the scenario's horizon"},
     )
     flat_ppo = StrictBoolean(
@@ -89,7 +88,7 @@ class AdviceRequest(ModelRequest):
     month = fields.Integer(
         strict=True,
         required=True,
-        validate=validate.Range(*ADVICE_BOUNDS["month"]),
+        validate=Range(*ADVICE_BOUNDS["month"]),
         metadata={"description": "months since the start of the scenario (0-based)"},
     )
     savings = _balance(required=True)
@@ -100,7 +99,7 @@ class AdviceRequest(ModelRequest):
         metadata={"description": "money in the current account; default: the initial cash in month 0, else 0"},
     )
     income_loss_months_left = fields.Integer(
-        strict=True, load_default=0, validate=validate.Range(*ADVICE_BOUNDS["income_loss_months_left"])
+        strict=True, load_default=0, validate=Range(*ADVICE_BOUNDS["income_loss_months_left"])
     )
 
 
@@ -132,6 +131,18 @@ class SimulationTotals(Schema):
     avg_reward = fields.Float()
 
 
+class YearlySplit(Schema):
+    """How a policy split the money, year by year, over the months of the households alive in them."""
+
+    invest = fields.List(fields.Float(), metadata={"description": "mean share of the month's money invested"})
+    save = fields.List(fields.Float(), metadata={"description": "mean share saved"})
+    spend = fields.List(fields.Float(), metadata={"description": "mean share spent"})
+    liquid = fields.List(
+        fields.Float(), metadata={"description": "mean liquid money at the months' end, nominal euros"}
+    )
+    liquid_buffers = fields.List(fields.Float(), metadata={"description": "the same in safety buffers"})
+
+
 class PolicyResult(Schema):
     description = fields.String()
     split = fields.List(fields.Float(), metadata={"description": "invest / save / spend shares, when fixed"})
@@ -147,6 +158,7 @@ class PolicyResult(Schema):
     trained = fields.Dict(metadata={"description": "the flat PPO's training: scenario_name, episodes, seed"})
     totals = fields.Nested(SimulationTotals)
     series = fields.Nested(SimulationSeries)
+    yearly = fields.Nested(YearlySplit)
 
 
 class SimulationIdentity(Schema):

@@ -10,16 +10,24 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 from hrl_trainer.common.config import (
     DEFAULT_EPISODES,
     DEFAULT_EVAL_EPISODES,
+    DEFAULT_PUBLISH,
     DEFAULT_SAVE_INTERVAL,
     MAX_KEEP_CHECKPOINTS,
+    PUBLISH_POLICIES,
     SETTING_BOUNDS,
 )
 from hrl_trainer.common.paths import NAME_PATTERN as TRAINER_NAME_PATTERN
+from hrl_trainer.common.validators import Range
+from hrl_trainer.common.wording import NAME_RULE, RUN_ID_RULE, sentence
+from hrl_trainer.learn.metrics import AGENTS
+from hrl_trainer.store.publications import REASONS
 from hrl_trainer.store.runs import RUN_ID_DOC_PATTERN, RUN_ID_PATTERN
 
 NAME_PATTERN = "^[a-z0-9_-]{1,64}$"
 """The documented (ECMA-262) form of hrl_trainer's name rule, for OpenAPI clients."""
-NAME_MESSAGE = "Must be 1-64 characters from a-z, 0-9, '_' and '-'."
+NAME_MESSAGE = sentence(f"must be {NAME_RULE}")
+RUN_ID_VALUE_MESSAGE = sentence(f"must be a run id: {RUN_ID_RULE}")
+PHASES = ("training", "evaluating", "saving")
 
 
 def validate_scenario_name(value: str) -> None:
@@ -38,28 +46,35 @@ class StartTrainingRequest(Schema):
 
     scenario_name = fields.String(required=True, validate=validate_scenario_name, metadata={"pattern": NAME_PATTERN})
     num_episodes = fields.Integer(
-        strict=True, load_default=DEFAULT_EPISODES, validate=validate.Range(*SETTING_BOUNDS["num_episodes"])
+        strict=True, load_default=DEFAULT_EPISODES, validate=Range(*SETTING_BOUNDS["num_episodes"])
     )
     save_interval = fields.Integer(
-        strict=True, load_default=DEFAULT_SAVE_INTERVAL, validate=validate.Range(*SETTING_BOUNDS["save_interval"])
+        strict=True, load_default=DEFAULT_SAVE_INTERVAL, validate=Range(*SETTING_BOUNDS["save_interval"])
     )
     eval_episodes = fields.Integer(
-        strict=True, load_default=DEFAULT_EVAL_EPISODES, validate=validate.Range(*SETTING_BOUNDS["eval_episodes"])
+        strict=True, load_default=DEFAULT_EVAL_EPISODES, validate=Range(*SETTING_BOUNDS["eval_episodes"])
     )
-    seed = fields.Integer(
-        strict=True, load_default=None, allow_none=True, validate=validate.Range(*SETTING_BOUNDS["seed"])
+    seed = fields.Integer(strict=True, load_default=None, allow_none=True, validate=Range(*SETTING_BOUNDS["seed"]))
+    publish = fields.String(
+        load_default=DEFAULT_PUBLISH,
+        validate=validate.OneOf(PUBLISH_POLICIES),
+        metadata={
+            "description": "when the run becomes its scenario's published model: on_finish (default: at its end, "
+            "finished or stopped), if_better (only when its held-out score beats the published run's, or none is "
+            "published) or manual (never by itself)"
+        },
     )
     # No load_default below: TrainConfig holds the defaults.
     keep_checkpoints = fields.Integer(
         strict=True,
-        validate=validate.Range(0, MAX_KEEP_CHECKPOINTS),
+        validate=Range(0, MAX_KEEP_CHECKPOINTS),
         metadata={
             "description": "periodic checkpoint folders the run keeps, the newest (default 5); best and final stay"
         },
     )
     resume_from = fields.String(
         allow_none=True,
-        validate=validate.Regexp(RUN_ID_PATTERN, error="Must be a run id."),
+        validate=validate.Regexp(RUN_ID_PATTERN, error=RUN_ID_VALUE_MESSAGE),
         metadata={
             "pattern": RUN_ID_DOC_PATTERN,
             "description": (
@@ -116,13 +131,49 @@ class FinalMetrics(Schema):
     goal_adherence = fields.Float()
 
 
+class PhaseDetail(Schema):
+    """What the trainer evaluates on."""
+
+    households = fields.Integer(metadata={"description": "households of the evaluation"})
+    purpose = fields.String(
+        metadata={
+            "enum": ["checkpoint", "held_out"],
+            "description": "checkpoint: the periodic evaluation (eval_episodes households); held_out: the final "
+            "agents on the held-out households at the run's end",
+        }
+    )
+
+
+def phase_field() -> fields.String:
+    """`phase`, as the status and the progress events carry it."""
+    return fields.String(
+        allow_none=True,
+        metadata={
+            "enum": [*PHASES, None],
+            "description": "extra: what the trainer is doing: training (episodes), evaluating (checkpoint or held-out "
+            "households; no episode ends meanwhile, so an ETA stands still) or saving; null when no run is active",
+        },
+    )
+
+
+def phase_detail_field() -> fields.Nested:
+    """`phase_detail`, beside `phase`."""
+    return fields.Nested(
+        PhaseDetail, allow_none=True, metadata={"description": "extra: while evaluating, on what; else null"}
+    )
+
+
 class TrainingProgress(FinalMetrics):
-    """One completed episode: the ``training_progress`` event and ``latest_progress``."""
+    """One completed episode: the ``training_progress`` event and ``latest_progress``; in them (not in saved
+    histories), what the trainer does after it (``phase``: the record of the last episode before an evaluation says
+    ``evaluating``)."""
 
     episode = fields.Integer(required=True)
     total_episodes = fields.Integer(required=True)
     elapsed_time = fields.Float(required=True, metadata={"description": "seconds since the run started"})
     run_id = fields.String(metadata={"description": "the run (in events and the status; not in saved histories)"})
+    phase = phase_field()
+    phase_detail = phase_detail_field()
 
 
 class RunSettings(Schema):
@@ -157,6 +208,8 @@ class TrainingStatus(Schema):
             "description": "extra: where the run is (queued only in cluster mode, docs/cluster.md); null before any run",
         },
     )
+    phase = phase_field()
+    phase_detail = phase_detail_field()
 
 
 class ConnectionEstablished(Schema):
@@ -182,10 +235,38 @@ class StopTrainingRequest(Schema):
         unknown = RAISE
 
     run_id = fields.String(
-        validate=validate.Regexp(RUN_ID_PATTERN, error="Must be a run id."),
+        validate=validate.Regexp(RUN_ID_PATTERN, error=RUN_ID_VALUE_MESSAGE),
         metadata={
             "pattern": RUN_ID_DOC_PATTERN,
             "description": "the run to stop; needed only when several are queued or training",
+        },
+    )
+
+
+class Publication(Schema):
+    """The record of one publish (docs/runs.md, "Publishing")."""
+
+    run_id = fields.String(required=True)
+    published_at = fields.String(required=True, metadata={"example": "2026-12-01T07:40:12+00:00"})
+    reason = fields.String(required=True, metadata={"enum": list(REASONS)})
+    replaced_run_id = fields.String(required=True, allow_none=True, metadata={"description": "null: none"})
+    held_out = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the run's held-out score: held_out.avg_reward of its summary (null: none)"},
+    )
+    replaced_held_out = fields.Float(
+        required=True, allow_none=True, metadata={"description": "the replaced run's held-out score (null: none)"}
+    )
+
+
+def publication_field() -> fields.Nested:
+    return fields.Nested(
+        Publication,
+        allow_none=True,
+        metadata={
+            "description": "an addition: the record of the run's publishing at its end, null when it did not "
+            "publish itself (its start's `publish`, or no episode)"
         },
     )
 
@@ -204,6 +285,7 @@ class TrainingCompleted(Schema):
             "household's tunings are saved); an addition"
         }
     )
+    publication = publication_field()
 
 
 class TrainingStopped(Schema):
@@ -212,6 +294,28 @@ class TrainingStopped(Schema):
     scenario_name = fields.String(required=True)
     episodes_completed = fields.Integer(required=True)
     run_id = fields.String(metadata={"description": "the run (docs/runs.md); an addition to the spec's fields"})
+    publication = publication_field()
+
+
+class TrainingDiagnostics(Schema):
+    """The ``training_diagnostics`` event: one agent's PPO update (cleanrl's names; docs/agents.md)."""
+
+    run_id = fields.String(required=True)
+    scenario_name = fields.String(required=True)
+    agent = fields.String(required=True, metadata={"enum": list(AGENTS)})
+    update = fields.Integer(required=True, metadata={"description": "the update's number in the run, from 1"})
+    episode = fields.Integer(
+        required=True, metadata={"description": "episodes the agents have learned from after this update"}
+    )
+    policy_loss = fields.Float(required=True)
+    value_loss = fields.Float(required=True)
+    entropy = fields.Float(required=True)
+    approx_kl = fields.Float(required=True)
+    clip_fraction = fields.Float(required=True)
+    explained_variance = fields.Float(
+        required=True, allow_none=True, metadata={"description": "null when the returns did not vary"}
+    )
+    learning_rate = fields.Float(required=True)
 
 
 class TrainingError(Schema):
@@ -249,7 +353,7 @@ class HistoryQuery(Schema):
 
     max_points = fields.Integer(
         load_default=None,
-        validate=validate.Range(min=2),
+        validate=Range(min=2),
         metadata={
             "description": "At most this many progress records, evenly spread over the run, the first and "
             "the last always kept (default: all)"
@@ -261,7 +365,7 @@ class ProgressQuery(HistoryQuery):
     """Query of GET /api/training/progress."""
 
     since = fields.Integer(
-        load_default=0, validate=validate.Range(min=0), metadata={"description": "Only the episodes after this one"}
+        load_default=0, validate=Range(min=0), metadata={"description": "Only the episodes after this one"}
     )
 
 
@@ -325,6 +429,25 @@ class ModelList(Schema):
     models = fields.List(fields.Nested(TrainedModel))
 
 
+class AgentDiagnostics(Schema):
+    """One agent's PPO diagnostics as columns, one row per update (docs/agents.md)."""
+
+    update = fields.List(fields.Integer())
+    episode = fields.List(fields.Integer())
+    policy_loss = fields.List(fields.Float())
+    value_loss = fields.List(fields.Float())
+    entropy = fields.List(fields.Float())
+    approx_kl = fields.List(fields.Float())
+    clip_fraction = fields.List(fields.Float())
+    explained_variance = fields.List(fields.Float(allow_none=True))
+    learning_rate = fields.List(fields.Float())
+
+
+class Diagnostics(Schema):
+    strategist = fields.Nested(AgentDiagnostics)
+    executor = fields.Nested(AgentDiagnostics)
+
+
 class TrainingHistory(Schema):
     """A finished run's ``{scenario}_history.json``."""
 
@@ -353,6 +476,13 @@ class TrainingHistory(Schema):
     notes = fields.List(fields.String(), metadata={"description": "what the run had to replace, and why"})
     progress = fields.List(fields.Nested(TrainingProgress))
     evaluations = fields.List(fields.Dict())
+    diagnostics = fields.Nested(
+        "Diagnostics",
+        metadata={
+            "description": "each agent's PPO diagnostics, one row per update ({} before they were "
+            "recorded); thinned with max_points"
+        },
+    )
 
 
 class Health(Schema):

@@ -3,8 +3,9 @@
 Imported by the child without the web app: it builds no Flask app and never
 monkey-patches. The parent talks to it over one duplex pipe:
 
-* child -> parent: ``("progress", dict)`` per episode, then exactly one of
-  ``("result", TrainResult.to_dict())`` or ``("error", "Type: message")``;
+* child -> parent: ``("progress", dict)`` per episode, ``("diagnostics", dict)`` per agent per PPO update and
+  ``("phase", dict)`` when the trainer turns to evaluating or saving (a trainer whose entry takes ``on_event``),
+  then exactly one of ``("result", TrainResult.to_dict())`` or ``("error", "Type: message")``;
 * parent -> child: nothing is ever written; the parent asks for a stop by shutting its end for
   writing (``request_stop``), and the child reads end-of-file, as it does when the parent is gone.
   A write could hang the server: once the child has closed its end (after its result, as it exits),
@@ -14,6 +15,7 @@ monkey-patches. The parent talks to it over one duplex pipe:
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import signal
 import socket
@@ -28,6 +30,24 @@ def load_entry(entry: str) -> Callable[..., Any]:
     if not module_name or not attribute:
         raise ValueError(f"Trainer entry must look like 'module:function', got {entry!r}")
     return getattr(importlib.import_module(module_name), attribute)
+
+
+def call_trainer(
+    train: Callable[..., Any],
+    config: Any,
+    on_progress: Callable[[dict], None],
+    should_stop: Callable[[], bool],
+    on_event: Callable[[str, dict], None],
+) -> Any:
+    """``train(config, on_progress=..., should_stop=..., on_event=...)``; without ``on_event`` for an entry that
+    does not take it (a trainer written before it existed, as ``HRL_TRAINER_ENTRY`` may name)."""
+    try:
+        parameters = inspect.signature(train).parameters.values()
+    except (TypeError, ValueError):
+        parameters = []
+    takes_events = any(p.name == "on_event" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+    extra = {"on_event": on_event} if takes_events else {}
+    return train(config, on_progress=on_progress, should_stop=should_stop, **extra)
 
 
 class ParentLink:
@@ -89,11 +109,12 @@ def run_training(entry: str, config: dict[str, Any], conn: Connection, scenario_
         os.environ["OMP_NUM_THREADS"] = "1"
         from hrl_trainer import TrainConfig
 
-        train = load_entry(entry)
-        result = train(
+        result = call_trainer(
+            load_entry(entry),
             TrainConfig(**config),
             on_progress=lambda progress: link.send("progress", progress),
             should_stop=link.should_stop,
+            on_event=link.send,
         )
         link.send("result", result.to_dict())
     except Exception as exc:  # every failure becomes one message to the parent

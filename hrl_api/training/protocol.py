@@ -67,6 +67,8 @@ IDLE_STATUS: dict[str, Any] = {
     "outcome": None,
     "error": None,
     "state": None,
+    "phase": None,
+    "phase_detail": None,
 }
 """The status body before any run (or of a run asked for that is not the one known)."""
 
@@ -84,10 +86,14 @@ def status_body(
     settings: dict[str, Any] | None,
     state: str,
     error: str | None,
+    phase: str | None = None,
+    phase_detail: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The spec's status body of a run in `state` ("queued", "running", or how it ended), with the extras
-    beyond the spec (`run_id`, `settings`, `outcome`, `error`, `state`) for a page opened mid-run or after it."""
+    beyond the spec (`run_id`, `settings`, `outcome`, `error`, `state`, and while it runs `phase` and
+    `phase_detail`: training, evaluating or saving) for a page opened mid-run or after it."""
     active = state in ("queued", "running")
+    running = state == "running"
     return {
         "is_training": active,
         "scenario_name": scenario_name,
@@ -100,6 +106,8 @@ def status_body(
         "outcome": None if active else state,
         "error": None if active else error,
         "state": state,
+        "phase": (phase or "training") if running else None,
+        "phase_detail": phase_detail if running else None,
     }
 
 

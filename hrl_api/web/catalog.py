@@ -20,8 +20,8 @@ from hrl_trainer import (
     load_scenario,
     validate_name,
 )
-from hrl_trainer.common.thinning import thin_evenly
 from hrl_trainer.store.households import BUNDLED_HOUSEHOLDS, HouseholdExists, ReadOnlyHousehold
+from hrl_trainer.store.runs import thin_history
 
 
 def _scenarios_dir() -> Path:
@@ -100,7 +100,8 @@ def trained_models() -> list[dict[str, Any]]:
 
 
 def history(name: str, max_points: int | None = None) -> dict[str, Any]:
-    """A trained scenario's history, its progress records thinned to ``max_points``; 404 when there is none."""
+    """A trained scenario's history, its progress records and diagnostics thinned to ``max_points``; 404 when there
+    is none."""
     checked_name(name)
     try:
         saved = load_history(name, _models_dir())
@@ -108,6 +109,4 @@ def history(name: str, max_points: int | None = None) -> dict[str, Any]:
         raise ApiError(404, f"No trained model for '{name}'", {"name": ["No training history."]}) from exc
     except ValueError as exc:  # not JSON, or not UTF-8: the file was damaged outside the service
         raise ApiError(500, f"The saved history of '{name}' is unreadable", {"name": [str(exc)]}) from exc
-    if "progress" in saved:
-        saved["progress"] = thin_evenly(saved["progress"], max_points)
-    return saved
+    return thin_history(saved, max_points)

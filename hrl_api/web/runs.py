@@ -1,4 +1,4 @@
-"""Runs: /api/runs, /api/runs/<run_id>, its history, archive, publishing and deletion."""
+"""Runs: /api/runs, /api/runs/<run_id>, its labels, history (JSON and CSV), archive, publishing and deletion."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from hrl_api.core.access import token_required
 from hrl_api.core.errors import ApiError
-from hrl_api.schemas.runs import RUN_ID_MESSAGE, runs_query
+from hrl_api.core.payloads import csv_response, json_body, optional_json_body
+from hrl_api.schemas.runs import RUN_ID_MESSAGE, publish_request, run_labels_request, runs_query
 from hrl_api.schemas.training import history_query
 from hrl_api.training.protocol import get_supervisor
+from hrl_trainer.common.errors import FieldErrors
 from hrl_trainer.store import runs
 from hrl_trainer.store.runlock import ScenarioLocked
 
@@ -30,6 +32,8 @@ def run_errors(field: str = "run_id") -> Iterator[None]:
         raise ApiError(404, str(exc), {field: [str(exc)]}) from exc
     except ScenarioLocked as exc:
         raise ApiError(409, str(exc), {"scenario_name": [str(exc)]}) from exc
+    except FieldErrors as exc:
+        raise ApiError(400, str(exc), exc.errors) from exc
     except ValueError as exc:
         raise ApiError(400, str(exc), {field: [str(exc)]}) from exc
 
@@ -56,7 +60,8 @@ def models_dir() -> str:
 
 @runs_bp.get("")
 def list_runs():
-    """Every run, newest first, optionally of one scenario or status.
+    """Every run with its labels, newest first (or as ``sort`` and ``order`` say), optionally of one scenario, status
+    or tag, or with some text in its name, tags, notes or id (``q``); filters and order apply before the page.
     ---
     get:
       tags: [runs]
@@ -99,6 +104,43 @@ def show_run(run_id: str):
         return jsonify(runs.read_run(checked_run_id(run_id), models_dir()))
 
 
+@runs_bp.patch("/<run_id>")
+@token_required
+def label_run(run_id: str):
+    """Name, annotate or tag a run (any of ``name``, ``notes``, ``tags``; the others stay). Safe while it trains:
+    the labels have their own file.
+    ---
+    patch:
+      tags: [runs]
+      summary: Label a run
+      security: [{}, {ApiToken: []}]
+      parameters:
+        - RunId
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: RunLabelsRequest
+      responses:
+        200:
+          description: The run with its new labels
+          content:
+            application/json:
+              schema: RunLabelled
+        400: {$ref: "#/components/responses/BadRequest"}
+        401: {$ref: "#/components/responses/Unauthorized"}
+        404: {$ref: "#/components/responses/NotFound"}
+        409: {$ref: "#/components/responses/StillTraining"}
+        413: {$ref: "#/components/responses/PayloadTooLarge"}
+    """
+    checked_run_id(run_id)
+    changes = run_labels_request.load(json_body())
+    saved_run_id(run_id)
+    with run_errors():
+        data = runs.label_run(run_id, changes, models_dir())
+    return jsonify({"message": "Run labelled", "data": data})
+
+
 @runs_bp.get("/<run_id>/history")
 def run_history(run_id: str):
     """A run's saved history (config, progress per episode, evaluations), thinned with ``max_points``.
@@ -124,6 +166,36 @@ def run_history(run_id: str):
     query = history_query.load(request.args)
     with run_errors():
         return jsonify(runs.read_run_history(run_id, models_dir(), query["max_points"]))
+
+
+@runs_bp.get("/<run_id>/history.csv")
+def run_history_csv(run_id: str):
+    """A run's progress as CSV: one row per episode, one column per series of the history (thinned with
+    ``max_points``).
+    ---
+    get:
+      tags: [runs]
+      summary: Training history of a run, as CSV
+      parameters:
+        - RunId
+        - in: query
+          schema: HistoryQuery
+      responses:
+        200:
+          description: "Columns: episode, then avg_reward, avg_duration, avg_cash, avg_invested, stability,
+            goal_adherence, elapsed_time"
+          content:
+            text/csv:
+              schema: {type: string}
+        400: {$ref: "#/components/responses/BadRequest"}
+        404: {$ref: "#/components/responses/NotFound"}
+        409: {$ref: "#/components/responses/StillTraining"}
+    """
+    saved_run_id(run_id)
+    query = history_query.load(request.args)
+    with run_errors():
+        history = runs.read_run_history(run_id, models_dir(), query["max_points"])
+    return csv_response(runs.history_columns(history["progress"]), history["progress"], f"{run_id}-history.csv")
 
 
 @runs_bp.get("/<run_id>/archive")
@@ -155,7 +227,8 @@ def run_archive(run_id: str):
 @runs_bp.post("/<run_id>/publish")
 @token_required
 def publish_run(run_id: str):
-    """Make a finished or stopped run the scenario's model (the spec's model and checkpoint paths).
+    """Make a finished or stopped run the scenario's model (the spec's model and checkpoint paths); the publish is
+    recorded in the scenario's publications (``reason`` manual, or undo).
     ---
     post:
       tags: [runs]
@@ -163,6 +236,11 @@ def publish_run(run_id: str):
       security: [{}, {ApiToken: []}]
       parameters:
         - RunId
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema: PublishRequest
       responses:
         200:
           description: Published
@@ -173,10 +251,14 @@ def publish_run(run_id: str):
         401: {$ref: "#/components/responses/Unauthorized"}
         404: {$ref: "#/components/responses/NotFound"}
         409: {$ref: "#/components/responses/Conflict"}
+        413: {$ref: "#/components/responses/PayloadTooLarge"}
     """
+    checked_run_id(run_id)
+    params = publish_request.load(optional_json_body())
     with run_errors():
-        data = runs.publish_run(checked_run_id(run_id), models_dir())
-    return jsonify({"message": "Run published", "data": data})
+        data = runs.publish_run(run_id, models_dir(), reason=params["reason"])
+    publication = data.pop("publication")
+    return jsonify({"message": "Run published", "data": data, "publication": publication})
 
 
 @runs_bp.delete("/<run_id>")

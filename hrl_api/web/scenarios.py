@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 
 from hrl_api.core.access import token_required
+from hrl_api.core.payloads import json_body
 from hrl_api.web.catalog import all_scenarios, checked_name, get_scenario, household_errors, scenario_summary
-from hrl_api.web.training import json_body
 from hrl_trainer.store.households import create_household, delete_household, update_household
 
 scenarios_bp = Blueprint("scenarios", __name__, url_prefix="/api/scenarios")

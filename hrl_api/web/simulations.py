@@ -6,20 +6,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from hrl_api.core.access import token_required
 from hrl_api.core.errors import ApiError
 from hrl_api.core.extensions import socketio
+from hrl_api.core.payloads import csv_response, json_body
 from hrl_api.core.simulation_pool import SimulationPool, SimulationsBusy, WorkerLost
 from hrl_api.schemas.simulations import advice_request, check_size, simulation_request
 from hrl_api.web.catalog import checked_name, get_scenario
-from hrl_api.web.training import json_body
 from hrl_trainer.common.errors import FieldErrors
+from hrl_trainer.common.money import pick_locale
 from hrl_trainer.store import simulation_store
 from hrl_trainer.store.model_lookup import ModelNotFound
 from hrl_trainer.use.flat_store import FlatUnavailable
 from hrl_trainer.use.policy_looks import looks_document
+from hrl_trainer.use.tables import TABLE_COLUMNS, table_rows
 
 simulations_bp = Blueprint("simulations", __name__, url_prefix="/api")
 
@@ -50,6 +52,12 @@ def simulation_errors() -> Iterator[None]:
         ) from exc
     except WorkerLost as exc:
         raise ApiError(500, str(exc), {"_schema": ["The simulation did not finish."]}) from exc
+
+
+def request_locale() -> str:
+    """The locale of the asking browser (Accept-Language), picked as the page picks its own (common.money): the
+    report and the advice sentence write amounts and dates as the page around them does."""
+    return pick_locale(language for language, _ in request.accept_languages)
 
 
 def simulation_pool() -> SimulationPool:
@@ -220,7 +228,36 @@ def simulation_report(simulation_id: str):
     checked_name(simulation_id, "id")
     with simulation_errors():
         record = simulation_store.load_simulation(simulation_id, _models_dir())
-    return Response(render_report(record), mimetype="text/html")
+    return Response(render_report(record, request_locale()), mimetype="text/html")
+
+
+@simulations_bp.get("/simulations/<simulation_id>/table.csv")
+def simulation_table_csv(simulation_id: str):
+    """A simulation's comparison table as CSV: one row per policy with its totals at the end, and the trained model
+    minus it in real net worth (mean paired difference, standard error, verdict at 2 standard errors).
+    ---
+    get:
+      tags: [simulations]
+      summary: Comparison table of a simulation, as CSV
+      parameters:
+        - SimulationId
+      responses:
+        200:
+          description: "Columns: policy, label, median_real_net_worth, p5_real_net_worth, p95_real_net_worth,
+            median_total_spending, mean_total_spending, share_broke, share_months_under_buffer, avg_reward, then
+            the model minus the policy: measure, unit, statistic, households, mean, se, verdict (empty on the
+            model's own row); euros are today's euros"
+          content:
+            text/csv:
+              schema: {type: string}
+        400: {$ref: "#/components/responses/BadRequest"}
+        404: {$ref: "#/components/responses/NotFound"}
+        500: {$ref: "#/components/responses/ServerError"}
+    """
+    checked_name(simulation_id, "id")
+    with simulation_errors():
+        record = simulation_store.load_simulation(simulation_id, _models_dir())
+    return csv_response(TABLE_COLUMNS, table_rows(record), f"simulation-{simulation_id}.csv")
 
 
 @simulations_bp.post("/advice")
@@ -251,7 +288,12 @@ def advice():
     try:
         with simulation_errors():
             text = simulation_pool().run(
-                "advise", scenario=scenario, run_id=params.pop("run_id"), models_dir=_models_dir(), **params
+                "advise",
+                scenario=scenario,
+                run_id=params.pop("run_id"),
+                models_dir=_models_dir(),
+                locale=request_locale(),
+                **params,
             )
     except FieldErrors as exc:  # the household's state does not fit the scenario (use.advice.AdviceError)
         raise ApiError(400, "Invalid household state", exc.errors) from exc

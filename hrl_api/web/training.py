@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, current_app, jsonify, request
 
 from hrl_api.core.access import token_required
+from hrl_api.core.payloads import json_body, optional_json_body
 from hrl_api.schemas.training import progress_query, start_training_request, stop_training_request
 from hrl_api.training.protocol import get_supervisor
 from hrl_api.web.catalog import get_scenario
@@ -14,14 +13,6 @@ from hrl_api.web.runs import run_errors
 from hrl_trainer.store.runs import resume_point
 
 training_bp = Blueprint("training", __name__, url_prefix="/api/training")
-
-
-def json_body() -> Any:
-    """The request's JSON; None when it is not JSON or is nested too deeply to parse."""
-    try:
-        return request.get_json(silent=True)
-    except RecursionError:
-        return None
 
 
 @training_bp.post("/start")
@@ -90,7 +81,7 @@ def stop_training():
         500: {$ref: "#/components/responses/ServerError"}
         503: {$ref: "#/components/responses/Unavailable"}
     """
-    params = stop_training_request.load(json_body() if request.get_data() else {})  # the spec's stop has no body
+    params = stop_training_request.load(optional_json_body())  # the spec's stop has no body
     data = get_supervisor().stop(params.get("run_id"))
     return jsonify({"message": "Training stopped successfully", "data": data})
 

@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 from tqdm import tqdm
@@ -23,16 +24,22 @@ from hrl_trainer.common.config import (
     DEFAULT_EPISODES,
     DEFAULT_EVAL_EPISODES,
     DEFAULT_HOUSEHOLDS,
+    DEFAULT_PUBLISH,
     DEFAULT_SAVE_INTERVAL,
     HELD_OUT_HOUSEHOLDS,
     MAX_BALANCE,
     MAX_HOUSEHOLD_MONTHS,
     MAX_KEEP_CHECKPOINTS,
+    PUBLISH_POLICIES,
+    RUN_NAME_MAX_LENGTH,
+    RUN_NOTES_MAX_LENGTH,
+    RUN_TAGS_MAX,
     SETTING_BOUNDS,
     SIMULATION_BOUNDS,
     TrainConfig,
     simulation_size_error,
 )
+from hrl_trainer.common.errors import FieldErrors
 from hrl_trainer.common.paths import check_writable_folder, resolve_models_dir
 from hrl_trainer.env.scenarios import (
     Scenario,
@@ -43,11 +50,13 @@ from hrl_trainer.env.scenarios import (
     scenario_from_dict,
 )
 from hrl_trainer.evaluation.scoring import compare_with_baselines
+from hrl_trainer.evaluation.verdict import verdict
 from hrl_trainer.learn.metrics import METRIC_NAMES, TrainingError
 from hrl_trainer.learn.trainer import Trainer, TrainResult
 from hrl_trainer.store import runs
 from hrl_trainer.store.adoption import adopt_models_folder
 from hrl_trainer.store.checkpoints import IncompatibleModel, agent_from_bytes, load_trained_models, model_paths
+from hrl_trainer.store.labels import TAG_RULE
 from hrl_trainer.store.model_lookup import ModelNotFound, model_reference, resolve_agents
 from hrl_trainer.store.runlock import ScenarioLocked
 from hrl_trainer.use.advice import AdviceError, advise
@@ -81,6 +90,32 @@ positive_int = bounded_int(1)
 def setting(name: str, bounds: dict[str, tuple[int, int]] = SETTING_BOUNDS) -> Callable[[str], int]:
     """The argparse type of option `name`, with the bounds the API uses (`config.SETTING_BOUNDS`, or `bounds`)."""
     return bounded_int(*bounds[name])
+
+
+def add_setting(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    name: str,
+    help: str,
+    bounds: dict[str, tuple[int, int]] = SETTING_BOUNDS,
+    **options: Any,
+) -> None:
+    """Add option ``flag`` of setting ``name`` with the API's bounds; ``help`` may name ``{low}`` and ``{high}``."""
+    low, high = bounds[name]
+    parser.add_argument(flag, type=setting(name, bounds), help=help.format(low=low, high=high), **options)
+
+
+def add_folders(parser: argparse.ArgumentParser) -> None:
+    """The models and scenarios folders' options (defaults: $HRL_MODELS_DIR / $HRL_SCENARIOS_DIR, else the project's)."""
+    parser.add_argument("--models-dir")
+    parser.add_argument("--scenarios-dir")
+
+
+def add_model_choice(parser: argparse.ArgumentParser) -> None:
+    """Which model: a scenario's published one, or one of its runs."""
+    parser.add_argument("--scenario", required=True)
+    parser.add_argument("--run", type=run_id_arg, help="a training run's id (default: the scenario's published model)")
+    add_folders(parser)
 
 
 keep_count = bounded_int(0, MAX_KEEP_CHECKPOINTS)
@@ -129,13 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
         "Ctrl-C or SIGTERM stops like the API's stop (the batch is finished and saved, "
         "exit status 130 or 143); a second Ctrl-C aborts at once.",
     )
-    low, high = SETTING_BOUNDS["num_episodes"]
     t.add_argument("--scenario", required=True, help="scenario name (required; `scenarios` lists them)")
-    t.add_argument(
+    add_setting(
+        t,
         "--episodes",
-        type=setting("num_episodes"),
+        "num_episodes",
+        "households (episodes) to train on, {low} to {high} (default: %(default)s)",
         default=DEFAULT_EPISODES,
-        help=f"households (episodes) to train on, {low} to {high} (default: {DEFAULT_EPISODES})",
     )
     t.add_argument(
         "--save-interval",
@@ -143,19 +178,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_SAVE_INTERVAL,
         help=f"evaluate and write checkpoint_episode_N/ every this many episodes (default: {DEFAULT_SAVE_INTERVAL})",
     )
-    low, high = SETTING_BOUNDS["eval_episodes"]
-    t.add_argument(
+    add_setting(
+        t,
         "--eval-episodes",
-        type=setting("eval_episodes"),
+        "eval_episodes",
+        "households of each periodic evaluation, {low} to {high} (default: %(default)s)",
         default=DEFAULT_EVAL_EPISODES,
-        help=f"households of each periodic evaluation, {low} to {high} (default: {DEFAULT_EVAL_EPISODES})",
     )
-    low, high = SETTING_BOUNDS["seed"]
-    t.add_argument(
+    add_setting(
+        t,
         "--seed",
-        type=setting("seed"),
-        default=None,
-        help=f"seed of every random draw, {low} to {high} (default: a random one, recorded in the history)",
+        "seed",
+        "seed of every random draw, {low} to {high} (default: a random one, recorded in the history)",
     )
     t.add_argument("--models-dir", help="models folder (default: $HRL_MODELS_DIR, else <project>/models)")
     t.add_argument("--scenarios-dir", help="scenarios folder (default: $HRL_SCENARIOS_DIR, else <project>/scenarios)")
@@ -172,22 +206,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue a finished or stopped run of the scenario (agents, normalisers, optimiser state; "
         "default: start afresh)",
     )
+    t.add_argument(
+        "--publish",
+        choices=PUBLISH_POLICIES,
+        default=DEFAULT_PUBLISH,
+        help="when the run becomes the scenario's published model: on_finish (at its end, finished or stopped), "
+        "if_better (only when its held-out score beats the published run's, or none is published) or manual "
+        "(never by itself; default: %(default)s)",
+    )
     t.add_argument("--quiet", action="store_true", help="no progress bar (default: a progress bar on stderr)")
 
     e = sub.add_parser("evaluate", help="score a trained model against baselines on held-out households")
     which = e.add_mutually_exclusive_group(required=True)
     which.add_argument("--scenario", help="the scenario's published model")
     which.add_argument("--run", metavar="ZIP_OR_ID", help="a run: its id, or a zip from GET /api/runs/{id}/archive")
-    low, high = SIMULATION_BOUNDS["households"]
-    e.add_argument(
+    add_setting(
+        e,
         "--episodes",
-        type=setting("households", SIMULATION_BOUNDS),
+        "households",
+        f"held-out households, {{low}} to {{high}}; with the scenario's months at most {MAX_HOUSEHOLD_MONTHS} "
+        "household-months (default: %(default)s)",
+        SIMULATION_BOUNDS,
         default=HELD_OUT_HOUSEHOLDS,
-        help=f"held-out households, {low} to {high}; with the scenario's months at most "
-        f"{MAX_HOUSEHOLD_MONTHS} household-months (default: %(default)s)",
     )
-    e.add_argument("--models-dir")
-    e.add_argument("--scenarios-dir")
+    add_folders(e)
     e.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     e.add_argument(
         "--no-flat",
@@ -203,27 +245,20 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--eval-episodes", type=setting("eval_episodes"), default=50)
     u.add_argument("--seed", type=setting("seed"), default=0)
     u.add_argument("--study", help="study name (default: the scenario); its file is <models>/tuning/<study>.sqlite3")
-    u.add_argument("--models-dir")
-    u.add_argument("--scenarios-dir")
+    add_folders(u)
 
     m = sub.add_parser("simulate", help="simulate a trained model and the baselines on the same households, in euros")
-    m.add_argument("--scenario", required=True)
-    m.add_argument("--run", type=run_id_arg, help="a training run's id (default: the scenario's published model)")
-    low, high = SIMULATION_BOUNDS["households"]
-    m.add_argument(
+    add_model_choice(m)
+    add_setting(
+        m,
         "--households",
-        type=setting("households", SIMULATION_BOUNDS),
+        "households",
+        f"{{low}} to {{high}}; households x months at most {MAX_HOUSEHOLD_MONTHS} (default: %(default)s)",
+        SIMULATION_BOUNDS,
         default=DEFAULT_HOUSEHOLDS,
-        help=f"{low} to {high}; households x months at most {MAX_HOUSEHOLD_MONTHS} (default: %(default)s)",
     )
-    low, high = SIMULATION_BOUNDS["months"]
-    m.add_argument(
-        "--months", type=setting("months", SIMULATION_BOUNDS), help=f"{low} to {high} (default: the scenario's horizon)"
-    )
-    low, high = SIMULATION_BOUNDS["seed"]
-    m.add_argument("--seed", type=setting("seed", SIMULATION_BOUNDS), help=f"{low} to {high} (default: a random one)")
-    m.add_argument("--models-dir")
-    m.add_argument("--scenarios-dir")
+    add_setting(m, "--months", "months", "{low} to {high} (default: the scenario's horizon)", SIMULATION_BOUNDS)
+    add_setting(m, "--seed", "seed", "{low} to {high} (default: a random one)", SIMULATION_BOUNDS)
     m.add_argument("--json", action="store_true", help="print the whole result as one JSON object")
     m.add_argument(
         "--flat-ppo",
@@ -233,34 +268,57 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     a = sub.add_parser("advise", help="this month's advice of a trained model for a household's balances, in euros")
-    a.add_argument("--scenario", required=True)
-    a.add_argument("--run", type=run_id_arg, help="a training run's id (default: the scenario's published model)")
-    low, high = ADVICE_BOUNDS["month"]
-    a.add_argument(
+    add_model_choice(a)
+    add_setting(
+        a,
         "--month",
-        type=setting("month", ADVICE_BOUNDS),
+        "month",
+        "months since the start of the scenario, 0-based ({low} to {high}, and within its horizon)",
+        ADVICE_BOUNDS,
         required=True,
-        help=f"months since the start of the scenario, 0-based ({low} to {high}, and within its horizon)",
     )
     a.add_argument("--savings", type=balance, required=True, help="euros in savings now")
     a.add_argument("--invested", type=balance, required=True, help="euros invested now")
     a.add_argument(
         "--cash", type=balance, help="euros in the current account (default: the initial cash in month 0, else 0)"
     )
-    low, high = ADVICE_BOUNDS["income_loss_months_left"]
-    a.add_argument(
+    add_setting(
+        a,
         "--income-loss-months-left",
-        type=setting("income_loss_months_left", ADVICE_BOUNDS),
+        "income_loss_months_left",
+        "months of income loss still ahead, {low} to {high} (default: %(default)s)",
+        ADVICE_BOUNDS,
         default=0,
-        help=f"months of income loss still ahead, {low} to {high} (default: 0)",
     )
-    a.add_argument("--models-dir")
-    a.add_argument("--scenarios-dir")
     a.add_argument("--json", action="store_true", help="print the whole advice as one JSON object")
 
-    r = sub.add_parser("runs", help="list the runs, newest first")
+    r = sub.add_parser(
+        "runs",
+        help="list the runs, newest first; `runs label RUN_ID` names, annotates or tags one",
+        description="List the runs, newest first (with --scenario, --tag or --search, only some), or label one.",
+    )
     r.add_argument("--scenario", help="only this scenario's runs")
+    r.add_argument("--tag", help="only the runs with this tag")
+    r.add_argument("--search", metavar="TEXT", help="only the runs with TEXT in their name, tags, notes or id")
     r.add_argument("--models-dir")
+    runs_sub = r.add_subparsers(dest="runs_command", metavar="{label}")
+    lab = runs_sub.add_parser(
+        "label",
+        help="set a run's name, notes or tags (even while it trains)",
+        description="Set any of a run's name, notes and tags; the others stay as they are.",
+    )
+    lab.add_argument("run_id", type=run_id_arg, metavar="RUN_ID")
+    lab.add_argument("--name", help=f'at most {RUN_NAME_MAX_LENGTH} characters; "" clears it')
+    lab.add_argument("--notes", help=f'at most {RUN_NOTES_MAX_LENGTH} characters; "" clears them')
+    lab.add_argument(
+        "--tag",
+        dest="tags",
+        action="append",
+        metavar="TAG",
+        help=f"a tag (repeat for several, at most {RUN_TAGS_MAX}; {TAG_RULE}); replaces the run's tags",
+    )
+    lab.add_argument("--no-tags", action="store_true", help="remove every tag of the run")
+    lab.add_argument("--models-dir", dest="label_models_dir", help="models folder (as `runs --models-dir`)")
 
     s = sub.add_parser("scenarios", help="list the scenarios")
     s.add_argument("--scenarios-dir")
@@ -292,7 +350,9 @@ def evaluation_table(report: dict) -> str:
                 "policy": name,
                 **metrics,
                 "tuned": tuned_values(metrics),
-                "hrl minus policy": f"{diff['diff']:+.2f} ± {diff['stderr']:.2f}" if diff else "",
+                "hrl minus policy": f"{diff['diff']:+.2f} ± {diff['stderr']:.2f} {verdict(diff['diff'], diff['stderr'])}"
+                if diff
+                else "",
             }
         )
     columns = ["policy", *(m for m in METRIC_NAMES if m != "goal_adherence"), "tuned", "hrl minus policy"]
@@ -312,8 +372,11 @@ def train_summary(result: TrainResult, seconds: float, window: int) -> str:
     """The closing summary: the held-out evaluation first, then the training figures."""
     held_out = {key: value for key, value in result.held_out.items() if key != "rules"}
     rules = [
-        f"model minus {name} {rule['tuned']}: reward {rule['paired']['reward']['diff']:+.2f} "
-        f"± {rule['paired']['reward']['stderr']:.2f} (paired)"
+        f"model minus {name} {rule['tuned']} (mean paired difference ± standard error): "
+        + ", ".join(
+            f"{measure} {paired['diff']:+.2f} ± {paired['stderr']:.2f} {verdict(paired['diff'], paired['stderr'])}"
+            for measure, paired in rule["paired"].items()
+        )
         for name, rule in result.held_out.get("rules", {}).items()
     ]
     return "\n".join(
@@ -326,6 +389,23 @@ def train_summary(result: TrainResult, seconds: float, window: int) -> str:
             format_table([result.final_metrics], list(METRIC_NAMES)),
         ]
     )
+
+
+def publication_text(publication: dict | None, policy: str) -> str:
+    """What became of the run's publishing, in one sentence."""
+    if publication is None:
+        why = "--publish manual" if policy == "manual" else "its held-out score does not beat the published run's"
+        return f"Not published ({why}): `POST /api/runs/{{run_id}}/publish` publishes it by hand."
+
+    def score(value: float | None) -> str:
+        return "none" if value is None else f"{value:.2f}"
+
+    replaced = (
+        f", replacing {publication['replaced_run_id']} (held-out {score(publication['replaced_held_out'])})"
+        if publication["replaced_run_id"]
+        else ""
+    )
+    return f"Published {publication['run_id']} (held-out {score(publication['held_out'])}){replaced}."
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -341,6 +421,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         scenarios_dir=args.scenarios_dir,
         keep_checkpoints=args.keep_checkpoints,
         resume_from=args.resume,
+        publish=args.publish,
     )
     if args.resume:
         try:
@@ -361,8 +442,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - start
     if result.episodes_completed:
         print(train_summary(result, seconds, config.metrics_window))
-        for path in model_paths(result.scenario_name, args.models_dir).values():
-            print(f"wrote {path}")
+        print(publication_text(result.publication, args.publish))
+        if result.publication:
+            for path in model_paths(result.scenario_name, args.models_dir).values():
+                print(f"wrote {path}")
     for note in trainer.notes:
         print(f"note: {note}")
     if signals.received is None:
@@ -528,12 +611,30 @@ def cmd_advise(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_label(args: argparse.Namespace) -> int:
+    changes = {key: getattr(args, key) for key in ("name", "notes", "tags") if getattr(args, key) is not None}
+    if args.no_tags:
+        changes["tags"] = []
+    try:
+        run = runs.label_run(args.run_id, changes, args.label_models_dir or args.models_dir)
+    except FieldErrors as exc:
+        field, messages = next(iter(exc.errors.items()))
+        option = "--tag" if field == "tags" else f"--{field}" if field != "_schema" else "label"
+        raise OptionError(option, " ".join(messages)) from None
+    tags = ", ".join(run["tags"]) or "none"
+    print(f"{run['run_id']}: name {run['name'] or '(none)'}; tags {tags}; notes {len(run['notes'])} characters")
+    return 0
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
+    if args.runs_command == "label":
+        return cmd_label(args)
     adopt_models_folder(args.models_dir)
-    listed, _ = runs.list_runs(args.models_dir, scenario_name=args.scenario)
+    listed, _ = runs.list_runs(args.models_dir, scenario_name=args.scenario, q=args.search, tag=args.tag)
     rows = [
         {
             "run_id": r["run_id"],
+            "name": r.get("name") or "",
             "status": r["status"],
             "episodes": r.get("episodes_completed"),
             "seed": r.get("seed"),
@@ -542,10 +643,12 @@ def cmd_runs(args: argparse.Namespace) -> int:
             "held-out": (r.get("held_out") or {}).get("avg_reward"),
             "published": "*" if r["published"] else "",
             "parent": r.get("parent") or "",
+            "tags": ",".join(r.get("tags") or []),
         }
         for r in listed
     ]
-    columns = ["run_id", "status", "episodes", "seed", "started", "reward", "held-out", "published", "parent"]
+    columns = ["run_id", "name", "status", "episodes", "seed", "started", "reward", "held-out", "published", "parent"]
+    columns += ["tags"]
     print(format_table(rows, columns) if rows else "no runs")
     return 0
 

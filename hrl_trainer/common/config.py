@@ -62,8 +62,31 @@ SETTING_BOUNDS: dict[str, tuple[int, int]] = {
 """(lowest, highest) accepted value of each run setting; `seed` may also be None."""
 
 
+EXECUTOR_DESIGNS = ("softmax", "rule_prior", "rule_params", "gated_prior", "params_prior")
+"""How an Executor's action becomes the month's split (`agents.goal_rule.executor_split`; docs/agents.md): the
+softmax of its logits (the flat PPO), logits added to the log of the goal's rule split, the four-number rule's
+numbers as corrections around the goal, the prior's logits weighted by a learned gate, or logits added to the log
+of the four-number rule the action names around the goal."""
+DEFAULT_EXECUTOR_DESIGN = "rule_prior"
+"""The design every household's Executor is trained with (docs/learning.md, "The Executor's action")."""
+
 MAX_KEEP_CHECKPOINTS = 1000
 """Upper bound of `keep_checkpoints` accepted from the API and the CLI."""
+
+RUN_NAME_MAX_LENGTH = 80
+"""Longest name of a run (characters, once trimmed); "" clears it."""
+RUN_NOTES_MAX_LENGTH = 2000
+"""Longest notes of a run (characters)."""
+RUN_TAGS_MAX = 12
+"""Most tags on one run (distinct)."""
+RUN_TAG_LENGTH = (1, 32)
+"""(shortest, longest) tag, characters once trimmed."""
+RUN_TAG_CHARACTERS = "A-Za-z0-9 _-"
+"""What a tag is made of: letters, digits, space, '-' and '_' (a regular expression's character class)."""
+PUBLISH_POLICIES = ("on_finish", "if_better", "manual")
+"""When a run publishes itself as its scenario's model: at its end (finished or stopped, the spec's behaviour), only
+when its held-out score beats the published run's (or none is published), or never (by hand only)."""
+DEFAULT_PUBLISH = "on_finish"
 
 
 @dataclass
@@ -129,9 +152,12 @@ class TrainConfig:
     """Gradient clipping norm."""
     reward_scale: float = 0.1
     """Rewards are multiplied by this before learning, so returns are of order one."""
-    rule_prior: bool = True
-    """The Executor's split starts at the two-number target-liquidity rule the Strategist's goal names and
-    learns corrections (`goal_rule.py`); False: it learns the split's logits from nothing."""
+    executor_design: str = DEFAULT_EXECUTOR_DESIGN
+    """How the Executor's action becomes the month's split, one of `EXECUTOR_DESIGNS` (`goal_rule.py`):
+    "rule_prior" starts at the two-number target-liquidity rule the Strategist's goal names and learns
+    corrections of its logits; "softmax" learns the split's logits from nothing; "rule_params" outputs the
+    four-number rule's numbers around the goal's; "gated_prior" is "rule_prior" with a learned weight on the
+    prior."""
     intrinsic_coef: float = 0.0
     """Weight of the Executor's intrinsic reward for following the goal (0: the goal is only an input to
     the Executor; see docs/learning.md, "What was tried", for the measurements)."""
@@ -139,6 +165,9 @@ class TrainConfig:
     """Episodes averaged into each progress metric."""
     heldout_episodes: int = RUN_HELD_OUT_HOUSEHOLDS
     """Held-out households on which the final agents are scored when the run ends (`history["held_out"]`)."""
+    publish: str = DEFAULT_PUBLISH
+    """When the run becomes its scenario's published model (`PUBLISH_POLICIES`): "on_finish" at its end,
+    "if_better" only when its held-out score beats the published run's, "manual" never by itself."""
 
     def __post_init__(self) -> None:
         if (
@@ -164,12 +193,19 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.executor_design not in EXECUTOR_DESIGNS:
+            raise ValueError(
+                f"executor_design must be one of {', '.join(EXECUTOR_DESIGNS)}, got {self.executor_design!r}"
+            )
         for name, (low, high) in SETTING_BOUNDS.items():
             value = getattr(self, name)
             if value is not None and not (
                 isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
             ):
                 raise ValueError(f"{name} must be an integer from {low} to {high}, got {value!r}")
+
+        if self.publish not in PUBLISH_POLICIES:
+            raise ValueError(f"publish must be one of {', '.join(PUBLISH_POLICIES)}, got {self.publish!r}")
 
     def to_dict(self) -> dict:
         """A JSON-safe, picklable copy."""

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from hrl_trainer.common.environment import MODELS_DIR, SCENARIOS_DIR, Variable
+from hrl_trainer.common.wording import NAME_RULE
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NAME_PATTERN = re.compile(r"[a-z0-9_-]{1,64}")
@@ -18,7 +19,7 @@ BASELINES_FOLDER = "baselines"
 def validate_name(name: object) -> str:
     """Return `name` if it is a safe scenario name (`[a-z0-9_-]{1,64}`), else raise ValueError."""
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-        raise ValueError("Name must match [a-z0-9_-]{1,64}.")
+        raise ValueError(f"A name must be {NAME_RULE}.")
     return name
 
 

@@ -16,6 +16,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from hrl_trainer.common.config import MAX_INCOME_LOSS_MONTHS, MAX_SCENARIO_MONTHS
 from hrl_trainer.common.paths import NAME_PATTERN, resolve_scenarios_dir, validate_name
+from hrl_trainer.common.validators import Length, Range
+from hrl_trainer.common.wording import NAME_RULE, sentence
 
 PROFILES: dict[str, dict[str, float]] = {
     "conservative": {"risk_tolerance": 0.3, "investment_return_annual": 0.048, "investment_volatility_monthly": 0.015},
@@ -93,11 +95,14 @@ class StrictBoolean(fields.Boolean):
 
 
 def _money(**kwargs) -> fields.Float:
-    return fields.Float(validate=validate.Range(min=0), allow_nan=False, **kwargs)
+    return fields.Float(validate=Range(min=0), allow_nan=False, **kwargs)
 
 
 def _rate(low: float, high: float, **kwargs) -> fields.Float:
-    return fields.Float(validate=validate.Range(min=low, max=high), allow_nan=False, **kwargs)
+    return fields.Float(validate=Range(min=low, max=high), allow_nan=False, **kwargs)
+
+
+NAME_MESSAGE = sentence(f"must be {NAME_RULE}")
 
 
 class ScenarioSchema(Schema):
@@ -106,14 +111,14 @@ class ScenarioSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    name = fields.String(required=True, validate=validate.Regexp(NAME_PATTERN, error="Must match [a-z0-9_-]{{1,64}}."))
-    description = fields.String(load_default="", validate=validate.Length(max=500))
-    monthly_income = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False), allow_nan=False)
+    name = fields.String(required=True, validate=validate.Regexp(NAME_PATTERN, error=NAME_MESSAGE))
+    description = fields.String(load_default="", validate=Length(max=500))
+    monthly_income = fields.Float(required=True, validate=Range(min=0, min_inclusive=False), allow_nan=False)
     fixed_expenses = _money(required=True)
     variable_expenses_mean = _money(required=True)
     variable_expenses_std = _money(required=True)
     safety_buffer = _money(required=True)
-    months = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_SCENARIO_MONTHS))
+    months = fields.Integer(required=True, strict=True, validate=Range(min=1, max=MAX_SCENARIO_MONTHS))
     initial_cash = _money(required=True)
     risk_tolerance = _rate(0, 1)
     profile = fields.String(load_default="balanced", validate=validate.OneOf(sorted(PROFILES)))
@@ -125,8 +130,8 @@ class ScenarioSchema(Schema):
     shock_probability_monthly = _rate(0, 1)
     shock_cost_multiplier = _rate(0, 100)
     income_loss_probability_monthly = _rate(0, 1)
-    income_loss_min_months = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_INCOME_LOSS_MONTHS))
-    income_loss_max_months = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_INCOME_LOSS_MONTHS))
+    income_loss_min_months = fields.Integer(strict=True, validate=Range(min=1, max=MAX_INCOME_LOSS_MONTHS))
+    income_loss_max_months = fields.Integer(strict=True, validate=Range(min=1, max=MAX_INCOME_LOSS_MONTHS))
     income_loss_factor = _rate(0, 1)
     sell_cost = _rate(0, 0.5)
 

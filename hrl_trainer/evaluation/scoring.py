@@ -19,7 +19,7 @@ from hrl_trainer.env.lives import PURPOSES, fixed_households
 from hrl_trainer.env.rollout import EpisodeStats, Policy, run_episodes
 from hrl_trainer.env.scenarios import Scenario
 from hrl_trainer.env.simulation import HouseholdBatch, LifeEvents
-from hrl_trainer.evaluation.paired import paired_difference
+from hrl_trainer.evaluation.paired import comparison
 
 
 def hrl_policy(strategist: Strategist, executor: Executor, deterministic: bool = True) -> HierarchicalPolicy:
@@ -53,6 +53,24 @@ BASELINES = ("random", "best_fixed", "buffer_first", "target_liquidity_2", "targ
 """Every baseline a policy is compared with (`flat_ppo` only when a flat Executor is given)."""
 
 
+def held_out_baselines(
+    scenario: Scenario, tuning_episodes: int = TUNING_HOUSEHOLDS, models_dir: str | Path | None = None
+) -> dict[str, tuple[Policy, dict]]:
+    """The baselines `compare_policy` scores (all of `BASELINES` but the flat PPO), tuned on the tuning households:
+    {name: (policy, what it was tuned to)}."""
+    built = baseline_policies(tunings(scenario, models_dir, tuning_episodes), seed=PURPOSES["held_out"])
+    return {name: built[name] for name in BASELINES if name in built}
+
+
+def baseline_policy(scenario: Scenario, name: str, models_dir: str | Path | None = None) -> Policy:
+    """Baseline `name` of `BASELINES` (not `flat_ppo`: `FlatPolicy`) as `compare_policy` scores it; ValueError for
+    another name."""
+    baselines = held_out_baselines(scenario, models_dir=models_dir)
+    if name not in baselines:
+        raise ValueError(f"no baseline '{name}': one of {', '.join(baselines)}")
+    return baselines[name][0]
+
+
 def compare_policy(
     scenario: Scenario,
     policy: Policy,
@@ -65,13 +83,13 @@ def compare_policy(
     """Score `policy` and the baselines on the same held-out households, paired.
 
     Returns `{"scenario_name", "episodes", "policies": {name: metrics}, "paired": {baseline: {"diff",
-    "stderr"}}}` (`diff` is the policy minus the baseline); the fixed splits and the rules are tuned
+    "stderr", ...}}}` (`diff` is the policy minus the baseline in reward, a `paired.comparison` with its verdict);
+    the fixed splits and the rules are tuned
     on separate tuning households (kept under `models_dir` when given, as simulations keep them), and
     their tuned values are reported beside their metrics.
     """
     held_out = fixed_households(scenario, episodes, "held_out")
-    built = baseline_policies(tunings(scenario, models_dir, tuning_episodes), seed=PURPOSES["held_out"])
-    baselines = {name: built[name] for name in BASELINES if name in built}
+    baselines = held_out_baselines(scenario, tuning_episodes, models_dir)
     if flat_executor is not None:
         baselines["flat_ppo"] = (FlatPolicy(flat_executor, deterministic=True), {})
     results = {name: score(scenario, held_out, policy)}
@@ -84,7 +102,7 @@ def compare_policy(
         "episodes": episodes,
         "policies": policies,
         "paired": {
-            baseline: paired_difference(results[name].reward, results[baseline].reward) for baseline in baselines
+            baseline: comparison(results[name].reward, results[baseline].reward, "reward") for baseline in baselines
         },
     }
 

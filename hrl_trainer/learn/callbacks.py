@@ -1,17 +1,20 @@
 """Callbacks of the training loop, in the style of Stable-Baselines3 (`stable_baselines3/common/callbacks.py`).
 
 `Trainer.run` calls `on_training_start()`; per rollout `on_rollout_start()`, the collection and the update,
-`on_step()` once per household reported, then `on_rollout_end()`; and `on_training_end()` when the loop is over
-(`on_training_error(exc)` instead if anything raised after the start). `on_step` returning False stops training
-after the rollout's remaining households are reported (the agents learned from them all), and then
-`on_rollout_end` is not called (as SB3 skips it after a stop). Two additions to SB3's protocol:
-`on_rollout_start` may return False too (a stop asked while a checkpoint was written is honoured before the next
-rollout, and before the first one), and `on_training_error` lets the run's folder record a failure.
+`on_update()` once the agents have learned from the rollout, `on_step()` once per household reported, then
+`on_rollout_end()`; and `on_training_end()` when the loop is over (`on_training_error(exc)` instead if anything
+raised after the start). `on_step` returning False stops training after the rollout's remaining households are
+reported (the agents learned from them all), and then `on_rollout_end` is not called (as SB3 skips it after a
+stop). Additions to SB3's protocol: `on_rollout_start` may return False too (a stop asked while a checkpoint was
+written is honoured before the next rollout, and before the first one), `on_training_error` lets the run's folder
+record a failure, `on_update` sees each PPO update (SB3 logs its `train/*` keys inside `train()` instead), and
+`on_phase(phase, detail)` hears when a callback turns the trainer to evaluating or saving (`Trainer.enter_phase`).
 
-The loop only learns; everything else is a callback: the progress records (`ProgressCallback`), the periodic
-evaluations and checkpoints (`EvalCheckpointCallback`), the held-out summary in euros (`HeldOutCallback`), the
-run's folder (`RunFolderCallback`) and the caller's `on_progress` / `should_stop` functions (`ConvertCallback`).
-They share what they find through the trainer's run record: `progress`, `evaluations`, `held_out`, `notes`.
+The loop only learns; everything else is a callback: the progress records (`ProgressCallback`), the PPO
+diagnostics (`DiagnosticsCallback`), the periodic evaluations and checkpoints (`EvalCheckpointCallback`), the
+held-out summary in euros (`HeldOutCallback`), the run's folder (`RunFolderCallback`) and the caller's
+`on_progress` / `should_stop` / `on_event` functions (`ConvertCallback`). They share what they find through the
+trainer's run record: `progress`, `diagnostics`, `evaluations`, `held_out`, `notes`, `publication`.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from hrl_trainer.common.clock import now_iso
 from hrl_trainer.common.version import __version__
 from hrl_trainer.env.lives import fixed_households
 from hrl_trainer.evaluation.euros import heldout_summary
-from hrl_trainer.learn.metrics import MetricsWindow
+from hrl_trainer.learn.metrics import DIAGNOSTIC_NAMES, MetricsWindow
 from hrl_trainer.store.checkpoints import agent_bytes, json_bytes, save_checkpoint
 from hrl_trainer.store.run_writer import RunWriter
 
@@ -42,6 +45,8 @@ OnProgress = Callable[[dict], None]
 """Called with each household's `training_progress` record."""
 ShouldStop = Callable[[], bool]
 """Asked before each rollout and after each household until it answers True."""
+OnEvent = Callable[[str, dict], None]
+"""Called with what the trainer does beside episodes: `("diagnostics", record)`, `("phase", {...})`."""
 
 
 class TrainerCallback(ABC):
@@ -73,6 +78,15 @@ class TrainerCallback(ABC):
     def on_rollout_end(self) -> None:
         self._on_rollout_end()
 
+    def on_update(self) -> None:
+        """After the PPO update of each rollout (`trainer.diagnostics_records()`), before its households are
+        reported."""
+        self._on_update()
+
+    def on_phase(self, phase: str, detail: dict | None) -> None:
+        """The trainer turns to `phase` ("training", "evaluating", "saving"; `Trainer.enter_phase`)."""
+        self._on_phase(phase, detail)
+
     def on_training_end(self) -> None:
         self._on_training_end()
 
@@ -93,6 +107,12 @@ class TrainerCallback(ABC):
         """If the callback returns False, training stops at the end of this rollout."""
 
     def _on_rollout_end(self) -> None:
+        pass
+
+    def _on_update(self) -> None:
+        pass
+
+    def _on_phase(self, phase: str, detail: dict | None) -> None:
         pass
 
     def _on_training_end(self) -> None:
@@ -136,6 +156,14 @@ class CallbackList(TrainerCallback):
         for callback in self.callbacks:
             callback.on_rollout_end()
 
+    def _on_update(self) -> None:
+        for callback in self.callbacks:
+            callback.on_update()
+
+    def _on_phase(self, phase: str, detail: dict | None) -> None:
+        for callback in self.callbacks:
+            callback.on_phase(phase, detail)
+
     def _on_training_end(self) -> None:
         for callback in self.callbacks:
             callback.on_training_end()
@@ -155,26 +183,63 @@ def as_callback(*callbacks: MaybeCallback) -> CallbackList:
 
 class ConvertCallback(TrainerCallback):
     """The plain functions `train` takes, as a callback (SB3's ConvertCallback): `on_progress(record)` with each
-    household's record (the one a ProgressCallback before it appended), and `should_stop()`, asked before each
-    rollout and after each household until it answers True (never again after that)."""
+    household's record (the one a ProgressCallback before it appended); `should_stop()`, asked before each
+    rollout and after each household until it answers True (never again after that); and `on_event(kind,
+    payload)` with the trainer's other news: `("diagnostics", record)` for each agent after each PPO update
+    (`Trainer.diagnostics_records`), `("phase", {"phase", "phase_detail"})` when it turns to evaluating, saving or
+    back to training. With `on_event`, the record of a rollout's last household is passed on once the rollout's
+    end is known, after the phase it leads to: whoever relays both can say that the trainer evaluates after it."""
 
-    def __init__(self, on_progress: OnProgress | None = None, should_stop: ShouldStop | None = None):
+    def __init__(
+        self,
+        on_progress: OnProgress | None = None,
+        should_stop: ShouldStop | None = None,
+        on_event: OnEvent | None = None,
+    ):
         super().__init__()
-        self.on_progress, self.should_stop = on_progress, should_stop
+        self.on_progress, self.should_stop, self.on_event = on_progress, should_stop, on_event
         self.stop_requested = False
+        self.held: dict | None = None
+        """The rollout's last record, not passed on yet."""
 
     def _stop(self) -> bool:
         if not self.stop_requested and self.should_stop is not None:
             self.stop_requested = bool(self.should_stop())
         return self.stop_requested
 
+    def _pass_on_held(self) -> None:
+        if self.held is not None and self.on_progress is not None:
+            record, self.held = self.held, None
+            self.on_progress(record)
+
     def _on_rollout_start(self) -> bool:
+        self._pass_on_held()
         return not self._stop()
 
     def _on_step(self) -> bool:
         if self.on_progress is not None:
-            self.on_progress(self.trainer.progress[-1])
+            trainer = self.trainer
+            if self.on_event is not None and trainer.rollout_index == trainer.rollout_size - 1:
+                self.held = trainer.progress[-1]
+            else:
+                self.on_progress(trainer.progress[-1])
         return not self._stop()
+
+    def _on_update(self) -> None:
+        if self.on_event is not None:
+            for record in self.trainer.diagnostics_records():
+                self.on_event("diagnostics", record)
+
+    def _on_phase(self, phase: str, detail: dict | None) -> None:
+        if self.on_event is not None:
+            self.on_event("phase", {"phase": phase, "phase_detail": detail})
+        self._pass_on_held()
+
+    def _on_rollout_end(self) -> None:
+        self._pass_on_held()
+
+    def _on_training_end(self) -> None:
+        self._pass_on_held()
 
 
 class ProgressCallback(TrainerCallback):
@@ -195,6 +260,22 @@ class ProgressCallback(TrainerCallback):
             )
         )
         return True
+
+
+class DiagnosticsCallback(TrainerCallback):
+    """The PPO diagnostics of every update (`Trainer.diagnostics_records`), kept per agent as columns in
+    `trainer.diagnostics`: `{"strategist": {"update": [...], "episode": [...], "policy_loss": [...], ...}, ...}`."""
+
+    def _on_step(self) -> bool:
+        return True
+
+    def _on_update(self) -> None:
+        for record in self.trainer.diagnostics_records():
+            columns = self.trainer.diagnostics.setdefault(
+                record["agent"], {key: [] for key in ("update", "episode", *DIAGNOSTIC_NAMES)}
+            )
+            for key, values in columns.items():
+                values.append(record[key])
 
 
 class EvalCheckpointCallback(TrainerCallback):
@@ -234,6 +315,7 @@ class EvalCheckpointCallback(TrainerCallback):
         if trainer.episodes_done % trainer.config.save_interval:
             return
         episode = trainer.episode_offset + trainer.episodes_done
+        trainer.enter_phase("evaluating", {"households": trainer.config.eval_episodes, "purpose": "checkpoint"})
         metrics = trainer.evaluate(trainer.strategist, trainer.executor, f"evaluation at episode {episode}")
         self.last_evaluation = record = {"episode": episode, **metrics}
         trainer.evaluations.append(record)
@@ -251,6 +333,8 @@ class EvalCheckpointCallback(TrainerCallback):
         if self.callback_after_eval is not None:
             continue_training = self.callback_after_eval.on_step() and continue_training
         self.continue_training = continue_training
+        if continue_training and trainer.episodes_done < trainer.config.num_episodes:
+            trainer.enter_phase("training")
 
 
 class HeldOutCallback(TrainerCallback):
@@ -266,6 +350,7 @@ class HeldOutCallback(TrainerCallback):
         if not trainer.episodes_done:
             return
         households = trainer.config.heldout_episodes
+        trainer.enter_phase("evaluating", {"households": households, "purpose": "held_out"})
         events = fixed_households(trainer.scenario, households, "held_out")
         in_euros = heldout_summary(
             trainer.scenario, trainer.strategist, trainer.executor, households, trainer.models_dir
@@ -310,6 +395,7 @@ class RunFolderCallback(TrainerCallback):
                     "save_interval": c.save_interval,
                     "eval_episodes": c.eval_episodes,
                     "keep_checkpoints": c.keep_checkpoints,
+                    "publish": c.publish,
                 },
                 "final_metrics": {},
                 "held_out": None,
@@ -378,6 +464,7 @@ class RunFolderCallback(TrainerCallback):
             "held_out": trainer.held_out,
             "notes": trainer.notes,
             "progress": trainer.progress,
+            "diagnostics": trainer.diagnostics,
             "evaluations": trainer.evaluations,
             "timings": {name: round(seconds, 3) for name, seconds in trainer.stopwatch.seconds.items()},
         }
@@ -393,8 +480,14 @@ class RunFolderCallback(TrainerCallback):
         )
         return buffer.getvalue()
 
+    def publish_reason(self) -> str:
+        """Why the run publishes itself at its end: "resumed" (it continued another run), "stopped" or "finished"."""
+        trainer = self.trainer
+        return "resumed" if trainer.config.resume_from else "stopped" if trainer.stopped else "finished"
+
     def finish(self) -> None:
-        """Write checkpoint_final/, then the final files (one set), the summary, and publish the run."""
+        """Write checkpoint_final/, then the final files (one set), the summary, and publish the run as its config's
+        `publish` says (the record in `trainer.publication`)."""
         trainer = self.trainer
         outcome = {
             "status": "stopped" if trainer.stopped else "completed",
@@ -402,8 +495,9 @@ class RunFolderCallback(TrainerCallback):
             "episodes_completed": trainer.episode_offset + trainer.episodes_done,
         }
         if not trainer.episodes_done:
-            self.writer.finish(publish=False, **outcome)
+            self.writer.finish(publish=None, **outcome)
             return
+        trainer.enter_phase("saving")
         self.save_checkpoint("final", trainer.evaluations[-1] if trainer.evaluations else None)
         with trainer.stopwatch.section("saving"):
             self.writer.save_final(
@@ -414,13 +508,17 @@ class RunFolderCallback(TrainerCallback):
                     "history.json": json_bytes(self.history()),
                 }
             )
-            self.writer.finish(
-                publish=True, final_metrics=trainer.final_metrics(), held_out=trainer.held_out, **outcome
+            trainer.publication = self.writer.finish(
+                publish=trainer.config.publish,
+                reason=self.publish_reason(),
+                final_metrics=trainer.final_metrics(),
+                held_out=trainer.held_out,
+                **outcome,
             )
 
 
 def run_callbacks() -> list[TrainerCallback]:
-    """The callbacks of a recorded run: progress records, evaluations with checkpoints, the held-out summary and
-    the run's folder (in this order: the folder's history holds what the others found)."""
+    """The callbacks of a recorded run: progress records, PPO diagnostics, evaluations with checkpoints, the
+    held-out summary and the run's folder (in this order: the folder's history holds what the others found)."""
     folder = RunFolderCallback()
-    return [ProgressCallback(), EvalCheckpointCallback(folder), HeldOutCallback(), folder]
+    return [ProgressCallback(), DiagnosticsCallback(), EvalCheckpointCallback(folder), HeldOutCallback(), folder]

@@ -6,6 +6,18 @@ import math
 from collections import deque
 
 METRIC_NAMES = ("avg_reward", "avg_duration", "avg_cash", "avg_invested", "stability", "goal_adherence")
+DIAGNOSTIC_NAMES = (
+    "policy_loss",
+    "value_loss",
+    "entropy",
+    "approx_kl",
+    "clip_fraction",
+    "explained_variance",
+    "learning_rate",
+)
+"""What each PPO update of an agent records (cleanrl's names; docs/agents.md maps them to Stable-Baselines3's)."""
+AGENTS = ("strategist", "executor")
+"""The agents, as diagnostics name them (the flat PPO's one agent is the "executor")."""
 
 
 class TrainingError(RuntimeError):

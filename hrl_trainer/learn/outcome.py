@@ -17,6 +17,8 @@ class TrainResult:
     final_metrics: dict
     held_out: dict = field(default_factory=dict)
     """The final agents on held-out households: `households` and the `metrics()` fields ({} if no episode ran)."""
+    publication: dict | None = None
+    """The record of the run's publishing at its end (`store.publications`), None when it was not published."""
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -75,21 +75,41 @@ def ppo_loss(
 ) -> tuple[torch.Tensor, dict[str, float]]:
     """cleanrl's PPO loss of one minibatch (every input (M,), `advantages` already normalised): the clipped
     surrogate, minus `ent_coef` times the entropy, plus `vf_coef` times half the squared value error.
-    Returns the loss and its parts; `ratio_change` is the largest |ratio - 1|."""
-    ratio = torch.exp(logprob - old_logprob)
+    Returns the loss and its parts: `approx_kl` is cleanrl's estimate of the KL divergence from the behaviour
+    policy, mean((ratio - 1) - log ratio); `ratio_change` is the largest |ratio - 1|."""
+    log_ratio = logprob - old_logprob
+    ratio = torch.exp(log_ratio)
     clipped = ratio.clamp(1 - settings.clip_coef, 1 + settings.clip_coef)
     policy_loss = torch.max(-advantages * ratio, -advantages * clipped).mean()
     value_loss = 0.5 * ((value - returns) ** 2).mean()
     mean_entropy = entropy.mean()
     loss = policy_loss - settings.ent_coef * mean_entropy + settings.vf_coef * value_loss
-    change = (ratio - 1).abs().detach()
-    return loss, {
-        "policy_loss": policy_loss.item(),
-        "value_loss": value_loss.item(),
-        "entropy": mean_entropy.item(),
-        "clip_fraction": (change > settings.clip_coef).float().mean().item(),
-        "ratio_change": change.max().item(),
-    }
+    change = (ratio - 1).detach()
+    parts = [
+        policy_loss.detach(),
+        value_loss.detach(),
+        mean_entropy.detach(),
+        (change - log_ratio.detach()).mean(),
+        (change.abs() > settings.clip_coef).to(change.dtype).mean(),
+        change.abs().max(),
+    ]
+    values = torch.stack([part.to(torch.float64) for part in parts]).tolist()  # one copy out of torch for all six
+    return loss, dict(zip(LOSS_PARTS, values))
+
+
+LOSS_PARTS = ("policy_loss", "value_loss", "entropy", "approx_kl", "clip_fraction", "ratio_change")
+AVERAGED_PARTS = LOSS_PARTS[:5]
+"""The parts `ppo_update` averages over every minibatch of every epoch."""
+
+
+def explained_variance(predicted: torch.Tensor, target: torch.Tensor) -> float | None:
+    """How much of the variance of `target` (the returns) the value predictions explain: 1 - Var(target -
+    predicted) / Var(target), as Stable-Baselines3 and cleanrl compute it (1: perfect, 0: no better than a
+    constant, negative: worse); None when the returns do not vary (SB3's NaN, which JSON cannot hold)."""
+    variance = target.var(unbiased=False).item() if target.numel() > 1 else 0.0
+    if variance == 0:
+        return None
+    return 1.0 - (target - predicted).var(unbiased=False).item() / variance
 
 
 def ppo_update(
@@ -102,13 +122,19 @@ def ppo_update(
     returns: torch.Tensor,
     settings: PPOSettings,
     generator: torch.Generator,
-) -> dict[str, float]:
+    old_values: torch.Tensor | None = None,
+) -> dict[str, float | None]:
     """Clipped-ratio PPO epochs over N flat samples (`obs` (N, D), `actions` (N, A), the rest (N,)), each epoch
-    in `num_minibatches` minibatches of sizes differing by at most one. Returns the last minibatch's
-    `ppo_loss` parts, plus `first_ratio_change`: the largest |ratio - 1| of the very first minibatch, before
-    any step, which is 0 when `old_logprob` comes from the policy being updated."""
+    in `num_minibatches` minibatches of sizes differing by at most one.
+
+    Returns the update's diagnostics: `policy_loss`, `value_loss`, `entropy`, `approx_kl` and `clip_fraction`, each
+    the mean over every minibatch of every epoch; `explained_variance` of the returns by `old_values` (the values
+    the agent gave while collecting; None without them); `learning_rate`, the optimiser's; `ratio_change`, the
+    largest |ratio - 1| of the last minibatch, and `first_ratio_change`, that of the very first minibatch,
+    before any step (0 when `old_logprob` comes from the policy being updated)."""
     n = obs.shape[0]
-    stats: dict[str, float] = {}
+    sums = dict.fromkeys(AVERAGED_PARTS, 0.0)
+    first_ratio_change, parts, minibatches = None, {}, 0
     for _ in range(settings.update_epochs):
         order = torch.randperm(n, generator=generator)
         for idx in torch.tensor_split(order, min(settings.num_minibatches, n)):
@@ -121,5 +147,15 @@ def ppo_update(
             loss.backward()
             nn.utils.clip_grad_norm_(agent.parameters(), settings.max_grad_norm)
             optimizer.step()
-            stats = {"first_ratio_change": stats.get("first_ratio_change", parts["ratio_change"]), **parts}
-    return stats
+            for name in AVERAGED_PARTS:
+                sums[name] += parts[name]
+            minibatches += 1
+            if first_ratio_change is None:
+                first_ratio_change = parts["ratio_change"]
+    return {
+        **{name: total / max(minibatches, 1) for name, total in sums.items()},
+        "explained_variance": None if old_values is None else explained_variance(old_values, returns),
+        "learning_rate": float(optimizer.lr),
+        "ratio_change": parts.get("ratio_change", 0.0),
+        "first_ratio_change": first_ratio_change or 0.0,
+    }

@@ -18,6 +18,7 @@ callbacks (`hrl_trainer.learn.callbacks`).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from functools import cached_property
@@ -37,12 +38,13 @@ from hrl_trainer.evaluation.scoring import hrl_policy, score
 from hrl_trainer.learn.callbacks import (
     ConvertCallback,
     MaybeCallback,
+    OnEvent,
     OnProgress,
     ShouldStop,
     as_callback,
     run_callbacks,
 )
-from hrl_trainer.learn.metrics import METRIC_NAMES, ensure_finite
+from hrl_trainer.learn.metrics import DIAGNOSTIC_NAMES, METRIC_NAMES, ensure_finite
 from hrl_trainer.learn.optim import Adam
 from hrl_trainer.learn.outcome import TrainResult
 from hrl_trainer.learn.ppo import PPOSettings, center_on_siblings, compute_gae, ppo_update
@@ -50,9 +52,10 @@ from hrl_trainer.store.runs import load_run_state, new_run_id
 
 
 class Trainer:
-    """Owns the agents and their optimisers, and runs the training loop; `callback` (with `on_progress` and
-    `should_stop`, converted) watches it. With `write_run` (the default) the run is recorded as well: progress
-    records, periodic evaluations and checkpoints, the held-out evaluation and the run's folder (`run_callbacks`)."""
+    """Owns the agents and their optimisers, and runs the training loop; `callback` (with `on_progress`,
+    `should_stop` and `on_event`, converted) watches it. With `write_run` (the default) the run is recorded as well:
+    progress records, PPO diagnostics, periodic evaluations and checkpoints, the held-out evaluation and the run's
+    folder (`run_callbacks`)."""
 
     def __init__(
         self,
@@ -60,6 +63,7 @@ class Trainer:
         on_progress: OnProgress | None = None,
         should_stop: ShouldStop | None = None,
         *,
+        on_event: OnEvent | None = None,
         callback: MaybeCallback = None,
         write_run: bool = True,
     ):
@@ -74,7 +78,7 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(self.seed)
 
         self.strategist = Strategist(OBS_DIM, config.hidden, config.high_period)
-        self.executor = Executor(OBS_DIM + GOAL_DIM, config.hidden, config.rule_prior)
+        self.executor = Executor(OBS_DIM + GOAL_DIM, config.hidden, design=config.executor_design)
         self.optimizers = {
             agent: Adam(agent.parameters(), lr=config.learning_rate, eps=1e-5)
             for agent in (self.strategist, self.executor)
@@ -96,15 +100,25 @@ class Trainer:
         self.episodes_done = 0
         self.rollout_stats: EpisodeStats  # of the rollout being reported (set by the loop)
         self.rollout_index = 0
+        self.rollout_size = 0  # households of the rollout being reported
+        self.update_index = 0  # PPO updates so far in this run (one per rollout, both agents)
+        self.learned_episodes = 0  # episodes of this run the agents have learned from after the latest update
+        self.phase = "training"  # or "evaluating", "saving" (`enter_phase`)
         self.stopped = False
         # the run's record, filled in by the callbacks
         self.progress: list[dict] = []
         self.evaluations: list[dict] = []
         self.held_out: dict = {}
         self.notes: list[str] = []
+        self.diagnostics: dict[str, dict[str, list]] = {}
+        """Per agent, the columns of its diagnostics records (`diagnostics_records`), one row per update."""
+        self.publication: dict | None = None
+        """The record of the run's publishing at its end (None: not published)."""
         if on_progress and not write_run:
             raise ValueError("on_progress needs the progress records of a written run (write_run=True)")
-        functions = ConvertCallback(on_progress, should_stop) if on_progress or should_stop else None
+        functions = (
+            ConvertCallback(on_progress, should_stop, on_event) if on_progress or should_stop or on_event else None
+        )
         self.callback = as_callback(run_callbacks() if write_run else None, callback, functions)
         self.callback.init_callback(self)
 
@@ -189,6 +203,7 @@ class Trainer:
             returns[valid_t],
             self.ppo,
             self.generator,
+            old_values=value,
         )
         self.update_stats[type(agent).__name__] = ensure_finite(stats, f"{type(agent).__name__} update")
 
@@ -227,14 +242,43 @@ class Trainer:
         """The metrics of the household being reported (for `on_step`)."""
         return self.rollout_stats.metrics(self.rollout_index)
 
+    def diagnostics_records(self) -> list[dict]:
+        """The PPO diagnostics of the latest update (for `on_update`), one record per agent it updated (a Strategist
+        done learning is not): `agent` ("strategist", "executor"), `update` (its number in this run), `episode` (the
+        episodes the agents have learned from once this update's households are reported, counting a resumed run's
+        parent) and `DIAGNOSTIC_NAMES`."""
+        episode = self.episode_offset + self.learned_episodes
+        return [
+            {
+                "agent": name.lower(),
+                "update": self.update_index,
+                "episode": episode,
+                **{key: stats[key] for key in DIAGNOSTIC_NAMES},
+            }
+            for name, stats in self.update_stats.items()
+        ]
+
+    def enter_phase(self, phase: str, detail: dict | None = None) -> None:
+        """What the trainer does next: "training", "evaluating" (`detail`: `households`, `purpose` "checkpoint" or
+        "held_out") or "saving"; the callbacks hear of it (`on_phase`). Called by the callbacks that evaluate and
+        save."""
+        self.phase = phase
+        self.callback.on_phase(phase, detail)
+
     # --- resuming ------------------------------------------------------------------------------
     def resume(self, run_id: str) -> None:
-        """Continue from a run's final agents (networks and observation normalisers) and optimiser state."""
+        """Continue from a run's final agents (networks and observation normalisers) and optimiser state; the
+        Executor keeps the parent's design (`executor_design` becomes the parent's)."""
         strategist, executor, optimizer_state, parent = load_run_state(run_id, self.models_dir)
         if parent["scenario_name"] != self.scenario.name:
             raise ValueError(
                 f"resume_from: run {run_id} trained '{parent['scenario_name']}', not '{self.scenario.name}'"
             )
+        if executor.design != self.executor.design:  # the parent's Executor goes on as it was built
+            self.config = dataclasses.replace(self.config, executor_design=executor.design)
+            del self.optimizers[self.executor]
+            self.executor = Executor(self.executor.obs_dim, self.config.hidden, design=executor.design)
+            self.optimizers[self.executor] = Adam(self.executor.parameters(), lr=self.config.learning_rate, eps=1e-5)
         for agent, saved, key in ((self.strategist, strategist, "strategist"), (self.executor, executor, "executor")):
             agent.load_state_dict(saved.state_dict())
             if optimizer_state.get(key):
@@ -269,6 +313,7 @@ class Trainer:
             self.stopped,
             self.final_metrics(),
             self.held_out,
+            self.publication,
         )
 
     def _loop(self) -> None:
@@ -280,7 +325,11 @@ class Trainer:
             households = self.next_batch_size(self.episodes_done)
             trajectory, self.rollout_stats = self.collect(households)
             self.anneal(self.episodes_done)
+            self.update_stats.clear()
             self.learn(trajectory)
+            self.update_index, self.rollout_size = self.update_index + 1, households
+            self.learned_episodes = self.episodes_done + households
+            callback.on_update()
             continue_training = True
             for index in range(households):  # every one, even after a stop: the agents learned from them all
                 self.rollout_index = index
@@ -293,7 +342,13 @@ class Trainer:
 
 
 def train(
-    config: TrainConfig, on_progress: OnProgress | None = None, should_stop: ShouldStop | None = None
+    config: TrainConfig,
+    on_progress: OnProgress | None = None,
+    should_stop: ShouldStop | None = None,
+    on_event: OnEvent | None = None,
 ) -> TrainResult:
-    """Train the Strategist and the Executor on `config.scenario_name` and write the model files."""
-    return Trainer(config, on_progress, should_stop).run()
+    """Train the Strategist and the Executor on `config.scenario_name` and write the model files. `on_progress`
+    hears of every episode, `should_stop` is asked whether to stop, `on_event(kind, payload)` hears of the rest:
+    `("diagnostics", record)` per agent per PPO update, `("phase", {"phase", "phase_detail"})` when the trainer turns
+    to evaluating or saving and back (see `hrl_trainer.learn.callbacks.ConvertCallback`)."""
+    return Trainer(config, on_progress, should_stop, on_event=on_event).run()

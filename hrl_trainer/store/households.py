@@ -14,11 +14,12 @@ import dataclasses
 from pathlib import Path
 
 import yaml
-from marshmallow import ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import ValidationError, fields, post_load, validates_schema
 
 from hrl_trainer.common.atomic import write_text_atomically
 from hrl_trainer.common.config import MONTHS_BOUNDS
 from hrl_trainer.common.money import format_euro
+from hrl_trainer.common.validators import Range
 from hrl_trainer.env.scenarios import (
     PROFILES,
     Scenario,
@@ -90,13 +91,13 @@ income growing tenfold saved for 50 years at 7 % a year above inflation, about 7
 
 
 def _person_rate(low: float, high: float) -> fields.Float:
-    return StrictFloat(validate=validate.Range(min=low, max=high))
+    return StrictFloat(validate=Range(min=low, max=high))
 
 
 def _person_money(description: str = "", **kwargs) -> fields.Float:
     return StrictFloat(
         required=True,
-        validate=validate.Range(min=0, max=MAX_MONEY),
+        validate=Range(min=0, max=MAX_MONEY),
         metadata={"description": description} if description else {},
         **kwargs,
     )
@@ -157,7 +158,7 @@ def horizon_errors(figures: dict) -> dict[str, list[str]]:
 
 
 def _euros(amount: float) -> str:
-    return format_euro(amount, cents=amount != round(amount))
+    return format_euro(amount, 2 if amount != round(amount) else 0)
 
 
 def proportion_errors(figures: dict) -> dict[str, list[str]]:
@@ -188,7 +189,7 @@ class HouseholdSchema(ScenarioSchema):
 
     monthly_income = StrictFloat(
         required=True,
-        validate=validate.Range(min=MIN_INCOME, max=MAX_INCOME),
+        validate=Range(min=MIN_INCOME, max=MAX_INCOME),
         metadata={"description": f"at least {MIN_COVER:.0%} of fixed_expenses + variable_expenses_mean"},
     )
     fixed_expenses = _person_money()
@@ -196,27 +197,27 @@ class HouseholdSchema(ScenarioSchema):
     variable_expenses_std = _person_money(f"at most {MAX_STD_RATIO:g} times variable_expenses_mean")
     safety_buffer = _person_money()
     initial_cash = _person_money(f"at most {MAX_INITIAL_CASH_MONTHS} times monthly_income")
-    months = fields.Integer(required=True, strict=True, validate=validate.Range(*MONTHS_BOUNDS))
+    months = fields.Integer(required=True, strict=True, validate=Range(*MONTHS_BOUNDS))
     risk_tolerance = _person_rate(0, 1)
     inflation_annual = StrictFloat(
-        validate=validate.Range(-0.05, 0.5),
+        validate=Range(-0.05, 0.5),
         metadata={"description": f"prices grow at most {MAX_PRICE_GROWTH:g} fold over the months"},
     )
     investment_return_annual = StrictFloat(
-        validate=validate.Range(-0.5, 0.5),
+        validate=Range(-0.5, 0.5),
         metadata={
             "description": f"above inflation, grows money at most {MAX_REAL_MONEY_GROWTH:g} fold over the months"
         },
     )
     investment_volatility_monthly = _person_rate(0, 0.2)
     savings_interest_annual = StrictFloat(
-        validate=validate.Range(-0.05, 0.2),
+        validate=Range(-0.05, 0.2),
         metadata={
             "description": f"above inflation, grows money at most {MAX_REAL_MONEY_GROWTH:g} fold over the months"
         },
     )
     salary_raise_annual = StrictFloat(
-        validate=validate.Range(-0.2, 0.5),
+        validate=Range(-0.2, 0.5),
         metadata={
             "description": f"above inflation, grows the income at most {MAX_REAL_INCOME_GROWTH:g} fold over the months"
         },

@@ -12,13 +12,15 @@ from hrl_trainer.common.clock import iso, utc_now
 from hrl_trainer.common.paths import resolve_models_dir
 from hrl_trainer.store.adoption import adopt_scenario
 from hrl_trainer.store.checkpoints import agent_bytes, json_bytes, tidy_models_folder
+from hrl_trainer.store.publications import Publication
 from hrl_trainer.store.runlock import ScenarioLock
 from hrl_trainer.store.runs import (
     CHECKPOINTS_FOLDER,
     CONFIG_FILE,
+    beats_published,
     final_files,
     new_run_id,
-    publish_folder,
+    publish_recorded,
     publishable,
     read_summaries,
     repair_checkpoints_link,
@@ -98,11 +100,16 @@ class RunWriter:
         """Write the final agents, optimiser state and history (one set)."""
         final_files(self.folder).replace(contents)
 
-    def finish(self, publish: bool, **fields: Any) -> None:
-        """Write the final summary and, if asked and possible, publish the run."""
+    def finish(self, publish: str | None, reason: str = "finished", **fields: Any) -> Publication | None:
+        """Write the final summary, then publish the run if it can be and `publish` says so (`config.PUBLISH_POLICIES`:
+        "on_finish" always, "if_better" when its held-out score beats the published run's; None or "manual":
+        never), recorded with `reason`. Returns the publication's record, or None when the run was not published."""
         self.update(**fields)
-        if publish and publishable(self.folder, self.summary):
-            publish_folder(self.folder, self.summary, self.models_dir)
+        if publish not in ("on_finish", "if_better") or not publishable(self.folder, self.summary):
+            return None
+        if publish == "if_better" and not beats_published(self.summary, self.models_dir):
+            return None
+        return publish_recorded(self.folder, self.summary, self.models_dir, reason)
 
     def fail(self, error: str) -> None:
         """Record why the run failed (best effort: the failure may be the disk itself)."""
@@ -139,7 +146,7 @@ def record_agents(
             }
         )
         writer.finish(
-            publish=True,
+            publish="on_finish",
             status="completed",
             finished_at=iso(utc_now()),
             episodes_completed=history["episodes_completed"],

@@ -6,11 +6,13 @@ Layout of the models folder::
     runs/{run_id}/run.json          the small summary: status, times, episodes, final metrics,
                                     held-out evaluation, parent (what listings read)
     runs/{run_id}/config.json       everything that defined it: config, seed, versions, scenario figures
+    runs/{run_id}/labels.json       its name, notes and tags, set by people (`labels`), never by its trainer
     runs/{run_id}/high_agent.pt, low_agent.pt, optimizer.pt, history.json
                                     its final agents, optimiser state and history: one set (`filesets`)
     runs/{run_id}/checkpoints/checkpoint_{episode_N,best,final}/
     {scenario}_high_agent.pt, _low_agent.pt, _history.json, _run.json
                                     the scenario's published run (one set, replaced whole)
+    publications/{scenario}.json    every publish of the scenario: which run, when, why, what it replaced
     checkpoints/{scenario}          a symbolic link to the published run's `checkpoints/`
     locks/{scenario}.lock           one writer per scenario (`runlock`)
 
@@ -29,6 +31,7 @@ import re
 import secrets
 import shutil
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,7 +40,8 @@ from hrl_trainer.common.atomic import fsync_dir, write_bytes_atomically
 from hrl_trainer.common.clock import moment_of, utc_now
 from hrl_trainer.common.filesets import FileSet
 from hrl_trainer.common.paths import resolve_models_dir, validate_name
-from hrl_trainer.common.thinning import thin_evenly
+from hrl_trainer.common.thinning import thin_columns, thin_evenly
+from hrl_trainer.common.wording import RUN_ID_RULE
 from hrl_trainer.store.checkpoints import (
     agent_from_bytes,
     checkpoints_root,
@@ -47,6 +51,8 @@ from hrl_trainer.store.checkpoints import (
     model_files,
     tidy_checkpoint_folders,
 )
+from hrl_trainer.store.labels import NO_LABELS, label_text, read_labels, write_labels
+from hrl_trainer.store.publications import Publication, append_publication, held_out_score, new_publication
 from hrl_trainer.store.runlock import ScenarioLock, ScenarioLocked, is_locked, read_holder
 
 if TYPE_CHECKING:
@@ -61,6 +67,7 @@ RUN_ID_PATTERN = re.compile(r"(?P<scenario>[a-z0-9_-]{1,64})-(?P<date>\d{8})-(?P
 RUN_ID_DOC_PATTERN = r"^[a-z0-9_-]{1,64}-[0-9]{8}-[0-9]{6}-[0-9a-f]{4}$"
 """`RUN_ID_PATTERN` for OpenAPI clients (ECMA-262)."""
 STATUSES = ("running", "completed", "stopped", "failed")
+SORT_ORDERS = ("asc", "desc")
 LISTED_STATUSES = ("queued", *STATUSES)
 """What a listing may show: a run queued in cluster mode has no folder yet (see `list_runs`'s `pending`)."""
 KILLED = "The training process ended without finishing (killed, or its machine stopped)"
@@ -71,6 +78,7 @@ __all__ = [
     "ScenarioLocked",
     "archive_run",
     "delete_run",
+    "label_run",
     "list_runs",
     "load_run_agents",
     "new_run_id",
@@ -99,7 +107,7 @@ def new_run_id(scenario_name: str, now: datetime | None = None) -> str:
 def validate_run_id(run_id: object) -> str:
     """Return `run_id` if it is a well-formed run id, else raise ValueError (before any disk access)."""
     if not isinstance(run_id, str) or not RUN_ID_PATTERN.fullmatch(run_id):
-        raise ValueError("Run id must look like {scenario}-YYYYMMDD-HHMMSS-xxxx (scenario: [a-z0-9_-]{1,64}).")
+        raise ValueError(f"Must be a run id: {RUN_ID_RULE}.")
     return run_id
 
 
@@ -212,6 +220,41 @@ def newest_first(summaries: list[dict]) -> list[dict]:
     )
 
 
+def _metric(summary: dict, part: str) -> float | None:
+    value = (summary.get(part) or {}).get("avg_reward")
+    return value if isinstance(value, int | float) else None
+
+
+SORT_KEYS: dict[str, Callable[[dict], Any]] = {
+    "started_at": lambda s: (moment_of(s.get("started_at") or s.get("queued_at")), s["run_id"]),
+    "name": lambda s: (s.get("name") or "").casefold() or None,
+    "final_reward": lambda s: _metric(s, "final_metrics"),
+    "held_out": lambda s: _metric(s, "held_out"),
+    "episodes": lambda s: s.get("episodes_completed"),
+    "scenario_name": lambda s: s.get("scenario_name"),
+    "status": lambda s: s.get("status"),
+}
+"""What a listing may be sorted by: the start, the name, the final training reward (`final_metrics.avg_reward`),
+the held-out score (`held_out.avg_reward`), the episodes completed, the scenario, the status."""
+
+
+def sort_runs(summaries: list[dict], sort: str = "started_at", order: str = "desc") -> list[dict]:
+    """`summaries` by `SORT_KEYS[sort]`, ascending or descending (`order`); runs without that value (no name, no
+    held-out score) come last either way, and ties stay newest first."""
+    key = SORT_KEYS[sort]
+    ordered = newest_first(summaries)
+    known = [s for s in ordered if key(s) is not None]
+    return sorted(known, key=key, reverse=order == "desc") + [s for s in ordered if key(s) is None]
+
+
+def matches(summary: dict, q: str | None, tag: str | None) -> bool:
+    """Whether a labelled summary has `q` (case-insensitive) in its name, tags, notes or run id, and the tag `tag`
+    (case-insensitive); None matches everything."""
+    if q and q.casefold() not in f"{summary['run_id']}\n{label_text(summary)}".casefold():
+        return False
+    return not tag or tag.casefold() in (t.casefold() for t in summary.get("tags", []))
+
+
 def list_runs(
     models_dir: str | Path | None = None,
     scenario_name: str | None = None,
@@ -219,21 +262,28 @@ def list_runs(
     limit: int | None = None,
     offset: int = 0,
     pending: list[dict] = (),
+    q: str | None = None,
+    tag: str | None = None,
+    sort: str = "started_at",
+    order: str = "desc",
 ) -> tuple[list[dict], int]:
-    """Run summaries, newest first, filtered by scenario and status; (this page, how many matched).
-    `pending`: summaries of runs known elsewhere (queued or running in cluster mode), listed unless
-    their folder already says more."""
+    """Run summaries with their labels (name, notes, tags), filtered by scenario, status, text `q` and `tag`, in the
+    order `sort` and `order` ask (default: newest first); (this page, how many matched). `pending`: summaries
+    of runs known elsewhere (queued or running in cluster mode), listed unless their folder already says more."""
     if scenario_name is not None:
         validate_name(scenario_name)
-    on_disk = [s for _, s in read_summaries(models_dir, scenario_name)]
+    if sort not in SORT_KEYS or order not in SORT_ORDERS:
+        raise ValueError(f"sort must be one of {', '.join(SORT_KEYS)} and order asc or desc")
+    found = read_summaries(models_dir, scenario_name)
+    on_disk = [{**s, **read_labels(folder)} for folder, s in found]
     known = {s["run_id"] for s in on_disk}
     summaries = [
         s
-        for s in [*on_disk, *(p for p in pending if p["run_id"] not in known)]
-        if scenario_name in (None, s.get("scenario_name")) and status in (None, s.get("status"))
+        for s in [*on_disk, *({**NO_LABELS, **p} for p in pending if p["run_id"] not in known)]
+        if scenario_name in (None, s.get("scenario_name")) and status in (None, s.get("status")) and matches(s, q, tag)
     ]
     published = {name: published_run_id(name, models_dir) for name in {s["scenario_name"] for s in summaries}}
-    page = newest_first(summaries)[offset : None if limit is None else offset + limit]
+    page = sort_runs(summaries, sort, order)[offset : None if limit is None else offset + limit]
     return [{**s, "published": published[s["scenario_name"]] == s["run_id"]} for s in page], len(summaries)
 
 
@@ -246,7 +296,15 @@ def read_run(run_id: str, models_dir: str | Path | None = None) -> dict:
     except FileNotFoundError:
         config = {}
     published = published_run_id(summary["scenario_name"], models_dir) == run_id
-    return {**summary, "published": published, "config": config}
+    return {**summary, **read_labels(folder), "published": published, "config": config}
+
+
+def label_run(run_id: str, changes: dict[str, Any], models_dir: str | Path | None = None) -> dict:
+    """Set any of a run's `name`, `notes` and `tags` (checked by `labels.clean_labels`: FieldErrors), even while
+    it trains: they live in their own file. RunNotFound for an unknown run. Returns the run as `read_run` does."""
+    folder = _existing(run_id, models_dir)
+    write_labels(folder, changes)
+    return read_run(run_id, models_dir)
 
 
 def has_final_agents(folder: Path) -> bool:
@@ -263,12 +321,36 @@ def _final(run_id: str, models_dir: str | Path | None, *names: str) -> list[byte
         raise RunNotFound(f"Run '{run_id}' has no final agents (it ended before saving any)") from None
 
 
+def thin_history(history: dict, max_points: int | None) -> dict:
+    """A saved history for display: its progress records, and each agent's diagnostics rows (absent from a history
+    from before diagnostics were recorded), evenly thinned to `max_points` (first and last kept)."""
+    thinned = dict(history)
+    if "progress" in history:
+        thinned["progress"] = thin_evenly(history["progress"], max_points)
+    if isinstance(history.get("diagnostics"), dict):
+        thinned["diagnostics"] = {
+            agent: thin_columns(columns, max_points)
+            for agent, columns in history["diagnostics"].items()
+            if isinstance(columns, dict)
+        }
+    return thinned
+
+
+NOT_SERIES = ("total_episodes", "run_id")
+"""Keys of a progress record that are the same on every row of a run: not series of its history."""
+
+
+def history_columns(progress: list[dict]) -> list[str]:
+    """The series of a history's progress records (its CSV's columns): `episode`, then every other key the records
+    have, in their order, but `NOT_SERIES`."""
+    keys = dict.fromkeys(key for record in progress for key in record if key not in NOT_SERIES)
+    return ["episode", *(key for key in keys if key != "episode")]
+
+
 def read_run_history(run_id: str, models_dir: str | Path | None = None, max_points: int | None = None) -> dict:
-    """A run's saved history; its progress evenly thinned to `max_points` (first and last kept)."""
+    """A run's saved history, thinned to `max_points` (`thin_history`)."""
     (data,) = _final(run_id, models_dir, "history.json")
-    history = history_from_json(data)
-    history["progress"] = thin_evenly(history.get("progress", []), max_points)
-    return history
+    return thin_history({"progress": [], **history_from_json(data)}, max_points)
 
 
 def resume_point(run_id: str, scenario_name: str, models_dir: str | Path | None = None) -> int:
@@ -386,8 +468,37 @@ def validate_run_id_or_none(run_id: Any) -> str | None:
         return None
 
 
-def publish_run(run_id: str, models_dir: str | Path | None = None) -> dict:
-    """Publish a finished or stopped run; ScenarioLocked while its scenario is being written."""
+def published_summary(scenario: str, models_dir: str | Path | None = None) -> dict | None:
+    """The summary of the scenario's published run as it was published (None: no model, or an unreadable one)."""
+    try:
+        return load_summary(scenario, models_dir)
+    except (OSError, ValueError):
+        return None
+
+
+def publish_recorded(folder: Path, summary: dict, models_dir: str | Path | None, reason: str) -> Publication:
+    """`publish_folder`, and the publish recorded in the scenario's publication log (`publications`) with `reason`
+    and the run it replaced (the caller holds the scenario's lock). Returns the record."""
+    before = published_summary(summary["scenario_name"], models_dir)
+    replaced = before if before and before.get("run_id") != summary["run_id"] else None
+    record = new_publication(summary, reason, replaced)
+    publish_folder(folder, summary, models_dir)
+    append_publication(summary["scenario_name"], record, models_dir)
+    return record
+
+
+def beats_published(summary: dict, models_dir: str | Path | None) -> bool:
+    """Whether the run of `summary` should replace the scenario's published run under `publish="if_better"`: its
+    held-out score beats the published run's, or no run is published, or the published one has no score."""
+    mine = held_out_score(summary)
+    theirs = held_out_score(published_summary(summary["scenario_name"], models_dir))
+    return mine is not None and (theirs is None or mine > theirs)
+
+
+def publish_run(run_id: str, models_dir: str | Path | None = None, reason: str = "manual") -> dict:
+    """Publish a finished or stopped run by hand (`reason` "manual", or "undo" to publish again the run a publish
+    replaced); ScenarioLocked while its scenario is being written. Returns its summary, `published`, and the
+    record of the publish as `publication`."""
     folder = _existing(run_id, models_dir)
     scenario = run_scenario(run_id)
     with ScenarioLock.acquire(scenario, f"publish {run_id}", models_dir):
@@ -397,8 +508,8 @@ def publish_run(run_id: str, models_dir: str | Path | None = None) -> dict:
                 f"Run '{run_id}' has no final agents to publish (status {summary.get('status')}, "
                 f"{summary.get('episodes_completed') or 0} episodes)"
             )
-        publish_folder(folder, summary, models_dir)
-    return {**summary, "published": True}
+        record = publish_recorded(folder, summary, models_dir, reason)
+    return {**summary, "published": True, "publication": record}
 
 
 def delete_run(run_id: str, models_dir: str | Path | None = None) -> dict:
@@ -408,17 +519,22 @@ def delete_run(run_id: str, models_dir: str | Path | None = None) -> dict:
     scenario = run_scenario(run_id)
     with ScenarioLock.acquire(scenario, f"delete {run_id}", models_dir):
         _summary(folder, models_dir)
-        successor = None
+        successor, record = None, None
         if published_run_id(scenario, models_dir) == run_id:
             others = [
                 (f, s) for f, s in read_summaries(models_dir, scenario) if s["run_id"] != run_id and publishable(f, s)
             ]
             if others:
                 successor = newest_first([s for _, s in others])[0]
-                publish_folder(run_dir(successor["run_id"], models_dir), successor, models_dir)
+                record = publish_recorded(run_dir(successor["run_id"], models_dir), successor, models_dir, "deleted")
             else:
                 _unpublish(scenario, models_dir)
         doomed = folder.with_name(f".{run_id}.deleting")
         os.rename(folder, doomed)  # the run disappears in one step; the removal may take a while
         shutil.rmtree(doomed)
-    return {"run_id": run_id, "deleted": True, "published_run_id": successor["run_id"] if successor else None}
+    return {
+        "run_id": run_id,
+        "deleted": True,
+        "published_run_id": successor["run_id"] if successor else None,
+        "publication": record,
+    }

@@ -26,8 +26,8 @@ from hrl_trainer.store.checkpoints import agent_bytes, agent_from_bytes, load_hi
 from hrl_trainer.store.runs import RunNotFound, published_run_id, read_run_history
 
 FOLDER = "flat_ppo"
-FOLDER_SETTINGS = ("models_dir", "scenarios_dir", "run_id", "resume_from")
-"""Settings that say where a run lived, not how it learned: left out of the digest."""
+FOLDER_SETTINGS = ("models_dir", "scenarios_dir", "run_id", "resume_from", "publish")
+"""Settings that say where a run lived (or whether it publishes itself), not how it learned: left out of the digest."""
 
 
 class FlatUnavailable(LookupError):

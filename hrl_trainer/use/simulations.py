@@ -27,6 +27,7 @@ from hrl_trainer.evaluation.euros import SERIES_UNITS, live, paired_against, per
 from hrl_trainer.store.model_lookup import resolve_agents
 from hrl_trainer.store.simulation_store import DEFAULT_KEPT, model_info, save_simulation
 from hrl_trainer.use.flat_store import FlatBaseline, flat_baseline
+from hrl_trainer.use.tables import net_worth_comparison
 
 if TYPE_CHECKING:
     from hrl_trainer.agents.networks import Executor, Strategist
@@ -59,7 +60,7 @@ def simulate(
 
     `months` overrides the scenario's horizon; `models_dir` keeps the baselines' tunings on disk; `flat_ppo`
     (a trained flat Executor, `flat_store.flat_baseline`) joins the baselines when given. Returns `{"seed",
-    "households", "months", "units", "policies": {name: {"description", "series", "totals", ...}},
+    "households", "months", "units", "policies": {name: {"description", "series", "totals", "yearly", ...}},
     "paired": {baseline: {...}}}`."""
     from hrl_trainer.evaluation.scoring import hrl_policy  # torch, only when a simulation runs
 
@@ -78,6 +79,7 @@ def simulate(
             "description": extra.pop("description", POLICIES[name]),
             **extra,
             "totals": totals(lives, scenario.months),
+            "yearly": lives.yearly,
             "series": {key: percentile_bands(values) for key, values in lives.series.items()},
         }
     return {
@@ -99,11 +101,11 @@ def simulation_table(result: dict[str, Any]) -> str:
         "median total spending",
         "broke",
         "months under buffer",
-        "model minus policy (net worth)",
+        "model minus policy (net worth, mean paired difference)",
     )
     rows = [header]
     for name, policy in result["policies"].items():
-        t, diff = policy["totals"], result["paired"].get(name)
+        t, diff = policy["totals"], net_worth_comparison(result, name)
         rows.append(
             (
                 name,
@@ -112,9 +114,7 @@ def simulation_table(result: dict[str, Any]) -> str:
                 format_euro(t["median_total_spending"]),
                 f"{t['share_broke']:.1%}",
                 f"{t['share_months_under_buffer']:.1%}",
-                f"{format_euro(diff['real_net_worth']['diff'])} ± {format_euro(diff['real_net_worth']['stderr'])}"
-                if diff
-                else "",
+                f"{format_euro(diff['mean'])} ± {format_euro(diff['se'])} {diff['verdict']}" if diff else "",
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
@@ -122,7 +122,8 @@ def simulation_table(result: dict[str, Any]) -> str:
     return "\n".join(
         [
             f"{result['households']} households, {result['months']} months, seed {result['seed']}; "
-            "euros are today's euros",
+            "euros are today's euros; model minus policy: mean ± standard error over the same households, "
+            "ahead or behind beyond 2 standard errors, else level",
             *lines,
         ]
     )

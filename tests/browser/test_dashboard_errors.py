@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.dashboard import PHONE
 from tests.browser.scripted_trainer import FAIL_AT_EPISODE, FAILING_SCENARIO, MESSAGE, WAITING_SCENARIO
 from tests.clients.harness import LiveServer
 from tests.live_server import LiveServers
@@ -16,7 +17,6 @@ from tests.live_server import LiveServers
 pytestmark = pytest.mark.browser
 
 DANGER_RGB = "rgb(220, 38, 38)"  # --danger in dashboard.css
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")

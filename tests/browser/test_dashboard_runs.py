@@ -1,5 +1,5 @@
 """The dashboard's runs table in headless Chromium, against a real server and real runs: each action
-(Publish, Resume, Download, Delete after a confirmation, overlaying runs' curves with their settings)."""
+(Publish, Resume, Download, Delete after a confirmation, comparing runs' curves with the settings that differ)."""
 
 from __future__ import annotations
 
@@ -37,9 +37,11 @@ def test_the_table_lists_every_run_with_its_figures(open_dashboard, server, two_
     expect(row(page, second)).to_have_attribute("data-published", "true")
     expect(row(page, first)).to_have_attribute("data-published", "false")
     expect(row(page, second)).to_contain_text("completed")
-    expect(row(page, second).locator("td").nth(3)).to_have_text("8")
+    expect(row(page, second).locator('td[data-label="Episodes"]')).to_have_text("8")
     summary = server.get_json(f"/api/runs/{second}")
-    expect(row(page, second).locator("td").nth(8)).to_have_text(f"{summary['held_out']['avg_reward']:.2f}")
+    expect(row(page, second).locator('td[data-label="Held-out reward"]')).to_contain_text(
+        f"{summary['held_out']['avg_reward']:.2f}"
+    )
     expect(row(page, second)).to_contain_text("published")
     assert row(page, second).locator('[data-action="publish"]').count() == 0  # already published
 
@@ -66,40 +68,44 @@ def test_download_gives_the_runs_archive(open_dashboard, two_runs, tmp_path):
     assert {"high_agent.pt", "low_agent.pt", "config.json", "history.json", "run.json"} <= names
 
 
-def test_two_runs_overlaid_with_their_settings(open_dashboard, two_runs):
+def test_two_runs_compared_with_the_settings_that_differ(open_dashboard, two_runs):
     page = open_dashboard().page
     for run_id in two_runs:
         row(page, run_id).locator('input[type="checkbox"]').check()
     expect(page.locator("#runs-compare")).to_have_text("Compare 2 runs")
     page.click("#runs-compare")
-    charts = page.locator("#runs-charts figure.chart")
+    charts = page.locator("#compare-charts figure.chart")
     expect(charts.first).to_be_visible()
     assert charts.count() >= 4
     assert set(charts.evaluate_all("figures => figures.map(f => f.dataset.series)")) == {"2"}
     captions = charts.evaluate_all("figures => figures.map(f => f.querySelector('figcaption').textContent)")
     assert captions == [
         "Average reward",
-        "Liquid money vs invested: Liquid money",
-        "Liquid money vs invested: Invested",
+        "Liquid money",
+        "Invested",
         "Stability (higher is better)",
         "Goal distance (lower is better)",
     ]
-    wealth = page.locator('#runs-charts figure[data-chart="avg_cash"]').evaluate(
+    wealth = page.locator('#compare-charts figure[data-chart="avg_cash"]').evaluate(
         "figure => ({ ticks: figure.chart.plot.axes[1]._values, width: figure.chart.plot.width,"
         " area: figure.querySelector('.chart-plot').clientWidth })"
     )
     assert wealth["ticks"] and all("€" in tick for tick in wealth["ticks"]), wealth  # the page's money format
     assert abs(wealth["width"] - wealth["area"]) < 2, wealth  # as wide as its figure
-    for run_id, seed in zip(two_runs, (1, 2)):
-        expect(page.locator(f'#runs-settings li[data-run="{run_id}"]')).to_contain_text(f"seed {seed}")
+    # Only what differs: the episodes, the save interval and the seed, a column per run.
+    expect(page.locator("#compare-diff tbody tr")).to_have_count(3)
+    expect(page.locator('#compare-diff tr[data-setting="seed"] td')).to_have_text(["1", "2"])
 
 
 def test_resume_starts_a_run_that_continues_the_count(open_dashboard, server, two_runs):
     dashboard = open_dashboard()
     page = dashboard.page
+    row(page, two_runs[1]).locator('[data-action="resume"]').click()
+    expect(page.locator("#resume-note")).to_contain_text("from episode 8")
+    expect(page.locator('#start-form input[name="seed"]')).to_have_value("2")  # the parent's, not the form's
     page.fill('input[name="num_episodes"]', "4")
     page.fill('input[name="save_interval"]', "4")
-    row(page, two_runs[1]).locator('[data-action="resume"]').click()
+    page.click("#start-button")
     dashboard.expect_banner("success", r"Training of torino_single completed: 12 episodes")
     resumed = server.get_json("/api/runs?limit=1")["runs"][0]
     assert resumed["parent"] == two_runs[1] and resumed["episodes_completed"] == 12

@@ -19,6 +19,7 @@ SERVER_EVENTS = {
     "training_queued",
     "training_started",
     "training_progress",
+    "training_diagnostics",  # issue 22
     "training_completed",
     "training_stopped",
     "training_error",

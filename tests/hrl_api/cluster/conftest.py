@@ -27,14 +27,19 @@ def redis_server() -> str:
 
 @pytest.fixture(scope="module")
 def cluster(
-    redis_server: str, live_servers: LiveServers, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    redis_server: str,
+    live_servers: LiveServers,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Cluster]:
+    """The cluster of a test module; its workers train with the module's `CLUSTER_TRAINER` entry, if it sets one."""
     root = tmp_path_factory.mktemp("cluster")
     redis = RedisServer(root / "redis")
     redis.start()
     models = root / "models"
     paths = os.pathsep.join(map(str, TRAINER_PATHS))
-    env = cluster_env(redis.url, models, {"HRL_TRAINER_ENTRY": TRAINER, "PYTHONPATH": paths})
+    trainer = getattr(request.module, "CLUSTER_TRAINER", TRAINER)
+    env = cluster_env(redis.url, models, {"HRL_TRAINER_ENTRY": trainer, "PYTHONPATH": paths})
     workers = {f"w{i}": Part(worker_command(f"w{i}"), root / f"w{i}.log", env) for i in range(1, WORKERS + 1)}
     web = dict(HRL_BROKER_URL=redis.url, HRL_HEARTBEAT_TIMEOUT=str(HEARTBEAT_TIMEOUT))
     try:

@@ -12,7 +12,8 @@ import pytest
 
 from hrl_api.training import embedded as supervisor_module
 from hrl_api.training.child import run_training
-from hrl_api.training.embedded import Run, StopFailed, TrainingSupervisor
+from hrl_api.training.embedded import Run, TrainingSupervisor
+from hrl_api.training.protocol import StopFailed
 from tests.api_contract import assert_progress_sequence
 
 

@@ -98,9 +98,10 @@ def test_two_concurrent_starts_give_one_run_reported_in_full(server, recorder, s
     assert body["data"]["status"] == "started" and body["data"]["num_episodes"] == episodes
 
     completed = recorder.wait_for("training_completed")[0]
-    names = recorder.names()
+    names = [name for name in recorder.names() if name != "training_diagnostics"]  # an addition (issue 22)
     assert names[:3] == ["connection_established", "training_status", "training_started"]
     assert names[3:] == ["training_progress"] * episodes + ["training_completed"]
+    assert len(recorder.named("training_diagnostics")) == 2 * 2  # two agents, two updates (save_interval 4)
     for name, data in recorder.events:
         assert_fields(data, EVENTS[name])
     started = recorder.named("training_started")[0]
@@ -179,11 +180,13 @@ def test_stop_mid_run_saves_then_next_start_is_accepted(server, recorder, scenar
     assert after["is_training"] is False and after["outcome"] == "stopped"
 
     stopped = recorder.wait_for("training_stopped")[0]
+    publication = stopped.pop("publication")  # an addition (issue 22): the stopped run published itself
     assert stopped == {
         "scenario_name": scenario_name,
         "episodes_completed": data["episodes_completed"],
         "run_id": data["run_id"],
     }
+    assert (publication["run_id"], publication["reason"]) == (data["run_id"], "stopped")
     assert_progress_sequence(recorder.named("training_progress"), total, upto=data["episodes_completed"])
     assert "training_completed" not in recorder.names()
     history = server.get(f"/api/models/{scenario_name}/history").json()

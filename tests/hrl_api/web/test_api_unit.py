@@ -12,7 +12,7 @@ from openapi_spec_validator import validate
 
 from hrl_api.core.extensions import socketio
 from hrl_api.factory import create_app
-from hrl_api.training.embedded import StopFailed, SupervisorError, TrainingInProgress
+from hrl_api.training.protocol import StopFailed, SupervisorError, TrainingInProgress
 from tests.api_contract import EVENTS, STATUS, assert_error, assert_fields
 
 
@@ -49,6 +49,8 @@ def test_status_when_idle_is_the_spec_body_with_nulls(client):
         "outcome": None,
         "error": None,
         "state": None,
+        "phase": None,
+        "phase_detail": None,
     }
 
 

@@ -32,6 +32,7 @@ GUARDED_OPERATIONS = {
     "POST /api/simulations",
     "DELETE /api/simulations/{simulation_id}",
     "POST /api/runs/{run_id}/publish",
+    "PATCH /api/runs/{run_id}",  # issue 22
     "DELETE /api/runs/{run_id}",
 }
 

@@ -102,7 +102,7 @@ def test_the_cli_simulates_the_same_run_with_the_same_result(run_server):
     assert table.returncode == 0 and "20 households, 12 months, seed 3" in table.stdout, table.stderr
 
 
-@pytest.mark.parametrize(("run_id", "message"), [(UNKNOWN_RUN, "No run"), ("not-a-run", "must look like")])
+@pytest.mark.parametrize(("run_id", "message"), [(UNKNOWN_RUN, "No run"), ("not-a-run", "Must be a run id")])
 def test_the_cli_names_a_bad_run(run_server, run_id, message):
     server, _ = run_server
     done = cli(

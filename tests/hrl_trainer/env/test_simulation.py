@@ -140,14 +140,14 @@ def test_same_seed_same_month_by_month_results(bologna):
 
 
 def test_the_executor_policy_reaches_the_corners_exactly():
-    import torch
-
+    from hrl_trainer.agents.goal_rule import executor_split
     from hrl_trainer.agents.networks import Executor
 
     executor = Executor(obs_dim=4)
-    logits = torch.tensor([[12.0, 0.0, 0.0], [0.0, 12.0, 0.0], [0.0, 0.0, 12.0], [0.0, 0.0, 0.0]])
-    np.testing.assert_array_equal(to_split(executor.to_env(logits).numpy())[:3], np.eye(3))
-    np.testing.assert_allclose(to_split(executor.to_env(logits).numpy())[3], [1 / 3] * 3, rtol=1e-6)
+    logits = np.array([[12.0, 0.0, 0.0], [0.0, 12.0, 0.0], [0.0, 0.0, 12.0], [0.0, 0.0, 0.0]], dtype=np.float32)
+    split = executor_split(executor, None, None, logits)  # a flat Executor needs neither the batch nor a goal
+    np.testing.assert_array_equal(to_split(split)[:3], np.eye(3))
+    np.testing.assert_allclose(to_split(split)[3], [1 / 3] * 3, rtol=1e-6)
 
 
 # --- the month's reward and the observation, on hand-computed numbers ------------------------------------

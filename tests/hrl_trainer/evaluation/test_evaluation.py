@@ -15,7 +15,7 @@ from hrl_trainer.env.lives import fixed_households
 from hrl_trainer.env.rollout import run_episodes
 from hrl_trainer.env.scenarios import scenario_from_dict
 from hrl_trainer.env.simulation import OBS_DIM, HouseholdBatch
-from hrl_trainer.evaluation.paired import paired_difference
+from hrl_trainer.evaluation.paired import comparison, paired_difference
 from hrl_trainer.evaluation.scoring import compare_with_baselines, hrl_policy, score
 
 SMALL = scenario_from_dict(
@@ -162,9 +162,10 @@ def test_compare_with_baselines_scores_everyone_on_the_same_held_out_households(
     assert report["policies"]["best_fixed"]["split"] == [round(float(x), 2) for x in best]
     assert report["policies"]["buffer_first"]["split"] == [round(float(x), 2) for x in buffer_split]
     assert "split" not in report["policies"]["hrl"] and "split" not in report["policies"]["random"]
-    assert report["paired"]["best_fixed"] == paired_difference(expected["hrl"].reward, expected["best_fixed"].reward)
-    assert report["paired"]["buffer_first"] == paired_difference(
-        expected["hrl"].reward, expected["buffer_first"].reward
+    # the one paired difference, with what it measures and its verdict (issue 22)
+    assert report["paired"]["best_fixed"] == comparison(expected["hrl"].reward, expected["best_fixed"].reward, "reward")
+    assert report["paired"]["buffer_first"] == comparison(
+        expected["hrl"].reward, expected["buffer_first"].reward, "reward"
     )
     random_again = compare_with_baselines(SMALL, strategist, executor, episodes=12, tuning_episodes=3)
     assert random_again["policies"]["random"] == report["policies"]["random"]  # its own fixed random stream

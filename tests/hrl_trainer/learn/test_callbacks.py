@@ -46,6 +46,7 @@ FILES = {
         "held_out",
         "notes",
         "progress",
+        "diagnostics",  # added with the PPO diagnostics (issue 22)
         "evaluations",
         "timings",
     ],

@@ -24,10 +24,12 @@ def family(tmp_path_factory):
     models = tmp_path_factory.mktemp("models")
     # Without the rule prior, an untrained Executor splits evenly, so where the agents start shows plainly in
     # their first episodes (with it, a fresh start is already near the rule and the gap is within noise).
-    parent = train(models, episodes=PARENT_EPISODES, save_interval=100, seed=1, rule_prior=False)
+    parent = train(models, episodes=PARENT_EPISODES, save_interval=100, seed=1, executor_design="softmax")
     # the same seed for both: the same households' lives, so only where the agents start differs
-    resumed = train(models, episodes=FIRST, save_interval=FIRST, seed=2, resume_from=parent.run_id, rule_prior=False)
-    fresh = train(models, episodes=FIRST, save_interval=FIRST, seed=2, rule_prior=False)
+    resumed = train(
+        models, episodes=FIRST, save_interval=FIRST, seed=2, resume_from=parent.run_id, executor_design="softmax"
+    )
+    fresh = train(models, episodes=FIRST, save_interval=FIRST, seed=2, executor_design="softmax")
     return models, parent, resumed, fresh
 
 

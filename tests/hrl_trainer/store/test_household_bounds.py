@@ -162,12 +162,12 @@ REFUSED = {
     "income below half the costs": (
         {"monthly_income": 600},
         "monthly_income",
-        "Must cover at least 50% of fixed_expenses + variable_expenses_mean (here 600",
+        "Must cover at least 50% of fixed_expenses + variable_expenses_mean (here €600 of €1,400",
     ),
     "std far above the mean": (
         {"variable_expenses_std": 1e8},
         "variable_expenses_std",
-        "Must be at most 1 times variable_expenses_mean (here at most 400",
+        "Must be at most 1 times variable_expenses_mean (here at most €400",
     ),
     "initial cash of centuries": ({"initial_cash": 1e7}, "initial_cash", "at most 120 months of monthly_income"),
     "raises for 50 years": over_50_years("salary_raise_annual", 0.1, "the real income would grow"),

@@ -24,7 +24,7 @@ from hrl_trainer.store.run_writer import record_agents
 from hrl_trainer.store.simulation_store import delete_simulation, list_simulations, load_simulation
 from hrl_trainer.use.advice import AdviceError, advise
 from hrl_trainer.use.policy_looks import policy_look
-from hrl_trainer.use.report import render_report
+from hrl_trainer.use.report import render_report, strongest_baselines
 from hrl_trainer.use.simulations import create_simulation, simulate
 from tests.hrl_trainer.helpers import cli, run_main
 
@@ -206,12 +206,6 @@ def test_advice_reckons_the_month_as_the_simulator_lives_it_without_luck(name, a
         assert advice["available"] == pytest.approx(spent, abs=0.01)
 
 
-def test_format_euro():
-    assert format_euro(3500) == "3\u202f500\u00a0€"
-    assert format_euro(-1234567.4) == "-1\u202f234\u202f567\u00a0€"
-    assert format_euro(12.345, cents=True) == "12,35\u00a0€"
-
-
 def test_store_and_report(tmp_path, torino, agents, tunings):
     record_agents("torino_single", *agents, {"scenario_name": "torino_single", "episodes_completed": 3}, tmp_path)
     tunings.seed(tmp_path, "torino_single")
@@ -220,7 +214,8 @@ def test_store_and_report(tmp_path, torino, agents, tunings):
     assert [s["id"] for s in list_simulations(tmp_path)] == [record["id"]]
     html = render_report(record)
     assert "torino_single" in html and html.count("<svg") == 2 and "<script" not in html and "http" not in html
-    for name in record["policies"]:  # the one table of labels and colours (also served by GET /api/policies)
+    # the one table of labels and colours (also served by GET /api/policies); drawn: the model, the 2 strongest
+    for name in ["hrl", *strongest_baselines(record)]:
         look = policy_look(name)
         assert f'style="background:{look.color}"></span>{look.label}</li>' in html and f'stroke="{look.color}"' in html
     delete_simulation(record["id"], tmp_path)
