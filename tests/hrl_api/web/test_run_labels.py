@@ -4,8 +4,6 @@ labels' own file (never the summary a trainer writes), and `python -m hrl_traine
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,8 +12,8 @@ from hrl_trainer.common.config import RUN_NAME_MAX_LENGTH, RUN_NOTES_MAX_LENGTH,
 from hrl_trainer.store import runs
 from tests.api_contract import assert_error
 from tests.hrl_api.web.recorded_runs import app_client, recorded_run
+from tests.hrl_trainer.helpers import run_main
 
-REPO = Path(__file__).resolve().parents[3]
 TOKEN = "label-token"
 
 
@@ -180,29 +178,23 @@ def test_a_queued_run_cannot_be_labelled(client, monkeypatch):
     assert [(r["run_id"], r["name"], r["notes"], r["tags"]) for r in listed] == [(queued, None, "", [])]
 
 
-def test_the_cli_labels_lists_and_refuses_like_the_api(models):
+def test_the_cli_labels_lists_and_refuses_like_the_api(models, capsys):
     run_id = runs.list_runs(models, scenario_name="bologna_coppia")[0][0]["run_id"]
 
-    def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "hrl_trainer", "runs", "--models-dir", str(models), *args],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+    def cli(*args: str) -> tuple[int, str, str]:  # `python -m hrl_trainer runs ...`, in this process
+        return run_main(capsys, "runs", "--models-dir", str(models), *args)
 
-    done = cli(
+    status, _, err = cli(
         "label", run_id, "--name", "Family run", "--tag", "cli", "--tag", "second one", "--notes", "from the CLI"
     )
-    assert done.returncode == 0, done.stderr
+    assert status == 0, err
     shown = runs.read_run(run_id, models)
     assert (shown["name"], shown["tags"], shown["notes"]) == ("Family run", ["cli", "second one"], "from the CLI")
-    listed = cli("--tag", "cli")
-    assert listed.returncode == 0 and run_id in listed.stdout and "Family run" in listed.stdout
-    assert listed.stdout.count("\n") == 2  # the header and the one run
-    assert cli("--search", "FAMILY RUN").stdout.count("\n") == 2
-    refused = cli("label", run_id, "--tag", "bad;tag")
-    assert refused.returncode == 2 and "argument --tag: Each tag: letters, digits" in refused.stderr
+    status, out, _ = cli("--tag", "cli")
+    assert status == 0 and run_id in out and "Family run" in out
+    assert out.count("\n") == 2  # the header and the one run
+    assert cli("--search", "FAMILY RUN")[1].count("\n") == 2
+    status, _, err = cli("label", run_id, "--tag", "bad;tag")
+    assert status == 2 and "argument --tag: Each tag: letters, digits" in err
     assert runs.read_run(run_id, models)["tags"] == ["cli", "second one"]  # nothing changed
-    assert cli("label", run_id, "--no-tags").returncode == 0 and runs.read_run(run_id, models)["tags"] == []
+    assert cli("label", run_id, "--no-tags")[0] == 0 and runs.read_run(run_id, models)["tags"] == []

@@ -18,6 +18,7 @@ from hrl_trainer.learn.optim import Adam
 from hrl_trainer.learn.ppo import PPOSettings, explained_variance, ppo_loss, ppo_update
 from hrl_trainer.learn.trainer import Trainer
 from hrl_trainer.store.runs import read_run_history, thin_history
+from tests.hrl_trainer.helpers import small
 
 SETTINGS = PPOSettings(clip_coef=0.2, ent_coef=0.01, vf_coef=0.5, update_epochs=1, num_minibatches=1, max_grad_norm=0.5)
 COLUMNS = ["update", "episode", *DIAGNOSTIC_NAMES]
@@ -108,16 +109,7 @@ def recorded_run(tmp_path_factory):
     models = tmp_path_factory.mktemp("diagnostics")
     heard = []
     result = train(
-        TrainConfig(
-            "torino_single",
-            num_episodes=50,
-            save_interval=25,
-            eval_episodes=2,
-            heldout_episodes=10,
-            strategist_episodes=25,
-            seed=5,
-            models_dir=str(models),
-        ),
+        small(models, num_episodes=50, save_interval=25, heldout_episodes=10, strategist_episodes=25, seed=5),
         on_progress=lambda record: heard.append(("progress", record)),
         on_event=lambda kind, payload: heard.append((kind, payload)),
     )

@@ -13,7 +13,7 @@ from hrl_trainer.learn.trainer import Trainer
 from hrl_trainer.store import runs
 from hrl_trainer.store.publications import read_publications
 from tests.hrl_api.runs import SCENARIO, complete_run
-from tests.hrl_trainer.helpers import start_cli, train
+from tests.hrl_trainer.helpers import run_main, train
 from tests.live_server import EventRecorder, LiveServer
 
 FAST = {"episodes": 10, "save_interval": 10, "heldout_episodes": 20}
@@ -87,31 +87,17 @@ def test_beats_published_compares_held_out_scores(monkeypatch):
     assert runs.beats_published({"scenario_name": SCENARIO, "held_out": None}, None) is False
 
 
-def test_the_cli_train_takes_publish(tmp_path):
+def test_the_cli_train_takes_publish(tmp_path, capsys):
     models = tmp_path / "models"
-    done = start_cli(
-        "train",
-        "--scenario",
-        SCENARIO,
-        "--episodes",
-        "5",
-        "--save-interval",
-        "5",
-        "--eval-episodes",
-        "2",
-        "--publish",
-        "manual",
-        "--models-dir",
-        str(models),
-        "--quiet",
-    )
-    out, err = done.communicate(timeout=300)
-    assert done.returncode == 0, err
+    short = ["--scenario", SCENARIO, "--episodes", "5", "--save-interval", "5", "--eval-episodes", "2"]
+    status, out, err = run_main(capsys, "train", *short, "--publish", "manual", "--models-dir", str(models), "--quiet")
+    assert status == 0, err
     assert "Not published (--publish manual)" in out and "wrote " not in out
     assert runs.published_run_id(SCENARIO, models) is None
-    refused = start_cli("train", "--scenario", SCENARIO, "--publish", "sometimes", "--models-dir", str(models))
-    _, err = refused.communicate(timeout=120)
-    assert refused.returncode == 2 and "argument --publish: invalid choice" in err
+    status, _, err = run_main(
+        capsys, "train", "--scenario", SCENARIO, "--publish", "sometimes", "--models-dir", str(models)
+    )
+    assert status == 2 and "argument --publish: invalid choice" in err
 
 
 @pytest.fixture(scope="module")
