@@ -2,7 +2,7 @@
 
 The page's formatter (static/js/format.js, over the browser's Intl) is the other half; the printable report,
 the advice sentence and the command line write through this module, with the same rules, in the same
-locales. tests/trainer/formats.json holds what both halves must write, number by number.
+locales. tests/hrl_trainer/common/formats.json holds what both halves must write, number by number.
 
 A locale is one of SUPPORTED_LOCALES; any other language falls back to DEFAULT_LOCALE (the product is in
 English). `pick_locale` chooses as the page does: the first language of the person's list that is

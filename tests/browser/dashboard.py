@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import re
 
-from clients.harness import REPO, required_tool
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
+
+from tests.clients.harness import REPO, required_tool
 
 TIMEOUT_MS = 60_000
 expect.set_options(timeout=TIMEOUT_MS)

@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-from clients.harness import LiveServer
 from playwright.sync_api import expect
 
-from browser.dashboard import LAPTOP, PHONE, train_to_the_end
+from tests.browser.dashboard import LAPTOP, PHONE, train_to_the_end
+from tests.clients.harness import LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import zipfile
 
 import pytest
-from clients.harness import LiveServer
-from live_server import EventRecorder
 from playwright.sync_api import expect
-from reliability.runs import complete_run
+
+from tests.clients.harness import LiveServer
+from tests.hrl_api.runs import complete_run
+from tests.live_server import EventRecorder
 
 pytestmark = pytest.mark.browser
 SCENARIO = "torino_single"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from browser.dashboard import trained_run
+from tests.browser.dashboard import trained_run
 
 pytestmark = pytest.mark.browser
 SCENARIO = "milano_senior"

@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from browser.dashboard import SIZES, controls_outside_viewport, trained_run
+from tests.browser.dashboard import SIZES, controls_outside_viewport, trained_run
 
 pytestmark = pytest.mark.browser
 SCENARIO = "torino_single"

@@ -11,7 +11,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from browser.dashboard import LAPTOP, trained_run
+from tests.browser.dashboard import LAPTOP, trained_run
 
 DOCS_DIR = os.environ.get("HRL_DOCS_DIR")
 pytestmark = [

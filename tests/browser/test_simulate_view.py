@@ -13,12 +13,11 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from clients.harness import LiveServer
 from playwright.sync_api import Page, expect
-from tunings import TuningStore
 
-from browser.dashboard import SIZES, assert_controls_in_viewport, page_euros
-from browser.servers import published_model_server
+from tests.browser.dashboard import SIZES, assert_controls_in_viewport, page_euros
+from tests.browser.servers import server_with_untrained_model
+from tests.clients.harness import LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -29,8 +28,8 @@ VERDICT_WORDS = {"ahead": "model ahead", "level": "level", "behind": "model behi
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, tunings: TuningStore) -> Iterator[LiveServer]:
-    with published_model_server(tmp_path_factory, MODEL, tunings) as live:
+def server(live_servers, tmp_path_factory, tunings) -> Iterator[LiveServer]:
+    with server_with_untrained_model(live_servers, tmp_path_factory, tunings, MODEL, seed=2) as live:
         yield live
 
 

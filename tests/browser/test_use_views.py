@@ -8,14 +8,13 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from clients.harness import LiveServer
 from playwright.sync_api import expect
-from tunings import TuningStore
 
-from browser.dashboard import page_euros
-from browser.pdf_text import pdf_text
-from browser.servers import server_with_untrained_model
 from hrl_trainer.common.money import format_euro
+from tests.browser.dashboard import page_euros
+from tests.browser.pdf_text import pdf_text
+from tests.browser.servers import server_with_untrained_model
+from tests.clients.harness import LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -25,10 +24,9 @@ REFUSED = r"status of 40[0-9]"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, tunings: TuningStore) -> Iterator[LiveServer]:
-    live = server_with_untrained_model(tmp_path_factory.mktemp("use-views"), MODEL, seed=2, tunings=tunings)
-    yield live
-    live.terminate()
+def server(live_servers, tmp_path_factory, tunings) -> Iterator[LiveServer]:
+    with server_with_untrained_model(live_servers, tmp_path_factory, tunings, MODEL, seed=2) as live:
+        yield live
 
 
 def spaced(text: str) -> str:

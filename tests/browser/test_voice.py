@@ -1,4 +1,4 @@
-"""One voice, in Chromium: the page's formatter writes the golden table (tests/trainer/formats.json) as the server
+"""One voice, in Chromium: the page's formatter writes the golden table (tests/hrl_trainer/common/formats.json) as the server
 does; an Italian browser reads Italian amounts in the advice sentence (written by the server) and in the table under
 it (written by the page), and an Italian report; the page writes every date one way; the report fits a phone and
 prints on A4 with no near-blank page."""
@@ -12,25 +12,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from clients.harness import LiveServer
 from playwright.sync_api import BrowserContext, expect
-from tunings import TuningStore
 
-from browser.conftest import CHROMIUM_ARGS, chromium_context
-from browser.pdf_text import streams
-from browser.servers import published_model_server
 from hrl_trainer.common.money import format_datetime, format_euro, format_share
+from tests.browser.conftest import CHROMIUM_ARGS, chromium_context
+from tests.browser.pdf_text import streams
+from tests.browser.servers import server_with_untrained_model
+from tests.clients.harness import LiveServer
 
 pytestmark = pytest.mark.browser
 
 MODEL = "torino_single"
-GOLDEN = json.loads((Path(__file__).parents[1] / "trainer" / "formats.json").read_text())
+GOLDEN = json.loads((Path(__file__).parents[1] / "hrl_trainer" / "common" / "formats.json").read_text())
 ITALIAN_DATE = r"\d{1,2} (gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic) \d{4}, \d{2}:\d{2}"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, tunings: TuningStore) -> Iterator[LiveServer]:
-    with published_model_server(tmp_path_factory, MODEL, tunings) as live:
+def server(live_servers, tmp_path_factory, tunings) -> Iterator[LiveServer]:
+    with server_with_untrained_model(live_servers, tmp_path_factory, tunings, MODEL, seed=2) as live:
         yield live
 
 
