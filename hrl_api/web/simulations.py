@@ -75,6 +75,13 @@ def simulation_pool() -> SimulationPool:
     return pool
 
 
+def saved_simulation(simulation_id: str) -> dict:
+    """The saved simulation of ``simulation_id``: a malformed id 400, an unknown one 404."""
+    checked_name(simulation_id, "id")
+    with simulation_errors():
+        return simulation_store.load_simulation(simulation_id, _models_dir())
+
+
 @simulations_bp.post("/simulations")
 @token_required
 def create_simulation():
@@ -175,9 +182,7 @@ def show_simulation(simulation_id: str):
         404: {$ref: "#/components/responses/NotFound"}
         500: {$ref: "#/components/responses/ServerError"}
     """
-    checked_name(simulation_id, "id")
-    with simulation_errors():
-        return jsonify(simulation_store.load_simulation(simulation_id, _models_dir()))
+    return jsonify(saved_simulation(simulation_id))
 
 
 @simulations_bp.delete("/simulations/<simulation_id>")
@@ -225,10 +230,7 @@ def simulation_report(simulation_id: str):
     """
     from hrl_trainer.use.report import render_report
 
-    checked_name(simulation_id, "id")
-    with simulation_errors():
-        record = simulation_store.load_simulation(simulation_id, _models_dir())
-    return Response(render_report(record, request_locale()), mimetype="text/html")
+    return Response(render_report(saved_simulation(simulation_id), request_locale()), mimetype="text/html")
 
 
 @simulations_bp.get("/simulations/<simulation_id>/table.csv")
@@ -254,10 +256,7 @@ def simulation_table_csv(simulation_id: str):
         404: {$ref: "#/components/responses/NotFound"}
         500: {$ref: "#/components/responses/ServerError"}
     """
-    checked_name(simulation_id, "id")
-    with simulation_errors():
-        record = simulation_store.load_simulation(simulation_id, _models_dir())
-    return csv_response(TABLE_COLUMNS, table_rows(record), f"simulation-{simulation_id}.csv")
+    return csv_response(TABLE_COLUMNS, table_rows(saved_simulation(simulation_id)), f"simulation-{simulation_id}.csv")
 
 
 @simulations_bp.post("/advice")
