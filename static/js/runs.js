@@ -3,7 +3,7 @@
 // Each run links to its page; its actions: Publish, Resume, Download and Delete (asks first). Ticking 2 to 8
 // runs compares them (#/compare/...).
 import { api } from './api.js';
-import { $, button, cell, link } from './dom.js';
+import { $, button, cell, confirmAction, link } from './dom.js';
 import { formatDateTime, formatNumber } from './format.js';
 import { VERDICT_WORDS, ruleComparisons } from './heldout.js';
 import { formatMetric } from './metrics.js';
@@ -240,7 +240,7 @@ export class RunsList {
 // every list and picker reads again (PUBLISHED).
 export async function deleteAsking(run) {
   const note = run.published ? ' It is the published model: the newest other finished run of the scenario, if any, replaces it.' : '';
-  if (!window.confirm(`Delete run ${runName(run)} (${run.run_id})? Its agents, history and checkpoints are removed.${note}`)) return false;
+  if (!(await confirmAction(`Delete run ${runName(run)} (${run.run_id})? Its agents, history and checkpoints are removed.${note}`))) return false;
   const { data } = await api.deleteRun(run.run_id);
   if (run.published) {
     announcePublished({

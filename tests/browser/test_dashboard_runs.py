@@ -115,13 +115,13 @@ def test_resume_starts_a_run_that_continues_the_count(open_dashboard, server, tw
 def test_delete_asks_first_and_removes_the_run(open_dashboard, server, two_runs):
     page = open_dashboard().page
     doomed = two_runs[0]
-    page.once("dialog", lambda dialog: dialog.dismiss())
+    dialog = page.locator(".confirm-dialog")
     row(page, doomed).locator('[data-action="delete"]').click()
-    page.wait_for_timeout(300)  # nothing should happen after "Cancel"
+    dialog.locator(".confirm-cancel").click()
+    expect(dialog).to_have_count(0)
     assert server.get(f"/api/runs/{doomed}").status_code == 200
-    asked = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     row(page, doomed).locator('[data-action="delete"]').click()
+    expect(dialog).to_contain_text(doomed)
+    dialog.locator(".confirm-ok").click()
     expect(row(page, doomed)).to_have_count(0)
-    assert doomed in asked[0]
     assert server.get(f"/api/runs/{doomed}").status_code == 404

@@ -271,12 +271,13 @@ def test_the_history_downloads_as_csv(open_dashboard, server, runs, tmp_path):
 def test_delete_asks_first_then_returns_to_the_list(open_dashboard, server):
     doomed = trained_run(server, SCENARIO, episodes=2, save_interval=2, seed=9)
     page = open_run(open_dashboard, doomed["run_id"]).page
-    page.once("dialog", lambda dialog: dialog.dismiss())
+    dialog = page.locator(".confirm-dialog")
     page.locator('#run-page-actions [data-action="delete"]').click()
-    page.wait_for_timeout(300)  # nothing should happen after "Cancel"
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
     assert server.get(f"/api/runs/{doomed['run_id']}").status_code == 200
-    page.once("dialog", lambda dialog: dialog.accept())
     page.locator('#run-page-actions [data-action="delete"]').click()
+    dialog.locator(".confirm-ok").click()
     expect(page).to_have_url(re.compile(r"#/runs$"))
     expect(page.locator(f'#runs-table tr[data-run="{doomed["run_id"]}"]')).to_have_count(0)
     assert server.get(f"/api/runs/{doomed['run_id']}").status_code == 404
