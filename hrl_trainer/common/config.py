@@ -21,7 +21,7 @@ HELD_OUT_HOUSEHOLDS = 1000
 """Held-out households on which `evaluate`, `score_policy`, `compare_policy` and a search trial's final score
 compare a policy with the baselines."""
 RUN_HELD_OUT_HOUSEHOLDS = 200
-"""Held-out households of the evaluation at the end of a run (`TrainConfig.heldout_episodes`), in rewards and euros:
+"""Held-out households of the evaluation at the end of a run (`TrainConfig.held_out_episodes`), in rewards and euros:
 fewer than `HELD_OUT_HOUSEHOLDS`, so that the run's end stays short."""
 MAX_HOUSEHOLD_MONTHS = 1_200_000
 """households x months of one simulation (10 000 households of 120 months): bounds its memory."""
@@ -163,7 +163,7 @@ class TrainConfig:
     the Executor; see docs/learning.md, "What was tried", for the measurements)."""
     metrics_window: int = 10
     """Episodes averaged into each progress metric."""
-    heldout_episodes: int = RUN_HELD_OUT_HOUSEHOLDS
+    held_out_episodes: int = RUN_HELD_OUT_HOUSEHOLDS
     """Held-out households on which the final agents are scored when the run ends (`history["held_out"]`)."""
     publish: str = DEFAULT_PUBLISH
     """When the run becomes its scenario's published model (`PUBLISH_POLICIES`): "on_finish" at its end,
@@ -187,7 +187,7 @@ class TrainConfig:
             "update_epochs",
             "num_minibatches",
             "metrics_window",
-            "heldout_episodes",
+            "held_out_episodes",
             "strategist_episodes",
         ):
             value = getattr(self, name)

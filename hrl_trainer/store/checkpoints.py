@@ -185,12 +185,25 @@ def load_trained_models(name: str, models_dir: str | Path | None = None) -> tupl
     return read_agents(model_files(name, models_dir))
 
 
+OLD_SPELLINGS = {"heldout": "held_out", "heldout_episodes": "held_out_episodes"}
+"""Keys written before 0.1 (histories and run configs), and today's spelling of each."""
+
+
+def with_todays_keys(record: dict) -> dict:
+    """`record` (a saved history or a run's config.json) with today's key spellings (`OLD_SPELLINGS`), at its top
+    level and in its training `config`; a key already spelled today's way wins."""
+    for mapping in (record, record.get("config")):
+        if isinstance(mapping, dict):
+            for old, new in OLD_SPELLINGS.items():
+                if old in mapping:
+                    mapping.setdefault(new, mapping.pop(old))
+                    mapping.pop(old, None)
+    return record
+
+
 def history_from_json(data: bytes | str) -> dict:
-    """A saved history, with the key spellings of today: `held_out` (histories before 0.1 wrote `heldout`)."""
-    history = json.loads(data)
-    if "heldout" in history and "held_out" not in history:
-        history["held_out"] = history.pop("heldout")
-    return history
+    """A saved history, with the key spellings of today (`with_todays_keys`)."""
+    return with_todays_keys(json.loads(data))
 
 
 def load_history(name: str, models_dir: str | Path | None = None) -> dict:

@@ -138,7 +138,7 @@ def seeded_run(tmp_path_factory):
     models = tmp_path_factory.mktemp("models")
     calls = []
     result = train(
-        small(models, num_episodes=30, save_interval=10, eval_episodes=3, heldout_episodes=10, seed=11),
+        small(models, num_episodes=30, save_interval=10, eval_episodes=3, held_out_episodes=10, seed=11),
         should_stop=lambda: calls.append(1) and False,
     )
     return models, result, len(calls)

@@ -109,7 +109,7 @@ def recorded_run(tmp_path_factory):
     models = tmp_path_factory.mktemp("diagnostics")
     heard = []
     result = train(
-        small(models, num_episodes=50, save_interval=25, heldout_episodes=10, strategist_episodes=25, seed=5),
+        small(models, num_episodes=50, save_interval=25, held_out_episodes=10, strategist_episodes=25, seed=5),
         on_progress=lambda record: heard.append(("progress", record)),
         on_event=lambda kind, payload: heard.append((kind, payload)),
     )

@@ -37,13 +37,13 @@ def test_a_models_flat_ppo_is_trained_on_its_budget_once_then_read_from_its_file
     from hrl_trainer.use.flat_store import FlatUnavailable, flat_baseline
 
     models = tmp_path / "models"
-    train(small(models, "bologna_coppia", num_episodes=10, save_interval=5, seed=7, heldout_episodes=5))
+    train(small(models, "bologna_coppia", num_episodes=10, save_interval=5, seed=7, held_out_episodes=5))
     run_id = published_run_id("bologna_coppia", models)
     first = flat_baseline("bologna_coppia", None, models)
     assert first.trained == {"scenario_name": "bologna_coppia", "episodes": 10, "seed": 7}
     (path,) = (models / "baselines" / "flat_ppo").iterdir()
     assert path.name.startswith(f"{run_id}-") and path.suffix == ".pt"
-    expected = train_flat(small(None, "bologna_coppia", num_episodes=10, save_interval=5, seed=7, heldout_episodes=5))
+    expected = train_flat(small(None, "bologna_coppia", num_episodes=10, save_interval=5, seed=7, held_out_episodes=5))
     for a, b in zip(first.executor.state_dict().values(), expected.state_dict().values()):
         assert torch.equal(a, b)  # the model's own budget, settings and seed
     stamp = (path.stat().st_ino, path.stat().st_mtime_ns)
@@ -79,7 +79,7 @@ def test_two_simulations_asking_for_a_new_flat_ppo_together_train_it_once(tmp_pa
     from hrl_trainer.use.flat_store import flat_baseline
 
     models = tmp_path / "models"
-    train(small(models, "bologna_coppia", num_episodes=10, save_interval=5, heldout_episodes=5))
+    train(small(models, "bologna_coppia", num_episodes=10, save_interval=5, held_out_episodes=5))
     calls, results, start = [], [], threading.Barrier(2)
     real_train_flat = flat.train_flat
 

@@ -177,7 +177,7 @@ def test_the_first_minibatch_ratio_is_exactly_one_against_the_behaviour_policy(m
 
 
 def test_the_run_ends_with_a_held_out_evaluation_of_the_final_agents(models_dir):
-    trainer = Trainer(small(models_dir, heldout_episodes=30))
+    trainer = Trainer(small(models_dir, held_out_episodes=30))
     result = trainer.run()
     report = compare_with_baselines(
         trainer.scenario, trainer.strategist, trainer.executor, episodes=30, tuning_episodes=5
@@ -212,7 +212,7 @@ def test_the_held_out_evaluation_compares_with_the_target_liquidity_rules_saved_
         "target_liquidity_4": {"k": 3.0, "spend_below": 0.05, "spend_above": 0.4, "close": 0.25},
     }
     saved = {"best_fixed": np.array([0.2, 0.5, 0.3]), "buffer_first": np.array([0.4, 0.3, 0.3]), **rules}
-    trainer = Trainer(small(models_dir, heldout_episodes=30))
+    trainer = Trainer(small(models_dir, held_out_episodes=30))
     cached_tunings(figures_key(trainer.scenario), TUNING_HOUSEHOLDS, models_dir, lambda figures: saved)
     result = trainer.run()
     events = fixed_households(trainer.scenario, 30, "held_out")

@@ -413,3 +413,27 @@ def test_a_history_saved_before_the_key_was_held_out_reads_as_held_out():
     assert history_from_json(old) == {"scenario_name": "x", "held_out": {"households": 200, "avg_reward": 1.5}}
     today = json.dumps({"held_out": {"households": 3}, "heldout": {"households": 9}})
     assert history_from_json(today)["held_out"] == {"households": 3}
+
+
+def test_a_run_config_saved_with_heldout_episodes_reads_and_rebuilds_with_held_out_episodes(trained):
+    """Configs before 0.1 wrote `heldout_episodes`: the run's config, its history's config and the flat PPO's
+    settings rebuilt from it all say `held_out_episodes`, with the saved value."""
+    from hrl_trainer.learn.flat import flat_config
+    from hrl_trainer.store.checkpoints import history_from_json
+
+    old = {"config": {"scenario_name": "bologna_coppia", "heldout_episodes": 37, "num_episodes": 5}, "seed": 4}
+    history = history_from_json(json.dumps({**old, "episodes_completed": 5}))
+    assert history["config"] == {"scenario_name": "bologna_coppia", "held_out_episodes": 37, "num_episodes": 5}
+    assert flat_config(history).held_out_episodes == 37
+    trainer, models = trained
+    config_file = models / "runs" / trainer.run_id / "config.json"
+    written = config_file.read_bytes()
+    saved = json.loads(written)
+    assert saved["config"]["held_out_episodes"] == trainer.config.held_out_episodes  # today's spelling written
+    saved["config"]["heldout_episodes"] = saved["config"].pop("held_out_episodes")
+    config_file.write_text(json.dumps(saved))
+    try:
+        config = runs.read_run(trainer.run_id, models)["config"]["config"]
+    finally:
+        config_file.write_bytes(written)
+    assert config["held_out_episodes"] == trainer.config.held_out_episodes and "heldout_episodes" not in config

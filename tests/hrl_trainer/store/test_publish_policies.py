@@ -16,7 +16,7 @@ from tests.hrl_api.runs import SCENARIO, complete_run
 from tests.hrl_trainer.helpers import run_main, train
 from tests.live_server import EventRecorder, LiveServer
 
-FAST = {"episodes": 10, "save_interval": 10, "heldout_episodes": 20}
+FAST = {"episodes": 10, "save_interval": 10, "held_out_episodes": 20}
 
 
 def held_out(models, run_id: str) -> float:
@@ -36,7 +36,9 @@ def test_on_finish_publishes_and_records_why_and_what_it_replaced(tmp_path):
     assert resumed.publication["replaced_held_out"] == held_out(models, first.run_id)
 
     stopper = Trainer(
-        TrainConfig(SCENARIO, num_episodes=100, save_interval=100, seed=3, heldout_episodes=20, models_dir=str(models)),
+        TrainConfig(
+            SCENARIO, num_episodes=100, save_interval=100, seed=3, held_out_episodes=20, models_dir=str(models)
+        ),
         on_progress=lambda record: None,
         should_stop=lambda: True if stopper.episodes_done else False,
     )
