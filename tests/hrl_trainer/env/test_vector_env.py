@@ -88,6 +88,7 @@ def test_a_policy_with_the_wrong_shape_is_refused(bologna):
         score_policy(bologna, lambda obs: np.ones((len(obs), 2)), episodes=5, tuning_episodes=5)
 
 
+@pytest.mark.server  # the example script end to end: SB3 trains in a process of its own (seconds)
 def test_the_stable_baselines3_example_trains_and_is_scored():
     out = subprocess.run(
         [

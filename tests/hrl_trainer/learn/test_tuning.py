@@ -35,7 +35,7 @@ def copy_of(searched, tmp_path):
     return shutil.copytree(searched[0], tmp_path / "models")
 
 
-def test_a_two_trial_search_resumes_from_its_sqlite_file(searched, tmp_path):
+def test_a_two_trial_search_resumes_from_its_sqlite_file(searched, tmp_path, capsys):
     first = searched[1]
     path = study_path("torino_single", searched[0])
     assert path == searched[0] / "tuning" / "torino_single.sqlite3" and path.is_file()
@@ -46,7 +46,8 @@ def test_a_two_trial_search_resumes_from_its_sqlite_file(searched, tmp_path):
     assert re.search(r"^  high_period = (3|6|12)$", first, re.M)
 
     models = copy_of(searched, tmp_path)
-    second = cli("tune", *TINY, "--models-dir", str(models)).stdout
+    status, second, _ = run_main(capsys, "tune", *TINY, "--models-dir", str(models))  # resumed, in this process
+    assert status == 0
     assert "study torino_single: 4 trials (4 complete)" in second
     study = optuna.load_study(study_name="torino_single", storage=f"sqlite:///{study_path('torino_single', models)}")
     assert [t.number for t in study.trials] == [0, 1, 2, 3]
