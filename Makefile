@@ -30,7 +30,7 @@ cluster: $(STAMP) redis
 test: $(STAMP) test-deps lint
 	$(BIN)/python -m pytest -m "not slow"
 
-# While working: the units, without a server, a browser or a cluster (about a minute).
+# While working: the units, without a server, a browser or a cluster (under 2 minutes; docs/testing.md, "Tiers").
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow and not server" -q
 

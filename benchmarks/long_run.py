@@ -2,7 +2,7 @@
 stay fast with many models? Run by hand; prints two tables.
 
 1. Memory. For each async mode, starts ``python app.py --quiet`` whose training child is the tests'
-   fake trainer ``api_fake_trainers:burst`` (tests/api/api_fake_trainers.py: it only reports progress
+   fake trainer ``tests.fake_trainers:burst`` (tests/fake_trainers.py: it only reports progress
    records, as fast as the pipe takes them, and learns nothing, so 100 000 episodes take seconds
    instead of hours; the server's side, relaying and keeping records, is the real one). A python-socketio client stays
    connected and counts ``training_progress`` events, as a dashboard would (a python-socketio client
@@ -36,7 +36,7 @@ from servers import running_server, wait_until_up
 
 from hrl_trainer import format_table
 
-FAKE_TRAINERS = Path(__file__).resolve().parents[1] / "tests" / "api"
+FAKE_TRAINERS = Path(__file__).resolve().parents[1]  # the repository, for tests.fake_trainers
 TARGET_GROWTH_MB, TARGET_P99_MS = 50.0, 20.0
 SCENARIO = "bologna_coppia"
 
@@ -62,7 +62,7 @@ def train(url: str, episodes: int, sample: Callable[[], object]) -> float:
 
 def memory_row(mode: str, episodes: int, workdir: Path) -> dict[str, str]:
     env = {
-        "HRL_TRAINER_ENTRY": "api_fake_trainers:burst",
+        "HRL_TRAINER_ENTRY": "tests.fake_trainers:burst",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(FAKE_TRAINERS), os.environ.get("PYTHONPATH")])),
     }
     with running_server(workdir / f"memory-{mode}", mode, args=["--quiet"], env=env) as (process, url):

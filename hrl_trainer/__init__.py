@@ -25,8 +25,9 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
     from hrl_trainer.env.scenarios import Scenario, ScenarioError, ScenarioNotFound, list_scenarios, load_scenario
     from hrl_trainer.env.simulation import OBS_FEATURES, SPLIT_NAMES, HouseholdBatch, LifeEvents
     from hrl_trainer.env.vector_env import HouseholdVectorEnv
+    from hrl_trainer.evaluation.euros import yearly_split
     from hrl_trainer.evaluation.paired import paired_difference as paired
-    from hrl_trainer.evaluation.scoring import BASELINES, compare_policy, score, score_policy
+    from hrl_trainer.evaluation.scoring import BASELINES, baseline_policy, compare_policy, score, score_policy
     from hrl_trainer.learn.flat import train_flat
     from hrl_trainer.learn.metrics import TrainingError
     from hrl_trainer.learn.outcome import TrainResult
@@ -68,6 +69,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "compare_policy": ("evaluation.scoring", "compare_policy"),
     "score_policy": ("evaluation.scoring", "score_policy"),
     "BASELINES": ("evaluation.scoring", "BASELINES"),
+    "baseline_policy": ("evaluation.scoring", "baseline_policy"),
+    "yearly_split": ("evaluation.euros", "yearly_split"),
     "FlatPolicy": ("agents.policy", "FlatPolicy"),
     "load_policy": ("use.trained_policy", "load_policy"),
     "flat_baseline": ("use.flat_store", "flat_baseline"),
@@ -93,6 +96,7 @@ __all__ = [
     "TrainConfig",
     "TrainResult",
     "TrainingError",
+    "baseline_policy",
     "compare_policy",
     "evaluation_table",
     "fixed_households",
@@ -111,6 +115,7 @@ __all__ = [
     "train",
     "train_flat",
     "validate_name",
+    "yearly_split",
 ]
 
 

@@ -1,10 +1,13 @@
 """What every suite that talks to a real server shares: ``python app.py`` on a free 127.0.0.1 port
-(``LiveServer``), a factory that starts and ends such servers, a recording Socket.IO client, the
-server's training child, and polling."""
+(``LiveServer``), the suite's one source of such servers (``LiveServers``, the session fixture
+``live_servers`` of tests/conftest.py), a recording Socket.IO client, the server's training child, and
+polling."""
 
 from __future__ import annotations
 
+import itertools
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,9 +29,9 @@ from hrl_api.cluster.local import free_port
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
-# The training child can import fake and fault trainers from here, e.g. "api_fake_trainers:steady"
-# or "reliability.fault_trainers:slow_writes" as HRL_TRAINER_ENTRY.
-TRAINER_PATHS = (TESTS, TESTS / "api")
+# The training child imports fake and fault trainers from the repository's tests package, e.g.
+# "tests.fake_trainers:steady" or "tests.hrl_api.training.fault_trainers:slow_writes" as HRL_TRAINER_ENTRY.
+TRAINER_PATHS = (REPO,)
 ASYNC_MODES = ("eventlet", "threading")
 START_TIMEOUT = 60.0
 
@@ -45,7 +48,11 @@ def wait_until(predicate: Callable[[], Any], timeout: float, what: str, interval
 
 class LiveServer:
     """``python app.py`` in a subprocess with its own models folder and log, started on creation.
-    ``terminate`` then ``start`` brings it back on the same port, as a redeploy would."""
+    ``terminate`` then ``start`` brings it back on the same port, as a redeploy would. As a context
+    manager it is terminated on exit. Made only by ``LiveServers.start``."""
+
+    scenarios_dir: Path | None = None
+    """Its own copy of the bundled scenarios (``HRL_SCENARIOS_DIR``), if it was given one."""
 
     def __init__(
         self,
@@ -68,15 +75,27 @@ class LiveServer:
 
     def start(self, wait: bool = True) -> None:
         """Launch the server; unless ``wait`` is False, wait until it answers (else ``wait_ready`` does)."""
-        self.process = subprocess.Popen(
-            [sys.executable, "app.py", "--port", str(self.port), "--models-dir", str(self.models_dir), *self.args],
-            cwd=REPO,
-            env=self.env,
-            stdout=self.log_path.open("a"),
-            stderr=subprocess.STDOUT,
-        )
+        self.process = self.launch([sys.executable, "app.py"])
         if wait:
             self.wait_ready()
+
+    def launch(self, command: Sequence[str], **options: Any) -> subprocess.Popen:
+        """``command`` on this server's port and models folder, with its environment, appending to its log."""
+        with self.log_path.open("a") as log:
+            return subprocess.Popen(
+                [*command, "--port", str(self.port), "--models-dir", str(self.models_dir), *self.args],
+                cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                **options,
+            )
+
+    def __enter__(self) -> LiveServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.terminate()
 
     def wait_ready(self) -> None:
         wait_until(self._answers, START_TIMEOUT, f"the server on {self.url} (log: {self.log_path})")
@@ -129,12 +148,20 @@ class LiveServer:
             self.wait_idle()
 
 
-class ServerFactory:
-    """Starts servers with their folders under ``root``; ``terminate_all`` ends them."""
+class LiveServers:
+    """Every real server of the test session (the fixture ``live_servers``), each in a folder of its own under
+    ``root`` (its log, and its models folder unless given one).
+
+    ``shared(async_mode, **env)``: the session's server of that configuration, started on first use and kept;
+    after every test that asked for it, it is made idle again (``settle``). ``start(...)``: a server of the
+    caller's own, to use as a context manager (terminated on exit), in a test or a module's fixture."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.servers: list[LiveServer] = []
+        self.started: list[LiveServer] = []
+        self._folders = itertools.count()
+        self._shared: dict[tuple[str, tuple[tuple[str, str], ...]], LiveServer] = {}
+        self._lent: list[LiveServer] = []
 
     def start(
         self,
@@ -143,19 +170,47 @@ class ServerFactory:
         async_mode: str = "eventlet",
         args: Sequence[str] = (),
         wait: bool = True,
+        scenarios: bool = False,
+        kind: type[LiveServer] = LiveServer,
         **env: str,
     ) -> LiveServer:
-        """A running server (one starting, when ``wait`` is False); its models folder is ``models_dir``, or a new
-        one; ``args`` go to app.py."""
-        index = len(self.servers)
-        server = LiveServer(
-            models_dir or self.root / f"models{index}", self.root / f"server{index}.log", async_mode, env, args, wait
-        )
-        self.servers.append(server)
+        """A running server (one starting, when ``wait`` is False) with the environment variables ``env``; its
+        models folder is ``models_dir``, or a new one; ``args`` go to app.py; ``scenarios``: with its own copy of
+        the bundled scenarios (``scenarios_dir``; households a test creates land there, not in the repository);
+        ``kind``: a ``LiveServer`` that runs something else than app.py."""
+        folder = self.root / f"server{next(self._folders)}"
+        folder.mkdir()
+        if models_dir is None:
+            models_dir = folder / "models"
+            models_dir.mkdir()
+        if scenarios:
+            shutil.copytree(REPO / "scenarios", folder / "scenarios")
+            env = {"HRL_SCENARIOS_DIR": str(folder / "scenarios"), **env}
+        server = kind(models_dir, folder / "server.log", async_mode, env, args, wait)
+        if scenarios:
+            server.scenarios_dir = folder / "scenarios"
+        self.started.append(server)
         return server
 
+    def shared(self, async_mode: str = "eventlet", **env: str) -> LiveServer:
+        """The session's server in ``async_mode`` with ``env`` (the real trainer unless ``HRL_TRAINER_ENTRY`` says
+        otherwise), idle; made idle again after the test."""
+        key = (async_mode, tuple(sorted(env.items())))
+        if key not in self._shared:
+            self._shared[key] = self.start(async_mode=async_mode, **env)
+        server = self._shared[key]
+        if server not in self._lent:
+            self._lent.append(server)
+        return server
+
+    def settle(self) -> None:
+        """After a test: stop whatever runs on the shared servers it asked for."""
+        lent, self._lent = self._lent, []
+        for server in lent:
+            server.ensure_idle()
+
     def terminate_all(self) -> None:
-        for server in self.servers:
+        for server in self.started:
             server.terminate()
 
 

@@ -2,8 +2,9 @@
 
 A server or a CLI process with an empty models folder tunes the baselines of its first simulation or
 evaluation (seconds); a test that only needs them tuned starts its folder with the session's copy instead,
-exactly the file that process would have written (`hrl_trainer.baselines.cache`). Tests of the tuning or of
-the cache itself, and tests of what happens before anything is tuned, start without it.
+exactly the file that process would have written (`hrl_trainer.baselines.cache`). The copy is the test process's
+own memory of them (`hrl_trainer.baselines.tuning.tunings`), which the in-process simulations of the suite share.
+Tests of the tuning or of the cache itself, and tests of what happens before anything is tuned, start without it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from hrl_trainer import load_scenario
-from hrl_trainer.baselines.cache import cache_path
+from hrl_trainer.baselines.cache import cache_path, cached_tunings
 from hrl_trainer.baselines.tuning import figures_key, tunings
 from hrl_trainer.common.config import TUNING_HOUSEHOLDS
 
@@ -30,7 +31,8 @@ class TuningStore:
         figures = figures_key(load_scenario(scenario_name))
         if months is not None:
             figures = dataclasses.replace(figures, months=months)
-        tunings(figures, str(self.root))  # tuned once, written under root (remembered in memory too)
+        # written under root as a process writes them, from this process's memory of them (tuned there once)
+        cached_tunings(figures, TUNING_HOUSEHOLDS, self.root, lambda _figures: tunings(figures))
         target = cache_path(figures, TUNING_HOUSEHOLDS, models_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(cache_path(figures, TUNING_HOUSEHOLDS, self.root), target)

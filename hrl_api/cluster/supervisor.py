@@ -16,17 +16,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from hrl_api.cluster.run_board import ACTIVE_STATES, BrokerError, RunBoard
+from hrl_api.training import protocol
 from hrl_api.training.events import final_event, rooms_for
-from hrl_api.training.protocol import (
-    IDLE_STATUS,
-    RUN_SETTINGS,
-    Emitter,
-    NoTrainingInProgress,
-    StartFailed,
-    StopFailed,
-    SupervisorError,
-    status_body,
-)
 from hrl_trainer.common.clock import now_iso
 from hrl_trainer.common.thinning import thin_evenly
 from hrl_trainer.store.runlock import ScenarioLocked, is_locked, read_holder
@@ -41,13 +32,13 @@ MONITOR_INTERVAL = 1.0
 STOP_POLL = 0.05
 
 
-class BrokerUnavailable(SupervisorError):
+class BrokerUnavailable(protocol.SupervisorError):
     """Redis does not answer: nothing can be queued, stopped or read from the cluster right now."""
 
     status = 503
 
 
-class SeveralRunsActive(SupervisorError):
+class SeveralRunsActive(protocol.SupervisorError):
     """Stop without a run id while several runs are queued or training."""
 
     status = 400
@@ -66,10 +57,10 @@ def shown_state(run: dict[str, Any], ahead: int, slots: int) -> str:
 
 
 def status_of(run: dict[str, Any] | None) -> dict[str, Any]:
-    """The spec's status body for a run of the board (``IDLE_STATUS`` for none)."""
+    """The spec's status body for a run of the board (``protocol.IDLE_STATUS`` for none)."""
     if run is None:
-        return dict(IDLE_STATUS)
-    return status_body(
+        return dict(protocol.IDLE_STATUS)
+    return protocol.status_body(
         scenario_name=run["scenario_name"],
         latest=run["latest_progress"],
         total_episodes=run["total_episodes"],
@@ -88,7 +79,7 @@ class ClusterSupervisor:
 
     def __init__(
         self,
-        emitter: Emitter,
+        emitter: protocol.Emitter,
         *,
         broker_url: str,
         models_dir: str,
@@ -186,7 +177,7 @@ class ClusterSupervisor:
                 total_episodes=episode_offset + params["num_episodes"],
                 start_time=start_time,
                 queued_at=start_time,
-                settings={key: params.get(key) for key in RUN_SETTINGS},
+                settings={key: params.get(key) for key in protocol.RUN_SETTINGS},
             )
             if not taken:
                 raise ScenarioLocked(scenario, detail)
@@ -207,7 +198,7 @@ class ClusterSupervisor:
             self._celery.send_task(TASK_NAME, args=[run_id, params], task_id=run_id, queue=TRAINING_QUEUE)
         except Exception as exc:  # the broker went away between the two steps
             self._end(run_id, scenario, "failed", error=f"Could not queue the run: {exc}")
-            raise StartFailed("Training failed to start", {"_schema": [f"broker: {exc}"]}) from exc
+            raise protocol.StartFailed("Training failed to start", {"_schema": [f"broker: {exc}"]}) from exc
         log.info(
             "Run %s: %s, %d episodes", "queued" if queued else "sent to a worker", scenario, params["num_episodes"]
         )
@@ -233,7 +224,7 @@ class ClusterSupervisor:
         ended = self._wait_ended(run["run_id"], self._stop_timeout)
         if ended is None:
             self._celery.control.revoke(run["run_id"], terminate=True, signal="SIGTERM")
-            raise StopFailed(
+            raise protocol.StopFailed(
                 "Failed to stop training",
                 {
                     "_schema": [
@@ -242,7 +233,7 @@ class ClusterSupervisor:
                 },
             )
         if ended["state"] == "failed":
-            raise StopFailed("Failed to stop training", {"_schema": [ended.get("error") or "unknown error"]})
+            raise protocol.StopFailed("Failed to stop training", {"_schema": [ended.get("error") or "unknown error"]})
         return {
             "run_id": ended["run_id"],
             "status": ended["state"],
@@ -279,13 +270,13 @@ class ClusterSupervisor:
         if run_id is not None:
             run = self._board.run(run_id)
             if run is None or run["state"] not in ACTIVE_STATES:
-                raise NoTrainingInProgress(
+                raise protocol.NoTrainingInProgress(
                     "No training in progress", {"run_id": [f"Run '{run_id}' is not queued or training"]}
                 )
             return run
         active = self._board.active()
         if not active:
-            raise NoTrainingInProgress("No training in progress")
+            raise protocol.NoTrainingInProgress("No training in progress")
         if len(active) > 1:
             raise SeveralRunsActive(
                 "Several runs are active",

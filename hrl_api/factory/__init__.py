@@ -50,32 +50,29 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     socketio.init_app(
         app, async_mode=app.config["ASYNC_MODE"], cors_allowed_origins=app.config["CORS_ORIGINS"], **queue
     )
-    supervisor: Supervisor = cluster_supervisor(app) if broker_url else embedded_supervisor(app)
-    app.extensions[SUPERVISOR_KEY] = supervisor
+    app.extensions[SUPERVISOR_KEY] = make_supervisor(app)
     return app
 
 
-def embedded_supervisor(app: Flask) -> Supervisor:
-    """Embedded mode's supervisor: one training child of this process at a time."""
+def make_supervisor(app: Flask) -> Supervisor:
+    """The mode's supervisor: cluster mode's when a broker is configured (Celery and Redis), else embedded
+    mode's (one training child of this process at a time)."""
+    config = app.config
+    shared: dict[str, Any] = {"models_dir": str(config["MODELS_DIR"]), "stop_timeout": float(config["STOP_TIMEOUT"])}
+    if config["BROKER_URL"]:
+        from hrl_api.cluster.supervisor import ClusterSupervisor  # Celery and Redis, only in cluster mode
+
+        return ClusterSupervisor(
+            socketio,
+            broker_url=config["BROKER_URL"],
+            heartbeat_timeout=float(config["HEARTBEAT_TIMEOUT"]),
+            **shared,
+        )
     return TrainingSupervisor(
         socketio,
-        trainer_entry=app.config["TRAINER_ENTRY"],
-        models_dir=str(app.config["MODELS_DIR"]),
-        scenarios_dir=str(app.config["SCENARIOS_DIR"]),
-        stop_timeout=float(app.config["STOP_TIMEOUT"]),
-        progress_min_interval=float(app.config["PROGRESS_MIN_INTERVAL"]),
-        poll_interval=float(app.config["RELAY_POLL_INTERVAL"]),
-    )
-
-
-def cluster_supervisor(app: Flask) -> Supervisor:
-    """Cluster mode's supervisor."""
-    from hrl_api.cluster.supervisor import ClusterSupervisor  # Celery and Redis, only in cluster mode
-
-    return ClusterSupervisor(
-        socketio,
-        broker_url=app.config["BROKER_URL"],
-        models_dir=str(app.config["MODELS_DIR"]),
-        stop_timeout=float(app.config["STOP_TIMEOUT"]),
-        heartbeat_timeout=float(app.config["HEARTBEAT_TIMEOUT"]),
+        trainer_entry=config["TRAINER_ENTRY"],
+        scenarios_dir=str(config["SCENARIOS_DIR"]),
+        progress_min_interval=float(config["PROGRESS_MIN_INTERVAL"]),
+        poll_interval=float(config["RELAY_POLL_INTERVAL"]),
+        **shared,
     )

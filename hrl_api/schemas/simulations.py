@@ -131,6 +131,18 @@ class SimulationTotals(Schema):
     avg_reward = fields.Float()
 
 
+class YearlySplit(Schema):
+    """How a policy split the money, year by year, over the months of the households alive in them."""
+
+    invest = fields.List(fields.Float(), metadata={"description": "mean share of the month's money invested"})
+    save = fields.List(fields.Float(), metadata={"description": "mean share saved"})
+    spend = fields.List(fields.Float(), metadata={"description": "mean share spent"})
+    liquid = fields.List(
+        fields.Float(), metadata={"description": "mean liquid money at the months' end, nominal euros"}
+    )
+    liquid_buffers = fields.List(fields.Float(), metadata={"description": "the same in safety buffers"})
+
+
 class PolicyResult(Schema):
     description = fields.String()
     split = fields.List(fields.Float(), metadata={"description": "invest / save / spend shares, when fixed"})
@@ -146,6 +158,7 @@ class PolicyResult(Schema):
     trained = fields.Dict(metadata={"description": "the flat PPO's training: scenario_name, episodes, seed"})
     totals = fields.Nested(SimulationTotals)
     series = fields.Nested(SimulationSeries)
+    yearly = fields.Nested(YearlySplit)
 
 
 class SimulationIdentity(Schema):

@@ -19,20 +19,10 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from hrl_api.training import protocol
 from hrl_api.training.child import request_stop, run_training
 from hrl_api.training.events import LiveEvents, final_event, rooms_for
 from hrl_api.training.progress_log import ProgressLog
-from hrl_api.training.protocol import (
-    IDLE_STATUS,
-    RUN_SETTINGS,
-    Emitter,
-    NoTrainingInProgress,
-    StartFailed,
-    StopFailed,
-    SupervisorError,
-    TrainingInProgress,
-    status_body,
-)
 from hrl_trainer.common.clock import now_iso
 from hrl_trainer.common.thinning import thin_evenly
 from hrl_trainer.store.runlock import ScenarioLock
@@ -77,7 +67,7 @@ class TrainingSupervisor:
 
     def __init__(
         self,
-        emitter: Emitter,
+        emitter: protocol.Emitter,
         *,
         trainer_entry: str,
         models_dir: str,
@@ -118,9 +108,9 @@ class TrainingSupervisor:
         if run is not None and (run_id not in (None, run.run_id) or scenario_name not in (None, run.scenario_name)):
             run = None
         if run is None:
-            return dict(IDLE_STATUS)
+            return dict(protocol.IDLE_STATUS)
         finished = run.finished
-        return status_body(
+        return protocol.status_body(
             scenario_name=run.scenario_name,
             latest=run.progress.latest,
             total_episodes=run.total_episodes,
@@ -150,7 +140,7 @@ class TrainingSupervisor:
         """Spawn a child training with ``params`` (validated request fields); ``episode_offset``: the
         episodes of the run it resumes.
 
-        Returns the start response's ``data``. Raises TrainingInProgress, StartFailed, or
+        Returns the start response's ``data``. Raises protocol.TrainingInProgress, protocol.StartFailed, or
         ``runlock.ScenarioLocked`` when another process (a CLI run, another server) trains the scenario.
         The scenario's lock is taken here, before the child exists, so that refusal is synchronous;
         the child inherits the locked file and holds the lock until it exits.
@@ -159,11 +149,11 @@ class TrainingSupervisor:
         config = dict(params, models_dir=self._models_dir, scenarios_dir=self._scenarios_dir, run_id=run_id)
         with self._lock:
             if self.is_training:
-                raise TrainingInProgress("Training already in progress")
+                raise protocol.TrainingInProgress("Training already in progress")
             try:
                 scenario_lock = ScenarioLock.acquire(params["scenario_name"], run_id, self._models_dir)
             except OSError as exc:  # e.g. a read-only models folder: the run could not save anything
-                raise StartFailed("Training failed to start", {"_schema": [f"models folder: {exc}"]}) from exc
+                raise protocol.StartFailed("Training failed to start", {"_schema": [f"models folder: {exc}"]}) from exc
             parent_conn, child_conn = self._context.Pipe(duplex=True)
             process = self._context.Process(
                 target=run_training,
@@ -175,7 +165,7 @@ class TrainingSupervisor:
                 process.start()
             except Exception as exc:
                 parent_conn.close()
-                raise StartFailed("Training failed to start", {"_schema": [str(exc)]}) from exc
+                raise protocol.StartFailed("Training failed to start", {"_schema": [str(exc)]}) from exc
             finally:
                 child_conn.close()
                 scenario_lock.release()  # this process's copy; the child's keeps the scenario locked
@@ -184,7 +174,7 @@ class TrainingSupervisor:
                 scenario_name=params["scenario_name"],
                 total_episodes=episode_offset + params["num_episodes"],
                 start_time=now_iso(),
-                settings={key: params.get(key) for key in RUN_SETTINGS},
+                settings={key: params.get(key) for key in protocol.RUN_SETTINGS},
                 process=process,
                 conn=parent_conn,
                 live=LiveEvents(run_id, params["scenario_name"], self._progress_min_interval),
@@ -205,14 +195,14 @@ class TrainingSupervisor:
         """Ask the child to finish its episode and save; wait (bounded) for it to end. ``run_id``, when
         given, must be the active run's.
 
-        Returns the spec's stop ``data``. Raises NoTrainingInProgress or StopFailed.
+        Returns the spec's stop ``data``. Raises protocol.NoTrainingInProgress or protocol.StopFailed.
         """
         with self._lock:
             run = self._run
             if run is None or run.finished:
-                raise NoTrainingInProgress("No training in progress")
+                raise protocol.NoTrainingInProgress("No training in progress")
             if run_id not in (None, run.run_id):
-                raise NoTrainingInProgress(
+                raise protocol.NoTrainingInProgress(
                     "No training in progress",
                     {"run_id": [f"Run '{run_id}' is not training (the active run is {run.run_id})"]},
                 )
@@ -224,7 +214,7 @@ class TrainingSupervisor:
             self._force_exit(run, f"Trainer did not stop within {self._stop_timeout:g} s and was terminated")
             if not self._wait_finished(run, EXIT_GRACE_SECONDS * 2):
                 run.process.kill()  # so that the relay can end the run (e.g. a child ignoring SIGTERM)
-                raise StopFailed(
+                raise protocol.StopFailed(
                     "Failed to stop training",
                     {
                         "_schema": [
@@ -233,7 +223,7 @@ class TrainingSupervisor:
                     },
                 )
         if run.outcome == "failed":
-            raise StopFailed("Failed to stop training", {"_schema": [run.error or "unknown error"]})
+            raise protocol.StopFailed("Failed to stop training", {"_schema": [run.error or "unknown error"]})
         return {
             "run_id": run.run_id,
             "status": "stopped" if run.outcome == "stopped" else "completed",
@@ -246,7 +236,7 @@ class TrainingSupervisor:
         """Stop a running training the way POST /stop does; used when the server exits."""
         try:
             self.stop()
-        except SupervisorError:
+        except protocol.SupervisorError:
             pass
 
     # -- the relay (background task) ---------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from hrl_api.core.access import token_required
 from hrl_api.core.errors import ApiError
@@ -16,6 +16,7 @@ from hrl_api.core.simulation_pool import SimulationPool, SimulationsBusy, Worker
 from hrl_api.schemas.simulations import advice_request, check_size, simulation_request
 from hrl_api.web.catalog import checked_name, get_scenario
 from hrl_trainer.common.errors import FieldErrors
+from hrl_trainer.common.money import pick_locale
 from hrl_trainer.store import simulation_store
 from hrl_trainer.store.model_lookup import ModelNotFound
 from hrl_trainer.use.flat_store import FlatUnavailable
@@ -53,6 +54,12 @@ def simulation_errors() -> Iterator[None]:
         raise ApiError(500, str(exc), {"_schema": ["The simulation did not finish."]}) from exc
 
 
+def request_locale() -> str:
+    """The locale of the asking browser (Accept-Language), picked as the page picks its own (common.money): the
+    report and the advice sentence write amounts and dates as the page around them does."""
+    return pick_locale(language for language, _ in request.accept_languages)
+
+
 def simulation_pool() -> SimulationPool:
     """The app's worker processes for simulations (SIMULATIONS_AT_ONCE of them, SIMULATIONS_QUEUED waiting)."""
     pool = current_app.extensions.get("hrl_simulation_pool")
@@ -66,6 +73,13 @@ def simulation_pool() -> SimulationPool:
             ),
         )
     return pool
+
+
+def saved_simulation(simulation_id: str) -> dict:
+    """The saved simulation of ``simulation_id``: a malformed id 400, an unknown one 404."""
+    checked_name(simulation_id, "id")
+    with simulation_errors():
+        return simulation_store.load_simulation(simulation_id, _models_dir())
 
 
 @simulations_bp.post("/simulations")
@@ -168,9 +182,7 @@ def show_simulation(simulation_id: str):
         404: {$ref: "#/components/responses/NotFound"}
         500: {$ref: "#/components/responses/ServerError"}
     """
-    checked_name(simulation_id, "id")
-    with simulation_errors():
-        return jsonify(simulation_store.load_simulation(simulation_id, _models_dir()))
+    return jsonify(saved_simulation(simulation_id))
 
 
 @simulations_bp.delete("/simulations/<simulation_id>")
@@ -218,10 +230,7 @@ def simulation_report(simulation_id: str):
     """
     from hrl_trainer.use.report import render_report
 
-    checked_name(simulation_id, "id")
-    with simulation_errors():
-        record = simulation_store.load_simulation(simulation_id, _models_dir())
-    return Response(render_report(record), mimetype="text/html")
+    return Response(render_report(saved_simulation(simulation_id), request_locale()), mimetype="text/html")
 
 
 @simulations_bp.get("/simulations/<simulation_id>/table.csv")
@@ -247,10 +256,7 @@ def simulation_table_csv(simulation_id: str):
         404: {$ref: "#/components/responses/NotFound"}
         500: {$ref: "#/components/responses/ServerError"}
     """
-    checked_name(simulation_id, "id")
-    with simulation_errors():
-        record = simulation_store.load_simulation(simulation_id, _models_dir())
-    return csv_response(TABLE_COLUMNS, table_rows(record), f"simulation-{simulation_id}.csv")
+    return csv_response(TABLE_COLUMNS, table_rows(saved_simulation(simulation_id)), f"simulation-{simulation_id}.csv")
 
 
 @simulations_bp.post("/advice")
@@ -281,7 +287,12 @@ def advice():
     try:
         with simulation_errors():
             text = simulation_pool().run(
-                "advise", scenario=scenario, run_id=params.pop("run_id"), models_dir=_models_dir(), **params
+                "advise",
+                scenario=scenario,
+                run_id=params.pop("run_id"),
+                models_dir=_models_dir(),
+                locale=request_locale(),
+                **params,
             )
     except FieldErrors as exc:  # the household's state does not fit the scenario (use.advice.AdviceError)
         raise ApiError(400, "Invalid household state", exc.errors) from exc

@@ -47,12 +47,16 @@ class ActorSnapshot:
         mean = self.mean(x)
         return mean + self.std * rng.standard_normal(mean.shape, dtype=np.float32)
 
-    def action(self, logits: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
-        """What the household sees for `logits` (B, A): the agent's squashing of them, plus `offset` (B, A) (the
-        Executor's rule prior) when given."""
+    def action(self, logits: np.ndarray) -> np.ndarray:
+        """What the household sees for the Strategist's `logits` (B, A): the agent's squashing of them (an
+        Executor's action becomes a split through `goal_rule.executor_split`)."""
         with torch.inference_mode():
-            return self.to_env(torch.from_numpy(logits if offset is None else logits + offset)).numpy()
+            return self.to_env(torch.from_numpy(logits)).numpy()
 
-    def mean_action(self, obs: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
-        """The deterministic action (B, A) for raw observations `obs` (B, D): the squashed mean logits."""
-        return self.action(self.mean(self.norm.normalise(obs)), offset)
+    def raw_mean(self, obs: np.ndarray) -> np.ndarray:
+        """The deterministic action (B, A) for raw observations `obs` (B, D): the mean, unsquashed."""
+        return self.mean(self.norm.normalise(obs))
+
+    def mean_action(self, obs: np.ndarray) -> np.ndarray:
+        """The deterministic action (B, A) for raw observations `obs` (B, D): the squashed mean."""
+        return self.action(self.raw_mean(obs))

@@ -14,7 +14,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from hrl_trainer.env.simulation import OBS_FEATURES
+from hrl_trainer.common.config import EXECUTOR_DESIGNS
+from hrl_trainer.env.simulation import OBS_FEATURES, SPLIT_NAMES
 
 GOAL_FEATURES = ("goal_invest", "goal_save", "goal_spend", "goal_buffer")
 """Strategist's goal, as the Executor sees it after the state: target invest / save / spend shares and a
@@ -25,6 +26,29 @@ MAX_BUFFER_TARGET = 6.0
 INITIAL_LOG_STD = -0.5
 """Initial log standard deviation of every logit."""
 LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+EXECUTOR_ACTIONS: dict[str, tuple[str, ...]] = {
+    "softmax": tuple(f"{name}_logit" for name in SPLIT_NAMES),
+    "rule_prior": tuple(f"{name}_logit_correction" for name in SPLIT_NAMES),
+    "rule_params": ("k_correction", "spend_below_correction", "spend_above_correction", "close_logit"),
+    "gated_prior": (*(f"{name}_logit_correction" for name in SPLIT_NAMES), "prior_gate_logit"),
+    "params_prior": (
+        *(f"{name}_logit_correction" for name in SPLIT_NAMES),
+        "k_correction",
+        "spend_below_correction",
+        "spend_above_correction",
+        "close_logit",
+    ),
+}
+"""The name of each dimension of an Executor's action, by design (`config.EXECUTOR_DESIGNS`; how each becomes the
+split: `goal_rule.executor_split`)."""
+STRATEGIST_ACTIONS = ("goal_invest_logit", "goal_save_logit", "goal_spend_logit", "goal_buffer_logit")
+assert tuple(EXECUTOR_ACTIONS) == EXECUTOR_DESIGNS, "a design without action names"
+
+
+class UnknownDesign(ValueError):
+    """An Executor design this version does not build (a newer version's)."""
 
 
 def observation_layout(kind: str) -> list[str]:
@@ -95,11 +119,13 @@ class ActorCritic(nn.Module):
     the action the household sees. A logistic-normal split reaches every point of the simplex.
     """
 
-    action_dim: int
+    action_names: tuple[str, ...]
+    """The name of each dimension of the action (what PPO samples), recorded in checkpoints."""
 
     def __init__(self, obs_dim: int, hidden: int = 64):
         super().__init__()
         self.obs_dim, self.hidden = obs_dim, hidden
+        self.action_dim = len(self.action_names)
         self.norm = RunningNorm(obs_dim)
         self.actor = mlp(obs_dim, self.action_dim, hidden, out_std=0.01)
         self.actor_logstd = nn.Parameter(torch.full((self.action_dim,), INITIAL_LOG_STD))
@@ -122,7 +148,7 @@ class ActorCritic(nn.Module):
 class Strategist(ActorCritic):
     """High-level agent: every `period` months it sets the goal (target shares and buffer)."""
 
-    action_dim = GOAL_DIM
+    action_names = STRATEGIST_ACTIONS
 
     def __init__(self, obs_dim: int, hidden: int = 64, period: int = 6):
         super().__init__(obs_dim, hidden)
@@ -139,20 +165,28 @@ class Strategist(ActorCritic):
 class Executor(ActorCritic):
     """Low-level agent: every month it splits the cash into invest / save / spend, seeing the goal.
 
-    With `rule_prior`, its logits are corrections added to the log of the goal's rule split
-    (`goal_rule.prior_logits`); without (a flat Executor, or one saved before the prior existed), they
-    are the split's logits themselves.
+    Its `design` (one of `config.EXECUTOR_DESIGNS`) says what its action is and how it becomes the split
+    (`goal_rule.executor_split`): "softmax", the split's logits (a flat Executor, or one saved before the rule
+    prior existed); "rule_prior", corrections added to the log of the goal's rule split; "rule_params", the
+    four-number rule's numbers as corrections around the goal; "gated_prior", corrections plus a learned
+    weight on the prior. Executors saved with `rule_prior` (a bool) instead of a design load as they were
+    trained; an unknown design raises `UnknownDesign`.
     """
 
-    action_dim = 3
-
-    def __init__(self, obs_dim: int, hidden: int = 64, rule_prior: bool = False):
+    def __init__(self, obs_dim: int, hidden: int = 64, rule_prior: bool = False, design: str | None = None):
+        design = design if design is not None else ("rule_prior" if rule_prior else "softmax")
+        if design not in EXECUTOR_ACTIONS:
+            raise UnknownDesign(
+                f"the Executor design {design!r} is not one this version builds ({', '.join(EXECUTOR_ACTIONS)})"
+            )
+        self.design = design
+        self.action_names = EXECUTOR_ACTIONS[design]
         super().__init__(obs_dim, hidden)
-        self.rule_prior = rule_prior
+
+    @property
+    def rule_prior(self) -> bool:
+        """Whether the split starts at the goal's rule split (the logits' prior, gated or not)."""
+        return self.design in ("rule_prior", "gated_prior")
 
     def architecture(self) -> dict:
-        return {**super().architecture(), "rule_prior": self.rule_prior}
-
-    def to_env(self, logits: torch.Tensor) -> torch.Tensor:
-        """Invest / save / spend shares."""
-        return torch.softmax(logits, -1)
+        return {**super().architecture(), "design": self.design}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from hrl_trainer.agents.acting import ActorSnapshot
-from hrl_trainer.agents.goal_rule import executor_offset
+from hrl_trainer.agents.goal_rule import executor_split
 from hrl_trainer.agents.networks import GOAL_DIM, MAX_BUFFER_TARGET, ActorCritic, Executor, Strategist
 from hrl_trainer.env.rollout import Trajectory
 from hrl_trainer.env.simulation import HouseholdBatch
@@ -41,38 +41,36 @@ class HierarchicalPolicy:
         """Read the agents' actors (they do not change while households live)."""
         self.snapshots = {agent: ActorSnapshot(agent) for agent in (self.strategist, self.executor) if agent}
 
-    def _choose(
-        self, agent: ActorCritic, obs: np.ndarray, alive: np.ndarray, offset: np.ndarray | None = None
+    def _draw(
+        self, agent: ActorCritic, obs: np.ndarray, alive: np.ndarray
     ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
-        """(the normalised observations (B, D) the agent acted on and the logits (B, A) it drew, both None when
-        deterministic; the action the household sees). `offset` (B, A), the Executor's rule prior, is added to the
-        logits before they are squashed (so PPO learns the corrections)."""
+        """(the normalised observations (B, D) the agent acted on and the action (B, A) it drew, both None when
+        deterministic; the action it takes: the draw, or the mean of its Gaussian)."""
         snapshot = self.snapshots[agent]
         if self.deterministic:
-            return None, None, snapshot.mean_action(obs, offset)
+            return None, None, snapshot.raw_mean(obs)
         if self.trajectory is not None and alive.any():
             agent.norm.update(obs if alive.all() else obs[alive])
         x = agent.norm.normalise(obs)
-        logits = snapshot.sample(x, self.rng)
-        return x, logits, snapshot.action(logits, offset)
+        drawn = snapshot.sample(x, self.rng)
+        return x, drawn, drawn
 
     def act(self, batch: HouseholdBatch) -> np.ndarray:
         obs = batch.observe()
         if batch.month % self.strategist.period == 0:
-            x, goal_logits, self.goal = self._choose(self.strategist, obs, batch.alive)
+            x, goal_logits, taken = self._draw(self.strategist, obs, batch.alive)
+            self.goal = self.snapshots[self.strategist].action(taken)
             if self.trajectory is not None:
                 self.trajectory.obs_high.append(x)
                 self.trajectory.goal_logits.append(goal_logits)
                 self.trajectory.goals.append(self.goal)
-        offset = executor_offset(self.executor, batch, self.goal)
-        x, split_logits, split = self._choose(
-            self.executor, np.concatenate([obs, self.goal], axis=1), batch.alive, offset
-        )
+        x, drawn, taken = self._draw(self.executor, np.concatenate([obs, self.goal], axis=1), batch.alive)
+        split = executor_split(self.executor, batch, self.goal, taken)
         distance = goal_distance(split, self.goal)
         self.adherence_sum += batch.alive * distance
         if self.trajectory is not None:
             self.trajectory.obs_low.append(x)
-            self.trajectory.split_logits.append(split_logits)
+            self.trajectory.split_logits.append(drawn)
             self.trajectory.goal_distance.append(distance)
         return split
 
@@ -96,11 +94,11 @@ class FlatPolicy(HierarchicalPolicy):
         self.take_snapshots()
 
     def act(self, batch: HouseholdBatch) -> np.ndarray:
-        x, split_logits, split = self._choose(self.executor, batch.observe(), batch.alive)
+        x, drawn, taken = self._draw(self.executor, batch.observe(), batch.alive)
         if self.trajectory is not None:
             self.trajectory.obs_low.append(x)
-            self.trajectory.split_logits.append(split_logits)
-        return split
+            self.trajectory.split_logits.append(drawn)
+        return executor_split(self.executor, batch, None, taken)
 
     def goal_adherence(self, duration: np.ndarray) -> None:
         return None

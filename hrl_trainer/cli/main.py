@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 from tqdm import tqdm
@@ -91,6 +92,32 @@ def setting(name: str, bounds: dict[str, tuple[int, int]] = SETTING_BOUNDS) -> C
     return bounded_int(*bounds[name])
 
 
+def add_setting(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    name: str,
+    help: str,
+    bounds: dict[str, tuple[int, int]] = SETTING_BOUNDS,
+    **options: Any,
+) -> None:
+    """Add option ``flag`` of setting ``name`` with the API's bounds; ``help`` may name ``{low}`` and ``{high}``."""
+    low, high = bounds[name]
+    parser.add_argument(flag, type=setting(name, bounds), help=help.format(low=low, high=high), **options)
+
+
+def add_folders(parser: argparse.ArgumentParser) -> None:
+    """The models and scenarios folders' options (defaults: $HRL_MODELS_DIR / $HRL_SCENARIOS_DIR, else the project's)."""
+    parser.add_argument("--models-dir")
+    parser.add_argument("--scenarios-dir")
+
+
+def add_model_choice(parser: argparse.ArgumentParser) -> None:
+    """Which model: a scenario's published one, or one of its runs."""
+    parser.add_argument("--scenario", required=True)
+    parser.add_argument("--run", type=run_id_arg, help="a training run's id (default: the scenario's published model)")
+    add_folders(parser)
+
+
 keep_count = bounded_int(0, MAX_KEEP_CHECKPOINTS)
 
 
@@ -137,13 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
         "Ctrl-C or SIGTERM stops like the API's stop (the batch is finished and saved, "
         "exit status 130 or 143); a second Ctrl-C aborts at once.",
     )
-    low, high = SETTING_BOUNDS["num_episodes"]
     t.add_argument("--scenario", required=True, help="scenario name (required; `scenarios` lists them)")
-    t.add_argument(
+    add_setting(
+        t,
         "--episodes",
-        type=setting("num_episodes"),
+        "num_episodes",
+        "households (episodes) to train on, {low} to {high} (default: %(default)s)",
         default=DEFAULT_EPISODES,
-        help=f"households (episodes) to train on, {low} to {high} (default: {DEFAULT_EPISODES})",
     )
     t.add_argument(
         "--save-interval",
@@ -151,19 +178,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_SAVE_INTERVAL,
         help=f"evaluate and write checkpoint_episode_N/ every this many episodes (default: {DEFAULT_SAVE_INTERVAL})",
     )
-    low, high = SETTING_BOUNDS["eval_episodes"]
-    t.add_argument(
+    add_setting(
+        t,
         "--eval-episodes",
-        type=setting("eval_episodes"),
+        "eval_episodes",
+        "households of each periodic evaluation, {low} to {high} (default: %(default)s)",
         default=DEFAULT_EVAL_EPISODES,
-        help=f"households of each periodic evaluation, {low} to {high} (default: {DEFAULT_EVAL_EPISODES})",
     )
-    low, high = SETTING_BOUNDS["seed"]
-    t.add_argument(
+    add_setting(
+        t,
         "--seed",
-        type=setting("seed"),
-        default=None,
-        help=f"seed of every random draw, {low} to {high} (default: a random one, recorded in the history)",
+        "seed",
+        "seed of every random draw, {low} to {high} (default: a random one, recorded in the history)",
     )
     t.add_argument("--models-dir", help="models folder (default: $HRL_MODELS_DIR, else <project>/models)")
     t.add_argument("--scenarios-dir", help="scenarios folder (default: $HRL_SCENARIOS_DIR, else <project>/scenarios)")
@@ -194,16 +220,16 @@ def build_parser() -> argparse.ArgumentParser:
     which = e.add_mutually_exclusive_group(required=True)
     which.add_argument("--scenario", help="the scenario's published model")
     which.add_argument("--run", metavar="ZIP_OR_ID", help="a run: its id, or a zip from GET /api/runs/{id}/archive")
-    low, high = SIMULATION_BOUNDS["households"]
-    e.add_argument(
+    add_setting(
+        e,
         "--episodes",
-        type=setting("households", SIMULATION_BOUNDS),
+        "households",
+        f"held-out households, {{low}} to {{high}}; with the scenario's months at most {MAX_HOUSEHOLD_MONTHS} "
+        "household-months (default: %(default)s)",
+        SIMULATION_BOUNDS,
         default=HELD_OUT_HOUSEHOLDS,
-        help=f"held-out households, {low} to {high}; with the scenario's months at most "
-        f"{MAX_HOUSEHOLD_MONTHS} household-months (default: %(default)s)",
     )
-    e.add_argument("--models-dir")
-    e.add_argument("--scenarios-dir")
+    add_folders(e)
     e.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     e.add_argument(
         "--no-flat",
@@ -219,27 +245,20 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--eval-episodes", type=setting("eval_episodes"), default=50)
     u.add_argument("--seed", type=setting("seed"), default=0)
     u.add_argument("--study", help="study name (default: the scenario); its file is <models>/tuning/<study>.sqlite3")
-    u.add_argument("--models-dir")
-    u.add_argument("--scenarios-dir")
+    add_folders(u)
 
     m = sub.add_parser("simulate", help="simulate a trained model and the baselines on the same households, in euros")
-    m.add_argument("--scenario", required=True)
-    m.add_argument("--run", type=run_id_arg, help="a training run's id (default: the scenario's published model)")
-    low, high = SIMULATION_BOUNDS["households"]
-    m.add_argument(
+    add_model_choice(m)
+    add_setting(
+        m,
         "--households",
-        type=setting("households", SIMULATION_BOUNDS),
+        "households",
+        f"{{low}} to {{high}}; households x months at most {MAX_HOUSEHOLD_MONTHS} (default: %(default)s)",
+        SIMULATION_BOUNDS,
         default=DEFAULT_HOUSEHOLDS,
-        help=f"{low} to {high}; households x months at most {MAX_HOUSEHOLD_MONTHS} (default: %(default)s)",
     )
-    low, high = SIMULATION_BOUNDS["months"]
-    m.add_argument(
-        "--months", type=setting("months", SIMULATION_BOUNDS), help=f"{low} to {high} (default: the scenario's horizon)"
-    )
-    low, high = SIMULATION_BOUNDS["seed"]
-    m.add_argument("--seed", type=setting("seed", SIMULATION_BOUNDS), help=f"{low} to {high} (default: a random one)")
-    m.add_argument("--models-dir")
-    m.add_argument("--scenarios-dir")
+    add_setting(m, "--months", "months", "{low} to {high} (default: the scenario's horizon)", SIMULATION_BOUNDS)
+    add_setting(m, "--seed", "seed", "{low} to {high} (default: a random one)", SIMULATION_BOUNDS)
     m.add_argument("--json", action="store_true", help="print the whole result as one JSON object")
     m.add_argument(
         "--flat-ppo",
@@ -249,29 +268,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     a = sub.add_parser("advise", help="this month's advice of a trained model for a household's balances, in euros")
-    a.add_argument("--scenario", required=True)
-    a.add_argument("--run", type=run_id_arg, help="a training run's id (default: the scenario's published model)")
-    low, high = ADVICE_BOUNDS["month"]
-    a.add_argument(
+    add_model_choice(a)
+    add_setting(
+        a,
         "--month",
-        type=setting("month", ADVICE_BOUNDS),
+        "month",
+        "months since the start of the scenario, 0-based ({low} to {high}, and within its horizon)",
+        ADVICE_BOUNDS,
         required=True,
-        help=f"months since the start of the scenario, 0-based ({low} to {high}, and within its horizon)",
     )
     a.add_argument("--savings", type=balance, required=True, help="euros in savings now")
     a.add_argument("--invested", type=balance, required=True, help="euros invested now")
     a.add_argument(
         "--cash", type=balance, help="euros in the current account (default: the initial cash in month 0, else 0)"
     )
-    low, high = ADVICE_BOUNDS["income_loss_months_left"]
-    a.add_argument(
+    add_setting(
+        a,
         "--income-loss-months-left",
-        type=setting("income_loss_months_left", ADVICE_BOUNDS),
+        "income_loss_months_left",
+        "months of income loss still ahead, {low} to {high} (default: %(default)s)",
+        ADVICE_BOUNDS,
         default=0,
-        help=f"months of income loss still ahead, {low} to {high} (default: 0)",
     )
-    a.add_argument("--models-dir")
-    a.add_argument("--scenarios-dir")
     a.add_argument("--json", action="store_true", help="print the whole advice as one JSON object")
 
     r = sub.add_parser(

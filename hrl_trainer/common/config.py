@@ -21,7 +21,7 @@ HELD_OUT_HOUSEHOLDS = 1000
 """Held-out households on which `evaluate`, `score_policy`, `compare_policy` and a search trial's final score
 compare a policy with the baselines."""
 RUN_HELD_OUT_HOUSEHOLDS = 200
-"""Held-out households of the evaluation at the end of a run (`TrainConfig.heldout_episodes`), in rewards and euros:
+"""Held-out households of the evaluation at the end of a run (`TrainConfig.held_out_episodes`), in rewards and euros:
 fewer than `HELD_OUT_HOUSEHOLDS`, so that the run's end stays short."""
 MAX_HOUSEHOLD_MONTHS = 1_200_000
 """households x months of one simulation (10 000 households of 120 months): bounds its memory."""
@@ -61,6 +61,14 @@ SETTING_BOUNDS: dict[str, tuple[int, int]] = {
 }
 """(lowest, highest) accepted value of each run setting; `seed` may also be None."""
 
+
+EXECUTOR_DESIGNS = ("softmax", "rule_prior", "rule_params", "gated_prior", "params_prior")
+"""How an Executor's action becomes the month's split (`agents.goal_rule.executor_split`; docs/agents.md): the
+softmax of its logits (the flat PPO), logits added to the log of the goal's rule split, the four-number rule's
+numbers as corrections around the goal, the prior's logits weighted by a learned gate, or logits added to the log
+of the four-number rule the action names around the goal."""
+DEFAULT_EXECUTOR_DESIGN = "rule_prior"
+"""The design every household's Executor is trained with (docs/learning.md, "The Executor's action")."""
 
 MAX_KEEP_CHECKPOINTS = 1000
 """Upper bound of `keep_checkpoints` accepted from the API and the CLI."""
@@ -144,15 +152,18 @@ class TrainConfig:
     """Gradient clipping norm."""
     reward_scale: float = 0.1
     """Rewards are multiplied by this before learning, so returns are of order one."""
-    rule_prior: bool = True
-    """The Executor's split starts at the two-number target-liquidity rule the Strategist's goal names and
-    learns corrections (`goal_rule.py`); False: it learns the split's logits from nothing."""
+    executor_design: str = DEFAULT_EXECUTOR_DESIGN
+    """How the Executor's action becomes the month's split, one of `EXECUTOR_DESIGNS` (`goal_rule.py`):
+    "rule_prior" starts at the two-number target-liquidity rule the Strategist's goal names and learns
+    corrections of its logits; "softmax" learns the split's logits from nothing; "rule_params" outputs the
+    four-number rule's numbers around the goal's; "gated_prior" is "rule_prior" with a learned weight on the
+    prior."""
     intrinsic_coef: float = 0.0
     """Weight of the Executor's intrinsic reward for following the goal (0: the goal is only an input to
     the Executor; see docs/learning.md, "What was tried", for the measurements)."""
     metrics_window: int = 10
     """Episodes averaged into each progress metric."""
-    heldout_episodes: int = RUN_HELD_OUT_HOUSEHOLDS
+    held_out_episodes: int = RUN_HELD_OUT_HOUSEHOLDS
     """Held-out households on which the final agents are scored when the run ends (`history["held_out"]`)."""
     publish: str = DEFAULT_PUBLISH
     """When the run becomes its scenario's published model (`PUBLISH_POLICIES`): "on_finish" at its end,
@@ -176,12 +187,16 @@ class TrainConfig:
             "update_epochs",
             "num_minibatches",
             "metrics_window",
-            "heldout_episodes",
+            "held_out_episodes",
             "strategist_episodes",
         ):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.executor_design not in EXECUTOR_DESIGNS:
+            raise ValueError(
+                f"executor_design must be one of {', '.join(EXECUTOR_DESIGNS)}, got {self.executor_design!r}"
+            )
         for name, (low, high) in SETTING_BOUNDS.items():
             value = getattr(self, name)
             if value is not None and not (

@@ -61,7 +61,8 @@ class Trajectory:
     obs_high: list = field(default_factory=list)
     """Per goal, (B, D) observations as the Strategist saw them: normalised (and so are `obs_low`)."""
     goal_logits: list = field(default_factory=list)
-    """Per goal, (B, GOAL_DIM) logits the Strategist drew (`split_logits`: (B, 3), the Executor's, per month)."""
+    """Per goal, (B, GOAL_DIM) logits the Strategist drew (`split_logits`: (B, A), the Executor's action
+    drawn, per month: logits or the rule's numbers, by its design)."""
     goals: list = field(default_factory=list)
     obs_low: list = field(default_factory=list)
     split_logits: list = field(default_factory=list)

@@ -185,6 +185,8 @@ class StepResult:
     active: np.ndarray
     spending: np.ndarray
     """Discretionary spending of the month, nominal euros (what simulations report in today's euros)."""
+    split: np.ndarray
+    """(B, 3) invest / save / spend shares the month's money was split by (the policy's, on the simplex)."""
 
 
 def _state() -> Any:
@@ -392,7 +394,7 @@ class HouseholdBatch:
         self.broke |= broke
         self.alive &= ~broke
         self.month += 1
-        return StepResult(reward=reward, terminated=broke, active=active, spending=spending)
+        return StepResult(reward=reward, terminated=broke, active=active, spending=spending, split=split)
 
     def _cover_shortfall(self) -> np.ndarray:
         """Pay a negative cash balance from savings, then by selling investments; return the selling cost."""

@@ -13,9 +13,9 @@ from hrl_trainer.baselines.rules import rule_from
 from hrl_trainer.baselines.tuning import saved_tunings
 from hrl_trainer.common.config import RUN_HELD_OUT_HOUSEHOLDS
 from hrl_trainer.env.lives import fixed_households
-from hrl_trainer.env.rollout import run_episodes
+from hrl_trainer.env.rollout import Policy, run_episodes
 from hrl_trainer.env.scenarios import Scenario
-from hrl_trainer.env.simulation import HouseholdBatch, LifeEvents
+from hrl_trainer.env.simulation import SPLIT_NAMES, HouseholdBatch, LifeEvents
 from hrl_trainer.evaluation.paired import comparison
 
 if TYPE_CHECKING:
@@ -40,6 +40,10 @@ class Lives:
     """Month (1-based) the household went broke, 0 if it never did."""
     under_buffer: np.ndarray
     """Share of the household's months that ended with liquid money under the safety buffer."""
+    yearly: dict[str, list[float]]
+    """Year by year, over the months of the households alive in them: the mean shares of the month's money
+    (`invest`, `save`, `spend`) and the mean liquid money at the months' end (`liquid`, nominal euros;
+    `liquid_buffers`, in safety buffers)."""
 
     @property
     def real_net_worth_end(self) -> np.ndarray:
@@ -71,10 +75,27 @@ class MonthlySeries:
         self.broke_month = np.zeros(households, dtype=np.int64)
         """Month (1-based) each household went broke, 0 if it never did."""
         self.month = 0
+        years = -(-months // 12)
+        self.year_sums = np.zeros((years, len(SPLIT_NAMES) + 1))
+        """Per year, the sums over the households alive each month of the shares and of the liquid money."""
+        self.year_counts = np.zeros(years)
 
     def __call__(self, batch: HouseholdBatch, result: Any) -> None:
         self.broke_month = np.where(result.terminated, self.month + 1, self.broke_month)
+        on = result.active
+        year = self.month // 12
+        self.year_sums[year, :3] += result.split[on].sum(axis=0)
+        self.year_sums[year, 3] += batch.liquid[on].sum()
+        self.year_counts[year] += on.sum()
         self._record(batch, result.spending / batch.price)
+
+    def yearly(self, safety_buffer: float) -> dict[str, list[float]]:
+        """`Lives.yearly` (a year nobody lived in: zeros)."""
+        means = self.year_sums / np.maximum(self.year_counts, 1)[:, None]
+        out = {name: np.round(means[:, i], 4).tolist() for i, name in enumerate(SPLIT_NAMES)}
+        out["liquid"] = np.round(means[:, 3], 2).tolist()
+        out["liquid_buffers"] = np.round(means[:, 3] / max(safety_buffer, 1.0), 3).tolist()
+        return out
 
     def _record(self, batch: HouseholdBatch, spending: np.ndarray) -> None:
         self.series["liquid"][self.month] = batch.liquid
@@ -96,7 +117,19 @@ def live(scenario: Scenario, events: LifeEvents, policy: Any) -> Lives:
     stats = run_episodes(batch, policy, observer=months)
     months.finish(batch)
     under = 1.0 - batch.months_above_buffer / np.maximum(batch.duration, 1)
-    return Lives(series=months.series, reward=stats.reward, broke_month=months.broke_month, under_buffer=under)
+    return Lives(
+        series=months.series,
+        reward=stats.reward,
+        broke_month=months.broke_month,
+        under_buffer=under,
+        yearly=months.yearly(scenario.safety_buffer),
+    )
+
+
+def yearly_split(scenario: Scenario, events: LifeEvents, policy: Policy) -> dict[str, list[float]]:
+    """How `policy` splits the money of the households of `events`, year by year (`Lives.yearly`): what a
+    simulation's `policies.{name}.yearly` holds."""
+    return live(scenario, events, policy).yearly
 
 
 def percentile_bands(values: np.ndarray) -> dict[str, list[float]]:

@@ -53,6 +53,24 @@ BASELINES = ("random", "best_fixed", "buffer_first", "target_liquidity_2", "targ
 """Every baseline a policy is compared with (`flat_ppo` only when a flat Executor is given)."""
 
 
+def held_out_baselines(
+    scenario: Scenario, tuning_episodes: int = TUNING_HOUSEHOLDS, models_dir: str | Path | None = None
+) -> dict[str, tuple[Policy, dict]]:
+    """The baselines `compare_policy` scores (all of `BASELINES` but the flat PPO), tuned on the tuning households:
+    {name: (policy, what it was tuned to)}."""
+    built = baseline_policies(tunings(scenario, models_dir, tuning_episodes), seed=PURPOSES["held_out"])
+    return {name: built[name] for name in BASELINES if name in built}
+
+
+def baseline_policy(scenario: Scenario, name: str, models_dir: str | Path | None = None) -> Policy:
+    """Baseline `name` of `BASELINES` (not `flat_ppo`: `FlatPolicy`) as `compare_policy` scores it; ValueError for
+    another name."""
+    baselines = held_out_baselines(scenario, models_dir=models_dir)
+    if name not in baselines:
+        raise ValueError(f"no baseline '{name}': one of {', '.join(baselines)}")
+    return baselines[name][0]
+
+
 def compare_policy(
     scenario: Scenario,
     policy: Policy,
@@ -71,8 +89,7 @@ def compare_policy(
     their tuned values are reported beside their metrics.
     """
     held_out = fixed_households(scenario, episodes, "held_out")
-    built = baseline_policies(tunings(scenario, models_dir, tuning_episodes), seed=PURPOSES["held_out"])
-    baselines = {name: built[name] for name in BASELINES if name in built}
+    baselines = held_out_baselines(scenario, tuning_episodes, models_dir)
     if flat_executor is not None:
         baselines["flat_ppo"] = (FlatPolicy(flat_executor, deterministic=True), {})
     results = {name: score(scenario, held_out, policy)}

@@ -338,7 +338,7 @@ class EvalCheckpointCallback(TrainerCallback):
 
 
 class HeldOutCallback(TrainerCallback):
-    """At the end of a run with at least one episode: the final agents on `heldout_episodes` held-out households
+    """At the end of a run with at least one episode: the final agents on `held_out_episodes` held-out households
     (evaluation's `held_out` stream, never used to train or to pick anything), in `trainer.held_out`: what
     `evaluate` reports, rather than the noisy training window, and the euros of `heldout_summary`."""
 
@@ -349,7 +349,7 @@ class HeldOutCallback(TrainerCallback):
         trainer = self.trainer
         if not trainer.episodes_done:
             return
-        households = trainer.config.heldout_episodes
+        households = trainer.config.held_out_episodes
         trainer.enter_phase("evaluating", {"households": households, "purpose": "held_out"})
         events = fixed_households(trainer.scenario, households, "held_out")
         in_euros = heldout_summary(

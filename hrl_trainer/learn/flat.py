@@ -25,8 +25,9 @@ class FlatTrainer(Trainer):
     """The training loop with one agent, writing nothing: the Executor seeing the observation alone."""
 
     def __init__(self, config: TrainConfig, callback: MaybeCallback = None):
-        super().__init__(config, callback=callback, write_run=False)
-        # made after the hierarchical agents (unused), so that it starts from the same random draws as ever
+        # the hierarchical agents are made (unused) first, so that it starts from the same random draws as ever:
+        # with a three-output Executor, whatever the run's design, so the flat PPO is the same for every design
+        super().__init__(dataclasses.replace(config, executor_design="softmax"), callback=callback, write_run=False)
         self.executor = Executor(OBS_DIM, config.hidden)
         self.optimizers = {self.executor: Adam(self.executor.parameters(), lr=config.learning_rate, eps=1e-5)}
 

@@ -18,6 +18,7 @@ callbacks (`hrl_trainer.learn.callbacks`).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from functools import cached_property
@@ -77,7 +78,7 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(self.seed)
 
         self.strategist = Strategist(OBS_DIM, config.hidden, config.high_period)
-        self.executor = Executor(OBS_DIM + GOAL_DIM, config.hidden, config.rule_prior)
+        self.executor = Executor(OBS_DIM + GOAL_DIM, config.hidden, design=config.executor_design)
         self.optimizers = {
             agent: Adam(agent.parameters(), lr=config.learning_rate, eps=1e-5)
             for agent in (self.strategist, self.executor)
@@ -266,12 +267,18 @@ class Trainer:
 
     # --- resuming ------------------------------------------------------------------------------
     def resume(self, run_id: str) -> None:
-        """Continue from a run's final agents (networks and observation normalisers) and optimiser state."""
+        """Continue from a run's final agents (networks and observation normalisers) and optimiser state; the
+        Executor keeps the parent's design (`executor_design` becomes the parent's)."""
         strategist, executor, optimizer_state, parent = load_run_state(run_id, self.models_dir)
         if parent["scenario_name"] != self.scenario.name:
             raise ValueError(
                 f"resume_from: run {run_id} trained '{parent['scenario_name']}', not '{self.scenario.name}'"
             )
+        if executor.design != self.executor.design:  # the parent's Executor goes on as it was built
+            self.config = dataclasses.replace(self.config, executor_design=executor.design)
+            del self.optimizers[self.executor]
+            self.executor = Executor(self.executor.obs_dim, self.config.hidden, design=executor.design)
+            self.optimizers[self.executor] = Adam(self.executor.parameters(), lr=self.config.learning_rate, eps=1e-5)
         for agent, saved, key in ((self.strategist, strategist, "strategist"), (self.executor, executor, "executor")):
             agent.load_state_dict(saved.state_dict())
             if optimizer_state.get(key):

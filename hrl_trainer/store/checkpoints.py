@@ -34,7 +34,8 @@ MODEL_SUFFIXES = {
 
 
 class IncompatibleModel(ValueError):
-    """A saved agent this version cannot run: it was trained on another observation layout."""
+    """A saved agent this version cannot run: it was trained on another observation layout, or its design or
+    action layout is not one this version builds."""
 
 
 def layout_difference(saved: list[str] | None, expected: list[str]) -> str:
@@ -62,7 +63,8 @@ def agent_classes() -> dict[str, type[ActorCritic]]:
 
 
 def agent_bytes(agent: ActorCritic) -> bytes:
-    """An agent's kind, architecture, observation layout and state dict, serialised."""
+    """An agent's kind, architecture (with an Executor's design), observation and action layouts (the name of each
+    input and of each action dimension) and state dict, serialised."""
     import torch  # torch, only when agents are written or read
 
     from hrl_trainer.agents.networks import observation_layout  # torch, only when agents are written or read
@@ -74,6 +76,7 @@ def agent_bytes(agent: ActorCritic) -> bytes:
             "kind": kind,
             "architecture": agent.architecture(),
             "observation": observation_layout(kind),
+            "action": list(agent.action_names),
             "state_dict": agent.state_dict(),
         },
         buffer,
@@ -83,11 +86,15 @@ def agent_bytes(agent: ActorCritic) -> bytes:
 
 def agent_from_bytes(data: bytes) -> ActorCritic:
     """Rebuild an agent serialised by `agent_bytes` (tensors and plain types only); IncompatibleModel if it
-    was trained on other observations than this version's. The global random state is left alone, so a
-    seeded run that loads an agent stays reproducible."""
+    was trained on other observations than this version's, or with a design or action layout this version does
+    not build (agents saved before action layouts were recorded load by their architecture alone). The global
+    random state is left alone, so a seeded run that loads an agent stays reproducible."""
     import torch  # torch, only when agents are written or read
 
-    from hrl_trainer.agents.networks import observation_layout  # torch, only when agents are written or read
+    from hrl_trainer.agents.networks import (  # torch, only when agents are written or read
+        UnknownDesign,
+        observation_layout,
+    )
 
     payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     saved, expected = payload.get("observation"), observation_layout(payload["kind"])
@@ -100,11 +107,19 @@ def agent_from_bytes(data: bytes) -> ActorCritic:
         with torch.random.fork_rng(devices=[]):  # building the network draws its initial weights
             agent = agent_classes()[payload["kind"]](**payload["architecture"])
         agent.load_state_dict(payload["state_dict"])
+    except UnknownDesign as exc:
+        raise IncompatibleModel(f"the saved {payload['kind']} cannot run in this version: {exc}") from exc
     except (TypeError, RuntimeError) as exc:  # an architecture or weights this version does not build (a newer one's)
         raise IncompatibleModel(
             f"the saved {payload['kind']} cannot run in this version: its architecture "
             f"{payload['architecture']} is not one this version builds; train the scenario again"
         ) from exc
+    action = payload.get("action")
+    if action is not None and list(action) != list(agent.action_names):
+        raise IncompatibleModel(
+            f"the saved {payload['kind']} cannot run in this version: its actions are {action}, this version's "
+            f"{list(agent.action_names)} for its architecture {payload['architecture']}; train the scenario again"
+        )
     return agent.eval()
 
 
@@ -170,12 +185,25 @@ def load_trained_models(name: str, models_dir: str | Path | None = None) -> tupl
     return read_agents(model_files(name, models_dir))
 
 
+OLD_SPELLINGS = {"heldout": "held_out", "heldout_episodes": "held_out_episodes"}
+"""Keys written before 0.1 (histories and run configs), and today's spelling of each."""
+
+
+def with_todays_keys(record: dict) -> dict:
+    """`record` (a saved history or a run's config.json) with today's key spellings (`OLD_SPELLINGS`), at its top
+    level and in its training `config`; a key already spelled today's way wins."""
+    for mapping in (record, record.get("config")):
+        if isinstance(mapping, dict):
+            for old, new in OLD_SPELLINGS.items():
+                if old in mapping:
+                    mapping.setdefault(new, mapping.pop(old))
+                    mapping.pop(old, None)
+    return record
+
+
 def history_from_json(data: bytes | str) -> dict:
-    """A saved history, with the key spellings of today: `held_out` (histories before 0.1 wrote `heldout`)."""
-    history = json.loads(data)
-    if "heldout" in history and "held_out" not in history:
-        history["held_out"] = history.pop("heldout")
-    return history
+    """A saved history, with the key spellings of today (`with_todays_keys`)."""
+    return with_todays_keys(json.loads(data))
 
 
 def load_history(name: str, models_dir: str | Path | None = None) -> dict:

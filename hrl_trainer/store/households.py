@@ -86,7 +86,7 @@ So an episode's reward stays within EPISODE_REWARD_RANGE: at the lowest, the ini
 the whole buffer penalty every month (-600 over 50 years) and going broke (-25); at the highest, a whole
 income growing tenfold saved for 50 years at 7 % a year above inflation, about 70 000 (an income of
 1e-9 gave -3e12).
-`tests/trainer/test_household_bounds.py` simulates households at the corners of these bounds.
+`tests/hrl_trainer/store/test_household_bounds.py` simulates households at the corners of these bounds.
 """
 
 
@@ -158,7 +158,7 @@ def horizon_errors(figures: dict) -> dict[str, list[str]]:
 
 
 def _euros(amount: float) -> str:
-    return format_euro(amount, cents=amount != round(amount))
+    return format_euro(amount, 2 if amount != round(amount) else 0)
 
 
 def proportion_errors(figures: dict) -> dict[str, list[str]]:

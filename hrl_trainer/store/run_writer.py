@@ -63,6 +63,20 @@ class RunWriter:
             self.close()
             raise
 
+    def start_untrained(self, config: dict) -> None:
+        """`start` for a run whose agents are not trained by this writer's process (recorded from elsewhere, or a
+        test's stand-in trainer): no episode yet, no metrics, no held-out result, no parent."""
+        self.start(
+            summary={
+                "started_at": iso(utc_now()),
+                "episodes_completed": 0,
+                "final_metrics": {},
+                "held_out": None,
+                "parent": None,
+            },
+            config=config,
+        )
+
     def update(self, **fields: Any) -> None:
         """Rewrite the summary with `fields` changed."""
         self.summary = {**self.summary, **fields}
@@ -121,16 +135,7 @@ def record_agents(
     as the run's history (its `episodes_completed` defaults to 1, so that the run can be published)."""
     history = {"scenario_name": scenario_name, "episodes_completed": 1, **(history or {})}
     writer = RunWriter(new_run_id(scenario_name), models_dir)
-    writer.start(
-        summary={
-            "started_at": iso(utc_now()),
-            "episodes_completed": 0,
-            "final_metrics": {},
-            "held_out": None,
-            "parent": None,
-        },
-        config={"recorded": True},
-    )
+    writer.start_untrained({"recorded": True})
     try:
         writer.save_final(
             {

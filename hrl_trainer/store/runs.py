@@ -50,6 +50,7 @@ from hrl_trainer.store.checkpoints import (
     load_summary,
     model_files,
     tidy_checkpoint_folders,
+    with_todays_keys,
 )
 from hrl_trainer.store.labels import NO_LABELS, label_text, read_labels, write_labels
 from hrl_trainer.store.publications import Publication, append_publication, held_out_score, new_publication
@@ -292,7 +293,7 @@ def read_run(run_id: str, models_dir: str | Path | None = None) -> dict:
     folder = _existing(run_id, models_dir)
     summary = _summary(folder, models_dir)
     try:
-        config = _read_json(folder / CONFIG_FILE)
+        config = with_todays_keys(_read_json(folder / CONFIG_FILE))
     except FileNotFoundError:
         config = {}
     published = published_run_id(summary["scenario_name"], models_dir) == run_id

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hrl_trainer.agents.acting import ActorSnapshot
-from hrl_trainer.agents.goal_rule import executor_offset
+from hrl_trainer.agents.goal_rule import executor_split
 from hrl_trainer.agents.policy import buffer_target
 from hrl_trainer.common.errors import FieldErrors
 from hrl_trainer.common.money import format_euro
@@ -38,20 +38,26 @@ def household_at(
     return HouseholdBatch.at_month(scenario, month, cash, savings, invested, income_loss_months_left)
 
 
-def sentence(amounts: dict[str, float], liquid: float, buffer: float, shortfall: float) -> str:
-    """One sentence a person can act on."""
+def sentence(
+    amounts: dict[str, float], liquid: float, buffer: float, shortfall: float, locale: str | None = None
+) -> str:
+    """One sentence a person can act on, its amounts written as the page writes them in `locale`."""
+
+    def euros(value: float) -> str:
+        return format_euro(value, locale=locale)
+
     if shortfall > 0.5:
         return (
-            f"This month's expenses exceed the money coming in by {format_euro(shortfall)}: take it from "
+            f"This month's expenses exceed the money coming in by {euros(shortfall)}: take it from "
             "savings and spend nothing extra."
         )
     parts = []
     if amounts["save"] >= 0.5:
-        until = f" until you hold {format_euro(buffer)}" if liquid < buffer else ""
-        parts.append(f"Put {format_euro(amounts['save'])} in savings{until}")
+        until = f" until you hold {euros(buffer)}" if liquid < buffer else ""
+        parts.append(f"Put {euros(amounts['save'])} in savings{until}")
     if amounts["invest"] >= 0.5:
-        parts.append(f"invest {format_euro(amounts['invest'])}")
-    parts.append(f"you may spend {format_euro(amounts['spend'])}")
+        parts.append(f"invest {euros(amounts['invest'])}")
+    parts.append(f"you may spend {euros(amounts['spend'])}")
     text = "; ".join(parts)
     return text[0].upper() + text[1:] + "."
 
@@ -65,10 +71,12 @@ def advise(
     invested: float,
     cash: float | None = None,
     income_loss_months_left: int = 0,
+    locale: str | None = None,
 ) -> dict[str, Any]:
-    """This month's split (shares and euros), the Strategist's goal and a sentence; AdviceError if the
-    month or the income loss does not fit the scenario. `cash` defaults to the initial cash in month 0
-    and to nothing later (the simulator's cash account ends every month empty)."""
+    """This month's split (shares and euros), the Strategist's goal and a sentence (its amounts written in
+    `locale`, common.money); AdviceError if the month or the income loss does not fit the scenario. `cash`
+    defaults to the initial cash in month 0 and to nothing later (the simulator's cash account ends every
+    month empty)."""
     errors = {}
     if not 0 <= month < scenario.months:
         errors["month"] = [f"Must be between 0 and {scenario.months - 1} for '{scenario.name}'."]
@@ -83,10 +91,8 @@ def advise(
     batch = household_at(scenario, month, savings, invested, cash, income_loss_months_left)
     obs = batch.observe()  # (1, OBS_DIM)
     goal = ActorSnapshot(strategist).mean_action(obs)  # (1, 4): target shares and buffer fraction
-    offset = executor_offset(executor, batch, goal)  # (1, 3) rule prior, or None
-    split = (
-        ActorSnapshot(executor).mean_action(np.concatenate([obs, goal], axis=1), offset)[0].astype(np.float64)
-    )  # (3,)
+    action = ActorSnapshot(executor).raw_mean(np.concatenate([obs, goal], axis=1))  # (1, A)
+    split = executor_split(executor, batch, goal, action)[0].astype(np.float64)  # (3,)
     goal = goal.astype(np.float64)
     income, expenses, money = (float(amount[0]) for amount in batch.expected_money())
     available, shortfall = max(money, 0.0), max(-money, 0.0)
@@ -104,5 +110,5 @@ def advise(
         "split": {name: float(share) for name, share in zip(SPLIT_NAMES, split)},
         "amounts": amounts,
         "goal": {**{name: float(share) for name, share in zip(SPLIT_NAMES, goal[0, :3])}, "buffer": round(buffer, 2)},
-        "sentence": sentence(amounts, liquid, buffer, shortfall),
+        "sentence": sentence(amounts, liquid, buffer, shortfall, locale),
     }

@@ -60,7 +60,7 @@ def simulate(
 
     `months` overrides the scenario's horizon; `models_dir` keeps the baselines' tunings on disk; `flat_ppo`
     (a trained flat Executor, `flat_store.flat_baseline`) joins the baselines when given. Returns `{"seed",
-    "households", "months", "units", "policies": {name: {"description", "series", "totals", ...}},
+    "households", "months", "units", "policies": {name: {"description", "series", "totals", "yearly", ...}},
     "paired": {baseline: {...}}}`."""
     from hrl_trainer.evaluation.scoring import hrl_policy  # torch, only when a simulation runs
 
@@ -79,6 +79,7 @@ def simulate(
             "description": extra.pop("description", POLICIES[name]),
             **extra,
             "totals": totals(lives, scenario.months),
+            "yearly": lives.yearly,
             "series": {key: percentile_bands(values) for key, values in lives.series.items()},
         }
     return {

@@ -7,8 +7,8 @@ import { button } from './dom.js';
 import { formatAs, formatNumber } from './format.js';
 import { onNextFrame } from './frame.js';
 import { CHARTS, METRIC } from './metrics.js';
-import { chartFigure, fitPlot, formattedAxis, formattedValue, translucent } from './plot.js';
-import { bindSmoothingControl, onSmoothingChange, smooth, smoothingWeight } from './smoothing.js';
+import { chartFigure, fitPlot, formattedAxis, formattedValue, levelColumn, translucent } from './plot.js';
+import { onSmoothingChange, smooth, smoothingControl, smoothingWeight } from './smoothing.js';
 import { minMaxIndices } from './thin.js';
 
 const MAX_POINTS = 1200;
@@ -22,7 +22,8 @@ function valueFormatter(metric) {
   return formattedValue(metric.kind, metric.digits);
 }
 
-function chartOptions(spec, group) {
+// references: [{label, value, color}], dashed levels (baselines' held-out scores, say).
+function chartOptions(spec, group, references) {
   const metrics = spec.series.map((s) => METRIC[s.key]);
   const lines = (raw) => metrics.map((metric, i) => ({
     label: raw ? `${metric.label} (raw)` : metric.label,
@@ -38,10 +39,14 @@ function chartOptions(spec, group) {
     points: { show: true, size: 8, width: 2, stroke: EVALUATION_COLOR, fill: '#fbbf24' },
     value: valueFormatter(METRIC[spec.evaluations]),
   }] : [];
+  const levels = references.map(({ label, color }) => ({
+    label, stroke: color, width: 1.5, dash: [6, 4], points: { show: false }, value: valueFormatter(metrics[0]),
+  }));
   return {
     scales: { x: { time: false, range: (u, min, max) => group.xRange(min, max) } },
     axes: [formattedAxis('number', { label: 'Episode', size: 44 }), formattedAxis(metrics[0].kind)],
-    series: [{ label: 'Episode', value: formattedValue('number', 0) }, ...lines(false), ...lines(true), ...evaluations],
+    series: [{ label: 'Episode', value: formattedValue('number', 0) }, ...lines(false), ...lines(true), ...evaluations,
+      ...levels],
     cursor: { drag: { x: true, y: false, setScale: false }, sync: { key: group.syncKey } },
     legend: { live: true },
     hooks: { setSelect: [(u) => group.zoomToSelection(u)] },
@@ -55,17 +60,19 @@ function evaluationColumn(episodes, evaluations, key) {
 }
 
 class EpisodeChart {
-  constructor(spec, parent, group) {
+  constructor(spec, parent, group, references = []) {
     this.spec = spec;
+    this.references = references;
     ({ figure: this.figure, summary: this.summary } = chartFigure(parent, spec.id, spec.title));
     this.figure.dataset.points = '0';
     this.figure.chart = this; // for tests and tools: the figure's chart object
-    this.plot = fitPlot(chartOptions(spec, group), this.emptyData(), this.figure.querySelector('.chart-plot'));
+    this.plot = fitPlot(chartOptions(spec, group, references), this.emptyData(), this.figure.querySelector('.chart-plot'));
     this.plot.over.addEventListener('dblclick', () => group.zoomTo(null));
   }
 
   emptyData() {
-    return [[], ...this.spec.series.flatMap(() => [[], []]), ...(this.spec.evaluations ? [[]] : [])];
+    return [[], ...this.spec.series.flatMap(() => [[], []]), ...(this.spec.evaluations ? [[]] : []),
+      ...this.references.map(() => [])];
   }
 
   // columns: {field: (n,)}; evaluations: records with `episode`; weight: the EMA weight.
@@ -79,6 +86,7 @@ class EpisodeChart {
       column.forEach((value, i) => value !== null && keep.push(i));
       data.push(column);
     }
+    data.push(...this.references.map(({ value }) => levelColumn(episodes, value)));
     const picked = minMaxIndices(raw, MAX_POINTS, keep);
     this.plot.setData(picked ? data.map((column) => picked.map((i) => column[i])) : data);
     this.figure.dataset.points = String(episodes.length);
@@ -101,8 +109,11 @@ class EpisodeChart {
     if (evaluationIndices.length) {
       const at = evaluationIndices[evaluationIndices.length - 1];
       const metric = METRIC[this.spec.evaluations];
-      text += ` Held-out evaluation at episode ${formatNumber(data[0][at])}: ${formatAs(metric.kind, data[data.length - 1][at], metric.digits)}.`;
+      const column = data[1 + 2 * this.spec.series.length];
+      text += ` Held-out evaluation at episode ${formatNumber(data[0][at])}: ${formatAs(metric.kind, column[at], metric.digits)}.`;
     }
+    const metric = METRIC[this.spec.series[0].key];
+    for (const { label, value } of this.references) text += ` ${label}: ${formatAs(metric.kind, value, metric.digits)}.`;
     return text;
   }
 }
@@ -111,46 +122,53 @@ class EpisodeChart {
 function toolbar(group) {
   const bar = document.createElement('div');
   bar.className = 'chart-tools';
-  const label = document.createElement('label');
-  label.className = 'smoothing';
-  const input = document.createElement('input');
-  input.type = 'range';
-  input.min = '0';
-  input.step = '0.01';
-  const output = document.createElement('output');
-  label.append('Smoothing ', input, output);
-  bindSmoothingControl(input, output);
+  const smoothing = smoothingControl();
   const reset = button('Reset zoom', () => group.zoomTo(null), { className: 'reset-zoom' });
   reset.hidden = true;
   const help = document.createElement('span');
   help.className = 'chart-help';
   help.textContent = 'Drag across a chart to zoom, double-click to reset.';
-  bar.append(label, reset, help);
-  return { bar, reset };
+  bar.append(smoothing, reset, help);
+  return { bar, reset, smoothing };
 }
 
 // A set of the CHARTS, fed with training_progress rows kept as columns. `hint` is shown
-// instead of empty charts.
+// instead of empty charts; references: {chart id: [{label, value, color}]}, levels drawn dashed on those charts.
 export class ChartGroup {
-  constructor(container, { hint = 'No episodes to plot yet.' } = {}) {
+  constructor(container, { hint = 'No episodes to plot yet.', references = {} } = {}) {
     this.container = container;
     this.syncKey = `episodes-${++groupCount}`;
     this.zoom = null; // {min, max} episodes, or null for the whole run
     this.keys = ['episode', ...new Set(CHARTS.flatMap((spec) => spec.series.map((s) => s.key)))];
-    const { bar, reset } = toolbar(this);
+    const { bar, reset, smoothing } = toolbar(this);
     this.tools = bar;
+    this.smoothing = smoothing;
     this.resetButton = reset;
     this.hint = document.createElement('p');
     this.hint.className = 'chart-hint muted';
     this.hint.textContent = hint;
     container.append(this.tools, this.hint);
-    this.charts = CHARTS.map((spec) => new EpisodeChart(spec, container, this));
+    this.charts = CHARTS.map((spec) => new EpisodeChart(spec, container, this, references[spec.id]));
     this.redraw = () => this.draw();
-    onSmoothingChange(() => onNextFrame(this.redraw));
+    this.stopSmoothing = onSmoothingChange(() => onNextFrame(this.redraw));
     this.reset();
   }
 
+  // Removes the charts and their tools from the container.
+  destroy() {
+    this.destroyed = true;
+    this.stopSmoothing();
+    this.smoothing.detach();
+    for (const chart of this.charts) {
+      chart.plot.destroy();
+      chart.figure.remove();
+    }
+    this.tools.remove();
+    this.hint.remove();
+  }
+
   draw() {
+    if (this.destroyed) return; // a frame asked for before the charts were removed
     const empty = this.columns.episode.length === 0;
     this.hint.hidden = !empty;
     this.tools.hidden = empty;

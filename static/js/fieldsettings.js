@@ -9,7 +9,9 @@ export function applyFieldSettings(form, table) {
     const input = form.elements.namedItem(name);
     if (!input) continue;
     if (field.choices && input instanceof HTMLSelectElement) {
-      input.replaceChildren(...field.choices.map((choice) => new Option(choice, choice)));
+      // A choice the page words (an <option> of the template) keeps its words.
+      const words = new Map([...input.options].map((option) => [option.value, option.textContent]));
+      input.replaceChildren(...field.choices.map((choice) => new Option(words.get(choice) ?? choice, choice)));
     }
     if (given(field.min)) input.min = String(field.min);
     if (given(field.max)) input.max = String(field.max);

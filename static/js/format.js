@@ -1,25 +1,36 @@
-// Every number, money amount, percentage, duration and date on the page, in one locale:
-// the browser's first supported language, else FALLBACK_LOCALE. Cards, chart ticks, hover
-// values, tables and sentences all format through this module (the page's one formatter).
-const FALLBACK_LOCALE = 'en-GB';
+// Every number, money amount, percentage, duration and date on the page, in one locale: the first of
+// the browser's languages that the product speaks (SUPPORTED_LOCALES, by language: en-US is written as
+// en-GB), else FALLBACK_LOCALE. Cards, chart ticks, hover values, tables and sentences all format through
+// this module (the page's one formatter). The server writes the report and the advice sentence with the same
+// rules in the same locale (hrl_trainer/common/money.py); tests/trainer/formats.json holds what both write.
+export const SUPPORTED_LOCALES = ['en-GB', 'it-IT'];
+export const FALLBACK_LOCALE = 'en-GB';
 
-function pickLocale() {
-  const wanted = (navigator.languages?.length ? navigator.languages : [navigator.language]).filter(Boolean);
-  try {
-    return Intl.NumberFormat.supportedLocalesOf(wanted)[0] || FALLBACK_LOCALE;
-  } catch {
-    return FALLBACK_LOCALE; // a malformed language tag
+// The first of `languages` (most wanted first) that the product speaks, else FALLBACK_LOCALE.
+export function pickLocale(languages) {
+  for (const language of languages.filter(Boolean)) {
+    const wanted = language.split(/[-_]/)[0].toLowerCase();
+    const found = SUPPORTED_LOCALES.find((locale) => locale.split('-')[0] === wanted);
+    if (found) return found;
   }
+  return FALLBACK_LOCALE;
 }
 
-export const LOCALE = pickLocale();
+const browser = globalThis.navigator;
+export let LOCALE = pickLocale(browser ? (browser.languages?.length ? [...browser.languages] : [browser.language]) : []);
 
 const formatters = new Map();
 
-// One Intl.NumberFormat per set of options, built on first use.
+// Writes from now on in `locale` (one of SUPPORTED_LOCALES): for tests that check every locale.
+export function setLocale(locale) {
+  LOCALE = locale;
+  formatters.clear();
+}
+
+// One Intl.NumberFormat per set of options, built on first use; no "-0" (signDisplay: negative).
 function numberFormat(options) {
   const key = JSON.stringify(options);
-  if (!formatters.has(key)) formatters.set(key, new Intl.NumberFormat(LOCALE, options));
+  if (!formatters.has(key)) formatters.set(key, new Intl.NumberFormat(LOCALE, { signDisplay: 'negative', ...options }));
   return formatters.get(key);
 }
 
@@ -27,9 +38,10 @@ function fixed(digits) {
   return { minimumFractionDigits: digits, maximumFractionDigits: digits };
 }
 
-// Euro amounts, the euro sign placed as the locale places it (€30,757 or 30.757 €).
-export function formatEuro(value, digits = 0) {
-  return numberFormat({ style: 'currency', currency: 'EUR', ...fixed(digits) }).format(value);
+// Euro amounts, the euro sign placed as the locale places it (€30,757 or 30.757 €); `signed`: +€40.
+export function formatEuro(value, digits = 0, signed = false) {
+  const sign = signed ? { signDisplay: 'exceptZero' } : {};
+  return numberFormat({ style: 'currency', currency: 'EUR', ...fixed(digits), ...sign }).format(value);
 }
 
 export function formatNumber(value, digits = 0) {
@@ -43,7 +55,7 @@ export function formatPercent(share, digits = 0) {
 
 // A share as the households, simulation and advice views show it: one decimal (98.5 %).
 export function formatShare(share) {
-  return formatPercent(share, 1);
+  return share === null || share === undefined ? '–' : formatPercent(share, 1);
 }
 
 export function formatDuration(seconds) {
@@ -58,20 +70,25 @@ export function formatDuration(seconds) {
   return `${s}s`;
 }
 
-export function formatDateTime(iso) {
-  return new Date(iso).toLocaleString(LOCALE, { dateStyle: 'medium', timeStyle: 'short' });
+// The page's one date format: "3 Mar 2025, 14:05" (en-GB), "3 mar 2025, 14:05" (it-IT), in the browser's
+// time zone (or `timeZone`, an IANA name such as 'UTC').
+export function formatDateTime(iso, timeZone = undefined) {
+  return new Date(iso).toLocaleString(LOCALE, { dateStyle: 'medium', timeStyle: 'short', timeZone });
 }
 
-// Decimals that tell apart ticks `step` apart (a step of 0.05 needs 2).
+// Decimals that tell apart ticks `step` apart (a step of 0.05 needs 2, of 2.5 needs 1, of 500 none).
 function stepDigits(step) {
-  return step > 0 && step < 1 ? Math.min(6, Math.ceil(-Math.log10(step) - 1e-9)) : 0;
+  if (!(step > 0)) return 0;
+  const fraction = String(Number(step.toPrecision(6))).split('.')[1] ?? '';
+  return Math.min(6, fraction.length);
 }
 
-// Formats a value of a given kind: 'euro' | 'percent' (a share) | 'number' | 'integer'.
+// Formats a value of a given kind: 'euro' | 'percent' (a share) | 'number' | 'integer' | 'duration' (seconds).
 export function formatAs(kind, value, digits) {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
   if (kind === 'euro') return formatEuro(value, digits);
   if (kind === 'percent') return formatPercent(value, digits);
+  if (kind === 'duration') return formatDuration(value);
   return formatNumber(value, kind === 'integer' ? 0 : digits);
 }
 

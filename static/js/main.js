@@ -1,19 +1,25 @@
-// The page's one entry point: wires every panel (New run, the run, Trained models, Households,
-// Simulate, Advice, Runs) to the REST calls (api.js) and the Socket.IO events. One scenario list,
-// read at start and again when a household is saved or deleted, feeds every panel that shows households.
+// The page's one entry point: wires every panel (New run, the run, Trained models, Runs, Households,
+// Simulate, Advice), a run's page and the comparison of runs (router.js: #/runs/{id}, #/compare/...) to the
+// REST calls (api.js) and the Socket.IO events. One scenario list, read at start and again when a household
+// is saved or deleted, feeds every panel that shows households.
 import { io } from '../vendor/socket.io-client/socket.io.esm.min.js';
 import { askForToken, onTokenEntered, savedToken } from './access.js';
 import { api } from './api.js';
 import { hideBanner, showBanner, showError } from './banner.js';
 import { ChartGroup } from './charts.js';
+import { ComparePage } from './compare.js';
+import { DiagnosticsCharts } from './diagnostics.js';
 import { $ } from './dom.js';
 import { applyFieldSettings } from './fieldsettings.js';
 import { formatNumber } from './format.js';
 import { heldoutText } from './heldout.js';
 import { formatMetric } from './metrics.js';
 import { ModelBrowser } from './models.js';
+import { announcePublished, onPublished, publicationText, undoAction } from './publish.js';
+import { followRoutes, navigate } from './router.js';
 import { RunForm } from './runform.js';
-import { RunsTable } from './runs.js';
+import { RunPage } from './runpage.js';
+import { RunsList } from './runs.js';
 import { RunView } from './runview.js';
 import { renderScenarios } from './scenarios.js';
 import { AdvicePanel } from './use/advice.js';
@@ -24,14 +30,12 @@ const view = new RunView();
 const liveCharts = new ChartGroup($('live-charts'), {
   hint: 'Charts of reward, money, stability and goal distance appear here once a run starts: pick a scenario and press Start.',
 });
+const liveDiagnostics = new DiagnosticsCharts($('live-diagnostics-charts'), $('live-diagnostics-hint'));
 const models = new ModelBrowser(showError);
 const form = new RunForm({ onStart: start, onStop: stop });
-// Resuming a run from the runs table takes the New run form's numbers.
-const startSettings = () => {
-  const { scenario_name: _name, ...settings } = form.request();
-  return settings;
-};
-const runs = new RunsTable({ onError: showError, onStarted: (data) => beginRun(data), startSettings });
+const runs = new RunsList({ onError: showError, onResume: resume });
+const runPage = new RunPage({ onResume: resume, onError: showError, onChanged: () => runs.refresh() });
+const comparePage = new ComparePage({ onError: showError });
 const simulate = new SimulateView($('simulate'));
 const advice = new AdvicePanel($('advice'));
 const households = new HouseholdsPanel($('households'), () => showScenarios());
@@ -83,28 +87,52 @@ function beginRun(started, settings = null) {
   runEnded = false;
   hideBanner();
   liveCharts.reset();
+  liveDiagnostics.reset();
   view.start(scenarioName, total, settings);
   form.showRun(scenarioName, settings);
 }
 
-// What happened, in the run panel and a toast. details: technical text, folded away.
-function endRun(state, kind, message, details = null) {
+// What happened, in the run panel and a toast. details: technical text, folded away. ended: the final
+// event, whose `publication` says whether the run was published and what it replaced (then the toast has an Undo).
+function endRun(state, kind, message, details = null, ended = null) {
   if (runEnded) return; // the stop's answer and training_stopped both tell it
   runEnded = true;
   form.setRunning(false);
   view.setState(state);
   view.showOutcome(message, details);
   showBanner(kind, message, details);
-  models.refresh();
+  refreshModelLists();
   runs.refresh();
-  if (state === 'completed' || state === 'stopped') drawEvaluations(view.scenarioName, view.episode);
+  if (state === 'completed' || state === 'stopped') {
+    drawEvaluations(runKey, view.scenarioName, view.episode);
+    if (view.episode) tellPublication(kind, message, ended);
+  }
 }
 
-// The held-out evaluations of a saved run, from its history, as markers on the reward chart.
-async function drawEvaluations(scenarioName, episodes) {
+// The run's publication (or that it was not published) in the outcome and the toast; then every list and picker
+// reads again. A server that does not say (no `publication` in the event) published it, as the spec says.
+async function tellPublication(kind, message, ended) {
+  const key = runKey;
+  const scenarioName = view.scenarioName;
+  const publication = ended?.publication;
+  let text = '';
+  if (publication) {
+    text = await publicationText(publication, scenarioName);
+  } else if (publication === null) {
+    text = `It was not published: the published model of ${scenarioName}, if any, is unchanged (Publish it from its page or the Runs list).`;
+  }
+  announcePublished({ scenario_name: scenarioName, run_id: ended?.run_id ?? runKey, publication: publication ?? null });
+  if (!text || key !== runKey) return;
+  view.showOutcome(`${message} ${text}`);
+  if (!$('banner').hidden) showBanner(kind, `${message} ${text}`, null, publication ? undoAction(publication, scenarioName) : []);
+}
+
+// The held-out evaluations of a saved run, from its history (the published model's, for a run without an id), as
+// markers on the reward chart.
+async function drawEvaluations(runId, scenarioName, episodes) {
   if (!episodes) return;
   try {
-    const history = await api.history(scenarioName);
+    const history = runId && !runId.includes('@') ? await api.runHistory(runId, 2) : await api.history(scenarioName);
     if (history.episodes_completed === episodes) liveCharts.setEvaluations(history.evaluations);
   } catch {
     // Only the markers are missing; the run's outcome is already shown.
@@ -116,10 +144,26 @@ function onProgress(progress) {
   liveCharts.push(progress);
 }
 
+// Resume, from the Runs list or a run's page: the New run form takes the run's settings and says what it continues.
+let onHome = null; // what to do once the dashboard shows again
+function resume(run) {
+  form.prepareResume(run);
+  const show = () => {
+    $('setup').scrollIntoView({ block: 'start' });
+    $('start-button').focus({ preventScroll: true });
+  };
+  if ($('home').hidden) {
+    onHome = show;
+    navigate('#/');
+  } else {
+    show();
+  }
+}
+
 function completedMessage(data) {
   const { scenario_name: name, episodes_completed: done, final_metrics: metrics } = data;
   const reward = metrics.avg_reward === undefined ? '' : `, final average reward ${formatMetric('avg_reward', metrics.avg_reward)}`;
-  return `Training of ${name} completed: ${formatNumber(done)} episodes${reward}. The model is saved.${heldoutText(data.held_out)}`;
+  return `Training of ${name} completed: ${formatNumber(done)} episodes${reward}. The run is saved.${heldoutText(data.held_out)}`;
 }
 
 function stoppedMessage({ scenario_name: name, episodes_completed: done }) {
@@ -127,7 +171,7 @@ function stoppedMessage({ scenario_name: name, episodes_completed: done }) {
     return `Training of ${name} stopped before its first episode ended, so nothing was saved; `
       + `an earlier model of ${name}, if any, is unchanged.`;
   }
-  return `Training of ${name} stopped after ${formatNumber(done)} episodes. The model so far is saved.`;
+  return `Training of ${name} stopped after ${formatNumber(done)} episodes. The run so far is saved.`;
 }
 
 function failedMessage(name, episode) {
@@ -149,6 +193,7 @@ async function savedHeldout(runId) {
 // Shows the status's running run and its progress so far.
 async function followRun(status) {
   beginRun(startedOf(status), status.settings ?? null);
+  if (status.phase !== undefined) view.setPhase(status.phase, status.phase_detail);
   const key = runKey;
   const progress = await api.progress();
   if (runKey !== key) return; // another run began meanwhile
@@ -174,11 +219,11 @@ async function showLastRun(status) {
     if (runKey !== keyOf(startedOf(status))) return; // a run began meanwhile
     view.showOutcome(completedMessage({ scenario_name: status.scenario_name, episodes_completed: done,
       final_metrics: status.latest_progress ?? {}, held_out }));
-    drawEvaluations(status.scenario_name, done);
+    drawEvaluations(status.run_id, status.scenario_name, done);
   } else if (status.outcome === 'stopped') {
     view.setState('stopped');
     view.showOutcome(stoppedMessage({ scenario_name: status.scenario_name, episodes_completed: done }));
-    drawEvaluations(status.scenario_name, done);
+    drawEvaluations(status.run_id, status.scenario_name, done);
   } else {
     view.setState('error');
     view.showOutcome(failedMessage(status.scenario_name, done), status.error ? `Training failed: ${status.error}` : null);
@@ -243,8 +288,9 @@ socket.on('training_started', async (data) => {
   }
 });
 socket.on('training_progress', (data) => followed(data) && onProgress(data));
-socket.on('training_completed', (data) => followed(data) && endRun('completed', 'success', completedMessage(data)));
-socket.on('training_stopped', (data) => followed(data) && endRun('stopped', 'info', stoppedMessage(data)));
+socket.on('training_diagnostics', (data) => followed(data) && liveDiagnostics.push(data));
+socket.on('training_completed', (data) => followed(data) && endRun('completed', 'success', completedMessage(data), null, data));
+socket.on('training_stopped', (data) => followed(data) && endRun('stopped', 'info', stoppedMessage(data), null, data));
 socket.on('training_error', (data) => followed(data) && endRun('error', 'error',
   failedMessage(view.scenarioName, view.episode), `${data.message}: ${data.details}`));
 
@@ -281,10 +327,47 @@ async function showScenarios() {
   const scenarios = await api.scenarios();
   renderScenarios($('scenario-list'), scenarios);
   if (runKey) form.showRun(view.scenarioName, runSettings);
+  runs.setScenarios(scenarios);
   households.render(scenarios);
   await Promise.all([simulate.render(scenarios), advice.render(scenarios)]);
+}
+
+// Every list of trained models and the Simulate and Advice pickers (which default to a household with a
+// published model), read again after a run ends and after every publish ("hrl:published", from the Runs).
+function refreshModelLists() {
+  models.refresh();
+  simulate.models.refresh();
+  advice.models.refresh();
+}
+// (The Trained models list listens to publishes itself.)
+onPublished(() => {
+  simulate.models.refresh();
+  advice.models.refresh();
+});
+
+// The page's address: the dashboard, a run's page or compared runs. Leaving the dashboard keeps its scroll
+// position for the way back.
+let homeScroll = 0;
+function showRoute(route) {
+  const home = $('home');
+  if (!home.hidden && route.view !== 'home') homeScroll = window.scrollY;
+  const wasHome = !home.hidden;
+  home.hidden = route.view !== 'home';
+  if (route.view === 'run') runPage.show(route.runId); else runPage.hide();
+  if (route.view === 'compare') comparePage.show(route.runIds); else comparePage.hide();
+  if (route.view === 'home') {
+    document.title = view.tabTitle();
+    if (onHome) onHome();
+    else if (route.anchor) $(route.anchor).scrollIntoView({ block: 'start' });
+    else if (!wasHome) window.scrollTo(0, homeScroll);
+    onHome = null;
+  } else {
+    window.scrollTo(0, 0);
+    $(route.view === 'run' ? 'run-page-title' : 'compare-title').focus({ preventScroll: true });
+  }
 }
 
 showScenarios().catch(showError);
 models.refresh();
 runs.refresh();
+followRoutes(showRoute);

@@ -1,10 +1,11 @@
-// Trained models: a table from GET /api/models, and a plot of the history of
+// Trained models: a table from GET /api/models (read again after every publish), and a plot of the history of
 // the one picked (GET /api/models/<name>/history -> its "progress" rows and "evaluations").
 import { api } from './api.js';
 import { ChartGroup } from './charts.js';
 import { $, button, cell } from './dom.js';
 import { formatDateTime, formatNumber } from './format.js';
 import { formatMetric } from './metrics.js';
+import { onPublished } from './publish.js';
 
 function emptyRow() {
   const tr = document.createElement('tr');
@@ -21,6 +22,7 @@ export class ModelBrowser {
     this.chartBox = $('model-charts');
     this.charts = null;
     $('models-refresh').addEventListener('click', () => this.refresh());
+    onPublished(() => this.refresh());
   }
 
   async refresh() {

@@ -1,14 +1,26 @@
-// The run panel: title and state, the run's settings, progress bar, elapsed/ETA, the
-// outcome once it ended, the metric cards, and the tab's title. Progress events only store
-// the latest row; the DOM is updated once a frame.
+// The run panel: title and state, the run's settings, progress bar, elapsed/ETA (or what the run is doing:
+// starting, evaluating on held-out households, saving), the outcome once it ended, the metric cards, and the
+// tab's title. Progress events only store the latest row; the DOM is updated once a frame.
 import { messageBlock } from './banner.js';
 import { $ } from './dom.js';
 import { EtaEstimator } from './eta.js';
 import { formatDuration, formatNumber, formatPercent } from './format.js';
 import { onNextFrame } from './frame.js';
 import { METRICS, formatMetric } from './metrics.js';
+import { describeSettings } from './runmeta.js';
 
 const PAGE_TITLE = document.title;
+
+// What the run is doing when it is not training episodes (the `phase` of progress events and the status, and
+// its `phase_detail` {households, purpose: 'held_out' | 'checkpoint'} when evaluating).
+const HELD_OUT = 'Evaluating on held-out households…';
+// last: every episode is done (the evaluation of the last checkpoint leads to the held-out one). The brief evaluation
+// every save interval keeps the ETA, whose rate counts those pauses already.
+function phaseWords(phase, detail, last) {
+  if (phase === 'saving') return 'Saving the model…';
+  if (phase !== 'evaluating') return null;
+  return detail?.purpose === 'checkpoint' && !last ? null : HELD_OUT;
+}
 
 // What the title says for each state of the panel.
 const STATE_WORDS = {
@@ -35,17 +47,6 @@ function buildCards(container) {
   }));
 }
 
-// "3,000 episodes · save every 100 · 10 evaluation episodes · seed 42"
-export function describeSettings(settings) {
-  const seed = settings.seed === null || settings.seed === undefined ? 'random seed' : `seed ${settings.seed}`;
-  return [
-    `${formatNumber(settings.num_episodes)} episodes`,
-    `save every ${formatNumber(settings.save_interval)}`,
-    `${formatNumber(settings.eval_episodes)} evaluation episodes`,
-    seed,
-  ].join(' · ');
-}
-
 export class RunView {
   constructor() {
     this.section = $('run');
@@ -53,6 +54,8 @@ export class RunView {
     this.scenarioName = '';
     this.latest = null;
     this.total = 0;
+    this.phase = null;
+    this.phaseDetail = null;
     this.eta = new EtaEstimator();
     this.render = () => this.draw();
   }
@@ -70,6 +73,8 @@ export class RunView {
     this.scenarioName = scenarioName;
     this.total = totalEpisodes;
     this.latest = null;
+    this.phase = null;
+    this.phaseDetail = null;
     this.eta.reset(settings?.save_interval ?? null);
     this.showSettings(settings);
     this.showOutcome(null);
@@ -96,8 +101,16 @@ export class RunView {
     box.replaceChildren(...(message ? messageBlock(message, details) : []));
   }
 
-  // Shows a progress row; an older row than the one shown is ignored.
+  // What the run is doing: 'training' | 'evaluating' | 'saving' (null: unknown), with the server's detail if any.
+  setPhase(phase, detail = null) {
+    this.phase = phase ?? null;
+    this.phaseDetail = detail ?? null;
+    onNextFrame(this.render);
+  }
+
+  // Shows a progress row (its phase, even when it repeats the latest episode); an older row is ignored.
   update(progress) {
+    if (progress.phase !== undefined) this.setPhase(progress.phase, progress.phase_detail);
     if (this.latest && progress.episode <= this.latest.episode) return;
     this.latest = progress;
     this.total = progress.total_episodes;
@@ -114,17 +127,32 @@ export class RunView {
     $('progress-fill').style.width = this.total ? `${(100 * episode) / this.total}%` : '0';
     $('progress-episode').textContent = `Episode ${formatNumber(episode)} of ${formatNumber(this.total)}`;
     $('progress-elapsed').textContent = formatDuration(this.latest ? this.latest.elapsed_time : NaN);
-    $('progress-eta').textContent = this.etaText();
+    const doing = this.doingText();
+    $('progress-eta').textContent = doing ?? this.etaText();
+    $('progress-eta-label').hidden = doing !== null; // "ETA 1m 05s", but "Starting…", not "ETA Starting…"
+    $('progress-eta-box').dataset.phase = this.phase ?? '';
     for (const metric of METRICS) {
       this.values[metric.key].textContent = this.latest ? formatMetric(metric.key, this.latest[metric.key], this.latest) : '–';
     }
     document.title = this.tabTitle();
   }
 
+  // What a running run is doing instead of training episodes (starting, evaluating, saving), or null.
+  doingText() {
+    if (this.state !== 'running' && this.state !== 'stopping') return null;
+    const last = this.total > 0 && this.episode >= this.total;
+    const doing = phaseWords(this.phase, this.phaseDetail, last);
+    if (doing) return doing;
+    // Every episode done, still running: the final held-out evaluation (a server that sends no phase).
+    if (!this.phase && last) return HELD_OUT;
+    return this.episode ? null : 'Starting…';
+  }
+
   etaText() {
     if (this.state === 'completed') return 'done';
     if (this.state !== 'running' && this.state !== 'stopping') return '–';
-    return this.episode ? formatDuration(this.eta.remaining(this.total)) : '…';
+    const left = this.eta.remaining(this.total);
+    return Number.isFinite(left) ? formatDuration(left) : '…';
   }
 
   // "42 % · bologna_coppia" while it runs; the outcome once it ended.

@@ -16,9 +16,10 @@ export function smoothingWeight() {
   return weight;
 }
 
-// listener() runs after each change of the weight.
+// listener() runs after each change of the weight; returns what stops it.
 export function onSmoothingChange(listener) {
   listeners.add(listener);
+  return () => listeners.delete(listener);
 }
 
 export function setSmoothingWeight(value) {
@@ -41,14 +42,24 @@ export function smooth(values, w = weight) {
   return out;
 }
 
-// Wires a range input (0 to 0.99) and its <output> to the shared weight.
-export function bindSmoothingControl(input, output) {
+// A "Smoothing" slider (0 to 0.99) with its value, wired to the shared weight: <label class="smoothing">, whose
+// detach() stops it following the weight (when it is removed).
+export function smoothingControl() {
+  const label = document.createElement('label');
+  label.className = 'smoothing';
+  const input = document.createElement('input');
+  input.type = 'range';
+  input.min = '0';
+  input.step = '0.01';
+  input.max = String(MAX_WEIGHT);
+  const output = document.createElement('output');
+  label.append('Smoothing ', input, output);
   const show = () => {
     input.value = String(weight);
     output.textContent = weight.toFixed(2);
   };
-  input.max = String(MAX_WEIGHT);
   input.addEventListener('input', () => setSmoothingWeight(input.value));
-  onSmoothingChange(show);
+  label.detach = onSmoothingChange(show);
   show();
+  return label;
 }

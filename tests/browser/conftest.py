@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clients.harness import LiveServer, required_tool, server  # noqa: F401  (server is a fixture)
 from playwright.sync_api import BrowserContext, sync_playwright
 
-from browser.dashboard import Dashboard
+from tests.browser.dashboard import Dashboard
+from tests.clients.harness import LiveServer, required_tool, server  # noqa: F401  (server is a fixture)
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless, and with nothing that reaches for the network: this machine's network is closed.

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import re
 
-from clients.harness import REPO, required_tool
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
+
+from tests.clients.harness import REPO, required_tool
 
 TIMEOUT_MS = 60_000
 expect.set_options(timeout=TIMEOUT_MS)
@@ -35,6 +36,62 @@ def train_to_the_end(server, scenario: str, episodes: int, save_interval: int, s
     server.wait_idle()
 
 
+def trained_run(server, scenario: str, episodes: int, save_interval: int, seed: int) -> dict:
+    """`train_to_the_end`, then the run's summary (GET /api/runs/{id})."""
+    train_to_the_end(server, scenario, episodes, save_interval, seed)
+    newest = server.get_json("/api/runs?limit=1")["runs"][0]
+    assert newest["scenario_name"] == scenario and newest["seed"] == seed, newest
+    return server.get_json(f"/api/runs/{newest['run_id']}")
+
+
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1440, "height": 900}
+SIZES = {"laptop": LAPTOP, "phone": PHONE}
+"""The two sizes every part of the page is tried at (pytest ids: laptop, phone)."""
+
+
+def controls_outside_viewport(page: Page, root: str = "body") -> list[str]:
+    """Every visible control (button, link, form field, disclosure, focusable element) under `root` (a CSS
+    selector) that lies outside the viewport's width, one line each; [] when none does. A control may lie outside
+    only inside a container that scrolls sideways, is itself within the viewport and says so (a named region: a
+    role and a label), and only if the keyboard reaches the control (not disabled, tabindex not negative). A page
+    that scrolls sideways as a whole is an offence too. Controls of hidden parts, closed dialogs and folded
+    disclosures are not shown, so not checked."""
+    return page.evaluate(
+        """root => {
+        const width = document.documentElement.clientWidth;
+        const inside = (box) => box.left >= -1 && box.right <= width + 1;
+        const name = (el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} "${
+            (el.getAttribute('aria-label') || el.textContent || el.value || '').trim().slice(0, 40)}"`;
+        const found = [];
+        if (document.documentElement.scrollWidth > width + 1) {
+            found.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} > ${width}`);
+        }
+        const controls = [...document.querySelectorAll(root)].flatMap((r) => [...r.querySelectorAll(
+            'button, a[href], input:not([type="hidden"]), select, textarea, summary, [tabindex]:not([tabindex="-1"])')]);
+        for (const el of controls) {
+            const box = el.getBoundingClientRect();
+            if (!el.getClientRects().length || box.width <= 1 || box.height <= 1) continue;  // not shown
+            if (getComputedStyle(el).visibility === 'hidden') continue;
+            if (el.closest('[hidden], dialog:not([open]), details:not([open]) > :not(summary)')) continue;
+            if (inside(box)) continue;
+            let scroller = el.parentElement;
+            while (scroller && scroller !== document.body
+                   && !['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX)) {
+                scroller = scroller.parentElement;
+            }
+            const said = scroller && scroller !== document.body && scroller.getAttribute('role')
+                && (scroller.getAttribute('aria-label') || scroller.getAttribute('aria-labelledby'));
+            if (said && inside(scroller.getBoundingClientRect()) && el.tabIndex >= 0 && !el.disabled) continue;
+            found.push(`${name(el)} at x ${Math.round(box.left)} to ${Math.round(box.right)} of ${width}`
+                + (scroller && scroller !== document.body ? ` in ${name(scroller)}` : ''));
+        }
+        return found;
+    }""",
+        root,
+    )
+
+
 def accessibility_violations(page: Page) -> list[str]:
     """axe-core's serious and critical violations on the page as it is now, one line each."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
@@ -50,6 +107,17 @@ def accessibility_violations(page: Page) -> list[str]:
     return found
 
 
+# Every toast the page shows, as {kind, text}, in window.toastsShown (from the page's first script on).
+RECORD_TOASTS = """document.addEventListener('DOMContentLoaded', () => {
+    window.toastsShown = [];
+    const banner = document.getElementById('banner');
+    if (!banner) return;
+    new MutationObserver(() => {
+        if (!banner.hidden) window.toastsShown.push({ kind: banner.dataset.kind, text: banner.innerText });
+    }).observe(banner, { attributes: true, childList: true, subtree: true, characterData: true });
+});"""
+
+
 class Dashboard:
     def __init__(self, context: BrowserContext, url: str) -> None:
         self.url = url
@@ -62,6 +130,7 @@ class Dashboard:
             "request", lambda request: request.url.startswith(url) or self.foreign_requests.append(request.url)
         )
         self.page.on("pageerror", lambda error: self.console_errors.append(f"page error: {error}"))
+        self.page.add_init_script(RECORD_TOASTS)
         self.page.goto(url)
         expect(self.page.locator(".scenario-card").first).to_be_visible()
         # "locked": the server wants an API token and the page asks for it.
@@ -96,10 +165,14 @@ class Dashboard:
         )
 
     def expect_banner(self, kind: str, pattern: str) -> str:
-        banner = self.page.locator("#banner")
-        expect(banner).to_have_attribute("data-kind", kind)
-        expect(banner).to_contain_text(re.compile(pattern))
-        return banner.inner_text()
+        """The text of a toast of `kind` matching `pattern`, shown now or since the page opened (success and
+        info toasts close by themselves, maybe before the test looks)."""
+        found = self.page.wait_for_function(
+            """([kind, pattern]) => (window.toastsShown || []).find(
+                toast => toast.kind === kind && new RegExp(pattern).test(toast.text))""",
+            arg=[kind, pattern],
+        )
+        return found.json_value()["text"]
 
     def assert_accessible(self, state: str) -> None:
         """No serious or critical axe-core violation in this state of the page (named in the message)."""
@@ -165,3 +238,13 @@ class Dashboard:
 
     def recorded_progress(self) -> dict[str, list[int]]:
         return self.page.evaluate("window.seen")
+
+
+# Every control a person can use, and where it is. A control counts as reachable when it lies inside the
+# viewport's width, or inside a box that scrolls sideways (overflow auto or scroll, wider inside than out),
+# says so (a labelled region) and lets the keyboard reach the control (tabindex 0 or a focusable control).
+def assert_controls_in_viewport(page: Page) -> None:
+    """No control outside the viewport's width, unless its box scrolls sideways, says so and the keyboard can
+    reach the control; and the page itself no wider than the viewport."""
+    problems = controls_outside_viewport(page)
+    assert problems == [], f"at {page.viewport_size}: {problems}"

@@ -1,4 +1,4 @@
-"""A trainer entry for the server's child (``HRL_TRAINER_ENTRY=scripted_trainer:train``): the real
+"""A trainer entry for the server's child (``HRL_TRAINER_ENTRY=tests.browser.scripted_trainer:train``): the real
 trainer, scripted by scenario. ``FAILING_SCENARIO`` fails the way a non-finite metric makes it fail;
 ``WAITING_SCENARIO`` runs no episode until asked to stop, then takes a while to wind up, so the page
 can be seen stopping and a stop at 0 episodes happens every time."""

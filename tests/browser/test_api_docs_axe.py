@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import pytest
-from clients.harness import LiveServer
 from playwright.sync_api import BrowserContext, Page, expect
 
-from browser.dashboard import TIMEOUT_MS, accessibility_violations
+from tests.browser.dashboard import TIMEOUT_MS, accessibility_violations
+from tests.clients.harness import LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from clients.harness import LiveServer
 from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.clients.harness import LiveServer
 
 pytestmark = pytest.mark.browser
 

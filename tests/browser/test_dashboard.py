@@ -7,16 +7,14 @@ import re
 from pathlib import Path
 
 import pytest
-from clients.harness import LiveServer
 from playwright.sync_api import expect
 
-from browser.dashboard import train_to_the_end
+from tests.browser.dashboard import LAPTOP, PHONE, train_to_the_end
+from tests.clients.harness import LiveServer
 
 pytestmark = pytest.mark.browser
 
 LONG_RUN = 1000  # episodes: long enough to act while it runs, stopped well before its end
-PHONE = {"width": 390, "height": 844}
-LAPTOP = {"width": 1440, "height": 900}
 # HRL_DOCS_DIR=docs refreshes the screenshots of docs/dashboard.md from these tests.
 DOCS_DIR = os.environ.get("HRL_DOCS_DIR")
 

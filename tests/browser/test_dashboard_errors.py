@@ -5,24 +5,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from clients.harness import LiveServer, running_server
 from playwright.sync_api import expect
 
-from browser.scripted_trainer import FAIL_AT_EPISODE, FAILING_SCENARIO, MESSAGE, WAITING_SCENARIO
+from tests.browser.dashboard import PHONE
+from tests.browser.scripted_trainer import FAIL_AT_EPISODE, FAILING_SCENARIO, MESSAGE, WAITING_SCENARIO
+from tests.clients.harness import LiveServer
+from tests.live_server import LiveServers
 
 pytestmark = pytest.mark.browser
 
 DANGER_RGB = "rgb(220, 38, 38)"  # --danger in dashboard.css
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    env = {"HRL_TRAINER_ENTRY": "scripted_trainer:train", "PYTHONPATH": str(Path(__file__).parent)}
-    with running_server(tmp_path_factory, env) as live:
+def server(live_servers: LiveServers) -> Iterator[LiveServer]:
+    with live_servers.start(scenarios=True, HRL_TRAINER_ENTRY="tests.browser.scripted_trainer:train") as live:
         yield live
 
 

@@ -7,11 +7,11 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from clients.harness import LiveServer
 from playwright.sync_api import BrowserContext, expect
 
-from browser.conftest import chromium_context
-from browser.dashboard import train_to_the_end
+from tests.browser.conftest import chromium_context
+from tests.browser.dashboard import train_to_the_end
+from tests.clients.harness import LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from clients.harness import LiveServer, running_server
 from playwright.sync_api import Locator, Page, expect
+
+from tests.clients.harness import LiveServer
+from tests.live_server import LiveServers
 
 pytestmark = pytest.mark.browser
 
@@ -20,10 +22,10 @@ REFUSED = r"status of 40[01] "
 
 
 @pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(request: pytest.FixtureRequest, live_servers: LiveServers) -> Iterator[LiveServer]:
     """A server wanting TOKEN; parametrize it indirectly with "" for one without a token."""
     token = getattr(request, "param", TOKEN)
-    with running_server(tmp_path_factory, {"HRL_API_TOKEN": token} if token else {}) as live:
+    with live_servers.start(scenarios=True, **({"HRL_API_TOKEN": token} if token else {})) as live:
         yield live
 
 

@@ -8,12 +8,11 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from clients.harness import LiveServer
 from playwright.sync_api import expect
-from tunings import TuningStore
 
-from browser.dashboard import page_euros, train_to_the_end
-from browser.servers import server_with_untrained_model
+from tests.browser.dashboard import page_euros, train_to_the_end
+from tests.browser.servers import server_with_untrained_model
+from tests.clients.harness import LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -22,11 +21,10 @@ TRAINED = "milano_junior"  # its run is simulated on PUBLISHED's household
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, tunings: TuningStore) -> Iterator[LiveServer]:
-    live = server_with_untrained_model(tmp_path_factory.mktemp("model-picker"), PUBLISHED, seed=4, tunings=tunings)
-    train_to_the_end(live, TRAINED, episodes=4, save_interval=2, seed=6)
-    yield live
-    live.terminate()
+def server(live_servers, tmp_path_factory, tunings) -> Iterator[LiveServer]:
+    with server_with_untrained_model(live_servers, tmp_path_factory, tunings, PUBLISHED, seed=4) as live:
+        train_to_the_end(live, TRAINED, episodes=4, save_interval=2, seed=6)
+        yield live
 
 
 def spaced(text: str) -> str:

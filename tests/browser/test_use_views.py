@@ -8,14 +8,13 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from clients.harness import LiveServer
 from playwright.sync_api import expect
-from tunings import TuningStore
 
-from browser.dashboard import page_euros
-from browser.pdf_text import pdf_text
-from browser.servers import server_with_untrained_model
 from hrl_trainer.common.money import format_euro
+from tests.browser.dashboard import page_euros
+from tests.browser.pdf_text import pdf_text
+from tests.browser.servers import server_with_untrained_model
+from tests.clients.harness import LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -25,10 +24,9 @@ REFUSED = r"status of 40[0-9]"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, tunings: TuningStore) -> Iterator[LiveServer]:
-    live = server_with_untrained_model(tmp_path_factory.mktemp("use-views"), MODEL, seed=2, tunings=tunings)
-    yield live
-    live.terminate()
+def server(live_servers, tmp_path_factory, tunings) -> Iterator[LiveServer]:
+    with server_with_untrained_model(live_servers, tmp_path_factory, tunings, MODEL, seed=2) as live:
+        yield live
 
 
 def spaced(text: str) -> str:
@@ -65,7 +63,7 @@ def test_household_form_shows_server_errors_then_saves_edits_and_deletes(open_da
     panel.locator('input[name="monthly_income"]').fill("-5")
     panel.locator('input[name="months"]').fill("5")
     panel.locator("#household-save").click()
-    expect(panel.locator("#household-error-monthly_income")).to_contain_text("Must be from 100 to 1,000,000.")
+    expect(panel.locator("#household-error-monthly_income")).to_contain_text("Must be from 100 to 1,000,000")
     expect(panel.locator("#household-error-months")).to_contain_text("12")
     expect(panel.locator('input[name="monthly_income"]')).to_have_attribute("aria-invalid", "true")
     expect(panel.locator("#household-error-fixed_expenses")).to_have_text("")
@@ -90,6 +88,7 @@ def test_household_form_shows_server_errors_then_saves_edits_and_deletes(open_da
     assert server.get_json("/api/scenarios/my_flat")["fixed_expenses"] == 1100
 
     row.locator(".household-delete").click()
+    page.locator(".confirm-dialog .confirm-ok").click()
     expect(page.locator("#banner")).to_contain_text("Household my_flat deleted")
     expect(row).to_have_count(0)
     assert not (server.scenarios_dir / "my_flat.yaml").exists()
@@ -114,7 +113,7 @@ def test_simulate_view_charts_and_compares_the_policies(open_dashboard, server):
         text = spaced(view.locator(f'#simulate-table tr[data-policy="{policy}"]').inner_text())
         assert page_euros(totals["median_real_net_worth"]) in text, (policy, text)
         assert page_euros(totals["p5_real_net_worth"]) in text, (policy, text)
-    legend = spaced(view.locator("#simulate-legend").inner_text())
+    legend = spaced(view.locator("#simulate-charts .series-toggles").inner_text())
     assert "Target liquidity (2 numbers)" in legend and "Target liquidity (4 numbers)" in legend, legend
     rule_2 = record["policies"]["target_liquidity_2"]["tuned"]
     assert f"savings at {rule_2['k']:g} buffers" in spaced(
@@ -130,13 +129,14 @@ def test_simulate_view_charts_and_compares_the_policies(open_dashboard, server):
     expect(view.locator("#simulate-charts figure.chart canvas")).to_have_count(2)
     worth = record["policies"]["hrl"]["series"]["real_net_worth"]
     fan = fan_chart(view, "net-worth")
+    model = label["hrl"]
     assert fan["labels"] == [
         "Year",
-        "p5-p95 (high)",
-        "p5-p95 (low)",
-        "p25-p75 (high)",
-        "p25-p75 (low)",
-        *(label[name] for name in record["policies"]),
+        f"{model}, 95th percentile",
+        f"{model}, 5th percentile",
+        f"{model}, 75th percentile",
+        f"{model}, 25th percentile",
+        *(f"{label[name]}, median" for name in record["policies"]),
     ]
     assert fan["bands"] == [[1, 2], [3, 4]]
     assert fan["lengths"] == [record["months"]] * 12
@@ -145,10 +145,9 @@ def test_simulate_view_charts_and_compares_the_policies(open_dashboard, server):
     assert len(set(fan["strokes"][5:])) == 7
     assert all(tick.startswith("€") or tick.startswith("-€") for tick in fan["ticks"][1]), fan["ticks"]
     liquid = fan_chart(view, "liquid")
-    assert liquid["labels"] == ["Year", "p5-p95 (high)", "p5-p95 (low)", label["hrl"], looks["safety_buffer"]["label"]]
+    assert liquid["labels"] == ["Year", f"{model}, 95th percentile", f"{model}, 5th percentile", f"{model}, median"]
     assert liquid["bands"] == [[1, 2]]
-    assert liquid["data"][4] == [record["scenario"]["safety_buffer"]] * record["months"]
-    assert liquid["strokes"][3:] == [colour["hrl"], looks["safety_buffer"]["color"]]
+    assert liquid["strokes"][3:] == [colour["hrl"]]  # the safety buffer: a reference line (test_simulate_view.py)
     # responsive: the charts follow their figure's width
     page.set_viewport_size({"width": 700, "height": 900})
     page.wait_for_function("""() => {
@@ -166,6 +165,7 @@ def test_simulate_view_charts_and_compares_the_policies(open_dashboard, server):
     saved.locator(".simulation-open").click()
     expect(view.locator("#simulate-result")).to_be_visible()
     saved.locator(".simulation-delete").click()
+    page.locator(".confirm-dialog .confirm-ok").click()
     expect(saved).to_have_count(0)
     expect(view.locator("#simulate-result")).to_be_hidden()
     assert not (server.models_dir / "simulations" / f"{simulation_id}.json").exists()
@@ -184,18 +184,20 @@ def test_simulate_view_names_and_colours_the_policies_as_the_server_says(open_da
     saved = page.locator(f'#simulation-list tr[data-simulation="{record["id"]}"]')
     for _ in range(2):
         saved.locator(".simulation-open").click()
-        expect(page.locator("#simulate-legend")).to_contain_text("Served best_fixed")
+        expect(page.locator("#simulate-charts .series-toggles")).to_contain_text("Served best_fixed")
     assert len(asked) == 1
     view = page.locator("#simulate")
     expect(view.locator('#simulate-table tr[data-policy="hrl"] td').first).to_contain_text("Served hrl")
     colour = {p["name"]: p["color"] for p in looks["policies"]}
     fan = fan_chart(view, "net-worth")
-    assert fan["labels"][5:] == [f"Served {name}" for name in record["policies"]]
+    assert fan["labels"][5:] == [f"Served {name}, median" for name in record["policies"]]
     assert fan["strokes"][5:] == [colour[name] for name in record["policies"]]
-    liquid = fan_chart(view, "liquid")
-    assert liquid["labels"][-1] == "Served buffer" and liquid["strokes"][-1] == "#123456"
-    swatches = view.locator("#simulate-legend .swatch").evaluate_all("spans => spans.map(s => s.style.background)")
-    assert swatches[0] == "rgb(0, 0, 0)" and swatches[1] == "rgb(1, 1, 1)", swatches
+    liquid = view.locator('#simulate-charts figure[data-chart="liquid"] .chart-summary')
+    expect(liquid).to_contain_text("Served buffer")
+    swatches = view.locator("#simulate-charts .series-toggles .swatch").evaluate_all(
+        "spans => spans.map(s => s.style.background)"
+    )
+    assert swatches[0] == "rgb(1, 1, 1)" and swatches[1] == "rgb(2, 2, 2)", swatches  # the baselines' colours
 
 
 def test_simulate_view_adds_the_flat_ppo_when_asked(open_dashboard, server):
@@ -220,8 +222,8 @@ def test_simulate_view_adds_the_flat_ppo_when_asked(open_dashboard, server):
     flat = view.locator('#simulate-table tr[data-policy="flat_ppo"]')
     expect(flat).to_contain_text("Flat PPO")
     expect(flat.locator(".policy-tuned")).to_have_text(f"5 episodes of {MODEL}, seed 1")
-    expect(view.locator("#simulate-legend")).to_contain_text("Flat PPO")
-    assert fan_chart(view, "net-worth")["labels"][-1] == "Flat PPO"
+    expect(view.locator("#simulate-charts .series-toggles")).to_contain_text("Flat PPO")
+    assert fan_chart(view, "net-worth")["labels"][-1] == "Flat PPO, median"
     assert len(list((server.models_dir / "baselines" / "flat_ppo").glob("*.pt"))) == 1
     dashboard.assert_accessible("simulation with the flat PPO")
 
@@ -241,7 +243,7 @@ def test_advice_panel_answers_in_euros(open_dashboard, server):
     assert page_euros(expected["amounts"]["invest"]) in invest
     panel.locator('input[name="month"]').fill("500")
     panel.locator("#advice-ask").click()
-    expect(page.locator("#banner")).to_contain_text("month")
+    expect(panel.locator("#advice-form-error-month")).not_to_be_empty()  # beside its field
 
 
 def test_report_prints_to_pdf_with_the_household_and_the_tables(server, chromium, tmp_path):
@@ -269,7 +271,7 @@ def test_report_prints_to_pdf_with_the_household_and_the_tables(server, chromium
     text = spaced(pdf_text(pdf.read_bytes()))
     flat = re.sub(r"\s", "", text)
     assert "Simulation report: torino_single" in text and "Single person in Turin" in text
-    for heading in ("The household", "Policies compared on the same households", "Mean paired", "Assumptions"):
+    for heading in ("The household", "Policies compared on the same households", "Paired differences", "Assumptions"):
         assert heading in text, heading
     for row in ("Monthly income (net)", "Trained model", "Best fixed split", "Buffer first", "Rule of thumb", "Random"):
         assert row in text, row
@@ -299,7 +301,7 @@ def test_completion_banner_text_reports_the_heldout_result_in_euros(open_dashboa
     )
     assert text[1] == ""
     assert spaced(text[2]) == spaced(text[0]) + (
-        " Against the target-liquidity rules on the same households (model minus rule ± standard error): "
-        "2 numbers: ahead, net worth +€1,234 ± €456, reward +1.50 ± 0.50; "
-        "4 numbers: behind, net worth -€100 ± €20, reward -0.50 ± 0.30."  # the verdict of the net worth shown
-    )
+        " Against the tuned rules on the same households, the model is ahead of the 2-number target-liquidity rule:"
+        " +€1,234 ± €456 (mean paired difference in real net worth ± standard error); behind the 4-number"
+        " target-liquidity rule: -€100 ± €20 (mean paired difference in real net worth ± standard error)."
+    )  # the verdict is the net worth's (the number shown), not the reward's: -€100 ± €20 is 5 standard errors

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from clients.harness import REPO, required_tool, server  # noqa: F401  (server is a fixture)
+from tests.clients.harness import REPO, required_tool, server  # noqa: F401  (server is a fixture)
 
 
 @pytest.fixture(scope="session")

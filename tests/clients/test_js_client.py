@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from clients.harness import REPO, LiveServer
+from tests.clients.harness import REPO, LiveServer
 
 pytestmark = pytest.mark.usefixtures("socketio_client_package")
 

@@ -7,9 +7,8 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
-
-from clients.harness import REPO, LiveServer, running_server
+from tests.clients.harness import REPO, LiveServer
+from tests.live_server import LiveServers
 
 COLLECTION = REPO / "postman" / "hrl-training.postman_collection.json"
 ENVIRONMENT = REPO / "postman" / "hrl-training.postman_environment.json"
@@ -138,11 +137,9 @@ def test_newman_runs_the_collection(newman: str, server: LiveServer, tmp_path: P
     assert 3 <= history["episodes_completed"] < 1000
 
 
-def test_the_training_folder_sends_the_api_token(
-    newman: str, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
-) -> None:
+def test_the_training_folder_sends_the_api_token(newman: str, live_servers: LiveServers, tmp_path: Path) -> None:
     """Against a server that sets HRL_API_TOKEN, the collection's ``apiToken`` opens start and stop."""
-    with running_server(tmp_path_factory, env={"HRL_API_TOKEN": API_TOKEN}) as guarded:
+    with live_servers.start(scenarios=True, HRL_API_TOKEN=API_TOKEN) as guarded:
         run = run_newman(
             newman,
             guarded,
@@ -162,11 +159,11 @@ def test_the_training_folder_sends_the_api_token(
 
 
 def test_the_collection_never_replaces_a_trained_model_unasked(
-    newman: str, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+    newman: str, live_servers: LiveServers, tmp_path: Path
 ) -> None:
     """A trained model of ``scenarioName`` stops the run before anything starts; replaceTrainedModel=yes lets
     the Training folder replace it."""
-    with running_server(tmp_path_factory) as live:
+    with live_servers.start(scenarios=True) as live:
         users_model = live.models_dir / "bologna_coppia_history.json"
         users_model.write_text(
             json.dumps(

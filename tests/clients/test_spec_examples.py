@@ -16,13 +16,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live_server import ASYNC_MODES
 
-from clients.harness import REPO, LiveServer, required_tool
+from tests.clients.harness import REPO, LiveServer, required_tool
+from tests.live_server import ASYNC_MODES, LiveServers
 
 EXAMPLES = Path(__file__).resolve().parent / "spec_examples"
 SPEC_URL = "http://localhost:8000"
@@ -33,11 +32,10 @@ CLIENT_TIMEOUT = 240.0
 COMPLETION_LINE = "Training completed: bologna_coppia"
 
 
-@pytest.fixture(scope="module", params=ASYNC_MODES)
-def live(request: pytest.FixtureRequest, module_servers) -> Iterator[LiveServer]:
-    server = module_servers(async_mode=request.param)
-    yield server
-    server.ensure_idle()
+@pytest.fixture(params=ASYNC_MODES)
+def live(request: pytest.FixtureRequest, live_servers: LiveServers) -> LiveServer:
+    """The session's shared server in each async mode, with the real trainer."""
+    return live_servers.shared(async_mode=request.param)
 
 
 def with_server(source: str, url: str, server: LiveServer, episodes_pattern: str) -> str:

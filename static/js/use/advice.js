@@ -1,9 +1,9 @@
 // The "Advice" panel: this month's split for the balances a person types, in nominal euros.
 import { api } from '../api.js';
 import { showError } from '../banner.js';
-import { cell } from '../dom.js';
+import { cell, clearFieldErrors, showRefusal } from '../dom.js';
 import { formatEuro, formatShare } from '../format.js';
-import { ModelPicker, fillHouseholdSelect } from './select.js';
+import { ModelPicker } from './select.js';
 
 const PARTS = [['invest', 'Invest'], ['save', 'Save'], ['spend', 'Spend']];
 
@@ -11,8 +11,9 @@ export class AdvicePanel {
   constructor(root) {
     this.form = root.querySelector('#advice-form');
     this.household = root.querySelector('#advice-household');
-    this.models = new ModelPicker(root.querySelector('#advice-model'), this.household);
+    this.models = new ModelPicker(root.querySelector('#advice-model'), this.household, root.querySelector('#advice-note'));
     this.answer = root.querySelector('#advice-answer');
+    this.formError = root.querySelector('#advice-form-error');
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
       this.ask();
@@ -20,8 +21,7 @@ export class AdvicePanel {
   }
 
   render(scenarios) {
-    fillHouseholdSelect(this.household, scenarios);
-    return this.models.refresh();
+    return this.models.refresh(scenarios);
   }
 
   async ask() {
@@ -31,13 +31,16 @@ export class AdvicePanel {
       if (fields.get(name) !== '') body[name] = Number(fields.get(name));
     }
     if (fields.get('run_id')) body.run_id = fields.get('run_id');
+    clearFieldErrors(this.form);
+    this.formError.hidden = true;
     try {
       this.show(await api.advice(body));
     } catch (error) {
       this.answer.hidden = true;
-      showError(error);
+      showRefusal(this.form, this.formError, error, showError);
     }
   }
+
 
   show(advice) {
     this.answer.querySelector('#advice-sentence').textContent = advice.sentence;

@@ -2,7 +2,7 @@
 // editing one of the user's own, with the server's field errors shown beside the fields.
 import { api } from '../api.js';
 import { showBanner, showError } from '../banner.js';
-import { button, cell } from '../dom.js';
+import { button, cell, clearFieldErrors, confirmAction, labelCells, showRefusal } from '../dom.js';
 import { applyFieldSettings } from '../fieldsettings.js';
 import { formatEuro, formatNumber } from '../format.js';
 import { fillHouseholdSelect } from './select.js';
@@ -71,7 +71,8 @@ export class HouseholdsPanel {
     this.onChange = onChange;
     this.form = root.querySelector('#household-form');
     this.source = root.querySelector('#household-source');
-    this.list = root.querySelector('#household-list tbody');
+    this.table = root.querySelector('#household-list');
+    this.list = this.table.tBodies[0];
     this.title = root.querySelector('#household-form-title');
     this.formError = root.querySelector('#household-form-error');
     this.editing = null;
@@ -98,6 +99,7 @@ export class HouseholdsPanel {
   render(scenarios) {
     fillHouseholdSelect(this.source, scenarios);
     this.list.replaceChildren(...scenarios.map((s) => this.row(s)));
+    labelCells(this.table);
     if (!this.editing && !this.form.elements.name.value && scenarios.length) this.copy(this.source.value);
   }
 
@@ -107,6 +109,7 @@ export class HouseholdsPanel {
     const cells = [scenario.name, formatEuro(scenario.monthly_income), formatEuro(scenario.monthly_margin)];
     tr.append(...cells.map((text) => cell(text)));
     const actions = document.createElement('td');
+    actions.className = 'row-actions';
     if (scenario.read_only) {
       actions.textContent = 'bundled (copy it to change it)';
       actions.className = 'muted';
@@ -152,24 +155,7 @@ export class HouseholdsPanel {
 
   clearErrors() {
     this.formError.hidden = true;
-    for (const error of this.form.querySelectorAll('.field-error')) error.textContent = '';
-    for (const element of this.form.querySelectorAll('[name]')) element.removeAttribute('aria-invalid');
-  }
-
-  showErrors(error) {
-    const unplaced = [];
-    for (const [field, messages] of Object.entries(error.errors || {})) {
-      const slot = this.form.querySelector(`#household-error-${CSS.escape(field)}`);
-      const text = [].concat(messages).join(' ');
-      if (slot) {
-        slot.textContent = text;
-        this.form.elements[field].setAttribute('aria-invalid', 'true');
-      } else {
-        unplaced.push(`${field}: ${text}`);
-      }
-    }
-    this.formError.textContent = [error.message, ...unplaced].join(' ');
-    this.formError.hidden = false;
+    clearFieldErrors(this.form);
   }
 
   async save() {
@@ -181,12 +167,12 @@ export class HouseholdsPanel {
       await this.onChange();
       await this.fill(saved.name, 'edit');
     } catch (error) {
-      if (error.status === 400 || error.status === 409 || error.status === 403) this.showErrors(error);
-      else showError(error);
+      showRefusal(this.form, this.formError, error, showError);
     }
   }
 
   async remove(name) {
+    if (!await confirmAction(`Delete the household ${name}? Its trained models, runs and saved simulations are kept.`)) return;
     try {
       await api.deleteHousehold(name);
       showBanner('info', `Household ${name} deleted. Its trained models and runs are kept.`);
