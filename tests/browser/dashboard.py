@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
+from playwright.sync_api import BrowserContext, ConsoleMessage, Locator, Page, expect
 
 from tests.clients.harness import REPO, required_tool
 
@@ -248,3 +249,15 @@ def assert_controls_in_viewport(page: Page) -> None:
     reach the control; and the page itself no wider than the viewport."""
     problems = controls_outside_viewport(page)
     assert problems == [], f"at {page.viewport_size}: {problems}"
+
+
+def delete_after_escape(page: Page, delete: Locator, kept: Callable[[], bool]) -> None:
+    """Delete through the page's confirm dialog (dom.js confirmAction): `delete` clicked, Escape cancels (the
+    dialog closes and `kept()` still holds), then `delete` again and the dialog's Delete."""
+    dialog = page.locator(".confirm-dialog")
+    delete.click()
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    assert kept()
+    delete.click()
+    dialog.locator(".confirm-ok").click()

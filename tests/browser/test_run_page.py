@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.dashboard import SIZES, controls_outside_viewport, trained_run
+from tests.browser.dashboard import SIZES, controls_outside_viewport, delete_after_escape, trained_run
 
 pytestmark = pytest.mark.browser
 SCENARIO = "torino_single"
@@ -271,13 +271,8 @@ def test_the_history_downloads_as_csv(open_dashboard, server, runs, tmp_path):
 def test_delete_asks_first_then_returns_to_the_list(open_dashboard, server):
     doomed = trained_run(server, SCENARIO, episodes=2, save_interval=2, seed=9)
     page = open_run(open_dashboard, doomed["run_id"]).page
-    dialog = page.locator(".confirm-dialog")
-    page.locator('#run-page-actions [data-action="delete"]').click()
-    page.keyboard.press("Escape")
-    expect(dialog).to_have_count(0)
-    assert server.get(f"/api/runs/{doomed['run_id']}").status_code == 200
-    page.locator('#run-page-actions [data-action="delete"]').click()
-    dialog.locator(".confirm-ok").click()
+    delete = page.locator('#run-page-actions [data-action="delete"]')
+    delete_after_escape(page, delete, lambda: server.get(f"/api/runs/{doomed['run_id']}").status_code == 200)
     expect(page).to_have_url(re.compile(r"#/runs$"))
     expect(page.locator(f'#runs-table tr[data-run="{doomed["run_id"]}"]')).to_have_count(0)
     assert server.get(f"/api/runs/{doomed['run_id']}").status_code == 404

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.dashboard import SIZES, assert_controls_in_viewport, page_euros
+from tests.browser.dashboard import SIZES, assert_controls_in_viewport, delete_after_escape, page_euros
 from tests.browser.servers import server_with_untrained_model
 from tests.clients.harness import LiveServer
 
@@ -213,12 +213,9 @@ def test_deletes_ask_first_and_success_toasts_close_by_themselves(open_dashboard
     dialog.locator(".confirm-cancel").click()
     expect(dialog).to_have_count(0)
     assert server.get(f"/api/scenarios/mine_{size}").status_code == 200  # nothing deleted
-    row.locator(".household-delete").click()
-    page.keyboard.press("Escape")
-    expect(dialog).to_have_count(0)
-    assert server.get(f"/api/scenarios/mine_{size}").status_code == 200
-    row.locator(".household-delete").click()
-    dialog.locator(".confirm-ok").click()
+    delete_after_escape(
+        page, row.locator(".household-delete"), lambda: server.get(f"/api/scenarios/mine_{size}").status_code == 200
+    )
     expect(row).to_have_count(0)
     assert server.get(f"/api/scenarios/mine_{size}").status_code == 404
 
