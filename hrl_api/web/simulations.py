@@ -21,6 +21,7 @@ from hrl_trainer.store import simulation_store
 from hrl_trainer.store.model_lookup import ModelNotFound
 from hrl_trainer.use.flat_store import FlatUnavailable
 from hrl_trainer.use.policy_looks import looks_document
+from hrl_trainer.use.report import render_report
 from hrl_trainer.use.tables import TABLE_COLUMNS, table_rows
 
 simulations_bp = Blueprint("simulations", __name__, url_prefix="/api")
@@ -228,8 +229,6 @@ def simulation_report(simulation_id: str):
         404: {$ref: "#/components/responses/NotFound"}
         500: {$ref: "#/components/responses/ServerError"}
     """
-    from hrl_trainer.use.report import render_report
-
     return Response(render_report(saved_simulation(simulation_id), request_locale()), mimetype="text/html")
 
 
